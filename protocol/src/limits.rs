@@ -1,0 +1,32 @@
+//! Limits both sides enforce: clients validate before sending (to show errors
+//! at once), the server validates again (it is the authority).
+
+/// Largest JSON request body the server accepts, in bytes (1 MiB).
+pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
+
+/// Email addresses are at most this long (RFC 5321).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Handles: 3 to 30 of `a-z`, `0-9`, `_`, stored lowercase.
+pub const MIN_HANDLE_CHARS: usize = 3;
+/// See [`MIN_HANDLE_CHARS`].
+pub const MAX_HANDLE_CHARS: usize = 30;
+/// Passwords: 8 to 128 characters (Unicode scalar values).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// See [`MIN_PASSWORD_CHARS`].
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// Display names: 1 to 40 characters after trimming.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 40;
+/// Profile bio.
+pub const MAX_BIO_CHARS: usize = 500;
+/// Links on a profile.
+pub const MAX_PROFILE_LINKS: usize = 3;
+/// One profile link (an `http` or `https` URL).
+pub const MAX_LINK_CHARS: usize = 300;
+/// Suspensions last 1 to this many days.
+pub const MAX_SUSPENSION_DAYS: u32 = 3650;
+/// Reason given for a moderation action.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Default and largest page size of list endpoints.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// See [`DEFAULT_PAGE_SIZE`].
+pub const MAX_PAGE_SIZE: u32 = 100;

@@ -1,0 +1,231 @@
+//! Members: the signed-in member's own view, public profiles, profile edits,
+//! and the admin views of accounts (roles, suspensions, audit log).
+
+use serde::{Deserialize, Serialize};
+
+/// What a member may do. Checked by the server on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    /// The lowercase name used on the wire, in the database and on the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses [`Role::as_str`]'s output.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "member" => Some(Role::Member),
+            "moderator" => Some(Role::Moderator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Moderators and admins may moderate.
+    pub fn can_moderate(self) -> bool {
+        self >= Role::Moderator
+    }
+}
+
+/// The signed-in member's own account (`GET /v1/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub links: Vec<String>,
+    pub avatar_media_id: Option<String>,
+    pub role: Role,
+    /// Set while the account is suspended (Unix ms): it can read but not write.
+    pub suspended_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A member as others see them (`GET /v1/users/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Profile {
+    pub id: String,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub links: Vec<String>,
+    pub avatar_media_id: Option<String>,
+    pub role: Role,
+    /// A deleted account keeps its id (its content stays) but shows no
+    /// personal data; clients show "deleted user" in the reader's language.
+    pub deleted: bool,
+    pub created_at: i64,
+}
+
+/// `PATCH /v1/me`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateProfileRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
+    /// Up to 3 `http`/`https` URLs; replaces the whole list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
+    /// A media id, or `null` to remove the avatar.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub avatar_media_id: Option<Option<String>>,
+}
+
+/// An account as moderators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminUser {
+    pub id: String,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub role: Role,
+    pub suspended_until: Option<i64>,
+    pub deleted: bool,
+    pub created_at: i64,
+}
+
+/// One page of a list; `next_cursor` is opaque and absent on the last page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// `PUT /v1/admin/users/{id}/role` (admins only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetRoleRequest {
+    pub role: Role,
+}
+
+/// `POST /v1/admin/users/{id}/suspension` (moderators and admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SuspendRequest {
+    /// 1 to 3650 days.
+    pub days: u32,
+    pub reason: String,
+}
+
+/// One entry of the moderation audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor_id: String,
+    /// e.g. `set_role`, `suspend`, `unsuspend`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// Free-form details of the action (JSON text).
+    pub detail: String,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AuthResponse, ErrorBody, ErrorDetail};
+
+    fn me() -> Me {
+        Me {
+            id: "0190b7a0-0000-7000-8000-000000000001".into(),
+            email: "minji@example.kr".into(),
+            handle: "minji".into(),
+            display_name: "김민지".into(),
+            bio: "".into(),
+            links: vec![],
+            avatar_media_id: None,
+            role: Role::Member,
+            suspended_until: None,
+            created_at: 1,
+            updated_at: 2,
+        }
+    }
+
+    // Snapshot tests: the JSON shape is the contract with shipped clients.
+    #[test]
+    fn auth_response_json_shape() {
+        let r = AuthResponse {
+            access_token: "a".into(),
+            access_expires_at: 10,
+            refresh_token: "r".into(),
+            refresh_expires_at: 20,
+            user: me(),
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"created_at":1,"updated_at":2}}"#
+        );
+    }
+
+    #[test]
+    fn error_body_json_shape() {
+        let e = ErrorBody {
+            error: ErrorDetail {
+                code: "invalid_field".into(),
+                message: "email: not an email address".into(),
+                field: Some("email".into()),
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"error":{"code":"invalid_field","message":"email: not an email address","field":"email"}}"#
+        );
+        let no_field = ErrorBody {
+            error: ErrorDetail { code: "x".into(), message: "y".into(), field: None },
+        };
+        assert_eq!(
+            serde_json::to_string(&no_field).unwrap(),
+            r#"{"error":{"code":"x","message":"y"}}"#
+        );
+    }
+
+    #[test]
+    fn update_profile_distinguishes_absent_null_and_value() {
+        let absent: UpdateProfileRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(absent.avatar_media_id, None);
+        let null: UpdateProfileRequest =
+            serde_json::from_str(r#"{"avatar_media_id":null}"#).unwrap();
+        assert_eq!(null.avatar_media_id, Some(None));
+        let value: UpdateProfileRequest =
+            serde_json::from_str(r#"{"avatar_media_id":"x"}"#).unwrap();
+        assert_eq!(value.avatar_media_id, Some(Some("x".into())));
+    }
+
+    #[test]
+    fn roles_order_and_round_trip() {
+        assert!(Role::Admin > Role::Moderator && Role::Moderator > Role::Member);
+        for r in [Role::Member, Role::Moderator, Role::Admin] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.as_str()));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,218 @@
+//! Account moderation rules: who may change roles and suspend whom, and the
+//! audit log every such action writes to in the same transaction.
+
+use moa_protocol::{AdminUser, AuditEntry, Page, Role, codes, limits};
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{Error, Result};
+use crate::extract::Member;
+use crate::users::service::{self as users, USER_COLUMNS, UserRow};
+use crate::util::{new_id, now_ms};
+
+/// Cursors are opaque to clients: the last id seen, base64url encoded.
+pub fn encode_cursor(last_id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last_id)
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<String> {
+    use base64::Engine;
+    let bad = || Error::BadRequest { code: codes::INVALID_PARAMETER, message: "cursor: not a cursor from this server".into() };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let id = String::from_utf8(bytes).map_err(|_| bad())?;
+    if crate::util::is_uuid(&id) { Ok(id) } else { Err(bad()) }
+}
+
+/// Page size: `limit` clamped to 1..=100, 20 by default.
+pub fn page_size(limit: Option<u32>) -> i64 {
+    i64::from(limit.unwrap_or(limits::DEFAULT_PAGE_SIZE).clamp(1, limits::MAX_PAGE_SIZE))
+}
+
+/// Turns `size + 1` fetched rows into a page of `size` and the cursor after it.
+pub fn into_page<T>(mut items: Vec<T>, size: i64, id: impl Fn(&T) -> &str) -> Page<T> {
+    let size = usize::try_from(size).unwrap_or(0);
+    let next_cursor = if items.len() > size {
+        items.truncate(size);
+        items.last().map(|item| encode_cursor(id(item)))
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
+/// `%` and `_` match literally in a user's search text.
+fn like_pattern(q: &str) -> String {
+    let escaped = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Accounts, newest first, optionally filtered by handle, email or name.
+pub async fn list_users(
+    conn: &mut AnyConnection,
+    q: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<AdminUser>> {
+    let size = page_size(limit);
+    let after = cursor.map(decode_cursor).transpose()?;
+    let pattern = like_pattern(q.unwrap_or(""));
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users \
+         WHERE ($1 = '' OR id < $1) \
+           AND (LOWER(handle) LIKE $2 ESCAPE '\\' OR LOWER(email) LIKE $2 ESCAPE '\\' \
+                OR LOWER(display_name) LIKE $2 ESCAPE '\\') \
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after.unwrap_or_default())
+        .bind(pattern)
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let users = rows.iter().map(UserRow::from_row).collect::<Result<Vec<_>>>()?;
+    let page = into_page(users, size, |u| &u.id);
+    Ok(Page { items: page.items.iter().map(UserRow::to_admin).collect(), next_cursor: page.next_cursor })
+}
+
+async fn target(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
+    let user = if crate::util::is_uuid(id) { users::find_by_id(conn, id).await? } else { None };
+    match user {
+        Some(u) if u.deleted_at.is_none() => Ok(u),
+        _ => Err(Error::NotFound("no such member".into())),
+    }
+}
+
+async fn audit(
+    conn: &mut AnyConnection,
+    actor: &str,
+    action: &str,
+    target_id: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, actor_id, action, target_type, target_id, detail, created_at) \
+         VALUES ($1, $2, $3, 'user', $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(actor)
+    .bind(action)
+    .bind(target_id)
+    .bind(detail.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Admins change roles of others (never their own, so an admin always remains).
+pub async fn set_role(conn: &mut AnyConnection, actor: &Member, id: &str, role: Role) -> Result<AdminUser> {
+    actor.ensure_role(Role::Admin)?;
+    if actor.user_id == id {
+        return Err(Error::forbidden("you cannot change your own role"));
+    }
+    let mut user = target(conn, id).await?;
+    let now = now_ms();
+    if user.role != role {
+        users::set_role(conn, id, role, now).await?;
+        let detail = serde_json::json!({"from": user.role.as_str(), "to": role.as_str()});
+        audit(conn, &actor.user_id, "set_role", id, detail, now).await?;
+        user.role = role;
+    }
+    Ok(user.to_admin())
+}
+
+/// Moderators suspend members; admins also moderators; admins are never
+/// suspended (demote first), nobody suspends themselves.
+pub async fn suspend(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    days: u32,
+    reason: &str,
+) -> Result<AdminUser> {
+    actor.ensure_role(Role::Moderator)?;
+    if !(1..=limits::MAX_SUSPENSION_DAYS).contains(&days) {
+        return Err(Error::invalid("days", format!("must be 1 to {}", limits::MAX_SUSPENSION_DAYS)));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > limits::MAX_REASON_CHARS {
+        return Err(Error::invalid("reason", format!("give a reason of 1 to {} characters", limits::MAX_REASON_CHARS)));
+    }
+    if actor.user_id == id {
+        return Err(Error::forbidden("you cannot suspend yourself"));
+    }
+    let mut user = target(conn, id).await?;
+    if user.role >= actor.role {
+        return Err(Error::forbidden(format!("a {} cannot suspend a {}", actor.role.as_str(), user.role.as_str())));
+    }
+    let now = now_ms();
+    let until = now + i64::from(days) * 24 * 3600 * 1000;
+    users::set_suspended_until(conn, id, Some(until), now).await?;
+    audit(conn, &actor.user_id, "suspend", id, serde_json::json!({"days": days, "until": until, "reason": reason}), now).await?;
+    user.suspended_until = Some(until);
+    Ok(user.to_admin())
+}
+
+/// Lifts a suspension.
+pub async fn unsuspend(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<AdminUser> {
+    actor.ensure_role(Role::Moderator)?;
+    let mut user = target(conn, id).await?;
+    if user.suspended_until.is_some() {
+        let now = now_ms();
+        users::set_suspended_until(conn, id, None, now).await?;
+        audit(conn, &actor.user_id, "unsuspend", id, serde_json::json!({}), now).await?;
+        user.suspended_until = None;
+    }
+    Ok(user.to_admin())
+}
+
+/// The audit log, newest first.
+pub async fn list_audit(conn: &mut AnyConnection, cursor: Option<&str>, limit: Option<u32>) -> Result<Page<AuditEntry>> {
+    let size = page_size(limit);
+    let after = cursor.map(decode_cursor).transpose()?;
+    let rows = sqlx::query(
+        "SELECT id, actor_id, action, target_type, target_id, detail, created_at FROM audit_log \
+         WHERE ($1 = '' OR id < $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(after.unwrap_or_default())
+    .bind(size + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                actor_id: r.try_get("actor_id")?,
+                action: r.try_get("action")?,
+                target_type: r.try_get("target_type")?,
+                target_id: r.try_get("target_id")?,
+                detail: r.try_get("detail")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |e| &e.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let id = crate::util::new_id();
+        assert_eq!(decode_cursor(&encode_cursor(&id)).unwrap(), id);
+        assert!(decode_cursor("!!").is_err());
+        assert!(decode_cursor(&encode_cursor("' OR 1=1 --")).is_err());
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern(" Min_%"), "%min\\_\\%%");
+        assert_eq!(page_size(Some(0)), 1);
+        assert_eq!(page_size(Some(1000)), 100);
+        assert_eq!(page_size(None), 20);
+    }
+}

@@ -1,0 +1,248 @@
+//! The database: embedded SQLite (default) or PostgreSQL, behind one handle.
+//!
+//! Queries are written once, in the SQL both engines accept (`$1` parameters,
+//! `ON CONFLICT`, `RETURNING`), and run through sqlx's `Any` driver; only the
+//! migrations differ per dialect (`migrations/sqlite`, `migrations/postgres`).
+//! Ids are text and times are `BIGINT` milliseconds, the types `Any` carries
+//! without loss on both engines.
+//!
+//! SQLite has one writer: [`Db::begin_write`] takes a transaction on a pool
+//! of exactly one connection, so writers queue in-process instead of failing
+//! with `SQLITE_BUSY`, while reads use a separate read-only pool (WAL mode lets
+//! them run during writes). On PostgreSQL both come from one pool.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{Any, AnyPool, Transaction};
+
+/// Which engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors opening or migrating the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL (expected postgres://... or sqlite://...): {0}")]
+    UnsupportedUrl(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Db {
+    /// Connects to `database_url`, or to `moa.db` in `data_dir` when it is `None`.
+    pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, DbError> {
+        install_default_drivers();
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await
+                    .map_err(DbError::Connect)?;
+                Ok(Db { backend: Backend::Postgres, read: pool.clone(), write: pool })
+            }
+            Some(url) if url.starts_with("sqlite:") => Self::open_sqlite(url).await,
+            Some(url) => Err(DbError::UnsupportedUrl(redact_url(url))),
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
+                    path: data_dir.display().to_string(),
+                    source,
+                })?;
+                let file = data_dir.join("moa.db");
+                Self::open_sqlite(&format!("sqlite://{}", file.display())).await
+            }
+        }
+    }
+
+    async fn open_sqlite(url: &str) -> Result<Db, DbError> {
+        let base = url.split('?').next().unwrap_or(url);
+        // The single writer creates the file and switches it to WAL first.
+        let write = sqlite_pool(1, true).connect(&format!("{base}?mode=rwc")).await;
+        let write = write.map_err(DbError::Connect)?;
+        let read = sqlite_pool(4, false).connect(&format!("{base}?mode=ro")).await;
+        let read = read.map_err(DbError::Connect)?;
+        Ok(Db { backend: Backend::Sqlite, read, write })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads. On SQLite its connections are read-only.
+    pub fn read(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Begins a write transaction (on SQLite, on the one writer connection).
+    /// Never hold it across a network call: commit or drop it promptly.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        self.write.begin().await
+    }
+
+    /// Applies the migrations of this backend's dialect that are not applied yet.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let files = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrator = Migrator::new(Embedded(files)).await?;
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers a trivial query within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> bool {
+        let query = sqlx::query("SELECT 1").execute(&self.read);
+        matches!(tokio::time::timeout(timeout, query).await, Ok(Ok(_)))
+    }
+
+    /// Closes every connection (after the server stops serving).
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA busy_timeout = 5000",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA synchronous = NORMAL",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                if writer {
+                    // WAL is persistent in the file; readers then see it too.
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// `postgres://user:secret@host/db` without the password, for error messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// One migration file: (version, description, SQL).
+type EmbeddedMigration = (i64, &'static str, &'static str);
+
+/// Migrations compiled into the binary, so it needs no files at run time.
+/// `tests::embedded_lists_match_the_folders` checks these lists against
+/// the `migrations/` folders.
+pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] =
+    &[(1, "accounts", include_str!("../../migrations/sqlite/0001_accounts.sql"))];
+
+/// See [`SQLITE_MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] =
+    &[(1, "accounts", include_str!("../../migrations/postgres/0001_accounts.sql"))];
+
+#[derive(Debug)]
+struct Embedded(&'static [EmbeddedMigration]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<Vec<Migration>, sqlx::error::BoxDynError>>
+                + Send
+                + 's,
+        >,
+    > {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        (*description).into(),
+                        MigrationType::Simple,
+                        (*sql).into(),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_files(dialect: &str) -> Vec<(i64, String)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dialect);
+        let mut files: Vec<(i64, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .map(|n| {
+                let (version, rest) = n.split_once('_').unwrap();
+                (version.parse().unwrap(), rest.trim_end_matches(".sql").to_owned())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn embedded_lists_match_the_folders() {
+        for (dialect, list) in [("sqlite", SQLITE_MIGRATIONS), ("postgres", POSTGRES_MIGRATIONS)] {
+            let embedded: Vec<(i64, String)> =
+                list.iter().map(|(v, d, _)| (*v, (*d).to_owned())).collect();
+            assert_eq!(embedded, folder_files(dialect), "{dialect} list is out of date");
+        }
+        assert_eq!(folder_files("sqlite"), folder_files("postgres"), "dialects must pair up");
+    }
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(redact_url("mysql://u:secret@h/db"), "mysql://***@h/db");
+        assert_eq!(redact_url("mysql://h/db"), "mysql://h/db");
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_is_created_in_wal_mode_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(None, dir.path()).await.unwrap();
+        db.migrate().await.unwrap();
+        db.migrate().await.unwrap(); // idempotent
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(db.read()).await.unwrap();
+        assert_eq!(mode, "wal");
+        assert!(dir.path().join("moa.db").exists());
+        // The read pool is read-only.
+        let write_on_read = sqlx::query("DELETE FROM users").execute(db.read()).await;
+        assert!(write_on_read.is_err());
+        assert!(db.ping(Duration::from_secs(1)).await);
+    }
+}

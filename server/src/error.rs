@@ -1,0 +1,180 @@
+//! The server's one error type and its one mapping to HTTP responses.
+//!
+//! Every handler and service returns [`Error`]; `IntoResponse` turns it into a
+//! status and the `{"error": {"code", "message"}}` body of `moa-protocol`.
+//! Details of 5xx errors (database messages, I/O) are logged here and never
+//! sent to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use moa_protocol::{ErrorBody, ErrorDetail, codes};
+
+/// `Result` with the server's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request is malformed (bad JSON syntax, bad path or query parameter).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// A field is missing, has the wrong type or breaks a validation rule.
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+    #[error("expected a JSON body with Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("database unavailable")]
+    Unavailable,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A 422 naming the field at fault.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidField { field: field.into(), message: message.into() }
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Unauthorized { code, message: message.into() }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::Forbidden { code: codes::FORBIDDEN, message: message.into() }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict { code, message: message.into() }
+    }
+
+    /// The status, code, message and field this error answers with.
+    fn parts(&self) -> (StatusCode, &'static str, String, Option<String>) {
+        use Error::*;
+        match self {
+            BadRequest { code, message } => (StatusCode::BAD_REQUEST, code, message.clone(), None),
+            InvalidField { field, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::INVALID_FIELD,
+                self.to_string(),
+                Some(field.clone()),
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                self.to_string(),
+                None,
+            ),
+            PayloadTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, codes::PAYLOAD_TOO_LARGE, self.to_string(), None)
+            }
+            Unauthorized { code, message } => {
+                (StatusCode::UNAUTHORIZED, code, message.clone(), None)
+            }
+            Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone(), None),
+            NotFound(message) => (StatusCode::NOT_FOUND, codes::NOT_FOUND, message.clone(), None),
+            MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, self.to_string(), None)
+            }
+            Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
+            RateLimited { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, self.to_string(), None)
+            }
+            Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::UNAVAILABLE,
+                "the database is unavailable; try again shortly".into(),
+                None,
+            ),
+            Database(e) if is_unique_violation(e) => (
+                StatusCode::CONFLICT,
+                codes::CONFLICT,
+                "this conflicts with something that already exists".into(),
+                None,
+            ),
+            Database(sqlx::Error::PoolTimedOut) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::UNAVAILABLE,
+                "the server is busy; try again shortly".into(),
+                None,
+            ),
+            Database(_) | Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                codes::INTERNAL,
+                "something went wrong on the server".into(),
+                None,
+            ),
+        }
+    }
+}
+
+/// Whether a database error is a UNIQUE constraint violation (both engines).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code, message, field) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field } };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Error::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Error::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_its_status() {
+        let cases = [
+            (Error::invalid("email", "bad"), 422, "invalid_field"),
+            (Error::UnsupportedMediaType, 415, "unsupported_media_type"),
+            (Error::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
+            (Error::unauthorized(codes::INVALID_TOKEN, "x"), 401, "invalid_token"),
+            (Error::forbidden("x"), 403, "forbidden"),
+            (Error::NotFound("x".into()), 404, "not_found"),
+            (Error::conflict(codes::EMAIL_TAKEN, "x"), 409, "email_taken"),
+            (Error::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),
+            (Error::Internal("secret detail".into()), 500, "internal"),
+        ];
+        for (err, status, code) in cases {
+            let (s, c, message, _) = err.parts();
+            assert_eq!((s.as_u16(), c), (status, code));
+            assert!(!message.contains("secret detail"), "5xx details must not leak");
+        }
+    }
+
+    #[test]
+    fn rate_limited_sets_retry_after() {
+        let r = Error::RateLimited { retry_after_secs: 7 }.into_response();
+        assert_eq!(r.headers()[header::RETRY_AFTER], "7");
+    }
+}

@@ -1,0 +1,198 @@
+//! `moa-server`: Moa's HTTP server, the source of truth and sync hub.
+//!
+//! [`app`] builds the router from one router per feature (`auth`, `users`,
+//! `admin`, ...), merged here with the operational endpoints (`/health`,
+//! `/ready`, `/metrics`, `/v1/openapi.json`, `/docs`). [`serve`] runs it on a
+//! bound listener until a shutdown signal, finishing in-flight requests.
+//! [`start`] opens the database, runs migrations and loads the signing key.
+//! `main.rs` only parses the command line and calls these.
+
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod password;
+pub mod ratelimit;
+pub mod state;
+pub mod tokens;
+pub mod users;
+pub mod util;
+pub mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use moa_protocol::limits::MAX_JSON_BODY_BYTES;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use db::{Backend, Db, DbError};
+pub use error::{Error, Result};
+pub use state::{AppState, Settings};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Moa API",
+        description = "Reviews, feeds, chat and group-buys for the Moa community. \
+            Errors answer `{\"error\": {\"code\", \"message\"}}`; ids are UUIDv7 strings; \
+            times are Unix milliseconds UTC.",
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in, tokens"),
+        (name = "account", description = "The member's own account and public profiles"),
+        (name = "admin", description = "Moderation (moderators and admins)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document and the API router it describes; both come from the
+/// same handler annotations, so the document cannot miss an endpoint.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            moa_protocol::API_PREFIX,
+            OpenApiRouter::new().merge(auth::router()).merge(users::router()).merge(admin::router()),
+        )
+        .split_for_parts()
+}
+
+/// The OpenAPI 3 document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The complete HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api();
+    let doc_json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
+    let doc_html: Arc<str> = docs::render(&doc).into();
+    Router::new()
+        .merge(api)
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .route(
+            "/v1/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc_json.to_string()) }),
+        )
+        .route("/docs", get(move || async move { Html(doc_html.to_string()) }))
+        .fallback(|| async { Error::NotFound("no such endpoint".into()) })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.db.ping(Duration::from_secs(2)).await {
+        Json(serde_json::json!({"status": "ready"})).into_response()
+    } else {
+        Error::Unavailable.into_response()
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+}
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Key(#[from] tokens::KeyError),
+    #[error("cannot create demo data: {0}")]
+    Demo(#[source] Error),
+}
+
+/// Opens (and migrates) the database and loads the signing key.
+pub async fn start(settings: Settings) -> Result<AppState, StartError> {
+    let db = Db::connect(settings.database_url.as_deref(), &settings.data_dir).await?;
+    db.migrate().await?;
+    let secret = tokens::load_or_create_secret(&settings.data_dir, settings.jwt_secret.as_deref())?;
+    tracing::info!(backend = ?db.backend(), "database ready");
+    Ok(AppState::new(settings, db, &secret))
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then stops taking
+/// connections, lets in-flight requests finish and closes the database.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let db = state.db.clone();
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    db.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

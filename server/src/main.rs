@@ -1,0 +1,236 @@
+//! The `moa-server` command: parses flags and environment variables, sets up
+//! logging, and either serves (the default) or manages accounts
+//! (`moa-server user ...`). Everything else lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use moa_protocol::Role;
+use moa_server::auth::service::{ValidSignup, create_account, validate_signup};
+use moa_server::{Db, Settings, demo, users::service as users, util};
+
+/// Moa community server: reviews, feeds, chat and group-buys, with sync for
+/// offline-first apps. Runs on embedded SQLite by default; point it at
+/// PostgreSQL to run several nodes.
+#[derive(Debug, Parser)]
+#[command(name = "moa-server", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+struct CommonArgs {
+    /// Directory for the SQLite database, the JWT signing key and media.
+    #[arg(long, env = "MOA_DATA_DIR", default_value = "./moa-data", global = true)]
+    data_dir: PathBuf,
+    /// Use this database instead of SQLite in the data dir (postgres://user:pass@host/db).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    database_url: Option<String>,
+    /// Log format.
+    #[arg(long, env = "MOA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "MOA_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Fill an empty database with a demo community (passwords printed once).
+    #[arg(long, env = "MOA_DEMO")]
+    demo: bool,
+    /// JWT signing secret, at least 32 bytes; every node of a cluster needs the same.
+    /// Default: a random key created in the data dir (file jwt-secret, mode 0600).
+    #[arg(long, env = "MOA_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "MOA_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    access_token_ttl: u64,
+    /// Lifetime of refresh tokens, in days.
+    #[arg(long, env = "MOA_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    refresh_token_days: u64,
+    /// Sign-in and sign-up attempts allowed per minute from one IP address.
+    #[arg(long, env = "MOA_AUTH_RATE_PER_IP", default_value_t = 20)]
+    auth_rate_per_ip: u32,
+    /// Sign-in attempts allowed per minute for one account.
+    #[arg(long, env = "MOA_AUTH_RATE_PER_ACCOUNT", default_value_t = 5)]
+    auth_rate_per_account: u32,
+    /// Trust X-Forwarded-For for the client address (only behind a reverse proxy).
+    #[arg(long, env = "MOA_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage accounts from the command line (e.g. create the first admin).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account with a role. Without --password one is generated and printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Handle (3-30 of a-z, 0-9, _). Default: from the email's local part.
+        #[arg(long)]
+        handle: Option<String>,
+        /// Display name. Default: the handle.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+        /// Password (prefer MOA_NEW_PASSWORD: flags show up in process lists).
+        #[arg(long, env = "MOA_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Give an existing account a role (promote to moderator or admin, or demote).
+    Promote {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Member,
+    Moderator,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Member => Role::Member,
+            RoleArg::Moderator => Role::Moderator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.common.log_format);
+    let result = match cli.command {
+        None => serve(cli.common, cli.serve).await,
+        Some(Command::User(cmd)) => user_command(cli.common, cmd).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("moa-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
+    let settings = Settings {
+        data_dir: common.data_dir,
+        database_url: common.database_url,
+        jwt_secret: args.jwt_secret,
+        access_token_ttl: Duration::from_secs(args.access_token_ttl.max(1)),
+        refresh_token_ttl: Duration::from_secs(args.refresh_token_days.max(1) * 24 * 3600),
+        auth_rate_per_ip: args.auth_rate_per_ip,
+        auth_rate_per_account: args.auth_rate_per_account,
+        trust_forwarded_for: args.trust_forwarded_for,
+    };
+    tracing::info!(settings = ?settings, "starting");
+    let state = moa_server::start(settings).await.map_err(|e| e.to_string())?;
+    if args.demo {
+        let accounts = demo::seed(&state.db).await.map_err(|e| format!("demo data: {e}"))?;
+        if !accounts.is_empty() {
+            print_once(&demo::credentials_table(&accounts));
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, "listening; API docs at http://{addr}/docs");
+    moa_server::serve(listener, state, moa_server::shutdown_signal()).await.map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Secrets meant for the operator go to the console, never into the logs.
+#[allow(clippy::print_stdout)]
+fn print_once(text: &str) {
+    println!("{text}");
+}
+
+async fn open_db(common: &CommonArgs) -> Result<Db, String> {
+    let db = Db::connect(common.database_url.as_deref(), &common.data_dir).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+async fn user_command(common: CommonArgs, cmd: UserCommand) -> Result<(), String> {
+    let db = open_db(&common).await?;
+    let result = match cmd {
+        UserCommand::Create { email, handle, display_name, role, password } => {
+            let handle = handle.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(|| util::random_password(16));
+            let input = validate_signup(moa_protocol::SignupRequest {
+                display_name: display_name.unwrap_or_else(|| handle.clone()),
+                email,
+                handle,
+                password: password.clone(),
+            })
+            .map_err(|e| e.to_string())?;
+            let ValidSignup { email, handle, .. } = input.clone();
+            let user = create_account(&db, input, role.into()).await.map_err(|e| e.to_string())?;
+            let mut text = format!("created {} @{handle} <{email}> as {}", user.id, user.role.as_str());
+            if generated {
+                text.push_str(&format!("\npassword (shown once): {password}"));
+            }
+            print_once(&text);
+            Ok(())
+        }
+        UserCommand::Promote { email, role } => promote(&db, &email, role.into()).await,
+    };
+    db.close().await;
+    result
+}
+
+async fn promote(db: &Db, email: &str, role: Role) -> Result<(), String> {
+    let email = email.trim().to_lowercase();
+    let mut conn = db.read().acquire().await.map_err(|e| e.to_string())?;
+    let found = users::find_by_email(&mut conn, &email).await.map_err(|e| e.to_string())?;
+    drop(conn);
+    let (user, _) = found.ok_or_else(|| format!("no account with email {email}"))?;
+    let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
+    users::set_role(&mut tx, &user.id, role, util::now_ms()).await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    print_once(&format!("@{} <{email}> is now {}", user.handle, role.as_str()));
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! The state every handler shares, and the settings it is built from.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::tokens::TokenKeys;
+
+/// Everything that configures a running server (the CLI builds it from flags
+/// and environment variables; tests build it directly).
+#[derive(Clone)]
+pub struct Settings {
+    /// Where the SQLite database, the signing key and media live.
+    pub data_dir: PathBuf,
+    /// `postgres://...` to use PostgreSQL; `None` for SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// JWT signing secret (at least 32 bytes); `None` to use the key file.
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Sign-in and sign-up attempts per minute from one IP address.
+    pub auth_rate_per_ip: u32,
+    /// Sign-in attempts per minute for one account.
+    pub auth_rate_per_account: u32,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy only).
+    pub trust_forwarded_for: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets and database passwords stay out of logs.
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("database", &if self.database_url.is_some() { "postgres" } else { "sqlite" })
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<configured>"))
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("auth_rate_per_ip", &self.auth_rate_per_ip)
+            .field("auth_rate_per_account", &self.auth_rate_per_account)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The defaults, with data in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Settings {
+            data_dir: data_dir.into(),
+            database_url: None,
+            jwt_secret: None,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            auth_rate_per_ip: 20,
+            auth_rate_per_account: 5,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub metrics: Metrics,
+    pub signup_per_ip: RateLimiter,
+    pub login_per_ip: RateLimiter,
+    pub login_per_account: RateLimiter,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(settings: Settings, db: Db, secret: &[u8]) -> Self {
+        let ttl_ms = i64::try_from(settings.access_token_ttl.as_millis()).unwrap_or(i64::MAX);
+        AppState(Arc::new(Inner {
+            tokens: TokenKeys::new(secret, ttl_ms),
+            metrics: Metrics::default(),
+            signup_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
+            login_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
+            login_per_account: RateLimiter::per_minute(settings.auth_rate_per_account),
+            settings,
+            db,
+        }))
+    }
+}

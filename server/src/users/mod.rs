@@ -1,0 +1,144 @@
+//! `/v1/me` and `/v1/users`: the signed-in member's account and public profiles.
+
+pub mod service;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use moa_protocol::{
+    ChangePasswordRequest, DeleteAccountRequest, ErrorBody, Me, Profile, UpdateProfileRequest,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::service as auth;
+use crate::error::{Error, Result};
+use crate::extract::{ApiJson, Member};
+use crate::state::AppState;
+use crate::util::now_ms;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_me, update_me, delete_me))
+        .routes(routes!(change_password))
+        .routes(routes!(get_user))
+        .routes(routes!(get_user_by_handle))
+}
+
+fn not_found() -> Error {
+    Error::NotFound("no such member".into())
+}
+
+/// The signed-in member's account.
+#[utoipa::path(
+    get, path = "/me", tag = "account", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "No or invalid access token", body = ErrorBody),
+    )
+)]
+async fn get_me(State(state): State<AppState>, member: Member) -> Result<Json<Me>> {
+    let mut conn = state.db.read().acquire().await?;
+    let user = service::find_by_id(&mut conn, &member.user_id).await?.ok_or_else(not_found)?;
+    Ok(Json(user.to_me()))
+}
+
+/// Edit the profile: only the fields present change.
+#[utoipa::path(
+    patch, path = "/me", tag = "account", security(("bearer" = [])),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The updated account", body = Me),
+        (status = 401, description = "No or invalid access token", body = ErrorBody),
+        (status = 403, description = "`account_suspended`", body = ErrorBody),
+        (status = 422, description = "A field is invalid", body = ErrorBody),
+    )
+)]
+async fn update_me(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(edit): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<Me>> {
+    member.ensure_can_write()?;
+    let mut tx = state.db.begin_write().await?;
+    let user = service::update_profile(&mut tx, &member.user_id, &edit, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(user.to_me()))
+}
+
+/// Delete the account (soft: the member's content stays, shown as a deleted
+/// user). Signs out every session.
+#[utoipa::path(
+    delete, path = "/me", tag = "account", security(("bearer" = [])),
+    request_body = DeleteAccountRequest,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No or invalid access token", body = ErrorBody),
+        (status = 422, description = "Wrong password", body = ErrorBody),
+    )
+)]
+async fn delete_me(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(req): ApiJson<DeleteAccountRequest>,
+) -> Result<StatusCode> {
+    auth::delete_account(&state, &member, req).await?;
+    tracing::info!(user_id = %member.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change the password; every other session is signed out.
+#[utoipa::path(
+    post, path = "/me/password", tag = "account", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "No or invalid access token", body = ErrorBody),
+        (status = 422, description = "Wrong current password or invalid new one", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode> {
+    auth::change_password(&state, &member, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A member's public profile by id.
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "account",
+    params(("id" = String, Path, description = "Member id (UUID)")),
+    responses(
+        (status = 200, body = Profile),
+        (status = 404, body = ErrorBody),
+    )
+)]
+async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Profile>> {
+    if !crate::util::is_uuid(&id) {
+        return Err(not_found());
+    }
+    let mut conn = state.db.read().acquire().await?;
+    let user = service::find_by_id(&mut conn, &id).await?.ok_or_else(not_found)?;
+    Ok(Json(user.to_profile()))
+}
+
+/// A member's public profile by handle.
+#[utoipa::path(
+    get, path = "/users/by-handle/{handle}", tag = "account",
+    params(("handle" = String, Path, description = "Handle, case-insensitive")),
+    responses(
+        (status = 200, body = Profile),
+        (status = 404, body = ErrorBody),
+    )
+)]
+async fn get_user_by_handle(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<Json<Profile>> {
+    let mut conn = state.db.read().acquire().await?;
+    let user = service::find_by_handle(&mut conn, &handle.to_lowercase()).await?.ok_or_else(not_found)?;
+    Ok(Json(user.to_profile()))
+}

@@ -1,0 +1,308 @@
+//! Account storage: creating, reading and changing members. Every write takes
+//! the caller's connection (a transaction) so that callers compose them.
+
+use moa_protocol::{AdminUser, Me, Profile, Role, UpdateProfileRequest, codes};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{Error, Result, is_unique_violation};
+use crate::validate;
+
+/// The columns [`UserRow::from_row`] reads, in a `SELECT`.
+pub const USER_COLUMNS: &str = "id, email, handle, display_name, bio, links, avatar_media_id, \
+     role, suspended_until, deleted_at, created_at, updated_at";
+
+/// A `users` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub links: Vec<String>,
+    pub avatar_media_id: Option<String>,
+    pub role: Role,
+    pub suspended_until: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl UserRow {
+    pub fn from_row(row: &AnyRow) -> Result<Self> {
+        let role: String = row.try_get("role")?;
+        let links: String = row.try_get("links")?;
+        Ok(UserRow {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            handle: row.try_get("handle")?,
+            display_name: row.try_get("display_name")?,
+            bio: row.try_get("bio")?,
+            links: serde_json::from_str(&links)
+                .map_err(|e| Error::Internal(format!("corrupt links column: {e}")))?,
+            avatar_media_id: row.try_get("avatar_media_id")?,
+            role: Role::parse(&role)
+                .ok_or_else(|| Error::Internal(format!("unknown role in database: {role}")))?,
+            suspended_until: row.try_get("suspended_until")?,
+            deleted_at: row.try_get("deleted_at")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    pub fn to_me(&self) -> Me {
+        Me {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            handle: self.handle.clone(),
+            display_name: self.display_name.clone(),
+            bio: self.bio.clone(),
+            links: self.links.clone(),
+            avatar_media_id: self.avatar_media_id.clone(),
+            role: self.role,
+            suspended_until: self.suspended_until,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    /// What others see; a deleted account shows nothing personal.
+    pub fn to_profile(&self) -> Profile {
+        let deleted = self.deleted_at.is_some();
+        let keep = |s: &String| if deleted { String::new() } else { s.clone() };
+        Profile {
+            id: self.id.clone(),
+            handle: keep(&self.handle),
+            display_name: keep(&self.display_name),
+            bio: keep(&self.bio),
+            links: if deleted { vec![] } else { self.links.clone() },
+            avatar_media_id: if deleted { None } else { self.avatar_media_id.clone() },
+            role: self.role,
+            deleted,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn to_admin(&self) -> AdminUser {
+        AdminUser {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            handle: self.handle.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            suspended_until: self.suspended_until,
+            deleted: self.deleted_at.is_some(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A validated new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+}
+
+/// Inserts a member; 409 `email_taken` / `handle_taken` when either exists.
+pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<UserRow> {
+    let id = crate::util::new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, handle, display_name, password_hash, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(&new.email)
+    .bind(&new.handle)
+    .bind(&new.display_name)
+    .bind(&new.password_hash)
+    .bind(new.role.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(taken(&e.to_string())),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(UserRow {
+        id,
+        email: new.email,
+        handle: new.handle,
+        display_name: new.display_name,
+        bio: String::new(),
+        links: vec![],
+        avatar_media_id: None,
+        role: new.role,
+        suspended_until: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Maps a unique violation on `users` to the field it concerns. SQLite says
+/// `users.handle`, PostgreSQL `users_handle_key`: both name the column.
+fn taken(db_message: &str) -> Error {
+    if db_message.contains("handle") {
+        Error::conflict(codes::HANDLE_TAKEN, "this handle is already taken")
+    } else {
+        Error::conflict(codes::EMAIL_TAKEN, "an account with this email already exists")
+    }
+}
+
+/// 409 if `email` or `handle` belongs to someone already (checked before the
+/// expensive password hash; the unique constraints remain the real guard).
+pub async fn ensure_available(conn: &mut AnyConnection, email: &str, handle: &str) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT \
+           (SELECT COUNT(*) FROM users WHERE email = $1) AS emails, \
+           (SELECT COUNT(*) FROM users WHERE handle = $2) AS handles",
+    )
+    .bind(email)
+    .bind(handle)
+    .fetch_one(&mut *conn)
+    .await?;
+    if row.try_get::<i64, _>("emails")? > 0 {
+        return Err(taken("email"));
+    }
+    if row.try_get::<i64, _>("handles")? > 0 {
+        return Err(taken("handle"));
+    }
+    Ok(())
+}
+
+pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(UserRow::from_row).transpose()
+}
+
+pub async fn find_by_handle(conn: &mut AnyConnection, handle: &str) -> Result<Option<UserRow>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE handle = $1 AND deleted_at IS NULL");
+    let row = sqlx::query(&sql).bind(handle).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(UserRow::from_row).transpose()
+}
+
+/// A live (not deleted) account by email, with its password hash.
+pub async fn find_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<(UserRow, Option<String>)>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL"
+    );
+    let Some(row) = sqlx::query(&sql).bind(email).fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some((UserRow::from_row(&row)?, row.try_get("password_hash")?)))
+}
+
+/// The password hash of a live account.
+pub async fn password_hash(conn: &mut AnyConnection, id: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("password_hash")).transpose()?.flatten())
+}
+
+/// Validates and applies a partial profile edit; returns the updated row.
+pub async fn update_profile(
+    conn: &mut AnyConnection,
+    id: &str,
+    edit: &UpdateProfileRequest,
+    now: i64,
+) -> Result<UserRow> {
+    let mut user = find_by_id(conn, id).await?.ok_or_else(|| Error::NotFound("no such member".into()))?;
+    if let Some(name) = &edit.display_name {
+        user.display_name = validate::display_name(name)?;
+    }
+    if let Some(bio) = &edit.bio {
+        user.bio = validate::bio(bio)?;
+    }
+    if let Some(links) = &edit.links {
+        user.links = validate::links(links)?;
+    }
+    if let Some(avatar) = &edit.avatar_media_id {
+        user.avatar_media_id =
+            avatar.as_deref().map(|a| validate::media_id("avatar_media_id", a)).transpose()?;
+    }
+    user.updated_at = now;
+    let links = serde_json::to_string(&user.links)
+        .map_err(|e| Error::Internal(format!("cannot encode links: {e}")))?;
+    sqlx::query(
+        "UPDATE users SET display_name = $1, bio = $2, links = $3, avatar_media_id = $4, updated_at = $5 \
+         WHERE id = $6",
+    )
+    .bind(&user.display_name)
+    .bind(&user.bio)
+    .bind(links)
+    .bind(&user.avatar_media_id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(user)
+}
+
+pub async fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_role(conn: &mut AnyConnection, id: &str, role: Role, now: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_suspended_until(
+    conn: &mut AnyConnection,
+    id: &str,
+    until: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET suspended_until = $1, updated_at = $2 WHERE id = $3")
+        .bind(until)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Soft delete: the row (and so the member's content) stays, shown as a
+/// deleted user; personal data is erased and the email and handle are freed
+/// (replaced by values no valid sign-up can produce).
+pub async fn soft_delete(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = $1, handle = $2, display_name = '', bio = '', links = '[]', \
+         avatar_media_id = NULL, password_hash = NULL, deleted_at = $3, updated_at = $3 WHERE id = $4",
+    )
+    .bind(format!("deleted-{id}@deleted.invalid"))
+    .bind(format!("deleted-{id}"))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// How many accounts exist (deleted ones included).
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&mut *conn).await?)
+}

@@ -1,0 +1,178 @@
+//! Validation rules for account fields. Each returns the normalized value or
+//! a 422 naming the field, so a handler can `?` its way through a request.
+
+use moa_protocol::limits::*;
+
+use crate::error::{Error, Result};
+
+/// Trimmed, lowercased, `local@domain.tld`, at most 254 characters.
+pub fn email(raw: &str) -> Result<String> {
+    let email = raw.trim().to_lowercase();
+    let bad = |why: &str| Err(Error::invalid("email", why));
+    if email.is_empty() {
+        return bad("an email address is required");
+    }
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return bad("the email address is too long");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return bad("not an email address (no @)");
+    };
+    let labels_ok = domain.split('.').count() >= 2
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.contains("..")
+        && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
+    if !local_ok || !labels_ok {
+        return bad("not an email address");
+    }
+    Ok(email)
+}
+
+/// 3 to 30 of `a-z`, `0-9`, `_`, returned lowercase.
+pub fn handle(raw: &str) -> Result<String> {
+    let handle = raw.trim().to_lowercase();
+    let n = handle.chars().count();
+    if !(MIN_HANDLE_CHARS..=MAX_HANDLE_CHARS).contains(&n) {
+        return Err(Error::invalid(
+            "handle",
+            format!("must be {MIN_HANDLE_CHARS} to {MAX_HANDLE_CHARS} characters"),
+        ));
+    }
+    if !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(Error::invalid("handle", "may contain only a-z, 0-9 and _"));
+    }
+    if handle.chars().all(|c| c == '_') {
+        return Err(Error::invalid("handle", "must contain a letter or a digit"));
+    }
+    Ok(handle)
+}
+
+/// 8 to 128 characters, not only white space.
+pub fn password(field: &str, raw: &str) -> Result<()> {
+    let n = raw.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(Error::invalid(field, format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(Error::invalid(field, format!("must be at most {MAX_PASSWORD_CHARS} characters")));
+    }
+    if raw.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be only spaces"));
+    }
+    Ok(())
+}
+
+/// 1 to 40 characters after trimming, no control characters.
+pub fn display_name(raw: &str) -> Result<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("display_name", "a display name is required"));
+    }
+    if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(Error::invalid(
+            "display_name",
+            format!("must be at most {MAX_DISPLAY_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid("display_name", "must not contain control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// At most 500 characters, trimmed; line breaks allowed.
+pub fn bio(raw: &str) -> Result<String> {
+    let bio = raw.trim();
+    if bio.chars().count() > MAX_BIO_CHARS {
+        return Err(Error::invalid("bio", format!("must be at most {MAX_BIO_CHARS} characters")));
+    }
+    if bio.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid("bio", "must not contain control characters"));
+    }
+    Ok(bio.to_owned())
+}
+
+/// Up to 3 `http`/`https` URLs of at most 300 characters.
+pub fn links(raw: &[String]) -> Result<Vec<String>> {
+    if raw.len() > MAX_PROFILE_LINKS {
+        return Err(Error::invalid("links", format!("at most {MAX_PROFILE_LINKS} links")));
+    }
+    raw.iter()
+        .enumerate()
+        .map(|(i, link)| {
+            let link = link.trim();
+            let field = format!("links[{i}]");
+            let rest = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://"));
+            let host = rest.and_then(|r| r.split(['/', '?', '#']).next()).unwrap_or("");
+            if host.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(Error::invalid(field, "must be an http:// or https:// URL"));
+            }
+            if link.chars().count() > MAX_LINK_CHARS {
+                return Err(Error::invalid(field, format!("must be at most {MAX_LINK_CHARS} characters")));
+            }
+            Ok(link.to_owned())
+        })
+        .collect()
+}
+
+/// A media id: a UUID (checked by format until the media service exists).
+pub fn media_id(field: &str, raw: &str) -> Result<String> {
+    if crate::util::is_uuid(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(Error::invalid(field, "must be a media id (a lowercase UUID)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(email("  MinJi@Example.KR ").unwrap(), "minji@example.kr");
+        assert!(email("user@학교.한국").is_ok());
+        for bad in ["", "a", "a@b", "@b.kr", "a@.kr", "a b@c.kr", "a@b..kr", "a..b@c.kr", "a@-b.kr"] {
+            assert!(email(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(email(&format!("{}@x.kr", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn handles() {
+        assert_eq!(handle("Minji_92").unwrap(), "minji_92");
+        for bad in ["ab", "김민지", "a-b-c", "has space", "___", &"a".repeat(31)] {
+            assert!(handle(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn passwords_count_characters_not_bytes() {
+        assert!(password("password", "비밀번호비밀번호").is_ok()); // 8 chars, 24 bytes
+        assert!(password("password", "비밀번호").is_err());
+        assert!(password("password", "        ").is_err());
+        assert!(password("password", &"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn names_bios_links_and_media() {
+        assert_eq!(display_name("  김민지 ").unwrap(), "김민지");
+        assert!(display_name("   ").is_err());
+        assert!(display_name("a\u{0007}").is_err());
+        assert!(bio("줄 하나\n줄 둘").is_ok());
+        assert!(bio(&"가".repeat(501)).is_err());
+        assert!(links(&["https://moa.example/a".into(), "http://b.kr".into()]).is_ok());
+        let err = links(&["https://ok.kr".into(), "javascript:alert(1)".into()]).unwrap_err();
+        assert!(matches!(err, Error::InvalidField { ref field, .. } if field == "links[1]"));
+        assert!(links(&vec!["https://a.kr".to_owned(); 4]).is_err());
+        assert!(media_id("avatar_media_id", "0190b7a0-0000-7000-8000-000000000001").is_ok());
+        assert!(media_id("avatar_media_id", "../../etc/passwd").is_err());
+    }
+}
