@@ -199,7 +199,11 @@ mod tests {
             r#"{"error":{"code":"invalid_field","message":"email: not an email address","field":"email"}}"#
         );
         let no_field = ErrorBody {
-            error: ErrorDetail { code: "x".into(), message: "y".into(), field: None },
+            error: ErrorDetail {
+                code: "x".into(),
+                message: "y".into(),
+                field: None,
+            },
         };
         assert_eq!(
             serde_json::to_string(&no_field).unwrap(),
@@ -224,7 +228,10 @@ mod tests {
         assert!(Role::Admin > Role::Moderator && Role::Moderator > Role::Member);
         for r in [Role::Member, Role::Moderator, Role::Admin] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
-            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.as_str()));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
         }
         assert_eq!(Role::parse("root"), None);
     }

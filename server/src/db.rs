@@ -31,7 +31,10 @@ pub enum DbError {
     #[error("unsupported database URL (expected postgres://... or sqlite://...): {0}")]
     UnsupportedUrl(String),
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
@@ -58,7 +61,11 @@ impl Db {
                     .connect(url)
                     .await
                     .map_err(DbError::Connect)?;
-                Ok(Db { backend: Backend::Postgres, read: pool.clone(), write: pool })
+                Ok(Db {
+                    backend: Backend::Postgres,
+                    read: pool.clone(),
+                    write: pool,
+                })
             }
             Some(url) if url.starts_with("sqlite:") => Self::open_sqlite(url).await,
             Some(url) => Err(DbError::UnsupportedUrl(redact_url(url))),
@@ -76,11 +83,19 @@ impl Db {
     async fn open_sqlite(url: &str) -> Result<Db, DbError> {
         let base = url.split('?').next().unwrap_or(url);
         // The single writer creates the file and switches it to WAL first.
-        let write = sqlite_pool(1, true).connect(&format!("{base}?mode=rwc")).await;
+        let write = sqlite_pool(1, true)
+            .connect(&format!("{base}?mode=rwc"))
+            .await;
         let write = write.map_err(DbError::Connect)?;
-        let read = sqlite_pool(4, false).connect(&format!("{base}?mode=ro")).await;
+        let read = sqlite_pool(4, false)
+            .connect(&format!("{base}?mode=ro"))
+            .await;
         let read = read.map_err(DbError::Connect)?;
-        Ok(Db { backend: Backend::Sqlite, read, write })
+        Ok(Db {
+            backend: Backend::Sqlite,
+            read,
+            write,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -137,7 +152,9 @@ fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
                 }
                 if writer {
                     // WAL is persistent in the file; readers then see it too.
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -147,7 +164,9 @@ fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
 /// `postgres://user:secret@host/db` without the password, for error messages.
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
         _ => url.to_owned(),
     }
 }
@@ -158,12 +177,18 @@ type EmbeddedMigration = (i64, &'static str, &'static str);
 /// Migrations compiled into the binary, so it needs no files at run time.
 /// `tests::embedded_lists_match_the_folders` checks these lists against
 /// the `migrations/` folders.
-pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] =
-    &[(1, "accounts", include_str!("../../migrations/sqlite/0001_accounts.sql"))];
+pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[(
+    1,
+    "accounts",
+    include_str!("../../migrations/sqlite/0001_accounts.sql"),
+)];
 
 /// See [`SQLITE_MIGRATIONS`].
-pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] =
-    &[(1, "accounts", include_str!("../../migrations/postgres/0001_accounts.sql"))];
+pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[(
+    1,
+    "accounts",
+    include_str!("../../migrations/postgres/0001_accounts.sql"),
+)];
 
 #[derive(Debug)]
 struct Embedded(&'static [EmbeddedMigration]);
@@ -201,14 +226,19 @@ mod tests {
     use super::*;
 
     fn folder_files(dialect: &str) -> Vec<(i64, String)> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dialect);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(dialect);
         let mut files: Vec<(i64, String)> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".sql"))
             .map(|n| {
                 let (version, rest) = n.split_once('_').unwrap();
-                (version.parse().unwrap(), rest.trim_end_matches(".sql").to_owned())
+                (
+                    version.parse().unwrap(),
+                    rest.trim_end_matches(".sql").to_owned(),
+                )
             })
             .collect();
         files.sort();
@@ -217,12 +247,23 @@ mod tests {
 
     #[test]
     fn embedded_lists_match_the_folders() {
-        for (dialect, list) in [("sqlite", SQLITE_MIGRATIONS), ("postgres", POSTGRES_MIGRATIONS)] {
+        for (dialect, list) in [
+            ("sqlite", SQLITE_MIGRATIONS),
+            ("postgres", POSTGRES_MIGRATIONS),
+        ] {
             let embedded: Vec<(i64, String)> =
                 list.iter().map(|(v, d, _)| (*v, (*d).to_owned())).collect();
-            assert_eq!(embedded, folder_files(dialect), "{dialect} list is out of date");
+            assert_eq!(
+                embedded,
+                folder_files(dialect),
+                "{dialect} list is out of date"
+            );
         }
-        assert_eq!(folder_files("sqlite"), folder_files("postgres"), "dialects must pair up");
+        assert_eq!(
+            folder_files("sqlite"),
+            folder_files("postgres"),
+            "dialects must pair up"
+        );
     }
 
     #[test]
@@ -237,7 +278,10 @@ mod tests {
         let db = Db::connect(None, dir.path()).await.unwrap();
         db.migrate().await.unwrap();
         db.migrate().await.unwrap(); // idempotent
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(db.read()).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(db.read())
+            .await
+            .unwrap();
         assert_eq!(mode, "wal");
         assert!(dir.path().join("moa.db").exists());
         // The read pool is read-only.

@@ -23,14 +23,54 @@ pub struct DemoAccount {
 
 /// (handle, display name, bio, role)
 const PEOPLE: &[(&str, &str, &str, Role)] = &[
-    ("moa_admin", "모아 관리자", "모아 커뮤니티 운영팀입니다. 문의는 언제든 환영해요.", Role::Admin),
-    ("moa_mod", "운영지기 하늘", "신고는 빠르게 확인할게요 🙏", Role::Moderator),
-    ("minji", "김민지", "성수동 카페 투어 중 ☕ 사진 찍는 걸 좋아해요.", Role::Member),
-    ("seojun", "이서준", "자취 5년 차, 가성비 생활용품 리뷰합니다.", Role::Member),
-    ("jiwoo", "박지우", "연남동 맛집 기록장. 매운 음식 러버 🌶️", Role::Member),
-    ("haeun", "최하은", "캠핑과 등산 장비 덕후. 주말마다 산에 있어요.", Role::Member),
-    ("doyoon", "정도윤", "대학생, 공동구매 자주 열어요. 학교 근처 소식 공유!", Role::Member),
-    ("seoyeon", "강서연", "스킨케어 성분 분석하는 직장인 🧴", Role::Member),
+    (
+        "moa_admin",
+        "모아 관리자",
+        "모아 커뮤니티 운영팀입니다. 문의는 언제든 환영해요.",
+        Role::Admin,
+    ),
+    (
+        "moa_mod",
+        "운영지기 하늘",
+        "신고는 빠르게 확인할게요 🙏",
+        Role::Moderator,
+    ),
+    (
+        "minji",
+        "김민지",
+        "성수동 카페 투어 중 ☕ 사진 찍는 걸 좋아해요.",
+        Role::Member,
+    ),
+    (
+        "seojun",
+        "이서준",
+        "자취 5년 차, 가성비 생활용품 리뷰합니다.",
+        Role::Member,
+    ),
+    (
+        "jiwoo",
+        "박지우",
+        "연남동 맛집 기록장. 매운 음식 러버 🌶️",
+        Role::Member,
+    ),
+    (
+        "haeun",
+        "최하은",
+        "캠핑과 등산 장비 덕후. 주말마다 산에 있어요.",
+        Role::Member,
+    ),
+    (
+        "doyoon",
+        "정도윤",
+        "대학생, 공동구매 자주 열어요. 학교 근처 소식 공유!",
+        Role::Member,
+    ),
+    (
+        "seoyeon",
+        "강서연",
+        "스킨케어 성분 분석하는 직장인 🧴",
+        Role::Member,
+    ),
 ];
 
 /// Adds the demo community if the database has no accounts yet. Returns the
@@ -41,7 +81,10 @@ pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
         users::count(&mut conn).await?
     };
     if existing > 0 {
-        tracing::info!(accounts = existing, "database is not empty; demo data not added");
+        tracing::info!(
+            accounts = existing,
+            "database is not empty; demo data not added"
+        );
         return Ok(vec![]);
     }
     let mut created = Vec::with_capacity(PEOPLE.len());
@@ -60,7 +103,10 @@ pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
             password: account.password.clone(),
         };
         let user = create_account(db, input, *role).await?;
-        let edit = UpdateProfileRequest { bio: Some((*bio).to_owned()), ..Default::default() };
+        let edit = UpdateProfileRequest {
+            bio: Some((*bio).to_owned()),
+            ..Default::default()
+        };
         let mut tx = db.begin_write().await?;
         users::update_profile(&mut tx, &user.id, &edit, now_ms()).await?;
         tx.commit().await?;
@@ -72,9 +118,7 @@ pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
 
 /// The sign-in table printed once at start.
 pub fn credentials_table(accounts: &[DemoAccount]) -> String {
-    let mut out = String::from(
-        "\nDemo accounts (shown once; sign in with email and password):\n",
-    );
+    let mut out = String::from("\nDemo accounts (shown once; sign in with email and password):\n");
     for a in accounts {
         out.push_str(&format!(
             "  {:<10} {:<24} {:<16} {}\n",

@@ -25,14 +25,22 @@ pub fn render(doc: &utoipa::openapi::OpenApi) -> String {
     let paths = doc["paths"].as_object().unwrap_or(&empty);
     let tags: Vec<String> = doc["tags"]
         .as_array()
-        .map(|t| t.iter().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     for tag in &tags {
         let _ = write!(out, "<h2 id=\"tag-{0}\">{0}</h2>", esc(tag));
         for (path, item) in paths {
             for method in ["get", "post", "put", "patch", "delete"] {
                 let op = &item[method];
-                if op.is_null() || !op["tags"].as_array().is_some_and(|t| t.iter().any(|x| x == tag.as_str())) {
+                if op.is_null()
+                    || !op["tags"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|x| x == tag.as_str()))
+                {
                     continue;
                 }
                 render_operation(&mut out, method, path, op);
@@ -43,7 +51,12 @@ pub fn render(doc: &utoipa::openapi::OpenApi) -> String {
     if let Some(schemas) = doc["components"]["schemas"].as_object() {
         for (name, schema) in schemas {
             let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
-            let _ = write!(out, "<h3 id=\"schema-{0}\">{0}</h3><pre>{1}</pre>", esc(name), esc(&pretty));
+            let _ = write!(
+                out,
+                "<h3 id=\"schema-{0}\">{0}</h3><pre>{1}</pre>",
+                esc(name),
+                esc(&pretty)
+            );
         }
     }
     out.push_str("</body></html>");
@@ -51,13 +64,20 @@ pub fn render(doc: &utoipa::openapi::OpenApi) -> String {
 }
 
 fn render_operation(out: &mut String, method: &str, path: &str, op: &Value) {
-    let locked = if op["security"].is_array() { " 🔒" } else { "" };
+    let locked = if op["security"].is_array() {
+        " 🔒"
+    } else {
+        ""
+    };
     let _ = write!(
         out,
         "<section><h3><span class=\"m {method}\">{}</span> <code>{}</code>{locked}</h3><p>{}</p>",
         method.to_uppercase(),
         esc(path),
-        esc(op["description"].as_str().or(op["summary"].as_str()).unwrap_or("")),
+        esc(op["description"]
+            .as_str()
+            .or(op["summary"].as_str())
+            .unwrap_or("")),
     );
     if let Some(params) = op["parameters"].as_array() {
         out.push_str("<h4>Parameters</h4><ul>");
@@ -73,14 +93,18 @@ fn render_operation(out: &mut String, method: &str, path: &str, op: &Value) {
         out.push_str("</ul>");
     }
     if let Some(schema) = op["requestBody"]["content"]["application/json"]["schema"].as_object() {
-        let _ = write!(out, "<h4>Request body</h4><p>{}</p>", schema_link(&Value::Object(schema.clone())));
+        let _ = write!(
+            out,
+            "<h4>Request body</h4><p>{}</p>",
+            schema_link(&Value::Object(schema.clone()))
+        );
     }
     if let Some(responses) = op["responses"].as_object() {
         out.push_str("<h4>Responses</h4><table>");
         for (status, r) in responses {
-            let body = r["content"]["application/json"]["schema"].as_object().map_or_else(String::new, |s| {
-                schema_link(&Value::Object(s.clone()))
-            });
+            let body = r["content"]["application/json"]["schema"]
+                .as_object()
+                .map_or_else(String::new, |s| schema_link(&Value::Object(s.clone())));
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{body}</td></tr>",
@@ -102,7 +126,10 @@ fn schema_link(schema: &Value) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const CSS: &str = "body{font-family:system-ui,'Noto Sans CJK KR',sans-serif;max-width:60rem;margin:2rem auto;\
@@ -118,9 +145,15 @@ mod tests {
         let doc = crate::openapi();
         let html = super::render(&doc);
         for path in doc.paths.paths.keys() {
-            assert!(html.contains(&super::esc(path)), "{path} missing from /docs");
+            assert!(
+                html.contains(&super::esc(path)),
+                "{path} missing from /docs"
+            );
         }
         assert!(html.contains("schema-SignupRequest"));
-        assert_eq!(super::esc("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
+        assert_eq!(
+            super::esc("<a href=\"x\">&"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;"
+        );
     }
 }

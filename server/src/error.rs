@@ -47,19 +47,31 @@ pub enum Error {
 impl Error {
     /// A 422 naming the field at fault.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidField { field: field.into(), message: message.into() }
+        Error::InvalidField {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Unauthorized { code, message: message.into() }
+        Error::Unauthorized {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Error::Forbidden { code: codes::FORBIDDEN, message: message.into() }
+        Error::Forbidden {
+            code: codes::FORBIDDEN,
+            message: message.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Conflict { code, message: message.into() }
+        Error::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The status, code, message and field this error answers with.
@@ -79,21 +91,35 @@ impl Error {
                 self.to_string(),
                 None,
             ),
-            PayloadTooLarge { .. } => {
-                (StatusCode::PAYLOAD_TOO_LARGE, codes::PAYLOAD_TOO_LARGE, self.to_string(), None)
-            }
+            PayloadTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::PAYLOAD_TOO_LARGE,
+                self.to_string(),
+                None,
+            ),
             Unauthorized { code, message } => {
                 (StatusCode::UNAUTHORIZED, code, message.clone(), None)
             }
             Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone(), None),
-            NotFound(message) => (StatusCode::NOT_FOUND, codes::NOT_FOUND, message.clone(), None),
-            MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, self.to_string(), None)
-            }
+            NotFound(message) => (
+                StatusCode::NOT_FOUND,
+                codes::NOT_FOUND,
+                message.clone(),
+                None,
+            ),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_ALLOWED,
+                self.to_string(),
+                None,
+            ),
             Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
-            RateLimited { .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, self.to_string(), None)
-            }
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::RATE_LIMITED,
+                self.to_string(),
+                None,
+            ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 codes::UNAVAILABLE,
@@ -133,10 +159,18 @@ impl IntoResponse for Error {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                field,
+            },
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if let Error::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }
@@ -157,24 +191,44 @@ mod tests {
         let cases = [
             (Error::invalid("email", "bad"), 422, "invalid_field"),
             (Error::UnsupportedMediaType, 415, "unsupported_media_type"),
-            (Error::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
-            (Error::unauthorized(codes::INVALID_TOKEN, "x"), 401, "invalid_token"),
+            (
+                Error::PayloadTooLarge { limit: 1 },
+                413,
+                "payload_too_large",
+            ),
+            (
+                Error::unauthorized(codes::INVALID_TOKEN, "x"),
+                401,
+                "invalid_token",
+            ),
             (Error::forbidden("x"), 403, "forbidden"),
             (Error::NotFound("x".into()), 404, "not_found"),
             (Error::conflict(codes::EMAIL_TAKEN, "x"), 409, "email_taken"),
-            (Error::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),
+            (
+                Error::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+                "rate_limited",
+            ),
             (Error::Internal("secret detail".into()), 500, "internal"),
         ];
         for (err, status, code) in cases {
             let (s, c, message, _) = err.parts();
             assert_eq!((s.as_u16(), c), (status, code));
-            assert!(!message.contains("secret detail"), "5xx details must not leak");
+            assert!(
+                !message.contains("secret detail"),
+                "5xx details must not leak"
+            );
         }
     }
 
     #[test]
     fn rate_limited_sets_retry_after() {
-        let r = Error::RateLimited { retry_after_secs: 7 }.into_response();
+        let r = Error::RateLimited {
+            retry_after_secs: 7,
+        }
+        .into_response();
         assert_eq!(r.headers()[header::RETRY_AFTER], "7");
     }
 }

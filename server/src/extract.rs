@@ -29,7 +29,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge { limit: limits::MAX_JSON_BODY_BYTES }
+                Error::PayloadTooLarge {
+                    limit: limits::MAX_JSON_BODY_BYTES,
+                }
             } else {
                 Error::BadRequest {
                     code: codes::MALFORMED_JSON,
@@ -42,10 +44,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -142,7 +152,10 @@ impl Member {
         if self.role >= role {
             Ok(())
         } else {
-            Err(Error::forbidden(format!("this needs the {} role", role.as_str())))
+            Err(Error::forbidden(format!(
+                "this needs the {} role",
+                role.as_str()
+            )))
         }
     }
 }
@@ -196,13 +209,16 @@ impl FromRequestParts<AppState> for ClientIp {
                 .iter()
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
-                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-                .last();
+                .next_back()
+                .and_then(|s| s.trim().parse::<IpAddr>().ok());
             if forwarded.is_some() {
                 return Ok(ClientIp(forwarded));
             }
         }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         Ok(ClientIp(peer))
     }
 }
@@ -210,7 +226,8 @@ impl FromRequestParts<AppState> for ClientIp {
 impl ClientIp {
     /// The key this address is rate limited under.
     pub fn key(&self) -> String {
-        self.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+        self.0
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 }
 
@@ -242,19 +259,33 @@ mod tests {
     fn classifies_json_errors() {
         assert!(matches!(
             parse_json::<Body>(b"{\"email\": "),
-            Err(Error::BadRequest { code: "malformed_json", .. })
+            Err(Error::BadRequest {
+                code: "malformed_json",
+                ..
+            })
         ));
         assert!(matches!(
             parse_json::<Body>(b"{\"email\": \"a\"} trailing"),
-            Err(Error::BadRequest { code: "malformed_json", .. })
+            Err(Error::BadRequest {
+                code: "malformed_json",
+                ..
+            })
         ));
         assert_eq!(field_of(parse_json::<Body>(b"{}").unwrap_err()), "email");
-        assert_eq!(field_of(parse_json::<Body>(b"{\"email\": 5}").unwrap_err()), "email");
         assert_eq!(
-            field_of(parse_json::<Body>(b"{\"email\":\"a\",\"nested\":{\"count\":-1}}").unwrap_err()),
+            field_of(parse_json::<Body>(b"{\"email\": 5}").unwrap_err()),
+            "email"
+        );
+        assert_eq!(
+            field_of(
+                parse_json::<Body>(b"{\"email\":\"a\",\"nested\":{\"count\":-1}}").unwrap_err()
+            ),
             "nested.count"
         );
-        assert_eq!(field_of(parse_json::<Body>(b"\"text\"").unwrap_err()), "body");
+        assert_eq!(
+            field_of(parse_json::<Body>(b"\"text\"").unwrap_err()),
+            "body"
+        );
         assert!(parse_json::<Body>(b"{\"email\":\"a\"}").is_ok());
     }
 
@@ -262,7 +293,10 @@ mod tests {
     fn recognises_json_content_types() {
         let mut h = HeaderMap::new();
         assert!(!is_json(&h));
-        h.insert(header::CONTENT_TYPE, "application/json; charset=utf-8".parse().unwrap());
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
         assert!(is_json(&h));
         h.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
         assert!(!is_json(&h));

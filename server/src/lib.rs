@@ -70,7 +70,10 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
-                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
             ),
         );
     }
@@ -82,7 +85,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             moa_protocol::API_PREFIX,
-            OpenApiRouter::new().merge(auth::router()).merge(users::router()).merge(admin::router()),
+            OpenApiRouter::new()
+                .merge(auth::router())
+                .merge(users::router())
+                .merge(admin::router()),
         )
         .split_for_parts()
 }
@@ -104,13 +110,24 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .route(
             "/v1/openapi.json",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc_json.to_string()) }),
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    doc_json.to_string(),
+                )
+            }),
         )
-        .route("/docs", get(move || async move { Html(doc_html.to_string()) }))
+        .route(
+            "/docs",
+            get(move || async move { Html(doc_html.to_string()) }),
+        )
         .fallback(|| async { Error::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -129,7 +146,10 @@ async fn ready(State(state): State<AppState>) -> Response {
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }
@@ -163,7 +183,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let db = state.db.clone();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     db.close().await;
     Ok(())
 }

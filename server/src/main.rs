@@ -28,7 +28,12 @@ struct Cli {
 #[derive(Debug, Args)]
 struct CommonArgs {
     /// Directory for the SQLite database, the JWT signing key and media.
-    #[arg(long, env = "MOA_DATA_DIR", default_value = "./moa-data", global = true)]
+    #[arg(
+        long,
+        env = "MOA_DATA_DIR",
+        default_value = "./moa-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// Use this database instead of SQLite in the data dir (postgres://user:pass@host/db).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
@@ -127,7 +132,9 @@ impl From<RoleArg> for Role {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -164,9 +171,13 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         trust_forwarded_for: args.trust_forwarded_for,
     };
     tracing::info!(settings = ?settings, "starting");
-    let state = moa_server::start(settings).await.map_err(|e| e.to_string())?;
+    let state = moa_server::start(settings)
+        .await
+        .map_err(|e| e.to_string())?;
     if args.demo {
-        let accounts = demo::seed(&state.db).await.map_err(|e| format!("demo data: {e}"))?;
+        let accounts = demo::seed(&state.db)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?;
         if !accounts.is_empty() {
             print_once(&demo::credentials_table(&accounts));
         }
@@ -176,7 +187,9 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, "listening; API docs at http://{addr}/docs");
-    moa_server::serve(listener, state, moa_server::shutdown_signal()).await.map_err(|e| e.to_string())?;
+    moa_server::serve(listener, state, moa_server::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -188,7 +201,9 @@ fn print_once(text: &str) {
 }
 
 async fn open_db(common: &CommonArgs) -> Result<Db, String> {
-    let db = Db::connect(common.database_url.as_deref(), &common.data_dir).await.map_err(|e| e.to_string())?;
+    let db = Db::connect(common.database_url.as_deref(), &common.data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
     Ok(db)
 }
@@ -196,7 +211,13 @@ async fn open_db(common: &CommonArgs) -> Result<Db, String> {
 async fn user_command(common: CommonArgs, cmd: UserCommand) -> Result<(), String> {
     let db = open_db(&common).await?;
     let result = match cmd {
-        UserCommand::Create { email, handle, display_name, role, password } => {
+        UserCommand::Create {
+            email,
+            handle,
+            display_name,
+            role,
+            password,
+        } => {
             let handle = handle.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
             let generated = password.is_none();
             let password = password.unwrap_or_else(|| util::random_password(16));
@@ -208,8 +229,14 @@ async fn user_command(common: CommonArgs, cmd: UserCommand) -> Result<(), String
             })
             .map_err(|e| e.to_string())?;
             let ValidSignup { email, handle, .. } = input.clone();
-            let user = create_account(&db, input, role.into()).await.map_err(|e| e.to_string())?;
-            let mut text = format!("created {} @{handle} <{email}> as {}", user.id, user.role.as_str());
+            let user = create_account(&db, input, role.into())
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut text = format!(
+                "created {} @{handle} <{email}> as {}",
+                user.id,
+                user.role.as_str()
+            );
             if generated {
                 text.push_str(&format!("\npassword (shown once): {password}"));
             }
@@ -225,12 +252,20 @@ async fn user_command(common: CommonArgs, cmd: UserCommand) -> Result<(), String
 async fn promote(db: &Db, email: &str, role: Role) -> Result<(), String> {
     let email = email.trim().to_lowercase();
     let mut conn = db.read().acquire().await.map_err(|e| e.to_string())?;
-    let found = users::find_by_email(&mut conn, &email).await.map_err(|e| e.to_string())?;
+    let found = users::find_by_email(&mut conn, &email)
+        .await
+        .map_err(|e| e.to_string())?;
     drop(conn);
     let (user, _) = found.ok_or_else(|| format!("no account with email {email}"))?;
     let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
-    users::set_role(&mut tx, &user.id, role, util::now_ms()).await.map_err(|e| e.to_string())?;
+    users::set_role(&mut tx, &user.id, role, util::now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    print_once(&format!("@{} <{email}> is now {}", user.handle, role.as_str()));
+    print_once(&format!(
+        "@{} <{email}> is now {}",
+        user.handle,
+        role.as_str()
+    ));
     Ok(())
 }

@@ -16,7 +16,9 @@ use axum::response::Response;
 use crate::state::AppState;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 #[derive(Debug, Default, Clone)]
 struct Series {
@@ -35,9 +37,14 @@ pub struct Metrics {
 impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
-        let slot = BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(BUCKETS.len());
+        let slot = BUCKETS
+            .iter()
+            .position(|b| seconds <= *b)
+            .unwrap_or(BUCKETS.len());
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let s = series.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        let s = series
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default();
         s.count += 1;
         s.sum_seconds += seconds;
         s.buckets[slot] += 1;
@@ -45,7 +52,11 @@ impl Metrics {
 
     /// The Prometheus text exposition of everything recorded so far.
     pub fn render(&self) -> String {
-        let series = self.series.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let series = self
+            .series
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut out = String::new();
         out.push_str("# HELP moa_http_requests_total HTTP requests served, by route and status.\n");
         out.push_str("# TYPE moa_http_requests_total counter\n");
@@ -57,10 +68,15 @@ impl Metrics {
                 s.count
             );
         }
-        out.push_str("# HELP moa_http_request_duration_seconds HTTP request latency, by route and status.\n");
+        out.push_str(
+            "# HELP moa_http_request_duration_seconds HTTP request latency, by route and status.\n",
+        );
         out.push_str("# TYPE moa_http_request_duration_seconds histogram\n");
         for ((method, route, status), s) in &series {
-            let labels = format!("method=\"{method}\",route=\"{}\",status=\"{status}\"", escape(route));
+            let labels = format!(
+                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
+                escape(route)
+            );
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 cumulative += s.buckets[i];
@@ -74,15 +90,26 @@ impl Metrics {
                 out,
                 "moa_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {cumulative}"
             );
-            let _ = writeln!(out, "moa_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
-            let _ = writeln!(out, "moa_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "moa_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "moa_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
         }
         out
     }
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Middleware: times the request, records it and logs it (without bodies,
@@ -97,7 +124,9 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(request).await;
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
-    state.metrics.record(method.as_str(), &route, status, elapsed);
+    state
+        .metrics
+        .record(method.as_str(), &route, status, elapsed);
     tracing::info!(
         method = %method,
         route = %route,
@@ -119,7 +148,9 @@ mod tests {
         m.record("GET", "/health", 200, Duration::from_millis(30));
         m.record("POST", "/v1/auth/login", 401, Duration::from_secs(20));
         let text = m.render();
-        assert!(text.contains("moa_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2"));
+        assert!(text.contains(
+            "moa_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2"
+        ));
         assert!(text.contains(
             "moa_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\",status=\"200\",le=\"0.0025\"} 1"
         ));

@@ -3,8 +3,8 @@
 
 use std::sync::LazyLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::error::{Error, Result};
 
@@ -30,7 +30,9 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
         let stored = stored.as_deref().unwrap_or(DUMMY_HASH.as_str());
         let parsed = PasswordHash::new(stored)
             .map_err(|e| Error::Internal(format!("stored password hash is corrupt: {e}")))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && stored != DUMMY_HASH.as_str())
     })
     .await?
@@ -49,7 +51,11 @@ mod tests {
         let b = hash("비밀번호123!".into()).await.unwrap();
         assert!(a.starts_with("$argon2id$"));
         assert_ne!(a, b, "salted");
-        assert!(verify("비밀번호123!".into(), Some(a.clone())).await.unwrap());
+        assert!(
+            verify("비밀번호123!".into(), Some(a.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong password".into(), Some(a)).await.unwrap());
         assert!(!verify("not a real password".into(), None).await.unwrap());
     }

@@ -38,7 +38,10 @@ impl RateLimiter {
     }
 
     fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if state.len() >= SWEEP_AT {
             state.retain(|_, tat| *tat > now);
         }
@@ -69,7 +72,10 @@ mod tests {
             assert!(limiter.check_at("ip", t0).is_ok());
         }
         let wait = limiter.check_at("ip", t0).unwrap_err();
-        assert!(wait <= Duration::from_secs(20) && wait > Duration::from_secs(19), "{wait:?}");
+        assert!(
+            wait <= Duration::from_secs(20) && wait > Duration::from_secs(19),
+            "{wait:?}"
+        );
         // Other keys are independent.
         assert!(limiter.check_at("other", t0).is_ok());
         // One interval later one more event is allowed, and only one.

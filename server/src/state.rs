@@ -34,8 +34,18 @@ impl std::fmt::Debug for Settings {
         // Secrets and database passwords stay out of logs.
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
-            .field("database", &if self.database_url.is_some() { "postgres" } else { "sqlite" })
-            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<configured>"))
+            .field(
+                "database",
+                &if self.database_url.is_some() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                },
+            )
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<configured>"),
+            )
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("auth_rate_per_ip", &self.auth_rate_per_ip)

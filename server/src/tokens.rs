@@ -43,7 +43,9 @@ pub struct TokenKeys {
 
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys").field("access_ttl_ms", &self.access_ttl_ms).finish_non_exhaustive()
+        f.debug_struct("TokenKeys")
+            .field("access_ttl_ms", &self.access_ttl_ms)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,7 +63,12 @@ impl TokenKeys {
     }
 
     /// A new access token for `user_id` in `session_id`, and when it expires (Unix ms).
-    pub fn issue_access(&self, user_id: &str, session_id: &str, now_ms: i64) -> Result<(String, i64)> {
+    pub fn issue_access(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now_ms: i64,
+    ) -> Result<(String, i64)> {
         let expires_ms = now_ms + self.access_ttl_ms;
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -86,7 +93,10 @@ impl TokenKeys {
                 _ => Error::unauthorized(codes::INVALID_TOKEN, "the access token is not valid"),
             })?;
         if data.claims.typ != ACCESS {
-            return Err(Error::unauthorized(codes::INVALID_TOKEN, "not an access token"));
+            return Err(Error::unauthorized(
+                codes::INVALID_TOKEN,
+                "not an access token",
+            ));
         }
         Ok(data.claims)
     }
@@ -111,14 +121,20 @@ pub enum KeyError {
     #[error("the configured JWT secret must be at least 32 bytes")]
     TooShort,
     #[error("cannot read or write the key file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the key file {0} is corrupt (expected base64)")]
     Corrupt(String),
 }
 
 /// The JWT signing secret: the configured one, or the one kept in
 /// `data_dir/jwt-secret`, created (mode 0600) on first start. Never logged.
-pub fn load_or_create_secret(data_dir: &Path, configured: Option<&str>) -> Result<Vec<u8>, KeyError> {
+pub fn load_or_create_secret(
+    data_dir: &Path,
+    configured: Option<&str>,
+) -> Result<Vec<u8>, KeyError> {
     if let Some(secret) = configured {
         if secret.len() < 32 {
             return Err(KeyError::TooShort);
@@ -126,12 +142,17 @@ pub fn load_or_create_secret(data_dir: &Path, configured: Option<&str>) -> Resul
         return Ok(secret.as_bytes().to_vec());
     }
     let path = data_dir.join("jwt-secret");
-    let io = |source| KeyError::Io { path: path.display().to_string(), source };
+    let io = |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     std::fs::create_dir_all(data_dir).map_err(io)?;
     let b64 = base64::engine::general_purpose::STANDARD;
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let key = b64.decode(text.trim()).map_err(|_| KeyError::Corrupt(path.display().to_string()))?;
+            let key = b64
+                .decode(text.trim())
+                .map_err(|_| KeyError::Corrupt(path.display().to_string()))?;
             if key.len() < 32 {
                 return Err(KeyError::Corrupt(path.display().to_string()));
             }
@@ -188,25 +209,43 @@ mod tests {
     fn expired_forged_and_tampered_tokens_are_refused() {
         let now = crate::util::now_ms();
         let (old, _) = keys().issue_access("u1", "s1", now - 3_600_000).unwrap();
-        assert_eq!(code(keys().verify_access(&old).unwrap_err()), codes::TOKEN_EXPIRED);
+        assert_eq!(
+            code(keys().verify_access(&old).unwrap_err()),
+            codes::TOKEN_EXPIRED
+        );
 
         let forger = TokenKeys::new(&[8u8; 32], 900_000);
         let (forged, _) = forger.issue_access("u1", "s1", now).unwrap();
-        assert_eq!(code(keys().verify_access(&forged).unwrap_err()), codes::INVALID_TOKEN);
+        assert_eq!(
+            code(keys().verify_access(&forged).unwrap_err()),
+            codes::INVALID_TOKEN
+        );
 
         let (good, _) = keys().issue_access("u1", "s1", now).unwrap();
         let mut parts: Vec<&str> = good.split('.').collect();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let payload = format!(r#"{{"sub":"admin","sid":"s1","iat":0,"exp":{},"typ":"access"}}"#, now / 1000 + 900);
+        let payload = format!(
+            r#"{{"sub":"admin","sid":"s1","iat":0,"exp":{},"typ":"access"}}"#,
+            now / 1000 + 900
+        );
         let tampered_payload = b64.encode(payload);
         parts[1] = &tampered_payload;
-        assert_eq!(code(keys().verify_access(&parts.join(".")).unwrap_err()), codes::INVALID_TOKEN);
+        assert_eq!(
+            code(keys().verify_access(&parts.join(".")).unwrap_err()),
+            codes::INVALID_TOKEN
+        );
 
         // alg "none" is never accepted.
         let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
         let unsigned = format!("{header}.{tampered_payload}.");
-        assert_eq!(code(keys().verify_access(&unsigned).unwrap_err()), codes::INVALID_TOKEN);
-        assert_eq!(code(keys().verify_access("garbage").unwrap_err()), codes::INVALID_TOKEN);
+        assert_eq!(
+            code(keys().verify_access(&unsigned).unwrap_err()),
+            codes::INVALID_TOKEN
+        );
+        assert_eq!(
+            code(keys().verify_access("garbage").unwrap_err()),
+            codes::INVALID_TOKEN
+        );
     }
 
     #[test]
@@ -226,11 +265,20 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("jwt-secret")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(matches!(load_or_create_secret(dir.path(), Some("short")), Err(KeyError::TooShort)));
+        assert!(matches!(
+            load_or_create_secret(dir.path(), Some("short")),
+            Err(KeyError::TooShort)
+        ));
         let configured = "x".repeat(40);
-        assert_eq!(load_or_create_secret(dir.path(), Some(&configured)).unwrap(), configured.as_bytes());
+        assert_eq!(
+            load_or_create_secret(dir.path(), Some(&configured)).unwrap(),
+            configured.as_bytes()
+        );
     }
 }

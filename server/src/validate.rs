@@ -28,7 +28,9 @@ pub fn email(raw: &str) -> Result<String> {
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.contains("..")
-        && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
+        && local
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
     if !local_ok || !labels_ok {
         return bad("not an email address");
     }
@@ -45,7 +47,10 @@ pub fn handle(raw: &str) -> Result<String> {
             format!("must be {MIN_HANDLE_CHARS} to {MAX_HANDLE_CHARS} characters"),
         ));
     }
-    if !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if !handle
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         return Err(Error::invalid("handle", "may contain only a-z, 0-9 and _"));
     }
     if handle.chars().all(|c| c == '_') {
@@ -58,10 +63,16 @@ pub fn handle(raw: &str) -> Result<String> {
 pub fn password(field: &str, raw: &str) -> Result<()> {
     let n = raw.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(field, format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(Error::invalid(field, format!("must be at most {MAX_PASSWORD_CHARS} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+        ));
     }
     if raw.trim().is_empty() {
         return Err(Error::invalid(field, "must not be only spaces"));
@@ -82,7 +93,10 @@ pub fn display_name(raw: &str) -> Result<String> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::invalid("display_name", "must not contain control characters"));
+        return Err(Error::invalid(
+            "display_name",
+            "must not contain control characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -91,9 +105,15 @@ pub fn display_name(raw: &str) -> Result<String> {
 pub fn bio(raw: &str) -> Result<String> {
     let bio = raw.trim();
     if bio.chars().count() > MAX_BIO_CHARS {
-        return Err(Error::invalid("bio", format!("must be at most {MAX_BIO_CHARS} characters")));
+        return Err(Error::invalid(
+            "bio",
+            format!("must be at most {MAX_BIO_CHARS} characters"),
+        ));
     }
-    if bio.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if bio
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Error::invalid("bio", "must not contain control characters"));
     }
     Ok(bio.to_owned())
@@ -102,20 +122,30 @@ pub fn bio(raw: &str) -> Result<String> {
 /// Up to 3 `http`/`https` URLs of at most 300 characters.
 pub fn links(raw: &[String]) -> Result<Vec<String>> {
     if raw.len() > MAX_PROFILE_LINKS {
-        return Err(Error::invalid("links", format!("at most {MAX_PROFILE_LINKS} links")));
+        return Err(Error::invalid(
+            "links",
+            format!("at most {MAX_PROFILE_LINKS} links"),
+        ));
     }
     raw.iter()
         .enumerate()
         .map(|(i, link)| {
             let link = link.trim();
             let field = format!("links[{i}]");
-            let rest = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://"));
-            let host = rest.and_then(|r| r.split(['/', '?', '#']).next()).unwrap_or("");
+            let rest = link
+                .strip_prefix("https://")
+                .or_else(|| link.strip_prefix("http://"));
+            let host = rest
+                .and_then(|r| r.split(['/', '?', '#']).next())
+                .unwrap_or("");
             if host.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(Error::invalid(field, "must be an http:// or https:// URL"));
             }
             if link.chars().count() > MAX_LINK_CHARS {
-                return Err(Error::invalid(field, format!("must be at most {MAX_LINK_CHARS} characters")));
+                return Err(Error::invalid(
+                    field,
+                    format!("must be at most {MAX_LINK_CHARS} characters"),
+                ));
             }
             Ok(link.to_owned())
         })
@@ -127,7 +157,10 @@ pub fn media_id(field: &str, raw: &str) -> Result<String> {
     if crate::util::is_uuid(raw) {
         Ok(raw.to_owned())
     } else {
-        Err(Error::invalid(field, "must be a media id (a lowercase UUID)"))
+        Err(Error::invalid(
+            field,
+            "must be a media id (a lowercase UUID)",
+        ))
     }
 }
 
@@ -139,7 +172,17 @@ mod tests {
     fn emails() {
         assert_eq!(email("  MinJi@Example.KR ").unwrap(), "minji@example.kr");
         assert!(email("user@학교.한국").is_ok());
-        for bad in ["", "a", "a@b", "@b.kr", "a@.kr", "a b@c.kr", "a@b..kr", "a..b@c.kr", "a@-b.kr"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.kr",
+            "a@.kr",
+            "a b@c.kr",
+            "a@b..kr",
+            "a..b@c.kr",
+            "a@-b.kr",
+        ] {
             assert!(email(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(email(&format!("{}@x.kr", "a".repeat(65))).is_err());

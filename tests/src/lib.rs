@@ -1,1 +1,423 @@
-//! placeholder
+//! The end-to-end test harness: real servers on real sockets against real
+//! databases, and a small HTTP client to drive them.
+//!
+//! [`TestServer::start`] runs the server in-process on `127.0.0.1:0` with its
+//! own data directory and, for [`Engine::Postgres`], its own fresh database
+//! on the cluster named by `MOA_TEST_POSTGRES_URL` (`scripts/test` starts a
+//! throwaway cluster and sets it). [`both_engines!`] turns one async test
+//! body into a SQLite test and a PostgreSQL test, so every database-touching
+//! test runs on both engines through one body.
+//!
+//! [`server_binary`] finds the real `moa-server` executable for the tests
+//! that run it as a separate process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use moa_server::{AppState, Settings};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+/// The database engine a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body (a function `async fn(Engine)`) on both engines:
+/// `both_engines!(my_test);` defines `my_test::sqlite` and `my_test::postgres`.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Engine::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// The admin URL of the test PostgreSQL cluster.
+pub fn postgres_admin_url() -> String {
+    std::env::var("MOA_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "MOA_TEST_POSTGRES_URL is not set. Run ./scripts/test, which starts a throwaway \
+             PostgreSQL cluster, or point it at one: postgres://user@127.0.0.1:5432/postgres"
+        )
+    })
+}
+
+/// `url` with its database name replaced by `db`.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{db}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Creates a fresh, empty PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_database() -> String {
+    let admin = postgres_admin_url();
+    let name = format!("moa_test_{}", uuid::Uuid::now_v7().simple());
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&admin)
+        .await
+        .expect("connect to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.ok();
+    with_database(&admin, &name)
+}
+
+/// A server running in-process on a real socket.
+pub struct TestServer {
+    pub engine: Engine,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    /// Default settings, except rate limits high enough not to interfere.
+    pub async fn start(engine: Engine) -> TestServer {
+        Self::start_with(engine, |_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with `configure` adjusting the settings.
+    pub async fn start_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -> TestServer {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::new(data_dir.path());
+        settings.auth_rate_per_ip = 10_000;
+        settings.auth_rate_per_account = 10_000;
+        if engine == Engine::Postgres {
+            settings.database_url = Some(fresh_postgres_database().await);
+        }
+        configure(&mut settings);
+        let state = moa_server::start(settings).await.expect("server starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(moa_server::serve(listener, state.clone(), async move {
+            let _ = rx.await;
+        }));
+        TestServer {
+            engine,
+            addr,
+            state,
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            base: format!("http://{}", self.addr),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Counts rows of `table` straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.state.db.read())
+            .await
+            .unwrap()
+    }
+
+    /// Stops serving (finishing in-flight requests) and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response: status, headers and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
+    }
+
+    /// The field named by a validation error.
+    pub fn field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("<no field>")
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Reply {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts an error status and code.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Reply {
+        let r = self.expect(status);
+        assert_eq!(r.code(), code, "unexpected error code; body: {}", r.body);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "no message"
+        );
+        r
+    }
+}
+
+/// A minimal JSON client for the API.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        Self::reply(req.send().await.expect("request sent")).await
+    }
+
+    /// Sends `body` as raw bytes with the given content type.
+    pub async fn raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        Self::reply(req.send().await.expect("request sent")).await
+    }
+
+    async fn reply(resp: reqwest::Response) -> Reply {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, token, Some(&body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(reqwest::Method::PUT, path, token, Some(&body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(reqwest::Method::PATCH, path, token, Some(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.send(reqwest::Method::DELETE, path, token, body.as_ref())
+            .await
+    }
+
+    /// Signs up `handle` (email `handle@test.kr`, password `password-<handle>`).
+    pub async fn signup(&self, handle: &str) -> Session {
+        let r = self
+            .post(
+                "/v1/auth/signup",
+                None,
+                serde_json::json!({
+                    "email": format!("{handle}@test.kr"),
+                    "password": format!("password-{handle}"),
+                    "handle": handle,
+                    "display_name": format!("테스트 {handle}"),
+                }),
+            )
+            .await
+            .expect(201);
+        Session::from_body(&r.body)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/v1/auth/login",
+            None,
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+}
+
+/// Tokens and identity from a sign-up, sign-in or refresh.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl Session {
+    pub fn from_body(body: &Value) -> Session {
+        Session {
+            user_id: body["user"]["id"].as_str().expect("user.id").to_owned(),
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.access)
+    }
+}
+
+/// Creates an account with `role` directly through the server's service
+/// layer (as `moa-server user create` does), then signs it in over HTTP.
+pub async fn account_with_role(
+    server: &TestServer,
+    handle: &str,
+    role: moa_protocol::Role,
+) -> Session {
+    let input = moa_server::auth::service::ValidSignup {
+        email: format!("{handle}@test.kr"),
+        handle: handle.to_owned(),
+        display_name: handle.to_owned(),
+        password: format!("password-{handle}"),
+    };
+    moa_server::auth::service::create_account(&server.state.db, input, role)
+        .await
+        .unwrap();
+    let r = server
+        .api()
+        .login(&format!("{handle}@test.kr"), &format!("password-{handle}"))
+        .await;
+    Session::from_body(&r.expect(200).body)
+}
+
+/// The real `moa-server` executable of this build (`cargo test --workspace`
+/// builds it, because the `moa-server` package has integration tests).
+pub fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test binary> -> target/<profile>/moa-server
+    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    let bin = dir.join(format!("moa-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not found: build it first (cargo build --workspace) or run ./scripts/test",
+        bin.display()
+    );
+    bin
+}
+
+/// Polls `url` until it answers 200, for up to `timeout`.
+pub async fn wait_until_up(url: &str, timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Ok(r) = reqwest::get(url).await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{url} did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database_in_urls() {
+        assert_eq!(
+            super::with_database("postgres://u@127.0.0.1:5/postgres?sslmode=disable", "x"),
+            "postgres://u@127.0.0.1:5/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h:5", "x"),
+            "postgres://u@h:5/x"
+        );
+    }
+}

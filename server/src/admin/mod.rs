@@ -3,8 +3,8 @@
 
 pub mod service;
 
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use moa_protocol::{AdminUser, AuditEntry, ErrorBody, Page, Role, SetRoleRequest, SuspendRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -52,7 +52,12 @@ async fn list_users(
 ) -> Result<Json<Page<AdminUser>>> {
     member.ensure_role(Role::Moderator)?;
     let mut conn = state.db.read().acquire().await?;
-    let page = service::list_users(&mut conn, query.q.as_deref(), query.cursor.as_deref(), query.limit);
+    let page = service::list_users(
+        &mut conn,
+        query.q.as_deref(),
+        query.cursor.as_deref(),
+        query.limit,
+    );
     Ok(Json(page.await?))
 }
 
@@ -145,5 +150,7 @@ async fn list_audit(
 ) -> Result<Json<Page<AuditEntry>>> {
     member.ensure_role(Role::Moderator)?;
     let mut conn = state.db.read().acquire().await?;
-    Ok(Json(service::list_audit(&mut conn, query.cursor.as_deref(), query.limit).await?))
+    Ok(Json(
+        service::list_audit(&mut conn, query.cursor.as_deref(), query.limit).await?,
+    ))
 }

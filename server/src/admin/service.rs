@@ -17,15 +17,28 @@ pub fn encode_cursor(last_id: &str) -> String {
 
 pub fn decode_cursor(cursor: &str) -> Result<String> {
     use base64::Engine;
-    let bad = || Error::BadRequest { code: codes::INVALID_PARAMETER, message: "cursor: not a cursor from this server".into() };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let bad = || Error::BadRequest {
+        code: codes::INVALID_PARAMETER,
+        message: "cursor: not a cursor from this server".into(),
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
     let id = String::from_utf8(bytes).map_err(|_| bad())?;
-    if crate::util::is_uuid(&id) { Ok(id) } else { Err(bad()) }
+    if crate::util::is_uuid(&id) {
+        Ok(id)
+    } else {
+        Err(bad())
+    }
 }
 
 /// Page size: `limit` clamped to 1..=100, 20 by default.
 pub fn page_size(limit: Option<u32>) -> i64 {
-    i64::from(limit.unwrap_or(limits::DEFAULT_PAGE_SIZE).clamp(1, limits::MAX_PAGE_SIZE))
+    i64::from(
+        limit
+            .unwrap_or(limits::DEFAULT_PAGE_SIZE)
+            .clamp(1, limits::MAX_PAGE_SIZE),
+    )
 }
 
 /// Turns `size + 1` fetched rows into a page of `size` and the cursor after it.
@@ -42,7 +55,12 @@ pub fn into_page<T>(mut items: Vec<T>, size: i64, id: impl Fn(&T) -> &str) -> Pa
 
 /// `%` and `_` match literally in a user's search text.
 fn like_pattern(q: &str) -> String {
-    let escaped = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -69,13 +87,23 @@ pub async fn list_users(
         .bind(size + 1)
         .fetch_all(&mut *conn)
         .await?;
-    let users = rows.iter().map(UserRow::from_row).collect::<Result<Vec<_>>>()?;
+    let users = rows
+        .iter()
+        .map(UserRow::from_row)
+        .collect::<Result<Vec<_>>>()?;
     let page = into_page(users, size, |u| &u.id);
-    Ok(Page { items: page.items.iter().map(UserRow::to_admin).collect(), next_cursor: page.next_cursor })
+    Ok(Page {
+        items: page.items.iter().map(UserRow::to_admin).collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 async fn target(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
-    let user = if crate::util::is_uuid(id) { users::find_by_id(conn, id).await? } else { None };
+    let user = if crate::util::is_uuid(id) {
+        users::find_by_id(conn, id).await?
+    } else {
+        None
+    };
     match user {
         Some(u) if u.deleted_at.is_none() => Ok(u),
         _ => Err(Error::NotFound("no such member".into())),
@@ -106,7 +134,12 @@ async fn audit(
 }
 
 /// Admins change roles of others (never their own, so an admin always remains).
-pub async fn set_role(conn: &mut AnyConnection, actor: &Member, id: &str, role: Role) -> Result<AdminUser> {
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    role: Role,
+) -> Result<AdminUser> {
     actor.ensure_role(Role::Admin)?;
     if actor.user_id == id {
         return Err(Error::forbidden("you cannot change your own role"));
@@ -133,23 +166,44 @@ pub async fn suspend(
 ) -> Result<AdminUser> {
     actor.ensure_role(Role::Moderator)?;
     if !(1..=limits::MAX_SUSPENSION_DAYS).contains(&days) {
-        return Err(Error::invalid("days", format!("must be 1 to {}", limits::MAX_SUSPENSION_DAYS)));
+        return Err(Error::invalid(
+            "days",
+            format!("must be 1 to {}", limits::MAX_SUSPENSION_DAYS),
+        ));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > limits::MAX_REASON_CHARS {
-        return Err(Error::invalid("reason", format!("give a reason of 1 to {} characters", limits::MAX_REASON_CHARS)));
+        return Err(Error::invalid(
+            "reason",
+            format!(
+                "give a reason of 1 to {} characters",
+                limits::MAX_REASON_CHARS
+            ),
+        ));
     }
     if actor.user_id == id {
         return Err(Error::forbidden("you cannot suspend yourself"));
     }
     let mut user = target(conn, id).await?;
     if user.role >= actor.role {
-        return Err(Error::forbidden(format!("a {} cannot suspend a {}", actor.role.as_str(), user.role.as_str())));
+        return Err(Error::forbidden(format!(
+            "a {} cannot suspend a {}",
+            actor.role.as_str(),
+            user.role.as_str()
+        )));
     }
     let now = now_ms();
     let until = now + i64::from(days) * 24 * 3600 * 1000;
     users::set_suspended_until(conn, id, Some(until), now).await?;
-    audit(conn, &actor.user_id, "suspend", id, serde_json::json!({"days": days, "until": until, "reason": reason}), now).await?;
+    audit(
+        conn,
+        &actor.user_id,
+        "suspend",
+        id,
+        serde_json::json!({"days": days, "until": until, "reason": reason}),
+        now,
+    )
+    .await?;
     user.suspended_until = Some(until);
     Ok(user.to_admin())
 }
@@ -161,14 +215,26 @@ pub async fn unsuspend(conn: &mut AnyConnection, actor: &Member, id: &str) -> Re
     if user.suspended_until.is_some() {
         let now = now_ms();
         users::set_suspended_until(conn, id, None, now).await?;
-        audit(conn, &actor.user_id, "unsuspend", id, serde_json::json!({}), now).await?;
+        audit(
+            conn,
+            &actor.user_id,
+            "unsuspend",
+            id,
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
         user.suspended_until = None;
     }
     Ok(user.to_admin())
 }
 
 /// The audit log, newest first.
-pub async fn list_audit(conn: &mut AnyConnection, cursor: Option<&str>, limit: Option<u32>) -> Result<Page<AuditEntry>> {
+pub async fn list_audit(
+    conn: &mut AnyConnection,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<AuditEntry>> {
     let size = page_size(limit);
     let after = cursor.map(decode_cursor).transpose()?;
     let rows = sqlx::query(

@@ -3,9 +3,9 @@
 
 pub mod service;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use moa_protocol::{AuthResponse, ErrorBody, LoginRequest, RefreshRequest, SignupRequest};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,9 +24,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn limit(limiter: &RateLimiter, key: &str) -> Result<()> {
-    limiter
-        .check(key)
-        .map_err(|wait| Error::RateLimited { retry_after_secs: retry_after_secs(wait) })
+    limiter.check(key).map_err(|wait| Error::RateLimited {
+        retry_after_secs: retry_after_secs(wait),
+    })
 }
 
 /// Create an account and sign in.
@@ -74,7 +74,10 @@ async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<AuthResponse>> {
     limit(&state.login_per_ip, &ip.key())?;
-    limit(&state.login_per_account, &format!("login:{}", req.email.trim().to_lowercase()))?;
+    limit(
+        &state.login_per_account,
+        &format!("login:{}", req.email.trim().to_lowercase()),
+    )?;
     Ok(Json(service::login(&state, req).await?))
 }
 

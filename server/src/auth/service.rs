@@ -81,7 +81,10 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<AuthResponse> 
     let ok = password::verify(req.password, hash).await?;
     match user {
         Some(user) if ok => start_session(state, user).await,
-        _ => Err(Error::unauthorized(codes::INVALID_CREDENTIALS, "wrong email or password")),
+        _ => Err(Error::unauthorized(
+            codes::INVALID_CREDENTIALS,
+            "wrong email or password",
+        )),
     }
 }
 
@@ -90,15 +93,25 @@ async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> 
     let now = now_ms();
     let session_id = new_id();
     let mut tx = state.db.begin_write().await?;
-    sqlx::query("INSERT INTO sessions (id, user_id, created_at, refreshed_at) VALUES ($1, $2, $3, $3)")
-        .bind(&session_id)
-        .bind(&user.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let (refresh_token, refresh_expires_at) = insert_refresh_token(state, &mut tx, &session_id, now).await?;
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, refreshed_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(&session_id)
+    .bind(&user.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let (refresh_token, refresh_expires_at) =
+        insert_refresh_token(state, &mut tx, &session_id, now).await?;
     tx.commit().await?;
-    token_pair(state, &user, &session_id, refresh_token, refresh_expires_at, now)
+    token_pair(
+        state,
+        &user,
+        &session_id,
+        refresh_token,
+        refresh_expires_at,
+        now,
+    )
 }
 
 async fn insert_refresh_token(
@@ -142,7 +155,12 @@ fn token_pair(
 
 /// What presenting a refresh token leads to.
 enum Refresh {
-    Rotated { user: UserRow, session_id: String, token: String, expires_at: i64 },
+    Rotated {
+        user: Box<UserRow>,
+        session_id: String,
+        token: String,
+        expires_at: i64,
+    },
     Reused,
     Invalid(&'static str),
 }
@@ -157,9 +175,12 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
     // Commit in every case: a detected reuse must stay revoked.
     tx.commit().await?;
     match outcome {
-        Refresh::Rotated { user, session_id, token, expires_at } => {
-            token_pair(state, &user, &session_id, token, expires_at, now)
-        }
+        Refresh::Rotated {
+            user,
+            session_id,
+            token,
+            expires_at,
+        } => token_pair(state, &user, &session_id, token, expires_at, now),
         Refresh::Reused => {
             tracing::warn!("refresh token reuse detected; session revoked");
             Err(Error::unauthorized(
@@ -167,11 +188,18 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
                 "this refresh token was already used; the session has been signed out",
             ))
         }
-        Refresh::Invalid(message) => Err(Error::unauthorized(codes::INVALID_REFRESH_TOKEN, message)),
+        Refresh::Invalid(message) => {
+            Err(Error::unauthorized(codes::INVALID_REFRESH_TOKEN, message))
+        }
     }
 }
 
-async fn rotate(state: &AppState, conn: &mut AnyConnection, hash: &str, now: i64) -> Result<Refresh> {
+async fn rotate(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    hash: &str,
+    now: i64,
+) -> Result<Refresh> {
     let row = sqlx::query(
         "SELECT rt.session_id, rt.expires_at, rt.used_at, s.user_id, s.revoked_at \
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
@@ -184,21 +212,27 @@ async fn rotate(state: &AppState, conn: &mut AnyConnection, hash: &str, now: i64
     };
     let session_id: String = row.try_get("session_id")?;
     if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
-        return Ok(Refresh::Invalid("this session has been signed out; sign in again"));
+        return Ok(Refresh::Invalid(
+            "this session has been signed out; sign in again",
+        ));
     }
     if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
         revoke_session(conn, &session_id, "refresh_token_reused", now).await?;
         return Ok(Refresh::Reused);
     }
     if row.try_get::<i64, _>("expires_at")? <= now {
-        return Ok(Refresh::Invalid("the refresh token has expired; sign in again"));
+        return Ok(Refresh::Invalid(
+            "the refresh token has expired; sign in again",
+        ));
     }
     // Spend it; of two concurrent refreshes with one token only one wins here.
-    let spent = sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(hash)
-        .execute(&mut *conn)
-        .await?;
+    let spent = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await?;
     if spent.rows_affected() != 1 {
         revoke_session(conn, &session_id, "refresh_token_reused", now).await?;
         return Ok(Refresh::Reused);
@@ -214,10 +248,20 @@ async fn rotate(state: &AppState, conn: &mut AnyConnection, hash: &str, now: i64
         .execute(&mut *conn)
         .await?;
     let (token, expires_at) = insert_refresh_token(state, conn, &session_id, now).await?;
-    Ok(Refresh::Rotated { user, session_id, token, expires_at })
+    Ok(Refresh::Rotated {
+        user: Box::new(user),
+        session_id,
+        token,
+        expires_at,
+    })
 }
 
-async fn revoke_session(conn: &mut AnyConnection, session_id: &str, reason: &str, now: i64) -> Result<()> {
+async fn revoke_session(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
     )
@@ -281,11 +325,18 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
 }
 
 /// 422 on `field` unless `password` is the member's current password.
-async fn check_password(state: &AppState, member: &Member, field: &str, password: String) -> Result<()> {
+async fn check_password(
+    state: &AppState,
+    member: &Member,
+    field: &str,
+    password: String,
+) -> Result<()> {
     state
         .login_per_account
         .check(&format!("verify:{}", member.user_id))
-        .map_err(|wait| Error::RateLimited { retry_after_secs: crate::ratelimit::retry_after_secs(wait) })?;
+        .map_err(|wait| Error::RateLimited {
+            retry_after_secs: crate::ratelimit::retry_after_secs(wait),
+        })?;
     let hash = {
         let mut conn = state.db.read().acquire().await?;
         users::password_hash(&mut conn, &member.user_id).await?
@@ -298,21 +349,35 @@ async fn check_password(state: &AppState, member: &Member, field: &str, password
 }
 
 /// Changes the password and signs out every other session of the member.
-pub async fn change_password(state: &AppState, member: &Member, req: ChangePasswordRequest) -> Result<()> {
+pub async fn change_password(
+    state: &AppState,
+    member: &Member,
+    req: ChangePasswordRequest,
+) -> Result<()> {
     validate::password("new_password", &req.new_password)?;
     check_password(state, member, "current_password", req.current_password).await?;
     let hash = password::hash(req.new_password).await?;
     let now = now_ms();
     let mut tx = state.db.begin_write().await?;
     users::set_password_hash(&mut tx, &member.user_id, &hash, now).await?;
-    revoke_other_sessions(&mut tx, &member.user_id, Some(&member.session_id), "password_changed", now)
-        .await?;
+    revoke_other_sessions(
+        &mut tx,
+        &member.user_id,
+        Some(&member.session_id),
+        "password_changed",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Soft-deletes the member's account and signs out all its sessions.
-pub async fn delete_account(state: &AppState, member: &Member, req: DeleteAccountRequest) -> Result<()> {
+pub async fn delete_account(
+    state: &AppState,
+    member: &Member,
+    req: DeleteAccountRequest,
+) -> Result<()> {
     check_password(state, member, "password", req.password).await?;
     let now = now_ms();
     let mut tx = state.db.begin_write().await?;

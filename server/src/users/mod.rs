@@ -2,9 +2,9 @@
 
 pub mod service;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use moa_protocol::{
     ChangePasswordRequest, DeleteAccountRequest, ErrorBody, Me, Profile, UpdateProfileRequest,
 };
@@ -39,7 +39,9 @@ fn not_found() -> Error {
 )]
 async fn get_me(State(state): State<AppState>, member: Member) -> Result<Json<Me>> {
     let mut conn = state.db.read().acquire().await?;
-    let user = service::find_by_id(&mut conn, &member.user_id).await?.ok_or_else(not_found)?;
+    let user = service::find_by_id(&mut conn, &member.user_id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Json(user.to_me()))
 }
 
@@ -121,7 +123,9 @@ async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         return Err(not_found());
     }
     let mut conn = state.db.read().acquire().await?;
-    let user = service::find_by_id(&mut conn, &id).await?.ok_or_else(not_found)?;
+    let user = service::find_by_id(&mut conn, &id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Json(user.to_profile()))
 }
 
@@ -139,6 +143,8 @@ async fn get_user_by_handle(
     Path(handle): Path<String>,
 ) -> Result<Json<Profile>> {
     let mut conn = state.db.read().acquire().await?;
-    let user = service::find_by_handle(&mut conn, &handle.to_lowercase()).await?.ok_or_else(not_found)?;
+    let user = service::find_by_handle(&mut conn, &handle.to_lowercase())
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Json(user.to_profile()))
 }

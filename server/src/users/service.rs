@@ -77,7 +77,11 @@ impl UserRow {
             display_name: keep(&self.display_name),
             bio: keep(&self.bio),
             links: if deleted { vec![] } else { self.links.clone() },
-            avatar_media_id: if deleted { None } else { self.avatar_media_id.clone() },
+            avatar_media_id: if deleted {
+                None
+            } else {
+                self.avatar_media_id.clone()
+            },
             role: self.role,
             deleted,
             created_at: self.created_at,
@@ -151,7 +155,10 @@ fn taken(db_message: &str) -> Error {
     if db_message.contains("handle") {
         Error::conflict(codes::HANDLE_TAKEN, "this handle is already taken")
     } else {
-        Error::conflict(codes::EMAIL_TAKEN, "an account with this email already exists")
+        Error::conflict(
+            codes::EMAIL_TAKEN,
+            "an account with this email already exists",
+        )
     }
 }
 
@@ -178,13 +185,19 @@ pub async fn ensure_available(conn: &mut AnyConnection, email: &str, handle: &st
 
 pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.as_ref().map(UserRow::from_row).transpose()
 }
 
 pub async fn find_by_handle(conn: &mut AnyConnection, handle: &str) -> Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE handle = $1 AND deleted_at IS NULL");
-    let row = sqlx::query(&sql).bind(handle).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(handle)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.as_ref().map(UserRow::from_row).transpose()
 }
 
@@ -196,10 +209,17 @@ pub async fn find_by_email(
     let sql = format!(
         "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL"
     );
-    let Some(row) = sqlx::query(&sql).bind(email).fetch_optional(&mut *conn).await? else {
+    let Some(row) = sqlx::query(&sql)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
         return Ok(None);
     };
-    Ok(Some((UserRow::from_row(&row)?, row.try_get("password_hash")?)))
+    Ok(Some((
+        UserRow::from_row(&row)?,
+        row.try_get("password_hash")?,
+    )))
 }
 
 /// The password hash of a live account.
@@ -208,7 +228,10 @@ pub async fn password_hash(conn: &mut AnyConnection, id: &str) -> Result<Option<
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.map(|r| r.try_get("password_hash")).transpose()?.flatten())
+    Ok(row
+        .map(|r| r.try_get("password_hash"))
+        .transpose()?
+        .flatten())
 }
 
 /// Validates and applies a partial profile edit; returns the updated row.
@@ -218,7 +241,9 @@ pub async fn update_profile(
     edit: &UpdateProfileRequest,
     now: i64,
 ) -> Result<UserRow> {
-    let mut user = find_by_id(conn, id).await?.ok_or_else(|| Error::NotFound("no such member".into()))?;
+    let mut user = find_by_id(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such member".into()))?;
     if let Some(name) = &edit.display_name {
         user.display_name = validate::display_name(name)?;
     }
@@ -229,8 +254,10 @@ pub async fn update_profile(
         user.links = validate::links(links)?;
     }
     if let Some(avatar) = &edit.avatar_media_id {
-        user.avatar_media_id =
-            avatar.as_deref().map(|a| validate::media_id("avatar_media_id", a)).transpose()?;
+        user.avatar_media_id = avatar
+            .as_deref()
+            .map(|a| validate::media_id("avatar_media_id", a))
+            .transpose()?;
     }
     user.updated_at = now;
     let links = serde_json::to_string(&user.links)
@@ -250,7 +277,12 @@ pub async fn update_profile(
     Ok(user)
 }
 
-pub async fn set_password_hash(conn: &mut AnyConnection, id: &str, hash: &str, now: i64) -> Result<()> {
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
@@ -304,5 +336,7 @@ pub async fn soft_delete(conn: &mut AnyConnection, id: &str, now: i64) -> Result
 
 /// How many accounts exist (deleted ones included).
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&mut *conn).await?)
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *conn)
+        .await?)
 }

@@ -1,0 +1,416 @@
+//! The real `moa-server` binary as a separate process: start-up with demo
+//! data, the key file, restarts, PostgreSQL through `DATABASE_URL`, the
+//! `user` subcommand, operational endpoints and graceful shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use moa_tests::{Api, server_binary, wait_until_up};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `moa-server` process and the address it bound.
+struct Process {
+    child: Child,
+    base: String,
+    stdout: String,
+}
+
+impl Process {
+    /// Starts the binary on port 0 and reads the bound address from its JSON log.
+    async fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Process {
+        let mut cmd = Command::new(server_binary());
+        cmd.args([
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("MOA_AUTH_RATE_PER_IP", "1000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn moa-server");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                if let Some(addr) = event["addr"].as_str() {
+                    return addr.to_owned();
+                }
+                assert_ne!(event["level"], "ERROR", "server failed: {line}");
+            }
+            panic!("moa-server exited before listening");
+        })
+        .await
+        .expect("moa-server did not start in time");
+        // Keep draining the log so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let base = format!("http://{addr}");
+        wait_until_up(&format!("{base}/health"), Duration::from_secs(10)).await;
+        // Demo credentials are printed before the server listens.
+        let mut stdout = String::new();
+        let mut out = child.stdout.take().unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(300), out.read(&mut buf)).await
+        {
+            stdout = String::from_utf8_lossy(&buf[..n]).into_owned();
+        }
+        Process {
+            child,
+            base,
+            stdout,
+        }
+    }
+
+    fn api(&self) -> Api {
+        Api {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("exits")
+            .unwrap()
+    }
+}
+
+/// (email, password) pairs from the demo table.
+fn demo_credentials(stdout: &str) -> Vec<(String, String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols.len() >= 4 && cols[1].contains('@'))
+                .then(|| (cols[0].to_owned(), cols[1].to_owned(), cols[2].to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_server_on_sqlite_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &["--demo"], &[]).await;
+    let creds = demo_credentials(&server.stdout);
+    assert!(creds.len() >= 6, "demo accounts printed: {}", server.stdout);
+    let (role, email, password) = creds
+        .iter()
+        .find(|c| c.0 == "admin")
+        .cloned()
+        .expect("an admin");
+    assert_eq!(role, "admin");
+    let api = server.api();
+    let login = api.login(&email, &password).await.expect(200);
+    let token = login.body["access_token"].as_str().unwrap().to_owned();
+    let users = api.get("/v1/admin/users", Some(&token)).await.expect(200);
+    let names: Vec<&str> = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["display_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.chars().any(|c| ('가'..='힣').contains(&c))),
+        "Korean names: {names:?}"
+    );
+
+    // Files: SQLite in WAL mode and a private signing key.
+    assert!(dir.path().join("moa.db").exists());
+    assert!(dir.path().join("moa.db-wal").exists(), "WAL mode");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("jwt-secret"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    assert!(server.terminate().await.success());
+
+    // Restart with --demo: no second community, the same key (old tokens still valid).
+    let again = Process::start(dir.path(), &["--demo"], &[]).await;
+    assert!(
+        demo_credentials(&again.stdout).is_empty(),
+        "demo data added twice: {}",
+        again.stdout
+    );
+    again.api().get("/v1/me", Some(&token)).await.expect(200);
+    again.api().login(&email, &password).await.expect(200);
+    assert!(again.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_on_postgres_via_database_url() {
+    let url = moa_tests::fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &["--demo"], &[("DATABASE_URL", &url)]).await;
+    assert!(
+        !dir.path().join("moa.db").exists(),
+        "no SQLite file on PostgreSQL"
+    );
+    let api = server.api();
+    api.get("/ready", None).await.expect(200);
+    let creds = demo_credentials(&server.stdout);
+    let (_, email, password) = creds.first().cloned().expect("demo accounts");
+    api.login(&email, &password).await.expect(200);
+    api.signup("pguser").await;
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_subcommand_creates_and_promotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(server_binary())
+            .args([
+                "--data-dir",
+                dir.path().to_str().unwrap(),
+                "--log-format",
+                "json",
+            ])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&[
+        "user",
+        "create",
+        "--email",
+        "root@moa.example",
+        "--role",
+        "admin",
+    ]);
+    assert!(ok, "{err}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .expect("generated password")
+        .to_owned();
+    assert!(out.contains("as admin"));
+    let (ok, _, err) = run(&["user", "create", "--email", "root@moa.example"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = run(&["user", "create", "--email", "bad"]);
+    assert!(!ok && err.contains("email"), "{err}");
+    let (ok, _, _) = run(&[
+        "user",
+        "create",
+        "--email",
+        "kim@moa.example",
+        "--handle",
+        "kim",
+        "--display-name",
+        "김운영",
+    ]);
+    assert!(ok);
+    let (ok, out, err) = run(&[
+        "user",
+        "promote",
+        "--email",
+        "KIM@moa.example",
+        "--role",
+        "moderator",
+    ]);
+    assert!(ok && out.contains("moderator"), "{err}");
+    let (ok, _, err) = run(&[
+        "user",
+        "promote",
+        "--email",
+        "ghost@moa.example",
+        "--role",
+        "admin",
+    ]);
+    assert!(!ok && err.contains("no account"), "{err}");
+
+    let server = Process::start(dir.path(), &[], &[]).await;
+    let api = server.api();
+    let login = api.login("root@moa.example", &password).await.expect(200);
+    assert_eq!(login.body["user"]["role"], "admin");
+    let token = login.body["access_token"].as_str().unwrap().to_owned();
+    let list = api
+        .get("/v1/admin/users?q=kim", Some(&token))
+        .await
+        .expect(200);
+    assert_eq!(list.body["items"][0]["role"], "moderator");
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_ready_metrics_and_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &[], &[]).await;
+    let api = server.api();
+    assert_eq!(
+        api.get("/health", None).await.expect(200).body["status"],
+        "ok"
+    );
+    assert_eq!(
+        api.get("/ready", None).await.expect(200).body["status"],
+        "ready"
+    );
+    api.signup("metrics").await;
+    api.login("metrics@test.kr", "wrong-password")
+        .await
+        .expect(401);
+
+    let metrics = api
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"moa_http_requests_total{method="POST",route="/v1/auth/signup",status="201"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"moa_http_requests_total{method="POST",route="/v1/auth/login",status="401"} 1"#
+    ));
+    assert!(text.contains(
+        r#"moa_http_request_duration_seconds_count{method="GET",route="/ready",status="200"} 1"#
+    ));
+
+    let doc = api.get("/v1/openapi.json", None).await.expect(200).body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/v1/auth/signup",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/logout",
+        "/v1/me",
+        "/v1/me/password",
+        "/v1/users/{id}",
+        "/v1/users/by-handle/{handle}",
+        "/v1/admin/users",
+        "/v1/admin/users/{id}/role",
+        "/v1/admin/users/{id}/suspension",
+        "/v1/admin/audit",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let signup = &paths["/v1/auth/signup"]["post"];
+    assert!(signup["requestBody"].is_object());
+    for status in ["201", "409", "422", "429"] {
+        assert!(
+            signup["responses"][status].is_object(),
+            "signup documents {status}"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+
+    let docs = api
+        .http
+        .get(format!("{}/docs", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        docs.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = docs.text().await.unwrap();
+    assert!(html.contains("/v1/auth/signup") && html.contains("SignupRequest"));
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_in_flight_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &[], &[]).await;
+    let api = server.api();
+    // Sign-ups hash passwords (tens of ms each on 2 cores): 12 at once are
+    // still in flight when SIGTERM arrives, and every one must complete.
+    let mut inflight = Vec::new();
+    for i in 0..12 {
+        let api = api.clone();
+        inflight.push(tokio::spawn(async move {
+            let body = json!({"email": format!("u{i}@test.kr"), "password": "password-123", "handle": format!("user{i}"), "display_name": "동시"});
+            api.post("/v1/auth/signup", None, body).await.status.as_u16()
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let status = server.terminate().await;
+    assert!(status.success(), "clean exit: {status:?}");
+    for task in inflight {
+        assert_eq!(task.await.unwrap(), 201, "an in-flight request was cut off");
+    }
+    // And it really stopped listening.
+    assert!(reqwest::get(format!("{}/health", api.base)).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(server_binary())
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--jwt-secret",
+            "too-short",
+        ])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32 bytes"));
+    let out = std::process::Command::new(server_binary())
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--database-url",
+            "mysql://u:hunter2@h/db",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("unsupported database URL"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "the password must not be printed");
+}
