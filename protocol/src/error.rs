@@ -21,6 +21,11 @@ pub struct ErrorDetail {
     /// The request field at fault, for validation errors (`"email"`, `"links[1]"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `conflict`: the entity as it is now on the server, so the client
+    /// can show it next to the user's rejected edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub current: Option<serde_json::Value>,
 }
 
 /// Stable error codes. Clients switch on these, so they never change meaning.
@@ -61,10 +66,12 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// Too many attempts; wait for `Retry-After` seconds.
     pub const RATE_LIMITED: &str = "rate_limited";
-    /// The write conflicts with existing data.
+    /// The write conflicts with existing data, or an edit is based on an old
+    /// version of a field that changed meanwhile (`current` has the new one).
     pub const CONFLICT: &str = "conflict";
-    /// The change would leave the community without an admin.
-    pub const LAST_ADMIN: &str = "last_admin";
+    /// Only the author may change this.
+    pub const NOT_AUTHOR: &str = "not_author";
+
     /// Something failed on the server; details are in its logs.
     pub const INTERNAL: &str = "internal";
     /// The server cannot reach its database right now.

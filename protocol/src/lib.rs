@@ -11,11 +11,13 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod content;
 pub mod error;
 pub mod limits;
 pub mod users;
 
 pub use auth::*;
+pub use content::*;
 pub use error::*;
 pub use users::*;
 

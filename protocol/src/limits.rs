@@ -30,3 +30,36 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// See [`DEFAULT_PAGE_SIZE`].
 pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Place and product names.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Place addresses.
+pub const MAX_ADDRESS_CHARS: usize = 200;
+/// Product options, values per option, and characters of each.
+pub const MAX_PRODUCT_OPTIONS: usize = 10;
+/// See [`MAX_PRODUCT_OPTIONS`].
+pub const MAX_OPTION_VALUES: usize = 30;
+/// See [`MAX_PRODUCT_OPTIONS`].
+pub const MAX_OPTION_CHARS: usize = 30;
+/// Photos of a product.
+pub const MAX_PRODUCT_PHOTOS: usize = 10;
+/// Product price ceiling (₩10 billion).
+pub const MAX_PRICE_KRW: i64 = 10_000_000_000;
+/// Shop links.
+pub const MAX_URL_CHARS: usize = 500;
+/// Story reviews: title, body and photos.
+pub const MAX_TITLE_CHARS: usize = 100;
+/// See [`MAX_TITLE_CHARS`].
+pub const MAX_STORY_BODY_CHARS: usize = 20_000;
+/// See [`MAX_TITLE_CHARS`].
+pub const MAX_STORY_PHOTOS: usize = 20;
+/// Snap reviews: body and photos.
+pub const MAX_SNAP_BODY_CHARS: usize = 500;
+/// See [`MAX_SNAP_BODY_CHARS`].
+pub const MAX_SNAP_PHOTOS: usize = 4;
+/// Tags per review, and characters per tag.
+pub const MAX_TAGS: usize = 10;
+/// See [`MAX_TAGS`].
+pub const MAX_TAG_CHARS: usize = 20;
+/// Comments and replies.
+pub const MAX_COMMENT_CHARS: usize = 2000;

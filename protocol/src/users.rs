@@ -53,6 +53,7 @@ pub struct Me {
     pub role: Role,
     /// Set while the account is suspended (Unix ms): it can read but not write.
     pub suspended_until: Option<i64>,
+    pub counts: crate::ProfileCounts,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -71,6 +72,9 @@ pub struct Profile {
     /// A deleted account keeps its id (its content stays) but shows no
     /// personal data; clients show "deleted user" in the reader's language.
     pub deleted: bool,
+    pub counts: crate::ProfileCounts,
+    /// Whether the signed-in reader follows this member.
+    pub followed_by_me: bool,
     pub created_at: i64,
 }
 
@@ -164,6 +168,11 @@ mod tests {
             avatar_media_id: None,
             role: Role::Member,
             suspended_until: None,
+            counts: crate::ProfileCounts {
+                reviews: 0,
+                followers: 0,
+                following: 0,
+            },
             created_at: 1,
             updated_at: 2,
         }
@@ -181,7 +190,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"created_at":1,"updated_at":2}}"#
+            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0},"created_at":1,"updated_at":2}}"#
         );
     }
 
@@ -192,6 +201,7 @@ mod tests {
                 code: "invalid_field".into(),
                 message: "email: not an email address".into(),
                 field: Some("email".into()),
+                current: None,
             },
         };
         assert_eq!(
@@ -203,6 +213,7 @@ mod tests {
                 code: "x".into(),
                 message: "y".into(),
                 field: None,
+                current: None,
             },
         };
         assert_eq!(

@@ -107,10 +107,20 @@ impl Db {
         &self.read
     }
 
-    /// Begins a write transaction (on SQLite, on the one writer connection).
-    /// Never hold it across a network call: commit or drop it promptly.
+    /// Begins a write transaction. Write transactions are serialised: on
+    /// SQLite by its one writer connection, on PostgreSQL (several server
+    /// nodes) by a transaction-level advisory lock taken first, so that the
+    /// change log's sequence numbers commit in order. Never hold one across a
+    /// network call: commit or drop it promptly.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        self.write.begin().await
+        let mut tx = self.write.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+                .bind(WRITE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Applies the migrations of this backend's dialect that are not applied yet.
@@ -136,6 +146,9 @@ impl Db {
         self.write.close().await;
     }
 }
+
+/// The PostgreSQL advisory lock key that serialises write transactions.
+const WRITE_LOCK_KEY: i64 = 0x6d6f_615f_7772; // "moa_wr"
 
 fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
@@ -177,18 +190,32 @@ type EmbeddedMigration = (i64, &'static str, &'static str);
 /// Migrations compiled into the binary, so it needs no files at run time.
 /// `tests::embedded_lists_match_the_folders` checks these lists against
 /// the `migrations/` folders.
-pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[(
-    1,
-    "accounts",
-    include_str!("../../migrations/sqlite/0001_accounts.sql"),
-)];
+pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../../migrations/sqlite/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "community",
+        include_str!("../../migrations/sqlite/0002_community.sql"),
+    ),
+];
 
 /// See [`SQLITE_MIGRATIONS`].
-pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[(
-    1,
-    "accounts",
-    include_str!("../../migrations/postgres/0001_accounts.sql"),
-)];
+pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../../migrations/postgres/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "community",
+        include_str!("../../migrations/postgres/0002_community.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(&'static [EmbeddedMigration]);

@@ -34,6 +34,9 @@ pub enum Error {
     MethodNotAllowed,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// An edit based on an old version of a field that changed meanwhile.
+    #[error("this was changed elsewhere since you started editing")]
+    EditConflict { current: serde_json::Value },
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable")]
@@ -114,6 +117,12 @@ impl Error {
                 None,
             ),
             Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
+            EditConflict { .. } => (
+                StatusCode::CONFLICT,
+                codes::CONFLICT,
+                self.to_string(),
+                None,
+            ),
             RateLimited { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 codes::RATE_LIMITED,
@@ -159,11 +168,16 @@ impl IntoResponse for Error {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
+        let current = match &self {
+            Error::EditConflict { current } => Some(current.clone()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message,
                 field,
+                current,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

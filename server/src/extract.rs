@@ -174,6 +174,38 @@ impl FromRequestParts<AppState> for Member {
     }
 }
 
+/// The signed-in member if the request carries a token, `None` otherwise.
+/// A token that is present but invalid or expired is still a 401, so that
+/// clients refresh instead of silently seeing the anonymous view.
+#[derive(Debug, Clone)]
+pub struct OptionalMember(pub Option<Member>);
+
+impl OptionalMember {
+    /// The member's id, or `""` (matches no row) when anonymous.
+    pub fn id(&self) -> &str {
+        self.0.as_ref().map_or("", |m| m.user_id.as_str())
+    }
+
+    /// Whether the reader may see hidden and deleted content (marked).
+    pub fn is_moderator(&self) -> bool {
+        self.0.as_ref().is_some_and(|m| m.role.can_moderate())
+    }
+}
+
+impl FromRequestParts<AppState> for OptionalMember {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            Member::from_request_parts(parts, state)
+                .await
+                .map(|m| OptionalMember(Some(m)))
+        } else {
+            Ok(OptionalMember(None))
+        }
+    }
+}
+
 fn bearer_token(headers: &HeaderMap) -> Result<&str> {
     let value = headers
         .get(header::AUTHORIZATION)

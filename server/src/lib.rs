@@ -11,14 +11,20 @@
 
 pub mod admin;
 pub mod auth;
+pub mod catalog;
+pub mod changelog;
+pub mod comments;
 pub mod db;
 pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod pagination;
 pub mod password;
 pub mod ratelimit;
+pub mod reviews;
+pub mod social;
 pub mod state;
 pub mod tokens;
 pub mod users;
@@ -57,6 +63,10 @@ pub use state::{AppState, Settings};
     tags(
         (name = "auth", description = "Sign-up, sign-in, tokens"),
         (name = "account", description = "The member's own account and public profiles"),
+        (name = "catalog", description = "Places and products, the subjects of reviews"),
+        (name = "reviews", description = "Reviews, feeds and review lists"),
+        (name = "comments", description = "Comments and replies"),
+        (name = "social", description = "Likes, scraps and follows"),
         (name = "admin", description = "Moderation (moderators and admins)"),
     )
 )]
@@ -88,6 +98,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .merge(auth::router())
                 .merge(users::router())
+                .merge(catalog::router())
+                .merge(reviews::router())
+                .merge(comments::router())
+                .merge(social::router())
                 .merge(admin::router()),
         )
         .split_for_parts()

@@ -38,6 +38,17 @@ pub fn random_password(len: usize) -> String {
         .collect()
 }
 
+/// `%` and `_` match literally in a user's search text.
+pub fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

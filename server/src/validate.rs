@@ -164,6 +164,121 @@ pub fn media_id(field: &str, raw: &str) -> Result<String> {
     }
 }
 
+/// Trimmed text of `min..=max` characters without control characters other
+/// than line breaks and tabs.
+pub fn text(field: &str, raw: &str, min: usize, max: usize) -> Result<String> {
+    let text = raw.trim();
+    let n = text.chars().count();
+    if n < min {
+        return Err(Error::invalid(
+            field,
+            if min == 1 {
+                "must not be empty".to_owned()
+            } else {
+                format!("must be at least {min} characters")
+            },
+        ));
+    }
+    if n > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Up to `max` media ids.
+pub fn media_ids(field: &str, ids: &[String], max: usize) -> Result<Vec<String>> {
+    if ids.len() > max {
+        return Err(Error::invalid(field, format!("at most {max} photos")));
+    }
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| media_id(&format!("{field}[{i}]"), id))
+        .collect()
+}
+
+/// A client-generated id (a UUID), or a new one when absent.
+pub fn client_id(field: &str, id: Option<&str>) -> Result<String> {
+    match id {
+        None => Ok(crate::util::new_id()),
+        Some(id) if crate::util::is_uuid(id) => Ok(id.to_owned()),
+        Some(_) => Err(Error::invalid(
+            field,
+            "must be a lowercase UUID (v7 preferred)",
+        )),
+    }
+}
+
+/// An http(s) URL of at most `max` characters, or empty.
+pub fn optional_url(field: &str, raw: &str, max: usize) -> Result<String> {
+    let url = raw.trim();
+    if url.is_empty() {
+        return Ok(String::new());
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest
+        .and_then(|r| r.split(['/', '?', '#']).next())
+        .unwrap_or("");
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(field, "must be an http:// or https:// URL"));
+    }
+    if url.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// Tags: at most 10, each 1–20 characters without spaces, a leading `#`
+/// dropped, lowercased, duplicates removed (order kept).
+pub fn tags(raw: &[String]) -> Result<Vec<String>> {
+    use moa_protocol::limits::{MAX_TAG_CHARS, MAX_TAGS};
+    let mut out: Vec<String> = Vec::new();
+    for (i, tag) in raw.iter().enumerate() {
+        let tag = tag.trim().trim_start_matches('#').to_lowercase();
+        let field = format!("tags[{i}]");
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+            return Err(Error::invalid(
+                field,
+                format!("must be 1 to {MAX_TAG_CHARS} characters"),
+            ));
+        }
+        if tag
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '|' || c == '#')
+        {
+            return Err(Error::invalid(field, "must not contain spaces or #"));
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    Ok(out)
+}
+
+/// Text folded for duplicate detection: lowercase, letters and digits only.
+pub fn fold(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +317,24 @@ mod tests {
         assert!(password("password", "비밀번호").is_err());
         assert!(password("password", "        ").is_err());
         assert!(password("password", &"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn texts_tags_urls_and_ids() {
+        assert_eq!(text("body", "  안녕  ", 1, 10).unwrap(), "안녕");
+        assert!(text("body", "  ", 1, 10).is_err());
+        assert!(text("body", "가나다", 1, 2).is_err());
+        assert_eq!(
+            tags(&["#카페".into(), "카페".into(), "Latte".into()]).unwrap(),
+            ["카페", "latte"]
+        );
+        assert!(tags(&["두 단어".into()]).is_err());
+        assert!(tags(&(0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()).is_err());
+        assert_eq!(optional_url("shop_url", " ", 10).unwrap(), "");
+        assert!(optional_url("shop_url", "ftp://x", 100).is_err());
+        assert!(client_id("id", Some("nope")).is_err());
+        assert!(crate::util::is_uuid(&client_id("id", None).unwrap()));
+        assert_eq!(fold("서울 성동구, 연무장길 12!"), "서울성동구연무장길12");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use crate::auth::service as auth;
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, Member};
+use crate::extract::{ApiJson, Member, OptionalMember};
 use crate::state::AppState;
 use crate::util::now_ms;
 
@@ -118,7 +118,11 @@ async fn change_password(
         (status = 404, body = ErrorBody),
     )
 )]
-async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Profile>> {
+async fn get_user(
+    State(state): State<AppState>,
+    viewer: OptionalMember,
+    Path(id): Path<String>,
+) -> Result<Json<Profile>> {
     if !crate::util::is_uuid(&id) {
         return Err(not_found());
     }
@@ -126,7 +130,8 @@ async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     let user = service::find_by_id(&mut conn, &id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(user.to_profile()))
+    let followed = crate::social::service::follows(&mut conn, viewer.id(), &user.id).await?;
+    Ok(Json(user.to_profile(followed)))
 }
 
 /// A member's public profile by handle.
@@ -140,11 +145,13 @@ async fn get_user(State(state): State<AppState>, Path(id): Path<String>) -> Resu
 )]
 async fn get_user_by_handle(
     State(state): State<AppState>,
+    viewer: OptionalMember,
     Path(handle): Path<String>,
 ) -> Result<Json<Profile>> {
     let mut conn = state.db.read().acquire().await?;
     let user = service::find_by_handle(&mut conn, &handle.to_lowercase())
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(user.to_profile()))
+    let followed = crate::social::service::follows(&mut conn, viewer.id(), &user.id).await?;
+    Ok(Json(user.to_profile(followed)))
 }

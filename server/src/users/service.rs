@@ -1,7 +1,9 @@
 //! Account storage: creating, reading and changing members. Every write takes
 //! the caller's connection (a transaction) so that callers compose them.
 
-use moa_protocol::{AdminUser, Me, Profile, Role, UpdateProfileRequest, codes};
+use moa_protocol::{
+    AdminUser, Author, Me, Profile, ProfileCounts, Role, UpdateProfileRequest, codes,
+};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -10,7 +12,8 @@ use crate::validate;
 
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
 pub const USER_COLUMNS: &str = "id, email, handle, display_name, bio, links, avatar_media_id, \
-     role, suspended_until, deleted_at, created_at, updated_at";
+     role, suspended_until, deleted_at, created_at, updated_at, review_count, follower_count, \
+     following_count";
 
 /// A `users` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +30,7 @@ pub struct UserRow {
     pub deleted_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub counts: ProfileCounts,
 }
 
 impl UserRow {
@@ -48,6 +52,11 @@ impl UserRow {
             deleted_at: row.try_get("deleted_at")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            counts: ProfileCounts {
+                reviews: row.try_get("review_count")?,
+                followers: row.try_get("follower_count")?,
+                following: row.try_get("following_count")?,
+            },
         })
     }
 
@@ -62,13 +71,14 @@ impl UserRow {
             avatar_media_id: self.avatar_media_id.clone(),
             role: self.role,
             suspended_until: self.suspended_until,
+            counts: self.counts,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
     }
 
     /// What others see; a deleted account shows nothing personal.
-    pub fn to_profile(&self) -> Profile {
+    pub fn to_profile(&self, followed_by_me: bool) -> Profile {
         let deleted = self.deleted_at.is_some();
         let keep = |s: &String| if deleted { String::new() } else { s.clone() };
         Profile {
@@ -84,7 +94,33 @@ impl UserRow {
             },
             role: self.role,
             deleted,
+            counts: self.counts,
+            followed_by_me,
             created_at: self.created_at,
+        }
+    }
+
+    /// The author summary shown with content.
+    pub fn to_author(&self) -> Author {
+        let deleted = self.deleted_at.is_some();
+        Author {
+            id: self.id.clone(),
+            handle: if deleted {
+                String::new()
+            } else {
+                self.handle.clone()
+            },
+            display_name: if deleted {
+                String::new()
+            } else {
+                self.display_name.clone()
+            },
+            avatar_media_id: if deleted {
+                None
+            } else {
+                self.avatar_media_id.clone()
+            },
+            deleted,
         }
     }
 
@@ -146,6 +182,11 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
         deleted_at: None,
         created_at: now,
         updated_at: now,
+        counts: ProfileCounts {
+            reviews: 0,
+            followers: 0,
+            following: 0,
+        },
     })
 }
 

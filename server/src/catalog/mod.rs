@@ -1,0 +1,156 @@
+//! `/v1/places` and `/v1/products`: adding, finding and showing the subjects
+//! of reviews. Their review lists are in `reviews`.
+
+pub mod service;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use moa_protocol::{
+    CreatePlaceRequest, CreateProductRequest, ErrorBody, Page, Place, PlaceCreated, Product,
+    ProductCreated,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{Error, Result};
+use crate::extract::{ApiJson, ApiQuery, Member};
+use crate::state::AppState;
+use crate::util::now_ms;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_place, search_places))
+        .routes(routes!(get_place))
+        .routes(routes!(create_product, search_products))
+        .routes(routes!(get_product))
+}
+
+/// Search text and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Text the name (or address) contains; empty lists everything.
+    #[serde(default)]
+    q: String,
+    /// Opaque cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<u32>,
+}
+
+/// Add a place. If one with the same name and address exists, it is
+/// answered instead (200, `created: false`), so it is never added twice.
+#[utoipa::path(
+    post, path = "/places", tag = "catalog", security(("bearer" = [])),
+    request_body = CreatePlaceRequest,
+    responses(
+        (status = 201, description = "Added", body = PlaceCreated),
+        (status = 200, description = "An existing place with the same name and address", body = PlaceCreated),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+async fn create_place(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(req): ApiJson<CreatePlaceRequest>,
+) -> Result<(StatusCode, Json<PlaceCreated>)> {
+    let mut tx = state.db.begin_write().await?;
+    let (place, created) = service::create_place(&mut tx, &member, &req, now_ms()).await?;
+    tx.commit().await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(PlaceCreated { place, created })))
+}
+
+/// Find places by name or address (to pick a review's subject).
+#[utoipa::path(
+    get, path = "/places", tag = "catalog", params(SearchQuery),
+    responses((status = 200, body = Page<Place>), (status = 400, body = ErrorBody))
+)]
+async fn search_places(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Result<Json<Page<Place>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::search_places(&mut conn, &q.q, q.cursor.as_deref(), q.limit).await?,
+    ))
+}
+
+/// A place.
+#[utoipa::path(
+    get, path = "/places/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Place), (status = 404, body = ErrorBody))
+)]
+async fn get_place(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Place>> {
+    let mut conn = state.db.read().acquire().await?;
+    let place = service::get_place(&mut conn, &id).await?;
+    place
+        .map(Json)
+        .ok_or_else(|| Error::NotFound("no such place".into()))
+}
+
+/// Add a product. If one with the same name and shop link exists, it is
+/// answered instead (200, `created: false`).
+#[utoipa::path(
+    post, path = "/products", tag = "catalog", security(("bearer" = [])),
+    request_body = CreateProductRequest,
+    responses(
+        (status = 201, description = "Added", body = ProductCreated),
+        (status = 200, description = "An existing product with the same name and link", body = ProductCreated),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+async fn create_product(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(req): ApiJson<CreateProductRequest>,
+) -> Result<(StatusCode, Json<ProductCreated>)> {
+    let mut tx = state.db.begin_write().await?;
+    let (product, created) = service::create_product(&mut tx, &member, &req, now_ms()).await?;
+    tx.commit().await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(ProductCreated { product, created })))
+}
+
+/// Find products by name.
+#[utoipa::path(
+    get, path = "/products", tag = "catalog", params(SearchQuery),
+    responses((status = 200, body = Page<Product>), (status = 400, body = ErrorBody))
+)]
+async fn search_products(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Result<Json<Page<Product>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::search_products(&mut conn, &q.q, q.cursor.as_deref(), q.limit).await?,
+    ))
+}
+
+/// A product.
+#[utoipa::path(
+    get, path = "/products/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Product), (status = 404, body = ErrorBody))
+)]
+async fn get_product(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Product>> {
+    let mut conn = state.db.read().acquire().await?;
+    let product = service::get_product(&mut conn, &id).await?;
+    product
+        .map(Json)
+        .ok_or_else(|| Error::NotFound("no such product".into()))
+}

@@ -1,0 +1,333 @@
+//! Places and products: the subjects of reviews. Members add them; an entry
+//! with the same folded name and address (places) or name and shop link
+//! (products) is offered instead of being created twice.
+
+use moa_protocol::limits::*;
+use moa_protocol::{
+    CreatePlaceRequest, CreateProductRequest, Page, Place, PlaceCategory, Product, ProductOption,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::changelog::{self, Change, PUBLIC};
+use crate::error::{Error, Result};
+use crate::extract::Member;
+use crate::pagination::{self, into_page, page_size};
+use crate::util::like_pattern;
+use crate::validate;
+
+const PLACE_COLUMNS: &str = "id, name, address, latitude, longitude, category, review_count, \
+     rating_sum, rating_count, created_by, created_at";
+const PRODUCT_COLUMNS: &str = "id, name, price_krw, options, photos, shop_url, review_count, \
+     rating_sum, rating_count, created_by, created_at";
+
+fn average(sum: i64, count: i64) -> Option<f64> {
+    (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0)
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Internal(format!("corrupt {column} column: {e}")))
+}
+
+fn place_from_row(row: &AnyRow) -> Result<Place> {
+    let category: String = row.try_get("category")?;
+    Ok(Place {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        address: row.try_get("address")?,
+        latitude: row.try_get("latitude")?,
+        longitude: row.try_get("longitude")?,
+        category: PlaceCategory::parse(&category).unwrap_or(PlaceCategory::Other),
+        review_count: row.try_get("review_count")?,
+        average_rating: average(row.try_get("rating_sum")?, row.try_get("rating_count")?),
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn product_from_row(row: &AnyRow) -> Result<Product> {
+    Ok(Product {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        price_krw: row.try_get("price_krw")?,
+        options: json_column(row, "options")?,
+        photos: json_column(row, "photos")?,
+        shop_url: row.try_get("shop_url")?,
+        review_count: row.try_get("review_count")?,
+        average_rating: average(row.try_get("rating_sum")?, row.try_get("rating_count")?),
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
+}
+
+pub async fn get_place(conn: &mut AnyConnection, id: &str) -> Result<Option<Place>> {
+    let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(place_from_row).transpose()
+}
+
+pub async fn get_product(conn: &mut AnyConnection, id: &str) -> Result<Option<Product>> {
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(product_from_row).transpose()
+}
+
+/// Adds a place, or answers the existing one with the same name and address
+/// (`created == false`). Replaying a create with the same id is harmless.
+pub async fn create_place(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    req: &CreatePlaceRequest,
+    now: i64,
+) -> Result<(Place, bool)> {
+    actor.ensure_can_write()?;
+    let id = validate::client_id("id", req.id.as_deref())?;
+    let name = validate::text("name", &req.name, 1, MAX_NAME_CHARS)?;
+    let address = validate::text("address", &req.address, 1, MAX_ADDRESS_CHARS)?;
+    match (req.latitude, req.longitude) {
+        (Some(lat), Some(lng)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                return Err(Error::invalid("latitude", "must be between -90 and 90"));
+            }
+            if !(-180.0..=180.0).contains(&lng) {
+                return Err(Error::invalid("longitude", "must be between -180 and 180"));
+            }
+        }
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err(Error::invalid("longitude", "give both coordinates or none"));
+        }
+        (None, Some(_)) => return Err(Error::invalid("latitude", "give both coordinates or none")),
+    }
+    if let Some(existing) = get_place(conn, &id).await? {
+        return Ok((existing, false));
+    }
+    let dedup_key = format!("{}\n{}", validate::fold(&name), validate::fold(&address));
+    let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE dedup_key = $1");
+    if let Some(row) = sqlx::query(&sql)
+        .bind(&dedup_key)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok((place_from_row(&row)?, false));
+    }
+    sqlx::query(
+        "INSERT INTO places (id, name, address, latitude, longitude, category, dedup_key, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&name)
+    .bind(&address)
+    .bind(req.latitude)
+    .bind(req.longitude)
+    .bind(req.category.as_str())
+    .bind(&dedup_key)
+    .bind(&actor.user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let place = get_place(conn, &id)
+        .await?
+        .ok_or_else(|| Error::Internal("place vanished".into()))?;
+    changelog::record(
+        conn,
+        Change::upsert("place", &id, to_json(&place)?, vec![PUBLIC.into()]),
+        now,
+    )
+    .await?;
+    Ok((place, true))
+}
+
+fn validate_options(options: &[ProductOption]) -> Result<Vec<ProductOption>> {
+    if options.len() > MAX_PRODUCT_OPTIONS {
+        return Err(Error::invalid(
+            "options",
+            format!("at most {MAX_PRODUCT_OPTIONS} options"),
+        ));
+    }
+    options
+        .iter()
+        .enumerate()
+        .map(|(i, option)| {
+            let name = validate::text(
+                &format!("options[{i}].name"),
+                &option.name,
+                1,
+                MAX_OPTION_CHARS,
+            )?;
+            if option.values.is_empty() || option.values.len() > MAX_OPTION_VALUES {
+                return Err(Error::invalid(
+                    format!("options[{i}].values"),
+                    format!("give 1 to {MAX_OPTION_VALUES} values"),
+                ));
+            }
+            let values = option
+                .values
+                .iter()
+                .enumerate()
+                .map(|(j, v)| {
+                    validate::text(&format!("options[{i}].values[{j}]"), v, 1, MAX_OPTION_CHARS)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(ProductOption { name, values })
+        })
+        .collect()
+}
+
+/// Adds a product, or answers the existing one with the same name and shop
+/// link (`created == false`).
+pub async fn create_product(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    req: &CreateProductRequest,
+    now: i64,
+) -> Result<(Product, bool)> {
+    actor.ensure_can_write()?;
+    let id = validate::client_id("id", req.id.as_deref())?;
+    let name = validate::text("name", &req.name, 1, MAX_NAME_CHARS)?;
+    if !(0..=MAX_PRICE_KRW).contains(&req.price_krw) {
+        return Err(Error::invalid(
+            "price_krw",
+            format!("must be 0 to {MAX_PRICE_KRW}"),
+        ));
+    }
+    let options = validate_options(&req.options)?;
+    let photos = validate::media_ids("photos", &req.photos, MAX_PRODUCT_PHOTOS)?;
+    let shop_url = validate::optional_url("shop_url", &req.shop_url, MAX_URL_CHARS)?;
+    if let Some(existing) = get_product(conn, &id).await? {
+        return Ok((existing, false));
+    }
+    let dedup_key = format!("{}\n{}", validate::fold(&name), shop_url.to_lowercase());
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE dedup_key = $1");
+    if let Some(row) = sqlx::query(&sql)
+        .bind(&dedup_key)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok((product_from_row(&row)?, false));
+    }
+    sqlx::query(
+        "INSERT INTO products (id, name, price_krw, options, photos, shop_url, dedup_key, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&name)
+    .bind(req.price_krw)
+    .bind(to_json(&options)?.to_string())
+    .bind(to_json(&photos)?.to_string())
+    .bind(&shop_url)
+    .bind(&dedup_key)
+    .bind(&actor.user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let product = get_product(conn, &id)
+        .await?
+        .ok_or_else(|| Error::Internal("product vanished".into()))?;
+    changelog::record(
+        conn,
+        Change::upsert("product", &id, to_json(&product)?, vec![PUBLIC.into()]),
+        now,
+    )
+    .await?;
+    Ok((product, true))
+}
+
+/// Places whose name or address contains `q`, newest first.
+pub async fn search_places(
+    conn: &mut AnyConnection,
+    q: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Place>> {
+    let size = page_size(limit);
+    let after = cursor
+        .map(pagination::decode_id)
+        .transpose()?
+        .unwrap_or_else(|| "~".into());
+    let sql = format!(
+        "SELECT {PLACE_COLUMNS} FROM places \
+         WHERE id < $1 AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(address) LIKE $2 ESCAPE '\\') \
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(like_pattern(q))
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows
+        .iter()
+        .map(place_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+}
+
+/// Products whose name contains `q`, newest first.
+pub async fn search_products(
+    conn: &mut AnyConnection,
+    q: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Product>> {
+    let size = page_size(limit);
+    let after = cursor
+        .map(pagination::decode_id)
+        .transpose()?
+        .unwrap_or_else(|| "~".into());
+    let sql = format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE id < $1 AND LOWER(name) LIKE $2 ESCAPE '\\' \
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(like_pattern(q))
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows
+        .iter()
+        .map(product_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+}
+
+/// Adjusts a subject's review count and rating aggregate after a review was
+/// added (`sign = 1`) or removed (`sign = -1`).
+pub async fn count_review(
+    conn: &mut AnyConnection,
+    subject_type: &str,
+    subject_id: &str,
+    rating: Option<i64>,
+    sign: i64,
+) -> Result<()> {
+    let table = match subject_type {
+        "place" => "places",
+        "product" => "products",
+        other => return Err(Error::Internal(format!("unknown subject type {other}"))),
+    };
+    let sql = format!(
+        "UPDATE {table} SET review_count = review_count + $1, rating_sum = rating_sum + $2, \
+         rating_count = rating_count + $3 WHERE id = $4"
+    );
+    sqlx::query(&sql)
+        .bind(sign)
+        .bind(sign * rating.unwrap_or(0))
+        .bind(if rating.is_some() { sign } else { 0 })
+        .bind(subject_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

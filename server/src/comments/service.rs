@@ -1,0 +1,320 @@
+//! Comments on reviews and one level of replies: the write path and lists.
+
+use moa_protocol::limits::MAX_COMMENT_CHARS;
+use moa_protocol::{Author, Comment, CreateCommentRequest, EditCommentRequest, Page, codes};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::changelog::{self, Change, review_bucket, user_bucket};
+use crate::error::{Error, Result};
+use crate::extract::{Member, OptionalMember};
+use crate::pagination::{self, into_page, page_size};
+use crate::reviews::{rank, service as reviews};
+use crate::validate;
+
+const COMMENT_COLUMNS: &str = "c.id, c.review_id, c.parent_id, c.author_id, c.body, c.like_count, \
+    c.reply_count, c.version, c.created_at, c.edited_at, c.deleted_at, c.hidden_at, \
+    u.handle AS a_handle, u.display_name AS a_name, u.avatar_media_id AS a_avatar, \
+    u.deleted_at AS a_deleted, \
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM likes l WHERE l.user_id = $1 AND l.target_type = 'comment' \
+        AND l.target_id = c.id) THEN 1 ELSE 0 END AS BIGINT) AS liked";
+
+/// What a reader may see (`$1` reader, `$2` moderator flag), like reviews.
+const VISIBLE: &str =
+    "((c.deleted_at IS NULL AND (c.hidden_at IS NULL OR c.author_id = $1)) OR $2 = 1)";
+
+/// A comment with the author id the rules need.
+#[derive(Debug, Clone)]
+pub struct CommentRow {
+    pub comment: Comment,
+    pub author_id: String,
+}
+
+fn from_row(row: &AnyRow) -> Result<CommentRow> {
+    let author_id: String = row.try_get("author_id")?;
+    let author_deleted = row.try_get::<Option<i64>, _>("a_deleted")?.is_some();
+    let comment = Comment {
+        id: row.try_get("id")?,
+        review_id: row.try_get("review_id")?,
+        parent_id: row.try_get("parent_id")?,
+        author: Author {
+            id: author_id.clone(),
+            handle: if author_deleted {
+                String::new()
+            } else {
+                row.try_get("a_handle")?
+            },
+            display_name: if author_deleted {
+                String::new()
+            } else {
+                row.try_get("a_name")?
+            },
+            avatar_media_id: if author_deleted {
+                None
+            } else {
+                row.try_get("a_avatar")?
+            },
+            deleted: author_deleted,
+        },
+        body: row.try_get("body")?,
+        like_count: row.try_get("like_count")?,
+        reply_count: row.try_get("reply_count")?,
+        liked_by_me: row.try_get::<i64, _>("liked")? != 0,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+        hidden: row.try_get::<Option<i64>, _>("hidden_at")?.is_some(),
+        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+    };
+    Ok(CommentRow { comment, author_id })
+}
+
+/// One comment as `reader` sees it.
+pub async fn get(
+    conn: &mut AnyConnection,
+    reader: &str,
+    moderator: bool,
+    id: &str,
+) -> Result<Option<CommentRow>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id \
+         WHERE c.id = $3 AND {VISIBLE}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(reader)
+        .bind(i64::from(moderator))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+fn not_found() -> Error {
+    Error::NotFound("no such comment".into())
+}
+
+/// Writes the comment's current form (or a tombstone) to the change log.
+pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
+    let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
+    let buckets = vec![
+        review_bucket(&row.comment.review_id),
+        user_bucket(&row.author_id),
+    ];
+    let change = if row.comment.deleted {
+        Change::delete("comment", id, buckets)
+    } else {
+        let data = serde_json::to_value(&row.comment)
+            .map_err(|e| Error::Internal(format!("cannot encode a comment: {e}")))?;
+        Change::upsert("comment", id, data, buckets)
+    };
+    changelog::record(conn, change, now).await
+}
+
+/// Comments a review (or replies to a top-level comment of it). Replaying
+/// the same id by the same author answers the existing comment (`false`).
+pub async fn create(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    review_id: &str,
+    req: &CreateCommentRequest,
+    now: i64,
+) -> Result<(Comment, bool)> {
+    actor.ensure_can_write()?;
+    let id = validate::client_id("id", req.id.as_deref())?;
+    if let Some(existing) = get(conn, "", true, &id).await? {
+        return if existing.author_id == actor.user_id && existing.comment.review_id == review_id {
+            Ok((existing.comment, false))
+        } else {
+            Err(Error::conflict(
+                codes::CONFLICT,
+                "this id is already used by another comment",
+            ))
+        };
+    }
+    let body = validate::text("body", &req.body, 1, MAX_COMMENT_CHARS)?;
+    let review = reviews::get(conn, &actor.user_id, false, review_id).await?;
+    let review = review.filter(|r| !r.review.deleted && !r.review.hidden);
+    let review = review.ok_or_else(|| Error::NotFound("no such review".into()))?;
+    if let Some(parent_id) = &req.parent_id {
+        let parent = get(conn, &actor.user_id, false, parent_id).await?;
+        match parent {
+            Some(p) if p.comment.review_id == review_id && !p.comment.deleted => {
+                if p.comment.parent_id.is_some() {
+                    return Err(Error::invalid(
+                        "parent_id",
+                        "replies take one level: reply to the comment",
+                    ));
+                }
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "parent_id",
+                    "no such comment on this review",
+                ));
+            }
+        }
+    }
+    sqlx::query(
+        "INSERT INTO comments (id, review_id, parent_id, author_id, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(review_id)
+    .bind(&req.parent_id)
+    .bind(&actor.user_id)
+    .bind(&body)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    count(conn, review_id, req.parent_id.as_deref(), 1).await?;
+    publish(conn, &id, now).await?;
+    reviews::publish(conn, &review.review.id, now).await?;
+    let row = get(conn, &actor.user_id, false, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((row.comment, true))
+}
+
+async fn count(
+    conn: &mut AnyConnection,
+    review_id: &str,
+    parent_id: Option<&str>,
+    sign: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE reviews SET comment_count = comment_count + $1 WHERE id = $2")
+        .bind(sign)
+        .bind(review_id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(parent) = parent_id {
+        sqlx::query("UPDATE comments SET reply_count = reply_count + $1 WHERE id = $2")
+            .bind(sign)
+            .bind(parent)
+            .execute(&mut *conn)
+            .await?;
+    }
+    rank::refresh(conn, review_id).await
+}
+
+async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<CommentRow> {
+    let row = match get(conn, "", true, id).await? {
+        Some(row) if !row.comment.deleted => row,
+        _ => return Err(not_found()),
+    };
+    if row.author_id != actor.user_id {
+        return Err(Error::Forbidden {
+            code: codes::NOT_AUTHOR,
+            message: "only the author can change this comment".into(),
+        });
+    }
+    actor.ensure_can_write()?;
+    Ok(row)
+}
+
+/// Edits the body; an edit based on an older version is refused with the
+/// current comment (a comment has one field, so any newer version conflicts).
+pub async fn edit(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    req: &EditCommentRequest,
+    now: i64,
+) -> Result<Comment> {
+    let row = own(conn, actor, id).await?;
+    if req.base_version < 1 || req.base_version > row.comment.version {
+        return Err(Error::invalid(
+            "base_version",
+            "not a version of this comment",
+        ));
+    }
+    if req.base_version != row.comment.version {
+        let current = serde_json::to_value(&row.comment)
+            .map_err(|e| Error::Internal(format!("cannot encode a comment: {e}")))?;
+        return Err(Error::EditConflict { current });
+    }
+    let body = validate::text("body", &req.body, 1, MAX_COMMENT_CHARS)?;
+    sqlx::query(
+        "UPDATE comments SET body = $1, version = version + 1, edited_at = $2 WHERE id = $3",
+    )
+    .bind(&body)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    publish(conn, id, now).await?;
+    Ok(get(conn, &actor.user_id, false, id)
+        .await?
+        .ok_or_else(not_found)?
+        .comment)
+}
+
+/// Soft-deletes the actor's comment. Deleting twice is harmless.
+pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
+    if let Some(row) = get(conn, "", true, id).await?
+        && row.comment.deleted
+        && row.author_id == actor.user_id
+    {
+        return Ok(());
+    }
+    let row = own(conn, actor, id).await?;
+    remove(conn, &row, now).await
+}
+
+/// Marks a comment deleted and takes it out of the counts (shared with moderation).
+pub async fn remove(conn: &mut AnyConnection, row: &CommentRow, now: i64) -> Result<()> {
+    sqlx::query("UPDATE comments SET deleted_at = $1, version = version + 1 WHERE id = $2")
+        .bind(now)
+        .bind(&row.comment.id)
+        .execute(&mut *conn)
+        .await?;
+    count(
+        conn,
+        &row.comment.review_id,
+        row.comment.parent_id.as_deref(),
+        -1,
+    )
+    .await?;
+    publish(conn, &row.comment.id, now).await?;
+    reviews::publish(conn, &row.comment.review_id, now).await
+}
+
+/// A review's comments and replies, oldest first (clients nest replies under
+/// their `parent_id`).
+pub async fn list(
+    conn: &mut AnyConnection,
+    reader: &OptionalMember,
+    review_id: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Comment>> {
+    let review = reviews::get(conn, reader.id(), reader.is_moderator(), review_id).await?;
+    if review.is_none() {
+        return Err(Error::NotFound("no such review".into()));
+    }
+    let size = page_size(limit);
+    let (time, id) = match cursor {
+        Some(c) => pagination::decode_int_id(c)?,
+        None => (i64::MIN, String::new()),
+    };
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id \
+         WHERE c.review_id = $3 AND {VISIBLE} AND (c.created_at, c.id) > ($4, $5) \
+         ORDER BY c.created_at, c.id LIMIT $6"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(reader.id())
+        .bind(i64::from(reader.is_moderator()))
+        .bind(review_id)
+        .bind(time)
+        .bind(id)
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| from_row(r).map(|c| c.comment))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |c| {
+        pagination::encode(&[&c.created_at.to_string(), &c.id])
+    }))
+}

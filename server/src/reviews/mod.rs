@@ -1,0 +1,291 @@
+//! `/v1/reviews`, `/v1/feeds` and the review lists of places, products,
+//! tags, members and "my page".
+
+pub mod feed;
+pub mod rank;
+pub mod service;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use moa_protocol::{CreateReviewRequest, EditReviewRequest, ErrorBody, Page, Review};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{Error, Result};
+use crate::extract::{ApiJson, ApiQuery, Member, OptionalMember};
+use crate::state::AppState;
+use crate::util::now_ms;
+use feed::Source;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_review))
+        .routes(routes!(get_review, edit_review, delete_review))
+        .routes(routes!(feed_tab))
+        .routes(routes!(place_reviews))
+        .routes(routes!(product_reviews))
+        .routes(routes!(tag_reviews))
+        .routes(routes!(user_reviews))
+        .routes(routes!(my_scraps))
+        .routes(routes!(my_liked_reviews))
+}
+
+/// Paging of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+}
+
+async fn list(
+    state: &AppState,
+    reader: &OptionalMember,
+    source: Source<'_>,
+    q: &PageQuery,
+) -> Result<Json<Page<Review>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        feed::page(&mut conn, reader, source, q.cursor.as_deref(), q.limit).await?,
+    ))
+}
+
+/// Post a review. Send a client-generated `id` to make retries harmless:
+/// the same request again answers the review already posted (200).
+#[utoipa::path(
+    post, path = "/reviews", tag = "reviews", security(("bearer" = [])),
+    request_body = CreateReviewRequest,
+    responses(
+        (status = 201, description = "Posted", body = Review),
+        (status = 200, description = "Already posted (same id)", body = Review),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Suspended, or `official` without the role", body = ErrorBody),
+        (status = 409, description = "The id belongs to someone else's review", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+async fn create_review(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(req): ApiJson<CreateReviewRequest>,
+) -> Result<(StatusCode, Json<Review>)> {
+    let mut tx = state.db.begin_write().await?;
+    let (review, created) = service::create(&mut tx, &member, &req, now_ms()).await?;
+    tx.commit().await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(review),
+    ))
+}
+
+/// A review. Signed-in readers' views are counted (once a day each).
+#[utoipa::path(
+    get, path = "/reviews/{id}", tag = "reviews",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Review), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn get_review(
+    State(state): State<AppState>,
+    reader: OptionalMember,
+    Path(id): Path<String>,
+) -> Result<Json<Review>> {
+    let not_found = || Error::NotFound("no such review".into());
+    if !crate::util::is_uuid(&id) {
+        return Err(not_found());
+    }
+    if let Some(member) = &reader.0 {
+        let mut tx = state.db.begin_write().await?;
+        let visible =
+            service::get(&mut tx, &member.user_id, member.role.can_moderate(), &id).await?;
+        if visible.is_some() {
+            service::record_view(&mut tx, &member.user_id, &id, now_ms()).await?;
+        }
+        tx.commit().await?;
+    }
+    let mut conn = state.db.read().acquire().await?;
+    let row = service::get(&mut conn, reader.id(), reader.is_moderator(), &id).await?;
+    row.map(|r| Json(r.review)).ok_or_else(not_found)
+}
+
+/// Edit your review; only the fields present change. Based on an old version
+/// of a field changed meanwhile, it is refused with 409 and the current review.
+#[utoipa::path(
+    patch, path = "/reviews/{id}", tag = "reviews", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = EditReviewRequest,
+    responses(
+        (status = 200, body = Review),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`not_author` or `account_suspended`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`, with `current`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+async fn edit_review(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<EditReviewRequest>,
+) -> Result<Json<Review>> {
+    let mut tx = state.db.begin_write().await?;
+    let review = service::edit(&mut tx, &member, &id, &req, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(review))
+}
+
+/// Delete your review (soft: it disappears for members; sync gets a tombstone).
+#[utoipa::path(
+    delete, path = "/reviews/{id}", tag = "reviews", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+async fn delete_review(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let mut tx = state.db.begin_write().await?;
+    service::delete(&mut tx, &member, &id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A home tab: `latest`, `following` (signed in) or `popular`.
+#[utoipa::path(
+    get, path = "/feeds/{tab}", tag = "reviews",
+    params(("tab" = String, Path, description = "latest | following | popular"), PageQuery),
+    responses(
+        (status = 200, body = Page<Review>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+async fn feed_tab(
+    State(state): State<AppState>,
+    reader: OptionalMember,
+    Path(tab): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    let me = reader.0.as_ref().map(|m| m.user_id.clone());
+    let source = match (tab.as_str(), me.as_deref()) {
+        ("latest", _) => Source::Latest,
+        ("popular", _) => Source::Popular,
+        ("following", Some(me)) => Source::Following(me),
+        ("following", None) => {
+            return Err(Error::unauthorized(
+                moa_protocol::codes::MISSING_TOKEN,
+                "sign in to see the reviews of the people you follow",
+            ));
+        }
+        _ => return Err(Error::NotFound(format!("no feed tab {tab:?}"))),
+    };
+    list(&state, &reader, source, &q).await
+}
+
+/// A place's reviews, newest first.
+#[utoipa::path(
+    get, path = "/places/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
+)]
+async fn place_reviews(
+    State(state): State<AppState>,
+    reader: OptionalMember,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    list(&state, &reader, Source::Subject(&id), &q).await
+}
+
+/// A product's reviews, newest first.
+#[utoipa::path(
+    get, path = "/products/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
+)]
+async fn product_reviews(
+    State(state): State<AppState>,
+    reader: OptionalMember,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    list(&state, &reader, Source::Subject(&id), &q).await
+}
+
+/// Reviews with a tag, newest first.
+#[utoipa::path(
+    get, path = "/tags/{tag}/reviews", tag = "reviews", params(("tag" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
+)]
+async fn tag_reviews(
+    State(state): State<AppState>,
+    reader: OptionalMember,
+    Path(tag): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    let tag = tag.trim().trim_start_matches('#').to_lowercase();
+    list(&state, &reader, Source::Tag(&tag), &q).await
+}
+
+/// A member's reviews, newest first.
+#[utoipa::path(
+    get, path = "/users/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
+)]
+async fn user_reviews(
+    State(state): State<AppState>,
+    reader: OptionalMember,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    list(&state, &reader, Source::Author(&id), &q).await
+}
+
+/// My scraps, newest scrap first.
+#[utoipa::path(
+    get, path = "/me/scraps", tag = "reviews", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<Review>), (status = 401, body = ErrorBody))
+)]
+async fn my_scraps(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    let id = member.user_id.clone();
+    list(
+        &state,
+        &OptionalMember(Some(member)),
+        Source::Scraps(&id),
+        &q,
+    )
+    .await
+}
+
+/// Reviews I liked, newest like first.
+#[utoipa::path(
+    get, path = "/me/liked-reviews", tag = "reviews", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<Review>), (status = 401, body = ErrorBody))
+)]
+async fn my_liked_reviews(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Review>>> {
+    let id = member.user_id.clone();
+    list(
+        &state,
+        &OptionalMember(Some(member)),
+        Source::Liked(&id),
+        &q,
+    )
+    .await
+}

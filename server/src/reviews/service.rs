@@ -1,0 +1,473 @@
+//! Reviews: the write path (create, edit with per-field conflict detection,
+//! soft delete, views) and reading one review as a given reader sees it.
+//!
+//! Every write takes the caller's transaction, checks the rules, writes, and
+//! records the resulting change in the change log, so the REST endpoints and
+//! the sync push share one implementation.
+
+use std::collections::BTreeMap;
+
+use moa_protocol::limits::*;
+use moa_protocol::{
+    Author, CreateReviewRequest, EditReviewRequest, Review, ReviewKind, Role, Subject, SubjectType,
+    codes,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::catalog::service as catalog;
+use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
+use crate::error::{Error, Result};
+use crate::extract::Member;
+use crate::reviews::rank;
+use crate::validate;
+
+/// Columns of a review as read by a reader (`$1` is the reader's id, `""` if
+/// anonymous). Callers add `FROM ...` with the joins of [`REVIEW_JOINS`].
+pub const REVIEW_COLUMNS: &str = "r.id, r.author_id, r.kind, r.title, r.body, r.photos, \
+    r.subject_type, r.subject_id, r.rating, r.tags, r.official, r.like_count, r.comment_count, \
+    r.scrap_count, r.view_count, r.version, r.field_versions, r.created_at, r.edited_at, \
+    r.deleted_at, r.hidden_at, \
+    u.handle AS a_handle, u.display_name AS a_name, u.avatar_media_id AS a_avatar, \
+    u.deleted_at AS a_deleted, \
+    COALESCE(p.name, pr.name) AS s_name, COALESCE(p.address, pr.shop_url) AS s_detail, \
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM likes l WHERE l.user_id = $1 AND l.target_type = 'review' \
+        AND l.target_id = r.id) THEN 1 ELSE 0 END AS BIGINT) AS liked, \
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM scraps s WHERE s.user_id = $1 AND s.review_id = r.id) \
+        THEN 1 ELSE 0 END AS BIGINT) AS scrapped";
+
+/// The joins [`REVIEW_COLUMNS`] needs, after `reviews r`.
+pub const REVIEW_JOINS: &str = "JOIN users u ON u.id = r.author_id \
+    LEFT JOIN places p ON r.subject_type = 'place' AND p.id = r.subject_id \
+    LEFT JOIN products pr ON r.subject_type = 'product' AND pr.id = r.subject_id";
+
+/// What a reader may see (`$1` reader id, `$2` 1 for moderators): members
+/// see neither deleted nor hidden reviews (authors still see their own
+/// hidden ones, marked); moderators see everything, marked.
+pub const VISIBLE: &str =
+    "((r.deleted_at IS NULL AND (r.hidden_at IS NULL OR r.author_id = $1)) OR $2 = 1)";
+
+/// A review as stored, with what the rules need beside the wire form.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub review: Review,
+    pub author_id: String,
+    pub subject: Option<(String, String)>,
+    pub field_versions: BTreeMap<String, i64>,
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| Error::Internal(format!("corrupt {column}: {e}")))
+}
+
+pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
+    let kind: String = row.try_get("kind")?;
+    let subject_type: Option<String> = row.try_get("subject_type")?;
+    let subject_id: Option<String> = row.try_get("subject_id")?;
+    let subject = match (&subject_type, &subject_id) {
+        (Some(t), Some(id)) => Some(Subject {
+            kind: SubjectType::parse(t)
+                .ok_or_else(|| Error::Internal(format!("subject type {t}")))?,
+            id: id.clone(),
+            name: row
+                .try_get::<Option<String>, _>("s_name")?
+                .unwrap_or_default(),
+            detail: row
+                .try_get::<Option<String>, _>("s_detail")?
+                .unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    let author_deleted = row.try_get::<Option<i64>, _>("a_deleted")?.is_some();
+    let author_id: String = row.try_get("author_id")?;
+    let author = Author {
+        id: author_id.clone(),
+        handle: if author_deleted {
+            String::new()
+        } else {
+            row.try_get("a_handle")?
+        },
+        display_name: if author_deleted {
+            String::new()
+        } else {
+            row.try_get("a_name")?
+        },
+        avatar_media_id: if author_deleted {
+            None
+        } else {
+            row.try_get("a_avatar")?
+        },
+        deleted: author_deleted,
+    };
+    let review = Review {
+        id: row.try_get("id")?,
+        author,
+        kind: ReviewKind::parse(&kind)
+            .ok_or_else(|| Error::Internal(format!("review kind {kind}")))?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        photos: json(row, "photos")?,
+        subject,
+        rating: row.try_get("rating")?,
+        tags: json(row, "tags")?,
+        official: row.try_get::<i64, _>("official")? != 0,
+        like_count: row.try_get("like_count")?,
+        comment_count: row.try_get("comment_count")?,
+        scrap_count: row.try_get("scrap_count")?,
+        view_count: row.try_get("view_count")?,
+        liked_by_me: row.try_get::<i64, _>("liked")? != 0,
+        scrapped_by_me: row.try_get::<i64, _>("scrapped")? != 0,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+        hidden: row.try_get::<Option<i64>, _>("hidden_at")?.is_some(),
+        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+    };
+    Ok(ReviewRow {
+        review,
+        author_id,
+        subject: subject_type.zip(subject_id),
+        field_versions: json(row, "field_versions")?,
+    })
+}
+
+/// One review as `reader` sees it, or `None` if it does not exist or is not
+/// visible to them.
+pub async fn get(
+    conn: &mut AnyConnection,
+    reader: &str,
+    moderator: bool,
+    id: &str,
+) -> Result<Option<ReviewRow>> {
+    let sql = format!(
+        "SELECT {REVIEW_COLUMNS} FROM reviews r {REVIEW_JOINS} WHERE r.id = $3 AND {VISIBLE}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(reader)
+        .bind(i64::from(moderator))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(review_from_row).transpose()
+}
+
+/// The review whatever its state (for the rules and the change log).
+async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ReviewRow>> {
+    get(conn, "", true, id).await
+}
+
+fn not_found() -> Error {
+    Error::NotFound("no such review".into())
+}
+
+/// Writes the review's current public form to the change log.
+pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
+    let row = load(conn, id).await?.ok_or_else(not_found)?;
+    let buckets = vec![
+        PUBLIC.to_owned(),
+        review_bucket(id),
+        user_bucket(&row.author_id),
+    ];
+    let change = if row.review.deleted {
+        Change::delete("review", id, buckets)
+    } else {
+        let data = serde_json::to_value(&row.review)
+            .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
+        Change::upsert("review", id, data, buckets)
+    };
+    changelog::record(conn, change, now).await
+}
+
+struct Content {
+    title: String,
+    body: String,
+    photos: Vec<String>,
+}
+
+fn validate_content(
+    kind: ReviewKind,
+    title: &str,
+    body: &str,
+    photos: &[String],
+) -> Result<Content> {
+    match kind {
+        ReviewKind::Story => Ok(Content {
+            title: validate::text("title", title, 1, MAX_TITLE_CHARS)?,
+            body: validate::text("body", body, 1, MAX_STORY_BODY_CHARS)?,
+            photos: validate::media_ids("photos", photos, MAX_STORY_PHOTOS)?,
+        }),
+        ReviewKind::Snap => {
+            if !title.trim().is_empty() {
+                return Err(Error::invalid("title", "snap reviews have no title"));
+            }
+            Ok(Content {
+                title: String::new(),
+                body: validate::text("body", body, 1, MAX_SNAP_BODY_CHARS)?,
+                photos: validate::media_ids("photos", photos, MAX_SNAP_PHOTOS)?,
+            })
+        }
+    }
+}
+
+fn validate_rating(rating: Option<i64>) -> Result<Option<i64>> {
+    match rating {
+        Some(r) if !(1..=5).contains(&r) => Err(Error::invalid("rating", "must be 1 to 5")),
+        other => Ok(other),
+    }
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
+}
+
+/// Creates a review. Replaying a create with the same id by the same author
+/// answers the existing review (`false`) and changes nothing.
+pub async fn create(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    req: &CreateReviewRequest,
+    now: i64,
+) -> Result<(Review, bool)> {
+    actor.ensure_can_write()?;
+    let id = validate::client_id("id", req.id.as_deref())?;
+    if let Some(existing) = load(conn, &id).await? {
+        return if existing.author_id == actor.user_id {
+            Ok((existing.review, false))
+        } else {
+            Err(Error::conflict(
+                codes::CONFLICT,
+                "this id is already used by another review",
+            ))
+        };
+    }
+    let content = validate_content(req.kind, &req.title, &req.body, &req.photos)?;
+    let rating = validate_rating(req.rating)?;
+    let tags = validate::tags(&req.tags)?;
+    if req.official {
+        actor
+            .ensure_role(Role::Moderator)
+            .map_err(|_| Error::forbidden("only moderators and admins post official reviews"))?;
+    }
+    if let Some(subject) = &req.subject {
+        let exists = match subject.kind {
+            SubjectType::Place => catalog::get_place(conn, &subject.id).await?.is_some(),
+            SubjectType::Product => catalog::get_product(conn, &subject.id).await?.is_some(),
+        };
+        if !exists {
+            return Err(Error::invalid("subject.id", "no such place or product"));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO reviews (id, author_id, kind, title, body, photos, subject_type, subject_id, \
+         rating, tags, official, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&id)
+    .bind(&actor.user_id)
+    .bind(req.kind.as_str())
+    .bind(&content.title)
+    .bind(&content.body)
+    .bind(encode(&content.photos)?)
+    .bind(req.subject.as_ref().map(|s| s.kind.as_str()))
+    .bind(req.subject.as_ref().map(|s| s.id.clone()))
+    .bind(rating)
+    .bind(encode(&tags)?)
+    .bind(i64::from(req.official))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    set_tags(conn, &id, &tags, now).await?;
+    rank::refresh(conn, &id).await?;
+    sqlx::query("UPDATE users SET review_count = review_count + 1 WHERE id = $1")
+        .bind(&actor.user_id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(subject) = &req.subject {
+        catalog::count_review(conn, subject.kind.as_str(), &subject.id, rating, 1).await?;
+    }
+    publish(conn, &id, now).await?;
+    let row = load(conn, &id).await?.ok_or_else(not_found)?;
+    Ok((row.review, true))
+}
+
+async fn set_tags(
+    conn: &mut AnyConnection,
+    id: &str,
+    tags: &[String],
+    created_at: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM review_tags WHERE review_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for tag in tags {
+        sqlx::query("INSERT INTO review_tags (tag, review_id, created_at) VALUES ($1, $2, $3)")
+            .bind(tag)
+            .bind(id)
+            .bind(created_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Loads a review the actor may change (their own, not deleted).
+async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<ReviewRow> {
+    let row = match load(conn, id).await? {
+        Some(row) if !row.review.deleted => row,
+        _ => return Err(not_found()),
+    };
+    if row.author_id != actor.user_id {
+        return Err(Error::Forbidden {
+            code: codes::NOT_AUTHOR,
+            message: "only the author can change this review".into(),
+        });
+    }
+    actor.ensure_can_write()?;
+    Ok(row)
+}
+
+/// Edits the fields present in `req`. An edit based on a version older than
+/// the last change of any field it sets is refused with the current review;
+/// edits of different fields from two devices both apply.
+pub async fn edit(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    req: &EditReviewRequest,
+    now: i64,
+) -> Result<Review> {
+    let row = own(conn, actor, id).await?;
+    let current = &row.review;
+    if req.base_version < 1 || req.base_version > current.version {
+        return Err(Error::invalid(
+            "base_version",
+            "not a version of this review",
+        ));
+    }
+    let touched: Vec<&str> = [
+        ("title", req.title.is_some()),
+        ("body", req.body.is_some()),
+        ("photos", req.photos.is_some()),
+        ("rating", req.rating.is_some()),
+        ("tags", req.tags.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, set)| set.then_some(field))
+    .collect();
+    if touched.is_empty() {
+        return Ok(row.review);
+    }
+    let changed_since =
+        |field: &str| row.field_versions.get(field).copied().unwrap_or(1) > req.base_version;
+    if touched.iter().any(|f| changed_since(f)) {
+        let current = serde_json::to_value(&row.review)
+            .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
+        return Err(Error::EditConflict { current });
+    }
+    let content = validate_content(
+        current.kind,
+        req.title.as_deref().unwrap_or(&current.title),
+        req.body.as_deref().unwrap_or(&current.body),
+        req.photos.as_deref().unwrap_or(&current.photos),
+    )?;
+    let rating = match req.rating {
+        Some(r) => validate_rating(r)?,
+        None => current.rating,
+    };
+    let tags = match &req.tags {
+        Some(t) => validate::tags(t)?,
+        None => current.tags.clone(),
+    };
+    let version = current.version + 1;
+    let mut field_versions = row.field_versions.clone();
+    for field in &touched {
+        field_versions.insert((*field).to_owned(), version);
+    }
+    sqlx::query(
+        "UPDATE reviews SET title = $1, body = $2, photos = $3, rating = $4, tags = $5, version = $6, \
+         field_versions = $7, edited_at = $8 WHERE id = $9",
+    )
+    .bind(&content.title)
+    .bind(&content.body)
+    .bind(encode(&content.photos)?)
+    .bind(rating)
+    .bind(encode(&tags)?)
+    .bind(version)
+    .bind(encode(&field_versions)?)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if req.tags.is_some() {
+        set_tags(conn, id, &tags, current.created_at).await?;
+    }
+    if let Some((subject_type, subject_id)) = &row.subject
+        && rating != current.rating
+    {
+        catalog::count_review(conn, subject_type, subject_id, current.rating, -1).await?;
+        catalog::count_review(conn, subject_type, subject_id, rating, 1).await?;
+    }
+    publish(conn, id, now).await?;
+    let updated = get(conn, &actor.user_id, false, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(updated.review)
+}
+
+/// Soft-deletes the actor's review: it leaves feeds and counts, and the
+/// change log gets a tombstone. Deleting twice is harmless.
+pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
+    match load(conn, id).await? {
+        Some(row) if row.review.deleted && row.author_id == actor.user_id => return Ok(()),
+        _ => {}
+    }
+    let row = own(conn, actor, id).await?;
+    remove(conn, &row, now).await
+}
+
+/// Marks a review deleted and takes it out of the counts (shared with
+/// moderation, which deletes others' reviews).
+pub async fn remove(conn: &mut AnyConnection, row: &ReviewRow, now: i64) -> Result<()> {
+    let id = &row.review.id;
+    sqlx::query("UPDATE reviews SET deleted_at = $1, version = version + 1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE users SET review_count = review_count - 1 WHERE id = $1")
+        .bind(&row.author_id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some((subject_type, subject_id)) = &row.subject {
+        catalog::count_review(conn, subject_type, subject_id, row.review.rating, -1).await?;
+    }
+    publish(conn, id, now).await
+}
+
+/// Counts a view: at most one per member per review per UTC day.
+pub async fn record_view(
+    conn: &mut AnyConnection,
+    viewer: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool> {
+    let day = now / 86_400_000;
+    let inserted = sqlx::query(
+        "INSERT INTO review_views (review_id, user_id, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(viewer)
+    .bind(day)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE reviews SET view_count = view_count + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    rank::refresh(conn, id).await?;
+    Ok(true)
+}

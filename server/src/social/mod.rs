@@ -1,0 +1,240 @@
+//! Likes, scraps and follows over HTTP: `PUT` adds, `DELETE` removes, both
+//! idempotent and answering the state after the change.
+
+pub mod service;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use moa_protocol::{ErrorBody, FollowState, LikeState, MemberListItem, Page, ScrapState};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::Result;
+use crate::extract::{ApiQuery, Member};
+use crate::reviews::PageQuery;
+use crate::state::AppState;
+use crate::util::now_ms;
+use service::Target;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(like_review, unlike_review))
+        .routes(routes!(review_likers))
+        .routes(routes!(like_comment, unlike_comment))
+        .routes(routes!(comment_likers))
+        .routes(routes!(scrap, unscrap))
+        .routes(routes!(follow, unfollow))
+        .routes(routes!(remove_follower))
+        .routes(routes!(followers))
+        .routes(routes!(following))
+}
+
+async fn set_like(
+    state: &AppState,
+    member: &Member,
+    target: Target,
+    id: &str,
+    on: bool,
+) -> Result<Json<LikeState>> {
+    let mut tx = state.db.begin_write().await?;
+    let now = now_ms();
+    let result = if on {
+        service::like(&mut tx, member, target, id, now).await?
+    } else {
+        service::unlike(&mut tx, member, target, id, now).await?
+    };
+    tx.commit().await?;
+    Ok(Json(result))
+}
+
+/// Like a review (liking twice is one like).
+#[utoipa::path(put, path = "/reviews/{id}/like", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn like_review(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<LikeState>> {
+    set_like(&state, &member, Target::Review, &id, true).await
+}
+
+/// Take back a like on a review.
+#[utoipa::path(delete, path = "/reviews/{id}/like", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unlike_review(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<LikeState>> {
+    set_like(&state, &member, Target::Review, &id, false).await
+}
+
+/// Who liked a review, newest first.
+#[utoipa::path(get, path = "/reviews/{id}/likes", tag = "social",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<MemberListItem>), (status = 400, body = ErrorBody)))]
+async fn review_likers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<MemberListItem>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::likers(&mut conn, Target::Review, &id, q.cursor.as_deref(), q.limit).await?,
+    ))
+}
+
+/// Like a comment or reply.
+#[utoipa::path(put, path = "/comments/{id}/like", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn like_comment(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<LikeState>> {
+    set_like(&state, &member, Target::Comment, &id, true).await
+}
+
+/// Take back a like on a comment or reply.
+#[utoipa::path(delete, path = "/comments/{id}/like", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unlike_comment(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<LikeState>> {
+    set_like(&state, &member, Target::Comment, &id, false).await
+}
+
+/// Who liked a comment, newest first.
+#[utoipa::path(get, path = "/comments/{id}/likes", tag = "social",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<MemberListItem>), (status = 400, body = ErrorBody)))]
+async fn comment_likers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<MemberListItem>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::likers(
+            &mut conn,
+            Target::Comment,
+            &id,
+            q.cursor.as_deref(),
+            q.limit,
+        )
+        .await?,
+    ))
+}
+
+/// Scrap (bookmark) a review.
+#[utoipa::path(put, path = "/reviews/{id}/scrap", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn scrap(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<ScrapState>> {
+    let mut tx = state.db.begin_write().await?;
+    let result = service::scrap(&mut tx, &member, &id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(result))
+}
+
+/// Remove a scrap.
+#[utoipa::path(delete, path = "/reviews/{id}/scrap", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unscrap(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<ScrapState>> {
+    let mut tx = state.db.begin_write().await?;
+    let result = service::unscrap(&mut tx, &member, &id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(result))
+}
+
+/// Follow a member.
+#[utoipa::path(put, path = "/users/{id}/follow", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = FollowState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "Following yourself", body = ErrorBody)))]
+async fn follow(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<FollowState>> {
+    let mut tx = state.db.begin_write().await?;
+    let result = service::follow(&mut tx, &member, &id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(result))
+}
+
+/// Unfollow a member.
+#[utoipa::path(delete, path = "/users/{id}/follow", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = FollowState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unfollow(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<FollowState>> {
+    let mut tx = state.db.begin_write().await?;
+    let result = service::unfollow(&mut tx, &member, &id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(result))
+}
+
+/// Remove someone from my followers.
+#[utoipa::path(delete, path = "/me/followers/{id}", tag = "social", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The follower's id")),
+    responses((status = 204, description = "Removed (or was not following)"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn remove_follower(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let mut tx = state.db.begin_write().await?;
+    service::remove_follower(&mut tx, &member, &id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A member's followers, newest first.
+#[utoipa::path(get, path = "/users/{id}/followers", tag = "social",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<MemberListItem>), (status = 400, body = ErrorBody)))]
+async fn followers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<MemberListItem>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::followers(&mut conn, &id, q.cursor.as_deref(), q.limit).await?,
+    ))
+}
+
+/// Whom a member follows, newest first.
+#[utoipa::path(get, path = "/users/{id}/following", tag = "social",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<MemberListItem>), (status = 400, body = ErrorBody)))]
+async fn following(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<MemberListItem>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::following(&mut conn, &id, q.cursor.as_deref(), q.limit).await?,
+    ))
+}

@@ -1,0 +1,467 @@
+//! Likes (reviews, comments, replies), scraps (bookmarks of reviews) and
+//! follows. All are idempotent sets: adding twice is one, removing what is
+//! not there is nothing; counters move only when the set really changes, in
+//! the same transaction, so they stay exact under concurrent requests.
+
+use moa_protocol::{Author, FollowState, LikeState, MemberListItem, Page, ScrapState};
+use sqlx::{AnyConnection, Row};
+
+use crate::changelog::{self, Change, user_bucket};
+use crate::comments::service as comments;
+use crate::error::{Error, Result};
+use crate::extract::Member;
+use crate::pagination::{self, into_page, page_size};
+use crate::reviews::{rank, service as reviews};
+
+/// What can be liked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Review,
+    Comment,
+}
+
+impl Target {
+    fn as_str(self) -> &'static str {
+        match self {
+            Target::Review => "review",
+            Target::Comment => "comment",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Target::Review => "reviews",
+            Target::Comment => "comments",
+        }
+    }
+}
+
+/// 404 unless the target exists and the actor can see it (and it is not deleted).
+async fn ensure_visible(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    target: Target,
+    id: &str,
+) -> Result<()> {
+    let visible = match target {
+        Target::Review => reviews::get(conn, &actor.user_id, false, id)
+            .await?
+            .is_some_and(|r| !r.review.deleted && !r.review.hidden),
+        Target::Comment => comments::get(conn, &actor.user_id, false, id)
+            .await?
+            .is_some_and(|c| !c.comment.deleted && !c.comment.hidden),
+    };
+    if visible {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("no such {}", target.as_str())))
+    }
+}
+
+async fn like_count(conn: &mut AnyConnection, target: Target, id: &str) -> Result<i64> {
+    let sql = format!("SELECT like_count FROM {} WHERE id = $1", target.table());
+    Ok(sqlx::query_scalar::<_, i64>(&sql)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// After a like count moved: the rank (reviews) and the change log.
+async fn after_like(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    target: Target,
+    id: &str,
+    liked: bool,
+    now: i64,
+) -> Result<()> {
+    let key = format!("{}:{id}", target.as_str());
+    let change = if liked {
+        let data =
+            serde_json::json!({"target_type": target.as_str(), "target_id": id, "created_at": now});
+        Change::upsert("like", &key, data, vec![user_bucket(&actor.user_id)])
+    } else {
+        Change::delete("like", &key, vec![user_bucket(&actor.user_id)])
+    };
+    changelog::record(conn, change, now).await?;
+    match target {
+        Target::Review => {
+            rank::refresh(conn, id).await?;
+            reviews::publish(conn, id, now).await
+        }
+        Target::Comment => comments::publish(conn, id, now).await,
+    }
+}
+
+pub async fn like(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    target: Target,
+    id: &str,
+    now: i64,
+) -> Result<LikeState> {
+    actor.ensure_can_write()?;
+    ensure_visible(conn, actor, target, id).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO likes (user_id, target_type, target_id, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&actor.user_id)
+    .bind(target.as_str())
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        let sql = format!(
+            "UPDATE {} SET like_count = like_count + 1 WHERE id = $1",
+            target.table()
+        );
+        sqlx::query(&sql).bind(id).execute(&mut *conn).await?;
+        after_like(conn, actor, target, id, true, now).await?;
+    }
+    Ok(LikeState {
+        liked: true,
+        like_count: like_count(conn, target, id).await?,
+    })
+}
+
+pub async fn unlike(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    target: Target,
+    id: &str,
+    now: i64,
+) -> Result<LikeState> {
+    actor.ensure_can_write()?;
+    let deleted =
+        sqlx::query("DELETE FROM likes WHERE user_id = $1 AND target_type = $2 AND target_id = $3")
+            .bind(&actor.user_id)
+            .bind(target.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    if deleted.rows_affected() == 1 {
+        let sql = format!(
+            "UPDATE {} SET like_count = like_count - 1 WHERE id = $1",
+            target.table()
+        );
+        sqlx::query(&sql).bind(id).execute(&mut *conn).await?;
+        after_like(conn, actor, target, id, false, now).await?;
+    } else {
+        ensure_visible(conn, actor, target, id).await?;
+    }
+    Ok(LikeState {
+        liked: false,
+        like_count: like_count(conn, target, id).await?,
+    })
+}
+
+const MEMBER_COLUMNS: &str = "u.id, u.handle, u.display_name, u.avatar_media_id, u.deleted_at";
+
+fn member_item(row: &sqlx::any::AnyRow) -> Result<MemberListItem> {
+    let deleted = row.try_get::<Option<i64>, _>("deleted_at")?.is_some();
+    Ok(MemberListItem {
+        member: Author {
+            id: row.try_get("id")?,
+            handle: if deleted {
+                String::new()
+            } else {
+                row.try_get("handle")?
+            },
+            display_name: if deleted {
+                String::new()
+            } else {
+                row.try_get("display_name")?
+            },
+            avatar_media_id: if deleted {
+                None
+            } else {
+                row.try_get("avatar_media_id")?
+            },
+            deleted,
+        },
+        at: row.try_get("at")?,
+    })
+}
+
+/// A list of members keyed by (`at`, member id), newest first. `from_where`
+/// selects `u` with `at` and filters on `$1`.
+async fn member_page(
+    conn: &mut AnyConnection,
+    from_where: &str,
+    at: &str,
+    arg: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<MemberListItem>> {
+    let size = page_size(limit);
+    let (time, id) = match cursor {
+        Some(c) => pagination::decode_int_id(c)?,
+        None => (i64::MAX, "~".to_owned()),
+    };
+    let sql = format!(
+        "SELECT {MEMBER_COLUMNS}, {at} AS at {from_where} AND ({at}, u.id) < ($2, $3) \
+         ORDER BY {at} DESC, u.id DESC LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(arg)
+        .bind(time)
+        .bind(id)
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows.iter().map(member_item).collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |m| {
+        pagination::encode(&[&m.at.to_string(), &m.member.id])
+    }))
+}
+
+/// Who liked a review or comment, newest first.
+pub async fn likers(
+    conn: &mut AnyConnection,
+    target: Target,
+    id: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<MemberListItem>> {
+    let from_where = format!(
+        "FROM likes l JOIN users u ON u.id = l.user_id WHERE l.target_type = '{}' AND l.target_id = $1",
+        target.as_str()
+    );
+    member_page(conn, &from_where, "l.created_at", id, cursor, limit).await
+}
+
+async fn scrap_count(conn: &mut AnyConnection, id: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT scrap_count FROM reviews WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+async fn after_scrap(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    scrapped: bool,
+    now: i64,
+) -> Result<()> {
+    let sign = if scrapped { 1 } else { -1 };
+    sqlx::query("UPDATE reviews SET scrap_count = scrap_count + $1 WHERE id = $2")
+        .bind(sign)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let change = if scrapped {
+        let data = serde_json::json!({"review_id": id, "created_at": now});
+        Change::upsert("scrap", id, data, vec![user_bucket(&actor.user_id)])
+    } else {
+        Change::delete("scrap", id, vec![user_bucket(&actor.user_id)])
+    };
+    changelog::record(conn, change, now).await?;
+    rank::refresh(conn, id).await?;
+    reviews::publish(conn, id, now).await
+}
+
+pub async fn scrap(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    now: i64,
+) -> Result<ScrapState> {
+    actor.ensure_can_write()?;
+    ensure_visible(conn, actor, Target::Review, id).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO scraps (user_id, review_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(&actor.user_id)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        after_scrap(conn, actor, id, true, now).await?;
+    }
+    Ok(ScrapState {
+        scrapped: true,
+        scrap_count: scrap_count(conn, id).await?,
+    })
+}
+
+pub async fn unscrap(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    id: &str,
+    now: i64,
+) -> Result<ScrapState> {
+    actor.ensure_can_write()?;
+    let deleted = sqlx::query("DELETE FROM scraps WHERE user_id = $1 AND review_id = $2")
+        .bind(&actor.user_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if deleted.rows_affected() == 1 {
+        after_scrap(conn, actor, id, false, now).await?;
+    } else {
+        ensure_visible(conn, actor, Target::Review, id).await?;
+    }
+    Ok(ScrapState {
+        scrapped: false,
+        scrap_count: scrap_count(conn, id).await?,
+    })
+}
+
+/// Whether `follower` follows `followee` (false for an anonymous `""`).
+pub async fn follows(conn: &mut AnyConnection, follower: &str, followee: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM follows WHERE follower_id = $1 AND followee_id = $2",
+    )
+    .bind(follower)
+    .bind(followee)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+async fn follower_count(conn: &mut AnyConnection, id: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT follower_count FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Moves both members' counters and logs the follow for both of them.
+async fn after_follow(
+    conn: &mut AnyConnection,
+    follower: &str,
+    followee: &str,
+    on: bool,
+    now: i64,
+) -> Result<()> {
+    let sign = if on { 1 } else { -1 };
+    sqlx::query("UPDATE users SET following_count = following_count + $1 WHERE id = $2")
+        .bind(sign)
+        .bind(follower)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE users SET follower_count = follower_count + $1 WHERE id = $2")
+        .bind(sign)
+        .bind(followee)
+        .execute(&mut *conn)
+        .await?;
+    let key = format!("{follower}:{followee}");
+    let buckets = vec![user_bucket(follower), user_bucket(followee)];
+    let change = if on {
+        let data = serde_json::json!({"follower_id": follower, "followee_id": followee, "created_at": now});
+        Change::upsert("follow", &key, data, buckets)
+    } else {
+        Change::delete("follow", &key, buckets)
+    };
+    changelog::record(conn, change, now).await
+}
+
+async fn ensure_member(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    let user = crate::users::service::find_by_id(conn, id).await?;
+    match user {
+        Some(u) if u.deleted_at.is_none() => Ok(()),
+        _ => Err(Error::NotFound("no such member".into())),
+    }
+}
+
+pub async fn follow(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    followee: &str,
+    now: i64,
+) -> Result<FollowState> {
+    actor.ensure_can_write()?;
+    if followee == actor.user_id {
+        return Err(Error::invalid("id", "you cannot follow yourself"));
+    }
+    ensure_member(conn, followee).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(&actor.user_id)
+    .bind(followee)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        after_follow(conn, &actor.user_id, followee, true, now).await?;
+    }
+    Ok(FollowState {
+        following: true,
+        follower_count: follower_count(conn, followee).await?,
+    })
+}
+
+/// Removes the follow `follower → followee` if it exists.
+async fn unfollow_pair(
+    conn: &mut AnyConnection,
+    follower: &str,
+    followee: &str,
+    now: i64,
+) -> Result<()> {
+    let deleted = sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
+        .bind(follower)
+        .bind(followee)
+        .execute(&mut *conn)
+        .await?;
+    if deleted.rows_affected() == 1 {
+        after_follow(conn, follower, followee, false, now).await?;
+    }
+    Ok(())
+}
+
+pub async fn unfollow(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    followee: &str,
+    now: i64,
+) -> Result<FollowState> {
+    actor.ensure_can_write()?;
+    ensure_member(conn, followee).await?;
+    unfollow_pair(conn, &actor.user_id, followee, now).await?;
+    Ok(FollowState {
+        following: false,
+        follower_count: follower_count(conn, followee).await?,
+    })
+}
+
+/// Removes `follower` from the actor's followers.
+pub async fn remove_follower(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    follower: &str,
+    now: i64,
+) -> Result<()> {
+    actor.ensure_can_write()?;
+    unfollow_pair(conn, follower, &actor.user_id, now).await
+}
+
+/// A member's followers, newest first.
+pub async fn followers(
+    conn: &mut AnyConnection,
+    id: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<MemberListItem>> {
+    let from_where = "FROM follows f JOIN users u ON u.id = f.follower_id WHERE f.followee_id = $1";
+    member_page(conn, from_where, "f.created_at", id, cursor, limit).await
+}
+
+/// Whom a member follows, newest first.
+pub async fn following(
+    conn: &mut AnyConnection,
+    id: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<MemberListItem>> {
+    let from_where = "FROM follows f JOIN users u ON u.id = f.followee_id WHERE f.follower_id = $1";
+    member_page(conn, from_where, "f.created_at", id, cursor, limit).await
+}
