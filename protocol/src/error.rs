@@ -69,6 +69,8 @@ pub mod codes {
     /// The write conflicts with existing data, or an edit is based on an old
     /// version of a field that changed meanwhile (`current` has the new one).
     pub const CONFLICT: &str = "conflict";
+    /// The member already has an open report on this target.
+    pub const ALREADY_REPORTED: &str = "already_reported";
     /// Only the author may change this.
     pub const NOT_AUTHOR: &str = "not_author";
 

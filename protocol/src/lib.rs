@@ -14,11 +14,13 @@ pub mod auth;
 pub mod content;
 pub mod error;
 pub mod limits;
+pub mod moderation;
 pub mod users;
 
 pub use auth::*;
 pub use content::*;
 pub use error::*;
+pub use moderation::*;
 pub use users::*;
 
 /// Prefix of every versioned API path.

@@ -63,3 +63,7 @@ pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_CHARS: usize = 20;
 /// Comments and replies.
 pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// `suspended_until` of an indefinite suspension: 9999-12-31T23:59:59.999Z
+/// (a time every client can represent, unlike `i64::MAX`).
+pub const INDEFINITE: i64 = 253_402_300_799_999;

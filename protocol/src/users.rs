@@ -51,7 +51,8 @@ pub struct Me {
     pub links: Vec<String>,
     pub avatar_media_id: Option<String>,
     pub role: Role,
-    /// Set while the account is suspended (Unix ms): it can read but not write.
+    /// Set while the account is suspended (Unix ms; [`crate::limits::INDEFINITE`]
+    /// for an indefinite suspension): it can read but not write.
     pub suspended_until: Option<i64>,
     pub counts: crate::ProfileCounts,
     pub created_at: i64,
@@ -132,8 +133,9 @@ pub struct SetRoleRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuspendRequest {
-    /// 1 to 3650 days.
-    pub days: u32,
+    /// 1 to 3650 days; absent for an indefinite suspension.
+    #[serde(default)]
+    pub days: Option<u32>,
     pub reason: String,
 }
 

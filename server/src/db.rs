@@ -201,6 +201,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "community",
         include_str!("../../migrations/sqlite/0002_community.sql"),
     ),
+    (
+        3,
+        "moderation",
+        include_str!("../../migrations/sqlite/0003_moderation.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -214,6 +219,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         2,
         "community",
         include_str!("../../migrations/postgres/0002_community.sql"),
+    ),
+    (
+        3,
+        "moderation",
+        include_str!("../../migrations/postgres/0003_moderation.sql"),
     ),
 ];
 

@@ -20,6 +20,8 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod moderation;
+pub mod notifications;
 pub mod pagination;
 pub mod password;
 pub mod ratelimit;
@@ -67,7 +69,9 @@ pub use state::{AppState, Settings};
         (name = "reviews", description = "Reviews, feeds and review lists"),
         (name = "comments", description = "Comments and replies"),
         (name = "social", description = "Likes, scraps and follows"),
-        (name = "admin", description = "Moderation (moderators and admins)"),
+        (name = "notifications", description = "Notifications and their settings"),
+        (name = "moderation", description = "Reports, the moderation queue and actions"),
+        (name = "admin", description = "Accounts and the audit log (moderators and admins)"),
     )
 )]
 struct ApiDoc;
@@ -102,6 +106,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(reviews::router())
                 .merge(comments::router())
                 .merge(social::router())
+                .merge(notifications::router())
+                .merge(moderation::router())
                 .merge(admin::router()),
         )
         .split_for_parts()

@@ -445,10 +445,10 @@ async fn roles_are_checked_on_every_request(engine: Engine) {
         .await
         .expect_error(400, "invalid_parameter");
 
-    let audit = api
-        .get("/v1/admin/audit", moderator.token())
+    api.get("/v1/admin/audit", moderator.token())
         .await
-        .expect(200);
+        .expect_error(403, "forbidden");
+    let audit = api.get("/v1/admin/audit", admin.token()).await.expect(200);
     let entries = audit.body["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["action"], "set_role");

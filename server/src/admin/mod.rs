@@ -133,14 +133,14 @@ async fn unsuspend(
     Ok(Json(user))
 }
 
-/// The moderation audit log, newest first (moderators and admins).
+/// The moderation audit log, newest first (admins).
 #[utoipa::path(
     get, path = "/admin/audit", tag = "admin", security(("bearer" = [])),
     params(ListQuery),
     responses(
         (status = 200, body = Page<AuditEntry>),
         (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
     )
 )]
 async fn list_audit(
@@ -148,7 +148,7 @@ async fn list_audit(
     member: Member,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
-    member.ensure_role(Role::Moderator)?;
+    member.ensure_role(Role::Admin)?;
     let mut conn = state.db.read().acquire().await?;
     Ok(Json(
         service::list_audit(&mut conn, query.cursor.as_deref(), query.limit).await?,

@@ -56,22 +56,24 @@ async fn target(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
     }
 }
 
-async fn audit(
+/// Appends to the audit log, in the caller's transaction.
+pub async fn audit(
     conn: &mut AnyConnection,
     actor: &str,
     action: &str,
-    target_id: &str,
+    target: (&str, &str),
     detail: serde_json::Value,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (id, actor_id, action, target_type, target_id, detail, created_at) \
-         VALUES ($1, $2, $3, 'user', $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(new_id())
     .bind(actor)
     .bind(action)
-    .bind(target_id)
+    .bind(target.0)
+    .bind(target.1)
     .bind(detail.to_string())
     .bind(now)
     .execute(&mut *conn)
@@ -95,7 +97,7 @@ pub async fn set_role(
     if user.role != role {
         users::set_role(conn, id, role, now).await?;
         let detail = serde_json::json!({"from": user.role.as_str(), "to": role.as_str()});
-        audit(conn, &actor.user_id, "set_role", id, detail, now).await?;
+        audit(conn, &actor.user_id, "set_role", ("user", id), detail, now).await?;
         user.role = role;
     }
     Ok(user.to_admin())
@@ -107,14 +109,19 @@ pub async fn suspend(
     conn: &mut AnyConnection,
     actor: &Member,
     id: &str,
-    days: u32,
+    days: Option<u32>,
     reason: &str,
 ) -> Result<AdminUser> {
     actor.ensure_role(Role::Moderator)?;
-    if !(1..=limits::MAX_SUSPENSION_DAYS).contains(&days) {
+    if let Some(days) = days
+        && !(1..=limits::MAX_SUSPENSION_DAYS).contains(&days)
+    {
         return Err(Error::invalid(
             "days",
-            format!("must be 1 to {}", limits::MAX_SUSPENSION_DAYS),
+            format!(
+                "must be 1 to {}, or absent for an indefinite suspension",
+                limits::MAX_SUSPENSION_DAYS
+            ),
         ));
     }
     let reason = reason.trim();
@@ -139,13 +146,16 @@ pub async fn suspend(
         )));
     }
     let now = now_ms();
-    let until = now + i64::from(days) * 24 * 3600 * 1000;
+    let until = match days {
+        Some(days) => now + i64::from(days) * 24 * 3600 * 1000,
+        None => limits::INDEFINITE,
+    };
     users::set_suspended_until(conn, id, Some(until), now).await?;
     audit(
         conn,
         &actor.user_id,
         "suspend",
-        id,
+        ("user", id),
         serde_json::json!({"days": days, "until": until, "reason": reason}),
         now,
     )
@@ -165,7 +175,7 @@ pub async fn unsuspend(conn: &mut AnyConnection, actor: &Member, id: &str) -> Re
             conn,
             &actor.user_id,
             "unsuspend",
-            id,
+            ("user", id),
             serde_json::json!({}),
             now,
         )

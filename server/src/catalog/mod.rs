@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, ApiQuery, Member};
+use crate::extract::{ApiJson, ApiQuery, Member, OptionalMember};
 use crate::state::AppState;
 use crate::util::now_ms;
 
@@ -146,10 +146,16 @@ async fn search_products(
 )]
 async fn get_product(
     State(state): State<AppState>,
+    reader: OptionalMember,
     Path(id): Path<String>,
 ) -> Result<Json<Product>> {
     let mut conn = state.db.read().acquire().await?;
-    let product = service::get_product(&mut conn, &id).await?;
+    let hidden = !reader.is_moderator() && service::product_hidden(&mut conn, &id).await?;
+    let product = if hidden {
+        None
+    } else {
+        service::get_product(&mut conn, &id).await?
+    };
     product
         .map(Json)
         .ok_or_else(|| Error::NotFound("no such product".into()))

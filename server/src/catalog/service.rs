@@ -289,6 +289,7 @@ pub async fn search_products(
         .unwrap_or_else(|| "~".into());
     let sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM products WHERE id < $1 AND LOWER(name) LIKE $2 ESCAPE '\\' \
+         AND hidden_at IS NULL \
          ORDER BY id DESC LIMIT $3"
     );
     let rows = sqlx::query(&sql)
@@ -302,6 +303,16 @@ pub async fn search_products(
         .map(product_from_row)
         .collect::<Result<Vec<_>>>()?;
     Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+}
+
+/// Whether moderators hid the product (members then cannot find or open it).
+pub async fn product_hidden(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE id = $1 AND hidden_at IS NOT NULL")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(n > 0)
 }
 
 /// Adjusts a subject's review count and rating aggregate after a review was

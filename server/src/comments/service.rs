@@ -1,13 +1,16 @@
 //! Comments on reviews and one level of replies: the write path and lists.
 
 use moa_protocol::limits::MAX_COMMENT_CHARS;
-use moa_protocol::{Author, Comment, CreateCommentRequest, EditCommentRequest, Page, codes};
+use moa_protocol::{
+    Author, Comment, CreateCommentRequest, EditCommentRequest, NotificationKind, Page, codes,
+};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::changelog::{self, Change, review_bucket, user_bucket};
 use crate::error::{Error, Result};
 use crate::extract::{Member, OptionalMember};
+use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
 use crate::validate;
@@ -135,6 +138,7 @@ pub async fn create(
     let review = reviews::get(conn, &actor.user_id, false, review_id).await?;
     let review = review.filter(|r| !r.review.deleted && !r.review.hidden);
     let review = review.ok_or_else(|| Error::NotFound("no such review".into()))?;
+    let mut parent_author = None;
     if let Some(parent_id) = &req.parent_id {
         let parent = get(conn, &actor.user_id, false, parent_id).await?;
         match parent {
@@ -145,6 +149,7 @@ pub async fn create(
                         "replies take one level: reply to the comment",
                     ));
                 }
+                parent_author = Some(p.author_id);
             }
             _ => {
                 return Err(Error::invalid(
@@ -168,6 +173,20 @@ pub async fn create(
     .await?;
     count(conn, review_id, req.parent_id.as_deref(), 1).await?;
     publish(conn, &id, now).await?;
+    let (told, kind) = match &parent_author {
+        Some(parent_author) => (parent_author.as_str(), NotificationKind::Reply),
+        None => (review.author_id.as_str(), NotificationKind::Comment),
+    };
+    let event = notifications::Event {
+        user_id: told,
+        kind,
+        actor_id: Some(&actor.user_id),
+        target_type: "comment",
+        target_id: &id,
+        review_id: Some(review_id),
+        preview: &body,
+    };
+    notifications::notify(conn, event, now).await?;
     reviews::publish(conn, &review.review.id, now).await?;
     let row = get(conn, &actor.user_id, false, &id)
         .await?

@@ -3,13 +3,16 @@
 //! not there is nothing; counters move only when the set really changes, in
 //! the same transaction, so they stay exact under concurrent requests.
 
-use moa_protocol::{Author, FollowState, LikeState, MemberListItem, Page, ScrapState};
+use moa_protocol::{
+    Author, FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState,
+};
 use sqlx::{AnyConnection, Row};
 
 use crate::changelog::{self, Change, user_bucket};
 use crate::comments::service as comments;
 use crate::error::{Error, Result};
 use crate::extract::Member;
+use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
 
@@ -93,6 +96,43 @@ async fn after_like(
     }
 }
 
+/// Tells the author of the liked review or comment.
+async fn notify_like(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    target: Target,
+    id: &str,
+    now: i64,
+) -> Result<()> {
+    let (author, review_id, preview) = match target {
+        Target::Review => match reviews::get(conn, "", true, id).await? {
+            Some(r) => {
+                let preview = if r.review.title.is_empty() {
+                    r.review.body
+                } else {
+                    r.review.title
+                };
+                (r.author_id, r.review.id, preview)
+            }
+            None => return Ok(()),
+        },
+        Target::Comment => match comments::get(conn, "", true, id).await? {
+            Some(c) => (c.author_id, c.comment.review_id, c.comment.body),
+            None => return Ok(()),
+        },
+    };
+    let event = notifications::Event {
+        user_id: &author,
+        kind: NotificationKind::Like,
+        actor_id: Some(&actor.user_id),
+        target_type: target.as_str(),
+        target_id: id,
+        review_id: Some(&review_id),
+        preview: &preview,
+    };
+    notifications::notify(conn, event, now).await
+}
+
 pub async fn like(
     conn: &mut AnyConnection,
     actor: &Member,
@@ -119,6 +159,7 @@ pub async fn like(
         );
         sqlx::query(&sql).bind(id).execute(&mut *conn).await?;
         after_like(conn, actor, target, id, true, now).await?;
+        notify_like(conn, actor, target, id, now).await?;
     }
     Ok(LikeState {
         liked: true,
@@ -393,6 +434,16 @@ pub async fn follow(
     .await?;
     if inserted.rows_affected() == 1 {
         after_follow(conn, &actor.user_id, followee, true, now).await?;
+        let event = notifications::Event {
+            user_id: followee,
+            kind: NotificationKind::Follow,
+            actor_id: Some(&actor.user_id),
+            target_type: "user",
+            target_id: &actor.user_id,
+            review_id: None,
+            preview: "",
+        };
+        notifications::notify(conn, event, now).await?;
     }
     Ok(FollowState {
         following: true,

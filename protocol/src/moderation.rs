@@ -1,0 +1,338 @@
+//! Notifications, reports and moderation on the wire.
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::Author;
+
+/// Why a member is notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone liked your review or comment.
+    Like,
+    /// Someone commented on your review.
+    Comment,
+    /// Someone replied to your comment.
+    Reply,
+    /// Someone followed you.
+    Follow,
+    /// A moderator hid your review or comment.
+    ContentHidden,
+    /// A report you filed was resolved.
+    ReportResolved,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 6] = [
+        NotificationKind::Like,
+        NotificationKind::Comment,
+        NotificationKind::Reply,
+        NotificationKind::Follow,
+        NotificationKind::ContentHidden,
+        NotificationKind::ReportResolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Like => "like",
+            NotificationKind::Comment => "comment",
+            NotificationKind::Reply => "reply",
+            NotificationKind::Follow => "follow",
+            NotificationKind::ContentHidden => "content_hidden",
+            NotificationKind::ReportResolved => "report_resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notification {
+    pub id: String,
+    pub kind: NotificationKind,
+    /// Who did it (absent for moderation outcomes).
+    pub actor: Option<Author>,
+    /// `review`, `comment`, `user` or `report`.
+    pub target_type: String,
+    pub target_id: String,
+    /// The review to open, when there is one.
+    pub review_id: Option<String>,
+    /// A short excerpt (a comment's first words, a report's outcome).
+    pub preview: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// A page of notifications with the unread count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    pub next_cursor: Option<String>,
+    pub unread_count: i64,
+}
+
+/// `POST /v1/notifications/read`: mark these (or all) read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MarkReadRequest {
+    #[serde(default)]
+    pub ids: Vec<String>,
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// The unread count after marking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnreadCount {
+    pub unread_count: i64,
+}
+
+/// Which kinds of notification a member does not want.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationSettings {
+    pub muted: Vec<NotificationKind>,
+}
+
+/// What can be reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportTarget {
+    User,
+    Review,
+    Comment,
+    Product,
+    /// A chat message.
+    Message,
+}
+
+impl ReportTarget {
+    pub const ALL: [ReportTarget; 5] = [
+        ReportTarget::User,
+        ReportTarget::Review,
+        ReportTarget::Comment,
+        ReportTarget::Product,
+        ReportTarget::Message,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportTarget::User => "user",
+            ReportTarget::Review => "review",
+            ReportTarget::Comment => "comment",
+            ReportTarget::Product => "product",
+            ReportTarget::Message => "message",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// Why something is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportReason {
+    Spam,
+    Abuse,
+    Illegal,
+    FalseInformation,
+    /// Needs `detail`.
+    Other,
+}
+
+impl ReportReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportReason::Spam => "spam",
+            ReportReason::Abuse => "abuse",
+            ReportReason::Illegal => "illegal",
+            ReportReason::FalseInformation => "false_information",
+            ReportReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Spam,
+            Self::Abuse,
+            Self::Illegal,
+            Self::FalseInformation,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    Open,
+    /// Looked at; nothing done.
+    Dismissed,
+    /// Acted on (hidden, deleted, suspended, ...).
+    Actioned,
+}
+
+impl ReportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportState::Open => "open",
+            ReportState::Dismissed => "dismissed",
+            ReportState::Actioned => "actioned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Open, Self::Dismissed, Self::Actioned]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// `POST /v1/reports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateReportRequest {
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub reason: ReportReason,
+    /// Free text; required with reason `other`.
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// A report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub id: String,
+    pub reporter_id: String,
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub reason: ReportReason,
+    pub detail: String,
+    pub state: ReportState,
+    /// The action that resolved it.
+    pub resolution: Option<String>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+/// Reports about one target, for the moderators' queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportGroup {
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub report_count: i64,
+    pub first_reported_at: i64,
+    pub reports: Vec<Report>,
+    /// The reported content as moderators see it (a review, comment, member
+    /// or product), absent if it no longer exists.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub content: Option<serde_json::Value>,
+}
+
+/// One page of the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportQueue {
+    pub items: Vec<ReportGroup>,
+    pub next_cursor: Option<String>,
+}
+
+/// What a moderator does about a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationAction {
+    /// Close the reports; change nothing.
+    Dismiss,
+    /// Hide a review, comment or product from members.
+    Hide,
+    /// Undo a hide.
+    Restore,
+    /// Delete a review or comment.
+    Delete,
+    /// Suspend the member (or the content's author) for `days`, or indefinitely.
+    Suspend,
+    /// Lift a suspension.
+    Unsuspend,
+}
+
+impl ModerationAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModerationAction::Dismiss => "dismiss",
+            ModerationAction::Hide => "hide",
+            ModerationAction::Restore => "restore",
+            ModerationAction::Delete => "delete",
+            ModerationAction::Suspend => "suspend",
+            ModerationAction::Unsuspend => "unsuspend",
+        }
+    }
+}
+
+/// `POST /v1/admin/moderation`: act on a target; its open reports resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModerationRequest {
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub action: ModerationAction,
+    /// Why (written to the audit log).
+    pub reason: String,
+    /// For `suspend`: 1–3650 days; absent for an indefinite suspension.
+    #[serde(default)]
+    pub days: Option<u32>,
+}
+
+/// What a moderation action did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModerationResult {
+    pub action: ModerationAction,
+    /// Open reports on the target that this closed.
+    pub resolved_reports: i64,
+}
+
+/// Report counts for admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportStats {
+    pub by_type: Vec<ReportTypeCount>,
+    pub by_day: Vec<ReportDayCount>,
+}
+
+/// Open and closed reports of one target type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportTypeCount {
+    pub target_type: ReportTarget,
+    pub open: i64,
+    pub closed: i64,
+}
+
+/// Reports filed on one UTC day about one target type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportDayCount {
+    /// The day's start, Unix ms UTC.
+    pub day: i64,
+    pub target_type: ReportTarget,
+    pub count: i64,
+}

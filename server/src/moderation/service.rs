@@ -1,0 +1,485 @@
+//! Reports and moderation: members report content and members; moderators
+//! work a queue grouped by target and act on targets (dismiss, hide,
+//! restore, delete, suspend, unsuspend). Every action resolves the target's
+//! open reports, tells the reporters the outcome, and is written to the
+//! audit log, all in one transaction.
+
+use moa_protocol::limits::MAX_REASON_CHARS;
+use moa_protocol::{
+    CreateReportRequest, ModerationAction, ModerationRequest, ModerationResult, NotificationKind,
+    Report, ReportDayCount, ReportGroup, ReportQueue, ReportReason, ReportState, ReportStats,
+    ReportTarget, ReportTypeCount, Role, codes,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::admin::service as admin;
+use crate::catalog::service as catalog;
+use crate::changelog::{self, Change, PUBLIC};
+use crate::comments::service as comments;
+use crate::error::{Error, Result, is_unique_violation};
+use crate::extract::Member;
+use crate::notifications::service as notifications;
+use crate::pagination::{self, page_size};
+use crate::reviews::service as reviews;
+use crate::users::service as users;
+use crate::util::new_id;
+use crate::validate;
+
+const REPORT_COLUMNS: &str = "id, reporter_id, target_type, target_id, reason, detail, state, resolution, created_at, resolved_at";
+
+fn report_from_row(row: &AnyRow) -> Result<Report> {
+    let bad = |what: &str, v: &str| Error::Internal(format!("unknown report {what} {v}"));
+    let target_type: String = row.try_get("target_type")?;
+    let reason: String = row.try_get("reason")?;
+    let state: String = row.try_get("state")?;
+    Ok(Report {
+        id: row.try_get("id")?,
+        reporter_id: row.try_get("reporter_id")?,
+        target_type: ReportTarget::parse(&target_type)
+            .ok_or_else(|| bad("target", &target_type))?,
+        target_id: row.try_get("target_id")?,
+        reason: ReportReason::parse(&reason).ok_or_else(|| bad("reason", &reason))?,
+        detail: row.try_get("detail")?,
+        state: ReportState::parse(&state).ok_or_else(|| bad("state", &state))?,
+        resolution: row.try_get("resolution")?,
+        created_at: row.try_get("created_at")?,
+        resolved_at: row.try_get("resolved_at")?,
+    })
+}
+
+/// Files a report; one open report per reporter per target.
+pub async fn create_report(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    req: &CreateReportRequest,
+    now: i64,
+) -> Result<Report> {
+    actor.ensure_can_write()?;
+    if !crate::util::is_uuid(&req.target_id) {
+        return Err(Error::invalid("target_id", "not an id"));
+    }
+    let detail = req.detail.trim();
+    if detail.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::invalid(
+            "detail",
+            format!("at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    if req.reason == ReportReason::Other && detail.is_empty() {
+        return Err(Error::invalid(
+            "detail",
+            "say what is wrong when the reason is 'other'",
+        ));
+    }
+    let missing = || Error::NotFound(format!("no such {}", req.target_type.as_str()));
+    match req.target_type {
+        ReportTarget::User => {
+            if req.target_id == actor.user_id {
+                return Err(Error::invalid("target_id", "you cannot report yourself"));
+            }
+            let user = users::find_by_id(conn, &req.target_id).await?;
+            user.filter(|u| u.deleted_at.is_none())
+                .ok_or_else(missing)?;
+        }
+        ReportTarget::Review => {
+            reviews::get(conn, &actor.user_id, false, &req.target_id)
+                .await?
+                .ok_or_else(missing)?;
+        }
+        ReportTarget::Comment => {
+            comments::get(conn, &actor.user_id, false, &req.target_id)
+                .await?
+                .ok_or_else(missing)?;
+        }
+        ReportTarget::Product => {
+            catalog::get_product(conn, &req.target_id)
+                .await?
+                .ok_or_else(missing)?;
+        }
+        // Chat messages are checked by format only until chat exists.
+        ReportTarget::Message => {}
+    }
+    let id = new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO reports (id, reporter_id, target_type, target_id, reason, detail, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(&actor.user_id)
+    .bind(req.target_type.as_str())
+    .bind(&req.target_id)
+    .bind(req.reason.as_str())
+    .bind(detail)
+    .bind(now)
+    .execute(&mut *conn)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::conflict(
+                codes::ALREADY_REPORTED,
+                "you already reported this; moderators will look at it",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1");
+    report_from_row(&sqlx::query(&sql).bind(&id).fetch_one(&mut *conn).await?)
+}
+
+/// The reported thing as moderators see it.
+async fn content(
+    conn: &mut AnyConnection,
+    target: ReportTarget,
+    id: &str,
+) -> Result<Option<serde_json::Value>> {
+    let value = match target {
+        ReportTarget::Review => reviews::get(conn, "", true, id)
+            .await?
+            .map(|r| serde_json::to_value(r.review)),
+        ReportTarget::Comment => comments::get(conn, "", true, id)
+            .await?
+            .map(|c| serde_json::to_value(c.comment)),
+        ReportTarget::User => users::find_by_id(conn, id)
+            .await?
+            .map(|u| serde_json::to_value(u.to_admin())),
+        ReportTarget::Product => catalog::get_product(conn, id)
+            .await?
+            .map(serde_json::to_value),
+        ReportTarget::Message => None,
+    };
+    value
+        .transpose()
+        .map_err(|e| Error::Internal(format!("cannot encode: {e}")))
+}
+
+/// The queue: reports in `state`, grouped by target, oldest group first.
+pub async fn queue(
+    conn: &mut AnyConnection,
+    state: ReportState,
+    target: Option<ReportTarget>,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<ReportQueue> {
+    let size = page_size(limit);
+    let (after_time, after_id) = match cursor {
+        Some(c) => pagination::decode_int_id(c)?,
+        None => (i64::MIN, String::new()),
+    };
+    let groups = sqlx::query(
+        "SELECT target_type, target_id, COUNT(*) AS n, MIN(created_at) AS first_at FROM reports \
+         WHERE state = $1 AND ($2 = '' OR target_type = $2) \
+         GROUP BY target_type, target_id \
+         HAVING (MIN(created_at), target_id) > ($3, $4) \
+         ORDER BY MIN(created_at), target_id LIMIT $5",
+    )
+    .bind(state.as_str())
+    .bind(target.map_or("", ReportTarget::as_str))
+    .bind(after_time)
+    .bind(after_id)
+    .bind(size + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut items = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let target_type: String = g.try_get("target_type")?;
+        let target_type = ReportTarget::parse(&target_type)
+            .ok_or_else(|| Error::Internal(format!("report target {target_type}")))?;
+        let target_id: String = g.try_get("target_id")?;
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE target_type = $1 AND target_id = $2 AND state = $3 \
+             ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(target_type.as_str())
+            .bind(&target_id)
+            .bind(state.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+        items.push(ReportGroup {
+            content: content(conn, target_type, &target_id).await?,
+            target_type,
+            report_count: g.try_get("n")?,
+            first_reported_at: g.try_get("first_at")?,
+            reports: rows.iter().map(report_from_row).collect::<Result<_>>()?,
+            target_id,
+        });
+    }
+    let page = pagination::into_page(items, size, |g| {
+        pagination::encode(&[&g.first_reported_at.to_string(), &g.target_id])
+    });
+    Ok(ReportQueue {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+fn unsupported(action: ModerationAction, target: ReportTarget) -> Error {
+    Error::invalid(
+        "action",
+        format!("cannot {} a {}", action.as_str(), target.as_str()),
+    )
+}
+
+/// Hides or restores a review, comment or product; tells the author of a hide.
+async fn set_hidden(
+    conn: &mut AnyConnection,
+    target: ReportTarget,
+    id: &str,
+    hide: bool,
+    now: i64,
+) -> Result<()> {
+    let missing = || Error::NotFound(format!("no such {}", target.as_str()));
+    let hidden_at = hide.then_some(now);
+    let (author, review_id, preview) = match target {
+        ReportTarget::Review => {
+            let row = reviews::get(conn, "", true, id)
+                .await?
+                .ok_or_else(missing)?;
+            sqlx::query("UPDATE reviews SET hidden_at = $1, version = version + 1 WHERE id = $2")
+                .bind(hidden_at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            reviews::publish(conn, id, now).await?;
+            let preview = if row.review.title.is_empty() {
+                row.review.body
+            } else {
+                row.review.title
+            };
+            (row.author_id, Some(id.to_owned()), preview)
+        }
+        ReportTarget::Comment => {
+            let row = comments::get(conn, "", true, id)
+                .await?
+                .ok_or_else(missing)?;
+            sqlx::query("UPDATE comments SET hidden_at = $1, version = version + 1 WHERE id = $2")
+                .bind(hidden_at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            comments::publish(conn, id, now).await?;
+            (row.author_id, Some(row.comment.review_id), row.comment.body)
+        }
+        ReportTarget::Product => {
+            let product = catalog::get_product(conn, id).await?.ok_or_else(missing)?;
+            sqlx::query("UPDATE products SET hidden_at = $1 WHERE id = $2")
+                .bind(hidden_at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            let change = if hide {
+                Change::delete("product", id, vec![PUBLIC.into()])
+            } else {
+                let data =
+                    serde_json::to_value(&product).map_err(|e| Error::Internal(e.to_string()))?;
+                Change::upsert("product", id, data, vec![PUBLIC.into()])
+            };
+            changelog::record(conn, change, now).await?;
+            (product.created_by, None, product.name)
+        }
+        other => {
+            let action = if hide {
+                ModerationAction::Hide
+            } else {
+                ModerationAction::Restore
+            };
+            return Err(unsupported(action, other));
+        }
+    };
+    if hide {
+        let event = notifications::Event {
+            user_id: &author,
+            kind: NotificationKind::ContentHidden,
+            actor_id: None,
+            target_type: target.as_str(),
+            target_id: id,
+            review_id: review_id.as_deref(),
+            preview: &preview,
+        };
+        notifications::notify(conn, event, now).await?;
+    }
+    Ok(())
+}
+
+/// The member a suspension applies to: the user, or the content's author.
+async fn responsible(
+    conn: &mut AnyConnection,
+    target: ReportTarget,
+    id: &str,
+    action: ModerationAction,
+) -> Result<String> {
+    let missing = || Error::NotFound(format!("no such {}", target.as_str()));
+    match target {
+        ReportTarget::User => Ok(id.to_owned()),
+        ReportTarget::Review => Ok(reviews::get(conn, "", true, id)
+            .await?
+            .ok_or_else(missing)?
+            .author_id),
+        ReportTarget::Comment => Ok(comments::get(conn, "", true, id)
+            .await?
+            .ok_or_else(missing)?
+            .author_id),
+        ReportTarget::Product => Ok(catalog::get_product(conn, id)
+            .await?
+            .ok_or_else(missing)?
+            .created_by),
+        ReportTarget::Message => Err(unsupported(action, target)),
+    }
+}
+
+/// Acts on a target and resolves its open reports.
+pub async fn moderate(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    req: &ModerationRequest,
+    now: i64,
+) -> Result<ModerationResult> {
+    actor.ensure_role(Role::Moderator)?;
+    let reason = validate::text("reason", &req.reason, 1, MAX_REASON_CHARS)?;
+    if !crate::util::is_uuid(&req.target_id) {
+        return Err(Error::invalid("target_id", "not an id"));
+    }
+    let (target, id) = (req.target_type, req.target_id.as_str());
+    match req.action {
+        ModerationAction::Dismiss => {}
+        ModerationAction::Hide => set_hidden(conn, target, id, true, now).await?,
+        ModerationAction::Restore => set_hidden(conn, target, id, false, now).await?,
+        ModerationAction::Delete => match target {
+            ReportTarget::Review => {
+                let row = reviews::get(conn, "", true, id).await?;
+                let row = row.ok_or_else(|| Error::NotFound("no such review".into()))?;
+                if !row.review.deleted {
+                    reviews::remove(conn, &row, now).await?;
+                }
+            }
+            ReportTarget::Comment => {
+                let row = comments::get(conn, "", true, id).await?;
+                let row = row.ok_or_else(|| Error::NotFound("no such comment".into()))?;
+                if !row.comment.deleted {
+                    comments::remove(conn, &row, now).await?;
+                }
+            }
+            other => return Err(unsupported(req.action, other)),
+        },
+        ModerationAction::Suspend => {
+            let member = responsible(conn, target, id, req.action).await?;
+            admin::suspend(conn, actor, &member, req.days, &reason).await?;
+        }
+        ModerationAction::Unsuspend => {
+            let member = responsible(conn, target, id, req.action).await?;
+            admin::unsuspend(conn, actor, &member).await?;
+        }
+    }
+    let resolved = resolve_reports(conn, actor, target, id, req.action, now).await?;
+    let detail =
+        serde_json::json!({"reason": reason, "days": req.days, "resolved_reports": resolved});
+    let action = format!("moderate_{}", req.action.as_str());
+    admin::audit(
+        conn,
+        &actor.user_id,
+        &action,
+        (target.as_str(), id),
+        detail,
+        now,
+    )
+    .await?;
+    Ok(ModerationResult {
+        action: req.action,
+        resolved_reports: resolved,
+    })
+}
+
+/// Closes the target's open reports and tells each reporter.
+async fn resolve_reports(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    target: ReportTarget,
+    id: &str,
+    action: ModerationAction,
+    now: i64,
+) -> Result<i64> {
+    let open: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, reporter_id FROM reports WHERE target_type = $1 AND target_id = $2 AND state = 'open'",
+    )
+    .bind(target.as_str())
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let state = if action == ModerationAction::Dismiss {
+        ReportState::Dismissed
+    } else {
+        ReportState::Actioned
+    };
+    for (report_id, reporter) in &open {
+        sqlx::query("UPDATE reports SET state = $1, resolution = $2, resolved_by = $3, resolved_at = $4 WHERE id = $5")
+            .bind(state.as_str())
+            .bind(action.as_str())
+            .bind(&actor.user_id)
+            .bind(now)
+            .bind(report_id)
+            .execute(&mut *conn)
+            .await?;
+        let event = notifications::Event {
+            user_id: reporter,
+            kind: NotificationKind::ReportResolved,
+            actor_id: None,
+            target_type: "report",
+            target_id: report_id,
+            review_id: None,
+            preview: if state == ReportState::Dismissed {
+                "dismissed"
+            } else {
+                action.as_str()
+            },
+        };
+        notifications::notify(conn, event, now).await?;
+    }
+    Ok(open.len() as i64)
+}
+
+/// Open and closed counts by type, and reports per day over the last `days`.
+pub async fn stats(conn: &mut AnyConnection, days: u32, now: i64) -> Result<ReportStats> {
+    let rows = sqlx::query(
+        "SELECT target_type, \
+           CAST(SUM(CASE WHEN state = 'open' THEN 1 ELSE 0 END) AS BIGINT) AS open, \
+           CAST(SUM(CASE WHEN state = 'open' THEN 0 ELSE 1 END) AS BIGINT) AS closed \
+         FROM reports GROUP BY target_type ORDER BY target_type",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let parse = |t: String| {
+        ReportTarget::parse(&t).ok_or_else(|| Error::Internal(format!("report target {t}")))
+    };
+    let by_type = rows
+        .iter()
+        .map(|r| {
+            Ok(ReportTypeCount {
+                target_type: parse(r.try_get("target_type")?)?,
+                open: r.try_get("open")?,
+                closed: r.try_get("closed")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let day_ms = 86_400_000_i64;
+    let since = (now / day_ms - i64::from(days.saturating_sub(1))) * day_ms;
+    let rows = sqlx::query(
+        "SELECT (created_at / 86400000) * 86400000 AS day, target_type, COUNT(*) AS n FROM reports \
+         WHERE created_at >= $1 GROUP BY (created_at / 86400000) * 86400000, target_type ORDER BY 1, 2",
+    )
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_day = rows
+        .iter()
+        .map(|r| {
+            Ok(ReportDayCount {
+                day: r.try_get("day")?,
+                target_type: parse(r.try_get("target_type")?)?,
+                count: r.try_get("n")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ReportStats { by_type, by_day })
+}
