@@ -3,6 +3,8 @@
 //! adds its own part here (places, reviews, chat, ...). Passwords are random
 //! and shown once, on the console, for signing in.
 
+pub mod community;
+
 use moa_protocol::{Role, UpdateProfileRequest};
 
 use crate::auth::service::{ValidSignup, create_account};
@@ -88,6 +90,7 @@ pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
         return Ok(vec![]);
     }
     let mut created = Vec::with_capacity(PEOPLE.len());
+    let mut people = Vec::with_capacity(PEOPLE.len());
     for (handle, name, bio, role) in PEOPLE {
         let account = DemoAccount {
             email: format!("{handle}@moa.example"),
@@ -110,9 +113,13 @@ pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
         let mut tx = db.begin_write().await?;
         users::update_profile(&mut tx, &user.id, &edit, now_ms()).await?;
         tx.commit().await?;
+        people.push((user.id, *role));
         created.push(account);
     }
-    tracing::info!(accounts = created.len(), "demo community created");
+    let mut tx = db.begin_write().await?;
+    let reviews = community::seed(&mut tx, &people, now_ms()).await?;
+    tx.commit().await?;
+    tracing::info!(accounts = created.len(), reviews, "demo community created");
     Ok(created)
 }
 
