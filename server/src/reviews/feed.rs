@@ -13,7 +13,9 @@ use sqlx::{AnyConnection, Row};
 use crate::error::Result;
 use crate::extract::OptionalMember;
 use crate::pagination::{self, into_page, page_size};
-use crate::reviews::service::{REVIEW_COLUMNS, REVIEW_JOINS, VISIBLE, review_from_row};
+use crate::reviews::service::{
+    AUTHOR_OF_REVIEW, REVIEW_COLUMNS, REVIEW_JOINS, VISIBLE, review_from_row,
+};
 
 /// Which reviews to list.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +129,7 @@ pub fn sql(source: Source<'_>) -> String {
     let (k1, k2) = p.key;
     format!(
         "SELECT {REVIEW_COLUMNS}, {k1} AS k1, {k2} AS k2 FROM {from} {REVIEW_JOINS} \
-         WHERE {filter} AND {VISIBLE} AND ({k1}, {k2}) < ($4, $5) \
+         WHERE {filter} AND {AUTHOR_OF_REVIEW} AND {VISIBLE} AND ({k1}, {k2}) < ($4, $5) \
          ORDER BY {k1} DESC, {k2} DESC LIMIT $6",
         from = p.from,
         filter = p.filter,

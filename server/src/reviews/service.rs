@@ -36,10 +36,17 @@ pub const REVIEW_COLUMNS: &str = "r.id, r.author_id, r.kind, r.title, r.body, r.
     CAST(CASE WHEN EXISTS (SELECT 1 FROM scraps s WHERE s.user_id = $1 AND s.review_id = r.id) \
         THEN 1 ELSE 0 END AS BIGINT) AS scrapped";
 
-/// The joins [`REVIEW_COLUMNS`] needs, after `reviews r`.
-pub const REVIEW_JOINS: &str = "JOIN users u ON u.id = r.author_id \
+/// The joins [`REVIEW_COLUMNS`] needs, after `reviews r`; the query's
+/// `WHERE` must include [`AUTHOR_OF_REVIEW`]. `CROSS JOIN` (rather than
+/// `JOIN ... ON`) makes SQLite keep `reviews` as the outer loop, so a feed
+/// walks its sort index and stops after a page; without it SQLite may start
+/// from `users` and sort every review. PostgreSQL treats both forms alike.
+pub const REVIEW_JOINS: &str = "CROSS JOIN users u \
     LEFT JOIN places p ON r.subject_type = 'place' AND p.id = r.subject_id \
     LEFT JOIN products pr ON r.subject_type = 'product' AND pr.id = r.subject_id";
+
+/// The join condition of `users u` in [`REVIEW_JOINS`].
+pub const AUTHOR_OF_REVIEW: &str = "u.id = r.author_id";
 
 /// What a reader may see (`$1` reader id, `$2` 1 for moderators): members
 /// see neither deleted nor hidden reviews (authors still see their own
@@ -141,7 +148,8 @@ pub async fn get(
     id: &str,
 ) -> Result<Option<ReviewRow>> {
     let sql = format!(
-        "SELECT {REVIEW_COLUMNS} FROM reviews r {REVIEW_JOINS} WHERE r.id = $3 AND {VISIBLE}"
+        "SELECT {REVIEW_COLUMNS} FROM reviews r {REVIEW_JOINS} \
+         WHERE r.id = $3 AND {AUTHOR_OF_REVIEW} AND {VISIBLE}"
     );
     let row = sqlx::query(&sql)
         .bind(reader)
