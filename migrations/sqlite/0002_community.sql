@@ -87,10 +87,12 @@ CREATE TABLE reviews (
     deleted_at    INTEGER,
     hidden_at     INTEGER
 );
-CREATE INDEX reviews_latest ON reviews (created_at, id);
-CREATE INDEX reviews_author ON reviews (author_id, created_at, id);
-CREATE INDEX reviews_subject ON reviews (subject_id, created_at, id);
-CREATE INDEX reviews_hot ON reviews (hot_rank, id);
+-- Feed indexes: the sort key first, then the columns the visibility rule
+-- reads, so that choosing a page is an index-only scan.
+CREATE INDEX reviews_latest ON reviews (created_at, id, deleted_at, hidden_at, author_id);
+CREATE INDEX reviews_author ON reviews (author_id, created_at, id, deleted_at, hidden_at);
+CREATE INDEX reviews_subject ON reviews (subject_id, created_at, id, deleted_at, hidden_at, author_id);
+CREATE INDEX reviews_hot ON reviews (hot_rank, id, deleted_at, hidden_at, author_id);
 
 CREATE TABLE review_tags (
     tag        TEXT NOT NULL,

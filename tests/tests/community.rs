@@ -697,11 +697,23 @@ async fn feeds_page_without_gaps_while_reviews_arrive(engine: Engine) {
     unique.dedup();
     assert_eq!(unique.len(), seen.len(), "no review twice");
     // Every review posted before paging began was seen exactly once.
-    let all = api.get("/v1/feeds/latest?limit=100", None).await.expect(200).body;
+    let all = api
+        .get("/v1/feeds/latest?limit=100", None)
+        .await
+        .expect(200)
+        .body;
     let body_of = |id: &str| {
-        all["items"].as_array().unwrap().iter().find(|r| r["id"] == id).map(|r| r["body"].as_str().unwrap().to_owned())
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["body"].as_str().unwrap().to_owned())
     };
-    let old_seen = seen.iter().filter(|id| body_of(id).is_some_and(|b| b.starts_with("리뷰 "))).count();
+    let old_seen = seen
+        .iter()
+        .filter(|id| body_of(id).is_some_and(|b| b.starts_with("리뷰 ")))
+        .count();
     assert_eq!(old_seen, 12, "no gaps");
 
     // Following: only followed authors.
