@@ -2,7 +2,7 @@
 
 use moa_protocol::limits::MAX_COMMENT_CHARS;
 use moa_protocol::{
-    Author, Comment, CreateCommentRequest, EditCommentRequest, NotificationKind, Page, codes,
+    Comment, CreateCommentRequest, EditCommentRequest, NotificationKind, Page, codes,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -13,6 +13,7 @@ use crate::extract::{Member, OptionalMember};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
+use crate::users::service as users;
 use crate::validate;
 
 const COMMENT_COLUMNS: &str = "c.id, c.review_id, c.parent_id, c.author_id, c.body, c.like_count, \
@@ -35,30 +36,11 @@ pub struct CommentRow {
 
 fn from_row(row: &AnyRow) -> Result<CommentRow> {
     let author_id: String = row.try_get("author_id")?;
-    let author_deleted = row.try_get::<Option<i64>, _>("a_deleted")?.is_some();
     let comment = Comment {
         id: row.try_get("id")?,
         review_id: row.try_get("review_id")?,
         parent_id: row.try_get("parent_id")?,
-        author: Author {
-            id: author_id.clone(),
-            handle: if author_deleted {
-                String::new()
-            } else {
-                row.try_get("a_handle")?
-            },
-            display_name: if author_deleted {
-                String::new()
-            } else {
-                row.try_get("a_name")?
-            },
-            avatar_media_id: if author_deleted {
-                None
-            } else {
-                row.try_get("a_avatar")?
-            },
-            deleted: author_deleted,
-        },
+        author: users::author_from_row(row, author_id.clone())?,
         body: row.try_get("body")?,
         like_count: row.try_get("like_count")?,
         reply_count: row.try_get("reply_count")?,

@@ -4,8 +4,8 @@
 //! how sync and (later) the realtime socket deliver it.
 
 use moa_protocol::{
-    Author, MarkReadRequest, Notification, NotificationKind, NotificationPage,
-    NotificationSettings, UnreadCount,
+    MarkReadRequest, Notification, NotificationKind, NotificationPage, NotificationSettings,
+    UnreadCount,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -13,6 +13,7 @@ use sqlx::{AnyConnection, Row};
 use crate::changelog::{self, Change, user_bucket};
 use crate::error::{Error, Result};
 use crate::pagination::{self, into_page, page_size};
+use crate::users::service::{self as users, AUTHOR_COLUMNS};
 use crate::util::new_id;
 
 /// What happened, for [`notify`].
@@ -97,38 +98,14 @@ pub async fn notify(conn: &mut AnyConnection, event: Event<'_>, now: i64) -> Res
 }
 
 const COLUMNS: &str = "n.id, n.kind, n.actor_id, n.target_type, n.target_id, n.review_id, n.preview, \
-    n.created_at, n.read_at, u.handle, u.display_name, u.avatar_media_id, u.deleted_at";
+    n.created_at, n.read_at";
 
 fn from_row(row: &AnyRow) -> Result<Notification> {
     let kind: String = row.try_get("kind")?;
     let actor_id: Option<String> = row.try_get("actor_id")?;
-    let actor = match actor_id {
-        Some(id) => {
-            let deleted = row.try_get::<Option<i64>, _>("deleted_at")?.is_some();
-            Some(Author {
-                id,
-                handle: if deleted {
-                    String::new()
-                } else {
-                    row.try_get::<Option<String>, _>("handle")?
-                        .unwrap_or_default()
-                },
-                display_name: if deleted {
-                    String::new()
-                } else {
-                    row.try_get::<Option<String>, _>("display_name")?
-                        .unwrap_or_default()
-                },
-                avatar_media_id: if deleted {
-                    None
-                } else {
-                    row.try_get("avatar_media_id")?
-                },
-                deleted,
-            })
-        }
-        None => None,
-    };
+    let actor = actor_id
+        .map(|id| users::author_from_row(row, id))
+        .transpose()?;
     Ok(Notification {
         id: row.try_get("id")?,
         kind: NotificationKind::parse(&kind)
@@ -165,7 +142,7 @@ pub async fn list(
         None => (i64::MAX, "~".to_owned()),
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM notifications n LEFT JOIN users u ON u.id = n.actor_id \
+        "SELECT {COLUMNS}, {AUTHOR_COLUMNS} FROM notifications n LEFT JOIN users u ON u.id = n.actor_id \
          WHERE n.user_id = $1 AND (n.created_at, n.id) < ($2, $3) \
          ORDER BY n.created_at DESC, n.id DESC LIMIT $4"
     );

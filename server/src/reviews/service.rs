@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use moa_protocol::limits::*;
 use moa_protocol::{
-    Author, CreateReviewRequest, EditReviewRequest, Review, ReviewKind, Role, Subject, SubjectType,
-    codes,
+    CreateReviewRequest, EditReviewRequest, Review, ReviewKind, Role, Subject, SubjectType, codes,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -20,6 +19,7 @@ use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
 use crate::error::{Error, Result};
 use crate::extract::Member;
 use crate::reviews::rank;
+use crate::users::service as users;
 use crate::validate;
 
 /// Columns of a review as read by a reader (`$1` is the reader's id, `""` if
@@ -86,27 +86,8 @@ pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
         }),
         _ => None,
     };
-    let author_deleted = row.try_get::<Option<i64>, _>("a_deleted")?.is_some();
     let author_id: String = row.try_get("author_id")?;
-    let author = Author {
-        id: author_id.clone(),
-        handle: if author_deleted {
-            String::new()
-        } else {
-            row.try_get("a_handle")?
-        },
-        display_name: if author_deleted {
-            String::new()
-        } else {
-            row.try_get("a_name")?
-        },
-        avatar_media_id: if author_deleted {
-            None
-        } else {
-            row.try_get("a_avatar")?
-        },
-        deleted: author_deleted,
-    };
+    let author = users::author_from_row(row, author_id.clone())?;
     let review = Review {
         id: row.try_get("id")?,
         author,

@@ -3,9 +3,7 @@
 //! not there is nothing; counters move only when the set really changes, in
 //! the same transaction, so they stay exact under concurrent requests.
 
-use moa_protocol::{
-    Author, FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState,
-};
+use moa_protocol::{FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState};
 use sqlx::{AnyConnection, Row};
 
 use crate::changelog::{self, Change, user_bucket};
@@ -15,6 +13,7 @@ use crate::extract::Member;
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
+use crate::users::service::AUTHOR_COLUMNS;
 
 /// What can be liked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,30 +197,9 @@ pub async fn unlike(
     })
 }
 
-const MEMBER_COLUMNS: &str = "u.id, u.handle, u.display_name, u.avatar_media_id, u.deleted_at";
-
 fn member_item(row: &sqlx::any::AnyRow) -> Result<MemberListItem> {
-    let deleted = row.try_get::<Option<i64>, _>("deleted_at")?.is_some();
     Ok(MemberListItem {
-        member: Author {
-            id: row.try_get("id")?,
-            handle: if deleted {
-                String::new()
-            } else {
-                row.try_get("handle")?
-            },
-            display_name: if deleted {
-                String::new()
-            } else {
-                row.try_get("display_name")?
-            },
-            avatar_media_id: if deleted {
-                None
-            } else {
-                row.try_get("avatar_media_id")?
-            },
-            deleted,
-        },
+        member: crate::users::service::author_from_row(row, row.try_get("id")?)?,
         at: row.try_get("at")?,
     })
 }
@@ -242,7 +220,7 @@ async fn member_page(
         None => (i64::MAX, "~".to_owned()),
     };
     let sql = format!(
-        "SELECT {MEMBER_COLUMNS}, {at} AS at {from_where} AND ({at}, u.id) < ($2, $3) \
+        "SELECT u.id, {AUTHOR_COLUMNS}, {at} AS at {from_where} AND ({at}, u.id) < ($2, $3) \
          ORDER BY {at} DESC, u.id DESC LIMIT $4"
     );
     let rows = sqlx::query(&sql)

@@ -100,30 +100,6 @@ impl UserRow {
         }
     }
 
-    /// The author summary shown with content.
-    pub fn to_author(&self) -> Author {
-        let deleted = self.deleted_at.is_some();
-        Author {
-            id: self.id.clone(),
-            handle: if deleted {
-                String::new()
-            } else {
-                self.handle.clone()
-            },
-            display_name: if deleted {
-                String::new()
-            } else {
-                self.display_name.clone()
-            },
-            avatar_media_id: if deleted {
-                None
-            } else {
-                self.avatar_media_id.clone()
-            },
-            deleted,
-        }
-    }
-
     pub fn to_admin(&self) -> AdminUser {
         AdminUser {
             id: self.id.clone(),
@@ -136,6 +112,35 @@ impl UserRow {
             created_at: self.created_at,
         }
     }
+}
+
+/// The columns of `users u` that [`author_from_row`] reads.
+pub const AUTHOR_COLUMNS: &str = "u.handle AS a_handle, u.display_name AS a_name, u.avatar_media_id AS a_avatar, u.deleted_at AS a_deleted";
+
+/// The member `id` as shown with content, from [`AUTHOR_COLUMNS`] (which may
+/// come from a `LEFT JOIN`). A deleted account shows nothing personal.
+pub fn author_from_row(row: &AnyRow, id: String) -> Result<Author> {
+    let deleted = row.try_get::<Option<i64>, _>("a_deleted")?.is_some();
+    if deleted {
+        return Ok(Author {
+            id,
+            handle: String::new(),
+            display_name: String::new(),
+            avatar_media_id: None,
+            deleted,
+        });
+    }
+    Ok(Author {
+        id,
+        handle: row
+            .try_get::<Option<String>, _>("a_handle")?
+            .unwrap_or_default(),
+        display_name: row
+            .try_get::<Option<String>, _>("a_name")?
+            .unwrap_or_default(),
+        avatar_media_id: row.try_get("a_avatar")?,
+        deleted,
+    })
 }
 
 /// A validated new account.
