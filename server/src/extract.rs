@@ -147,6 +147,21 @@ impl Member {
         }
     }
 
+    /// The rule for changing content: it must exist and not be deleted (404),
+    /// be the member's own (403 `not_author`), and the member may write.
+    pub fn ensure_author(&self, author_id: &str, deleted: bool, what: &str) -> Result<()> {
+        if deleted {
+            return Err(Error::NotFound(format!("no such {what}")));
+        }
+        if author_id != self.user_id {
+            return Err(Error::Forbidden {
+                code: codes::NOT_AUTHOR,
+                message: format!("only the author can change this {what}"),
+            });
+        }
+        self.ensure_can_write()
+    }
+
     /// 403 unless the member has at least `role`.
     pub fn ensure_role(&self, role: Role) -> Result<()> {
         if self.role >= role {

@@ -198,17 +198,8 @@ async fn count(
 }
 
 async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<CommentRow> {
-    let row = match get(conn, "", true, id).await? {
-        Some(row) if !row.comment.deleted => row,
-        _ => return Err(not_found()),
-    };
-    if row.author_id != actor.user_id {
-        return Err(Error::Forbidden {
-            code: codes::NOT_AUTHOR,
-            message: "only the author can change this comment".into(),
-        });
-    }
-    actor.ensure_can_write()?;
+    let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
+    actor.ensure_author(&row.author_id, row.comment.deleted, "comment")?;
     Ok(row)
 }
 
@@ -251,13 +242,11 @@ pub async fn edit(
 
 /// Soft-deletes the actor's comment. Deleting twice is harmless.
 pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
-    if let Some(row) = get(conn, "", true, id).await?
-        && row.comment.deleted
-        && row.author_id == actor.user_id
-    {
+    let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
+    if row.comment.deleted && row.author_id == actor.user_id {
         return Ok(());
     }
-    let row = own(conn, actor, id).await?;
+    actor.ensure_author(&row.author_id, row.comment.deleted, "comment")?;
     remove(conn, &row, now).await
 }
 

@@ -302,17 +302,8 @@ async fn set_tags(
 
 /// Loads a review the actor may change (their own, not deleted).
 async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<ReviewRow> {
-    let row = match load(conn, id).await? {
-        Some(row) if !row.review.deleted => row,
-        _ => return Err(not_found()),
-    };
-    if row.author_id != actor.user_id {
-        return Err(Error::Forbidden {
-            code: codes::NOT_AUTHOR,
-            message: "only the author can change this review".into(),
-        });
-    }
-    actor.ensure_can_write()?;
+    let row = load(conn, id).await?.ok_or_else(not_found)?;
+    actor.ensure_author(&row.author_id, row.review.deleted, "review")?;
     Ok(row)
 }
 
@@ -407,11 +398,11 @@ pub async fn edit(
 /// Soft-deletes the actor's review: it leaves feeds and counts, and the
 /// change log gets a tombstone. Deleting twice is harmless.
 pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
-    match load(conn, id).await? {
-        Some(row) if row.review.deleted && row.author_id == actor.user_id => return Ok(()),
-        _ => {}
+    let row = load(conn, id).await?.ok_or_else(not_found)?;
+    if row.review.deleted && row.author_id == actor.user_id {
+        return Ok(());
     }
-    let row = own(conn, actor, id).await?;
+    actor.ensure_author(&row.author_id, row.review.deleted, "review")?;
     remove(conn, &row, now).await
 }
 
