@@ -95,12 +95,3 @@ pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
     }
     Ok(())
 }
-
-/// The newest sequence number (0 when the log is empty).
-pub async fn head(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM changes")
-            .fetch_one(&mut *conn)
-            .await?,
-    )
-}

@@ -181,8 +181,6 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error(transparent)]
     Key(#[from] tokens::KeyError),
-    #[error("cannot create demo data: {0}")]
-    Demo(#[source] Error),
 }
 
 /// Opens (and migrates) the database and loads the signing key.

@@ -47,27 +47,27 @@ pub fn decode_id(cursor: &str) -> Result<String> {
     }
 }
 
-/// A cursor made of a millisecond time (or integer score) and an id.
-pub fn decode_int_id(cursor: &str) -> Result<(i64, String)> {
+/// A cursor made of a sort key and an id.
+fn decode_key_id<T: std::str::FromStr>(cursor: &str) -> Result<(T, String)> {
     let mut parts = decode(cursor, 2)?;
     let id = parts
         .pop()
         .filter(|id| crate::util::is_uuid(id))
         .ok_or_else(bad)?;
-    let n = parts[0].parse().map_err(|_| bad())?;
-    Ok((n, id))
+    let key = parts[0].parse().map_err(|_| bad())?;
+    Ok((key, id))
+}
+
+/// A cursor made of a millisecond time (or integer score) and an id.
+pub fn decode_int_id(cursor: &str) -> Result<(i64, String)> {
+    decode_key_id(cursor)
 }
 
 /// A cursor made of a float score and an id.
 pub fn decode_float_id(cursor: &str) -> Result<(f64, String)> {
-    let mut parts = decode(cursor, 2)?;
-    let id = parts
-        .pop()
-        .filter(|id| crate::util::is_uuid(id))
-        .ok_or_else(bad)?;
-    let n: f64 = parts[0].parse().map_err(|_| bad())?;
-    if n.is_finite() {
-        Ok((n, id))
+    let (score, id): (f64, String) = decode_key_id(cursor)?;
+    if score.is_finite() {
+        Ok((score, id))
     } else {
         Err(bad())
     }

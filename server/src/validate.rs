@@ -130,24 +130,12 @@ pub fn links(raw: &[String]) -> Result<Vec<String>> {
     raw.iter()
         .enumerate()
         .map(|(i, link)| {
-            let link = link.trim();
             let field = format!("links[{i}]");
-            let rest = link
-                .strip_prefix("https://")
-                .or_else(|| link.strip_prefix("http://"));
-            let host = rest
-                .and_then(|r| r.split(['/', '?', '#']).next())
-                .unwrap_or("");
-            if host.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            let url = optional_url(&field, link, MAX_LINK_CHARS)?;
+            if url.is_empty() {
                 return Err(Error::invalid(field, "must be an http:// or https:// URL"));
             }
-            if link.chars().count() > MAX_LINK_CHARS {
-                return Err(Error::invalid(
-                    field,
-                    format!("must be at most {MAX_LINK_CHARS} characters"),
-                ));
-            }
-            Ok(link.to_owned())
+            Ok(url)
         })
         .collect()
 }
@@ -247,7 +235,7 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>> {
     use moa_protocol::limits::{MAX_TAG_CHARS, MAX_TAGS};
     let mut out: Vec<String> = Vec::new();
     for (i, tag) in raw.iter().enumerate() {
-        let tag = tag.trim().trim_start_matches('#').to_lowercase();
+        let tag = normalize_tag(tag);
         let field = format!("tags[{i}]");
         if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
             return Err(Error::invalid(
@@ -269,6 +257,11 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>> {
         return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")));
     }
     Ok(out)
+}
+
+/// A tag as stored and looked up: trimmed, without a leading `#`, lowercase.
+pub fn normalize_tag(raw: &str) -> String {
+    raw.trim().trim_start_matches('#').to_lowercase()
 }
 
 /// Text folded for duplicate detection: lowercase, letters and digits only.

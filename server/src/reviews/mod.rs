@@ -232,7 +232,7 @@ async fn tag_reviews(
     Path(tag): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
-    let tag = tag.trim().trim_start_matches('#').to_lowercase();
+    let tag = crate::validate::normalize_tag(&tag);
     list(&state, &reader, Source::Tag(&tag), &q).await
 }
 
