@@ -15,6 +15,7 @@ pub mod content;
 pub mod error;
 pub mod limits;
 pub mod moderation;
+pub mod sync;
 pub mod users;
 
 pub use auth::*;
