@@ -1,16 +1,34 @@
 //! `moa-client-core`: the SDK every Moa client is built on (the desktop app
 //! directly, iOS and Android through `moa-mobile-bindings`).
 //!
-//! It will hold, in later issues: the local SQLite cache (rusqlite, one writer,
-//! WAL), the sync engine (push the outbox, pull bucket changes, rebase), the
-//! outbox itself, the photo pipeline (compress before upload, resumable
-//! uploads) and the realtime chat connection. Its core is sans-I/O: state,
-//! conflict rules and outbox transitions live in modules that touch neither
-//! the database nor the network. UIs never talk HTTP themselves; everything
-//! they show comes from here.
+//! Start with [`Client::open`]. Reads answer from the local SQLite database
+//! at once; writes land locally and in the outbox in one transaction and show
+//! at once; a background task pushes the outbox, pulls changes by bucket and
+//! feed window, and rebases (the view is the server state with the pending
+//! outbox on top). [`Client::subscribe`] tells the UI what changed and how
+//! sync is doing. No HTTP or SQL type appears in the public API.
 //!
-//! Today it re-exports the wire protocol, the one part that exists.
+//! Layout: `overlay`, `outbox` and `incoming` are sans-I/O (plain values in,
+//! plain values out, unit-tested); `store` is the SQLite layer, `api` the
+//! HTTP layer, `sync` the loop that joins them, `view` the local reads and
+//! `client` the public surface.
 
 #![forbid(unsafe_code)]
 
+mod account;
+mod api;
+mod client;
+mod error;
+pub mod incoming;
+pub mod model;
+pub mod outbox;
+pub mod overlay;
+mod store;
+mod sync;
+mod view;
+
+pub use client::{Client, Options};
+pub use error::{Error, Result};
+pub use model::*;
 pub use moa_protocol as protocol;
+pub use moa_protocol::sync::LikeTarget;

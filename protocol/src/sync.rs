@@ -16,8 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::content::{
-    CreateCommentRequest, CreateReviewRequest, EditCommentRequest, EditReviewRequest, FeedTab,
-    Review,
+    CreateCommentRequest, EditCommentRequest, EditReviewRequest, FeedTab, Review,
 };
 use crate::error::ErrorDetail;
 
@@ -213,10 +212,18 @@ pub struct PullRequest {
     /// [`PULL_LIMIT_MAX`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// Long poll: when nothing changed since the cursors, wait up to this
+    /// many milliseconds (at most [`PULL_WAIT_MAX_MS`]) for a change before
+    /// answering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u32>,
 }
 
 /// The largest page of changes per bucket.
 pub const PULL_LIMIT_MAX: u32 = 2000;
+
+/// The longest a pull waits for a change.
+pub const PULL_WAIT_MAX_MS: u32 = 25_000;
 
 /// Upsert (the entity now looks like `data`) or delete (a tombstone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,14 +306,15 @@ mod tests {
             "error": {"code": "conflict", "message": "changed meanwhile"}
         }))
         .unwrap();
-        assert!(matches!(rejected.outcome, Outcome::Rejected { ref error } if error.code == "conflict"));
+        assert!(
+            matches!(rejected.outcome, Outcome::Rejected { ref error } if error.code == "conflict")
+        );
     }
 
     #[test]
     fn pull_request_defaults() {
         let req: PullRequest =
-            serde_json::from_value(serde_json::json!({"buckets": [{"bucket": "public"}]}))
-                .unwrap();
+            serde_json::from_value(serde_json::json!({"buckets": [{"bucket": "public"}]})).unwrap();
         assert_eq!(req.buckets[0].cursor, 0);
         assert!(req.windows.is_empty());
         assert_eq!(req.limit, None);

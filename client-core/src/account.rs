@@ -1,0 +1,152 @@
+//! One signed-in account: its database, its server connection with tokens
+//! refreshed on demand, and the channels that tell the UI what changed.
+
+use std::future::Future;
+
+use tokio::sync::{Mutex, Notify, broadcast, watch};
+
+use crate::api::Api;
+use crate::error::{Error, Result};
+use crate::model::{Event, OutboxState, SyncStatus, Topic};
+use crate::store::{Store, outbox, session};
+use crate::view::now_ms;
+
+/// Refresh the access token when it has less than this left.
+const REFRESH_MARGIN_MS: i64 = 30_000;
+
+pub(crate) struct Account {
+    pub user_id: String,
+    pub store: Store,
+    pub api: Api,
+    /// Wakes the sync loop (a local write, a retry, coming online).
+    pub kick: Notify,
+    /// Set to `true` to stop the sync loop (sign-out, drop).
+    pub stop: watch::Sender<bool>,
+    refresh_lock: Mutex<()>,
+    events: broadcast::Sender<Event>,
+    status: watch::Sender<SyncStatus>,
+}
+
+impl Account {
+    pub fn new(
+        user_id: String,
+        store: Store,
+        api: Api,
+        events: broadcast::Sender<Event>,
+        status: watch::Sender<SyncStatus>,
+    ) -> Account {
+        Account {
+            user_id,
+            store,
+            api,
+            kick: Notify::new(),
+            stop: watch::channel(false).0,
+            refresh_lock: Mutex::new(()),
+            events,
+            status,
+        }
+    }
+
+    /// A valid access token, refreshed first if it is about to expire.
+    async fn token(&self) -> Result<String> {
+        let session = self
+            .store
+            .read(|c| session::load(c))
+            .await?
+            .ok_or_else(|| Error::Auth("not signed in".into()))?;
+        if session.access_expires_at - now_ms() > REFRESH_MARGIN_MS {
+            return Ok(session.access_token);
+        }
+        self.refresh(&session.access_token).await
+    }
+
+    /// Exchanges the refresh token for a new pair, once even when several
+    /// calls find the token stale at the same time (spending a refresh token
+    /// twice would end the session on the server).
+    async fn refresh(&self, stale: &str) -> Result<String> {
+        let _guard = self.refresh_lock.lock().await;
+        let session = self
+            .store
+            .read(|c| session::load(c))
+            .await?
+            .ok_or_else(|| Error::Auth("not signed in".into()))?;
+        if session.access_token != stale {
+            return Ok(session.access_token);
+        }
+        match self.api.refresh(&session.refresh_token).await {
+            Ok(auth) => {
+                let fresh = session::Session::from(auth);
+                let token = fresh.access_token.clone();
+                self.store.write(move |tx| session::save(tx, &fresh)).await?;
+                Ok(token)
+            }
+            Err(Error::Auth(message)) | Err(Error::Rejected { message, .. }) => {
+                self.store.write(|tx| session::clear_tokens(tx)).await?;
+                self.set_status(|s| s.signed_in = false);
+                Err(Error::Auth(format!("the session ended, sign in again ({message})")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Calls the server with a token; on "unauthorized" refreshes once and
+    /// calls again.
+    pub async fn authed<T, F, Fut>(&self, call: F) -> Result<T>
+    where
+        F: Fn(Api, String) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let token = self.token().await?;
+        match call(self.api.clone(), token.clone()).await {
+            Err(Error::Auth(_)) => {
+                let token = self.refresh(&token).await?;
+                call(self.api.clone(), token).await
+            }
+            other => other,
+        }
+    }
+
+    pub fn send(&self, event: Event) {
+        // No subscriber is fine.
+        let _ = self.events.send(event);
+    }
+
+    pub fn emit(&self, topics: Vec<Topic>) {
+        self.send(Event::Changed(topics));
+    }
+
+    /// Changes the sync status and tells subscribers if it moved.
+    pub fn set_status(&self, change: impl FnOnce(&mut SyncStatus)) {
+        let mut changed = None;
+        self.status.send_if_modified(|s| {
+            let before = s.clone();
+            change(s);
+            let moved = *s != before;
+            if moved {
+                changed = Some(s.clone());
+            }
+            moved
+        });
+        if let Some(status) = changed {
+            self.send(Event::Status(status));
+        }
+    }
+
+    /// Recounts pending and failed outbox items for the status.
+    pub async fn refresh_counts(&self) {
+        let counts = self
+            .store
+            .read(|c| {
+                let pending = outbox::count(c, OutboxState::Queued)? + outbox::count(c, OutboxState::Sending)?;
+                let failed = outbox::count(c, OutboxState::Failed)?;
+                Ok((pending, failed))
+            })
+            .await;
+        if let Ok((pending, failed)) = counts {
+            self.set_status(|s| {
+                s.pending = u32::try_from(pending).unwrap_or(u32::MAX);
+                s.failed = u32::try_from(failed).unwrap_or(u32::MAX);
+            });
+        }
+    }
+}

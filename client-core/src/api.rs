@@ -1,0 +1,135 @@
+//! The HTTP side of the SDK: one typed call per server endpoint the client
+//! uses, JSON in and out, gzip-compressed answers. Errors become the SDK's
+//! [`Error`] here; nothing above this module sees reqwest.
+
+use std::time::Duration;
+
+use moa_protocol::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
+use moa_protocol::{AuthResponse, ErrorBody, LoginRequest, RefreshRequest, SignupRequest};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// How long a request may take before it counts as a network failure (a
+/// long-polling pull waits at most `PULL_WAIT_MAX_MS` less than this).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// A client of one server.
+#[derive(Debug, Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    pub fn new(server_url: &str) -> Result<Api> {
+        let base = server_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::invalid("server_url", "must start with http:// or https://"));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(REQUEST_TIMEOUT)
+            .gzip(true)
+            .build()
+            .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
+        Ok(Api { http, base })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let mut req = self.http.request(method, format!("{}/v1{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(network)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(network)?;
+        if status.is_success() {
+            let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+            return serde_json::from_slice(bytes)
+                .map_err(|e| Error::Server(format!("unexpected answer from {path}: {e}")));
+        }
+        let detail = serde_json::from_slice::<ErrorBody>(&bytes).ok().map(|b| b.error);
+        let message = detail
+            .as_ref()
+            .map(|d| d.message.clone())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        Err(match status {
+            StatusCode::UNAUTHORIZED => Error::Auth(message),
+            StatusCode::NOT_FOUND => Error::NotFound(message),
+            s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
+                Error::Network(format!("server busy or failing ({status}): {message}"))
+            }
+            _ => Error::Rejected {
+                code: detail
+                    .as_ref()
+                    .map(|d| d.code.clone())
+                    .unwrap_or_else(|| status.as_u16().to_string()),
+                message,
+                field: detail.and_then(|d| d.field),
+            },
+        })
+    }
+
+    pub async fn signup(&self, req: &SignupRequest) -> Result<AuthResponse> {
+        self.call(Method::POST, "/auth/signup", None, Some(req)).await
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<AuthResponse> {
+        self.call(Method::POST, "/auth/login", None, Some(req)).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse> {
+        let req = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        self.call(Method::POST, "/auth/refresh", None, Some(&req))
+            .await
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        self.call::<(), serde_json::Value>(Method::POST, "/auth/logout", Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
+        self.call(Method::POST, "/sync/push", Some(token), Some(req))
+            .await
+    }
+
+    pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse> {
+        self.call(Method::POST, "/sync/pull", Some(token), Some(req))
+            .await
+    }
+
+    /// A GET of any JSON resource under `/v1`.
+    pub async fn get<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
+        self.call::<(), T>(Method::GET, path, token, None).await
+    }
+}
+
+fn network(e: reqwest::Error) -> Error {
+    Error::Network(if e.is_timeout() {
+        "the server did not answer in time".to_owned()
+    } else if e.is_connect() {
+        "cannot reach the server".to_owned()
+    } else {
+        format!("connection failed: {e}")
+    })
+}

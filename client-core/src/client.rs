@@ -1,0 +1,1010 @@
+//! [`Client`]: the public SDK. Every read answers from the local database at
+//! once; every write lands in the local database and the outbox in one
+//! transaction and shows at once; a background task keeps both in step with
+//! the server. UIs (the desktop app, the mobile bindings) use only this.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use moa_protocol::sync::{
+    CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, LikeTarget, SetFollowArgs,
+    SetLikeArgs, SetScrapArgs, names,
+};
+use moa_protocol::{
+    CreateCommentRequest, CreateReportRequest, CreateReviewRequest, EditCommentRequest,
+    EditReviewRequest, LoginRequest, MarkReadRequest, Me, Notification, Profile, ReportReason,
+    ReportTarget, Review, SignupRequest, UpdateProfileRequest,
+};
+use rusqlite::{Transaction, params};
+use serde_json::Value;
+use tokio::sync::{broadcast, watch};
+
+use crate::account::Account;
+use crate::api::Api;
+use crate::error::{Error, Result};
+use crate::model::{
+    Draft, DraftKind, Event, FeedTab, ItemError, MyPage, NewReview, OutboxItem, OutboxState,
+    ProfileChanges, ReviewChanges, ReviewDetail, SyncStatus, Topic,
+};
+use crate::overlay::Op;
+use crate::store::{Store, entities, outbox, session};
+use crate::view::{self, now_ms};
+
+/// How the client behaves; [`Options::default`] suits apps.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Keep in step with the server in the background (push, pull, long
+    /// poll). Off, nothing moves until [`Client::sync`] is called.
+    pub background_sync: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            background_sync: true,
+        }
+    }
+}
+
+/// The SDK handle. Cheap to clone; all clones share one state.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    data_dir: PathBuf,
+    api: Api,
+    options: Options,
+    events: broadcast::Sender<Event>,
+    status: watch::Sender<SyncStatus>,
+    account: Mutex<Option<Arc<Account>>>,
+    /// One sync cycle at a time (background loop or `sync()`).
+    cycle: tokio::sync::Mutex<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.account.lock()
+            && let Some(account) = slot.take()
+        {
+            let _ = account.stop.send(true);
+        }
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("data_dir", &self.inner.data_dir)
+            .field("server", &self.inner.api.base_url())
+            .finish()
+    }
+}
+
+const CURRENT_ACCOUNT: &str = "current-account";
+
+fn io_error(what: &str, e: std::io::Error) -> Error {
+    Error::Storage(format!("{what}: {e}"))
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+impl Client {
+    /// Opens the client's data directory (created if missing) for the server
+    /// at `server_url`. A member signed in earlier is signed in again, from
+    /// the database alone: this works offline.
+    pub async fn open(data_dir: impl AsRef<Path>, server_url: &str) -> Result<Client> {
+        Client::open_with(data_dir, server_url, Options::default()).await
+    }
+
+    /// [`Client::open`] with options.
+    pub async fn open_with(
+        data_dir: impl AsRef<Path>,
+        server_url: &str,
+        options: Options,
+    ) -> Result<Client> {
+        let data_dir = data_dir.as_ref().to_path_buf();
+        let api = Api::new(server_url)?;
+        let dir = data_dir.clone();
+        tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir.join("accounts")))
+            .await?
+            .map_err(|e| io_error("cannot create the data directory", e))?;
+        let client = Client {
+            inner: Arc::new(Inner {
+                data_dir,
+                api,
+                options,
+                events: broadcast::channel(256).0,
+                status: watch::channel(SyncStatus::default()).0,
+                account: Mutex::new(None),
+                cycle: tokio::sync::Mutex::new(()),
+            }),
+        };
+        let current = client.inner.data_dir.join(CURRENT_ACCOUNT);
+        let user_id = tokio::fs::read_to_string(&current).await.ok();
+        if let Some(user_id) = user_id.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+            let store = client.open_store(&user_id).await?;
+            let signed_in = store.read(|c| session::load(c)).await?.is_some();
+            if signed_in {
+                client.activate(user_id, store).await?;
+            }
+        }
+        Ok(client)
+    }
+
+    async fn open_store(&self, user_id: &str) -> Result<Store> {
+        if !user_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::Storage("a stored account id is malformed".into()));
+        }
+        let path = self
+            .inner
+            .data_dir
+            .join("accounts")
+            .join(format!("{user_id}.sqlite"));
+        let store = tokio::task::spawn_blocking(move || Store::open(&path)).await??;
+        store.write(|tx| outbox::reset_sending(tx)).await?;
+        Ok(store)
+    }
+
+    /// Makes `user_id` the signed-in account and starts its sync loop.
+    async fn activate(&self, user_id: String, store: Store) -> Result<()> {
+        let account = Arc::new(Account::new(
+            user_id,
+            store,
+            self.inner.api.clone(),
+            self.inner.events.clone(),
+            self.inner.status.clone(),
+        ));
+        let previous = self
+            .inner
+            .account
+            .lock()
+            .map_err(|_| Error::Storage("client state poisoned".into()))?
+            .replace(Arc::clone(&account));
+        if let Some(previous) = previous {
+            let _ = previous.stop.send(true);
+        }
+        account.set_status(|s| {
+            *s = SyncStatus {
+                signed_in: true,
+                ..SyncStatus::default()
+            }
+        });
+        account.refresh_counts().await;
+        if self.inner.options.background_sync {
+            let inner = Arc::downgrade(&self.inner);
+            let acct = Arc::clone(&account);
+            tokio::spawn(async move {
+                crate::sync::run(acct, move |account| {
+                    let inner = inner.clone();
+                    async move {
+                        match inner.upgrade() {
+                            Some(inner) => {
+                                let _guard = inner.cycle.lock().await;
+                                crate::sync::cycle(&account).await
+                            }
+                            None => Ok(()),
+                        }
+                    }
+                })
+                .await;
+            });
+        }
+        Ok(())
+    }
+
+    fn account(&self) -> Result<Arc<Account>> {
+        self.inner
+            .account
+            .lock()
+            .map_err(|_| Error::Storage("client state poisoned".into()))?
+            .clone()
+            .ok_or_else(|| Error::Auth("not signed in".into()))
+    }
+
+    async fn begin_session(&self, auth: moa_protocol::AuthResponse) -> Result<Me> {
+        let user_id = auth.user.id.clone();
+        let me = auth.user.clone();
+        let store = self.open_store(&user_id).await?;
+        let stored = session::Session::from(auth);
+        store.write(move |tx| session::save(tx, &stored)).await?;
+        tokio::fs::write(self.inner.data_dir.join(CURRENT_ACCOUNT), &user_id)
+            .await
+            .map_err(|e| io_error("cannot remember the account", e))?;
+        self.activate(user_id, store).await?;
+        Ok(me)
+    }
+
+    /// Creates an account and signs in.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        handle: &str,
+        display_name: &str,
+    ) -> Result<Me> {
+        let req = SignupRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            handle: handle.to_owned(),
+            display_name: display_name.to_owned(),
+        };
+        let auth = self.inner.api.signup(&req).await?;
+        self.begin_session(auth).await
+    }
+
+    /// Signs in. Each account keeps its own local database.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Me> {
+        let req = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        let auth = match self.inner.api.login(&req).await {
+            Err(Error::Auth(m)) => return Err(Error::Auth(m)),
+            other => other?,
+        };
+        self.begin_session(auth).await
+    }
+
+    /// Signs out: the sync loop stops and the tokens are forgotten. Changes
+    /// not yet sent stay in that account's outbox and go out at the next
+    /// sign-in.
+    pub async fn sign_out(&self) -> Result<()> {
+        let account = self
+            .inner
+            .account
+            .lock()
+            .map_err(|_| Error::Storage("client state poisoned".into()))?
+            .take();
+        if let Some(account) = account {
+            let _ = account.stop.send(true);
+            if let Ok(Some(s)) = account.store.read(|c| session::load(c)).await {
+                // Best effort: offline, the server session simply expires.
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(3),
+                    self.inner.api.logout(&s.access_token),
+                )
+                .await;
+            }
+            account.store.write(|tx| session::clear_tokens(tx)).await?;
+        }
+        let _ = tokio::fs::remove_file(self.inner.data_dir.join(CURRENT_ACCOUNT)).await;
+        self.inner.status.send_replace(SyncStatus::default());
+        let _ = self.inner.events.send(Event::Status(SyncStatus::default()));
+        Ok(())
+    }
+
+    /// Events: data changed, sync status, refused changes. Each receiver
+    /// sees every event after it subscribed (a slow one skips ahead and
+    /// should re-read what it shows).
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// The sync status now.
+    pub fn status(&self) -> SyncStatus {
+        self.inner.status.borrow().clone()
+    }
+
+    /// The sync status as a watch (always the latest value).
+    pub fn watch_status(&self) -> watch::Receiver<SyncStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// Asks the background loop to sync now (returns at once).
+    pub fn sync_soon(&self) {
+        if let Ok(account) = self.account() {
+            account.kick.notify_one();
+        }
+    }
+
+    /// Syncs now and waits: push the outbox, pull until caught up.
+    pub async fn sync(&self) -> Result<()> {
+        let account = self.account()?;
+        let _guard = self.inner.cycle.lock().await;
+        account.set_status(|s| s.syncing = true);
+        let result = crate::sync::cycle(&account).await;
+        account.set_status(|s| {
+            s.syncing = false;
+            s.online = result.as_ref().map_or_else(|e| !e.is_transient(), |_| true);
+            match &result {
+                Ok(()) => {
+                    s.error = None;
+                    s.last_sync_at = Some(now_ms());
+                }
+                Err(e) => s.error = Some(e.to_string()),
+            }
+        });
+        account.refresh_counts().await;
+        result
+    }
+
+    // ----- reads -----------------------------------------------------------
+
+    /// The signed-in member (with pending profile edits).
+    pub async fn me(&self) -> Result<Me> {
+        let account = self.account()?;
+        account
+            .store
+            .read(|c| {
+                let (ops, _) = view::pending(c)?;
+                view::me(c, &ops)
+            })
+            .await?
+            .ok_or_else(|| Error::Auth("not signed in".into()))
+    }
+
+    /// A feed tab from the cache (the first page as last synced, own pending
+    /// reviews on top of "latest"). Empty before the first sync.
+    pub async fn feed(&self, tab: FeedTab) -> Result<Vec<Review>> {
+        let account = self.account()?;
+        let cached = account.store.read(move |c| view::feed(c, tab)).await?;
+        if cached.is_none() {
+            account.kick.notify_one();
+        }
+        Ok(cached.unwrap_or_default())
+    }
+
+    /// More of a feed after the window (online only): answers the reviews
+    /// and the cursor of the next page, and caches them.
+    pub async fn feed_more(
+        &self,
+        tab: FeedTab,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Review>, Option<String>)> {
+        let account = self.account()?;
+        let mut path = format!("/feeds/{}", view::tab_name(tab));
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("?cursor={cursor}"));
+        }
+        let page: moa_protocol::Page<Review> = account
+            .authed(|api, token| {
+                let path = path.clone();
+                async move { api.get(Some(&token), &path).await }
+            })
+            .await?;
+        let reviews = page.items.clone();
+        account
+            .store
+            .write(move |tx| {
+                for r in &reviews {
+                    cache_review(tx, r)?;
+                }
+                Ok(())
+            })
+            .await?;
+        let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+        let shown = account
+            .store
+            .read(move |c| {
+                let (ops, known) = view::pending(c)?;
+                let me = view::me(c, &ops)?.ok_or_else(|| Error::Auth("not signed in".into()))?;
+                view::reviews(c, &ids, &ops, &known, &me)
+            })
+            .await?;
+        Ok((shown, page.next_cursor))
+    }
+
+    /// A review with its comments, from the cache; opening it subscribes to
+    /// its changes. If it is not cached yet, waits for one sync.
+    pub async fn review(&self, id: &str) -> Result<ReviewDetail> {
+        let account = self.account()?;
+        let bucket = format!("review:{id}");
+        account
+            .store
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO buckets (bucket, cursor, more, opened_at) VALUES (?1, 0, 1, ?2) \
+                     ON CONFLICT (bucket) DO UPDATE SET opened_at = excluded.opened_at",
+                    params![bucket, now_ms()],
+                )?;
+                Ok(())
+            })
+            .await?;
+        let read = |id: String| {
+            let account = Arc::clone(&account);
+            async move { account.store.read(move |c| view::review_detail(c, &id)).await }
+        };
+        if let Some(detail) = read(id.to_owned()).await? {
+            account.kick.notify_one();
+            return Ok(detail);
+        }
+        // Not cached: one sync brings the review's bucket (ignore being
+        // offline: then it is simply not found).
+        let _ = self.sync().await;
+        read(id.to_owned())
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("review {id}")))
+    }
+
+    /// The member's page: profile and own reviews.
+    pub async fn my_page(&self) -> Result<MyPage> {
+        let account = self.account()?;
+        let me = self.me().await?;
+        let reviews = account.store.read(|c| view::my_reviews(c, 200)).await?;
+        Ok(MyPage { me, reviews })
+    }
+
+    /// Scrapped reviews, newest first. Reviews not cached yet are fetched in
+    /// the background (a `Changed` event follows).
+    pub async fn scraps(&self) -> Result<Vec<Review>> {
+        let account = self.account()?;
+        let (reviews, missing) = account.store.read(|c| view::scraps(c, 500)).await?;
+        if !missing.is_empty() {
+            tokio::spawn(fetch_reviews(account, missing));
+        }
+        Ok(reviews)
+    }
+
+    /// Notifications newest first, and the unread count.
+    pub async fn notifications(&self) -> Result<(Vec<Notification>, u32)> {
+        let account = self.account()?;
+        account.store.read(|c| view::notifications(c, 200)).await
+    }
+
+    /// Another member's profile: from the cache at once (refreshed in the
+    /// background), or fetched when never seen.
+    pub async fn profile(&self, user_id: &str) -> Result<Profile> {
+        let account = self.account()?;
+        let id = user_id.to_owned();
+        let cached = account
+            .store
+            .read({
+                let id = id.clone();
+                move |c| view::profile(c, &id)
+            })
+            .await?;
+        match cached {
+            Some(p) => {
+                tokio::spawn(async move {
+                    if fetch_profile(&account, &id).await.is_ok() {
+                        account.emit(vec![Topic::Profile]);
+                    }
+                });
+                Ok(p)
+            }
+            None => {
+                fetch_profile(&account, &id).await?;
+                account
+                    .store
+                    .read(move |c| view::profile(c, &id))
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("member {user_id}")))
+            }
+        }
+    }
+
+    /// Ids of the members the member follows.
+    pub async fn following(&self) -> Result<Vec<String>> {
+        let account = self.account()?;
+        let me = account.user_id.clone();
+        account.store.read(move |c| view::following_ids(c, &me)).await
+    }
+
+    // ----- writes ----------------------------------------------------------
+
+    /// Appends a mutation (the local effect is the outbox row itself, shown
+    /// by the overlay) and wakes the sync loop.
+    async fn enqueue(&self, name: &'static str, args: Value, topics: Vec<Topic>) -> Result<String> {
+        let account = self.account()?;
+        let id = new_id();
+        let mid = id.clone();
+        account
+            .store
+            .write(move |tx| outbox::append(tx, &mid, name, &args, now_ms()))
+            .await?;
+        self.after_write(&account, topics).await;
+        Ok(id)
+    }
+
+    async fn after_write(&self, account: &Account, mut topics: Vec<Topic>) {
+        topics.push(Topic::Outbox);
+        account.emit(topics);
+        account.refresh_counts().await;
+        account.kick.notify_one();
+    }
+
+    /// Posts a review; answers its id (usable at once, also offline).
+    pub async fn create_review(&self, review: NewReview) -> Result<String> {
+        if let Some(r) = review.rating
+            && !(1..=5).contains(&r)
+        {
+            return Err(Error::invalid("rating", "must be 1 to 5"));
+        }
+        let id = new_id();
+        let req = CreateReviewRequest {
+            id: Some(id.clone()),
+            kind: review.kind,
+            title: review.title,
+            body: review.body,
+            photos: review.photos,
+            subject: review.subject,
+            rating: review.rating,
+            tags: review.tags,
+            official: false,
+        };
+        self.enqueue(names::REVIEW_CREATE, to_args(&req)?, vec![Topic::Reviews, Topic::Feed])
+            .await?;
+        Ok(id)
+    }
+
+    /// Edits a review. An edit of a review whose creation or previous edit
+    /// has not been sent yet is folded into it.
+    pub async fn edit_review(&self, id: &str, changes: ReviewChanges) -> Result<()> {
+        let account = self.account()?;
+        let id = id.to_owned();
+        let mutation = new_id();
+        account
+            .store
+            .write(move |tx| {
+                for row in outbox::all(tx)?.into_iter().rev() {
+                    if row.state != OutboxState::Queued {
+                        continue;
+                    }
+                    match Op::parse(&row.name, &row.args) {
+                        Op::CreateReview(mut req) if req.id.as_deref() == Some(&id) => {
+                            apply_changes_to_create(&mut req, &changes);
+                            outbox::set_args(tx, &row.id, &to_args(&req)?)?;
+                            return Ok(());
+                        }
+                        Op::EditReview(mut args) if args.id == id => {
+                            merge_changes(&mut args.edit, &changes);
+                            outbox::set_args(tx, &row.id, &to_args(&args)?)?;
+                            return Ok(());
+                        }
+                        _ => {}
+                    }
+                }
+                let base_version = review_base_version(tx, &id)?;
+                let args = EditReviewArgs {
+                    id: id.clone(),
+                    edit: EditReviewRequest {
+                        base_version,
+                        title: changes.title,
+                        body: changes.body,
+                        photos: changes.photos,
+                        rating: changes.rating,
+                        tags: changes.tags,
+                    },
+                };
+                outbox::append(tx, &mutation, names::REVIEW_EDIT, &to_args(&args)?, now_ms())
+            })
+            .await?;
+        self.after_write(&account, vec![Topic::Reviews, Topic::Feed]).await;
+        Ok(())
+    }
+
+    pub async fn delete_review(&self, id: &str) -> Result<()> {
+        let args = to_args(&IdArgs { id: id.to_owned() })?;
+        self.enqueue(names::REVIEW_DELETE, args, vec![Topic::Reviews, Topic::Feed])
+            .await
+            .map(|_| ())
+    }
+
+    /// Comments on a review, or replies to a comment; answers the new id.
+    pub async fn comment(&self, review_id: &str, body: &str, parent_id: Option<&str>) -> Result<String> {
+        if body.trim().is_empty() {
+            return Err(Error::invalid("body", "must not be empty"));
+        }
+        let id = new_id();
+        let args = CreateCommentArgs {
+            review_id: review_id.to_owned(),
+            comment: CreateCommentRequest {
+                id: Some(id.clone()),
+                body: body.to_owned(),
+                parent_id: parent_id.map(str::to_owned),
+            },
+        };
+        self.enqueue(names::COMMENT_CREATE, to_args(&args)?, vec![Topic::Comments, Topic::Reviews])
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn edit_comment(&self, id: &str, body: &str) -> Result<()> {
+        let account = self.account()?;
+        let id = id.to_owned();
+        let body = body.to_owned();
+        let base_version = account
+            .store
+            .read({
+                let id = id.clone();
+                move |c| {
+                    let v = entities::get(c, "comment", &id)?
+                        .and_then(|d| d.get("version").and_then(Value::as_i64));
+                    Ok(v)
+                }
+            })
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("comment {id}")))?;
+        let args = EditCommentArgs {
+            id,
+            edit: EditCommentRequest { base_version, body },
+        };
+        self.enqueue(names::COMMENT_EDIT, to_args(&args)?, vec![Topic::Comments])
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_comment(&self, id: &str) -> Result<()> {
+        let args = to_args(&IdArgs { id: id.to_owned() })?;
+        self.enqueue(names::COMMENT_DELETE, args, vec![Topic::Comments, Topic::Reviews])
+            .await
+            .map(|_| ())
+    }
+
+    /// Likes or unlikes a review or comment (the last state wins; likes
+    /// never conflict).
+    pub async fn set_like(&self, target: LikeTarget, id: &str, liked: bool) -> Result<()> {
+        let args = SetLikeArgs {
+            target_type: target,
+            target_id: id.to_owned(),
+            liked,
+        };
+        self.enqueue(names::LIKE_SET, to_args(&args)?, vec![Topic::Likes, Topic::Reviews, Topic::Comments])
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn set_scrap(&self, review_id: &str, scrapped: bool) -> Result<()> {
+        let args = SetScrapArgs {
+            review_id: review_id.to_owned(),
+            scrapped,
+        };
+        self.enqueue(names::SCRAP_SET, to_args(&args)?, vec![Topic::Scraps, Topic::Reviews])
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn set_follow(&self, user_id: &str, following: bool) -> Result<()> {
+        let args = SetFollowArgs {
+            user_id: user_id.to_owned(),
+            following,
+        };
+        self.enqueue(names::FOLLOW_SET, to_args(&args)?, vec![Topic::Follows, Topic::Profile])
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn report(
+        &self,
+        target: ReportTarget,
+        id: &str,
+        reason: ReportReason,
+        detail: &str,
+    ) -> Result<()> {
+        let req = CreateReportRequest {
+            target_type: target,
+            target_id: id.to_owned(),
+            reason,
+            detail: detail.to_owned(),
+        };
+        self.enqueue(names::REPORT_CREATE, to_args(&req)?, vec![])
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn update_profile(&self, changes: ProfileChanges) -> Result<()> {
+        let req = UpdateProfileRequest {
+            display_name: changes.display_name,
+            bio: changes.bio,
+            links: changes.links,
+            avatar_media_id: changes.avatar_media_id,
+        };
+        self.enqueue(names::PROFILE_UPDATE, to_args(&req)?, vec![Topic::Profile])
+            .await
+            .map(|_| ())
+    }
+
+    /// Marks notifications read (`all`, or these ids).
+    pub async fn mark_notifications_read(&self, ids: Vec<String>, all: bool) -> Result<()> {
+        let req = MarkReadRequest { ids, all };
+        self.enqueue(names::NOTIFICATIONS_READ, to_args(&req)?, vec![Topic::Notifications])
+            .await
+            .map(|_| ())
+    }
+
+    // ----- outbox and drafts ----------------------------------------------
+
+    /// Everything not yet confirmed, oldest first.
+    pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        let account = self.account()?;
+        let rows = account.store.read(|c| outbox::all(c)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| OutboxItem {
+                target_id: Op::parse(&row.name, &row.args).target_id().map(str::to_owned),
+                error: row.error_code.map(|code| ItemError {
+                    code,
+                    message: row.error_message.unwrap_or_default(),
+                }),
+                id: row.id,
+                action: row.name,
+                state: row.state,
+                attempts: row.attempts,
+                created_at: row.created_at,
+            })
+            .collect())
+    }
+
+    /// Sends an item again now. A refused item goes out as a new mutation
+    /// (the server would answer the old id with the old refusal); a refused
+    /// edit is rebased on the version the device has now.
+    pub async fn retry(&self, id: &str) -> Result<()> {
+        let account = self.account()?;
+        let id = id.to_owned();
+        account
+            .store
+            .write(move |tx| {
+                let row = outbox::get(tx, &id)?.ok_or_else(|| Error::NotFound(format!("outbox item {id}")))?;
+                match row.state {
+                    OutboxState::Queued => {
+                        outbox::retry(tx, &id)?;
+                    }
+                    OutboxState::Failed => {
+                        let args = rebase_args(tx, &row.name, row.args)?;
+                        tx.execute(
+                            "UPDATE outbox SET id = ?1, args = ?2, state = 'queued', attempts = 0, \
+                             next_attempt_at = 0, error_code = NULL, error_message = NULL WHERE id = ?3",
+                            params![new_id(), args.to_string(), id],
+                        )?;
+                        tx.execute("DELETE FROM drafts WHERE id = ?1", [&id])?;
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })
+            .await?;
+        self.after_write(&account, vec![Topic::Drafts]).await;
+        Ok(())
+    }
+
+    /// Drops an item that is queued or refused (its effect leaves the view).
+    pub async fn discard(&self, id: &str) -> Result<()> {
+        let account = self.account()?;
+        let id = id.to_owned();
+        let gone = account
+            .store
+            .write(move |tx| {
+                tx.execute("DELETE FROM drafts WHERE id = ?1", [&id])?;
+                outbox::discard(tx, &id)
+            })
+            .await?;
+        if !gone {
+            return Err(Error::invalid("id", "no such item, or it is being sent"));
+        }
+        self.after_write(
+            &account,
+            vec![Topic::Reviews, Topic::Comments, Topic::Feed, Topic::Drafts],
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Changes the text of an item not sent yet (a review or comment being
+    /// created or edited).
+    pub async fn edit_pending_text(
+        &self,
+        id: &str,
+        title: Option<String>,
+        body: Option<String>,
+    ) -> Result<()> {
+        let account = self.account()?;
+        let id = id.to_owned();
+        account
+            .store
+            .write(move |tx| {
+                let row = outbox::get(tx, &id)?
+                    .filter(|r| matches!(r.state, OutboxState::Queued | OutboxState::Failed))
+                    .ok_or_else(|| Error::invalid("id", "no such item, or it is being sent"))?;
+                let mut args = row.args;
+                let text = match row.name.as_str() {
+                    names::REVIEW_CREATE => Some(&mut args),
+                    names::REVIEW_EDIT => args.get_mut("edit"),
+                    names::COMMENT_CREATE => args.get_mut("comment"),
+                    names::COMMENT_EDIT => args.get_mut("edit"),
+                    _ => None,
+                }
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| Error::invalid("id", "this item has no text"))?;
+                if let Some(t) = title {
+                    text.insert("title".into(), Value::String(t));
+                }
+                if let Some(b) = body {
+                    text.insert("body".into(), Value::String(b));
+                }
+                outbox::set_args(tx, &id, &args)?;
+                Ok(())
+            })
+            .await?;
+        self.after_write(&account, vec![Topic::Reviews, Topic::Comments, Topic::Feed]).await;
+        Ok(())
+    }
+
+    /// Text kept from refused edits.
+    pub async fn drafts(&self) -> Result<Vec<Draft>> {
+        let account = self.account()?;
+        account
+            .store
+            .read(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT id, kind, target_id, data, reason_code, reason, created_at FROM drafts ORDER BY created_at",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, i64>(6)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (id, kind, target_id, data, code, message, created_at) = row?;
+                    let data: Value = serde_json::from_str(&data)?;
+                    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+                    out.push(Draft {
+                        id,
+                        kind: if kind == "comment_edit" {
+                            DraftKind::CommentEdit
+                        } else {
+                            DraftKind::ReviewEdit
+                        },
+                        target_id,
+                        title: text("title"),
+                        body: text("body"),
+                        error: ItemError { code, message },
+                        created_at,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// Applies a draft's text again, over the version the device has now.
+    pub async fn reapply_draft(&self, id: &str) -> Result<()> {
+        self.retry(id).await
+    }
+
+    /// Forgets a draft and the refused item it came from.
+    pub async fn dismiss_draft(&self, id: &str) -> Result<()> {
+        self.discard(id).await
+    }
+}
+
+fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| Error::Storage(format!("cannot encode a change: {e}")))
+}
+
+/// Caches a review fetched over REST (it never replaces a synced copy).
+fn cache_review(tx: &Transaction<'_>, review: &Review) -> Result<()> {
+    if entities::exists(tx, "review", &review.id)? {
+        return Ok(());
+    }
+    entities::put(tx, "review", &review.id, &to_args(review)?, 0)
+}
+
+async fn fetch_reviews(account: Arc<Account>, ids: Vec<String>) {
+    let mut fetched = Vec::new();
+    for id in ids {
+        let path = format!("/reviews/{id}");
+        let got: Result<Review> = account
+            .authed(|api, token| {
+                let path = path.clone();
+                async move { api.get(Some(&token), &path).await }
+            })
+            .await;
+        if let Ok(r) = got {
+            fetched.push(r);
+        }
+    }
+    if fetched.is_empty() {
+        return;
+    }
+    let stored = account
+        .store
+        .write(move |tx| {
+            for r in &fetched {
+                cache_review(tx, r)?;
+            }
+            Ok(())
+        })
+        .await;
+    if stored.is_ok() {
+        account.emit(vec![Topic::Scraps, Topic::Reviews]);
+    }
+}
+
+async fn fetch_profile(account: &Account, id: &str) -> Result<()> {
+    let path = format!("/users/{id}");
+    let profile: Profile = account
+        .authed(|api, token| {
+            let path = path.clone();
+            async move { api.get(Some(&token), &path).await }
+        })
+        .await?;
+    let data = to_args(&profile)?;
+    let id = id.to_owned();
+    account
+        .store
+        .write(move |tx| entities::put(tx, "user", &id, &data, i64::MAX / 2))
+        .await
+}
+
+/// The version an edit of review `id` is based on: the confirmed version
+/// plus the edits already on their way (each makes one version).
+fn review_base_version(tx: &Transaction<'_>, id: &str) -> Result<i64> {
+    let confirmed = entities::get(tx, "review", id)?
+        .and_then(|d| d.get("version").and_then(Value::as_i64))
+        .ok_or_else(|| Error::NotFound(format!("review {id}")))?;
+    let in_flight = outbox::in_view(tx)?
+        .into_iter()
+        .filter(|r| r.state != OutboxState::Queued)
+        .filter(|r| matches!(Op::parse(&r.name, &r.args), Op::EditReview(a) if a.id == id))
+        .count();
+    Ok(confirmed + i64::try_from(in_flight).unwrap_or(0))
+}
+
+/// A refused edit's args rebased on the confirmed version now.
+fn rebase_args(tx: &Transaction<'_>, name: &str, mut args: Value) -> Result<Value> {
+    let (kind, id) = match name {
+        names::REVIEW_EDIT => ("review", args.get("id").and_then(Value::as_str).map(str::to_owned)),
+        names::COMMENT_EDIT => ("comment", args.get("id").and_then(Value::as_str).map(str::to_owned)),
+        _ => return Ok(args),
+    };
+    let version = match id {
+        Some(id) => entities::get(tx, kind, &id)?
+            .and_then(|d| d.get("version").and_then(Value::as_i64)),
+        None => None,
+    };
+    if let (Some(v), Some(edit)) = (version, args.get_mut("edit").and_then(Value::as_object_mut)) {
+        edit.insert("base_version".into(), Value::from(v));
+    }
+    Ok(args)
+}
+
+fn apply_changes_to_create(req: &mut CreateReviewRequest, c: &ReviewChanges) {
+    if let Some(t) = &c.title {
+        req.title.clone_from(t);
+    }
+    if let Some(b) = &c.body {
+        req.body.clone_from(b);
+    }
+    if let Some(p) = &c.photos {
+        req.photos.clone_from(p);
+    }
+    if let Some(r) = c.rating {
+        req.rating = r;
+    }
+    if let Some(t) = &c.tags {
+        req.tags.clone_from(t);
+    }
+}
+
+fn merge_changes(edit: &mut EditReviewRequest, c: &ReviewChanges) {
+    if c.title.is_some() {
+        edit.title.clone_from(&c.title);
+    }
+    if c.body.is_some() {
+        edit.body.clone_from(&c.body);
+    }
+    if c.photos.is_some() {
+        edit.photos.clone_from(&c.photos);
+    }
+    if c.rating.is_some() {
+        edit.rating = c.rating;
+    }
+    if c.tags.is_some() {
+        edit.tags.clone_from(&c.tags);
+    }
+}

@@ -1,0 +1,190 @@
+//! The SDK's public data types: what UIs read and pass in. The community
+//! content itself (reviews, comments, profiles, notifications) uses the wire
+//! types of `moa-protocol`, which are plain data; everything here is about the
+//! client's own state (outbox, drafts, sync status, events).
+
+pub use moa_protocol::{
+    Author, Comment, FeedTab, Me, Notification, Place, PlaceCategory, Product, Profile,
+    ReportReason, ReportTarget, Review, ReviewKind, Subject, SubjectRef, SubjectType,
+};
+
+/// Where an outbox item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxState {
+    /// Waiting to be sent (possibly after a network failure, see `attempts`).
+    Queued,
+    /// On its way to the server.
+    Sending,
+    /// Accepted by the server; leaves the outbox once the next pull brought
+    /// its effect.
+    Applied,
+    /// Refused by the server; stays until the user retries or discards it.
+    Failed,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Applied => "applied",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> OutboxState {
+        match s {
+            "sending" => OutboxState::Sending,
+            "applied" => OutboxState::Applied,
+            "failed" => OutboxState::Failed,
+            _ => OutboxState::Queued,
+        }
+    }
+}
+
+/// A pending change as the outbox screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// The mutation id (UUIDv7): use it to retry, discard or edit.
+    pub id: String,
+    /// What it does, e.g. `review.create`, `like.set` (the UI translates).
+    pub action: String,
+    /// The entity it is about, when there is one.
+    pub target_id: Option<String>,
+    pub state: OutboxState,
+    /// Failed sends so far (network failures).
+    pub attempts: u32,
+    /// Why it failed: the server's refusal, or the last network error.
+    pub error: Option<ItemError>,
+    pub created_at: i64,
+}
+
+/// An error attached to an outbox item or a rejection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    /// `network`, or the server's code (`conflict`, `invalid_field`, ...).
+    pub code: String,
+    pub message: String,
+}
+
+/// The sync state a status bar shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    pub signed_in: bool,
+    /// The last exchange with the server succeeded.
+    pub online: bool,
+    /// A push or pull is under way.
+    pub syncing: bool,
+    /// Changes not yet confirmed by the server (queued or sending).
+    pub pending: u32,
+    /// Changes the server refused, waiting for the user.
+    pub failed: u32,
+    /// When the last full sync (push and pull) succeeded (Unix ms).
+    pub last_sync_at: Option<i64>,
+    /// The current error, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// What kinds of data changed, for UIs to refresh what they show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Feed,
+    Reviews,
+    Comments,
+    Likes,
+    Scraps,
+    Follows,
+    Notifications,
+    Profile,
+    Outbox,
+    Drafts,
+}
+
+/// Told to subscribers (see `Client::subscribe`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Data of these topics changed (locally or from the server).
+    Changed(Vec<Topic>),
+    /// The sync status changed.
+    Status(SyncStatus),
+    /// The server refused a change; its effect left the view.
+    Rejected(Rejection),
+}
+
+/// A change the server refused, as reported to the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub mutation_id: String,
+    pub action: String,
+    pub error: ItemError,
+    /// The draft keeping the user's text, for a refused edit.
+    pub draft_id: Option<String>,
+}
+
+/// What a draft would change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftKind {
+    ReviewEdit,
+    CommentEdit,
+}
+
+/// The user's text from a refused edit: shown, reapplied or dismissed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub id: String,
+    pub kind: DraftKind,
+    /// The review or comment it edits.
+    pub target_id: String,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub error: ItemError,
+    pub created_at: i64,
+}
+
+/// A review with its comments and replies (oldest first; a reply follows its
+/// parent's thread).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewDetail {
+    pub review: Review,
+    pub comments: Vec<Comment>,
+}
+
+/// A new review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReview {
+    pub kind: ReviewKind,
+    pub title: String,
+    pub body: String,
+    /// Media ids of photos already uploaded.
+    pub photos: Vec<String>,
+    pub subject: Option<SubjectRef>,
+    pub rating: Option<i64>,
+    pub tags: Vec<String>,
+}
+
+/// The fields of a review to change (absent: unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReviewChanges {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub photos: Option<Vec<String>>,
+    /// `Some(None)` clears the rating.
+    pub rating: Option<Option<i64>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// The member's own page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MyPage {
+    pub me: Me,
+    pub reviews: Vec<Review>,
+}
+
+/// Changes to profile fields (absent: unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub links: Option<Vec<String>>,
+    pub avatar_media_id: Option<Option<String>>,
+}

@@ -1,0 +1,183 @@
+//! The outbox table: mutations waiting to reach the server, in order.
+//! Which state follows which is decided in `crate::outbox` (no I/O); this
+//! module only reads and writes rows.
+
+use rusqlite::{Connection, OptionalExtension, Row as SqlRow, Transaction, params};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::model::OutboxState;
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub seq: i64,
+    pub id: String,
+    pub name: String,
+    pub args: Value,
+    pub state: OutboxState,
+    pub attempts: u32,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "seq, id, name, args, state, attempts, error_code, error_message, \
+                       next_attempt_at, created_at";
+
+fn from_row(r: &SqlRow<'_>) -> rusqlite::Result<(Row, String)> {
+    let state: String = r.get(4)?;
+    Ok((
+        Row {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            name: r.get(2)?,
+            args: Value::Null,
+            state: OutboxState::parse(&state),
+            attempts: r.get(5)?,
+            error_code: r.get(6)?,
+            error_message: r.get(7)?,
+            next_attempt_at: r.get(8)?,
+            created_at: r.get(9)?,
+        },
+        r.get(3)?,
+    ))
+}
+
+fn query(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Row>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY seq");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(args, from_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut row, args) = row?;
+        row.args = serde_json::from_str(&args)?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Appends a mutation (in the same transaction as its local effect).
+pub fn append(tx: &Transaction<'_>, id: &str, name: &str, args: &Value, now: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (id, name, args, state, created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
+        params![id, name, args.to_string(), now],
+    )?;
+    Ok(())
+}
+
+/// Every row, oldest first.
+pub fn all(conn: &Connection) -> Result<Vec<Row>> {
+    query(conn, "", &[])
+}
+
+/// One row.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<Row>> {
+    Ok(query(conn, "WHERE id = ?1", &[&id])?.into_iter().next())
+}
+
+/// The rows whose effect the local view shows on top of the server state.
+pub fn in_view(conn: &Connection) -> Result<Vec<Row>> {
+    query(conn, "WHERE state IN ('queued', 'sending', 'applied')", &[])
+}
+
+/// Queued rows due for sending, oldest first.
+pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Row>> {
+    query(
+        conn,
+        "WHERE state = 'queued' AND next_attempt_at <= ?1 LIMIT ?2",
+        &[&now, &limit],
+    )
+}
+
+/// When the next queued row falls due (None: nothing queued).
+pub fn next_due_at(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Counts rows in a state.
+pub fn count(conn: &Connection, state: OutboxState) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE state = ?1",
+        [state.as_str()],
+        |r| r.get(0),
+    )?)
+}
+
+/// Moves a row to `state`, recording the error (or clearing it).
+pub fn set_state(
+    tx: &Transaction<'_>,
+    id: &str,
+    state: OutboxState,
+    error: Option<(&str, &str)>,
+) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE outbox SET state = ?1, error_code = ?2, error_message = ?3 WHERE id = ?4",
+        params![state.as_str(), error.map(|e| e.0), error.map(|e| e.1), id],
+    )?;
+    Ok(n == 1)
+}
+
+/// A send that failed on the network: count the attempt, wait until `next_at`.
+pub fn schedule_retry(tx: &Transaction<'_>, id: &str, next_at: i64, message: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE outbox SET state = 'queued', attempts = attempts + 1, next_attempt_at = ?1, \
+         error_code = 'network', error_message = ?2 WHERE id = ?3",
+        params![next_at, message, id],
+    )?;
+    Ok(())
+}
+
+/// Makes a row due now (user asked to retry, or the network came back).
+pub fn retry(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = 0, error_code = NULL, \
+         error_message = NULL WHERE id = ?1 AND state IN ('queued', 'failed')",
+        [id],
+    )?;
+    Ok(n == 1)
+}
+
+/// Removes a row that is not on its way to the server.
+pub fn discard(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    let n = tx.execute(
+        "DELETE FROM outbox WHERE id = ?1 AND state IN ('queued', 'failed')",
+        [id],
+    )?;
+    Ok(n == 1)
+}
+
+/// Replaces the args of a row that has not been sent.
+pub fn set_args(tx: &Transaction<'_>, id: &str, args: &Value) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE outbox SET args = ?1 WHERE id = ?2 AND state IN ('queued', 'failed')",
+        params![args.to_string(), id],
+    )?;
+    Ok(n == 1)
+}
+
+/// Forgets applied rows once a pull has brought their effect.
+pub fn remove_applied(tx: &Transaction<'_>, up_to_seq: i64) -> Result<usize> {
+    Ok(tx.execute(
+        "DELETE FROM outbox WHERE state = 'applied' AND seq <= ?1",
+        [up_to_seq],
+    )?)
+}
+
+/// At start: a send cut short by a crash is sent again (the server answers
+/// a replay with the first outcome, so this is safe).
+pub fn reset_sending(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute(
+        "UPDATE outbox SET state = 'queued' WHERE state = 'sending'",
+        [],
+    )?;
+    Ok(())
+}
