@@ -305,10 +305,12 @@ impl Client {
         }
     }
 
-    /// Syncs now and waits: push the outbox, pull until caught up.
+    /// Syncs now and waits: push the outbox (items waiting out a network
+    /// backoff too: the user asked), pull until caught up.
     pub async fn sync(&self) -> Result<()> {
         let account = self.account()?;
         let _guard = self.inner.cycle.lock().await;
+        account.store.write(|tx| outbox::retry_all_now(tx)).await?;
         account.set_status(|s| s.syncing = true);
         let result = crate::sync::cycle(&account).await;
         account.set_status(|s| {

@@ -46,7 +46,16 @@ fn from_row(r: &SqlRow<'_>) -> rusqlite::Result<(Row, String)> {
 }
 
 fn query(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Row>> {
-    let sql = format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY seq");
+    query_limit(conn, filter, "", args)
+}
+
+fn query_limit(
+    conn: &Connection,
+    filter: &str,
+    limit: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Row>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY seq {limit}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(args, from_row)?;
     let mut out = Vec::new();
@@ -84,9 +93,10 @@ pub fn in_view(conn: &Connection) -> Result<Vec<Row>> {
 
 /// Queued rows due for sending, oldest first.
 pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Row>> {
-    query(
+    query_limit(
         conn,
-        "WHERE state = 'queued' AND next_attempt_at <= ?1 LIMIT ?2",
+        "WHERE state = 'queued' AND next_attempt_at <= ?1",
+        "LIMIT ?2",
         &[&now, &limit],
     )
 }
@@ -144,6 +154,12 @@ pub fn retry(tx: &Transaction<'_>, id: &str) -> Result<bool> {
         [id],
     )?;
     Ok(n == 1)
+}
+
+/// Makes every waiting row due now (an explicit "sync now").
+pub fn retry_all_now(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'queued'", [])?;
+    Ok(())
 }
 
 /// Removes a row that is not on its way to the server.

@@ -1,0 +1,145 @@
+//! A TCP proxy between clients and a test server, to make the network fail
+//! on purpose: go down (refuse and cut every connection), come back, point
+//! at a restarted server, and swallow the response to the next sync push
+//! (the request reaches the server; the client never hears back).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Mutex, watch};
+
+/// A running proxy; dropping it stops it.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct State {
+    target: Mutex<SocketAddr>,
+    down: AtomicBool,
+    drop_next_push: AtomicBool,
+    /// Bumped to cut every open connection.
+    generation: watch::Sender<u64>,
+    dropped: AtomicU64,
+}
+
+impl Proxy {
+    pub async fn start(target: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(State {
+            target: Mutex::new(target),
+            down: AtomicBool::new(false),
+            drop_next_push: AtomicBool::new(false),
+            generation: watch::channel(0).0,
+            dropped: AtomicU64::new(0),
+        });
+        let st = Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                if st.down.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                tokio::spawn(relay(client, Arc::clone(&st)));
+            }
+        });
+        Proxy { addr, state, task }
+    }
+
+    /// The base URL clients use.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Refuses new connections and cuts the open ones.
+    pub fn down(&self) {
+        self.state.down.store(true, Ordering::SeqCst);
+        self.state.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Lets connections through again.
+    pub fn up(&self) {
+        self.state.down.store(false, Ordering::SeqCst);
+    }
+
+    /// Points at another server (after a restart on a new port).
+    pub async fn retarget(&self, target: SocketAddr) {
+        *self.state.target.lock().await = target;
+        self.state.generation.send_modify(|g| *g += 1);
+    }
+
+    /// The next `POST /v1/sync/push` reaches the server, but its response is
+    /// swallowed and the connection cut.
+    pub fn drop_next_push_response(&self) {
+        self.state.drop_next_push.store(true, Ordering::SeqCst);
+    }
+
+    /// How many responses were swallowed.
+    pub fn dropped(&self) -> u64 {
+        self.state.dropped.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.state.generation.send_modify(|g| *g += 1);
+    }
+}
+
+async fn relay(client: TcpStream, state: Arc<State>) {
+    let target = *state.target.lock().await;
+    let Ok(server) = TcpStream::connect(target).await else {
+        return;
+    };
+    let mut cut = state.generation.subscribe();
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let swallow = Arc::new(AtomicBool::new(false));
+    let swallow_up = Arc::clone(&swallow);
+    let st = Arc::clone(&state);
+    let upstream = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match cr.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if buf[..n].starts_with(b"POST /v1/sync/push ")
+                && st.drop_next_push.swap(false, Ordering::SeqCst)
+            {
+                swallow_up.store(true, Ordering::SeqCst);
+            }
+            if sw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    let st = Arc::clone(&state);
+    let downstream = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match sr.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if swallow.load(Ordering::SeqCst) {
+                st.dropped.fetch_add(1, Ordering::SeqCst);
+                break;
+            }
+            if cw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = upstream => {}
+        _ = downstream => {}
+        _ = cut.changed() => {}
+    }
+}
