@@ -355,7 +355,8 @@ async fn first_sync_of_a_large_account_is_paged_and_resumable(engine: Engine) {
     let err = sync.await.unwrap().unwrap_err();
     assert!(matches!(err, Error::Network(_)), "{err:?}");
     let cached = stored_count(&d, "notification");
-    assert!(cached >= 3 * 2000 && cached < ROWS, "{cached}");
+    // (The bucket also holds the profile, so a page is not all notifications.)
+    assert!(cached >= 3 * 2000 - 10 && cached < ROWS, "{cached}");
 
     proxy.up();
     d.client.sync().await.unwrap();
