@@ -25,6 +25,8 @@ struct State {
     /// Bumped to cut every open connection.
     generation: watch::Sender<u64>,
     dropped: AtomicU64,
+    bytes_up: AtomicU64,
+    bytes_down: AtomicU64,
 }
 
 impl Proxy {
@@ -37,6 +39,8 @@ impl Proxy {
             drop_next_push: AtomicBool::new(false),
             generation: watch::channel(0).0,
             dropped: AtomicU64::new(0),
+            bytes_up: AtomicU64::new(0),
+            bytes_down: AtomicU64::new(0),
         });
         let st = Arc::clone(&state);
         let task = tokio::spawn(async move {
@@ -79,6 +83,15 @@ impl Proxy {
         self.state.drop_next_push.store(true, Ordering::SeqCst);
     }
 
+    /// Bytes relayed (client → server, server → client): what crossed the
+    /// wire, headers and compression included.
+    pub fn bytes(&self) -> (u64, u64) {
+        (
+            self.state.bytes_up.load(Ordering::SeqCst),
+            self.state.bytes_down.load(Ordering::SeqCst),
+        )
+    }
+
     /// How many responses were swallowed.
     pub fn dropped(&self) -> u64 {
         self.state.dropped.load(Ordering::SeqCst)
@@ -115,6 +128,7 @@ async fn relay(client: TcpStream, state: Arc<State>) {
             {
                 swallow_up.store(true, Ordering::SeqCst);
             }
+            st.bytes_up.fetch_add(n as u64, Ordering::Relaxed);
             if sw.write_all(&buf[..n]).await.is_err() {
                 break;
             }
@@ -132,6 +146,7 @@ async fn relay(client: TcpStream, state: Arc<State>) {
                 st.dropped.fetch_add(1, Ordering::SeqCst);
                 break;
             }
+            st.bytes_down.fetch_add(n as u64, Ordering::Relaxed);
             if cw.write_all(&buf[..n]).await.is_err() {
                 break;
             }

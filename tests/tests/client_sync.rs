@@ -634,7 +634,68 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
     }
 }
 
+async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) {
+    let server = TestServer::start_with(engine, |s| {
+        s.access_token_ttl = Duration::from_secs(2);
+    })
+    .await;
+    let url = server.url("");
+    let d = sign_up(&url, "tok").await;
+    // Wrong password, taken handle, bad email: typed errors, nothing stored.
+    let other = device(&url).await;
+    let err = other.client.sign_in("tok@test.kr", "wrong-password").await.unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    let err = other
+        .client
+        .sign_up("x@test.kr", "password-x", "tok", "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Rejected { code, .. } if code == "handle_taken"), "{err:?}");
+    let err = other.client.sign_up("not-an-email", "password-x", "xx_y", "x").await.unwrap_err();
+    assert!(matches!(&err, Error::Rejected { field: Some(f), .. } if f == "email"), "{err:?}");
+    assert!(matches!(other.client.me().await, Err(Error::Auth(_))));
+    assert!(matches!(other.client.feed(FeedTab::Latest).await, Err(Error::Auth(_))));
+    let err = d
+        .client
+        .create_review(NewReview { rating: Some(9), ..story("별 아홉 개") })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }));
+
+    // The access token expires; the client refreshes it on its own.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let review = d.client.create_review(story("토큰이 바뀌어도")).await.unwrap();
+    d.client.sync().await.unwrap();
+    assert!(d.client.outbox().await.unwrap().is_empty());
+
+    // A restart of the app keeps the member signed in, offline too.
+    let dir = d.dir;
+    drop(d.client);
+    let reopened = Client::open_with(dir.path(), "http://127.0.0.1:9", Options { background_sync: false })
+        .await
+        .unwrap();
+    assert_eq!(reopened.me().await.unwrap().handle, "tok");
+    assert_eq!(reopened.my_page().await.unwrap().reviews[0].id, review);
+    drop(reopened);
+    let reopened = Client::open_with(dir.path(), &url, Options { background_sync: false })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    reopened.sync().await.unwrap();
+
+    // Signing out keeps unsent changes for the next sign-in.
+    let pending = reopened.create_review(story("로그아웃 전에")).await.unwrap();
+    reopened.sign_out().await.unwrap();
+    assert!(!reopened.status().signed_in);
+    assert!(matches!(reopened.me().await, Err(Error::Auth(_))));
+    reopened.sign_in("tok@test.kr", "password-tok").await.unwrap();
+    reopened.sync().await.unwrap();
+    let on_server = count_where(&server, &format!("SELECT COUNT(*) FROM reviews WHERE id = '{pending}'")).await;
+    assert_eq!(on_server, 1);
+}
+
 both_engines!(
+    sessions_refresh_survive_restarts_and_report_bad_input,
     offline_writes_reach_the_other_device_once,
     a_lost_push_response_is_retried_without_duplicates,
     conflicting_edits_keep_the_losing_text_as_a_draft,
