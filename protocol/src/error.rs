@@ -73,6 +73,9 @@ pub mod codes {
     pub const ALREADY_REPORTED: &str = "already_reported";
     /// Only the author may change this.
     pub const NOT_AUTHOR: &str = "not_author";
+    /// A pushed mutation names no mutation the server knows
+    /// (see `sync::names`).
+    pub const UNKNOWN_MUTATION: &str = "unknown_mutation";
 
     /// Something failed on the server; details are in its logs.
     pub const INTERNAL: &str = "internal";

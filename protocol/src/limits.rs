@@ -64,6 +64,15 @@ pub const MAX_TAG_CHARS: usize = 20;
 /// Comments and replies.
 pub const MAX_COMMENT_CHARS: usize = 2000;
 
+/// Most mutations in one `POST /v1/sync/push`.
+pub const MAX_PUSH_MUTATIONS: usize = 100;
+/// Most buckets in one `POST /v1/sync/pull`.
+pub const MAX_PULL_BUCKETS: usize = 20;
+/// Most feed windows in one `POST /v1/sync/pull`.
+pub const MAX_PULL_WINDOWS: usize = 5;
+/// Largest feed window (reviews of a tab's first page).
+pub const MAX_WINDOW_SIZE: u32 = 50;
+
 /// `suspended_until` of an indefinite suspension: 9999-12-31T23:59:59.999Z
 /// (a time every client can represent, unlike `i64::MAX`).
 pub const INDEFINITE: i64 = 253_402_300_799_999;

@@ -6,10 +6,14 @@
 //! comments), `user:<id>` (a member's own data: likes, scraps, follows,
 //! notifications) — and carries a JSON snapshot of the entity (or nothing,
 //! for a tombstone). Sync pulls read buckets from a cursor (a `seq`).
+//!
+//! Each bucket keeps only the latest change of each entity: [`record`]
+//! deletes the earlier ones before appending, so a pull sends an entity once
+//! however often it changed, while `seq` stays global and only grows.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Upsert (the entity now looks like `data`) or delete (a tombstone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,10 +81,17 @@ impl Change {
     }
 }
 
-/// Appends `change` (once per bucket) in the caller's transaction.
+/// Appends `change` (once per bucket) in the caller's transaction, replacing
+/// the earlier change of the same entity in each bucket.
 pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Result<()> {
     let data = change.data.as_ref().map(serde_json::Value::to_string);
     for bucket in &change.buckets {
+        sqlx::query("DELETE FROM changes WHERE bucket = $1 AND entity = $2 AND entity_id = $3")
+            .bind(bucket)
+            .bind(change.entity)
+            .bind(&change.entity_id)
+            .execute(&mut *conn)
+            .await?;
         sqlx::query(
             "INSERT INTO changes (bucket, entity, entity_id, op, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -94,4 +105,55 @@ pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
         .await?;
     }
     Ok(())
+}
+
+/// The changes of `bucket` after `cursor`, oldest first, at most `limit`,
+/// and whether more follow.
+pub async fn since(
+    conn: &mut AnyConnection,
+    bucket: &str,
+    cursor: i64,
+    limit: u32,
+) -> Result<(Vec<moa_protocol::sync::Change>, bool)> {
+    use moa_protocol::sync::ChangeOp;
+    let rows = sqlx::query(
+        "SELECT seq, entity, entity_id, op, data FROM changes WHERE bucket = $1 AND seq > $2 \
+         ORDER BY seq LIMIT $3",
+    )
+    .bind(bucket)
+    .bind(cursor)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let more = rows.len() > limit as usize;
+    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+    for row in rows.iter().take(limit as usize) {
+        let op: String = row.try_get("op")?;
+        let data: Option<String> = row.try_get("data")?;
+        changes.push(moa_protocol::sync::Change {
+            seq: row.try_get("seq")?,
+            entity: row.try_get("entity")?,
+            id: row.try_get("entity_id")?,
+            op: match op.as_str() {
+                "upsert" => ChangeOp::Upsert,
+                "delete" => ChangeOp::Delete,
+                other => return Err(Error::Internal(format!("change op {other}"))),
+            },
+            data: data
+                .map(|d| serde_json::from_str(&d))
+                .transpose()
+                .map_err(|e| Error::Internal(format!("corrupt change data: {e}")))?,
+        });
+    }
+    Ok((changes, more))
+}
+
+/// The `seq` of the latest change in `bucket` (0 when it has none).
+pub async fn head(conn: &mut AnyConnection, bucket: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM changes WHERE bucket = $1",
+    )
+    .bind(bucket)
+    .fetch_one(&mut *conn)
+    .await?)
 }

@@ -206,6 +206,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "moderation",
         include_str!("../../migrations/sqlite/0003_moderation.sql"),
     ),
+    (
+        4,
+        "sync",
+        include_str!("../../migrations/sqlite/0004_sync.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -224,6 +229,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         3,
         "moderation",
         include_str!("../../migrations/postgres/0003_moderation.sql"),
+    ),
+    (
+        4,
+        "sync",
+        include_str!("../../migrations/postgres/0004_sync.sql"),
     ),
 ];
 

@@ -162,24 +162,32 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
+impl Error {
+    /// The status and the error body's detail this error answers with (also
+    /// what a sync push stores for a rejected mutation).
+    pub fn detail(&self) -> (StatusCode, ErrorDetail) {
         let (status, code, message, field) = self.parts();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
-        let current = match &self {
+        let current = match self {
             Error::EditConflict { current } => Some(current.clone()),
             _ => None,
         };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message,
-                field,
-                current,
-            },
+        let detail = ErrorDetail {
+            code: code.to_owned(),
+            message,
+            field,
+            current,
         };
+        (status, detail)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, error) = self.detail();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = ErrorBody { error };
         let mut response = (status, axum::Json(body)).into_response();
         if let Error::RateLimited { retry_after_secs } = self {
             response

@@ -2,7 +2,8 @@
 //!
 //! [`app`] builds the router from one router per feature (`auth`, `users`,
 //! `admin`, ...), merged here with the operational endpoints (`/health`,
-//! `/ready`, `/metrics`, `/v1/openapi.json`, `/docs`). [`serve`] runs it on a
+//! `/ready`, `/metrics`, `/v1/openapi.json`, `/docs`), with responses
+//! gzip-compressed for clients that accept it. [`serve`] runs it on a
 //! bound listener until a shutdown signal, finishing in-flight requests.
 //! [`start`] opens the database, runs migrations and loads the signing key.
 //! `main.rs` only parses the command line and calls these.
@@ -28,6 +29,7 @@ pub mod ratelimit;
 pub mod reviews;
 pub mod social;
 pub mod state;
+pub mod sync;
 pub mod tokens;
 pub mod users;
 pub mod util;
@@ -45,6 +47,7 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use moa_protocol::limits::MAX_JSON_BODY_BYTES;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -72,6 +75,7 @@ pub use state::{AppState, Settings};
         (name = "notifications", description = "Notifications and their settings"),
         (name = "moderation", description = "Reports, the moderation queue and actions"),
         (name = "admin", description = "Accounts and the audit log (moderators and admins)"),
+        (name = "sync", description = "Pushing mutations and pulling changes by bucket and feed window"),
     )
 )]
 struct ApiDoc;
@@ -108,7 +112,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(social::router())
                 .merge(notifications::router())
                 .merge(moderation::router())
-                .merge(admin::router()),
+                .merge(admin::router())
+                .merge(sync::router()),
         )
         .split_for_parts()
 }
@@ -148,6 +153,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        // gzip when the client accepts it (sync pulls and feeds compress well).
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
 

@@ -118,6 +118,21 @@ impl TestServer {
             settings.database_url = Some(fresh_postgres_database().await);
         }
         configure(&mut settings);
+        Self::launch(engine, data_dir, settings).await
+    }
+
+    /// Stops this server and starts a new one on the same data directory and
+    /// database (and so the same signing key: tokens stay valid). It listens
+    /// on a new port: take a new [`TestServer::api`].
+    pub async fn restart(mut self) -> TestServer {
+        let engine = self.engine;
+        let settings = self.state.settings.clone();
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
+        self.stop().await;
+        Self::launch(engine, data_dir, settings).await
+    }
+
+    async fn launch(engine: Engine, data_dir: tempfile::TempDir, settings: Settings) -> TestServer {
         let state = moa_server::start(settings).await.expect("server starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -421,3 +436,4 @@ mod tests {
         );
     }
 }
+pub mod proxy;

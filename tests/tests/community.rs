@@ -921,26 +921,40 @@ async fn writes_are_recorded_in_the_change_log(engine: Engine) {
     api.put(&format!("/v1/reviews/{rid}/like"), b.token(), json!({}))
         .await
         .expect(200);
-    api.delete(&format!("/v1/reviews/{rid}"), a.token(), None)
-        .await
-        .expect(204);
-
-    let rows: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT seq, bucket, entity, op FROM changes ORDER BY seq")
-            .fetch_all(server.state.db.read())
-            .await
-            .unwrap();
-    assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "seq only grows");
-    let has = |bucket: &str, entity: &str, op: &str| {
+    let log = || async {
+        let rows: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT seq, bucket, entity, op FROM changes ORDER BY seq")
+                .fetch_all(server.state.db.read())
+                .await
+                .unwrap();
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "seq only grows");
+        rows
+    };
+    let has = |rows: &[(i64, String, String, String)], bucket: &str, entity: &str, op: &str| {
         rows.iter()
             .any(|r| r.1 == bucket && r.2 == entity && r.3 == op)
     };
-    assert!(has("public", "review", "upsert"));
-    assert!(has(&format!("user:{}", a.user_id), "review", "upsert"));
-    assert!(has(&format!("user:{}", b.user_id), "like", "upsert"));
+    let rows = log().await;
+    assert!(has(&rows, "public", "review", "upsert"));
+    assert!(has(
+        &rows,
+        &format!("user:{}", a.user_id),
+        "review",
+        "upsert"
+    ));
+    assert!(has(&rows, &format!("user:{}", b.user_id), "like", "upsert"));
+
+    api.delete(&format!("/v1/reviews/{rid}"), a.token(), None)
+        .await
+        .expect(204);
+    let rows = log().await;
     assert!(
-        has("public", "review", "delete"),
+        has(&rows, "public", "review", "delete"),
         "a tombstone for the deleted review"
     );
-    assert!(has(&format!("review:{rid}"), "review", "delete"));
+    assert!(has(&rows, &format!("review:{rid}"), "review", "delete"));
+    assert!(
+        !has(&rows, "public", "review", "upsert"),
+        "the tombstone replaced the review's earlier changes"
+    );
 }

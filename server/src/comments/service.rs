@@ -78,21 +78,27 @@ fn not_found() -> Error {
     Error::NotFound("no such comment".into())
 }
 
-/// Writes the comment's current form (or a tombstone) to the change log.
+/// Writes the comment's current form to the change log, in its review's
+/// bucket and its author's: a deleted comment is a tombstone in both; a
+/// hidden one a tombstone in the review's bucket and an upsert (marked
+/// hidden) in the author's own bucket only.
 pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
-    let buckets = vec![
-        review_bucket(&row.comment.review_id),
-        user_bucket(&row.author_id),
-    ];
-    let change = if row.comment.deleted {
-        Change::delete("comment", id, buckets)
+    let shared = review_bucket(&row.comment.review_id);
+    let own = user_bucket(&row.author_id);
+    if row.comment.deleted {
+        let change = Change::delete("comment", id, vec![shared, own]);
+        return changelog::record(conn, change, now).await;
+    }
+    let data = serde_json::to_value(&row.comment)
+        .map_err(|e| Error::Internal(format!("cannot encode a comment: {e}")))?;
+    if row.comment.hidden {
+        changelog::record(conn, Change::delete("comment", id, vec![shared]), now).await?;
+        changelog::record(conn, Change::upsert("comment", id, data, vec![own]), now).await
     } else {
-        let data = serde_json::to_value(&row.comment)
-            .map_err(|e| Error::Internal(format!("cannot encode a comment: {e}")))?;
-        Change::upsert("comment", id, data, buckets)
-    };
-    changelog::record(conn, change, now).await
+        let change = Change::upsert("comment", id, data, vec![shared, own]);
+        changelog::record(conn, change, now).await
+    }
 }
 
 /// Comments a review (or replies to a top-level comment of it). Replaying

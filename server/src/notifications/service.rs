@@ -84,14 +84,22 @@ pub async fn notify(conn: &mut AnyConnection, event: Event<'_>, now: i64) -> Res
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let data = serde_json::json!({
-        "id": id, "kind": event.kind.as_str(), "actor_id": event.actor_id,
-        "target_type": event.target_type, "target_id": event.target_id,
-        "review_id": event.review_id, "preview": preview, "created_at": now,
-    });
+    publish(conn, event.user_id, &id, now).await
+}
+
+/// Logs the notification `id` as it is now (with its read state) in its
+/// member's bucket.
+async fn publish(conn: &mut AnyConnection, user_id: &str, id: &str, now: i64) -> Result<()> {
+    let sql = format!(
+        "SELECT {COLUMNS}, {AUTHOR_COLUMNS} FROM notifications n LEFT JOIN users u ON u.id = n.actor_id \
+         WHERE n.id = $1"
+    );
+    let row = sqlx::query(&sql).bind(id).fetch_one(&mut *conn).await?;
+    let data = serde_json::to_value(from_row(&row)?)
+        .map_err(|e| Error::Internal(format!("cannot encode a notification: {e}")))?;
     changelog::record(
         conn,
-        Change::upsert("notification", &id, data, vec![user_bucket(event.user_id)]),
+        Change::upsert("notification", id, data, vec![user_bucket(user_id)]),
         now,
     )
     .await
@@ -172,12 +180,13 @@ pub async fn mark_read(
     req: &MarkReadRequest,
     now: i64,
 ) -> Result<UnreadCount> {
-    if req.all {
-        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?;
+    let ids: Vec<String> = if req.all {
+        sqlx::query_scalar(
+            "SELECT id FROM notifications WHERE user_id = $1 AND read_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?
     } else {
         if req.ids.is_empty() {
             return Err(Error::invalid(
@@ -192,12 +201,21 @@ pub async fn mark_read(
             if !crate::util::is_uuid(id) {
                 return Err(Error::invalid(format!("ids[{i}]"), "not a notification id"));
             }
-            sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await?;
+        }
+        req.ids.clone()
+    };
+    // Each one that changes is logged again, now read, for the member's devices.
+    for id in &ids {
+        let marked = sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+        if marked.rows_affected() == 1 {
+            publish(conn, user_id, id, now).await?;
         }
     }
     Ok(UnreadCount {

@@ -150,22 +150,29 @@ fn not_found() -> Error {
     Error::NotFound("no such review".into())
 }
 
-/// Writes the review's current public form to the change log.
+/// Writes the review's current form to the change log: an upsert in the
+/// public, review and author's buckets; a deleted review is a tombstone in
+/// all three; a hidden one is a tombstone in the public and review buckets
+/// and an upsert (marked hidden) in the author's own bucket only.
 pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
-    let buckets = vec![
-        PUBLIC.to_owned(),
-        review_bucket(id),
-        user_bucket(&row.author_id),
-    ];
-    let change = if row.review.deleted {
-        Change::delete("review", id, buckets)
+    let shared = vec![PUBLIC.to_owned(), review_bucket(id)];
+    let own = user_bucket(&row.author_id);
+    if row.review.deleted {
+        let mut buckets = shared;
+        buckets.push(own);
+        return changelog::record(conn, Change::delete("review", id, buckets), now).await;
+    }
+    let data = serde_json::to_value(&row.review)
+        .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
+    if row.review.hidden {
+        changelog::record(conn, Change::delete("review", id, shared), now).await?;
+        changelog::record(conn, Change::upsert("review", id, data, vec![own]), now).await
     } else {
-        let data = serde_json::to_value(&row.review)
-            .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
-        Change::upsert("review", id, data, buckets)
-    };
-    changelog::record(conn, change, now).await
+        let mut buckets = shared;
+        buckets.push(own);
+        changelog::record(conn, Change::upsert("review", id, data, buckets), now).await
+    }
 }
 
 struct Content {

@@ -1,5 +1,6 @@
 //! Account storage: creating, reading and changing members. Every write takes
-//! the caller's connection (a transaction) so that callers compose them.
+//! the caller's connection (a transaction) so that callers compose them, and
+//! logs the member's account ([`Me`]) as a `profile` change in their bucket.
 
 use moa_protocol::{
     AdminUser, Author, Me, Profile, ProfileCounts, Role, UpdateProfileRequest, codes,
@@ -7,6 +8,7 @@ use moa_protocol::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::changelog::{self, Change, user_bucket};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::validate;
 
@@ -174,7 +176,7 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
         Err(e) if is_unique_violation(&e) => return Err(taken(&e.to_string())),
         Err(e) => return Err(e.into()),
     }
-    Ok(UserRow {
+    let user = UserRow {
         id,
         email: new.email,
         handle: new.handle,
@@ -192,7 +194,25 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
             followers: 0,
             following: 0,
         },
-    })
+    };
+    publish(conn, &user, now).await?;
+    Ok(user)
+}
+
+/// Logs the member's account as it is now in their own bucket.
+pub async fn publish(conn: &mut AnyConnection, user: &UserRow, now: i64) -> Result<()> {
+    let data = serde_json::to_value(user.to_me())
+        .map_err(|e| Error::Internal(format!("cannot encode an account: {e}")))?;
+    let change = Change::upsert("profile", &user.id, data, vec![user_bucket(&user.id)]);
+    changelog::record(conn, change, now).await
+}
+
+/// [`publish`] of the member `id` as stored.
+async fn republish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
+    match find_by_id(conn, id).await? {
+        Some(user) if user.deleted_at.is_none() => publish(conn, &user, now).await,
+        _ => Ok(()),
+    }
 }
 
 /// Maps a unique violation on `users` to the field it concerns. SQLite says
@@ -320,6 +340,7 @@ pub async fn update_profile(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    publish(conn, &user, now).await?;
     Ok(user)
 }
 
@@ -345,7 +366,7 @@ pub async fn set_role(conn: &mut AnyConnection, id: &str, role: Role, now: i64) 
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    republish(conn, id, now).await
 }
 
 pub async fn set_suspended_until(
@@ -360,7 +381,7 @@ pub async fn set_suspended_until(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    republish(conn, id, now).await
 }
 
 /// Soft delete: the row (and so the member's content) stays, shown as a

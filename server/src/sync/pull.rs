@@ -1,0 +1,212 @@
+//! Answering pulls: the changes of each bucket since the client's cursor,
+//! and the feed windows that may have changed since theirs, all read in one
+//! snapshot of the read pool.
+//!
+//! A member may pull `public`, their own `user:<id>` (another member's is a
+//! 403) and `review:<id>` of a review they can see. For a review they cannot
+//! see (deleted, hidden, or never existed) the bucket answers one tombstone
+//! of the review, with the bucket's latest `seq` as its `seq` and cursor, so
+//! a client drops what it had of it (its comments included); once the client
+//! holds that cursor, such a bucket answers nothing more until it changes.
+
+use moa_protocol::FeedTab;
+use moa_protocol::limits::{MAX_PULL_BUCKETS, MAX_PULL_WINDOWS, MAX_WINDOW_SIZE};
+use moa_protocol::sync::{
+    BucketChanges, BucketCursor, Change, ChangeOp, PULL_LIMIT_MAX, PullRequest, PullResponse,
+    WindowPage, WindowRequest,
+};
+use sqlx::AnyConnection;
+
+use crate::changelog::{self, PUBLIC, user_bucket};
+use crate::db::{Backend, Db};
+use crate::error::{Error, Result};
+use crate::extract::{Member, OptionalMember};
+use crate::reviews::feed::{self, Source};
+use crate::reviews::service as reviews;
+use crate::util::is_uuid;
+
+/// A bucket the member asked for.
+enum Bucket<'a> {
+    /// `public` or the member's own `user:<id>`.
+    Log,
+    Review(&'a str),
+}
+
+fn parse_bucket<'a>(member: &Member, i: usize, b: &'a BucketCursor) -> Result<Bucket<'a>> {
+    let field = || format!("buckets[{i}].bucket");
+    if b.cursor < 0 {
+        return Err(Error::invalid(
+            format!("buckets[{i}].cursor"),
+            "must be 0 or a cursor answered before",
+        ));
+    }
+    if b.bucket == PUBLIC {
+        return Ok(Bucket::Log);
+    }
+    if let Some(id) = b.bucket.strip_prefix("user:") {
+        if id == member.user_id {
+            return Ok(Bucket::Log);
+        }
+        if is_uuid(id) {
+            return Err(Error::forbidden("you can pull only your own user bucket"));
+        }
+        return Err(Error::invalid(field(), "not a member id"));
+    }
+    if let Some(id) = b.bucket.strip_prefix("review:") {
+        return if is_uuid(id) {
+            Ok(Bucket::Review(id))
+        } else {
+            Err(Error::invalid(field(), "not a review id"))
+        };
+    }
+    Err(Error::invalid(
+        field(),
+        "expected public, user:<your id> or review:<id>",
+    ))
+}
+
+fn validate_window(i: usize, w: &WindowRequest) -> Result<()> {
+    if w.size == 0 || w.size > MAX_WINDOW_SIZE {
+        return Err(Error::invalid(
+            format!("windows[{i}].size"),
+            format!("must be 1 to {MAX_WINDOW_SIZE}"),
+        ));
+    }
+    if w.cursor < 0 {
+        return Err(Error::invalid(
+            format!("windows[{i}].cursor"),
+            "must be 0 or a cursor answered before",
+        ));
+    }
+    Ok(())
+}
+
+/// Answers `req` for `member`.
+pub async fn pull(db: &Db, member: &Member, req: &PullRequest) -> Result<PullResponse> {
+    if req.buckets.len() > MAX_PULL_BUCKETS {
+        return Err(Error::invalid(
+            "buckets",
+            format!("at most {MAX_PULL_BUCKETS} buckets per pull"),
+        ));
+    }
+    if req.windows.len() > MAX_PULL_WINDOWS {
+        return Err(Error::invalid(
+            "windows",
+            format!("at most {MAX_PULL_WINDOWS} windows per pull"),
+        ));
+    }
+    let buckets = req
+        .buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| parse_bucket(member, i, b))
+        .collect::<Result<Vec<_>>>()?;
+    for (i, w) in req.windows.iter().enumerate() {
+        validate_window(i, w)?;
+    }
+    let limit = req.limit.unwrap_or(PULL_LIMIT_MAX).clamp(1, PULL_LIMIT_MAX);
+
+    let mut tx = db.read().begin().await?;
+    if db.backend() == Backend::Postgres {
+        // One snapshot for every query below (SQLite's deferred read
+        // transaction takes one at its first read).
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut out = Vec::with_capacity(buckets.len());
+    for (asked, bucket) in req.buckets.iter().zip(&buckets) {
+        let answer = match bucket {
+            Bucket::Log => log(&mut tx, asked, limit).await?,
+            Bucket::Review(id) => review(&mut tx, member, asked, id, limit).await?,
+        };
+        out.push(answer);
+    }
+    let mut windows = Vec::with_capacity(req.windows.len());
+    if !req.windows.is_empty() {
+        let head = changelog::head(&mut tx, PUBLIC)
+            .await?
+            .max(changelog::head(&mut tx, &user_bucket(&member.user_id)).await?);
+        for w in &req.windows {
+            windows.push(window(&mut tx, member, w, head).await?);
+        }
+    }
+    tx.commit().await?;
+    Ok(PullResponse {
+        buckets: out,
+        windows,
+    })
+}
+
+async fn log(conn: &mut AnyConnection, asked: &BucketCursor, limit: u32) -> Result<BucketChanges> {
+    let (changes, more) = changelog::since(conn, &asked.bucket, asked.cursor, limit).await?;
+    Ok(BucketChanges {
+        bucket: asked.bucket.clone(),
+        cursor: changes.last().map_or(asked.cursor, |c| c.seq),
+        changes,
+        more,
+    })
+}
+
+async fn review(
+    conn: &mut AnyConnection,
+    member: &Member,
+    asked: &BucketCursor,
+    id: &str,
+    limit: u32,
+) -> Result<BucketChanges> {
+    let visible = reviews::get(conn, &member.user_id, member.role.can_moderate(), id)
+        .await?
+        .is_some();
+    if visible {
+        return log(conn, asked, limit).await;
+    }
+    let head = changelog::head(conn, &asked.bucket).await?;
+    let cursor = head.max(asked.cursor);
+    let changes = if head > asked.cursor || asked.cursor == 0 {
+        vec![Change {
+            seq: cursor,
+            entity: "review".to_owned(),
+            id: id.to_owned(),
+            op: ChangeOp::Delete,
+            data: None,
+        }]
+    } else {
+        vec![]
+    };
+    Ok(BucketChanges {
+        bucket: asked.bucket.clone(),
+        changes,
+        cursor,
+        more: false,
+    })
+}
+
+/// The window as the member sees it now, if anything in the public bucket or
+/// theirs moved since its cursor (likes and follows are in theirs).
+async fn window(
+    conn: &mut AnyConnection,
+    member: &Member,
+    w: &WindowRequest,
+    head: i64,
+) -> Result<WindowPage> {
+    if head <= w.cursor && w.cursor != 0 {
+        return Ok(WindowPage {
+            tab: w.tab,
+            cursor: w.cursor,
+            reviews: None,
+        });
+    }
+    let source = match w.tab {
+        FeedTab::Latest => Source::Latest,
+        FeedTab::Popular => Source::Popular,
+        FeedTab::Following => Source::Following(&member.user_id),
+    };
+    let reader = OptionalMember(Some(member.clone()));
+    let page = feed::page(conn, &reader, source, None, Some(w.size)).await?;
+    Ok(WindowPage {
+        tab: w.tab,
+        cursor: head,
+        reviews: Some(page.items),
+    })
+}
