@@ -83,6 +83,10 @@ pub struct Inner {
     pub signup_per_ip: RateLimiter,
     pub login_per_ip: RateLimiter,
     pub login_per_account: RateLimiter,
+    /// Turns `true` when the server starts shutting down, so that waiting
+    /// requests (long-polling pulls) answer at once instead of holding the
+    /// shutdown up.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::ops::Deref for AppState {
@@ -101,6 +105,7 @@ impl AppState {
             signup_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
             login_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
             login_per_account: RateLimiter::per_minute(settings.auth_rate_per_account),
+            stopping: tokio::sync::watch::Sender::new(false),
             settings,
             db,
         }))

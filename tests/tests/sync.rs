@@ -26,6 +26,7 @@ both_engines!(
     profile_and_notifications_reach_the_user_bucket,
     windows_are_resent_only_after_a_change,
     responses_are_gzip_compressed_when_asked,
+    pulls_wait_for_a_change_when_asked,
 );
 
 fn uuid() -> String {
@@ -1043,9 +1044,11 @@ async fn responses_are_gzip_compressed_when_asked(engine: Engine) {
     push_ok(&api, &a, &reviews).await;
     let body =
         json!({"buckets": [{"bucket": "public"}], "windows": [{"tab": "latest", "size": 10}]});
+    // A client that neither asks for nor decodes gzip by itself (other crates
+    // of the workspace turn on reqwest's `gzip` feature).
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
     let send = |gzip: bool| {
-        let mut req = api
-            .http
+        let mut req = http
             .post(server.url("/v1/sync/pull"))
             .bearer_auth(&a.access)
             .json(&body);
@@ -1063,4 +1066,75 @@ async fn responses_are_gzip_compressed_when_asked(engine: Engine) {
     assert!(plain.headers().get("content-encoding").is_none());
     let plain: Value = plain.json().await.unwrap();
     assert!(bytes.len() < plain.to_string().len());
+}
+
+async fn pulls_wait_for_a_change_when_asked(engine: Engine) {
+    use std::time::{Duration, Instant};
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let a = api.signup("minji").await;
+    let b = api.signup("jiwoo").await;
+    let bucket = format!("user:{}", a.user_id);
+    let cursor = pull_bucket(&api, &a, &bucket, 0, None).await["cursor"]
+        .as_i64()
+        .unwrap();
+    let waiting = |wait_ms: u32| {
+        pull(
+            &api,
+            &a,
+            json!({"buckets": [{"bucket": bucket, "cursor": cursor}], "wait_ms": wait_ms}),
+        )
+    };
+
+    // Nothing happens: an empty answer after the wait.
+    let started = Instant::now();
+    let r = waiting(400).await.expect(200);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(r.body["buckets"][0]["changes"], json!([]));
+
+    // Others' changes elsewhere do not answer it; a change for a does, at once.
+    let started = Instant::now();
+    let follow = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        push_ok(
+            &api,
+            &b,
+            &[mutation("profile.update", json!({"bio": "안녕"}))],
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        push_ok(
+            &api,
+            &b,
+            &[mutation(
+                "follow.set",
+                json!({"user_id": a.user_id, "following": true}),
+            )],
+        )
+        .await;
+    };
+    let (r, ()) = tokio::join!(waiting(20_000), follow);
+    let elapsed = started.elapsed();
+    let r = r.expect(200);
+    let changes = r.body["buckets"][0]["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["entity"] == "follow"),
+        "{changes:?}"
+    );
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+
+    // A server shutting down answers waiting pulls instead of waiting for them.
+    let cursor = r.body["buckets"][0]["cursor"].as_i64().unwrap();
+    let body = json!({"buckets": [{"bucket": bucket, "cursor": cursor}], "wait_ms": 20_000});
+    let pending = tokio::spawn({
+        let api = api.clone();
+        let token = a.access.clone();
+        async move { api.post("/v1/sync/pull", Some(&token), body).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    server.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(pending.await.unwrap().status, 200);
 }

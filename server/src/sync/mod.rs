@@ -49,7 +49,8 @@ async fn push_mutations(
 /// The changes of buckets since their cursors (`public`, `user:<your id>`,
 /// `review:<id>`; at most 20), each at most `limit` (`more` when more
 /// follow), and the first pages of feed tabs (at most 5 windows of up to 50
-/// reviews) when something changed since their cursor.
+/// reviews) when something changed since their cursor. With `wait_ms` (at
+/// most 25 000), an answer with nothing new waits until something arrives.
 #[utoipa::path(
     post, path = "/sync/pull", tag = "sync", security(("bearer" = [])),
     request_body = PullRequest,
@@ -67,5 +68,6 @@ async fn pull_changes(
     member: Member,
     ApiJson(req): ApiJson<PullRequest>,
 ) -> Result<Json<PullResponse>> {
-    Ok(Json(pull::pull(&state.db, &member, &req).await?))
+    let stopping = state.stopping.subscribe();
+    Ok(Json(pull::pull(&state.db, &member, &req, stopping).await?))
 }

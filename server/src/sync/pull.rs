@@ -8,14 +8,22 @@
 //! of the review, with the bucket's latest `seq` as its `seq` and cursor, so
 //! a client drops what it had of it (its comments included); once the client
 //! holds that cursor, such a bucket answers nothing more until it changes.
+//!
+//! With `wait_ms`, a pull that would answer nothing waits (at most
+//! [`PULL_WAIT_MAX_MS`]) for the change log to move, checking its head every
+//! [`POLL_INTERVAL`] (a cheap primary-key lookup that also sees the writes of
+//! other server nodes), and answers as soon as something for this member
+//! arrived; on shutdown it answers at once.
 
 use moa_protocol::FeedTab;
 use moa_protocol::limits::{MAX_PULL_BUCKETS, MAX_PULL_WINDOWS, MAX_WINDOW_SIZE};
 use moa_protocol::sync::{
-    BucketChanges, BucketCursor, Change, ChangeOp, PULL_LIMIT_MAX, PullRequest, PullResponse,
-    WindowPage, WindowRequest,
+    BucketChanges, BucketCursor, Change, ChangeOp, PULL_LIMIT_MAX, PULL_WAIT_MAX_MS, PullRequest,
+    PullResponse, WindowPage, WindowRequest,
 };
 use sqlx::AnyConnection;
+use tokio::sync::watch;
+use tokio::time::{Duration, Instant};
 
 use crate::changelog::{self, PUBLIC, user_bucket};
 use crate::db::{Backend, Db};
@@ -81,8 +89,56 @@ fn validate_window(i: usize, w: &WindowRequest) -> Result<()> {
     Ok(())
 }
 
-/// Answers `req` for `member`.
-pub async fn pull(db: &Db, member: &Member, req: &PullRequest) -> Result<PullResponse> {
+/// How often a waiting pull looks at the head of the change log.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Answers `req` for `member`, waiting up to `req.wait_ms` for something to
+/// answer (until `stopping` turns true).
+pub async fn pull(
+    db: &Db,
+    member: &Member,
+    req: &PullRequest,
+    mut stopping: watch::Receiver<bool>,
+) -> Result<PullResponse> {
+    let wait = Duration::from_millis(u64::from(req.wait_ms.unwrap_or(0).min(PULL_WAIT_MAX_MS)));
+    let deadline = Instant::now() + wait;
+    let mut seen = global_head(db).await?;
+    let mut answer = pull_once(db, member, req).await?;
+    while is_empty(&answer) && Instant::now() < deadline && !*stopping.borrow() {
+        let nap = POLL_INTERVAL.min(deadline - Instant::now());
+        tokio::select! {
+            () = tokio::time::sleep(nap) => {}
+            _ = stopping.changed() => break,
+        }
+        let head = global_head(db).await?;
+        if head > seen {
+            seen = head;
+            answer = pull_once(db, member, req).await?;
+        }
+    }
+    Ok(answer)
+}
+
+/// Whether a pull answer has nothing new for the client.
+fn is_empty(answer: &PullResponse) -> bool {
+    answer
+        .buckets
+        .iter()
+        .all(|b| b.changes.is_empty() && !b.more)
+        && answer.windows.iter().all(|w| w.reviews.is_none())
+}
+
+/// The latest `seq` of the whole change log.
+async fn global_head(db: &Db) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM changes")
+            .fetch_one(db.read())
+            .await?,
+    )
+}
+
+/// Answers `req` for `member` from one snapshot, without waiting.
+pub async fn pull_once(db: &Db, member: &Member, req: &PullRequest) -> Result<PullResponse> {
     if req.buckets.len() > MAX_PULL_BUCKETS {
         return Err(Error::invalid(
             "buckets",
