@@ -27,8 +27,9 @@ use crate::view::{now_ms, tab_name};
 pub const PUSH_BATCH: u32 = 100;
 /// Reviews per feed window.
 pub const WINDOW_SIZE: u32 = 20;
-/// How many opened reviews stay subscribed.
-pub const OPENED_REVIEWS: u32 = 20;
+/// How many opened reviews stay subscribed (with the member's own bucket,
+/// the server's limit of buckets per pull).
+pub const OPENED_REVIEWS: usize = moa_protocol::limits::MAX_PULL_BUCKETS - 1;
 /// How long an idle pull waits on the server for something to change.
 pub const IDLE_WAIT_MS: u32 = 20_000;
 
@@ -317,9 +318,13 @@ async fn pull_request(account: &Account, wait_ms: Option<u32>) -> Result<PullReq
         .read(move |conn| {
             let mut buckets = Vec::new();
             let mut stmt = conn.prepare_cached(
-                "SELECT bucket, cursor FROM buckets ORDER BY bucket = ?1 DESC, opened_at DESC LIMIT ?2",
+                "SELECT bucket, cursor FROM buckets WHERE bucket <> ?1 ORDER BY opened_at DESC LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![user_bucket, OPENED_REVIEWS + 1], |r| {
+            let user_cursor: i64 = conn
+                .query_row("SELECT cursor FROM buckets WHERE bucket = ?1", [&user_bucket], |r| r.get(0))
+                .unwrap_or(0);
+            buckets.push(BucketCursor { bucket: user_bucket.clone(), cursor: user_cursor });
+            let rows = stmt.query_map(params![user_bucket, OPENED_REVIEWS as i64], |r| {
                 Ok(BucketCursor {
                     bucket: r.get(0)?,
                     cursor: r.get(1)?,
@@ -327,9 +332,6 @@ async fn pull_request(account: &Account, wait_ms: Option<u32>) -> Result<PullReq
             })?;
             for row in rows {
                 buckets.push(row?);
-            }
-            if !buckets.iter().any(|b| b.bucket == user_bucket) {
-                buckets.insert(0, BucketCursor { bucket: user_bucket, cursor: 0 });
             }
             let mut windows = Vec::new();
             for tab in [FeedTab::Latest, FeedTab::Popular, FeedTab::Following] {

@@ -208,6 +208,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let db = state.db.clone();
     let stopping = state.stopping.clone();
+    tokio::spawn(sync::pull::watch_head(
+        db.clone(),
+        state.log_head.clone(),
+        stopping.subscribe(),
+    ));
     let shutdown = async move {
         shutdown.await;
         stopping.send_replace(true);

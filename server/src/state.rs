@@ -87,6 +87,9 @@ pub struct Inner {
     /// requests (long-polling pulls) answer at once instead of holding the
     /// shutdown up.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The change log's latest `seq` as last seen by the head watcher
+    /// (`sync::pull::watch_head`); waiting pulls wake when it moves.
+    pub log_head: tokio::sync::watch::Sender<i64>,
 }
 
 impl std::ops::Deref for AppState {
@@ -106,6 +109,7 @@ impl AppState {
             login_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
             login_per_account: RateLimiter::per_minute(settings.auth_rate_per_account),
             stopping: tokio::sync::watch::Sender::new(false),
+            log_head: tokio::sync::watch::Sender::new(0),
             settings,
             db,
         }))

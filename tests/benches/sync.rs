@@ -61,7 +61,9 @@ async fn seed(server: &TestServer, user_id: &str) {
             tags: vec!["카페".into(), "성수".into()],
             official: false,
         };
-        reviews::service::create(&mut tx, &actor, &req, now + i as i64).await.unwrap();
+        reviews::service::create(&mut tx, &actor, &req, now + i as i64)
+            .await
+            .unwrap();
         ids.push(id);
     }
     for i in 0..COMMENTS {
@@ -75,16 +77,28 @@ async fn seed(server: &TestServer, user_id: &str) {
             .unwrap();
     }
     for id in ids.iter().take(LIKES) {
-        social::service::like(&mut tx, &actor, Target::Review, id, now).await.unwrap();
+        social::service::like(&mut tx, &actor, Target::Review, id, now)
+            .await
+            .unwrap();
     }
     for id in ids.iter().skip(LIKES).take(SCRAPS) {
-        social::service::scrap(&mut tx, &actor, id, now).await.unwrap();
+        social::service::scrap(&mut tx, &actor, id, now)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }
 
 async fn client(dir: &std::path::Path, url: &str, background: bool) -> Client {
-    Client::open_with(dir, url, Options { background_sync: background }).await.unwrap()
+    Client::open_with(
+        dir,
+        url,
+        Options {
+            background_sync: background,
+        },
+    )
+    .await
+    .unwrap()
 }
 
 async fn cold_sync(engine: Engine) {
@@ -97,7 +111,10 @@ async fn cold_sync(engine: Engine) {
     let proxy = Proxy::start(server.addr).await;
     let dir = tempfile::tempdir().unwrap();
     let device = client(dir.path(), &proxy.url(), false).await;
-    device.sign_in("bench@test.kr", "password-bench").await.unwrap();
+    device
+        .sign_in("bench@test.kr", "password-bench")
+        .await
+        .unwrap();
     let (up0, down0) = proxy.bytes();
     let started = Instant::now();
     device.sync().await.unwrap();
@@ -157,7 +174,9 @@ async fn edit_latency(engine: Engine) {
     let url = server.url("");
     let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = client(dirs.0.path(), &url, true).await;
-    a.sign_up("edit@test.kr", "password-edit", "editor", "편집자").await.unwrap();
+    a.sign_up("edit@test.kr", "password-edit", "editor", "편집자")
+        .await
+        .unwrap();
     let b = client(dirs.1.path(), &url, true).await;
     b.sign_in("edit@test.kr", "password-edit").await.unwrap();
     let id = a
@@ -183,9 +202,15 @@ async fn edit_latency(engine: Engine) {
     for i in 0..EDITS {
         let body = format!("고친 글 {i}");
         let started = Instant::now();
-        a.edit_review(&id, ReviewChanges { body: Some(body.clone()), ..ReviewChanges::default() })
-            .await
-            .unwrap();
+        a.edit_review(
+            &id,
+            ReviewChanges {
+                body: Some(body.clone()),
+                ..ReviewChanges::default()
+            },
+        )
+        .await
+        .unwrap();
         loop {
             let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
                 .await

@@ -94,9 +94,16 @@ async fn offline_writes_reach_the_other_device_once(engine: Engine) {
     // The server goes away; A keeps working.
     proxy.down();
     let server = server.restart().await;
-    let review = a.client.create_review(story("오프라인에서 쓴 글")).await.unwrap();
+    let review = a
+        .client
+        .create_review(story("오프라인에서 쓴 글"))
+        .await
+        .unwrap();
     let comment = a.client.comment(&review, "첫 댓글", None).await.unwrap();
-    a.client.set_like(LikeTarget::Review, &joon_review, true).await.unwrap();
+    a.client
+        .set_like(LikeTarget::Review, &joon_review, true)
+        .await
+        .unwrap();
     a.client.set_scrap(&joon_review, true).await.unwrap();
     let joon = c.client.me().await.unwrap().id;
     a.client.set_follow(&joon, true).await.unwrap();
@@ -121,7 +128,11 @@ async fn offline_writes_reach_the_other_device_once(engine: Engine) {
     let outbox = a.client.outbox().await.unwrap();
     assert_eq!(outbox.len(), 5);
     assert!(outbox.iter().all(|i| i.state == OutboxState::Queued));
-    assert!(outbox.iter().all(|i| i.error.as_ref().is_some_and(|e| e.code == "network")));
+    assert!(
+        outbox
+            .iter()
+            .all(|i| i.error.as_ref().is_some_and(|e| e.code == "network"))
+    );
 
     // Back online (on a restarted server).
     proxy.retarget(server.addr).await;
@@ -148,9 +159,15 @@ async fn offline_writes_reach_the_other_device_once(engine: Engine) {
     // Exactly once on the server.
     let id_filter = format!("SELECT COUNT(*) FROM reviews WHERE id = '{review}'");
     assert_eq!(count_where(&server, &id_filter).await, 1);
-    assert_eq!(count_where(&server, "SELECT COUNT(*) FROM comments").await, 1);
+    assert_eq!(
+        count_where(&server, "SELECT COUNT(*) FROM comments").await,
+        1
+    );
     assert_eq!(count_where(&server, "SELECT COUNT(*) FROM likes").await, 1);
-    assert_eq!(count_where(&server, "SELECT COUNT(*) FROM follows").await, 1);
+    assert_eq!(
+        count_where(&server, "SELECT COUNT(*) FROM follows").await,
+        1
+    );
 
     // C sees the like and the follower.
     c.client.sync().await.unwrap();
@@ -166,7 +183,10 @@ async fn a_lost_push_response_is_retried_without_duplicates(engine: Engine) {
     let proxy = Proxy::start(server.addr).await;
     let a = sign_up(&proxy.url(), "sora").await;
     let review = a.client.create_review(story("한 번만")).await.unwrap();
-    a.client.set_like(LikeTarget::Review, &review, true).await.unwrap();
+    a.client
+        .set_like(LikeTarget::Review, &review, true)
+        .await
+        .unwrap();
     a.client.comment(&review, "댓글", None).await.unwrap();
 
     proxy.drop_next_push_response();
@@ -210,8 +230,14 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
         body: Some(s.into()),
         ..ReviewChanges::default()
     };
-    a.client.edit_review(&review, body("A가 고친 글")).await.unwrap();
-    b.client.edit_review(&review, body("B가 고친 글")).await.unwrap();
+    a.client
+        .edit_review(&review, body("A가 고친 글"))
+        .await
+        .unwrap();
+    b.client
+        .edit_review(&review, body("B가 고친 글"))
+        .await
+        .unwrap();
     let mut events = b.client.subscribe();
     a.client.sync().await.unwrap();
     b.client.sync().await.unwrap();
@@ -268,14 +294,23 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
     b.client.sync().await.unwrap();
     assert!(b.client.drafts().await.unwrap().is_empty());
     a.client.sync().await.unwrap();
-    assert_eq!(a.client.review(&review).await.unwrap().review.body, "B가 고친 글");
+    assert_eq!(
+        a.client.review(&review).await.unwrap().review.body,
+        "B가 고친 글"
+    );
 
     // Edit against delete: the delete wins, the edit's text is kept.
     a.client.delete_review(&review).await.unwrap();
-    b.client.edit_review(&review, body("지워진 글을 고침")).await.unwrap();
+    b.client
+        .edit_review(&review, body("지워진 글을 고침"))
+        .await
+        .unwrap();
     a.client.sync().await.unwrap();
     b.client.sync().await.unwrap();
-    assert!(matches!(b.client.review(&review).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        b.client.review(&review).await,
+        Err(Error::NotFound(_))
+    ));
     let drafts = b.client.drafts().await.unwrap();
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].body.as_deref(), Some("지워진 글을 고침"));
@@ -287,15 +322,23 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
     a.client.sync().await.unwrap();
     b.client.sync().await.unwrap();
     for round in 0..4 {
-        a.client.set_like(LikeTarget::Review, &other, round % 2 == 0).await.unwrap();
-        b.client.set_like(LikeTarget::Review, &other, round % 2 == 1).await.unwrap();
+        a.client
+            .set_like(LikeTarget::Review, &other, round % 2 == 0)
+            .await
+            .unwrap();
+        b.client
+            .set_like(LikeTarget::Review, &other, round % 2 == 1)
+            .await
+            .unwrap();
         a.client.sync().await.unwrap();
         b.client.sync().await.unwrap();
     }
     a.client.sync().await.unwrap();
-    let liked_on_server =
-        count_where(&server, &format!("SELECT COUNT(*) FROM likes WHERE target_id = '{other}'"))
-            .await;
+    let liked_on_server = count_where(
+        &server,
+        &format!("SELECT COUNT(*) FROM likes WHERE target_id = '{other}'"),
+    )
+    .await;
     for d in [&a, &b] {
         assert!(d.client.drafts().await.unwrap().is_empty());
         assert!(d.client.outbox().await.unwrap().is_empty());
@@ -381,7 +424,10 @@ fn stored_count(d: &Device, kind: &str) -> i64 {
     let url = format!("sqlite://{}?mode=ro", file.display());
     let kind = kind.to_owned();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             use sqlx::Connection;
             let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
@@ -397,7 +443,12 @@ fn stored_count(d: &Device, kind: &str) -> i64 {
 }
 
 async fn pull_requests(server: &TestServer) -> i64 {
-    let text = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    let text = reqwest::get(server.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .filter(|l| l.starts_with("moa_http_requests_total") && l.contains("/v1/sync/pull"))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<i64>().ok())
@@ -425,7 +476,11 @@ async fn a_client_killed_mid_sync_loses_nothing(engine: Engine) {
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
     loop {
-        let line = lines.next_line().await.unwrap().expect("the worker reports");
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the worker reports");
         if line == "syncing" {
             break;
         }
@@ -436,9 +491,15 @@ async fn a_client_killed_mid_sync_loses_nothing(engine: Engine) {
     child.start_kill().unwrap();
     child.wait().await.unwrap();
 
-    let reopened = Client::open_with(&dir, &url, Options { background_sync: false })
-        .await
-        .unwrap();
+    let reopened = Client::open_with(
+        &dir,
+        &url,
+        Options {
+            background_sync: false,
+        },
+    )
+    .await
+    .unwrap();
     let outbox = reopened.outbox().await.unwrap();
     assert!(outbox.iter().all(|i| i.state != OutboxState::Sending));
     reopened.sync().await.unwrap();
@@ -446,9 +507,11 @@ async fn a_client_killed_mid_sync_loses_nothing(engine: Engine) {
     let mine = reopened.my_page().await.unwrap();
     assert_eq!(mine.reviews.len(), REVIEWS);
     let me = mine.me.id;
-    let on_server =
-        count_where(&server, &format!("SELECT COUNT(*) FROM reviews WHERE author_id = '{me}'"))
-            .await;
+    let on_server = count_where(
+        &server,
+        &format!("SELECT COUNT(*) FROM reviews WHERE author_id = '{me}'"),
+    )
+    .await;
     assert_eq!(on_server, REVIEWS as i64);
     let bodies: BTreeSet<String> = mine.reviews.iter().map(|r| r.body.clone()).collect();
     assert_eq!(bodies.len(), REVIEWS);
@@ -458,30 +521,63 @@ async fn a_client_killed_mid_sync_loses_nothing(engine: Engine) {
 /// What the server says a member sees, to compare caches with.
 async fn server_view(server: &TestServer, token: &str) -> Value {
     let api = server.api();
-    let feed = api.get("/v1/feeds/latest", Some(token)).await.expect(200).body;
-    let scraps = api.get("/v1/me/scraps?limit=100", Some(token)).await.expect(200).body;
+    let feed = api
+        .get("/v1/feeds/latest", Some(token))
+        .await
+        .expect(200)
+        .body;
+    let scraps = api
+        .get("/v1/me/scraps?limit=100", Some(token))
+        .await
+        .expect(200)
+        .body;
     let me = api.get("/v1/me", Some(token)).await.expect(200).body;
     let following = api
-        .get(&format!("/v1/users/{}/following?limit=100", me["id"].as_str().unwrap()), Some(token))
+        .get(
+            &format!(
+                "/v1/users/{}/following?limit=100",
+                me["id"].as_str().unwrap()
+            ),
+            Some(token),
+        )
         .await
         .expect(200)
         .body;
     let mut comments = serde_json::Map::new();
     for r in feed["items"].as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
-        let list = api.get(&format!("/v1/reviews/{id}/comments?limit=100"), Some(token)).await.expect(200).body;
+        let list = api
+            .get(&format!("/v1/reviews/{id}/comments?limit=100"), Some(token))
+            .await
+            .expect(200)
+            .body;
         let mut ids: Vec<String> = Vec::new();
         for c in list["items"].as_array().unwrap() {
-            ids.push(format!("{}:{}", c["id"].as_str().unwrap(), c["body"].as_str().unwrap()));
+            ids.push(format!(
+                "{}:{}",
+                c["id"].as_str().unwrap(),
+                c["body"].as_str().unwrap()
+            ));
             for reply in c["replies"].as_array().into_iter().flatten() {
-                ids.push(format!("{}:{}", reply["id"].as_str().unwrap(), reply["body"].as_str().unwrap()));
+                ids.push(format!(
+                    "{}:{}",
+                    reply["id"].as_str().unwrap(),
+                    reply["body"].as_str().unwrap()
+                ));
             }
         }
         ids.sort();
         comments.insert(id.to_owned(), json!(ids));
     }
     let summary = |r: &Value| {
-        json!([r["id"], r["body"], r["like_count"], r["comment_count"], r["liked_by_me"], r["scrapped_by_me"]])
+        json!([
+            r["id"],
+            r["body"],
+            r["like_count"],
+            r["comment_count"],
+            r["liked_by_me"],
+            r["scrapped_by_me"]
+        ])
     };
     let mut following_ids: Vec<String> = following["items"]
         .as_array()
@@ -507,8 +603,11 @@ async fn client_view(client: &Client) -> Value {
     let mut comments = serde_json::Map::new();
     for r in &feed {
         let detail = client.review(&r.id).await.unwrap();
-        let mut ids: Vec<String> =
-            detail.comments.iter().map(|c| format!("{}:{}", c.id, c.body)).collect();
+        let mut ids: Vec<String> = detail
+            .comments
+            .iter()
+            .map(|c| format!("{}:{}", c.id, c.body))
+            .collect();
         ids.sort();
         comments.insert(r.id.clone(), json!(ids));
     }
@@ -551,7 +650,10 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
         let me = if k == 2 { &ids[1] } else { &ids[0] };
         match rng.gen_range(0..10) {
             0 | 1 => {
-                let id = client.create_review(story(&format!("글 {step}"))).await.unwrap();
+                let id = client
+                    .create_review(story(&format!("글 {step}")))
+                    .await
+                    .unwrap();
                 reviews.push(id);
             }
             2 if !reviews.is_empty() => {
@@ -560,7 +662,10 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
             }
             3 | 4 if !reviews.is_empty() => {
                 let r = &reviews[rng.gen_range(0..reviews.len())];
-                client.set_like(LikeTarget::Review, r, rng.gen_bool(0.6)).await.unwrap();
+                client
+                    .set_like(LikeTarget::Review, r, rng.gen_bool(0.6))
+                    .await
+                    .unwrap();
             }
             5 if !reviews.is_empty() => {
                 let r = &reviews[rng.gen_range(0..reviews.len())];
@@ -575,7 +680,13 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
                 // seen: refusals are part of the game).
                 let r = &reviews[rng.gen_range(0..reviews.len())];
                 let _ = client
-                    .edit_review(r, ReviewChanges { body: Some(format!("고침 {step}")), ..ReviewChanges::default() })
+                    .edit_review(
+                        r,
+                        ReviewChanges {
+                            body: Some(format!("고침 {step}")),
+                            ..ReviewChanges::default()
+                        },
+                    )
                     .await;
             }
             8 => {
@@ -623,11 +734,23 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
         d.client.sync().await.unwrap();
     }
     let tokens = [
-        server.api().login("ara@test.kr", "password-ara").await.expect(200).body,
-        server.api().login("bom@test.kr", "password-bom").await.expect(200).body,
+        server
+            .api()
+            .login("ara@test.kr", "password-ara")
+            .await
+            .expect(200)
+            .body,
+        server
+            .api()
+            .login("bom@test.kr", "password-bom")
+            .await
+            .expect(200)
+            .body,
     ];
     for (k, d) in devices.iter().enumerate() {
-        let token = tokens[usize::from(k == 2)]["access_token"].as_str().unwrap();
+        let token = tokens[usize::from(k == 2)]["access_token"]
+            .as_str()
+            .unwrap();
         let expected = server_view(&server, token).await;
         let actual = client_view(&d.client).await;
         assert_eq!(actual, expected, "device {k} (seed {seed})");
@@ -643,54 +766,100 @@ async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) 
     let d = sign_up(&url, "tok").await;
     // Wrong password, taken handle, bad email: typed errors, nothing stored.
     let other = device(&url).await;
-    let err = other.client.sign_in("tok@test.kr", "wrong-password").await.unwrap_err();
+    let err = other
+        .client
+        .sign_in("tok@test.kr", "wrong-password")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     let err = other
         .client
         .sign_up("x@test.kr", "password-x", "tok", "x")
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::Rejected { code, .. } if code == "handle_taken"), "{err:?}");
-    let err = other.client.sign_up("not-an-email", "password-x", "xx_y", "x").await.unwrap_err();
-    assert!(matches!(&err, Error::Rejected { field: Some(f), .. } if f == "email"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Rejected { code, .. } if code == "handle_taken"),
+        "{err:?}"
+    );
+    let err = other
+        .client
+        .sign_up("not-an-email", "password-x", "xx_y", "x")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Rejected { field: Some(f), .. } if f == "email"),
+        "{err:?}"
+    );
     assert!(matches!(other.client.me().await, Err(Error::Auth(_))));
-    assert!(matches!(other.client.feed(FeedTab::Latest).await, Err(Error::Auth(_))));
+    assert!(matches!(
+        other.client.feed(FeedTab::Latest).await,
+        Err(Error::Auth(_))
+    ));
     let err = d
         .client
-        .create_review(NewReview { rating: Some(9), ..story("별 아홉 개") })
+        .create_review(NewReview {
+            rating: Some(9),
+            ..story("별 아홉 개")
+        })
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Invalid { .. }));
 
     // The access token expires; the client refreshes it on its own.
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let review = d.client.create_review(story("토큰이 바뀌어도")).await.unwrap();
+    let review = d
+        .client
+        .create_review(story("토큰이 바뀌어도"))
+        .await
+        .unwrap();
     d.client.sync().await.unwrap();
     assert!(d.client.outbox().await.unwrap().is_empty());
 
     // A restart of the app keeps the member signed in, offline too.
     let dir = d.dir;
     drop(d.client);
-    let reopened = Client::open_with(dir.path(), "http://127.0.0.1:9", Options { background_sync: false })
-        .await
-        .unwrap();
+    let reopened = Client::open_with(
+        dir.path(),
+        "http://127.0.0.1:9",
+        Options {
+            background_sync: false,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(reopened.me().await.unwrap().handle, "tok");
     assert_eq!(reopened.my_page().await.unwrap().reviews[0].id, review);
     drop(reopened);
-    let reopened = Client::open_with(dir.path(), &url, Options { background_sync: false })
-        .await
-        .unwrap();
+    let reopened = Client::open_with(
+        dir.path(),
+        &url,
+        Options {
+            background_sync: false,
+        },
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     reopened.sync().await.unwrap();
 
     // Signing out keeps unsent changes for the next sign-in.
-    let pending = reopened.create_review(story("로그아웃 전에")).await.unwrap();
+    let pending = reopened
+        .create_review(story("로그아웃 전에"))
+        .await
+        .unwrap();
     reopened.sign_out().await.unwrap();
     assert!(!reopened.status().signed_in);
     assert!(matches!(reopened.me().await, Err(Error::Auth(_))));
-    reopened.sign_in("tok@test.kr", "password-tok").await.unwrap();
+    reopened
+        .sign_in("tok@test.kr", "password-tok")
+        .await
+        .unwrap();
     reopened.sync().await.unwrap();
-    let on_server = count_where(&server, &format!("SELECT COUNT(*) FROM reviews WHERE id = '{pending}'")).await;
+    let on_server = count_where(
+        &server,
+        &format!("SELECT COUNT(*) FROM reviews WHERE id = '{pending}'"),
+    )
+    .await;
     assert_eq!(on_server, 1);
 }
 

@@ -69,5 +69,6 @@ async fn pull_changes(
     ApiJson(req): ApiJson<PullRequest>,
 ) -> Result<Json<PullResponse>> {
     let stopping = state.stopping.subscribe();
-    Ok(Json(pull::pull(&state.db, &member, &req, stopping).await?))
+    let head = state.log_head.subscribe();
+    Ok(Json(pull::pull(&state.db, &member, &req, stopping, head).await?))
 }

@@ -89,30 +89,68 @@ fn validate_window(i: usize, w: &WindowRequest) -> Result<()> {
     Ok(())
 }
 
-/// How often a waiting pull looks at the head of the change log.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the head watcher reads the change log's head while pulls wait.
+/// One query per interval per node, however many pulls wait; it also sees
+/// writes made on other nodes of the same PostgreSQL.
+pub const HEAD_POLL: Duration = Duration::from_millis(10);
+
+/// One task per server: while at least one pull waits, reads the change
+/// log's latest `seq` every [`HEAD_POLL`] and publishes it when it moved.
+/// Ends when the server stops.
+pub async fn watch_head(db: Db, head: watch::Sender<i64>, mut stopping: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(HEAD_POLL) => {}
+            _ = stopping.changed() => return,
+        }
+        if *stopping.borrow() {
+            return;
+        }
+        if head.receiver_count() == 0 {
+            continue;
+        }
+        match global_head(&db).await {
+            Ok(now) => {
+                head.send_if_modified(|seen| {
+                    let moved = now > *seen;
+                    if moved {
+                        *seen = now;
+                    }
+                    moved
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the change log head"),
+        }
+    }
+}
 
 /// Answers `req` for `member`, waiting up to `req.wait_ms` for something to
-/// answer (until `stopping` turns true).
+/// answer (until `stopping` turns true); `head` wakes it when the change
+/// log moves.
 pub async fn pull(
     db: &Db,
     member: &Member,
     req: &PullRequest,
     mut stopping: watch::Receiver<bool>,
+    mut head: watch::Receiver<i64>,
 ) -> Result<PullResponse> {
     let wait = Duration::from_millis(u64::from(req.wait_ms.unwrap_or(0).min(PULL_WAIT_MAX_MS)));
     let deadline = Instant::now() + wait;
     let mut seen = global_head(db).await?;
     let mut answer = pull_once(db, member, req).await?;
     while is_empty(&answer) && Instant::now() < deadline && !*stopping.borrow() {
-        let nap = POLL_INTERVAL.min(deadline - Instant::now());
         tokio::select! {
-            () = tokio::time::sleep(nap) => {}
+            () = tokio::time::sleep_until(deadline) => break,
             _ = stopping.changed() => break,
+            changed = head.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
         }
-        let head = global_head(db).await?;
-        if head > seen {
-            seen = head;
+        let now = *head.borrow_and_update();
+        if now > seen {
+            seen = now;
             answer = pull_once(db, member, req).await?;
         }
     }

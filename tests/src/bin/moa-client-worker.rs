@@ -16,7 +16,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: moa-client-worker DATA_DIR SERVER_URL N".into());
     };
     let n: usize = n.parse()?;
-    let client = Client::open_with(&dir, &url, Options { background_sync: false }).await?;
+    let client = Client::open_with(
+        &dir,
+        &url,
+        Options {
+            background_sync: false,
+        },
+    )
+    .await?;
     for i in 0..n {
         client
             .create_review(NewReview {
