@@ -51,7 +51,7 @@ impl Account {
     async fn token(&self) -> Result<String> {
         let session = self
             .store
-            .read(|c| session::load(c))
+            .read(session::load)
             .await?
             .ok_or_else(|| Error::Auth("not signed in".into()))?;
         if session.access_expires_at - now_ms() > REFRESH_MARGIN_MS {
@@ -67,7 +67,7 @@ impl Account {
         let _guard = self.refresh_lock.lock().await;
         let session = self
             .store
-            .read(|c| session::load(c))
+            .read(session::load)
             .await?
             .ok_or_else(|| Error::Auth("not signed in".into()))?;
         if session.access_token != stale {
@@ -77,13 +77,17 @@ impl Account {
             Ok(auth) => {
                 let fresh = session::Session::from(auth);
                 let token = fresh.access_token.clone();
-                self.store.write(move |tx| session::save(tx, &fresh)).await?;
+                self.store
+                    .write(move |tx| session::save(tx, &fresh))
+                    .await?;
                 Ok(token)
             }
             Err(Error::Auth(message)) | Err(Error::Rejected { message, .. }) => {
-                self.store.write(|tx| session::clear_tokens(tx)).await?;
+                self.store.write(session::clear_tokens).await?;
                 self.set_status(|s| s.signed_in = false);
-                Err(Error::Auth(format!("the session ended, sign in again ({message})")))
+                Err(Error::Auth(format!(
+                    "the session ended, sign in again ({message})"
+                )))
             }
             Err(e) => Err(e),
         }
@@ -137,7 +141,8 @@ impl Account {
         let counts = self
             .store
             .read(|c| {
-                let pending = outbox::count(c, OutboxState::Queued)? + outbox::count(c, OutboxState::Sending)?;
+                let pending = outbox::count(c, OutboxState::Queued)?
+                    + outbox::count(c, OutboxState::Sending)?;
                 let failed = outbox::count(c, OutboxState::Failed)?;
                 Ok((pending, failed))
             })

@@ -27,7 +27,10 @@ impl Api {
     pub fn new(server_url: &str) -> Result<Api> {
         let base = server_url.trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::invalid("server_url", "must start with http:// or https://"));
+            return Err(Error::invalid(
+                "server_url",
+                "must start with http:// or https://",
+            ));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -60,11 +63,17 @@ impl Api {
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(network)?;
         if status.is_success() {
-            let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+            let bytes = if bytes.is_empty() {
+                &b"null"[..]
+            } else {
+                &bytes[..]
+            };
             return serde_json::from_slice(bytes)
                 .map_err(|e| Error::Server(format!("unexpected answer from {path}: {e}")));
         }
-        let detail = serde_json::from_slice::<ErrorBody>(&bytes).ok().map(|b| b.error);
+        let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+            .ok()
+            .map(|b| b.error);
         let message = detail
             .as_ref()
             .map(|d| d.message.clone())
@@ -87,11 +96,13 @@ impl Api {
     }
 
     pub async fn signup(&self, req: &SignupRequest) -> Result<AuthResponse> {
-        self.call(Method::POST, "/auth/signup", None, Some(req)).await
+        self.call(Method::POST, "/auth/signup", None, Some(req))
+            .await
     }
 
     pub async fn login(&self, req: &LoginRequest) -> Result<AuthResponse> {
-        self.call(Method::POST, "/auth/login", None, Some(req)).await
+        self.call(Method::POST, "/auth/login", None, Some(req))
+            .await
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse> {

@@ -126,9 +126,12 @@ impl Client {
         };
         let current = client.inner.data_dir.join(CURRENT_ACCOUNT);
         let user_id = tokio::fs::read_to_string(&current).await.ok();
-        if let Some(user_id) = user_id.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        if let Some(user_id) = user_id
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+        {
             let store = client.open_store(&user_id).await?;
-            let signed_in = store.read(|c| session::load(c)).await?.is_some();
+            let signed_in = store.read(session::load).await?.is_some();
             if signed_in {
                 client.activate(user_id, store).await?;
             }
@@ -149,7 +152,7 @@ impl Client {
             .join("accounts")
             .join(format!("{user_id}.sqlite"));
         let store = tokio::task::spawn_blocking(move || Store::open(&path)).await??;
-        store.write(|tx| outbox::reset_sending(tx)).await?;
+        store.write(outbox::reset_sending).await?;
         Ok(store)
     }
 
@@ -265,7 +268,7 @@ impl Client {
             .take();
         if let Some(account) = account {
             let _ = account.stop.send(true);
-            if let Ok(Some(s)) = account.store.read(|c| session::load(c)).await {
+            if let Ok(Some(s)) = account.store.read(session::load).await {
                 // Best effort: offline, the server session simply expires.
                 let _ = tokio::time::timeout(
                     Duration::from_secs(3),
@@ -273,7 +276,7 @@ impl Client {
                 )
                 .await;
             }
-            account.store.write(|tx| session::clear_tokens(tx)).await?;
+            account.store.write(session::clear_tokens).await?;
         }
         let _ = tokio::fs::remove_file(self.inner.data_dir.join(CURRENT_ACCOUNT)).await;
         self.inner.status.send_replace(SyncStatus::default());
@@ -310,7 +313,7 @@ impl Client {
     pub async fn sync(&self) -> Result<()> {
         let account = self.account()?;
         let _guard = self.inner.cycle.lock().await;
-        account.store.write(|tx| outbox::retry_all_now(tx)).await?;
+        account.store.write(outbox::retry_all_now).await?;
         account.set_status(|s| s.syncing = true);
         let result = crate::sync::cycle(&account).await;
         account.set_status(|s| {
@@ -412,7 +415,12 @@ impl Client {
             .await?;
         let read = |id: String| {
             let account = Arc::clone(&account);
-            async move { account.store.read(move |c| view::review_detail(c, &id)).await }
+            async move {
+                account
+                    .store
+                    .read(move |c| view::review_detail(c, &id))
+                    .await
+            }
         };
         if let Some(detail) = read(id.to_owned()).await? {
             account.kick.notify_one();
@@ -487,7 +495,10 @@ impl Client {
     pub async fn following(&self) -> Result<Vec<String>> {
         let account = self.account()?;
         let me = account.user_id.clone();
-        account.store.read(move |c| view::following_ids(c, &me)).await
+        account
+            .store
+            .read(move |c| view::following_ids(c, &me))
+            .await
     }
 
     // ----- writes ----------------------------------------------------------
@@ -532,8 +543,12 @@ impl Client {
             tags: review.tags,
             official: false,
         };
-        self.enqueue(names::REVIEW_CREATE, to_args(&req)?, vec![Topic::Reviews, Topic::Feed])
-            .await?;
+        self.enqueue(
+            names::REVIEW_CREATE,
+            to_args(&req)?,
+            vec![Topic::Reviews, Topic::Feed],
+        )
+        .await?;
         Ok(id)
     }
 
@@ -576,22 +591,38 @@ impl Client {
                         tags: changes.tags,
                     },
                 };
-                outbox::append(tx, &mutation, names::REVIEW_EDIT, &to_args(&args)?, now_ms())
+                outbox::append(
+                    tx,
+                    &mutation,
+                    names::REVIEW_EDIT,
+                    &to_args(&args)?,
+                    now_ms(),
+                )
             })
             .await?;
-        self.after_write(&account, vec![Topic::Reviews, Topic::Feed]).await;
+        self.after_write(&account, vec![Topic::Reviews, Topic::Feed])
+            .await;
         Ok(())
     }
 
     pub async fn delete_review(&self, id: &str) -> Result<()> {
         let args = to_args(&IdArgs { id: id.to_owned() })?;
-        self.enqueue(names::REVIEW_DELETE, args, vec![Topic::Reviews, Topic::Feed])
-            .await
-            .map(|_| ())
+        self.enqueue(
+            names::REVIEW_DELETE,
+            args,
+            vec![Topic::Reviews, Topic::Feed],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Comments on a review, or replies to a comment; answers the new id.
-    pub async fn comment(&self, review_id: &str, body: &str, parent_id: Option<&str>) -> Result<String> {
+    pub async fn comment(
+        &self,
+        review_id: &str,
+        body: &str,
+        parent_id: Option<&str>,
+    ) -> Result<String> {
         if body.trim().is_empty() {
             return Err(Error::invalid("body", "must not be empty"));
         }
@@ -604,8 +635,12 @@ impl Client {
                 parent_id: parent_id.map(str::to_owned),
             },
         };
-        self.enqueue(names::COMMENT_CREATE, to_args(&args)?, vec![Topic::Comments, Topic::Reviews])
-            .await?;
+        self.enqueue(
+            names::COMMENT_CREATE,
+            to_args(&args)?,
+            vec![Topic::Comments, Topic::Reviews],
+        )
+        .await?;
         Ok(id)
     }
 
@@ -636,9 +671,13 @@ impl Client {
 
     pub async fn delete_comment(&self, id: &str) -> Result<()> {
         let args = to_args(&IdArgs { id: id.to_owned() })?;
-        self.enqueue(names::COMMENT_DELETE, args, vec![Topic::Comments, Topic::Reviews])
-            .await
-            .map(|_| ())
+        self.enqueue(
+            names::COMMENT_DELETE,
+            args,
+            vec![Topic::Comments, Topic::Reviews],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Likes or unlikes a review or comment (the last state wins; likes
@@ -649,9 +688,13 @@ impl Client {
             target_id: id.to_owned(),
             liked,
         };
-        self.enqueue(names::LIKE_SET, to_args(&args)?, vec![Topic::Likes, Topic::Reviews, Topic::Comments])
-            .await
-            .map(|_| ())
+        self.enqueue(
+            names::LIKE_SET,
+            to_args(&args)?,
+            vec![Topic::Likes, Topic::Reviews, Topic::Comments],
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn set_scrap(&self, review_id: &str, scrapped: bool) -> Result<()> {
@@ -659,9 +702,13 @@ impl Client {
             review_id: review_id.to_owned(),
             scrapped,
         };
-        self.enqueue(names::SCRAP_SET, to_args(&args)?, vec![Topic::Scraps, Topic::Reviews])
-            .await
-            .map(|_| ())
+        self.enqueue(
+            names::SCRAP_SET,
+            to_args(&args)?,
+            vec![Topic::Scraps, Topic::Reviews],
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn set_follow(&self, user_id: &str, following: bool) -> Result<()> {
@@ -669,9 +716,13 @@ impl Client {
             user_id: user_id.to_owned(),
             following,
         };
-        self.enqueue(names::FOLLOW_SET, to_args(&args)?, vec![Topic::Follows, Topic::Profile])
-            .await
-            .map(|_| ())
+        self.enqueue(
+            names::FOLLOW_SET,
+            to_args(&args)?,
+            vec![Topic::Follows, Topic::Profile],
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn report(
@@ -707,9 +758,13 @@ impl Client {
     /// Marks notifications read (`all`, or these ids).
     pub async fn mark_notifications_read(&self, ids: Vec<String>, all: bool) -> Result<()> {
         let req = MarkReadRequest { ids, all };
-        self.enqueue(names::NOTIFICATIONS_READ, to_args(&req)?, vec![Topic::Notifications])
-            .await
-            .map(|_| ())
+        self.enqueue(
+            names::NOTIFICATIONS_READ,
+            to_args(&req)?,
+            vec![Topic::Notifications],
+        )
+        .await
+        .map(|_| ())
     }
 
     // ----- outbox and drafts ----------------------------------------------
@@ -717,11 +772,13 @@ impl Client {
     /// Everything not yet confirmed, oldest first.
     pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
         let account = self.account()?;
-        let rows = account.store.read(|c| outbox::all(c)).await?;
+        let rows = account.store.read(outbox::all).await?;
         Ok(rows
             .into_iter()
             .map(|row| OutboxItem {
-                target_id: Op::parse(&row.name, &row.args).target_id().map(str::to_owned),
+                target_id: Op::parse(&row.name, &row.args)
+                    .target_id()
+                    .map(str::to_owned),
                 error: row.error_code.map(|code| ItemError {
                     code,
                     message: row.error_message.unwrap_or_default(),
@@ -825,7 +882,8 @@ impl Client {
                 Ok(())
             })
             .await?;
-        self.after_write(&account, vec![Topic::Reviews, Topic::Comments, Topic::Feed]).await;
+        self.after_write(&account, vec![Topic::Reviews, Topic::Comments, Topic::Feed])
+            .await;
         Ok(())
     }
 
@@ -960,13 +1018,20 @@ fn review_base_version(tx: &Transaction<'_>, id: &str) -> Result<i64> {
 /// A refused edit's args rebased on the confirmed version now.
 fn rebase_args(tx: &Transaction<'_>, name: &str, mut args: Value) -> Result<Value> {
     let (kind, id) = match name {
-        names::REVIEW_EDIT => ("review", args.get("id").and_then(Value::as_str).map(str::to_owned)),
-        names::COMMENT_EDIT => ("comment", args.get("id").and_then(Value::as_str).map(str::to_owned)),
+        names::REVIEW_EDIT => (
+            "review",
+            args.get("id").and_then(Value::as_str).map(str::to_owned),
+        ),
+        names::COMMENT_EDIT => (
+            "comment",
+            args.get("id").and_then(Value::as_str).map(str::to_owned),
+        ),
         _ => return Ok(args),
     };
     let version = match id {
-        Some(id) => entities::get(tx, kind, &id)?
-            .and_then(|d| d.get("version").and_then(Value::as_i64)),
+        Some(id) => {
+            entities::get(tx, kind, &id)?.and_then(|d| d.get("version").and_then(Value::as_i64))
+        }
         None => None,
     };
     if let (Some(v), Some(edit)) = (version, args.get_mut("edit").and_then(Value::as_object_mut)) {

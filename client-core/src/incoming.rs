@@ -134,6 +134,13 @@ mod tests {
         assert_eq!(actions.len(), 3);
         assert!(matches!(&actions[0], Action::Put { kind, seq: 3, .. } if kind == "like"));
         assert!(matches!(&actions[1], Action::Delete { kind, .. } if kind == "scrap"));
-        assert!(matches!(&actions[2], Action::Cursor { cursor: 4, more: true, .. }));
+        assert!(matches!(
+            &actions[2],
+            Action::Cursor {
+                cursor: 4,
+                more: true,
+                ..
+            }
+        ));
     }
 }

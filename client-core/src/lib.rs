@@ -29,6 +29,6 @@ mod view;
 
 pub use client::{Client, Options};
 pub use error::{Error, Result};
-pub use model::*;
 pub use moa_protocol as protocol;
 pub use moa_protocol::sync::LikeTarget;
+pub use model::*;

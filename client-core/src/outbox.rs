@@ -62,7 +62,7 @@ pub fn draft_of(name: &str, args: &Value) -> Option<DraftText> {
     match name {
         names::REVIEW_EDIT => {
             let a: EditReviewArgs = serde_json::from_value(args.clone()).ok()?;
-            (a.edit.title.is_some() || a.edit.body.is_some()).then(|| DraftText {
+            (a.edit.title.is_some() || a.edit.body.is_some()).then_some(DraftText {
                 kind: DraftKind::ReviewEdit,
                 target_id: a.id,
                 title: a.edit.title,
@@ -108,7 +108,11 @@ mod tests {
             current: None,
         };
         let d = decide(names::REVIEW_EDIT, &args, Outcome::Rejected { error });
-        let Decision::Failed { draft: Some(draft), error } = d else {
+        let Decision::Failed {
+            draft: Some(draft),
+            error,
+        } = d
+        else {
             panic!("expected a draft")
         };
         assert_eq!(error.code, "conflict");

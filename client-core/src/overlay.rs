@@ -252,7 +252,10 @@ pub fn comments(
             c.liked_by_me = liked;
             c
         })
-        .filter(|c| !c.hidden && !(c.deleted && c.reply_count == 0))
+        .filter(|c| {
+            let gone = c.hidden || (c.deleted && c.reply_count == 0);
+            !gone
+        })
         .collect();
     thread_order(&mut out);
     out
@@ -418,7 +421,10 @@ mod tests {
             liked: true,
             scrapped: false,
         };
-        assert_eq!(review(base, &[like("r", true)], &known).unwrap().like_count, 4);
+        assert_eq!(
+            review(base, &[like("r", true)], &known).unwrap().like_count,
+            4
+        );
         // Like then unlike while offline: back where it was.
         let base = ReviewBase {
             review: sample("r", 3),
@@ -521,7 +527,10 @@ mod tests {
     #[test]
     fn unknown_or_unparsable_mutations_show_nothing() {
         assert_eq!(Op::parse("chat.send", &json!({})), Op::Other);
-        assert_eq!(Op::parse(names::LIKE_SET, &json!({"liked": "yes"})), Op::Other);
+        assert_eq!(
+            Op::parse(names::LIKE_SET, &json!({"liked": "yes"})),
+            Op::Other
+        );
     }
 
     #[test]

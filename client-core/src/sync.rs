@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use moa_protocol::FeedTab;
 use moa_protocol::sync::{
     BucketCursor, Mutation, PullRequest, PullResponse, PushRequest, WindowRequest,
 };
-use moa_protocol::FeedTab;
 use rand::Rng;
 use rusqlite::{Transaction, params};
 
@@ -112,12 +112,7 @@ pub async fn cycle(account: &Account) -> Result<()> {
 /// Waits for the server to report a change (long poll), or for the next
 /// outbox retry to fall due, and applies what arrived.
 async fn idle(account: &Account) {
-    let due = account
-        .store
-        .read(|c| outbox::next_due_at(c))
-        .await
-        .ok()
-        .flatten();
+    let due = account.store.read(outbox::next_due_at).await.ok().flatten();
     let until_due = due.map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)));
     let poll = async {
         if let Err(e) = pull_until_caught_up(account, Some(IDLE_WAIT_MS)).await {
@@ -159,7 +154,10 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             .await?;
         // Items sent in this cycle that came back queued (network) wait for
         // their backoff; never loop on them.
-        let rows: Vec<_> = rows.into_iter().filter(|r| sent.insert(r.id.clone())).collect();
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| sent.insert(r.id.clone()))
+            .collect();
         if rows.is_empty() {
             return Ok(applied_upto);
         }
@@ -183,7 +181,8 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             Err(e) => {
                 let transient = e.is_transient() || matches!(e, Error::Auth(_));
                 let message = e.to_string();
-                let ids: Vec<(String, u32)> = rows.iter().map(|r| (r.id.clone(), r.attempts)).collect();
+                let ids: Vec<(String, u32)> =
+                    rows.iter().map(|r| (r.id.clone(), r.attempts)).collect();
                 account
                     .store
                     .write(move |tx| {
@@ -194,7 +193,12 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                             } else {
                                 // The whole request was refused: mark each
                                 // item so it never blocks the queue.
-                                outbox::set_state(tx, id, OutboxState::Failed, Some(("rejected", &message)))?;
+                                outbox::set_state(
+                                    tx,
+                                    id,
+                                    OutboxState::Failed,
+                                    Some(("rejected", &message)),
+                                )?;
                             }
                         }
                         Ok(())
@@ -280,12 +284,11 @@ fn keep_current(tx: &Transaction<'_>, name: &str, current: &serde_json::Value) -
         return Ok(());
     };
     if let Some(id) = current.get("id").and_then(|v| v.as_str()) {
-        let seq: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(seq), 0) FROM entities WHERE kind = ?1 AND id = ?2",
-                params![kind, id],
-                |r| r.get(0),
-            )?;
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM entities WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+            |r| r.get(0),
+        )?;
         entities::put(tx, kind, id, current, seq)?;
     }
     Ok(())
@@ -305,7 +308,15 @@ fn save_draft(
     tx.execute(
         "INSERT INTO drafts (id, kind, target_id, data, reason_code, reason, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-        params![mutation_id, kind, draft.target_id, data.to_string(), error.code, error.message, now_ms()],
+        params![
+            mutation_id,
+            kind,
+            draft.target_id,
+            data.to_string(),
+            error.code,
+            error.message,
+            now_ms()
+        ],
     )?;
     Ok(mutation_id.to_owned())
 }

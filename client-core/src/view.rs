@@ -2,7 +2,9 @@
 //! outbox on top (`crate::overlay`). Everything here runs on the reader
 //! connection and never waits for the network.
 
-use moa_protocol::{Author, Comment, FeedTab, Me, Notification, Profile, Review, Subject, SubjectRef, SubjectType};
+use moa_protocol::{
+    Author, Comment, FeedTab, Me, Notification, Profile, Review, Subject, SubjectRef, SubjectType,
+};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
@@ -66,14 +68,24 @@ fn review_base(conn: &Connection, id: &str) -> Result<Option<ReviewBase>> {
 }
 
 /// A review as the reader sees it (`None`: unknown here, or deleted).
-pub fn review(conn: &Connection, id: &str, ops: &[Op], known: &Known, me: &Me) -> Result<Option<Review>> {
+pub fn review(
+    conn: &Connection,
+    id: &str,
+    ops: &[Op],
+    known: &Known,
+    me: &Me,
+) -> Result<Option<Review>> {
     if let Some(base) = review_base(conn, id)? {
         return Ok(overlay::review(base, ops, known));
     }
     let created = overlay::new_reviews(ops, known, &author_of(me), &|s| subject(conn, s), 0);
     let found = created.into_iter().find(|r| r.id == id);
     Ok(found.and_then(|r| {
-        let base = ReviewBase { review: r, liked: false, scrapped: false };
+        let base = ReviewBase {
+            review: r,
+            liked: false,
+            scrapped: false,
+        };
         overlay::review(base, ops, known)
     }))
 }
@@ -92,11 +104,22 @@ fn subject(conn: &Connection, s: &SubjectRef) -> Option<Subject> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    Some(Subject { kind: s.kind, id: s.id.clone(), name, detail })
+    Some(Subject {
+        kind: s.kind,
+        id: s.id.clone(),
+        name,
+        detail,
+    })
 }
 
 /// Reviews by id, in the given order, skipping the unknown and deleted.
-pub fn reviews(conn: &Connection, ids: &[String], ops: &[Op], known: &Known, me: &Me) -> Result<Vec<Review>> {
+pub fn reviews(
+    conn: &Connection,
+    ids: &[String],
+    ops: &[Op],
+    known: &Known,
+    me: &Me,
+) -> Result<Vec<Review>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(r) = review(conn, id, ops, known, me)? {
@@ -135,9 +158,23 @@ pub fn feed(conn: &Connection, tab: FeedTab) -> Result<Option<Vec<Review>>> {
     };
     let mut out = Vec::new();
     if tab == FeedTab::Latest {
-        let fresh = overlay::new_reviews(&ops, &known, &author_of(&me), &|s| subject(conn, s), now_ms());
+        let fresh = overlay::new_reviews(
+            &ops,
+            &known,
+            &author_of(&me),
+            &|s| subject(conn, s),
+            now_ms(),
+        );
         out.extend(fresh.into_iter().filter_map(|r| {
-            overlay::review(ReviewBase { review: r, liked: false, scrapped: false }, &ops, &known)
+            overlay::review(
+                ReviewBase {
+                    review: r,
+                    liked: false,
+                    scrapped: false,
+                },
+                &ops,
+                &known,
+            )
         }));
     }
     out.extend(reviews(conn, &ids, &ops, &known, &me)?);
@@ -170,7 +207,13 @@ pub fn my_reviews(conn: &Connection, limit: u32) -> Result<Vec<Review>> {
     let Some(me) = me(conn, &ops)? else {
         return Ok(Vec::new());
     };
-    let mut out: Vec<Review> = overlay::new_reviews(&ops, &known, &author_of(&me), &|s| subject(conn, s), now_ms());
+    let mut out: Vec<Review> = overlay::new_reviews(
+        &ops,
+        &known,
+        &author_of(&me),
+        &|s| subject(conn, s),
+        now_ms(),
+    );
     let ids: Vec<String> = entities::by_owner(conn, "review", &me.id, limit)?
         .into_iter()
         .filter_map(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
@@ -187,7 +230,11 @@ pub fn scraps(conn: &Connection, limit: u32) -> Result<(Vec<Review>, Vec<String>
     };
     let confirmed: Vec<String> = entities::newest(conn, "scrap", limit)?
         .into_iter()
-        .filter_map(|v| v.get("review_id").and_then(Value::as_str).map(str::to_owned))
+        .filter_map(|v| {
+            v.get("review_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .collect();
     let ids = overlay::scrapped_ids(confirmed, &ops);
     let mut missing = Vec::new();
@@ -236,7 +283,11 @@ pub fn following_ids(conn: &Connection, me: &str) -> Result<Vec<String>> {
     let (ops, _) = pending(conn)?;
     let mut ids: Vec<String> = entities::by_owner(conn, "follow", me, 10_000)?
         .into_iter()
-        .filter_map(|v| v.get("followee_id").and_then(Value::as_str).map(str::to_owned))
+        .filter_map(|v| {
+            v.get("followee_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .collect();
     for op in &ops {
         if let Op::Follow(f) = op {

@@ -20,7 +20,13 @@ pub fn index_fields(kind: &str, data: &Value) -> (Option<String>, Option<String>
         .map(str::to_owned);
     let sort = data.get("created_at").and_then(Value::as_i64).unwrap_or(0);
     let (parent, owner) = match kind {
-        "review" => (data.get("subject").and_then(|s| s.get("id")).and_then(Value::as_str).map(str::to_owned), author),
+        "review" => (
+            data.get("subject")
+                .and_then(|s| s.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            author,
+        ),
         "comment" => (text("review_id"), author),
         "like" => (text("target_id"), text("target_type")),
         "scrap" => (text("review_id"), None),
@@ -120,7 +126,10 @@ mod tests {
             (Some("r1".into()), Some("u1".into()), 5)
         );
         let follow = json!({"follower_id": "a", "followee_id": "b", "created_at": 9});
-        assert_eq!(index_fields("follow", &follow), (Some("b".into()), Some("a".into()), 9));
+        assert_eq!(
+            index_fields("follow", &follow),
+            (Some("b".into()), Some("a".into()), 9)
+        );
         assert_eq!(index_fields("profile", &json!({})), (None, None, 0));
     }
 

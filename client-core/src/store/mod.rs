@@ -48,7 +48,8 @@ fn configure(conn: &Connection) -> Result<()> {
 /// transaction together with the new `user_version`.
 pub fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     let version: usize = conn.pragma_query_value(None, "user_version", |row| {
-        row.get::<_, i64>(0).map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+        row.get::<_, i64>(0)
+            .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
     })?;
     if version > migrations.len() {
         return Err(Error::Storage(format!(
@@ -186,10 +187,7 @@ mod tests {
         let store = Store::open(&dir.path().join("a.db")).unwrap();
         let result: Result<()> = store
             .write(|tx| {
-                tx.execute(
-                    "INSERT INTO session (key, value) VALUES ('k', 'v')",
-                    [],
-                )?;
+                tx.execute("INSERT INTO session (key, value) VALUES ('k', 'v')", [])?;
                 Err(Error::Storage("boom".into()))
             })
             .await;

@@ -158,7 +158,10 @@ pub fn retry(tx: &Transaction<'_>, id: &str) -> Result<bool> {
 
 /// Makes every waiting row due now (an explicit "sync now").
 pub fn retry_all_now(tx: &Transaction<'_>) -> Result<()> {
-    tx.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'queued'", [])?;
+    tx.execute(
+        "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'queued'",
+        [],
+    )?;
     Ok(())
 }
 

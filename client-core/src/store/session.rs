@@ -64,7 +64,11 @@ pub fn load(conn: &Connection) -> Result<Option<Session>> {
 /// Stores the session (after sign-in or a token refresh).
 pub fn save(tx: &Transaction<'_>, session: &Session) -> Result<()> {
     set(tx, "access_token", &session.access_token)?;
-    set(tx, "access_expires_at", &session.access_expires_at.to_string())?;
+    set(
+        tx,
+        "access_expires_at",
+        &session.access_expires_at.to_string(),
+    )?;
     set(tx, "refresh_token", &session.refresh_token)?;
     save_me(tx, &session.me)
 }

@@ -70,5 +70,7 @@ async fn pull_changes(
 ) -> Result<Json<PullResponse>> {
     let stopping = state.stopping.subscribe();
     let head = state.log_head.subscribe();
-    Ok(Json(pull::pull(&state.db, &member, &req, stopping, head).await?))
+    Ok(Json(
+        pull::pull(&state.db, &member, &req, stopping, head).await?,
+    ))
 }
