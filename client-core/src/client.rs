@@ -1002,14 +1002,15 @@ async fn fetch_profile(account: &Account, id: &str) -> Result<()> {
 }
 
 /// The version an edit of review `id` is based on: the confirmed version
-/// plus the edits already on their way (each makes one version).
+/// (applied edits' answers are stored as confirmed at once) plus the edits
+/// on their way now (each makes one version).
 fn review_base_version(tx: &Transaction<'_>, id: &str) -> Result<i64> {
     let confirmed = entities::get(tx, "review", id)?
         .and_then(|d| d.get("version").and_then(Value::as_i64))
         .ok_or_else(|| Error::NotFound(format!("review {id}")))?;
     let in_flight = outbox::in_view(tx)?
         .into_iter()
-        .filter(|r| r.state != OutboxState::Queued)
+        .filter(|r| r.state == OutboxState::Sending)
         .filter(|r| matches!(Op::parse(&r.name, &r.args), Op::EditReview(a) if a.id == id))
         .count();
     Ok(confirmed + i64::try_from(in_flight).unwrap_or(0))

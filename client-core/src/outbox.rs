@@ -37,7 +37,8 @@ pub struct DraftText {
 /// What to do with an outbox item after the server's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Applied: keep until the next pull brings its effect.
+    /// Applied: keep until the next pull brings its effect; an entity in
+    /// `result` (see [`answered_entity`]) is the server's copy now.
     Applied { result: Value },
     /// Refused: mark failed with the reason, tell the UI, keep the text.
     Failed {
@@ -82,6 +83,18 @@ pub fn draft_of(name: &str, args: &Value) -> Option<DraftText> {
     }
 }
 
+/// The entity an applied push answered with, when the answer is a whole
+/// review or comment: `(kind, id)`.
+pub fn answered_entity(name: &str, result: &Value) -> Option<(&'static str, String)> {
+    let kind = match name {
+        names::REVIEW_CREATE | names::REVIEW_EDIT => "review",
+        names::COMMENT_CREATE | names::COMMENT_EDIT => "comment",
+        _ => return None,
+    };
+    result.get("version")?;
+    Some((kind, result.get("id")?.as_str()?.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -96,6 +109,20 @@ mod tests {
         assert_eq!(backoff_ms(30, 1.0), BACKOFF_MAX_MS);
         assert!(backoff_ms(30, 0.0) >= BACKOFF_MAX_MS / 2);
         assert!(backoff_ms(2, 0.3) > backoff_ms(2, 0.0));
+    }
+
+    #[test]
+    fn only_whole_entities_are_answered() {
+        let review = json!({"id": "r", "version": 3});
+        assert_eq!(
+            answered_entity(names::REVIEW_EDIT, &review),
+            Some(("review", "r".to_owned()))
+        );
+        assert_eq!(
+            answered_entity(names::LIKE_SET, &json!({"liked": true})),
+            None
+        );
+        assert_eq!(answered_entity(names::REVIEW_DELETE, &Value::Null), None);
     }
 
     #[test]

@@ -227,8 +227,11 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                         continue;
                     };
                     match rules::decide(&row.name, &row.args, outcome) {
-                        Decision::Applied { .. } => {
+                        Decision::Applied { result } => {
                             outbox::set_state(tx, &row.id, OutboxState::Applied, None)?;
+                            if let Some((kind, id)) = rules::answered_entity(&row.name, &result) {
+                                entities::put_if_newer_version(tx, kind, &id, &result)?;
+                            }
                             upto = upto.max(row.seq);
                         }
                         Decision::Failed { error, draft } => {

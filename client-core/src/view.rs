@@ -147,15 +147,16 @@ pub fn tab_name(tab: FeedTab) -> &'static str {
 }
 
 /// A feed tab from the cache: the window as last pulled, with the member's
-/// own pending reviews on top of "latest". `None` if never pulled.
+/// own pending reviews on top of "latest". `None` if never pulled and
+/// nothing to show.
 pub fn feed(conn: &Connection, tab: FeedTab) -> Result<Option<Vec<Review>>> {
     let (ops, known) = pending(conn)?;
     let Some(me) = me(conn, &ops)? else {
         return Ok(None);
     };
-    let Some(ids) = window_ids(conn, tab)? else {
-        return Ok(None);
-    };
+    let ids = window_ids(conn, tab)?;
+    let pulled = ids.is_some();
+    let ids = ids.unwrap_or_default();
     let mut out = Vec::new();
     if tab == FeedTab::Latest {
         let fresh = overlay::new_reviews(
@@ -178,7 +179,8 @@ pub fn feed(conn: &Connection, tab: FeedTab) -> Result<Option<Vec<Review>>> {
         }));
     }
     out.extend(reviews(conn, &ids, &ops, &known, &me)?);
-    Ok(Some(out))
+    // Never pulled and nothing of one's own: unknown, not empty.
+    Ok((pulled || !out.is_empty()).then_some(out))
 }
 
 /// A review with its comments, from the cache.

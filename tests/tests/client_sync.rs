@@ -863,7 +863,93 @@ async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) 
     assert_eq!(on_server, 1);
 }
 
+async fn the_outbox_is_controllable_and_online_devices_stay_in_step(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let proxy = Proxy::start(server.addr).await;
+    let a = sign_up(&proxy.url(), "ctl").await;
+    proxy.down();
+    let keep = a.client.create_review(story("초안")).await.unwrap();
+    let drop_me = a.client.create_review(story("버릴 글")).await.unwrap();
+    let items = a.client.outbox().await.unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].target_id.as_deref(), Some(keep.as_str()));
+    // Edit the unsent review's text; discard the other.
+    a.client
+        .edit_pending_text(&items[0].id, None, Some("고친 초안".into()))
+        .await
+        .unwrap();
+    a.client.discard(&items[1].id).await.unwrap();
+    let feed = a.client.feed(FeedTab::Latest).await.unwrap();
+    assert_eq!(feed.len(), 1);
+    assert_eq!(feed[0].body, "고친 초안");
+    assert!(feed.iter().all(|r| r.id != drop_me));
+    // Editing the review before it is sent folds into the queued create.
+    a.client
+        .edit_review(
+            &keep,
+            ReviewChanges {
+                title: Some("새 제목".into()),
+                ..ReviewChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.client.outbox().await.unwrap().len(), 1);
+    assert!(a.client.discard("no-such-item").await.is_err());
+    proxy.up();
+    a.client.sync().await.unwrap();
+    let stored = server
+        .api()
+        .get(&format!("/v1/reviews/{keep}"), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(stored["body"], "고친 초안");
+    assert_eq!(stored["title"], "새 제목");
+    server
+        .api()
+        .get(&format!("/v1/reviews/{drop_me}"), None)
+        .await
+        .expect(404);
+
+    // Two devices with the background loop: an edit on one reaches the
+    // other without anyone asking.
+    let dir = tempfile::tempdir().unwrap();
+    let b = Client::open(dir.path(), &proxy.url()).await.unwrap();
+    b.sign_in("ctl@test.kr", "password-ctl").await.unwrap();
+    b.sync().await.unwrap();
+    b.review(&keep).await.unwrap();
+    let mut events = b.subscribe();
+    let dir_c = tempfile::tempdir().unwrap();
+    let c = Client::open(dir_c.path(), &proxy.url()).await.unwrap();
+    c.sign_in("ctl@test.kr", "password-ctl").await.unwrap();
+    c.sync().await.unwrap();
+    c.edit_review(
+        &keep,
+        ReviewChanges {
+            body: Some("실시간".into()),
+            ..ReviewChanges::default()
+        },
+    )
+    .await
+    .unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(Event::Changed(_)) = events.recv().await
+                && b.review(&keep).await.unwrap().review.body == "실시간"
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "device B never saw the edit");
+    assert!(b.status().online);
+    assert!(b.status().last_sync_at.is_some());
+}
+
 both_engines!(
+    the_outbox_is_controllable_and_online_devices_stay_in_step,
     sessions_refresh_survive_restarts_and_report_bad_input,
     offline_writes_reach_the_other_device_once,
     a_lost_push_response_is_retried_without_duplicates,

@@ -50,6 +50,39 @@ pub fn put(tx: &Transaction<'_>, kind: &str, id: &str, data: &Value, seq: i64) -
     Ok(())
 }
 
+/// Stores an entity the server answered a push with, if it is newer (by its
+/// `version`) than the copy here, keeping the copy's `seq` so the next pull
+/// still replaces it.
+pub fn put_if_newer_version(
+    tx: &Transaction<'_>,
+    kind: &str,
+    id: &str,
+    data: &Value,
+) -> Result<()> {
+    let Some(version) = data.get("version").and_then(Value::as_i64) else {
+        return Ok(());
+    };
+    let current: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT data, seq FROM entities WHERE kind = ?1 AND id = ?2",
+            [kind, id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, newer) = match current {
+        None => (0, true),
+        Some((text, seq)) => {
+            let old: Value = serde_json::from_str(&text)?;
+            let old_version = old.get("version").and_then(Value::as_i64).unwrap_or(0);
+            (seq, version > old_version)
+        }
+    };
+    if newer {
+        put(tx, kind, id, data, seq)?;
+    }
+    Ok(())
+}
+
 /// Applies a tombstone: the entity is gone unless a newer version is there.
 pub fn delete(tx: &Transaction<'_>, kind: &str, id: &str, seq: i64) -> Result<()> {
     tx.execute(
