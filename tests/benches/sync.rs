@@ -125,9 +125,11 @@ async fn cold_sync(engine: Engine) {
     let scraps = device.scraps().await.unwrap();
     assert_eq!(scraps.len(), SCRAPS.min(500)); // the scraps screen shows the newest 500
     let wire = (up1 - up0) + (down1 - down0);
+    let raw = uncompressed_pull_bytes(&server, &member).await;
     println!(
         "cold sync {engine:?}: {} items ({} reviews, {} comments, {} likes, {} scraps) seeded in {:.1} s; \
-         fresh device caught up in {:.0} ms, {:.2} MB on the wire ({:.2} MB down, {:.3} MB up); \
+         fresh device caught up in {:.0} ms, {:.2} MB on the wire ({:.2} MB down, {:.3} MB up; \
+         the same pull uncompressed: {:.2} MB); \
          targets 1500 ms and 5 MB: time {:.2}x, bytes {:.2}x of target",
         REVIEWS + COMMENTS + LIKES + SCRAPS,
         REVIEWS,
@@ -139,6 +141,7 @@ async fn cold_sync(engine: Engine) {
         wire as f64 / 1e6,
         (down1 - down0) as f64 / 1e6,
         (up1 - up0) as f64 / 1e6,
+        raw as f64 / 1e6,
         took.as_secs_f64() / 1.5,
         wire as f64 / 5e6,
     );
@@ -167,6 +170,31 @@ async fn cold_sync(engine: Engine) {
         percentile(&detail_ms, 0.5),
         percentile(&detail_ms, 0.99),
     );
+}
+
+/// Bytes of the member's bucket pulled page by page without compression.
+async fn uncompressed_pull_bytes(server: &TestServer, member: &moa_tests::Session) -> usize {
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
+    let (mut cursor, mut total) = (0_i64, 0_usize);
+    loop {
+        let body = serde_json::json!({
+            "buckets": [{"bucket": format!("user:{}", member.user_id), "cursor": cursor}]
+        });
+        let resp = http
+            .post(server.url("/v1/sync/pull"))
+            .bearer_auth(&member.access)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let bytes = resp.bytes().await.unwrap();
+        total += bytes.len();
+        let page: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        cursor = page["buckets"][0]["cursor"].as_i64().unwrap();
+        if !page["buckets"][0]["more"].as_bool().unwrap() {
+            return total;
+        }
+    }
 }
 
 async fn edit_latency(engine: Engine) {
