@@ -117,6 +117,7 @@ async fn idle(account: &Account) {
     let poll = async {
         if let Err(e) = pull_until_caught_up(account, Some(IDLE_WAIT_MS)).await {
             // Report and back off a little; the loop's next cycle retries.
+            tracing::warn!(error = %e, "waiting pull failed");
             account.set_status(|s| {
                 s.online = !e.is_transient();
                 s.error = Some(e.to_string());
