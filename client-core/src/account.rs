@@ -47,13 +47,17 @@ impl Account {
         }
     }
 
-    /// A valid access token, refreshed first if it is about to expire.
-    async fn token(&self) -> Result<String> {
-        let session = self
-            .store
+    /// The stored session, or "not signed in".
+    async fn session(&self) -> Result<session::Session> {
+        self.store
             .read(session::load)
             .await?
-            .ok_or_else(|| Error::Auth("not signed in".into()))?;
+            .ok_or_else(|| Error::Auth("not signed in".into()))
+    }
+
+    /// A valid access token, refreshed first if it is about to expire.
+    async fn token(&self) -> Result<String> {
+        let session = self.session().await?;
         if session.access_expires_at - now_ms() > REFRESH_MARGIN_MS {
             return Ok(session.access_token);
         }
@@ -65,11 +69,7 @@ impl Account {
     /// twice would end the session on the server).
     async fn refresh(&self, stale: &str) -> Result<String> {
         let _guard = self.refresh_lock.lock().await;
-        let session = self
-            .store
-            .read(session::load)
-            .await?
-            .ok_or_else(|| Error::Auth("not signed in".into()))?;
+        let session = self.session().await?;
         if session.access_token != stale {
             return Ok(session.access_token);
         }
@@ -108,6 +108,12 @@ impl Account {
             }
             other => other,
         }
+    }
+
+    /// A signed-in GET of a JSON resource under `/v1`.
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.authed(|api, token| async move { api.get(Some(&token), path).await })
+            .await
     }
 
     pub fn send(&self, event: Event) {

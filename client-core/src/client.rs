@@ -369,12 +369,7 @@ impl Client {
         if let Some(cursor) = cursor {
             path.push_str(&format!("?cursor={cursor}"));
         }
-        let page: moa_protocol::Page<Review> = account
-            .authed(|api, token| {
-                let path = path.clone();
-                async move { api.get(Some(&token), &path).await }
-            })
-            .await?;
+        let page: moa_protocol::Page<Review> = account.get(&path).await?;
         let reviews = page.items.clone();
         account
             .store
@@ -437,9 +432,11 @@ impl Client {
     /// The member's page: profile and own reviews.
     pub async fn my_page(&self) -> Result<MyPage> {
         let account = self.account()?;
-        let me = self.me().await?;
-        let reviews = account.store.read(|c| view::my_reviews(c, 200)).await?;
-        Ok(MyPage { me, reviews })
+        account
+            .store
+            .read(|c| view::my_page(c, 200))
+            .await?
+            .ok_or_else(|| Error::Auth("not signed in".into()))
     }
 
     /// Scrapped reviews, newest first. Reviews not cached yet are fetched in
@@ -957,14 +954,7 @@ fn cache_review(tx: &Transaction<'_>, review: &Review) -> Result<()> {
 async fn fetch_reviews(account: Arc<Account>, ids: Vec<String>) {
     let mut fetched = Vec::new();
     for id in ids {
-        let path = format!("/reviews/{id}");
-        let got: Result<Review> = account
-            .authed(|api, token| {
-                let path = path.clone();
-                async move { api.get(Some(&token), &path).await }
-            })
-            .await;
-        if let Ok(r) = got {
+        if let Ok(r) = account.get::<Review>(&format!("/reviews/{id}")).await {
             fetched.push(r);
         }
     }
@@ -986,13 +976,7 @@ async fn fetch_reviews(account: Arc<Account>, ids: Vec<String>) {
 }
 
 async fn fetch_profile(account: &Account, id: &str) -> Result<()> {
-    let path = format!("/users/{id}");
-    let profile: Profile = account
-        .authed(|api, token| {
-            let path = path.clone();
-            async move { api.get(Some(&token), &path).await }
-        })
-        .await?;
+    let profile: Profile = account.get(&format!("/users/{id}")).await?;
     let data = to_args(&profile)?;
     let id = id.to_owned();
     account

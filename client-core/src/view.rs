@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::model::ReviewDetail;
+use crate::model::{MyPage, ReviewDetail};
 use crate::overlay::{self, Known, Op, ReviewBase};
 use crate::store::{entities, outbox, session};
 
@@ -203,11 +203,12 @@ pub fn review_detail(conn: &Connection, id: &str) -> Result<Option<ReviewDetail>
     Ok(Some(ReviewDetail { review, comments }))
 }
 
-/// The member's own reviews, newest first (pending ones on top).
-pub fn my_reviews(conn: &Connection, limit: u32) -> Result<Vec<Review>> {
+/// The member's page: profile and own reviews, newest first (pending ones
+/// on top); `None` when signed out.
+pub fn my_page(conn: &Connection, limit: u32) -> Result<Option<MyPage>> {
     let (ops, known) = pending(conn)?;
     let Some(me) = me(conn, &ops)? else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let mut out: Vec<Review> = overlay::new_reviews(
         &ops,
@@ -221,7 +222,7 @@ pub fn my_reviews(conn: &Connection, limit: u32) -> Result<Vec<Review>> {
         .filter_map(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
         .collect();
     out.extend(reviews(conn, &ids, &ops, &known, &me)?);
-    Ok(out)
+    Ok(Some(MyPage { me, reviews: out }))
 }
 
 /// Scrapped reviews newest first, and the scrapped ids not in the cache yet.
