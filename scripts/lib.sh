@@ -78,3 +78,52 @@ stop_throwaway_postgres() {
   rm -rf "$PG_TMP"
   PG_TMP=""
 }
+
+# Where tools built for the scripts (s3s-fs, dssim) are installed.
+tools_dir() {
+  local dir="${MOA_TOOLS_DIR:-/var/cache/moa-tools}"
+  if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then dir="$HOME/.cache/moa-tools"; mkdir -p "$dir"; fi
+  echo "$dir"
+}
+
+# Installs a crate's binary into tools_dir (once): ensure_cargo_tool BIN CRATE ARGS...
+ensure_cargo_tool() {
+  local bin="$1"; shift
+  local root; root=$(tools_dir)
+  if [ ! -x "$root/bin/$bin" ]; then
+    say "installing $bin (cargo install, once)"
+    # Its own target dir: the workspace's profile settings must not apply.
+    CARGO_TARGET_DIR="$root/target" cargo install --quiet --root "$root" "$@" >&2 \
+      || die "cargo install $* failed"
+    rm -rf "$root/target"
+  fi
+  echo "$root/bin/$bin"
+}
+
+# Starts s3s-fs, an S3-compatible server over a temp dir, on a free port with
+# one bucket; sets MOA_TEST_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY and S3_TMP.
+start_throwaway_s3() {
+  local bin; bin=$(ensure_cargo_tool s3s-fs s3s-fs --version 0.14.1 --features binary --locked)
+  S3_TMP=$(mktemp -d /tmp/moa-s3.XXXXXX)
+  mkdir -p "$S3_TMP/data/moa-test"
+  local port; port=$(free_port)
+  export MOA_TEST_S3_ACCESS_KEY="moa-test-key" MOA_TEST_S3_SECRET_KEY="moa-test-secret"
+  "$bin" --host 127.0.0.1 --port "$port" --access-key "$MOA_TEST_S3_ACCESS_KEY" \
+    --secret-key "$MOA_TEST_S3_SECRET_KEY" "$S3_TMP/data" >"$S3_TMP/server.log" 2>&1 &
+  S3_PID=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$S3_PID" 2>/dev/null || { cat "$S3_TMP/server.log"; die "s3s-fs did not start"; }
+    sleep 0.1
+  done
+  say "started a throwaway S3 server (s3s-fs) on port $port"
+  export MOA_TEST_S3_ENDPOINT="http://127.0.0.1:$port" MOA_TEST_S3_BUCKET="moa-test"
+}
+
+stop_throwaway_s3() {
+  [ -n "${S3_TMP:-}" ] || return 0
+  kill "$S3_PID" 2>/dev/null || true
+  wait "$S3_PID" 2>/dev/null || true
+  rm -rf "$S3_TMP"
+  S3_TMP=""
+}

@@ -32,6 +32,9 @@ impl Api {
                 "must start with http:// or https://",
             ));
         }
+        // HTTPS through rustls with ring (one process-wide provider; a second
+        // install is a no-op).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(REQUEST_TIMEOUT)

@@ -77,6 +77,27 @@ pub mod codes {
     /// (see `sync::names`).
     pub const UNKNOWN_MUTATION: &str = "unknown_mutation";
 
+    /// The file is not a type this endpoint takes (decided by its content),
+    /// or a format Moa cannot decode (HEIC).
+    pub const UNSUPPORTED_FORMAT: &str = "unsupported_format";
+    /// The image is larger in pixels than the server accepts (an image
+    /// bomb is refused from its header, before any decoding).
+    pub const TOO_MANY_PIXELS: &str = "too_many_pixels";
+    /// The file is truncated or damaged.
+    pub const CORRUPT_MEDIA: &str = "corrupt_media";
+    /// The photo still carries EXIF, XMP or text metadata (location!); strip
+    /// it before uploading (client-core does).
+    pub const MEDIA_HAS_METADATA: &str = "media_has_metadata";
+    /// The uploaded bytes do not hash to the SHA-256 the upload named.
+    pub const HASH_MISMATCH: &str = "hash_mismatch";
+    /// A chunk was sent at an offset other than the one the server is at;
+    /// the message and `GET` on the upload tell the right one.
+    pub const UPLOAD_OFFSET_MISMATCH: &str = "upload_offset_mismatch";
+    /// Completing an upload that has not received all its bytes.
+    pub const UPLOAD_INCOMPLETE: &str = "upload_incomplete";
+    /// The requested byte range is outside the file.
+    pub const RANGE_NOT_SATISFIABLE: &str = "range_not_satisfiable";
+
     /// Something failed on the server; details are in its logs.
     pub const INTERNAL: &str = "internal";
     /// The server cannot reach its database right now.

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod content;
 pub mod error;
 pub mod limits;
+pub mod media;
 pub mod moderation;
 pub mod sync;
 pub mod users;
@@ -21,6 +22,7 @@ pub mod users;
 pub use auth::*;
 pub use content::*;
 pub use error::*;
+pub use media::*;
 pub use moderation::*;
 pub use users::*;
 

@@ -3,6 +3,8 @@
 
 /// Largest JSON request body the server accepts, in bytes (1 MiB).
 pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
+/// The largest chunk of an upload in one request (`PATCH /v1/media/uploads/{id}`).
+pub const MAX_UPLOAD_CHUNK: u64 = 4 * 1024 * 1024;
 
 /// Email addresses are at most this long (RFC 5321).
 pub const MAX_EMAIL_CHARS: usize = 254;

@@ -211,6 +211,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "sync",
         include_str!("../../migrations/sqlite/0004_sync.sql"),
     ),
+    (
+        5,
+        "media",
+        include_str!("../../migrations/sqlite/0005_media.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -234,6 +239,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         4,
         "sync",
         include_str!("../../migrations/postgres/0004_sync.sql"),
+    ),
+    (
+        5,
+        "media",
+        include_str!("../../migrations/postgres/0005_media.sql"),
     ),
 ];
 

@@ -24,6 +24,22 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An upload over a size limit (413 `payload_too_large`).
+    #[error("{0}")]
+    TooLarge(String),
+    /// A file whose content is not a type the endpoint takes (415
+    /// `unsupported_format`).
+    #[error("{0}")]
+    UnsupportedFormat(String),
+    /// Well-formed but refused content, with its own code (422), e.g. an
+    /// image bomb or a corrupt file.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    /// A `Range` outside the file (416).
+    #[error("the range is outside the file ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
+    #[error(transparent)]
+    Storage(#[from] crate::media::store::StoreError),
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
     #[error("{message}")]
@@ -100,6 +116,30 @@ impl Error {
                 self.to_string(),
                 None,
             ),
+            TooLarge(message) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::PAYLOAD_TOO_LARGE,
+                message.clone(),
+                None,
+            ),
+            UnsupportedFormat(message) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_FORMAT,
+                message.clone(),
+                None,
+            ),
+            Unprocessable { code, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                message.clone(),
+                None,
+            ),
+            RangeNotSatisfiable { .. } => (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                codes::RANGE_NOT_SATISFIABLE,
+                self.to_string(),
+                None,
+            ),
             Unauthorized { code, message } => {
                 (StatusCode::UNAUTHORIZED, code, message.clone(), None)
             }
@@ -147,7 +187,7 @@ impl Error {
                 "the server is busy; try again shortly".into(),
                 None,
             ),
-            Database(_) | Internal(_) => (
+            Database(_) | Internal(_) | Storage(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 codes::INTERNAL,
                 "something went wrong on the server".into(),
@@ -189,6 +229,11 @@ impl IntoResponse for Error {
         }
         let body = ErrorBody { error };
         let mut response = (status, axum::Json(body)).into_response();
+        if let Error::RangeNotSatisfiable { size } = self
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
         if let Error::RateLimited { retry_after_secs } = self {
             response
                 .headers_mut()

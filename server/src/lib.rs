@@ -20,6 +20,7 @@ pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod media;
 pub mod metrics;
 pub mod moderation;
 pub mod notifications;
@@ -47,7 +48,8 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use moa_protocol::limits::MAX_JSON_BODY_BYTES;
 use tokio::net::TcpListener;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -75,6 +77,7 @@ pub use state::{AppState, Settings};
         (name = "notifications", description = "Notifications and their settings"),
         (name = "moderation", description = "Reports, the moderation queue and actions"),
         (name = "admin", description = "Accounts and the audit log (moderators and admins)"),
+        (name = "media", description = "Resumable uploads of photos and videos, and serving them"),
         (name = "sync", description = "Pushing mutations and pulling changes by bucket and feed window"),
     )
 )]
@@ -113,6 +116,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(notifications::router())
                 .merge(moderation::router())
                 .merge(admin::router())
+                .merge(media::router())
                 .merge(sync::router()),
         )
         .split_for_parts()
@@ -153,8 +157,13 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        // gzip when the client accepts it (sync pulls and feeds compress well).
-        .layer(CompressionLayer::new())
+        // gzip when the client accepts it (sync pulls and feeds compress well);
+        // never images or video (already compressed, and byte ranges of video
+        // must stay byte ranges of the file).
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("video/"))),
+        )
         .with_state(state)
 }
 
@@ -188,6 +197,8 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error(transparent)]
     Key(#[from] tokens::KeyError),
+    #[error(transparent)]
+    Media(#[from] media::store::StoreError),
 }
 
 /// Opens (and migrates) the database and loads the signing key.
@@ -195,8 +206,9 @@ pub async fn start(settings: Settings) -> Result<AppState, StartError> {
     let db = Db::connect(settings.database_url.as_deref(), &settings.data_dir).await?;
     db.migrate().await?;
     let secret = tokens::load_or_create_secret(&settings.data_dir, settings.jwt_secret.as_deref())?;
-    tracing::info!(backend = ?db.backend(), "database ready");
-    Ok(AppState::new(settings, db, &secret))
+    let media_store = media::store::MediaStore::open(&settings.media.store, &settings.data_dir)?;
+    tracing::info!(backend = ?db.backend(), media = media_store.kind(), "database ready");
+    Ok(AppState::new(settings, db, &secret, media_store))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then stops taking

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use moa_protocol::Role;
 use moa_server::auth::service::{ValidSignup, create_account, validate_signup};
+use moa_server::state::{MediaSettings, MediaStoreConfig, S3Settings};
 use moa_server::{Db, Settings, demo, users::service as users, util};
 
 /// Moa community server: reviews, feeds, chat and group-buys, with sync for
@@ -70,6 +71,80 @@ struct ServeArgs {
     /// Trust X-Forwarded-For for the client address (only behind a reverse proxy).
     #[arg(long, env = "MOA_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    #[command(flatten)]
+    media: MediaArgs,
+}
+
+#[derive(Debug, Args)]
+struct MediaArgs {
+    /// Where media files live: `disk` (DATA_DIR/media) or `s3` (several nodes).
+    #[arg(long, env = "MOA_MEDIA_STORE", value_enum, default_value_t = StoreArg::Disk)]
+    media_store: StoreArg,
+    /// S3 bucket (with --media-store s3).
+    #[arg(long, env = "MOA_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// S3-compatible endpoint URL; omit for AWS.
+    #[arg(long, env = "MOA_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    #[arg(long, env = "MOA_S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    #[arg(long, env = "MOA_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    s3_access_key_id: Option<String>,
+    #[arg(long, env = "MOA_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    s3_secret_access_key: Option<String>,
+    /// Store keys under this prefix of the bucket.
+    #[arg(long, env = "MOA_S3_PREFIX")]
+    s3_prefix: Option<String>,
+    /// Largest photo upload in bytes.
+    #[arg(long, env = "MOA_MAX_PHOTO_BYTES", default_value_t = 20 * 1024 * 1024)]
+    max_photo_bytes: u64,
+    /// Largest video upload in bytes.
+    #[arg(long, env = "MOA_MAX_VIDEO_BYTES", default_value_t = 100 * 1024 * 1024)]
+    max_video_bytes: u64,
+    /// Largest photo in pixels (width x height).
+    #[arg(long, env = "MOA_MAX_PHOTO_PIXELS", default_value_t = 50_000_000)]
+    max_photo_pixels: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StoreArg {
+    Disk,
+    S3,
+}
+
+impl MediaArgs {
+    fn settings(self) -> Result<MediaSettings, String> {
+        let store = match self.media_store {
+            StoreArg::Disk => MediaStoreConfig::Disk,
+            StoreArg::S3 => {
+                let need = |v: Option<String>, name: &str| {
+                    v.filter(|v| !v.is_empty())
+                        .ok_or_else(|| format!("--media-store s3 needs {name}"))
+                };
+                MediaStoreConfig::S3(S3Settings {
+                    bucket: need(self.s3_bucket, "--s3-bucket (MOA_S3_BUCKET)")?,
+                    endpoint: self.s3_endpoint.filter(|e| !e.is_empty()),
+                    region: self.s3_region,
+                    access_key_id: need(
+                        self.s3_access_key_id,
+                        "--s3-access-key-id (MOA_S3_ACCESS_KEY_ID)",
+                    )?,
+                    secret_access_key: need(
+                        self.s3_secret_access_key,
+                        "--s3-secret-access-key (MOA_S3_SECRET_ACCESS_KEY)",
+                    )?,
+                    prefix: self.s3_prefix,
+                })
+            }
+        };
+        Ok(MediaSettings {
+            store,
+            max_photo_bytes: self.max_photo_bytes,
+            max_video_bytes: self.max_video_bytes,
+            max_photo_pixels: self.max_photo_pixels,
+            ..MediaSettings::default()
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -169,6 +244,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         auth_rate_per_ip: args.auth_rate_per_ip,
         auth_rate_per_account: args.auth_rate_per_account,
         trust_forwarded_for: args.trust_forwarded_for,
+        media: args.media.settings()?,
     };
     tracing::info!(settings = ?settings, "starting");
     let state = moa_server::start(settings)

@@ -27,6 +27,72 @@ pub struct Settings {
     pub auth_rate_per_account: u32,
     /// Take the client address from `X-Forwarded-For` (behind a proxy only).
     pub trust_forwarded_for: bool,
+    /// Where media is stored and what uploads may be.
+    pub media: MediaSettings,
+}
+
+/// Media storage and upload limits.
+#[derive(Clone, Debug)]
+pub struct MediaSettings {
+    pub store: MediaStoreConfig,
+    /// Largest photo upload, in bytes.
+    pub max_photo_bytes: u64,
+    /// Largest video upload, in bytes.
+    pub max_video_bytes: u64,
+    /// Largest photo in pixels (width x height), checked from the header.
+    pub max_photo_pixels: u64,
+    /// How long an unfinished upload session is kept.
+    pub upload_ttl: Duration,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings {
+            store: MediaStoreConfig::Disk,
+            max_photo_bytes: 20 * 1024 * 1024,
+            max_video_bytes: 100 * 1024 * 1024,
+            max_photo_pixels: 50_000_000,
+            upload_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Which storage holds media.
+#[derive(Clone)]
+pub enum MediaStoreConfig {
+    /// Files under `data_dir/media` (one node).
+    Disk,
+    /// An S3-compatible object store (several nodes).
+    S3(S3Settings),
+}
+
+/// Where and how to reach an S3-compatible bucket.
+#[derive(Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// `None` for AWS itself; the URL of another S3-compatible service.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Keys are stored under this prefix (several deployments in one bucket).
+    pub prefix: Option<String>,
+}
+
+impl std::fmt::Debug for MediaStoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MediaStoreConfig::Disk => f.write_str("disk"),
+            // Keys stay out of logs.
+            MediaStoreConfig::S3(s3) => f
+                .debug_struct("s3")
+                .field("bucket", &s3.bucket)
+                .field("endpoint", &s3.endpoint)
+                .field("region", &s3.region)
+                .field("prefix", &s3.prefix)
+                .finish(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -51,6 +117,7 @@ impl std::fmt::Debug for Settings {
             .field("auth_rate_per_ip", &self.auth_rate_per_ip)
             .field("auth_rate_per_account", &self.auth_rate_per_account)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -67,6 +134,7 @@ impl Settings {
             auth_rate_per_ip: 20,
             auth_rate_per_account: 5,
             trust_forwarded_for: false,
+            media: MediaSettings::default(),
         }
     }
 }
@@ -90,6 +158,8 @@ pub struct Inner {
     /// The change log's latest `seq` as last seen by the head watcher
     /// (`sync::pull::watch_head`); waiting pulls wake when it moves.
     pub log_head: tokio::sync::watch::Sender<i64>,
+    /// Where media files live (disk or S3, by `settings.media.store`).
+    pub media_store: crate::media::store::MediaStore,
 }
 
 impl std::ops::Deref for AppState {
@@ -100,7 +170,12 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, db: Db, secret: &[u8]) -> Self {
+    pub fn new(
+        settings: Settings,
+        db: Db,
+        secret: &[u8],
+        media_store: crate::media::store::MediaStore,
+    ) -> Self {
         let ttl_ms = i64::try_from(settings.access_token_ttl.as_millis()).unwrap_or(i64::MAX);
         AppState(Arc::new(Inner {
             tokens: TokenKeys::new(secret, ttl_ms),
@@ -110,6 +185,7 @@ impl AppState {
             login_per_account: RateLimiter::per_minute(settings.auth_rate_per_account),
             stopping: tokio::sync::watch::Sender::new(false),
             log_head: tokio::sync::watch::Sender::new(0),
+            media_store,
             settings,
             db,
         }))

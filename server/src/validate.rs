@@ -140,14 +140,14 @@ pub fn links(raw: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-/// A media id: a UUID (checked by format until the media service exists).
+/// A media id: the lowercase hex SHA-256 of an uploaded file.
 pub fn media_id(field: &str, raw: &str) -> Result<String> {
-    if crate::util::is_uuid(raw) {
+    if moa_protocol::is_media_id(raw) {
         Ok(raw.to_owned())
     } else {
         Err(Error::invalid(
             field,
-            "must be a media id (a lowercase UUID)",
+            "must be a media id (the lowercase hex SHA-256 of an uploaded photo)",
         ))
     }
 }
@@ -341,7 +341,8 @@ mod tests {
         let err = links(&["https://ok.kr".into(), "javascript:alert(1)".into()]).unwrap_err();
         assert!(matches!(err, Error::InvalidField { ref field, .. } if field == "links[1]"));
         assert!(links(&vec!["https://a.kr".to_owned(); 4]).is_err());
-        assert!(media_id("avatar_media_id", "0190b7a0-0000-7000-8000-000000000001").is_ok());
+        assert!(media_id("avatar_media_id", &"0a".repeat(32)).is_ok());
+        assert!(media_id("avatar_media_id", "0190b7a0-0000-7000-8000-000000000001").is_err());
         assert!(media_id("avatar_media_id", "../../etc/passwd").is_err());
     }
 }

@@ -174,6 +174,7 @@ async fn cold_sync(engine: Engine) {
 
 /// Bytes of the member's bucket pulled page by page without compression.
 async fn uncompressed_pull_bytes(server: &TestServer, member: &moa_tests::Session) -> usize {
+    moa_server::media::store::install_tls_provider();
     let http = reqwest::Client::builder().no_gzip().build().unwrap();
     let (mut cursor, mut total) = (0_i64, 0_usize);
     loop {

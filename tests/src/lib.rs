@@ -10,6 +10,12 @@
 //!
 //! [`server_binary`] finds the real `moa-server` executable for the tests
 //! that run it as a separate process.
+//!
+//! Media tests run on both stores: [`both_stores!`] gives a SQLite server
+//! with media on disk and a PostgreSQL server with media in the S3-compatible
+//! server named by `MOA_TEST_S3_ENDPOINT` (`scripts/test` starts `s3s-fs`),
+//! each under a prefix of its own. [`test_jpeg`] and [`upload_photo`] make
+//! and upload real photos.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -56,6 +62,126 @@ pub fn postgres_admin_url() -> String {
              PostgreSQL cluster, or point it at one: postgres://user@127.0.0.1:5432/postgres"
         )
     })
+}
+
+/// Where a test server keeps media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    Disk,
+    S3,
+}
+
+/// Runs one async test body (`async fn(Engine, Store)`) with media on disk
+/// (on SQLite) and in S3 (on PostgreSQL): `both_stores!(t);` defines
+/// `t::disk` and `t::s3`.
+#[macro_export]
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn disk() {
+                super::$name($crate::Engine::Sqlite, $crate::Store::Disk).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn s3() {
+                super::$name($crate::Engine::Postgres, $crate::Store::S3).await
+            }
+        }
+    )*};
+}
+
+/// Settings for the test S3 server, under a fresh prefix.
+pub fn s3_settings() -> moa_server::state::S3Settings {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set. Run ./scripts/test, which starts an S3-compatible server \
+                 (s3s-fs), or set MOA_TEST_S3_ENDPOINT, MOA_TEST_S3_BUCKET, \
+                 MOA_TEST_S3_ACCESS_KEY and MOA_TEST_S3_SECRET_KEY"
+            )
+        })
+    };
+    moa_server::state::S3Settings {
+        bucket: var("MOA_TEST_S3_BUCKET"),
+        endpoint: Some(var("MOA_TEST_S3_ENDPOINT")),
+        region: "us-east-1".into(),
+        access_key_id: var("MOA_TEST_S3_ACCESS_KEY"),
+        secret_access_key: var("MOA_TEST_S3_SECRET_KEY"),
+        prefix: Some(format!("t-{}", uuid::Uuid::now_v7().simple())),
+    }
+}
+
+/// A real photo as client-core sends it: `width` x `height` pixels of a
+/// gradient with noise from `seed` (so each seed is a different file),
+/// compressed to JPEG without metadata.
+pub fn test_jpeg(width: u32, height: u32, seed: u64) -> Vec<u8> {
+    let png = test_png(width, height, seed);
+    let opts = moa_media::CompressOptions {
+        max_edge: width.max(height),
+        ..Default::default()
+    };
+    moa_media::compress(&png, &opts, &mut |_| {})
+        .unwrap()
+        .image
+        .bytes
+}
+
+/// An RGB PNG of a gradient with noise from `seed`.
+pub fn test_png(width: u32, height: u32, seed: u64) -> Vec<u8> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        let n: u8 = rng.gen_range(0..24);
+        image::Rgb([
+            (x * 255 / width.max(1)) as u8 ^ n,
+            (y * 255 / height.max(1)) as u8,
+            ((x + y) % 256) as u8 ^ n,
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Uploads `bytes` as `kind` in chunks of `chunk` bytes and completes it;
+/// returns the completion reply (201 with the media, or the refusal).
+pub async fn upload(api: &Api, s: &Session, kind: &str, bytes: &[u8], chunk: usize) -> Reply {
+    let sha = moa_media::sha256_hex(bytes);
+    let r = api
+        .post(
+            "/v1/media/uploads",
+            s.token(),
+            serde_json::json!({"sha256": sha, "size": bytes.len(), "kind": kind}),
+        )
+        .await;
+    if r.status.is_client_error() || r.body.get("media").is_some() {
+        return r;
+    }
+    let id = r.body["upload"]["id"].as_str().unwrap().to_owned();
+    let mut offset = r.body["upload"]["received"].as_u64().unwrap() as usize;
+    while offset < bytes.len() {
+        let end = (offset + chunk).min(bytes.len());
+        let r = api
+            .chunk(&id, s.token(), offset as u64, bytes[offset..end].to_vec())
+            .await
+            .expect(200);
+        offset = r.body["received"].as_u64().unwrap() as usize;
+    }
+    api.post(
+        &format!("/v1/media/uploads/{id}/complete"),
+        s.token(),
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// Uploads a fresh test photo (seeded by `seed`) and returns its media id.
+pub async fn upload_photo(api: &Api, s: &Session, seed: u64) -> String {
+    let jpeg = test_jpeg(64, 48, seed);
+    let r = upload(api, s, "photo", &jpeg, 1 << 20).await;
+    assert!(r.status.is_success(), "upload failed: {}", r.body);
+    let media = r.body.get("media").unwrap_or(&r.body);
+    media["id"].as_str().unwrap().to_owned()
 }
 
 /// `url` with its database name replaced by `db`.
@@ -108,6 +234,16 @@ impl TestServer {
         Self::start_with(engine, |_| {}).await
     }
 
+    /// A server on `engine` keeping media in `store`.
+    pub async fn start_store(engine: Engine, store: Store) -> TestServer {
+        Self::start_with(engine, |s| {
+            if store == Store::S3 {
+                s.media.store = moa_server::state::MediaStoreConfig::S3(s3_settings());
+            }
+        })
+        .await
+    }
+
     /// Like [`TestServer::start`], with `configure` adjusting the settings.
     pub async fn start_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -> TestServer {
         let data_dir = tempfile::tempdir().unwrap();
@@ -155,6 +291,7 @@ impl TestServer {
     }
 
     pub fn api(&self) -> Api {
+        moa_server::media::store::install_tls_provider();
         Api {
             base: format!("http://{}", self.addr),
             http: reqwest::Client::new(),
@@ -259,6 +396,46 @@ impl Api {
             req = req.json(b);
         }
         Self::reply(req.send().await.expect("request sent")).await
+    }
+
+    /// Sends one upload chunk at `offset`.
+    pub async fn chunk(
+        &self,
+        upload: &str,
+        token: Option<&str>,
+        offset: u64,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .patch(format!("{}/v1/media/uploads/{upload}", self.base))
+            .header("upload-offset", offset.to_string())
+            .header("content-type", "application/offset+octet-stream")
+            .body(bytes);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::reply(req.send().await.expect("request sent")).await
+    }
+
+    /// GETs raw bytes with extra request headers: status, headers, body.
+    pub async fn bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        (status, headers, resp.bytes().await.expect("body").to_vec())
     }
 
     /// Sends `body` as raw bytes with the given content type.
@@ -407,6 +584,7 @@ pub fn server_binary() -> PathBuf {
 
 /// Polls `url` until it answers 200, for up to `timeout`.
 pub async fn wait_until_up(url: &str, timeout: Duration) {
+    moa_server::media::store::install_tls_provider();
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if let Ok(r) = reqwest::get(url).await

@@ -580,7 +580,7 @@ async fn profile_edit_and_public_profiles(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let s = api.signup("minji").await;
-    let avatar = uuid::Uuid::now_v7().to_string();
+    let avatar = moa_tests::upload_photo(&api, &s, 7).await;
     let r = api
         .patch(
             "/v1/me",

@@ -443,6 +443,7 @@ fn stored_count(d: &Device, kind: &str) -> i64 {
 }
 
 async fn pull_requests(server: &TestServer) -> i64 {
+    moa_server::media::store::install_tls_provider();
     let text = reqwest::get(server.url("/metrics"))
         .await
         .unwrap()

@@ -165,9 +165,10 @@ async fn reviews_are_validated_and_idempotent(engine: Engine) {
         .unwrap()
         .to_owned();
     let id = uuid();
+    let photo = moa_tests::upload_photo(&api, &s, 1).await;
     let story = json!({"id": id, "kind": "story", "title": "인생 떡볶이", "body": "국물이 진하고 맵다. 또 갈 것!",
         "subject": {"type": "place", "id": place}, "rating": 5, "tags": ["#떡볶이", "연남동", "떡볶이"],
-        "photos": [uuid()]});
+        "photos": [photo]});
     let r = post_review(&api, &s, story.clone()).await;
     assert_eq!(r["tags"], json!(["떡볶이", "연남동"]));
     assert_eq!(r["subject"]["name"], "연남 떡볶이");

@@ -80,7 +80,10 @@ impl Process {
     fn api(&self) -> Api {
         Api {
             base: self.base.clone(),
-            http: reqwest::Client::new(),
+            http: {
+                moa_server::media::store::install_tls_provider();
+                reqwest::Client::new()
+            },
         }
     }
 

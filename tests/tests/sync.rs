@@ -1046,6 +1046,7 @@ async fn responses_are_gzip_compressed_when_asked(engine: Engine) {
         json!({"buckets": [{"bucket": "public"}], "windows": [{"tab": "latest", "size": 10}]});
     // A client that neither asks for nor decodes gzip by itself (other crates
     // of the workspace turn on reqwest's `gzip` feature).
+    moa_server::media::store::install_tls_provider();
     let http = reqwest::Client::builder().no_gzip().build().unwrap();
     let send = |gzip: bool| {
         let mut req = http

@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 use crate::changelog::{self, Change, PUBLIC};
 use crate::error::{Error, Result};
 use crate::extract::Member;
+use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
 use crate::util::like_pattern;
 use crate::validate;
@@ -209,6 +210,15 @@ pub async fn create_product(
     if let Some(existing) = get_product(conn, &id).await? {
         return Ok((existing, false));
     }
+    media::attach_photos(
+        conn,
+        &actor.user_id,
+        RefType::Product,
+        &id,
+        "photos",
+        &photos,
+    )
+    .await?;
     let dedup_key = format!("{}\n{}", validate::fold(&name), shop_url.to_lowercase());
     let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE dedup_key = $1");
     if let Some(row) = sqlx::query(&sql)

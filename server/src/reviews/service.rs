@@ -18,6 +18,7 @@ use crate::catalog::service as catalog;
 use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
 use crate::error::{Error, Result};
 use crate::extract::Member;
+use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
 use crate::users::service as users;
 use crate::validate;
@@ -238,6 +239,15 @@ pub async fn create(
         };
     }
     let content = validate_content(req.kind, &req.title, &req.body, &req.photos)?;
+    media::attach_photos(
+        conn,
+        &actor.user_id,
+        RefType::Review,
+        &id,
+        "photos",
+        &content.photos,
+    )
+    .await?;
     let rating = validate_rating(req.rating)?;
     let tags = validate::tags(&req.tags)?;
     if req.official {
@@ -358,6 +368,17 @@ pub async fn edit(
         req.body.as_deref().unwrap_or(&current.body),
         req.photos.as_deref().unwrap_or(&current.photos),
     )?;
+    if req.photos.is_some() {
+        media::attach_photos(
+            conn,
+            &actor.user_id,
+            RefType::Review,
+            id,
+            "photos",
+            &content.photos,
+        )
+        .await?;
+    }
     let rating = match req.rating {
         Some(r) => validate_rating(r)?,
         None => current.rating,

@@ -10,6 +10,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::changelog::{self, Change, user_bucket};
 use crate::error::{Error, Result, is_unique_violation};
+use crate::media::service::{self as media, RefType};
 use crate::validate;
 
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
@@ -324,6 +325,8 @@ pub async fn update_profile(
             .as_deref()
             .map(|a| validate::media_id("avatar_media_id", a))
             .transpose()?;
+        let photos: Vec<String> = user.avatar_media_id.iter().cloned().collect();
+        media::attach_photos(conn, id, RefType::Avatar, id, "avatar_media_id", &photos).await?;
     }
     user.updated_at = now;
     let links = serde_json::to_string(&user.links)
