@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use moa_protocol::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
-use moa_protocol::{AuthResponse, ErrorBody, LoginRequest, RefreshRequest, SignupRequest};
+use moa_protocol::{
+    AuthResponse, CreateUploadRequest, ErrorBody, LoginRequest, Media, RefreshRequest,
+    SignupRequest, UPLOAD_OFFSET_HEADER, UploadSession, UploadStarted,
+};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -63,39 +66,7 @@ impl Api {
             req = req.json(body);
         }
         let resp = req.send().await.map_err(network)?;
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(network)?;
-        if status.is_success() {
-            let bytes = if bytes.is_empty() {
-                &b"null"[..]
-            } else {
-                &bytes[..]
-            };
-            return serde_json::from_slice(bytes)
-                .map_err(|e| Error::Server(format!("unexpected answer from {path}: {e}")));
-        }
-        let detail = serde_json::from_slice::<ErrorBody>(&bytes)
-            .ok()
-            .map(|b| b.error);
-        let message = detail
-            .as_ref()
-            .map(|d| d.message.clone())
-            .unwrap_or_else(|| format!("HTTP {status}"));
-        Err(match status {
-            StatusCode::UNAUTHORIZED => Error::Auth(message),
-            StatusCode::NOT_FOUND => Error::NotFound(message),
-            s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
-                Error::Network(format!("server busy or failing ({status}): {message}"))
-            }
-            _ => Error::Rejected {
-                code: detail
-                    .as_ref()
-                    .map(|d| d.code.clone())
-                    .unwrap_or_else(|| status.as_u16().to_string()),
-                message,
-                field: detail.and_then(|d| d.field),
-            },
-        })
+        answer(resp, path).await
     }
 
     pub async fn signup(&self, req: &SignupRequest) -> Result<AuthResponse> {
@@ -132,10 +103,108 @@ impl Api {
             .await
     }
 
+    /// Starts (or resumes) an upload: the stored media or a session.
+    pub async fn start_upload(
+        &self,
+        token: &str,
+        req: &CreateUploadRequest,
+    ) -> Result<UploadStarted> {
+        self.call(Method::POST, "/media/uploads", Some(token), Some(req))
+            .await
+    }
+
+    /// Where an upload session is.
+    pub async fn upload_status(&self, token: &str, id: &str) -> Result<UploadSession> {
+        self.get(Some(token), &format!("/media/uploads/{id}")).await
+    }
+
+    /// Sends the chunk starting at `offset`.
+    pub async fn send_chunk(
+        &self,
+        token: &str,
+        id: &str,
+        offset: u64,
+        bytes: Vec<u8>,
+    ) -> Result<UploadSession> {
+        let path = format!("/media/uploads/{id}");
+        let resp = self
+            .http
+            .patch(format!("{}/v1{path}", self.base))
+            .bearer_auth(token)
+            .header(UPLOAD_OFFSET_HEADER, offset.to_string())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/offset+octet-stream",
+            )
+            .body(bytes)
+            .send()
+            .await
+            .map_err(network)?;
+        answer(resp, &path).await
+    }
+
+    pub async fn complete_upload(&self, token: &str, id: &str) -> Result<Media> {
+        let path = format!("/media/uploads/{id}/complete");
+        self.call::<(), Media>(Method::POST, &path, Some(token), None)
+            .await
+    }
+
+    /// The bytes of a media file (`/v1/media/{id}` or its thumbnail).
+    pub async fn download(&self, token: Option<&str>, path: &str) -> Result<Vec<u8>> {
+        let mut req = self.http.get(format!("{}/v1{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        checked(req.send().await.map_err(network)?).await
+    }
+
     /// A GET of any JSON resource under `/v1`.
     pub async fn get<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
         self.call::<(), T>(Method::GET, path, token, None).await
     }
+}
+
+/// Decodes a JSON answer, or maps an error answer to the SDK's [`Error`].
+async fn answer<T: DeserializeOwned>(resp: reqwest::Response, path: &str) -> Result<T> {
+    let bytes = checked(resp).await?;
+    let bytes = if bytes.is_empty() {
+        &b"null"[..]
+    } else {
+        &bytes[..]
+    };
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::Server(format!("unexpected answer from {path}: {e}")))
+}
+
+/// The body of a successful answer; an error answer becomes an [`Error`].
+async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(network)?;
+    if status.is_success() {
+        return Ok(bytes.to_vec());
+    }
+    let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+        .ok()
+        .map(|b| b.error);
+    let message = detail
+        .as_ref()
+        .map(|d| d.message.clone())
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    Err(match status {
+        StatusCode::UNAUTHORIZED => Error::Auth(message),
+        StatusCode::NOT_FOUND => Error::NotFound(message),
+        s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
+            Error::Network(format!("server busy or failing ({status}): {message}"))
+        }
+        _ => Error::Rejected {
+            code: detail
+                .as_ref()
+                .map(|d| d.code.clone())
+                .unwrap_or_else(|| status.as_u16().to_string()),
+            message,
+            field: detail.and_then(|d| d.field),
+        },
+    })
 }
 
 fn network(e: reqwest::Error) -> Error {

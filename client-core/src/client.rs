@@ -37,12 +37,16 @@ pub struct Options {
     /// Keep in step with the server in the background (push, pull, long
     /// poll). Off, nothing moves until [`Client::sync`] is called.
     pub background_sync: bool,
+    /// How photos are compressed before upload (long edge 2048 px, JPEG
+    /// quality 80, 320 px thumbnails by default).
+    pub photo: crate::media::CompressOptions,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             background_sync: true,
+            photo: crate::media::CompressOptions::default(),
         }
     }
 }
@@ -203,7 +207,19 @@ impl Client {
         Ok(())
     }
 
-    fn account(&self) -> Result<Arc<Account>> {
+    pub(crate) fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    pub(crate) fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    pub(crate) fn api(&self) -> &Api {
+        &self.inner.api
+    }
+
+    pub(crate) fn account(&self) -> Result<Arc<Account>> {
         self.inner
             .account
             .lock()
@@ -514,7 +530,7 @@ impl Client {
         Ok(id)
     }
 
-    async fn after_write(&self, account: &Account, mut topics: Vec<Topic>) {
+    pub(crate) async fn after_write(&self, account: &Account, mut topics: Vec<Topic>) {
         topics.push(Topic::Outbox);
         account.emit(topics);
         account.refresh_counts().await;
@@ -773,9 +789,17 @@ impl Client {
         Ok(rows
             .into_iter()
             .map(|row| OutboxItem {
-                target_id: Op::parse(&row.name, &row.args)
-                    .target_id()
-                    .map(str::to_owned),
+                // An upload is about its media id.
+                target_id: if row.name == crate::media::UPLOAD {
+                    row.args
+                        .get("sha256")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                } else {
+                    Op::parse(&row.name, &row.args)
+                        .target_id()
+                        .map(str::to_owned)
+                },
                 error: row.error_code.map(|code| ItemError {
                     code,
                     message: row.error_message.unwrap_or_default(),

@@ -11,7 +11,8 @@
 //! Layout: `overlay`, `outbox` and `incoming` are sans-I/O (plain values in,
 //! plain values out, unit-tested); `store` is the SQLite layer, `api` the
 //! HTTP layer, `sync` the loop that joins them, `view` the local reads and
-//! `client` the public surface.
+//! `client` the public surface. `media` compresses photos before upload
+//! (through `moa-media`) and queues them; `upload` sends them, resumably.
 
 #![forbid(unsafe_code)]
 
@@ -20,15 +21,18 @@ mod api;
 mod client;
 mod error;
 pub mod incoming;
+pub mod media;
 pub mod model;
 pub mod outbox;
 pub mod overlay;
 mod store;
 mod sync;
+mod upload;
 mod view;
 
 pub use client::{Client, Options};
 pub use error::{Error, Result};
+pub use media::{MediaSource, PreparedMedia};
 pub use moa_protocol as protocol;
 pub use moa_protocol::sync::LikeTarget;
 pub use model::*;

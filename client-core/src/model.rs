@@ -109,6 +109,19 @@ pub enum Event {
     Status(SyncStatus),
     /// The server refused a change; its effect left the view.
     Rejected(Rejection),
+    /// A photo being compressed (`source` is its file or name) is starting
+    /// `stage`.
+    Compressing {
+        source: String,
+        stage: crate::media::CompressStage,
+    },
+    /// An upload moved: `sent` of `total` bytes are on the server
+    /// (`sent == total` once it is stored).
+    Uploading {
+        media_id: String,
+        sent: u64,
+        total: u64,
+    },
 }
 
 /// A change the server refused, as reported to the UI.

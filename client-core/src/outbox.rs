@@ -25,6 +25,56 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> i64 {
     cap / 2 + ((cap / 2) as f64 * jitter) as i64
 }
 
+/// The media ids a mutation uses (review photos, an avatar): it waits until
+/// their uploads are stored.
+pub fn media_used(name: &str, args: &Value) -> Vec<String> {
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match name {
+        names::REVIEW_CREATE | names::REVIEW_EDIT | names::PRODUCT_CREATE => {
+            strings(args.get("photos"))
+        }
+        names::PROFILE_UPDATE => args
+            .get("avatar_media_id")
+            .and_then(Value::as_str)
+            .map(|s| vec![s.to_owned()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// What to send next from the due items (oldest first): an upload alone
+/// when it is first, else the mutations up to the next upload, leaving out
+/// those that use media still uploading (they stay queued).
+pub fn next_batch<R>(
+    rows: Vec<R>,
+    name_args: impl Fn(&R) -> (&str, &Value),
+    uploading: &std::collections::HashSet<String>,
+) -> Vec<R> {
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, args) = name_args(&row);
+        if name == crate::media::UPLOAD {
+            if out.is_empty() {
+                out.push(row);
+            }
+            break;
+        }
+        if media_used(name, args).iter().any(|m| uploading.contains(m)) {
+            continue;
+        }
+        out.push(row);
+    }
+    out
+}
+
 /// The text of a refused edit, kept as a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftText {

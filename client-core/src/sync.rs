@@ -18,9 +18,11 @@ use rusqlite::{Transaction, params};
 use crate::account::Account;
 use crate::error::{Error, Result};
 use crate::incoming::{self, Action};
+use crate::media::{self, UploadArgs};
 use crate::model::{Event, ItemError, OutboxState, Rejection, Topic};
 use crate::outbox::{self as rules, Decision};
 use crate::store::{entities, outbox, session};
+use crate::upload;
 use crate::view::{now_ms, tab_name};
 
 /// Mutations per push request (the server's limit).
@@ -147,6 +149,8 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             .store
             .write(move |tx| {
                 let rows = outbox::due(tx, now, PUSH_BATCH)?;
+                let uploading = outbox::pending_upload_media(tx)?;
+                let rows = rules::next_batch(rows, |r| (r.name.as_str(), &r.args), &uploading);
                 for row in &rows {
                     outbox::set_state(tx, &row.id, OutboxState::Sending, None)?;
                 }
@@ -163,6 +167,12 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             return Ok(applied_upto);
         }
         account.emit(vec![Topic::Outbox]);
+        if rows[0].name == media::UPLOAD {
+            for row in rows {
+                applied_upto = applied_upto.max(push_upload(account, row).await?);
+            }
+            continue;
+        }
         let request = PushRequest {
             mutations: rows
                 .iter()
@@ -275,6 +285,65 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             topics.push(Topic::Drafts);
         }
         account.emit(topics);
+    }
+}
+
+/// Sends one upload item; answers its seq once stored (0 otherwise). A
+/// network failure waits for its backoff and ends the cycle, like a push.
+async fn push_upload(account: &Account, row: outbox::Row) -> Result<i64> {
+    let args: std::result::Result<UploadArgs, _> = serde_json::from_value(row.args.clone());
+    let result = match args {
+        Ok(args) => upload::send(account, &args).await,
+        Err(e) => Err(Error::Rejected {
+            code: "invalid_upload".into(),
+            message: format!("this upload item cannot be read: {e}"),
+            field: None,
+        }),
+    };
+    let id = row.id.clone();
+    match result {
+        Ok(_) => {
+            account
+                .store
+                .write(move |tx| outbox::set_state(tx, &id, OutboxState::Applied, None))
+                .await?;
+            account.emit(vec![Topic::Outbox]);
+            Ok(row.seq)
+        }
+        Err(e @ (Error::Network(_) | Error::Auth(_) | Error::NotFound(_))) => {
+            let wait = rules::backoff_ms(row.attempts, rand::thread_rng().r#gen());
+            let message = e.to_string();
+            account
+                .store
+                .write(move |tx| outbox::schedule_retry(tx, &id, now_ms() + wait, &message))
+                .await?;
+            account.emit(vec![Topic::Outbox]);
+            // An expired session is not an outage: the next try starts anew.
+            if matches!(e, Error::NotFound(_)) {
+                Ok(0)
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => {
+            let (code, message) = match e {
+                Error::Rejected { code, message, .. } => (code, message),
+                other => ("upload_failed".to_owned(), other.to_string()),
+            };
+            let (c, m) = (code.clone(), message.clone());
+            account
+                .store
+                .write(move |tx| outbox::set_state(tx, &id, OutboxState::Failed, Some((&c, &m))))
+                .await?;
+            account.send(Event::Rejected(Rejection {
+                mutation_id: row.id,
+                action: row.name,
+                error: ItemError { code, message },
+                draft_id: None,
+            }));
+            account.emit(vec![Topic::Outbox]);
+            Ok(0)
+        }
     }
 }
 

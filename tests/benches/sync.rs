@@ -95,6 +95,7 @@ async fn client(dir: &std::path::Path, url: &str, background: bool) -> Client {
         url,
         Options {
             background_sync: background,
+            ..Options::default()
         },
     )
     .await

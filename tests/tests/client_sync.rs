@@ -29,6 +29,7 @@ async fn device(url: &str) -> Device {
         url,
         Options {
             background_sync: false,
+            ..Options::default()
         },
     )
     .await
@@ -497,6 +498,7 @@ async fn a_client_killed_mid_sync_loses_nothing(engine: Engine) {
         &url,
         Options {
             background_sync: false,
+            ..Options::default()
         },
     )
     .await
@@ -824,6 +826,7 @@ async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) 
         "http://127.0.0.1:9",
         Options {
             background_sync: false,
+            ..Options::default()
         },
     )
     .await
@@ -836,6 +839,7 @@ async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) 
         &url,
         Options {
             background_sync: false,
+            ..Options::default()
         },
     )
     .await

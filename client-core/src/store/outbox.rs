@@ -200,3 +200,32 @@ pub fn reset_sending(tx: &Transaction<'_>) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// The upload item of a media id that has not finished (queued, sending or
+/// failed), if any.
+pub fn pending_upload_of(conn: &Connection, media_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM outbox WHERE name = ?1 AND state IN ('queued', 'sending', 'failed') \
+             AND json_extract(args, '$.sha256') = ?2 ORDER BY seq LIMIT 1",
+            params![crate::media::UPLOAD, media_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Media ids whose upload has not finished: items that use them wait.
+pub fn pending_upload_media(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT json_extract(args, '$.sha256') FROM outbox WHERE name = ?1 \
+         AND state IN ('queued', 'sending', 'failed')",
+    )?;
+    let ids = stmt.query_map([crate::media::UPLOAD], |r| r.get::<_, Option<String>>(0))?;
+    let mut out = std::collections::HashSet::new();
+    for id in ids {
+        if let Some(id) = id? {
+            out.insert(id);
+        }
+    }
+    Ok(out)
+}

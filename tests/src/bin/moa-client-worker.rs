@@ -21,6 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &url,
         Options {
             background_sync: false,
+            ..Options::default()
         },
     )
     .await?;

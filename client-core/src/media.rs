@@ -1,0 +1,277 @@
+//! Photos and videos on the device: compression before upload, the upload
+//! queue, and the local media files the UI shows.
+//!
+//! [`Client::add_photo`] compresses on a blocking thread (upright, metadata
+//! stripped, long edge at most `Options::photo.max_edge`, JPEG quality 80 by
+//! default, a 320 px thumbnail and a blurhash; progress as
+//! [`Event::Compressing`]), keeps the result in `DATA_DIR/media/` and queues
+//! an upload in the outbox *before* whatever will use the photo, so the
+//! review is pushed only after its photos are stored. The upload itself
+//! (resumable chunks, `Event::Uploading` progress) runs in the sync loop
+//! (`upload`). [`Client::media_file`] answers a local file for a media id,
+//! downloading it (or its thumbnail) once when it is not on the device.
+
+use std::path::{Path, PathBuf};
+
+use moa_protocol::MediaKind;
+use serde::{Deserialize, Serialize};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::model::{Event, Topic};
+use crate::store::outbox;
+use crate::view::now_ms;
+
+pub use moa_media::{CompressOptions, OutputFormat, Stage as CompressStage};
+
+/// The outbox name of an upload item (local: never sent as a mutation).
+pub const UPLOAD: &str = "media.upload";
+
+/// Largest video the client queues (the server's default limit).
+pub const MAX_VIDEO_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Where a photo comes from.
+#[derive(Debug, Clone)]
+pub enum MediaSource {
+    /// A file on the device.
+    Path(PathBuf),
+    /// Bytes in memory (a camera capture, a paste); `name` labels progress.
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+impl MediaSource {
+    /// The label progress events carry.
+    pub fn label(&self) -> String {
+        match self {
+            MediaSource::Path(p) => p.display().to_string(),
+            MediaSource::Bytes { name, .. } => name.clone(),
+        }
+    }
+
+    async fn read(self) -> Result<Vec<u8>> {
+        match self {
+            MediaSource::Path(p) => tokio::fs::read(&p)
+                .await
+                .map_err(|e| Error::invalid("path", &format!("cannot read {}: {e}", p.display()))),
+            MediaSource::Bytes { bytes, .. } => Ok(bytes),
+        }
+    }
+}
+
+/// A photo or video ready to use in a review (or message): its media id is
+/// valid at once; the upload is queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedMedia {
+    /// The SHA-256 of the file: use it in `NewReview::photos`.
+    pub media_id: String,
+    pub kind: MediaKind,
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub blurhash: Option<String>,
+    /// The compressed file on the device.
+    pub path: PathBuf,
+    /// Its thumbnail (photos).
+    pub thumbnail_path: Option<PathBuf>,
+    /// The outbox item uploading it.
+    pub upload_id: String,
+}
+
+/// The arguments of an upload item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadArgs {
+    pub sha256: String,
+    pub size: u64,
+    pub kind: MediaKind,
+    /// The file to send.
+    pub path: String,
+}
+
+/// Where media files live on the device.
+pub(crate) fn media_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("media")
+}
+
+fn file_path(data_dir: &Path, id: &str, thumbnail: bool) -> PathBuf {
+    let name = if thumbnail {
+        format!("{id}.thumb")
+    } else {
+        id.to_owned()
+    };
+    media_dir(data_dir).join(name)
+}
+
+/// Writes `bytes` to `path` whole or not at all (temp file, then rename).
+async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let storage = |e: std::io::Error| Error::Storage(format!("{}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(storage)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", rand::random::<u32>()));
+    tokio::fs::write(&tmp, bytes).await.map_err(storage)?;
+    tokio::fs::rename(&tmp, path).await.map_err(storage)
+}
+
+fn media_error(e: moa_media::Error) -> Error {
+    match e {
+        moa_media::Error::Unsupported { format } => Error::invalid(
+            "photo",
+            &format!("unsupported format ({format}): choose a JPEG, PNG or WebP photo"),
+        ),
+        moa_media::Error::TooManyPixels { width, height, max } => Error::invalid(
+            "photo",
+            &format!("{width} x {height} is more than the {max} pixels a photo may have"),
+        ),
+        moa_media::Error::Corrupt(detail) => {
+            Error::invalid("photo", &format!("the photo is damaged: {detail}"))
+        }
+        other => Error::Storage(format!("photo compression failed: {other}")),
+    }
+}
+
+impl Client {
+    /// Compresses a photo, keeps it on the device and queues its upload.
+    /// Answers at once with its media id, usable in a review right away
+    /// (also offline). Progress: [`Event::Compressing`], then
+    /// [`Event::Uploading`] from the sync loop.
+    pub async fn add_photo(&self, source: MediaSource) -> Result<PreparedMedia> {
+        let account = self.account()?;
+        let label = source.label();
+        let input = source.read().await?;
+        let options = self.options().photo;
+        let events = account.clone();
+        let progress_label = label.clone();
+        let compressed = tokio::task::spawn_blocking(move || {
+            moa_media::compress(&input, &options, &mut |stage| {
+                events.send(Event::Compressing {
+                    source: progress_label.clone(),
+                    stage,
+                });
+            })
+        })
+        .await?
+        .map_err(media_error)?;
+        let id = moa_media::sha256_hex(&compressed.image.bytes);
+        let path = file_path(self.data_dir(), &id, false);
+        let thumbnail_path = file_path(self.data_dir(), &id, true);
+        write_atomic(&path, &compressed.image.bytes).await?;
+        write_atomic(&thumbnail_path, &compressed.thumbnail.bytes).await?;
+        let size = compressed.image.bytes.len() as u64;
+        let upload_id = self
+            .queue_upload(&account, &id, size, MediaKind::Photo, &path)
+            .await?;
+        Ok(PreparedMedia {
+            media_id: id,
+            kind: MediaKind::Photo,
+            bytes: size,
+            width: Some(compressed.image.width),
+            height: Some(compressed.image.height),
+            blurhash: Some(compressed.blurhash),
+            path,
+            thumbnail_path: Some(thumbnail_path),
+            upload_id,
+        })
+    }
+
+    /// Queues a video (MP4, MOV or WebM, at most 100 MB) to upload as it is.
+    /// No poster frame is made: that would need a system video library.
+    pub async fn add_video(&self, source: MediaSource) -> Result<PreparedMedia> {
+        let account = self.account()?;
+        let bytes = source.read().await?;
+        match moa_media::sniff(&bytes) {
+            Some(f) if f.is_video() => {}
+            _ => return Err(Error::invalid("video", "choose an MP4, MOV or WebM video")),
+        }
+        let size = bytes.len() as u64;
+        if size > MAX_VIDEO_BYTES {
+            return Err(Error::invalid(
+                "video",
+                &format!("a video may be at most {} MB", MAX_VIDEO_BYTES >> 20),
+            ));
+        }
+        let id = moa_media::sha256_hex(&bytes);
+        let path = file_path(self.data_dir(), &id, false);
+        write_atomic(&path, &bytes).await?;
+        let upload_id = self
+            .queue_upload(&account, &id, size, MediaKind::Video, &path)
+            .await?;
+        Ok(PreparedMedia {
+            media_id: id,
+            kind: MediaKind::Video,
+            bytes: size,
+            width: None,
+            height: None,
+            blurhash: None,
+            path,
+            thumbnail_path: None,
+            upload_id,
+        })
+    }
+
+    async fn queue_upload(
+        &self,
+        account: &crate::account::Account,
+        id: &str,
+        size: u64,
+        kind: MediaKind,
+        path: &Path,
+    ) -> Result<String> {
+        let args = UploadArgs {
+            sha256: id.to_owned(),
+            size,
+            kind,
+            path: path.display().to_string(),
+        };
+        let args = serde_json::to_value(&args)
+            .map_err(|e| Error::Storage(format!("cannot encode an upload: {e}")))?;
+        let item = uuid::Uuid::now_v7().to_string();
+        let item_id = item.clone();
+        let media_id = id.to_owned();
+        let queued = account
+            .store
+            .write(move |tx| {
+                // The same file added twice (two reviews, a retry) uploads once.
+                if let Some(existing) = outbox::pending_upload_of(tx, &media_id)? {
+                    return Ok(existing);
+                }
+                outbox::append(tx, &item_id, UPLOAD, &args, now_ms())?;
+                Ok(item_id)
+            })
+            .await?;
+        self.after_write(account, vec![Topic::Outbox]).await;
+        Ok(queued)
+    }
+
+    /// A local file of a media id (its thumbnail when `thumbnail`): the
+    /// photo the member added, or a copy downloaded once from the server.
+    pub async fn media_file(&self, media_id: &str, thumbnail: bool) -> Result<PathBuf> {
+        if !moa_protocol::is_media_id(media_id) {
+            return Err(Error::invalid("media_id", "not a media id"));
+        }
+        let path = file_path(self.data_dir(), media_id, thumbnail);
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Ok(path);
+        }
+        let remote = if thumbnail {
+            format!("/media/{media_id}/thumbnail")
+        } else {
+            format!("/media/{media_id}")
+        };
+        let bytes = match self.account() {
+            Ok(account) => {
+                let remote = remote.as_str();
+                account
+                    .authed(|api, token| async move { api.download(Some(&token), remote).await })
+                    .await?
+            }
+            Err(_) => self.api().download(None, &remote).await?,
+        };
+        if !thumbnail && moa_media::sha256_hex(&bytes) != media_id {
+            return Err(Error::Server(
+                "the downloaded file does not match its id".into(),
+            ));
+        }
+        write_atomic(&path, &bytes).await?;
+        Ok(path)
+    }
+}
