@@ -417,3 +417,70 @@ async fn bad_configuration_fails_with_a_clear_message() {
     );
     assert!(!err.contains("hunter2"), "the password must not be printed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_in_s3_configured_from_the_environment() {
+    // Incomplete S3 settings stop the server with the missing setting named
+    // (and the secret never printed).
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(server_binary())
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--media-store",
+            "s3",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("MOA_S3_SECRET_ACCESS_KEY", "hunter2-secret")
+        .env_remove("MOA_S3_BUCKET")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--s3-bucket"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"));
+
+    // Complete ones put uploads in the bucket, not in the data dir.
+    let s3 = moa_tests::s3_settings();
+    let endpoint = s3.endpoint.clone().unwrap();
+    let prefix = s3.prefix.clone().unwrap();
+    let server = Process::start(
+        dir.path(),
+        &["--media-store", "s3"],
+        &[
+            ("MOA_S3_BUCKET", s3.bucket.as_str()),
+            ("MOA_S3_ENDPOINT", endpoint.as_str()),
+            ("MOA_S3_ACCESS_KEY_ID", s3.access_key_id.as_str()),
+            ("MOA_S3_SECRET_ACCESS_KEY", s3.secret_access_key.as_str()),
+            ("MOA_S3_PREFIX", prefix.as_str()),
+            ("MOA_MAX_PHOTO_BYTES", "100000"),
+        ],
+    )
+    .await;
+    let api = server.api();
+    let s = api.signup("minji").await;
+    let id = moa_tests::upload_photo(&api, &s, 9).await;
+    let (status, _, _) = api.bytes(&format!("/v1/media/{id}"), s.token(), &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        !dir.path().join("media").join("media").exists(),
+        "nothing on disk"
+    );
+    let store = moa_server::media::store::MediaStore::open(
+        &moa_server::state::MediaStoreConfig::S3(s3),
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(store.list("media").await.unwrap().len(), 2);
+    // The configured limit applies.
+    api.post(
+        "/v1/media/uploads",
+        s.token(),
+        serde_json::json!({"sha256": "ab".repeat(32), "size": 100_001, "kind": "photo"}),
+    )
+    .await
+    .expect_error(413, "payload_too_large");
+    assert!(server.terminate().await.success());
+}
