@@ -184,6 +184,23 @@ pub async fn upload_photo(api: &Api, s: &Session, seed: u64) -> String {
     media["id"].as_str().unwrap().to_owned()
 }
 
+/// A client-core device on a fresh data directory talking to `url`, with
+/// background sync off (tests call `sync()` when they mean it).
+pub async fn open_client(url: &str) -> (moa_client_core::Client, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let client = moa_client_core::Client::open_with(
+        dir.path(),
+        url,
+        moa_client_core::Options {
+            background_sync: false,
+            ..moa_client_core::Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    (client, dir)
+}
+
 /// `url` with its database name replaced by `db`.
 pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {

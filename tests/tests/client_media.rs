@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use moa_client_core::{Client, Event, MediaSource, NewReview, Options, OutboxState, ReviewKind};
+use moa_client_core::{Client, Event, MediaSource, NewReview, OutboxState, ReviewKind};
 use moa_tests::proxy::Proxy;
 use moa_tests::{Engine, Store, TestServer, both_stores, test_png};
 use serde_json::json;
@@ -19,17 +19,7 @@ both_stores!(
 );
 
 async fn device(url: &str, handle: &str, signup: bool) -> (Client, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let client = Client::open_with(
-        dir.path(),
-        url,
-        Options {
-            background_sync: false,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (client, dir) = moa_tests::open_client(url).await;
     let (email, password) = (format!("{handle}@test.kr"), format!("password-{handle}"));
     if signup {
         client

@@ -23,17 +23,7 @@ struct Device {
 }
 
 async fn device(url: &str) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let client = Client::open_with(
-        dir.path(),
-        url,
-        Options {
-            background_sync: false,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (client, dir) = moa_tests::open_client(url).await;
     Device { client, dir }
 }
 
