@@ -174,7 +174,15 @@ pub(crate) fn decode_other(
     let (width, height) = decoder.dimensions();
     check_pixels(Dimensions { width, height }, max_pixels)?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let image = DynamicImage::from_decoder(decoder).map_err(image_error)?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        // `image`'s own allocation limit (512 MiB): only reachable with a raised max_pixels.
+        ImageError::Limits(_) => Error::TooManyPixels {
+            width,
+            height,
+            max: max_pixels,
+        },
+        other => image_error(other),
+    })?;
     let px = if image.color().has_alpha() {
         let data = image.into_rgba8().into_raw();
         Pixels {

@@ -1,8 +1,9 @@
 //! Interleaved 8-bit RGB/RGBA buffers and what the pipeline does to them: fitting sizes,
 //! resizing (fast_image_resize, Lanczos3), EXIF orientation, alpha over white.
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::{U8x3, U8x4};
+use fast_image_resize::{FilterType, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 
 use crate::{Dimensions, Error};
@@ -22,14 +23,6 @@ impl Pixels {
         Dimensions {
             width: self.width,
             height: self.height,
-        }
-    }
-
-    fn pixel_type(&self) -> PixelType {
-        if self.channels == 4 {
-            PixelType::U8x4
-        } else {
-            PixelType::U8x3
         }
     }
 }
@@ -93,20 +86,34 @@ pub(crate) fn resize(px: Pixels, to: Dimensions, filter: FilterType) -> Result<P
 
 /// A resized copy of `px` (convolution with `filter`, alpha-aware for RGBA).
 pub(crate) fn resize_to(px: &Pixels, to: Dimensions, filter: FilterType) -> Result<Pixels, Error> {
-    let pixel_type = px.pixel_type();
-    let src = ImageRef::new(px.width, px.height, &px.data, pixel_type)
-        .map_err(|e| Error::Corrupt(format!("resize: {e}")))?;
-    let mut dst = Image::new(to.width, to.height, pixel_type);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
-    Resizer::new()
-        .resize(&src, &mut dst, &options)
-        .map_err(|e| Error::Corrupt(format!("resize: {e}")))?;
+    let mut data = vec![0u8; to.width as usize * to.height as usize * usize::from(px.channels)];
+    // Typed calls: only the two pixel types used here get compiled, not all thirteen.
+    match px.channels {
+        4 => resize_typed::<U8x4>(px, to, &mut data, filter)?,
+        _ => resize_typed::<U8x3>(px, to, &mut data, filter)?,
+    }
     Ok(Pixels {
-        data: dst.into_vec(),
+        data,
         width: to.width,
         height: to.height,
         channels: px.channels,
     })
+}
+
+fn resize_typed<P: PixelTrait>(
+    px: &Pixels,
+    to: Dimensions,
+    out: &mut [u8],
+    filter: FilterType,
+) -> Result<(), Error> {
+    let failed = |e: &dyn std::fmt::Display| Error::Corrupt(format!("resize: {e}"));
+    let src =
+        TypedImageRef::<P>::from_buffer(px.width, px.height, &px.data).map_err(|e| failed(&e))?;
+    let mut dst = TypedImage::<P>::from_buffer(to.width, to.height, out).map_err(|e| failed(&e))?;
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    Resizer::new()
+        .resize_typed(&src, &mut dst, &options)
+        .map_err(|e| failed(&e))
 }
 
 /// Lays RGBA over white and drops the alpha channel, in place; RGB is returned as it is.

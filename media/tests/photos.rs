@@ -602,3 +602,70 @@ fn webp_output_dimensions_and_sniff() {
     assert!(!info.has_metadata);
     assert_eq!((info.width, info.height), (300, 200));
 }
+
+#[test]
+fn grey_and_16_bit_inputs() {
+    // Greyscale JPEG.
+    let grey: Vec<u8> = (0..64 * 48).map(|i| (i % 64 * 4) as u8).collect();
+    let image = turbojpeg::Image {
+        pixels: grey.as_slice(),
+        width: 64,
+        pitch: 64,
+        height: 48,
+        format: turbojpeg::PixelFormat::GRAY,
+    };
+    let input = turbojpeg::compress(image, 90, turbojpeg::Subsamp::Gray)
+        .unwrap()
+        .to_vec();
+    let out = run(
+        &input,
+        &CompressOptions {
+            max_edge: 32,
+            ..Default::default()
+        },
+    );
+    assert_eq!((out.image.width, out.image.height), (32, 24));
+    let px = decode_jpeg(&out.image.bytes).get_pixel(30, 10).0;
+    assert!(
+        px[0] > 200 && px[0].abs_diff(px[2]) < 8,
+        "bright grey on the right: {px:?}"
+    );
+
+    // 16-bit RGB and 8-bit grey+alpha PNGs.
+    let wide = image::ImageBuffer::<image::Rgb<u16>, _>::from_fn(20, 10, |x, _| {
+        if x < 10 {
+            image::Rgb([65535, 0, 0])
+        } else {
+            image::Rgb([0, 0, 65535])
+        }
+    });
+    let mut png16 = Vec::new();
+    image::DynamicImage::ImageRgb16(wide)
+        .write_to(
+            &mut std::io::Cursor::new(&mut png16),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let decoded = decode_jpeg(&run(&png16, &CompressOptions::default()).image.bytes);
+    assert_close(decoded.get_pixel(2, 5).0, [255, 0, 0], 40, "16-bit red");
+    assert_close(decoded.get_pixel(17, 5).0, [0, 0, 255], 40, "16-bit blue");
+
+    let la = image::GrayAlphaImage::from_fn(10, 10, |x, _| {
+        image::LumaA([0, if x < 5 { 0 } else { 255 }])
+    });
+    let mut png_la = Vec::new();
+    image::DynamicImage::ImageLumaA8(la)
+        .write_to(
+            &mut std::io::Cursor::new(&mut png_la),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let decoded = decode_jpeg(&run(&png_la, &CompressOptions::default()).image.bytes);
+    assert_close(
+        decoded.get_pixel(1, 5).0,
+        [255, 255, 255],
+        8,
+        "transparent grey -> white",
+    );
+    assert_close(decoded.get_pixel(8, 5).0, [0, 0, 0], 8, "opaque black");
+}
