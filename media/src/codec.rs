@@ -13,9 +13,9 @@ use crate::{Dimensions, Error, Format};
 
 /// Progressive JPEGs with more scans than this are refused (libjpeg-turbo's advice against
 /// scan bombs; cameras write about 10).
-const SCAN_LIMIT: u32 = 500;
+pub(crate) const SCAN_LIMIT: u32 = 500;
 
-fn tj_corrupt(e: turbojpeg::Error) -> Error {
+pub(crate) fn tj_corrupt(e: turbojpeg::Error) -> Error {
     Error::Corrupt(format!("JPEG: {e}"))
 }
 
@@ -45,6 +45,15 @@ pub(crate) fn jpeg_scale(full: Dimensions, at_least: Dimensions) -> ScalingFacto
 /// means missing or wrong pixels.
 fn harmless_warning(e: &turbojpeg::Error) -> bool {
     matches!(e, turbojpeg::Error::TurboJpegError(msg) if msg.contains("extraneous bytes"))
+}
+
+/// The outcome of a libjpeg-turbo decode: harmless warnings pass, the rest is [`Error::Corrupt`].
+pub(crate) fn check_decode(result: Result<(), turbojpeg::Error>) -> Result<(), Error> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if harmless_warning(&e) => Ok(()),
+        Err(e) => Err(tj_corrupt(e)),
+    }
 }
 
 /// Decodes a JPEG to RGB, scaled by [`jpeg_scale`] for a target of `at_least` (stored
@@ -78,11 +87,7 @@ pub(crate) fn decode_jpeg(input: &[u8], at_least: Dimensions) -> Result<Pixels, 
         height,
         format,
     };
-    match d.decompress(input, image) {
-        Ok(()) => {}
-        Err(e) if harmless_warning(&e) => {}
-        Err(e) => return Err(tj_corrupt(e)),
-    }
+    check_decode(d.decompress(input, image))?;
     if cmyk {
         data = cmyk_to_rgb(&data);
     }

@@ -18,6 +18,7 @@ mod format;
 mod header;
 mod pipeline;
 mod pixels;
+mod planar;
 
 pub use format::{Format, sniff};
 pub use header::{Dimensions, image_dimensions};

@@ -11,7 +11,7 @@ use crate::codec::{decode_jpeg, decode_other, encode_jpeg, encode_webp};
 use crate::format::describe;
 use crate::header::{Scan, check_pixels, scan_jpeg, scan_png, scan_webp};
 use crate::pixels::{Pixels, fit, flatten_on_white, orient, oriented, resize, resize_to};
-use crate::{Dimensions, Error, Format, sniff};
+use crate::{Dimensions, Error, Format, planar, sniff};
 
 /// The encoding of [`Compressed::image`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -151,6 +151,29 @@ pub fn compress(
         fit(oriented(scan.dims, orientation), opts.max_edge),
         orientation,
     );
+    if format == Format::Jpeg && opts.output == OutputFormat::Jpeg {
+        let resizing = &mut || progress(Stage::Resize);
+        if let Some(planes) = planar::decode_resize_orient(input, target, orientation, resizing)? {
+            progress(Stage::Encode);
+            let bytes = planar::encode(&planes, opts.quality)?;
+            let dims = planar::dims(&planes);
+            let image = Encoded {
+                bytes,
+                width: dims.width,
+                height: dims.height,
+                format: Format::Jpeg,
+            };
+            progress(Stage::Thumbnail);
+            let (thumbnail, blurhash) =
+                planar_thumbnail_and_blurhash(&planes, opts.thumb_edge, opts.quality)?;
+            progress(Stage::Done);
+            return Ok(Compressed {
+                image,
+                thumbnail,
+                blurhash,
+            });
+        }
+    }
     let (px, orientation) = match format {
         Format::Jpeg => (decode_jpeg(input, target)?, orientation),
         _ => decode_other(input, format, opts.max_pixels)?,
@@ -202,6 +225,22 @@ pub fn inspect_photo(bytes: &[u8], max_pixels: u64, thumb_edge: u32) -> Result<P
         fit(oriented(scan.dims, orientation), thumb_edge),
         orientation,
     );
+    if format == Format::Jpeg {
+        let upright = oriented(scan.dims, orientation);
+        if let Some(planes) = planar::decode_resize_orient(bytes, target, orientation, &mut || {})?
+        {
+            let (thumbnail, blurhash) =
+                planar_thumbnail_and_blurhash(&planes, thumb_edge, INSPECT_THUMB_QUALITY)?;
+            return Ok(PhotoInfo {
+                format,
+                width: upright.width,
+                height: upright.height,
+                thumbnail,
+                blurhash,
+                has_metadata: scan.has_metadata,
+            });
+        }
+    }
     let (px, orientation) = match format {
         Format::Jpeg => (decode_jpeg(bytes, target)?, orientation),
         _ => decode_other(bytes, format, max_pixels)?,
@@ -278,9 +317,43 @@ fn resize_ref(px: &Pixels, to: Dimensions) -> Result<Pixels, Error> {
     resize_to(px, to, FilterType::Lanczos3)
 }
 
+/// The JPEG thumbnail (long edge <= `edge`) of upright planes and its blurhash.
+fn planar_thumbnail_and_blurhash(
+    planes: &planar::Planes,
+    edge: u32,
+    quality: u8,
+) -> Result<(Encoded, String), Error> {
+    let dims = planar::dims(planes);
+    let to = fit(dims, edge);
+    let shrunk;
+    let thumb = if to == dims {
+        planes
+    } else {
+        shrunk = planar::shrink(planes, to)?;
+        &shrunk
+    };
+    let bytes = planar::encode(thumb, quality)?;
+    let tiny = planar::to_rgb(thumb, fit(to, BLURHASH_EDGE))?;
+    let thumbnail = Encoded {
+        bytes,
+        width: to.width,
+        height: to.height,
+        format: Format::Jpeg,
+    };
+    Ok((thumbnail, blurhash_rgb(&tiny)?))
+}
+
 /// BlurHash of an RGB image, from a copy at most 32 pixels on the long edge.
 fn blurhash_of(px: &Pixels) -> Result<String, Error> {
-    let tiny = resize_to(px, fit(px.dims(), BLURHASH_EDGE), FilterType::Bilinear)?;
+    blurhash_rgb(&resize_to(
+        px,
+        fit(px.dims(), BLURHASH_EDGE),
+        FilterType::Bilinear,
+    )?)
+}
+
+/// BlurHash of a small RGB image: 4 components along the long edge, 3 along the short.
+fn blurhash_rgb(tiny: &Pixels) -> Result<String, Error> {
     let rgba: Vec<u8> = tiny
         .data
         .chunks_exact(3)

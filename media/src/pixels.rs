@@ -3,7 +3,7 @@
 
 use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::{U8x3, U8x4};
-use fast_image_resize::{FilterType, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, ImageView, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 
 use crate::{Dimensions, Error};
@@ -14,7 +14,7 @@ pub(crate) struct Pixels {
     pub data: Vec<u8>,
     pub width: u32,
     pub height: u32,
-    /// 3 (RGB) or 4 (RGBA, straight alpha).
+    /// 3 (RGB), 4 (RGBA, straight alpha), or 1 (one plane of a YCbCr image).
     pub channels: u8,
 }
 
@@ -84,13 +84,51 @@ pub(crate) fn resize(px: Pixels, to: Dimensions, filter: FilterType) -> Result<P
     resize_to(&px, to, filter)
 }
 
-/// A resized copy of `px` (convolution with `filter`, alpha-aware for RGBA).
+/// Resizes at least this many destination pixels split across threads (RGB only).
+const PARALLEL_MIN_PIXELS: u64 = 1 << 19;
+
+/// A resized copy of `px` (convolution with `filter`, alpha-aware for RGBA). Large RGB
+/// outputs are computed in horizontal bands by up to 4 threads; each band reads the whole
+/// source, so the result is the same as in one piece.
 pub(crate) fn resize_to(px: &Pixels, to: Dimensions, filter: FilterType) -> Result<Pixels, Error> {
-    let mut data = vec![0u8; to.width as usize * to.height as usize * usize::from(px.channels)];
+    let channels = usize::from(px.channels);
+    let mut data = vec![0u8; to.width as usize * to.height as usize * channels];
     // Typed calls: only the two pixel types used here get compiled, not all thirteen.
-    match px.channels {
-        4 => resize_typed::<U8x4>(px, to, &mut data, filter)?,
-        _ => resize_typed::<U8x3>(px, to, &mut data, filter)?,
+    if channels == 4 {
+        let src = TypedImageRef::<U8x4>::from_buffer(px.width, px.height, &px.data)
+            .map_err(|e| resize_failed(&e))?;
+        resize_band(&src, to, 0..to.height, &mut data, filter)?;
+    } else {
+        let src = TypedImageRef::<U8x3>::from_buffer(px.width, px.height, &px.data)
+            .map_err(|e| resize_failed(&e))?;
+        let threads = if to.pixels() >= PARALLEL_MIN_PIXELS {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4) as u32
+        } else {
+            1
+        };
+        if threads <= 1 || to.height < 2 * threads {
+            resize_band(&src, to, 0..to.height, &mut data, filter)?;
+        } else {
+            let row_bytes = to.width as usize * channels;
+            let per_band = to.height.div_ceil(threads);
+            std::thread::scope(|scope| {
+                let mut rest = &mut data[..];
+                let mut bands = Vec::new();
+                for start in (0..to.height).step_by(per_band as usize) {
+                    let end = (start + per_band).min(to.height);
+                    let (band, tail) = rest.split_at_mut((end - start) as usize * row_bytes);
+                    rest = tail;
+                    let src = &src;
+                    bands.push(scope.spawn(move || resize_band(src, to, start..end, band, filter)));
+                }
+                bands.into_iter().try_for_each(|band| {
+                    band.join()
+                        .map_err(|_| Error::Corrupt("resize: a thread panicked".into()))?
+                })
+            })?;
+        }
     }
     Ok(Pixels {
         data,
@@ -100,20 +138,40 @@ pub(crate) fn resize_to(px: &Pixels, to: Dimensions, filter: FilterType) -> Resu
     })
 }
 
-fn resize_typed<P: PixelTrait>(
-    px: &Pixels,
+fn resize_failed(e: &dyn std::fmt::Display) -> Error {
+    Error::Corrupt(format!("resize: {e}"))
+}
+
+/// Destination rows `rows` of `src` resized to `to`, into `out` (just those rows).
+fn resize_band<P: PixelTrait>(
+    src: &TypedImageRef<'_, P>,
     to: Dimensions,
+    rows: std::ops::Range<u32>,
     out: &mut [u8],
     filter: FilterType,
 ) -> Result<(), Error> {
-    let failed = |e: &dyn std::fmt::Display| Error::Corrupt(format!("resize: {e}"));
-    let src =
-        TypedImageRef::<P>::from_buffer(px.width, px.height, &px.data).map_err(|e| failed(&e))?;
-    let mut dst = TypedImage::<P>::from_buffer(to.width, to.height, out).map_err(|e| failed(&e))?;
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    let (width, height) = (f64::from(src.width()), f64::from(src.height()));
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    if rows != (0..to.height) {
+        // The band's share of the source; filter taps still reach outside it.
+        let scale = height / f64::from(to.height);
+        let top = f64::from(rows.start) * scale;
+        let bottom = if rows.end == to.height {
+            height
+        } else {
+            f64::from(rows.end) * scale
+        };
+        let mut band_height = bottom - top;
+        while top + band_height > height {
+            band_height = f64::from_bits(band_height.to_bits() - 1);
+        }
+        options = options.crop(0.0, top, width, band_height);
+    }
+    let mut dst = TypedImage::<P>::from_buffer(to.width, rows.end - rows.start, out)
+        .map_err(|e| resize_failed(&e))?;
     Resizer::new()
-        .resize_typed(&src, &mut dst, &options)
-        .map_err(|e| failed(&e))
+        .resize_typed(src, &mut dst, &options)
+        .map_err(|e| resize_failed(&e))
 }
 
 /// Lays RGBA over white and drops the alpha channel, in place; RGB is returned as it is.
@@ -148,6 +206,7 @@ pub(crate) fn is_opaque(px: &Pixels) -> bool {
 /// Applies the EXIF orientation so the pixels are upright.
 pub(crate) fn orient(px: Pixels, o: Orientation) -> Pixels {
     match px.channels {
+        1 => orient_n::<1>(px, o),
         4 => orient_n::<4>(px, o),
         _ => orient_n::<3>(px, o),
     }
@@ -268,6 +327,39 @@ mod tests {
                 "orientation {exif}"
             );
         }
+    }
+
+    #[test]
+    fn banded_resize_matches_one_piece() {
+        let (w, h) = (1500u32, 1100u32);
+        let data: Vec<u8> = (0..w * h * 3)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let px = Pixels {
+            data,
+            width: w,
+            height: h,
+            channels: 3,
+        };
+        let to = Dimensions {
+            width: 1024,
+            height: 751,
+        };
+        assert!(to.pixels() >= PARALLEL_MIN_PIXELS);
+        let banded = resize_to(&px, to, FilterType::Lanczos3).unwrap();
+        let src = TypedImageRef::<U8x3>::from_buffer(w, h, &px.data).unwrap();
+        let mut whole = vec![0u8; banded.data.len()];
+        resize_band(&src, to, 0..to.height, &mut whole, FilterType::Lanczos3).unwrap();
+        let max_diff = banded
+            .data
+            .iter()
+            .zip(&whole)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max();
+        assert!(
+            max_diff <= Some(1),
+            "bands differ from one piece by {max_diff:?}"
+        );
     }
 
     #[test]

@@ -87,6 +87,22 @@ fn every_exif_orientation_comes_out_upright_and_stripped() {
             assert_clean_jpeg(&out.image.bytes, &what);
             assert_clean_jpeg(&out.thumbnail.bytes, &format!("{what} thumbnail"));
 
+            // The RGB path (JPEG to WebP) turns it upright too.
+            let webp = run(
+                &input,
+                &CompressOptions {
+                    max_edge,
+                    output: OutputFormat::Webp,
+                    ..Default::default()
+                },
+            );
+            let decoded = image::load_from_memory(&webp.image.bytes)
+                .unwrap()
+                .into_rgb8();
+            assert_eq!(decoded.dimensions(), want, "{what} webp");
+            assert_quadrants(decoded.as_raw(), want.0, want.1, &format!("{what} webp"));
+            assert!(!contains(&webp.image.bytes, MAKE) && !contains(&webp.image.bytes, b"Exif"));
+
             let again = inspect_photo(&out.image.bytes, 50_000_000, 320).unwrap();
             assert!(!again.has_metadata, "{what}");
             assert_eq!((again.width, again.height), want, "{what}");
