@@ -70,7 +70,7 @@ impl Format {
 /// Decide the type by content (magic bytes / ISO-BMFF ftyp brand / EBML header), never by name.
 ///
 /// Returns `None` for anything else, including AVIF, Matroska (non-WebM) and audio-only MP4
-/// (`M4A`); [`describe`] names those for error messages.
+/// (`M4A`); [`Error::Unsupported`](crate::Error::Unsupported) names those.
 pub fn sniff(bytes: &[u8]) -> Option<Format> {
     match detect(bytes) {
         Detected::Known(format) => Some(format),

@@ -135,7 +135,7 @@ const BLURHASH_EDGE: u32 = 32;
 ///
 /// JPEG input is decoded with libjpeg-turbo's shrink-on-load (1/2, 1/4 or 1/8 when at least a
 /// 2x reduction is left, see `codec::jpeg_scale`), then resized with Lanczos3 and rotated
-/// small. `progress` is called with each stage as it
+/// small; for JPEG output all of it happens on the YCbCr planes (no colour conversion). `progress` is called with each stage as it
 /// starts, and with [`Stage::Done`] at the end.
 pub fn compress(
     input: &[u8],
