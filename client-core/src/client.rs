@@ -38,7 +38,7 @@ pub struct Options {
     /// poll). Off, nothing moves until [`Client::sync`] is called.
     pub background_sync: bool,
     /// How photos are compressed before upload (long edge 2048 px, JPEG
-    /// quality 80, 320 px thumbnails by default).
+    /// quality 80, 320 px thumbnails, at most 250 MP in by default).
     pub photo: crate::media::CompressOptions,
 }
 
@@ -46,7 +46,12 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             background_sync: true,
-            photo: crate::media::CompressOptions::default(),
+            // Phones take 108 and 200 MP photos; JPEG decodes scaled, so
+            // memory stays bounded (the server only sees the 2048 px result).
+            photo: crate::media::CompressOptions {
+                max_pixels: 250_000_000,
+                ..crate::media::CompressOptions::default()
+            },
         }
     }
 }
