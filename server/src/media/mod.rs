@@ -106,7 +106,7 @@ async fn create_upload(
         service::add_owner(&mut tx, &req.sha256, &member.user_id, now).await?;
         tx.commit().await?;
         let started = UploadStarted {
-            media: Some(stored.media),
+            media: Some(stored),
             upload: None,
         };
         return Ok((StatusCode::OK, Json(started)));
@@ -281,7 +281,7 @@ async fn complete_upload(
         MediaKind::Photo => finish_photo(&state, &upload, &keys).await,
         MediaKind::Video => finish_video(&state, &upload, &keys).await,
     };
-    let (media, has_thumbnail) = match finished {
+    let media = match finished {
         Ok(done) => done,
         Err(e) => {
             // The client's bytes are at fault: nothing of them is kept. A
@@ -294,7 +294,7 @@ async fn complete_upload(
         }
     };
     let mut tx = state.db.begin_write().await?;
-    service::insert_media(&mut tx, &media, has_thumbnail, &member.user_id).await?;
+    service::insert_media(&mut tx, &media, &member.user_id).await?;
     service::delete_upload(&mut tx, &upload.id).await?;
     tx.commit().await?;
     delete_keys(&state, &keys).await;
@@ -303,7 +303,7 @@ async fn complete_upload(
     let mut conn = state.db.read().acquire().await?;
     let stored = service::get_media(&mut conn, &media.id)
         .await?
-        .map_or(media, |s| s.media);
+        .unwrap_or(media);
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -314,7 +314,7 @@ fn hash_mismatch() -> Error {
     }
 }
 
-async fn finish_photo(state: &AppState, upload: &Upload, keys: &[String]) -> Result<(Media, bool)> {
+async fn finish_photo(state: &AppState, upload: &Upload, keys: &[String]) -> Result<Media> {
     let mut bytes = Vec::with_capacity(usize::try_from(upload.size).unwrap_or(0));
     for key in keys {
         bytes.extend_from_slice(&state.media_store.get(key).await?);
@@ -367,8 +367,8 @@ async fn finish_photo(state: &AppState, upload: &Upload, keys: &[String]) -> Res
         .put(&file_key(&id), Bytes::from(bytes))
         .await?;
     let media = Media {
-        url: format!("/v1/media/{id}"),
-        thumbnail_url: Some(format!("/v1/media/{id}/thumbnail")),
+        url: service::file_url(&id),
+        thumbnail_url: Some(service::thumbnail_url(&id)),
         kind: MediaKind::Photo,
         content_type: info.format.mime().to_owned(),
         bytes: upload.size,
@@ -378,7 +378,7 @@ async fn finish_photo(state: &AppState, upload: &Upload, keys: &[String]) -> Res
         created_at: now_ms(),
         id,
     };
-    Ok((media, true))
+    Ok(media)
 }
 
 /// Maps the media library's refusals to answers; its other failures are
@@ -406,7 +406,7 @@ fn media_error(e: moa_media::Error) -> Error {
 /// chunks, so a mismatch never writes the content-addressed key; the second
 /// pass streams them into the file (multipart on S3) without holding the
 /// whole video in memory.
-async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Result<(Media, bool)> {
+async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Result<Media> {
     let mut hasher = Sha256::new();
     let mut head = Vec::with_capacity(64);
     for key in keys {
@@ -417,7 +417,7 @@ async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Res
         }
         hasher.update(&chunk);
     }
-    if hex(&hasher.finalize()) != upload.sha256 {
+    if moa_media::hex(&hasher.finalize()) != upload.sha256 {
         return Err(hash_mismatch());
     }
     let format = match moa_media::sniff(&head) {
@@ -442,7 +442,7 @@ async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Res
         .await?;
     let media = Media {
         id: upload.sha256.clone(),
-        url: format!("/v1/media/{}", upload.sha256),
+        url: service::file_url(&upload.sha256),
         thumbnail_url: None,
         kind: MediaKind::Video,
         content_type: format.mime().to_owned(),
@@ -452,11 +452,7 @@ async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Res
         blurhash: None,
         created_at: now_ms(),
     };
-    Ok((media, false))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(media)
 }
 
 /// Forgets an upload and deletes its chunks (best effort: a failure only
@@ -571,14 +567,10 @@ async fn get_info(
     Path(id): Path<String>,
 ) -> Result<Json<Media>> {
     let (stored, _) = visible(&state, &viewer, &id).await?;
-    Ok(Json(stored.media))
+    Ok(Json(stored))
 }
 
-async fn visible(
-    state: &AppState,
-    viewer: &OptionalMember,
-    id: &str,
-) -> Result<(service::StoredMedia, Access)> {
+async fn visible(state: &AppState, viewer: &OptionalMember, id: &str) -> Result<(Media, Access)> {
     let not_found = || Error::NotFound("no such media".into());
     let mut conn = state.db.read().acquire().await?;
     let stored = service::get_media(&mut conn, id)
@@ -603,9 +595,9 @@ async fn serve(
         Variant::File => (
             file_key(id),
             format!("\"{id}\""),
-            stored.media.content_type.clone(),
+            stored.content_type.clone(),
         ),
-        Variant::Thumbnail if stored.has_thumbnail => (
+        Variant::Thumbnail if stored.thumbnail_url.is_some() => (
             thumbnail_key(id),
             format!("\"{id}.thumb\""),
             "image/jpeg".to_owned(),
@@ -636,7 +628,7 @@ async fn serve(
         let bytes = state.media_store.get(&key).await?;
         return Ok((StatusCode::OK, out, bytes).into_response());
     }
-    let size = stored.media.bytes;
+    let size = stored.bytes;
     match requested_range(headers, size) {
         RangeRequest::Whole => {
             out.insert(header::CONTENT_LENGTH, HeaderValue::from(size));

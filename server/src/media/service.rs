@@ -217,17 +217,20 @@ pub async fn expired_uploads(
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
-/// A stored media row.
-#[derive(Debug, Clone)]
-pub struct StoredMedia {
-    pub media: Media,
-    pub has_thumbnail: bool,
+/// Where a media file is served.
+pub fn file_url(id: &str) -> String {
+    format!("/v1/media/{id}")
+}
+
+/// Where a photo's thumbnail is served.
+pub fn thumbnail_url(id: &str) -> String {
+    format!("/v1/media/{id}/thumbnail")
 }
 
 const MEDIA_COLUMNS: &str =
     "id, kind, content_type, bytes, width, height, blurhash, has_thumbnail, created_at";
 
-fn media_from_row(row: &AnyRow) -> Result<StoredMedia> {
+fn media_from_row(row: &AnyRow) -> Result<Media> {
     let id: String = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
     let has_thumbnail = row.try_get::<i64, _>("has_thumbnail")? != 0;
@@ -236,24 +239,21 @@ fn media_from_row(row: &AnyRow) -> Result<StoredMedia> {
             .try_get::<Option<i64>, _>(name)?
             .and_then(|v| u32::try_from(v).ok()))
     };
-    Ok(StoredMedia {
-        media: Media {
-            url: format!("/v1/media/{id}"),
-            thumbnail_url: has_thumbnail.then(|| format!("/v1/media/{id}/thumbnail")),
-            kind: MediaKind::parse(&kind).unwrap_or(MediaKind::Photo),
-            content_type: row.try_get("content_type")?,
-            bytes: u64::try_from(row.try_get::<i64, _>("bytes")?).unwrap_or(0),
-            width: dim("width")?,
-            height: dim("height")?,
-            blurhash: row.try_get("blurhash")?,
-            created_at: row.try_get("created_at")?,
-            id,
-        },
-        has_thumbnail,
+    Ok(Media {
+        url: file_url(&id),
+        thumbnail_url: has_thumbnail.then(|| thumbnail_url(&id)),
+        kind: MediaKind::parse(&kind).unwrap_or(MediaKind::Photo),
+        content_type: row.try_get("content_type")?,
+        bytes: u64::try_from(row.try_get::<i64, _>("bytes")?).unwrap_or(0),
+        width: dim("width")?,
+        height: dim("height")?,
+        blurhash: row.try_get("blurhash")?,
+        created_at: row.try_get("created_at")?,
+        id,
     })
 }
 
-pub async fn get_media(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredMedia>> {
+pub async fn get_media(conn: &mut AnyConnection, id: &str) -> Result<Option<Media>> {
     if !is_media_id(id) {
         return Ok(None);
     }
@@ -265,12 +265,7 @@ pub async fn get_media(conn: &mut AnyConnection, id: &str) -> Result<Option<Stor
 }
 
 /// Stores a media row (once per file) and makes `user_id` one of its owners.
-pub async fn insert_media(
-    conn: &mut AnyConnection,
-    media: &Media,
-    has_thumbnail: bool,
-    user_id: &str,
-) -> Result<()> {
+pub async fn insert_media(conn: &mut AnyConnection, media: &Media, user_id: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO media (id, kind, content_type, bytes, width, height, blurhash, has_thumbnail, \
          created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -283,7 +278,7 @@ pub async fn insert_media(
     .bind(media.width.map(i64::from))
     .bind(media.height.map(i64::from))
     .bind(&media.blurhash)
-    .bind(i64::from(has_thumbnail))
+    .bind(i64::from(media.thumbnail_url.is_some()))
     .bind(user_id)
     .bind(media.created_at)
     .execute(&mut *conn)
