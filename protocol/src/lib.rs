@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod chat;
 pub mod content;
 pub mod error;
 pub mod limits;
@@ -20,6 +21,7 @@ pub mod sync;
 pub mod users;
 
 pub use auth::*;
+pub use chat::*;
 pub use content::*;
 pub use error::*;
 pub use media::*;

@@ -78,3 +78,14 @@ pub const MAX_WINDOW_SIZE: u32 = 50;
 /// `suspended_until` of an indefinite suspension: 9999-12-31T23:59:59.999Z
 /// (a time every client can represent, unlike `i64::MAX`).
 pub const INDEFINITE: i64 = 253_402_300_799_999;
+
+/// Longest chat message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+/// Photos and videos in one chat message.
+pub const MAX_MESSAGE_MEDIA: usize = 10;
+/// Longest group room name, in characters.
+pub const MAX_ROOM_NAME_CHARS: usize = 50;
+/// Members of one group room.
+pub const MAX_ROOM_MEMBERS: usize = 500;
+/// Largest frame the realtime socket accepts from a client, in bytes.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;

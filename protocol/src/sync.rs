@@ -50,6 +50,26 @@ pub mod names {
     pub const PRODUCT_CREATE: &str = "product.create";
     /// [`crate::MarkReadRequest`].
     pub const NOTIFICATIONS_READ: &str = "notifications.read";
+    /// [`crate::CreateRoomRequest`].
+    pub const CHAT_CREATE_ROOM: &str = "chat.create_room";
+    /// [`crate::chat::args::UpdateRoom`].
+    pub const CHAT_UPDATE_ROOM: &str = "chat.update_room";
+    /// [`crate::chat::args::Member`]: add a member to a group room.
+    pub const CHAT_INVITE: &str = "chat.invite";
+    /// [`crate::chat::args::Member`]: remove a member (oneself: leave).
+    pub const CHAT_REMOVE: &str = "chat.remove";
+    /// [`crate::chat::args::Member`]: hand a group room to another member.
+    pub const CHAT_TRANSFER: &str = "chat.transfer";
+    /// [`crate::chat::args::Mute`].
+    pub const CHAT_MUTE: &str = "chat.mute";
+    /// [`crate::chat::args::Send`].
+    pub const CHAT_SEND: &str = "chat.send";
+    /// [`crate::chat::args::Edit`].
+    pub const CHAT_EDIT: &str = "chat.edit";
+    /// [`crate::chat::args::Delete`].
+    pub const CHAT_DELETE: &str = "chat.delete";
+    /// [`crate::chat::args::Read`].
+    pub const CHAT_READ: &str = "chat.read";
 }
 
 /// One mutation as the client sends it.
