@@ -1,0 +1,2 @@
+//! `moa-loadgen`: placeholder, replaced by the load generator.
+fn main() {}
