@@ -84,7 +84,6 @@ impl Change {
 /// Appends `change` (once per bucket) in the caller's transaction, replacing
 /// the earlier change of the same entity in each bucket.
 pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Result<()> {
-    let data = change.data.as_ref().map(serde_json::Value::to_string);
     for bucket in &change.buckets {
         sqlx::query("DELETE FROM changes WHERE bucket = $1 AND entity = $2 AND entity_id = $3")
             .bind(bucket)
@@ -92,6 +91,15 @@ pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
             .bind(&change.entity_id)
             .execute(&mut *conn)
             .await?;
+    }
+    append(conn, change, now).await
+}
+
+/// Appends `change` for an entity that is new (nothing earlier to replace),
+/// saving [`record`]'s delete: a chat message as it is sent.
+pub async fn append(conn: &mut AnyConnection, change: Change, now: i64) -> Result<()> {
+    let data = change.data.as_ref().map(serde_json::Value::to_string);
+    for bucket in &change.buckets {
         sqlx::query(
             "INSERT INTO changes (bucket, entity, entity_id, op, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod changelog;
+pub mod chat;
 pub mod comments;
 pub mod db;
 pub mod demo;
@@ -27,6 +28,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod password;
 pub mod ratelimit;
+pub mod realtime;
 pub mod reviews;
 pub mod social;
 pub mod state;
@@ -78,6 +80,7 @@ pub use state::{AppState, Settings};
         (name = "moderation", description = "Reports, the moderation queue and actions"),
         (name = "admin", description = "Accounts and the audit log (moderators and admins)"),
         (name = "media", description = "Resumable uploads of photos and videos, and serving them"),
+        (name = "chat", description = "Chat rooms, members, messages, read markers, and the realtime socket"),
         (name = "sync", description = "Pushing mutations and pulling changes by bucket and feed window"),
     )
 )]
@@ -117,6 +120,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(moderation::router())
                 .merge(admin::router())
                 .merge(media::router())
+                .merge(chat::router())
+                .merge(realtime::socket::router())
                 .merge(sync::router()),
         )
         .split_for_parts()
@@ -220,6 +225,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let db = state.db.clone();
     let stopping = state.stopping.clone();
+    realtime::spawn_tasks(&state);
     tokio::spawn(sync::pull::watch_head(
         db.clone(),
         state.log_head.clone(),

@@ -160,6 +160,8 @@ pub struct Inner {
     pub log_head: tokio::sync::watch::Sender<i64>,
     /// Where media files live (disk or S3, by `settings.media.store`).
     pub media_store: crate::media::store::MediaStore,
+    /// Realtime connections, fan-out and the socket writer.
+    pub realtime: crate::realtime::Realtime,
 }
 
 impl std::ops::Deref for AppState {
@@ -186,6 +188,7 @@ impl AppState {
             stopping: tokio::sync::watch::Sender::new(false),
             log_head: tokio::sync::watch::Sender::new(0),
             media_store,
+            realtime: crate::realtime::Realtime::new(db.clone()),
             settings,
             db,
         }))

@@ -375,7 +375,7 @@ pub async fn access(
     let public = sqlx::query(
         "SELECT 1 FROM media_refs mr LEFT JOIN reviews r \
            ON mr.ref_type = 'review' AND r.id = mr.ref_id \
-         WHERE mr.media_id = $1 AND (mr.ref_type <> 'review' \
+         WHERE mr.media_id = $1 AND mr.ref_type <> 'message' AND (mr.ref_type <> 'review' \
            OR (r.deleted_at IS NULL AND r.hidden_at IS NULL)) LIMIT 1",
     )
     .bind(id)
@@ -390,11 +390,17 @@ pub async fn access(
     if viewer.is_empty() {
         return Ok(Access::Denied);
     }
-    let own = sqlx::query("SELECT 1 FROM media_owners WHERE media_id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(viewer)
-        .fetch_optional(&mut *conn)
-        .await?;
+    // Owners, and the members of a room where a message shows it.
+    let own = sqlx::query(
+        "SELECT 1 FROM media_owners WHERE media_id = $1 AND user_id = $2 \
+         UNION ALL SELECT 1 FROM media_refs mr JOIN messages m ON m.id = mr.ref_id \
+           JOIN room_members rm ON rm.room_id = m.room_id \
+         WHERE mr.media_id = $1 AND mr.ref_type = 'message' AND rm.user_id = $2 LIMIT 1",
+    )
+    .bind(id)
+    .bind(viewer)
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(if own.is_some() {
         Access::Private
     } else {

@@ -97,8 +97,12 @@ pub async fn create_report(
                 .await?
                 .ok_or_else(missing)?;
         }
-        // Chat messages are checked by format only until chat exists.
-        ReportTarget::Message => {}
+        // Only a member of the message's room can see it, hence report it.
+        ReportTarget::Message => {
+            if !crate::chat::service::can_see_message(conn, &actor.user_id, &req.target_id).await? {
+                return Err(missing());
+            }
+        }
     }
     let id = new_id();
     let inserted = sqlx::query(
@@ -147,7 +151,9 @@ async fn content(
         ReportTarget::Product => catalog::get_product(conn, id)
             .await?
             .map(serde_json::to_value),
-        ReportTarget::Message => None,
+        ReportTarget::Message => crate::chat::service::load_message(conn, id)
+            .await?
+            .map(serde_json::to_value),
     };
     value
         .transpose()
@@ -308,7 +314,6 @@ async fn responsible(
     conn: &mut AnyConnection,
     target: ReportTarget,
     id: &str,
-    action: ModerationAction,
 ) -> Result<String> {
     let missing = || Error::NotFound(format!("no such {}", target.as_str()));
     match target {
@@ -325,7 +330,10 @@ async fn responsible(
             .await?
             .ok_or_else(missing)?
             .created_by),
-        ReportTarget::Message => Err(unsupported(action, target)),
+        ReportTarget::Message => Ok(crate::chat::service::load_message(conn, id)
+            .await?
+            .ok_or_else(missing)?
+            .sender_id),
     }
 }
 
@@ -364,11 +372,11 @@ pub async fn moderate(
             other => return Err(unsupported(req.action, other)),
         },
         ModerationAction::Suspend => {
-            let member = responsible(conn, target, id, req.action).await?;
+            let member = responsible(conn, target, id).await?;
             admin::suspend(conn, actor, &member, req.days, &reason).await?;
         }
         ModerationAction::Unsuspend => {
-            let member = responsible(conn, target, id, req.action).await?;
+            let member = responsible(conn, target, id).await?;
             admin::unsuspend(conn, actor, &member).await?;
         }
     }

@@ -43,7 +43,7 @@ async fn push_mutations(
     member: Member,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
-    Ok(Json(push::push(&state.db, &member, &req).await?))
+    Ok(Json(push::push(&state, &member, &req).await?))
 }
 
 /// The changes of buckets since their cursors (`public`, `user:<your id>`,

@@ -167,7 +167,7 @@ fn is_empty(answer: &PullResponse) -> bool {
 }
 
 /// The latest `seq` of the whole change log.
-async fn global_head(db: &Db) -> Result<i64> {
+pub async fn global_head(db: &Db) -> Result<i64> {
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM changes")
             .fetch_one(db.read())

@@ -23,7 +23,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
-use crate::db::Db;
+use crate::realtime::Event;
+use crate::state::AppState;
 use crate::error::{Error, Result};
 use crate::extract::{Member, parse_json};
 use crate::social::service::{self as social, Target};
@@ -51,11 +52,11 @@ fn validate(req: &PushRequest) -> Result<()> {
 }
 
 /// Applies `req`'s mutations in order and answers their outcomes in order.
-pub async fn push(db: &Db, member: &Member, req: &PushRequest) -> Result<PushResponse> {
+pub async fn push(state: &AppState, member: &Member, req: &PushRequest) -> Result<PushResponse> {
     validate(req)?;
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in &req.mutations {
-        let outcome = apply(db, member, m).await?;
+        let outcome = apply(state, member, m).await?;
         let status = match &outcome {
             Outcome::Applied { .. } => "applied",
             Outcome::Rejected { error } => error.code.as_str(),
@@ -70,22 +71,24 @@ pub async fn push(db: &Db, member: &Member, req: &PushRequest) -> Result<PushRes
 }
 
 /// One mutation: the stored outcome of its id, or applied now.
-async fn apply(db: &Db, member: &Member, m: &Mutation) -> Result<Outcome> {
+async fn apply(state: &AppState, member: &Member, m: &Mutation) -> Result<Outcome> {
+    let db = &state.db;
     let now = now_ms();
+    let mut events = Vec::new();
     let mut tx = db.begin_write().await?;
     if let Some(outcome) = stored(&mut tx, member, &m.id).await? {
         tx.rollback().await?;
         return Ok(outcome);
     }
     let applied = match member.ensure_can_write() {
-        Ok(()) => dispatch(&mut tx, member, m, now).await,
+        Ok(()) => dispatch(&mut tx, member, m, now, &mut events).await,
         Err(e) => Err(e),
     };
     let error = match applied {
         Ok(result) => {
             let outcome = Outcome::Applied { result };
             store(&mut tx, member, m, &outcome, now).await?;
-            tx.commit().await?;
+            state.realtime.commit(tx, events).await?;
             return Ok(outcome);
         }
         Err(e) => e,
@@ -193,6 +196,7 @@ async fn dispatch(
     actor: &Member,
     m: &Mutation,
     now: i64,
+    events: &mut Vec<Event>,
 ) -> Result<Value> {
     match m.name.as_str() {
         names::REVIEW_CREATE => {
@@ -278,6 +282,88 @@ async fn dispatch(
         names::NOTIFICATIONS_READ => {
             let req: MarkReadRequest = args(m)?;
             to_json(&notifications::service::mark_read(conn, &actor.user_id, &req, now).await?)
+        }
+        name if name.starts_with("chat.") => chat_dispatch(conn, actor, m, now, events).await,
+        other => Err(Error::BadRequest {
+            code: codes::UNKNOWN_MUTATION,
+            message: format!("no mutation is called {:?}", short(other)),
+        }),
+    }
+}
+
+/// The chat mutations (`names::CHAT_*`), whose realtime events go to
+/// `events` for the caller to fan out once the transaction commits.
+async fn chat_dispatch(
+    conn: &mut AnyConnection,
+    actor: &Member,
+    m: &Mutation,
+    now: i64,
+    events: &mut Vec<Event>,
+) -> Result<Value> {
+    use moa_protocol::chat::{CreateRoomRequest, args as chat_args};
+
+    use crate::chat::service as chat;
+    match m.name.as_str() {
+        names::CHAT_CREATE_ROOM => {
+            let req: CreateRoomRequest = args(m)?;
+            let (created, ev) = chat::create_room(conn, actor, &req, now).await?;
+            events.extend(ev);
+            to_json(&created)
+        }
+        names::CHAT_UPDATE_ROOM => {
+            let a: chat_args::UpdateRoom = args(m)?;
+            let (room, ev) = chat::update_room(conn, actor, &a.room_id, &a.update, now).await?;
+            events.extend(ev);
+            to_json(&room)
+        }
+        names::CHAT_INVITE => {
+            let a: chat_args::Member = args(m)?;
+            let (room, ev) = chat::invite(conn, actor, &a.room_id, &a.user_id, now).await?;
+            events.extend(ev);
+            to_json(&room)
+        }
+        names::CHAT_REMOVE => {
+            let a: chat_args::Member = args(m)?;
+            events.extend(chat::remove(conn, actor, &a.room_id, &a.user_id, now).await?);
+            Ok(Value::Null)
+        }
+        names::CHAT_TRANSFER => {
+            let a: chat_args::Member = args(m)?;
+            let (room, ev) = chat::transfer(conn, actor, &a.room_id, &a.user_id, now).await?;
+            events.extend(ev);
+            to_json(&room)
+        }
+        names::CHAT_MUTE => {
+            let a: chat_args::Mute = args(m)?;
+            chat::set_muted(conn, actor, &a.room_id, a.muted, now).await?;
+            Ok(Value::Null)
+        }
+        names::CHAT_SEND => {
+            let a: chat_args::Send = args(m)?;
+            let (message, created) = chat::send(conn, actor, &a.room_id, &a.message, now).await?;
+            if created {
+                events.push(Event::message(&message, None));
+            }
+            to_json(&message)
+        }
+        names::CHAT_EDIT => {
+            let a: chat_args::Edit = args(m)?;
+            let message = chat::edit(conn, actor, &a.room_id, &a.message_id, &a.body, now).await?;
+            events.push(Event::message(&message, None));
+            to_json(&message)
+        }
+        names::CHAT_DELETE => {
+            let a: chat_args::Delete = args(m)?;
+            let message = chat::delete(conn, actor, &a.room_id, &a.message_id, now).await?;
+            events.push(Event::message(&message, None));
+            Ok(Value::Null)
+        }
+        names::CHAT_READ => {
+            let a: chat_args::Read = args(m)?;
+            if chat::mark_read(conn, actor, &a.room_id, a.seq, now).await? {
+                events.push(Event::read(&a.room_id, &actor.user_id, a.seq));
+            }
+            Ok(Value::Null)
         }
         other => Err(Error::BadRequest {
             code: codes::UNKNOWN_MUTATION,

@@ -1,0 +1,146 @@
+//! The realtime layer: one WebSocket per signed-in client
+//! (`GET /v1/realtime`, [`socket`]) carrying chat messages, read markers,
+//! typing, notifications and sync pokes for every room the member is in.
+//!
+//! ```text
+//!  REST / push / socket sends ──► service fn in a write tx ──► Vec<Event>
+//!                                        │ commit(tx, events)
+//!        SQLite: commit, then Hub::dispatch in-process
+//!        PostgreSQL: pg_notify('moa_realtime') in the tx ──► every node's
+//!                    listener (bus.rs) ──► its Hub::dispatch
+//!  Hub ──try_send──► per-connection bounded queue ──► socket task ──► client
+//! ```
+//!
+//! Socket sends go through [`writer`], which stores whatever has queued up
+//! in one transaction (group commit) and answers each with an ack. Pokes and
+//! notification frames come from the change log ([`pokes`]), which every
+//! node reads, so they need no bus of their own.
+
+pub mod bus;
+pub mod event;
+pub mod hub;
+pub mod pokes;
+pub mod socket;
+pub mod writer;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sqlx::{Any, Transaction};
+use tokio::sync::mpsc;
+
+pub use event::Event;
+pub use hub::Hub;
+
+use crate::db::{Backend, Db};
+use crate::error::Result;
+
+/// The node's realtime machinery; part of [`crate::AppState`].
+pub struct Realtime {
+    pub hub: Arc<Hub>,
+    db: Db,
+    writer: mpsc::Sender<writer::Job>,
+    /// Taken by [`crate::serve`] when it starts the writer task.
+    writer_rx: Mutex<Option<mpsc::Receiver<writer::Job>>>,
+}
+
+impl Realtime {
+    pub fn new(db: Db) -> Realtime {
+        let (writer, rx) = mpsc::channel(writer::QUEUE);
+        Realtime {
+            hub: Arc::new(Hub::new()),
+            db,
+            writer,
+            writer_rx: Mutex::new(Some(rx)),
+        }
+    }
+
+    /// Commits `tx` and fans `events` out: on PostgreSQL as notifications
+    /// sent by the transaction itself (so they go out if and only if it
+    /// commits, in commit order, to every node); on SQLite to this node's
+    /// connections right after the commit.
+    pub async fn commit(&self, mut tx: Transaction<'static, Any>, events: Vec<Event>) -> Result<()> {
+        match self.db.backend() {
+            Backend::Postgres => {
+                for payload in bus::payloads(&events) {
+                    bus::notify(&mut tx, &payload).await?;
+                }
+                tx.commit().await?;
+            }
+            Backend::Sqlite => {
+                tx.commit().await?;
+                for event in &events {
+                    self.dispatch(event).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fans out `events` that no write goes with (typing).
+    pub async fn publish(&self, events: Vec<Event>) -> Result<()> {
+        match self.db.backend() {
+            Backend::Postgres => {
+                let mut conn = self.db.read().acquire().await?;
+                for payload in bus::payloads(&events) {
+                    bus::notify(&mut conn, &payload).await?;
+                }
+            }
+            Backend::Sqlite => {
+                for event in &events {
+                    self.dispatch(event).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers one event to this node's connections (loading a message an
+    /// event names when it was too large to carry).
+    pub async fn dispatch(&self, event: &Event) {
+        if let Event::FetchMessage {
+            message_id, except, ..
+        } = event
+        {
+            let loaded = match self.db.read().acquire().await {
+                Ok(mut conn) => crate::chat::service::load_message(&mut conn, message_id).await,
+                Err(e) => Err(e.into()),
+            };
+            match loaded {
+                Ok(Some(message)) => self.hub.dispatch(&Event::message(&message, except.clone())),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot load a message to fan out");
+                    self.hub.resync_all();
+                }
+            }
+            return;
+        }
+        self.hub.dispatch(event);
+    }
+
+    /// Queues a job for the writer.
+    pub async fn submit(&self, job: writer::Job) -> bool {
+        self.writer.send(job).await.is_ok()
+    }
+
+    fn take_writer_rx(&self) -> Option<mpsc::Receiver<writer::Job>> {
+        self.writer_rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Starts the node's realtime tasks (writer, PostgreSQL listener, pokes);
+/// they end when the server stops.
+pub fn spawn_tasks(state: &crate::AppState) {
+    if let Some(rx) = state.realtime.take_writer_rx() {
+        tokio::spawn(writer::run(state.clone(), rx));
+    }
+    if state.db.backend() == Backend::Postgres {
+        if let Some(url) = state.settings.database_url.clone() {
+            tokio::spawn(bus::listen(state.clone(), url));
+        }
+    }
+    tokio::spawn(pokes::run(state.clone()));
+}

@@ -1,0 +1,85 @@
+//! Pokes and notifications over the socket, read from the change log.
+//!
+//! The change log's head watcher (`sync::pull::watch_head`) sees every
+//! node's writes; when it moves, this task reads the new changes of the
+//! `public` bucket and of members' own `user:<id>` buckets and tells the
+//! connections concerned: a new (unread) notification as a `notification`
+//! frame, anything else as one `poke` per bucket and round, after which the
+//! client pulls. Room buckets are left out: their messages, markers and
+//! membership travel as events of their own.
+
+use std::collections::BTreeSet;
+
+use axum::extract::ws::Utf8Bytes;
+use moa_protocol::Notification;
+use moa_protocol::chat::ServerFrame;
+use sqlx::Row;
+
+use super::event::encode;
+use crate::AppState;
+use crate::changelog::PUBLIC;
+use crate::error::Result;
+
+/// Runs until the server stops.
+pub async fn run(state: AppState) {
+    let mut head = state.log_head.subscribe();
+    let mut stopping = state.stopping.subscribe();
+    let mut last = crate::sync::pull::global_head(&state.db).await.unwrap_or(0);
+    loop {
+        tokio::select! {
+            r = head.changed() => if r.is_err() { return },
+            _ = stopping.changed() => return,
+        }
+        let now = *head.borrow_and_update();
+        if now <= last {
+            continue;
+        }
+        if state.realtime.hub.connections() > 0 {
+            if let Err(e) = poke(&state, last, now).await {
+                tracing::error!(error = %e, "cannot read changes for pokes");
+                continue;
+            }
+        }
+        last = now;
+    }
+}
+
+async fn poke(state: &AppState, after: i64, upto: i64) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT bucket, entity, op, data FROM changes WHERE seq > $1 AND seq <= $2 \
+         AND (bucket = 'public' OR bucket LIKE 'user:%') ORDER BY seq",
+    )
+    .bind(after)
+    .bind(upto)
+    .fetch_all(state.db.read())
+    .await?;
+    let mut moved = BTreeSet::new();
+    let hub = &state.realtime.hub;
+    for row in &rows {
+        let bucket: String = row.try_get("bucket")?;
+        let entity: String = row.try_get("entity")?;
+        let data: Option<String> = row.try_get("data")?;
+        if entity == "notification" {
+            let fresh = data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<Notification>(d).ok())
+                .filter(|n| !n.read);
+            if let (Some(notification), Some(user)) = (fresh, bucket.strip_prefix("user:")) {
+                let frame = encode(&ServerFrame::Notification { notification });
+                hub.to_user(user, &Utf8Bytes::from(frame));
+            }
+        }
+        moved.insert(bucket);
+    }
+    for bucket in moved {
+        let frame = Utf8Bytes::from(encode(&ServerFrame::Poke {
+            buckets: vec![bucket.clone()],
+        }));
+        if bucket == PUBLIC {
+            hub.to_all(&frame);
+        } else if let Some(user) = bucket.strip_prefix("user:") {
+            hub.to_user(user, &frame);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Group commit for what arrives over sockets: one task per node takes
+//! every send and read marker that has queued up (at most [`BATCH`]), applies
+//! each through the same service function as REST and push, in one write
+//! transaction, commits once, then answers each sender (ack or error).
+//!
+//! Each service function checks all its rules before writing, so a refused
+//! message leaves the shared transaction untouched and the others commit. A
+//! database failure rolls the whole batch back and answers `internal` to
+//! each sender, which sends again (sends are idempotent by message id).
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use moa_protocol::chat::{SendMessageRequest, ServerFrame};
+use tokio::sync::mpsc;
+
+use super::event::encode;
+use super::hub::Conn;
+use super::Event;
+use crate::chat::service as chat;
+use crate::error::Error;
+use crate::extract::Member;
+use crate::util::now_ms;
+
+/// Jobs waiting for the writer before senders wait to queue more.
+pub const QUEUE: usize = 16_384;
+/// Most jobs in one transaction.
+pub const BATCH: usize = 512;
+
+/// Something a socket asked to store.
+pub enum Job {
+    Send {
+        member: Member,
+        room_id: String,
+        req: SendMessageRequest,
+        conn: Arc<Conn>,
+    },
+    Read {
+        member: Member,
+        room_id: String,
+        seq: i64,
+        conn: Arc<Conn>,
+    },
+}
+
+impl Job {
+    fn conn(&self) -> &Arc<Conn> {
+        match self {
+            Job::Send { conn, .. } | Job::Read { conn, .. } => conn,
+        }
+    }
+
+    fn message_id(&self) -> Option<String> {
+        match self {
+            Job::Send { req, .. } => Some(req.id.clone()),
+            Job::Read { .. } => None,
+        }
+    }
+}
+
+/// The error frame for `error`, naming the message when there is one.
+pub fn error_frame(id: Option<String>, error: &Error) -> Utf8Bytes {
+    let (_, detail) = error.detail();
+    Utf8Bytes::from(encode(&ServerFrame::Error {
+        id,
+        code: detail.code,
+        message: detail.message,
+    }))
+}
+
+/// Runs until every sender is gone (the server stopped).
+pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        apply(&state, &mut batch).await;
+        batch.clear();
+    }
+}
+
+async fn apply(state: &crate::AppState, batch: &mut [Job]) {
+    let mut replies: Vec<(Arc<Conn>, Utf8Bytes)> = Vec::with_capacity(batch.len());
+    let mut events = Vec::with_capacity(batch.len());
+    let result: crate::Result<()> = async {
+        let now = now_ms();
+        let mut tx = state.db.begin_write().await?;
+        for job in batch.iter() {
+            match job {
+                Job::Send {
+                    member,
+                    room_id,
+                    req,
+                    conn,
+                } => match chat::send(&mut tx, member, room_id, req, now).await {
+                    Ok((message, created)) => {
+                        let ack = ServerFrame::Ack {
+                            id: message.id.clone(),
+                            room_id: message.room_id.clone(),
+                            seq: message.seq,
+                            created_at: message.created_at,
+                        };
+                        replies.push((conn.clone(), Utf8Bytes::from(encode(&ack))));
+                        if created {
+                            events.push(Event::message(&message, Some(conn.key.clone())));
+                        }
+                    }
+                    Err(e) if e.detail().0.is_client_error() => {
+                        replies.push((conn.clone(), error_frame(Some(req.id.clone()), &e)));
+                    }
+                    Err(e) => return Err(e),
+                },
+                Job::Read {
+                    member,
+                    room_id,
+                    seq,
+                    conn,
+                } => match chat::mark_read(&mut tx, member, room_id, *seq, now).await {
+                    Ok(true) => events.push(Event::read(room_id, &member.user_id, *seq)),
+                    Ok(false) => {}
+                    Err(e) if e.detail().0.is_client_error() => {
+                        replies.push((conn.clone(), error_frame(None, &e)));
+                    }
+                    Err(e) => return Err(e),
+                },
+            }
+        }
+        state.realtime.commit(tx, std::mem::take(&mut events)).await
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            for (conn, frame) in &replies {
+                conn.push(frame);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, jobs = batch.len(), "realtime batch failed");
+            for job in batch.iter() {
+                job.conn().push(&error_frame(job.message_id(), &e));
+            }
+        }
+    }
+}
