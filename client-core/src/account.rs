@@ -1,5 +1,6 @@
 //! One signed-in account: its database, its server connection with tokens
-//! refreshed on demand, and the channels that tell the UI what changed.
+//! refreshed on demand, its realtime connection's shared state, and the
+//! channels that tell the UI what changed.
 
 use std::future::Future;
 
@@ -20,8 +21,11 @@ pub(crate) struct Account {
     pub api: Api,
     /// Wakes the sync loop (a local write, a retry, coming online).
     pub kick: Notify,
-    /// Set to `true` to stop the sync loop (sign-out, drop).
+    /// Set to `true` to stop the sync loop and the realtime connection
+    /// (sign-out, drop).
     pub stop: watch::Sender<bool>,
+    /// The realtime connection's state, typing, outgoing frames.
+    pub realtime: crate::realtime::Realtime,
     refresh_lock: Mutex<()>,
     events: broadcast::Sender<Event>,
     status: watch::Sender<SyncStatus>,
@@ -41,6 +45,7 @@ impl Account {
             api,
             kick: Notify::new(),
             stop: watch::channel(false).0,
+            realtime: crate::realtime::Realtime::new(),
             refresh_lock: Mutex::new(()),
             events,
             status,
@@ -56,7 +61,7 @@ impl Account {
     }
 
     /// A valid access token, refreshed first if it is about to expire.
-    async fn token(&self) -> Result<String> {
+    pub(crate) async fn token(&self) -> Result<String> {
         let session = self.session().await?;
         if session.access_expires_at - now_ms() > REFRESH_MARGIN_MS {
             return Ok(session.access_token);
@@ -67,7 +72,7 @@ impl Account {
     /// Exchanges the refresh token for a new pair, once even when several
     /// calls find the token stale at the same time (spending a refresh token
     /// twice would end the session on the server).
-    async fn refresh(&self, stale: &str) -> Result<String> {
+    pub(crate) async fn refresh(&self, stale: &str) -> Result<String> {
         let _guard = self.refresh_lock.lock().await;
         let session = self.session().await?;
         if session.access_token != stale {

@@ -35,7 +35,8 @@ use crate::view::{self, now_ms};
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Keep in step with the server in the background (push, pull, long
-    /// poll). Off, nothing moves until [`Client::sync`] is called.
+    /// poll) and keep the realtime connection open (live messages, receipts,
+    /// typing, pokes). Off, nothing moves until [`Client::sync`] is called.
     pub background_sync: bool,
     /// How photos are compressed before upload (long edge 2048 px, JPEG
     /// quality 80, 320 px thumbnails, at most 250 MP in by default).
@@ -98,7 +99,7 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
     Error::Storage(format!("{what}: {e}"))
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
@@ -208,6 +209,7 @@ impl Client {
                 })
                 .await;
             });
+            tokio::spawn(crate::realtime::run(Arc::clone(&account)));
         }
         Ok(())
     }
@@ -326,6 +328,7 @@ impl Client {
     pub fn sync_soon(&self) {
         if let Ok(account) = self.account() {
             account.kick.notify_one();
+            account.realtime.wake();
         }
     }
 
@@ -523,7 +526,12 @@ impl Client {
 
     /// Appends a mutation (the local effect is the outbox row itself, shown
     /// by the overlay) and wakes the sync loop.
-    async fn enqueue(&self, name: &'static str, args: Value, topics: Vec<Topic>) -> Result<String> {
+    pub(crate) async fn enqueue(
+        &self,
+        name: &'static str,
+        args: Value,
+        topics: Vec<Topic>,
+    ) -> Result<String> {
         let account = self.account()?;
         let id = new_id();
         let mid = id.clone();
@@ -800,6 +808,8 @@ impl Client {
                         .get("sha256")
                         .and_then(Value::as_str)
                         .map(str::to_owned)
+                } else if let Some(op) = crate::chat::ChatOp::parse(&row.name, &row.args) {
+                    Some(op.target_id().to_owned())
                 } else {
                     Op::parse(&row.name, &row.args)
                         .target_id()
@@ -866,7 +876,14 @@ impl Client {
         }
         self.after_write(
             &account,
-            vec![Topic::Reviews, Topic::Comments, Topic::Feed, Topic::Drafts],
+            vec![
+                Topic::Reviews,
+                Topic::Comments,
+                Topic::Feed,
+                Topic::Drafts,
+                Topic::Rooms,
+                Topic::Messages,
+            ],
         )
         .await;
         Ok(())
@@ -968,7 +985,7 @@ impl Client {
     }
 }
 
-fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
+pub(crate) fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Storage(format!("cannot encode a change: {e}")))
 }
 

@@ -1,9 +1,12 @@
 //! Planning what a pull answer does to the local database (no I/O): the
 //! store applies the plan in one transaction, so a pull page is applied
-//! whole or not at all and its cursor moves with it.
+//! whole or not at all and its cursor moves with it. Chat entities (`room`,
+//! `message`, `read`) become chat actions for the chat tables; everything
+//! else is a generic entity.
 
 use moa_protocol::sync::{ChangeOp, PullResponse};
-use moa_protocol::{FeedTab, Me};
+use moa_protocol::{FeedTab, Me, Message, Room};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// One step of applying a pull.
@@ -32,6 +35,89 @@ pub enum Action {
         cursor: i64,
         ids: Vec<String>,
     },
+    /// A room the member is in (or was removed from, if not a member).
+    Room {
+        room: Box<Room>,
+        seq: i64,
+    },
+    /// The member left or was removed: the room goes, with its messages.
+    RoomGone {
+        id: String,
+        seq: i64,
+    },
+    Message {
+        message: Box<Message>,
+        seq: i64,
+    },
+    /// A message removed for good.
+    MessageGone {
+        id: String,
+        seq: i64,
+    },
+    /// A member's read marker.
+    Read {
+        room_id: String,
+        user_id: String,
+        seq: i64,
+    },
+}
+
+/// The data of a `read` change.
+#[derive(Debug, Deserialize)]
+struct ReadData {
+    room_id: String,
+    user_id: String,
+    seq: i64,
+}
+
+/// A chat change as a chat action: `None` for other entities, `Some(None)`
+/// for a chat change with nothing to do (unreadable data is logged and
+/// skipped rather than stopping sync).
+fn chat_action(
+    entity: &str,
+    id: &str,
+    op: ChangeOp,
+    data: Option<&Value>,
+    seq: i64,
+) -> Option<Option<Action>> {
+    fn de<T: serde::de::DeserializeOwned>(
+        entity: &str,
+        id: &str,
+        data: Option<&Value>,
+    ) -> Option<T> {
+        let parsed = data.and_then(|d| serde_json::from_value(d.clone()).ok());
+        if parsed.is_none() {
+            tracing::warn!(entity, id, "a chat change cannot be read; skipped");
+        }
+        parsed
+    }
+    let upsert = op == ChangeOp::Upsert && data.is_some();
+    let action = match entity {
+        "room" if upsert => de::<Room>(entity, id, data).map(|room| Action::Room {
+            room: Box::new(room),
+            seq,
+        }),
+        "room" => Some(Action::RoomGone {
+            id: id.to_owned(),
+            seq,
+        }),
+        "message" if upsert => de::<Message>(entity, id, data).map(|message| Action::Message {
+            message: Box::new(message),
+            seq,
+        }),
+        "message" => Some(Action::MessageGone {
+            id: id.to_owned(),
+            seq,
+        }),
+        "read" if upsert => de::<ReadData>(entity, id, data).map(|r| Action::Read {
+            room_id: r.room_id,
+            user_id: r.user_id,
+            seq: r.seq,
+        }),
+        "read" => None,
+        _ => return None,
+    };
+    Some(action)
 }
 
 /// The plan for `response`; `me` is the signed-in member's id.
@@ -39,6 +125,16 @@ pub fn plan(response: PullResponse, me: &str) -> Vec<Action> {
     let mut actions = Vec::new();
     for bucket in response.buckets {
         for change in bucket.changes {
+            if let Some(action) = chat_action(
+                &change.entity,
+                &change.id,
+                change.op,
+                change.data.as_ref(),
+                change.seq,
+            ) {
+                actions.extend(action);
+                continue;
+            }
             match (change.op, change.data) {
                 (ChangeOp::Upsert, Some(data)) => {
                     if change.entity == "profile"
@@ -142,5 +238,52 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn chat_changes_become_chat_actions() {
+        let message = json!({"id": "m", "room_id": "r", "seq": 1, "sender_id": "u",
+                             "body": "안녕", "created_at": 5});
+        let change = |seq, entity: &str, id: &str, op, data| Change {
+            seq,
+            entity: entity.into(),
+            id: id.into(),
+            op,
+            data,
+        };
+        let response = PullResponse {
+            buckets: vec![BucketChanges {
+                bucket: "room:r".into(),
+                changes: vec![
+                    change(1, "message", "m", ChangeOp::Upsert, Some(message)),
+                    change(
+                        2,
+                        "read",
+                        "u",
+                        ChangeOp::Upsert,
+                        Some(json!({"room_id": "r", "user_id": "u", "seq": 1})),
+                    ),
+                    change(
+                        3,
+                        "message",
+                        "bad",
+                        ChangeOp::Upsert,
+                        Some(json!({"id": 1})),
+                    ),
+                    change(4, "room", "r", ChangeOp::Delete, None),
+                ],
+                cursor: 4,
+                more: false,
+            }],
+            windows: vec![],
+        };
+        let actions = plan(response, "u");
+        assert_eq!(actions.len(), 4, "{actions:?}");
+        assert!(
+            matches!(&actions[0], Action::Message { message, seq: 1 } if message.body == "안녕")
+        );
+        assert!(matches!(&actions[1], Action::Read { seq: 1, .. }));
+        assert!(matches!(&actions[2], Action::RoomGone { id, seq: 4 } if id == "r"));
+        assert!(matches!(&actions[3], Action::Cursor { cursor: 4, .. }));
     }
 }

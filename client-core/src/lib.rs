@@ -18,6 +18,7 @@
 
 mod account;
 mod api;
+pub mod chat;
 mod client;
 mod error;
 pub mod incoming;
@@ -25,6 +26,8 @@ pub mod media;
 pub mod model;
 pub mod outbox;
 pub mod overlay;
+mod realtime;
+mod rooms;
 mod store;
 mod sync;
 mod upload;

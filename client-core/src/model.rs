@@ -5,7 +5,8 @@
 
 pub use moa_protocol::{
     Author, Comment, FeedTab, Me, Notification, Place, PlaceCategory, Product, Profile,
-    ReportReason, ReportTarget, Review, ReviewKind, Subject, SubjectRef, SubjectType,
+    ReportReason, ReportTarget, Review, ReviewKind, Room, RoomKind, RoomMember, Subject,
+    SubjectRef, SubjectType,
 };
 
 /// Where an outbox item stands.
@@ -98,6 +99,10 @@ pub enum Topic {
     Profile,
     Outbox,
     Drafts,
+    /// The room list: rooms, members, unread counts, last messages.
+    Rooms,
+    /// Messages of a room (the events carry the message itself).
+    Messages,
 }
 
 /// Told to subscribers (see `Client::subscribe`).
@@ -122,6 +127,104 @@ pub enum Event {
         sent: u64,
         total: u64,
     },
+    /// A message this device had not shown yet arrived (from the server or
+    /// another device of the member; the member's own sends show at once
+    /// and are not announced again).
+    Message(ChatMessage),
+    /// A shown message changed: edited, deleted, or a pending send the
+    /// server confirmed (it now has its `seq`).
+    MessageChanged(ChatMessage),
+    /// A member's read marker moved forward: everything up to `seq` is read.
+    ReadMarker {
+        room_id: String,
+        user_id: String,
+        seq: i64,
+    },
+    /// Another member is typing in a room; show it for `ttl_ms` unless
+    /// renewed (or until their message arrives).
+    Typing {
+        room_id: String,
+        user_id: String,
+        ttl_ms: i64,
+    },
+    /// The realtime connection moved.
+    Realtime(RealtimeState),
+    /// A new notification, live from the server (also in `notifications()`).
+    Notification(Notification),
+    /// A direct room created on this device turned out to exist already:
+    /// `from` (the id the device made up) is `to` from now on. Calls with
+    /// `from` keep working.
+    RoomMoved { from: String, to: String },
+}
+
+/// The realtime connection (one WebSocket per signed-in client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RealtimeState {
+    /// Not running: signed out, or background sync is off.
+    #[default]
+    Off,
+    /// Opening the connection.
+    Connecting,
+    /// Live: messages, receipts, typing and pokes arrive as they happen.
+    Connected,
+    /// Lost or refused; the next attempt is in `retry_in` (exponential
+    /// backoff with jitter). Sync falls back to long polling meanwhile.
+    Disconnected { retry_in: std::time::Duration },
+}
+
+/// Where a message stands on this device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageState {
+    /// On the server (`seq` is set), with no change of this device pending.
+    Sent,
+    /// A send, edit or delete of this device is on its way.
+    Pending,
+    /// The server refused the send: it stays, marked, until the member
+    /// retries or discards the outbox item (`OutboxItem::target_id` is the
+    /// message id).
+    Failed(ItemError),
+}
+
+/// A chat message as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// Client-generated UUIDv7 (stable from the moment it is sent).
+    pub id: String,
+    pub room_id: String,
+    /// The per-room order; `None` until the server has it.
+    pub seq: Option<i64>,
+    pub sender_id: String,
+    pub body: String,
+    /// Photo and video media ids ([`crate::Client::media_file`] shows them).
+    pub media: Vec<String>,
+    pub reply_to: Option<String>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    /// A deleted message keeps its place with an empty body.
+    pub deleted: bool,
+    pub state: MessageState,
+}
+
+/// One row of the room list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRoom {
+    /// The room with its members; `members[].last_read_seq` are the read
+    /// markers as known here.
+    pub room: Room,
+    pub last_message: Option<ChatMessage>,
+    /// Messages after the member's own read marker.
+    pub unread: i64,
+    pub muted: bool,
+    /// Created on this device and not confirmed by the server yet.
+    pub pending: bool,
+}
+
+/// Changes to a group room (absent: unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoomChanges {
+    pub name: Option<String>,
+    /// `Some(None)` removes the photo.
+    pub photo_media_id: Option<Option<String>>,
 }
 
 /// A change the server refused, as reported to the UI.

@@ -25,8 +25,9 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> i64 {
     cap / 2 + ((cap / 2) as f64 * jitter) as i64
 }
 
-/// The media ids a mutation uses (review photos, an avatar): it waits until
-/// their uploads are stored.
+/// The media ids a mutation uses (review photos, an avatar, a message's
+/// photos and videos, a room photo): it waits until their uploads are
+/// stored.
 pub fn media_used(name: &str, args: &Value) -> Vec<String> {
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
@@ -41,18 +42,27 @@ pub fn media_used(name: &str, args: &Value) -> Vec<String> {
         names::REVIEW_CREATE | names::REVIEW_EDIT | names::PRODUCT_CREATE => {
             strings(args.get("photos"))
         }
-        names::PROFILE_UPDATE => args
-            .get("avatar_media_id")
-            .and_then(Value::as_str)
-            .map(|s| vec![s.to_owned()])
-            .unwrap_or_default(),
+        names::PROFILE_UPDATE | names::CHAT_CREATE_ROOM | names::CHAT_UPDATE_ROOM => {
+            let key = if name == names::PROFILE_UPDATE {
+                "avatar_media_id"
+            } else {
+                "photo_media_id"
+            };
+            args.get(key)
+                .and_then(Value::as_str)
+                .map(|s| vec![s.to_owned()])
+                .unwrap_or_default()
+        }
+        names::CHAT_SEND => strings(args.get("media")),
         _ => Vec::new(),
     }
 }
 
 /// What to send next from the due items (oldest first): an upload alone
 /// when it is first, else the mutations up to the next upload, leaving out
-/// those that use media still uploading (they stay queued).
+/// those that use media still uploading (they stay queued). A room creation
+/// ends its batch: the server may answer a direct room with the pair's
+/// existing one, and what follows must go to that room instead.
 pub fn next_batch<R>(
     rows: Vec<R>,
     name_args: impl Fn(&R) -> (&str, &Value),
@@ -70,7 +80,11 @@ pub fn next_batch<R>(
         if media_used(name, args).iter().any(|m| uploading.contains(m)) {
             continue;
         }
+        let ends = name == names::CHAT_CREATE_ROOM;
         out.push(row);
+        if ends {
+            break;
+        }
     }
     out
 }
@@ -159,6 +173,29 @@ mod tests {
         assert_eq!(backoff_ms(30, 1.0), BACKOFF_MAX_MS);
         assert!(backoff_ms(30, 0.0) >= BACKOFF_MAX_MS / 2);
         assert!(backoff_ms(2, 0.3) > backoff_ms(2, 0.0));
+    }
+
+    #[test]
+    fn chat_sends_wait_for_their_media_and_room_creation_ends_a_batch() {
+        let send = json!({"room_id": "r", "id": "m", "body": "", "media": ["p1"]});
+        assert_eq!(media_used(names::CHAT_SEND, &send), ["p1"]);
+        let rows = vec![
+            (names::CHAT_SEND, send.clone()),
+            (
+                names::CHAT_CREATE_ROOM,
+                json!({"id": "n", "kind": "direct", "members": ["u"]}),
+            ),
+            (
+                names::CHAT_SEND,
+                json!({"room_id": "n", "id": "m2", "body": "hi"}),
+            ),
+        ];
+        let uploading: std::collections::HashSet<String> = ["p1".to_string()].into();
+        let batch = next_batch(rows.clone(), |r| (r.0, &r.1), &uploading);
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].0, names::CHAT_CREATE_ROOM);
+        let batch = next_batch(rows, |r| (r.0, &r.1), &Default::default());
+        assert_eq!(batch.len(), 2);
     }
 
     #[test]

@@ -16,12 +16,13 @@ use rand::Rng;
 use rusqlite::{Transaction, params};
 
 use crate::account::Account;
+use crate::chat;
 use crate::error::{Error, Result};
 use crate::incoming::{self, Action};
 use crate::media::{self, UploadArgs};
-use crate::model::{Event, ItemError, OutboxState, Rejection, Topic};
+use crate::model::{Event, ItemError, OutboxState, RealtimeState, Rejection, Topic};
 use crate::outbox::{self as rules, Decision};
-use crate::store::{entities, outbox, session};
+use crate::store::{chat as chat_store, entities, outbox, session};
 use crate::upload;
 use crate::view::{now_ms, tab_name};
 
@@ -54,6 +55,10 @@ where
         };
         let delay = match result {
             Ok(()) => {
+                if failures > 0 {
+                    // Back online: the socket need not wait out its backoff.
+                    account.realtime.wake();
+                }
                 failures = 0;
                 account.set_status(|s| {
                     s.online = true;
@@ -100,7 +105,7 @@ where
 pub async fn cycle(account: &Account) -> Result<()> {
     account.set_status(|s| s.syncing = true);
     let applied_upto = push_due(account).await?;
-    pull_until_caught_up(account, None).await?;
+    pull_until_caught_up(account).await?;
     if applied_upto > 0 {
         account
             .store
@@ -112,12 +117,16 @@ pub async fn cycle(account: &Account) -> Result<()> {
 }
 
 /// Waits for the server to report a change (long poll), or for the next
-/// outbox retry to fall due, and applies what arrived.
-async fn idle(account: &Account) {
+/// outbox retry to fall due, and applies what arrived. While the realtime
+/// socket is up it reports room changes, so only the main request long
+/// polls; when the socket goes down, the wait starts over with the rooms.
+async fn idle(account: &Arc<Account>) {
     let due = account.store.read(outbox::next_due_at).await.ok().flatten();
     let until_due = due.map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)));
+    let mut realtime = account.realtime.watch();
+    let live = *realtime.borrow_and_update() == RealtimeState::Connected;
     let poll = async {
-        if let Err(e) = pull_until_caught_up(account, Some(IDLE_WAIT_MS)).await {
+        if let Err(e) = wait_for_changes(account, !live).await {
             // Report and back off a little; the loop's next cycle retries.
             tracing::warn!(error = %e, "waiting pull failed");
             account.set_status(|s| {
@@ -127,14 +136,27 @@ async fn idle(account: &Account) {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     };
-    match until_due {
-        Some(d) => {
-            tokio::select! {
-                _ = poll => {}
-                _ = tokio::time::sleep(d) => {}
+    let socket_lost = async {
+        if !live {
+            return std::future::pending().await;
+        }
+        while realtime.changed().await.is_ok() {
+            if *realtime.borrow_and_update() != RealtimeState::Connected {
+                return;
             }
         }
-        None => poll.await,
+        std::future::pending::<()>().await
+    };
+    let due = async {
+        match until_due {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = poll => {}
+        _ = due => {}
+        _ = socket_lost => {}
     }
 }
 
@@ -227,11 +249,14 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                 (row, at.map(|i| results.swap_remove(i).outcome))
             })
             .collect();
+        let me = account.user_id.clone();
         let rejections = account
             .store
             .write(move |tx| {
                 let mut rejections = Vec::new();
                 let mut upto = 0;
+                let mut chat_topics = HashSet::new();
+                let mut chat_events = Vec::new();
                 for (row, outcome) in by_id {
                     let Some(outcome) = outcome else {
                         outbox::set_state(tx, &row.id, OutboxState::Queued, None)?;
@@ -243,6 +268,15 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                             if let Some((kind, id)) = rules::answered_entity(&row.name, &result) {
                                 entities::put_if_newer_version(tx, kind, &id, &result)?;
                             }
+                            chat_answer(
+                                tx,
+                                &me,
+                                &row.name,
+                                &row.args,
+                                &result,
+                                &mut chat_topics,
+                                &mut chat_events,
+                            )?;
                             upto = upto.max(row.seq);
                         }
                         Decision::Failed { error, draft } => {
@@ -271,10 +305,13 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                         }
                     }
                 }
-                Ok((rejections, upto))
+                Ok((rejections, upto, chat_topics, chat_events))
             })
             .await?;
-        let (rejections, upto) = rejections;
+        let (rejections, upto, chat_topics, chat_events) = rejections;
+        for event in chat_events {
+            account.send(event);
+        }
         applied_upto = applied_upto.max(upto);
         let any_rejected = !rejections.is_empty();
         for r in rejections {
@@ -282,8 +319,14 @@ pub async fn push_due(account: &Account) -> Result<i64> {
         }
         let mut topics = vec![Topic::Outbox, Topic::Reviews, Topic::Comments, Topic::Feed];
         if any_rejected {
-            topics.push(Topic::Drafts);
+            topics.extend([Topic::Drafts, Topic::Rooms, Topic::Messages]);
         }
+        topics.extend(
+            chat_topics
+                .into_iter()
+                .filter(|t| !topics.contains(t))
+                .collect::<Vec<_>>(),
+        );
         account.emit(topics);
     }
 }
@@ -394,62 +437,237 @@ fn save_draft(
     Ok(mutation_id.to_owned())
 }
 
-/// What to ask for: the member's bucket, opened reviews and feed windows.
-async fn pull_request(account: &Account, wait_ms: Option<u32>) -> Result<PullRequest> {
+/// The first request of a pull: the member's bucket, opened reviews and
+/// feed windows. With `only_more`, just the buckets that said "more
+/// follows" (and no windows); `None` when that leaves nothing.
+async fn main_request(
+    account: &Account,
+    wait_ms: Option<u32>,
+    only_more: bool,
+) -> Result<Option<PullRequest>> {
     let user_bucket = format!("user:{}", account.user_id);
     account
         .store
         .read(move |conn| {
             let mut buckets = Vec::new();
+            let (user_cursor, user_more): (i64, bool) = conn
+                .query_row(
+                    "SELECT cursor, more FROM buckets WHERE bucket = ?1",
+                    [&user_bucket],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap_or((0, true));
+            if !only_more || user_more {
+                buckets.push(BucketCursor {
+                    bucket: user_bucket.clone(),
+                    cursor: user_cursor,
+                });
+            }
             let mut stmt = conn.prepare_cached(
-                "SELECT bucket, cursor FROM buckets WHERE bucket <> ?1 ORDER BY opened_at DESC LIMIT ?2",
+                "SELECT bucket, cursor, more FROM buckets WHERE bucket <> ?1 AND bucket NOT LIKE 'room:%' \
+                 ORDER BY opened_at DESC LIMIT ?2",
             )?;
-            let user_cursor: i64 = conn
-                .query_row("SELECT cursor FROM buckets WHERE bucket = ?1", [&user_bucket], |r| r.get(0))
-                .unwrap_or(0);
-            buckets.push(BucketCursor { bucket: user_bucket.clone(), cursor: user_cursor });
             let rows = stmt.query_map(params![user_bucket, OPENED_REVIEWS as i64], |r| {
+                Ok((
+                    BucketCursor {
+                        bucket: r.get(0)?,
+                        cursor: r.get(1)?,
+                    },
+                    r.get::<_, bool>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (bucket, more) = row?;
+                if !only_more || more {
+                    buckets.push(bucket);
+                }
+            }
+            let mut windows = Vec::new();
+            if !only_more {
+                for tab in [FeedTab::Latest, FeedTab::Popular, FeedTab::Following] {
+                    let cursor: i64 = conn
+                        .query_row(
+                            "SELECT cursor FROM windows WHERE tab = ?1",
+                            [tab_name(tab)],
+                            |r| r.get(0),
+                        )
+                        .unwrap_or(0);
+                    windows.push(WindowRequest {
+                        tab,
+                        size: WINDOW_SIZE,
+                        cursor,
+                    });
+                }
+            }
+            if buckets.is_empty() && windows.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(PullRequest {
+                buckets,
+                windows,
+                limit: None,
+                wait_ms,
+            }))
+        })
+        .await
+}
+
+/// The room buckets (every room the member is in, or with `only_more` the
+/// ones that said "more follows"), in requests of at most
+/// `MAX_PULL_BUCKETS` buckets.
+async fn room_requests(
+    account: &Account,
+    wait_ms: Option<u32>,
+    only_more: bool,
+) -> Result<Vec<PullRequest>> {
+    let buckets = account
+        .store
+        .read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT bucket, cursor FROM buckets WHERE bucket LIKE 'room:%' AND (more = 1 OR ?1 = 0) \
+                 ORDER BY bucket",
+            )?;
+            let rows = stmt.query_map([only_more], |r| {
                 Ok(BucketCursor {
                     bucket: r.get(0)?,
                     cursor: r.get(1)?,
                 })
             })?;
+            let mut out = Vec::new();
             for row in rows {
-                buckets.push(row?);
+                out.push(row?);
             }
-            let mut windows = Vec::new();
-            for tab in [FeedTab::Latest, FeedTab::Popular, FeedTab::Following] {
-                let cursor: i64 = conn
-                    .query_row(
-                        "SELECT cursor FROM windows WHERE tab = ?1",
-                        [tab_name(tab)],
-                        |r| r.get(0),
-                    )
-                    .unwrap_or(0);
-                windows.push(WindowRequest { tab, size: WINDOW_SIZE, cursor });
-            }
-            Ok(PullRequest {
-                buckets,
-                windows,
-                limit: None,
-                wait_ms,
-            })
+            Ok(out)
         })
+        .await?;
+    Ok(buckets
+        .chunks(moa_protocol::limits::MAX_PULL_BUCKETS)
+        .map(|chunk| PullRequest {
+            buckets: chunk.to_vec(),
+            windows: Vec::new(),
+            limit: None,
+            wait_ms,
+        })
+        .collect())
+}
+
+async fn send_pull(account: &Account, request: &PullRequest) -> Result<PullResponse> {
+    account
+        .authed(|api, token| async move { api.pull(&token, request).await })
         .await
 }
 
-/// Pulls until no bucket says "more follows". With `wait_ms`, the first
-/// request waits on the server until something changed.
-pub async fn pull_until_caught_up(account: &Account, wait_ms: Option<u32>) -> Result<()> {
-    let mut wait = wait_ms;
+/// Pulls until no bucket says "more follows": the member's bucket, opened
+/// reviews and windows first (they may add or remove rooms), then the room
+/// buckets.
+pub async fn pull_until_caught_up(account: &Account) -> Result<()> {
+    let mut only_more = false;
     loop {
-        let request = pull_request(account, wait.take()).await?;
-        let response = account
-            .authed(|api, token| {
-                let request = request.clone();
-                async move { api.pull(&token, &request).await }
+        let mut more = false;
+        if let Some(request) = main_request(account, None, only_more).await? {
+            let response = send_pull(account, &request).await?;
+            more |= incoming::more_follows(&response);
+            apply_pull(account, response).await?;
+        }
+        for request in room_requests(account, None, only_more).await? {
+            more |= pull_rooms(account, request).await?;
+        }
+        if !more {
+            return Ok(());
+        }
+        only_more = true;
+    }
+}
+
+/// Pulls one request of room buckets; answers whether more follows. A room
+/// the server refuses (`forbidden`: the member was removed since the last
+/// look at their bucket) is looked up again through the member's bucket,
+/// then one by one; a room still refused is dropped here (the server is
+/// authoritative), so one lost membership never blocks sync.
+async fn pull_rooms(account: &Account, request: PullRequest) -> Result<bool> {
+    match send_pull(account, &request).await {
+        Ok(response) => {
+            let more = incoming::more_follows(&response);
+            apply_pull(account, response).await?;
+            Ok(more)
+        }
+        Err(Error::Rejected { code, .. }) if code == "forbidden" => {
+            pull_user_bucket(account).await?;
+            let mut more = false;
+            for bucket in request.buckets {
+                let name = bucket.bucket.clone();
+                let cursor = account
+                    .store
+                    .read(move |c| {
+                        Ok(c.query_row(
+                            "SELECT cursor FROM buckets WHERE bucket = ?1",
+                            [&name],
+                            |r| r.get::<_, i64>(0),
+                        )
+                        .ok())
+                    })
+                    .await?;
+                let Some(cursor) = cursor else {
+                    continue; // gone with the member's bucket
+                };
+                let single = PullRequest {
+                    buckets: vec![BucketCursor {
+                        bucket: bucket.bucket.clone(),
+                        cursor,
+                    }],
+                    windows: Vec::new(),
+                    limit: None,
+                    wait_ms: None,
+                };
+                match send_pull(account, &single).await {
+                    Ok(response) => {
+                        more |= incoming::more_follows(&response);
+                        apply_pull(account, response).await?;
+                    }
+                    Err(Error::Rejected { code, .. }) if code == "forbidden" => {
+                        let room_id = bucket.bucket.trim_start_matches("room:").to_owned();
+                        tracing::warn!(room = %room_id, "the server refuses a cached room; dropped");
+                        account
+                            .store
+                            .write(move |tx| chat_store::drop_room(tx, &room_id, None))
+                            .await?;
+                        account.emit(vec![Topic::Rooms, Topic::Messages]);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(more)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Pulls the member's own bucket until caught up.
+async fn pull_user_bucket(account: &Account) -> Result<()> {
+    let bucket = format!("user:{}", account.user_id);
+    loop {
+        let name = bucket.clone();
+        let cursor = account
+            .store
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT cursor FROM buckets WHERE bucket = ?1",
+                    [&name],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap_or(0))
             })
             .await?;
+        let request = PullRequest {
+            buckets: vec![BucketCursor {
+                bucket: bucket.clone(),
+                cursor,
+            }],
+            windows: Vec::new(),
+            limit: None,
+            wait_ms: None,
+        };
+        let response = send_pull(account, &request).await?;
         let more = incoming::more_follows(&response);
         apply_pull(account, response).await?;
         if !more {
@@ -458,13 +676,39 @@ pub async fn pull_until_caught_up(account: &Account, wait_ms: Option<u32>) -> Re
     }
 }
 
+/// Waits (long polls) until the server reports a change and applies it:
+/// the main request always, and the room buckets too when `rooms` (the
+/// realtime socket is down; while it is up, it reports room changes). The
+/// requests wait side by side; the first answer ends the wait.
+async fn wait_for_changes(account: &Arc<Account>, rooms: bool) -> Result<()> {
+    let mut requests = Vec::new();
+    if let Some(r) = main_request(account, Some(IDLE_WAIT_MS), false).await? {
+        requests.push(r);
+    }
+    if rooms {
+        requests.extend(room_requests(account, Some(IDLE_WAIT_MS), false).await?);
+    }
+    let mut waits = tokio::task::JoinSet::new();
+    for request in requests {
+        let account = Arc::clone(account);
+        waits.spawn(async move { send_pull(&account, &request).await });
+    }
+    // Dropping the set cancels the other waits.
+    match waits.join_next().await {
+        Some(answer) => apply_pull(account, answer??).await,
+        None => Ok(()),
+    }
+}
+
 /// Applies one pull answer in one transaction and tells the UI.
 pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()> {
     let actions = incoming::plan(response, &account.user_id);
-    let topics = account
+    let me = account.user_id.clone();
+    let (topics, events) = account
         .store
         .write(move |tx| {
             let mut topics: HashSet<Topic> = HashSet::new();
+            let mut events: Vec<Event> = Vec::new();
             for action in actions {
                 match action {
                     Action::Put { kind, id, data, seq } => {
@@ -495,13 +739,136 @@ pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()>
                         )?;
                         topics.insert(Topic::Feed);
                     }
+                    Action::Room { room, seq } => {
+                        if chat_store::put_room(tx, &room, Some(seq), &me, now_ms())?
+                            != chat_store::RoomPut::Stale
+                        {
+                            topics.insert(Topic::Rooms);
+                        }
+                    }
+                    Action::RoomGone { id, seq } => {
+                        if chat_store::drop_room(tx, &id, Some(seq))? {
+                            topics.extend([Topic::Rooms, Topic::Messages]);
+                        }
+                    }
+                    Action::Message { message, seq } => {
+                        let put = chat_store::put_message(tx, &message, seq, false)?;
+                        message_event(put, &mut topics, &mut events);
+                    }
+                    Action::MessageGone { id, seq } => {
+                        if chat_store::drop_message(tx, &id, seq)? {
+                            topics.extend([Topic::Rooms, Topic::Messages]);
+                        }
+                    }
+                    Action::Read { room_id, user_id, seq } => {
+                        if chat_store::put_read(tx, &room_id, &user_id, seq)? {
+                            topics.insert(Topic::Rooms);
+                            events.push(Event::ReadMarker { room_id, user_id, seq });
+                        }
+                    }
                 }
             }
-            Ok(topics)
+            Ok((topics, events))
         })
         .await?;
+    for event in events {
+        account.send(event);
+    }
     if !topics.is_empty() {
         account.emit(topics.into_iter().collect());
+    }
+    Ok(())
+}
+
+/// The event (and topics) of a stored message.
+pub(crate) fn message_event(
+    put: chat_store::MessagePut,
+    topics: &mut HashSet<Topic>,
+    events: &mut Vec<Event>,
+) {
+    use chat_store::MessagePut;
+    match put {
+        MessagePut::New(m) => {
+            topics.extend([Topic::Rooms, Topic::Messages]);
+            events.push(Event::Message(chat::sent(m)));
+        }
+        MessagePut::Confirmed(m) | MessagePut::Changed(m) => {
+            topics.extend([Topic::Rooms, Topic::Messages]);
+            events.push(Event::MessageChanged(chat::sent(m)));
+        }
+        MessagePut::Unchanged | MessagePut::Gap => {}
+    }
+}
+
+/// What a chat mutation's answer changes here at once (before the pull
+/// brings it): the stored message of a send or edit, the room of a room
+/// change, a mute, the member's own read marker. A direct room answered
+/// with the pair's existing room moves the pending mutations over to it.
+fn chat_answer(
+    tx: &Transaction<'_>,
+    me: &str,
+    name: &str,
+    args: &serde_json::Value,
+    result: &serde_json::Value,
+    topics: &mut HashSet<Topic>,
+    events: &mut Vec<Event>,
+) -> Result<()> {
+    use moa_protocol::sync::names;
+    use moa_protocol::{Message, Room, RoomCreated};
+    fn de<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
+        serde_json::from_value(v.clone()).ok()
+    }
+    match chat::ChatOp::parse(name, args) {
+        Some(chat::ChatOp::Send(_) | chat::ChatOp::Edit(_)) => {
+            if let Some(message) = de::<Message>(result) {
+                let put = chat_store::put_message(tx, &message, 0, false)?;
+                message_event(put, topics, events);
+            }
+        }
+        Some(chat::ChatOp::CreateRoom(req)) => {
+            let Some(created) = de::<RoomCreated>(result) else {
+                return Ok(());
+            };
+            chat_store::put_room(tx, &created.room, None, me, now_ms())?;
+            topics.insert(Topic::Rooms);
+            if created.room.id != req.id {
+                let (from, to) = (req.id, created.room.id);
+                chat_store::add_alias(tx, &from, &to)?;
+                for row in outbox::chat(tx)? {
+                    if let Some(moved) = chat::remap_room(&row.name, &row.args, &from, &to) {
+                        outbox::set_args(tx, &row.id, &moved)?;
+                    }
+                }
+                topics.insert(Topic::Messages);
+                events.push(Event::RoomMoved { from, to });
+            }
+        }
+        Some(
+            chat::ChatOp::UpdateRoom(_)
+            | chat::ChatOp::Invite(_)
+            | chat::ChatOp::Remove(_)
+            | chat::ChatOp::Transfer(_),
+        ) => {
+            if let Some(room) = de::<Room>(result) {
+                chat_store::put_room(tx, &room, None, me, now_ms())?;
+                topics.insert(Topic::Rooms);
+            }
+            if let Some(chat::ChatOp::Remove(a)) = chat::ChatOp::parse(name, args)
+                && a.user_id == me
+                && name == names::CHAT_REMOVE
+            {
+                chat_store::drop_room(tx, &a.room_id, None)?;
+                topics.extend([Topic::Rooms, Topic::Messages]);
+            }
+        }
+        Some(chat::ChatOp::Read(a)) => {
+            if chat_store::put_read(tx, &a.room_id, me, a.seq)? {
+                topics.insert(Topic::Rooms);
+            }
+        }
+        // The mute comes back with the pull (the member's own bucket); the
+        // overlay shows it meanwhile.
+        Some(chat::ChatOp::Mute(_) | chat::ChatOp::Delete(_)) | None => {}
     }
     Ok(())
 }
@@ -515,6 +882,7 @@ fn topic_of(kind: &str) -> Topic {
         "follow" => Topic::Follows,
         "notification" => Topic::Notifications,
         "profile" | "user" => Topic::Profile,
+        "mute" => Topic::Rooms,
         _ => Topic::Feed,
     }
 }

@@ -7,6 +7,7 @@
 //! The schema lives in numbered files under `client-core/migrations`, applied
 //! in order and tracked with `PRAGMA user_version`.
 
+pub mod chat;
 pub mod entities;
 pub mod outbox;
 pub mod session;
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_cache.sql"),
     include_str!("../../migrations/0002_drafts.sql"),
+    include_str!("../../migrations/0003_chat.sql"),
 ];
 
 /// The database of one account: a writer and a reader.

@@ -229,3 +229,16 @@ pub fn pending_upload_media(conn: &Connection) -> Result<std::collections::HashS
     }
     Ok(out)
 }
+
+/// The chat mutations, oldest first (any state: the chat view also shows
+/// refused sends).
+pub fn chat(conn: &Connection) -> Result<Vec<Row>> {
+    query(conn, "WHERE name LIKE 'chat.%'", &[])
+}
+
+/// Whether a send of message `message_id` is in the outbox (any state).
+pub fn has_send(conn: &Connection, message_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM outbox WHERE name = ?1 AND json_extract(args, '$.id') = ?2")?
+        .exists(params![moa_protocol::sync::names::CHAT_SEND, message_id])?)
+}

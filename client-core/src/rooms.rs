@@ -1,0 +1,632 @@
+//! Chat on [`Client`]: the room list, a room's messages (cached history at
+//! once, older pages on demand), sending (optimistic, through the outbox,
+//! with photos and videos from `add_photo`/`add_video`), edits, deletes,
+//! read markers, typing, and rooms and their members.
+//!
+//! Every write is an outbox mutation (`chat.*`) shown at once through the
+//! chat overlay (`crate::chat`) and pushed by the sync loop like any other;
+//! refusals come back as [`Event::Rejected`] and a refused send stays in the
+//! room marked [`MessageState::Failed`] until it is retried or discarded.
+//! What other members do arrives live over the realtime connection
+//! (`crate::realtime`) and through the room buckets.
+//!
+//! [`Event::Rejected`]: crate::Event::Rejected
+//! [`MessageState::Failed`]: crate::MessageState::Failed
+
+use moa_protocol::chat::args;
+use moa_protocol::limits::{
+    MAX_MESSAGE_CHARS, MAX_MESSAGE_MEDIA, MAX_ROOM_MEMBERS, MAX_ROOM_NAME_CHARS,
+};
+use moa_protocol::sync::names;
+use moa_protocol::{
+    Author, CreateRoomRequest, MessagePage, Profile, RoomKind, SendMessageRequest,
+    UpdateRoomRequest,
+};
+use rusqlite::Connection;
+
+use crate::chat::{self, ChatOp, ReadPlan};
+use crate::client::{Client, new_id, to_args};
+use crate::error::{Error, Result};
+use crate::model::{ChatMessage, ChatRoom, OutboxState, RealtimeState, RoomChanges, Topic};
+use crate::store::{chat as chat_store, entities, outbox};
+use crate::view::{self, now_ms};
+
+/// Most messages one history request asks for (the server's limit).
+pub const HISTORY_PAGE_MAX: u32 = 100;
+
+/// A member as far as the cache knows them: a cached profile, or a member
+/// of a cached room, or just the id.
+fn author(conn: &Connection, id: &str) -> Author {
+    if let Ok(Some(profile)) = entities::get(conn, "user", id)
+        && let Ok(p) = serde_json::from_value::<Profile>(profile)
+    {
+        return Author {
+            id: p.id,
+            handle: p.handle,
+            display_name: p.display_name,
+            avatar_media_id: p.avatar_media_id,
+            deleted: p.deleted,
+        };
+    }
+    chat::unknown_author(id)
+}
+
+/// The rooms as shown (confirmed plus pending), most recently active first.
+fn rooms_view(conn: &Connection) -> Result<Vec<ChatRoom>> {
+    let (ops, _) = view::pending(conn)?;
+    let me = view::me(conn, &ops)?.ok_or_else(|| Error::Auth("not signed in".into()))?;
+    let (pending, known_rooms, known_messages) = chat_store::pending(conn)?;
+    let bases = chat_store::room_bases(conn)?;
+    Ok(chat::rooms(
+        bases,
+        &pending,
+        &known_rooms,
+        &known_messages,
+        &view::author_of(&me),
+        &|id| author(conn, id),
+    ))
+}
+
+/// A room's messages as shown, oldest first.
+fn messages_view(
+    conn: &Connection,
+    room_id: &str,
+    before: Option<i64>,
+    limit: u32,
+    me: &str,
+) -> Result<Vec<ChatMessage>> {
+    let confirmed = chat_store::newest(conn, room_id, before, limit)?;
+    let (pending, _, known) = chat_store::pending(conn)?;
+    Ok(chat::messages(
+        room_id,
+        confirmed,
+        &pending,
+        &known,
+        me,
+        before.is_none(),
+    ))
+}
+
+/// Whether a room is known here (cached, or created here and pending).
+fn room_known(conn: &Connection, room_id: &str) -> Result<bool> {
+    if chat_store::room(conn, room_id)?.is_some() {
+        return Ok(true);
+    }
+    Ok(chat_store::pending(conn)?
+        .0
+        .iter()
+        .any(|p| matches!(&p.op, ChatOp::CreateRoom(r) if r.id == room_id)))
+}
+
+/// A message's sender, whether it is deleted and whether it has media: the
+/// cached copy, or the member's own send on its way to the server (an edit
+/// or delete queued after it goes out after it).
+fn own_message(conn: &Connection, message_id: &str) -> Result<(String, bool, bool)> {
+    if let Some(m) = chat_store::message(conn, message_id)? {
+        return Ok((m.sender_id, m.deleted, !m.media.is_empty()));
+    }
+    let me = crate::store::session::load(conn)?
+        .map(|s| s.me.id)
+        .ok_or_else(|| Error::Auth("not signed in".into()))?;
+    for row in outbox::chat(conn)? {
+        if let Some(ChatOp::Send(a)) = ChatOp::parse(&row.name, &row.args)
+            && a.message.id == message_id
+            && row.state != OutboxState::Failed
+        {
+            return Ok((me, false, !a.message.media.is_empty()));
+        }
+    }
+    Err(Error::NotFound(format!("message {message_id}")))
+}
+
+fn check_body(body: &str, media: bool) -> Result<()> {
+    if body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(Error::invalid(
+            "body",
+            &format!("at most {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    if body.trim().is_empty() && !media {
+        return Err(Error::invalid("body", "must not be empty"));
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > MAX_ROOM_NAME_CHARS {
+        return Err(Error::invalid(
+            "name",
+            &format!("1 to {MAX_ROOM_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl Client {
+    /// The state of the realtime connection.
+    pub fn realtime_state(&self) -> RealtimeState {
+        self.account()
+            .map(|a| a.realtime.state())
+            .unwrap_or(RealtimeState::Off)
+    }
+
+    /// The rooms the member is in, most recently active first, with their
+    /// last message, unread count and mute (from the cache, with pending
+    /// changes; rooms created here show at once).
+    pub async fn rooms(&self) -> Result<Vec<ChatRoom>> {
+        let account = self.account()?;
+        account.store.read(rooms_view).await
+    }
+
+    /// One room (also by the id a direct room had before the server
+    /// answered with the pair's existing room).
+    pub async fn room(&self, room_id: &str) -> Result<ChatRoom> {
+        let account = self.account()?;
+        let id = room_id.to_owned();
+        account
+            .store
+            .read(move |c| {
+                let id = chat_store::resolve(c, &id)?;
+                rooms_view(c)?
+                    .into_iter()
+                    .find(|r| r.room.id == id)
+                    .ok_or_else(|| Error::NotFound(format!("room {id}")))
+            })
+            .await
+    }
+
+    /// A room's messages from the cache, oldest first: the newest `limit`
+    /// before `before_seq` (`None`: the newest, followed by the member's
+    /// pending sends). Answers at once, offline too; [`Client::load_older`]
+    /// fetches history the cache lacks.
+    pub async fn messages(
+        &self,
+        room_id: &str,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>> {
+        let account = self.account()?;
+        let id = room_id.to_owned();
+        let me = account.user_id.clone();
+        account
+            .store
+            .read(move |c| {
+                let id = chat_store::resolve(c, &id)?;
+                messages_view(c, &id, before_seq, limit, &me)
+            })
+            .await
+    }
+
+    /// The `limit` messages before `before_seq`, oldest first: from the
+    /// cache when it holds them all, else fetched from the server (and
+    /// cached). Empty at the beginning of the room.
+    pub async fn load_older(
+        &self,
+        room_id: &str,
+        before_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>> {
+        let account = self.account()?;
+        let limit = limit.clamp(1, HISTORY_PAGE_MAX);
+        if before_seq <= 1 {
+            return Ok(Vec::new());
+        }
+        let id = room_id.to_owned();
+        let (room, cached) = account
+            .store
+            .read(move |c| {
+                let room = chat_store::resolve(c, &id)?;
+                let from = (before_seq - i64::from(limit)).max(1);
+                let cached = chat_store::cached_between(c, &room, from, before_seq - 1)?;
+                Ok((room, cached == before_seq - from))
+            })
+            .await?;
+        if !cached {
+            let path = format!("/rooms/{room}/messages?before={before_seq}&limit={limit}");
+            let page: MessagePage = account.get(&path).await?;
+            account
+                .store
+                .write(move |tx| {
+                    for m in &page.items {
+                        // History, not news: stored without events.
+                        chat_store::put_message(tx, m, 0, false)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        let me = account.user_id.clone();
+        account
+            .store
+            .read(move |c| messages_view(c, &room, Some(before_seq), limit, &me))
+            .await
+    }
+
+    /// Sends a message (text, and/or media ids from [`Client::add_photo`] or
+    /// [`Client::add_video`], optionally replying to a message). It shows at
+    /// once as pending and goes out through the outbox (after its media are
+    /// uploaded); answers its id.
+    pub async fn send_message(
+        &self,
+        room_id: &str,
+        body: &str,
+        media: Vec<String>,
+        reply_to: Option<&str>,
+    ) -> Result<String> {
+        check_body(body, !media.is_empty())?;
+        if media.len() > MAX_MESSAGE_MEDIA {
+            return Err(Error::invalid(
+                "media",
+                &format!("at most {MAX_MESSAGE_MEDIA} photos or videos"),
+            ));
+        }
+        if media.iter().any(|m| !moa_protocol::is_media_id(m)) {
+            return Err(Error::invalid("media", "not a media id"));
+        }
+        let account = self.account()?;
+        let id = new_id();
+        let (mid, message_id) = (new_id(), id.clone());
+        let (room, body, reply_to) = (
+            room_id.to_owned(),
+            body.to_owned(),
+            reply_to.map(str::to_owned),
+        );
+        account
+            .store
+            .write(move |tx| {
+                let room_id = chat_store::resolve(tx, &room)?;
+                if !room_known(tx, &room_id)? {
+                    return Err(Error::NotFound(format!("room {room_id}")));
+                }
+                let args = args::Send {
+                    room_id,
+                    message: SendMessageRequest {
+                        id: message_id,
+                        body,
+                        media,
+                        reply_to,
+                    },
+                };
+                outbox::append(tx, &mid, names::CHAT_SEND, &to_args(&args)?, now_ms())
+            })
+            .await?;
+        self.after_write(&account, vec![Topic::Messages, Topic::Rooms])
+            .await;
+        Ok(id)
+    }
+
+    /// Edits one's own message. A message not sent yet is changed in place.
+    pub async fn edit_message(&self, room_id: &str, message_id: &str, body: &str) -> Result<()> {
+        let account = self.account()?;
+        let me = account.user_id.clone();
+        let (room, message_id, body) = (room_id.to_owned(), message_id.to_owned(), body.to_owned());
+        let mutation = new_id();
+        account
+            .store
+            .write(move |tx| {
+                let room_id = chat_store::resolve(tx, &room)?;
+                // Folded into a send or an edit still waiting in the outbox.
+                for row in outbox::chat(tx)?.into_iter().rev() {
+                    if row.state != OutboxState::Queued {
+                        continue;
+                    }
+                    match ChatOp::parse(&row.name, &row.args) {
+                        Some(ChatOp::Send(mut a)) if a.message.id == message_id => {
+                            check_body(&body, !a.message.media.is_empty())?;
+                            a.message.body = body;
+                            outbox::set_args(tx, &row.id, &to_args(&a)?)?;
+                            return Ok(());
+                        }
+                        Some(ChatOp::Edit(mut a)) if a.message_id == message_id => {
+                            check_body(&body, true)?;
+                            a.body = body;
+                            outbox::set_args(tx, &row.id, &to_args(&a)?)?;
+                            return Ok(());
+                        }
+                        _ => {}
+                    }
+                }
+                let (sender, deleted, media) = own_message(tx, &message_id)?;
+                if sender != me {
+                    return Err(Error::invalid("message_id", "only your own messages"));
+                }
+                if deleted {
+                    return Err(Error::invalid("message_id", "the message is deleted"));
+                }
+                check_body(&body, media)?;
+                let args = args::Edit {
+                    room_id,
+                    message_id,
+                    body,
+                };
+                outbox::append(tx, &mutation, names::CHAT_EDIT, &to_args(&args)?, now_ms())
+            })
+            .await?;
+        self.after_write(&account, vec![Topic::Messages, Topic::Rooms])
+            .await;
+        Ok(())
+    }
+
+    /// Deletes one's own message (it stays as "deleted" in its place). A
+    /// message not sent yet is simply dropped.
+    pub async fn delete_message(&self, room_id: &str, message_id: &str) -> Result<()> {
+        let account = self.account()?;
+        let me = account.user_id.clone();
+        let (room, message_id) = (room_id.to_owned(), message_id.to_owned());
+        let mutation = new_id();
+        account
+            .store
+            .write(move |tx| {
+                let room_id = chat_store::resolve(tx, &room)?;
+                let mut unsent = false;
+                for row in outbox::chat(tx)? {
+                    match ChatOp::parse(&row.name, &row.args) {
+                        Some(ChatOp::Send(a))
+                            if a.message.id == message_id
+                                && matches!(
+                                    row.state,
+                                    OutboxState::Queued | OutboxState::Failed
+                                ) =>
+                        {
+                            unsent |= outbox::discard(tx, &row.id)?;
+                        }
+                        Some(ChatOp::Edit(a))
+                            if a.message_id == message_id && row.state == OutboxState::Queued =>
+                        {
+                            outbox::discard(tx, &row.id)?;
+                        }
+                        _ => {}
+                    }
+                }
+                if unsent {
+                    return Ok(());
+                }
+                let (sender, _, _) = own_message(tx, &message_id)?;
+                if sender != me {
+                    return Err(Error::invalid("message_id", "only your own messages"));
+                }
+                let args = args::Delete {
+                    room_id,
+                    message_id,
+                };
+                outbox::append(
+                    tx,
+                    &mutation,
+                    names::CHAT_DELETE,
+                    &to_args(&args)?,
+                    now_ms(),
+                )
+            })
+            .await?;
+        self.after_write(&account, vec![Topic::Messages, Topic::Rooms])
+            .await;
+        Ok(())
+    }
+
+    /// Marks a room read up to `seq` (usually the last message shown).
+    /// Markers only move forward; repeated reads before the push coalesce
+    /// into one.
+    pub async fn mark_read(&self, room_id: &str, seq: i64) -> Result<()> {
+        let account = self.account()?;
+        let me = account.user_id.clone();
+        let room = room_id.to_owned();
+        let mutation = new_id();
+        let queued = account
+            .store
+            .write(move |tx| {
+                let room_id = chat_store::resolve(tx, &room)?;
+                let Some(stored) = chat_store::room(tx, &room_id)? else {
+                    return Err(Error::NotFound(format!("room {room_id}")));
+                };
+                // Never past the newest message known (the server refuses).
+                let head = chat_store::head(tx, &room_id)?.unwrap_or(0);
+                let seq = seq.min(head.max(stored.last_seq));
+                let mut read = chat_store::read_marker(tx, &room_id, &me)?;
+                let mut waiting = None;
+                for row in outbox::chat(tx)? {
+                    if let Some(ChatOp::Read(a)) = ChatOp::parse(&row.name, &row.args)
+                        && a.room_id == room_id
+                        && row.state != OutboxState::Failed
+                    {
+                        read = read.max(a.seq);
+                        if row.state == OutboxState::Queued {
+                            waiting = Some(row.id);
+                        }
+                    }
+                }
+                let args = args::Read { room_id, seq };
+                match chat::plan_read(read, waiting, seq) {
+                    ReadPlan::Skip => Ok(false),
+                    ReadPlan::Update(id) => {
+                        outbox::set_args(tx, &id, &to_args(&args)?)?;
+                        Ok(true)
+                    }
+                    ReadPlan::Append => {
+                        outbox::append(
+                            tx,
+                            &mutation,
+                            names::CHAT_READ,
+                            &to_args(&args)?,
+                            now_ms(),
+                        )?;
+                        Ok(true)
+                    }
+                }
+            })
+            .await?;
+        if queued {
+            self.after_write(&account, vec![Topic::Rooms]).await;
+        }
+        Ok(())
+    }
+
+    /// Tells the room's other members the member is typing; call it as they
+    /// type (it is throttled to one notice every two seconds per room, and
+    /// dropped when not connected). Answers whether a notice went out.
+    pub async fn typing(&self, room_id: &str) -> Result<bool> {
+        let account = self.account()?;
+        let id = room_id.to_owned();
+        let room = account
+            .store
+            .read(move |c| chat_store::resolve(c, &id))
+            .await?;
+        Ok(account.realtime.typing(&room))
+    }
+
+    /// The members typing in a room now (from live notices).
+    pub fn typing_members(&self, room_id: &str) -> Vec<String> {
+        self.account()
+            .map(|a| a.realtime.typing_in(room_id))
+            .unwrap_or_default()
+    }
+
+    /// The direct room with `user_id`: the one known here, or a new one
+    /// (usable at once, offline too). If the server already has a room for
+    /// the pair, the new id moves to it ([`crate::Event::RoomMoved`]).
+    pub async fn create_direct_room(&self, user_id: &str) -> Result<String> {
+        let account = self.account()?;
+        if user_id == account.user_id {
+            return Err(Error::invalid(
+                "user_id",
+                "a direct room needs someone else",
+            ));
+        }
+        let other = user_id.to_owned();
+        let existing = account
+            .store
+            .read(move |c| {
+                Ok(rooms_view(c)?
+                    .into_iter()
+                    .find(|r| {
+                        r.room.kind == RoomKind::Direct
+                            && r.room.members.iter().any(|m| m.user.id == other)
+                    })
+                    .map(|r| r.room.id))
+            })
+            .await?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = new_id();
+        let req = CreateRoomRequest {
+            id: id.clone(),
+            kind: RoomKind::Direct,
+            name: None,
+            photo_media_id: None,
+            members: vec![user_id.to_owned()],
+        };
+        self.enqueue(names::CHAT_CREATE_ROOM, to_args(&req)?, vec![Topic::Rooms])
+            .await?;
+        Ok(id)
+    }
+
+    /// A new group room with the member as owner; answers its id (usable at
+    /// once, offline too).
+    pub async fn create_group_room(&self, name: &str, members: Vec<String>) -> Result<String> {
+        check_name(name)?;
+        let account = self.account()?;
+        let mut others: Vec<String> = Vec::new();
+        for m in members {
+            if m != account.user_id && !others.contains(&m) {
+                others.push(m);
+            }
+        }
+        if others.len() + 1 > MAX_ROOM_MEMBERS {
+            return Err(Error::invalid(
+                "members",
+                &format!("at most {MAX_ROOM_MEMBERS} members"),
+            ));
+        }
+        let id = new_id();
+        let req = CreateRoomRequest {
+            id: id.clone(),
+            kind: RoomKind::Group,
+            name: Some(name.trim().to_owned()),
+            photo_media_id: None,
+            members: others,
+        };
+        self.enqueue(names::CHAT_CREATE_ROOM, to_args(&req)?, vec![Topic::Rooms])
+            .await?;
+        Ok(id)
+    }
+
+    /// Renames a group room or changes its photo (the owner only).
+    pub async fn update_room(&self, room_id: &str, changes: RoomChanges) -> Result<()> {
+        if let Some(name) = &changes.name {
+            check_name(name)?;
+        }
+        let room_id = self.resolve_room(room_id).await?;
+        let args = args::UpdateRoom {
+            room_id,
+            update: UpdateRoomRequest {
+                name: changes.name.map(|n| n.trim().to_owned()),
+                photo_media_id: changes.photo_media_id,
+            },
+        };
+        self.enqueue(names::CHAT_UPDATE_ROOM, to_args(&args)?, vec![Topic::Rooms])
+            .await
+            .map(|_| ())
+    }
+
+    /// Adds a member to a group room.
+    pub async fn invite(&self, room_id: &str, user_id: &str) -> Result<()> {
+        self.member_op(names::CHAT_INVITE, room_id, user_id).await
+    }
+
+    /// Removes a member from a group room (the owner only).
+    pub async fn remove_member(&self, room_id: &str, user_id: &str) -> Result<()> {
+        self.member_op(names::CHAT_REMOVE, room_id, user_id).await
+    }
+
+    /// Leaves a room: it disappears from the list at once, with its
+    /// messages. An owner who leaves hands the room to the longest-standing
+    /// member.
+    pub async fn leave_room(&self, room_id: &str) -> Result<()> {
+        let me = self.account()?.user_id.clone();
+        self.member_op(names::CHAT_REMOVE, room_id, &me).await
+    }
+
+    /// Hands a group room to another member (the owner only).
+    pub async fn transfer_owner(&self, room_id: &str, user_id: &str) -> Result<()> {
+        self.member_op(names::CHAT_TRANSFER, room_id, user_id).await
+    }
+
+    /// Mutes or unmutes a room for the member (no notifications; unread
+    /// still counts).
+    pub async fn set_muted(&self, room_id: &str, muted: bool) -> Result<()> {
+        let room_id = self.resolve_room(room_id).await?;
+        let args = args::Mute { room_id, muted };
+        self.enqueue(names::CHAT_MUTE, to_args(&args)?, vec![Topic::Rooms])
+            .await
+            .map(|_| ())
+    }
+
+    async fn member_op(&self, name: &'static str, room_id: &str, user_id: &str) -> Result<()> {
+        let room_id = self.resolve_room(room_id).await?;
+        let args = args::Member {
+            room_id,
+            user_id: user_id.to_owned(),
+        };
+        self.enqueue(name, to_args(&args)?, vec![Topic::Rooms, Topic::Messages])
+            .await
+            .map(|_| ())
+    }
+
+    /// The room an id names now; not found if it is not known here.
+    async fn resolve_room(&self, room_id: &str) -> Result<String> {
+        let account = self.account()?;
+        let id = room_id.to_owned();
+        account
+            .store
+            .read(move |c| {
+                let id = chat_store::resolve(c, &id)?;
+                if room_known(c, &id)? {
+                    Ok(id)
+                } else {
+                    Err(Error::NotFound(format!("room {id}")))
+                }
+            })
+            .await
+    }
+}
