@@ -216,6 +216,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "media",
         include_str!("../../migrations/sqlite/0005_media.sql"),
     ),
+    (
+        6,
+        "chat",
+        include_str!("../../migrations/sqlite/0006_chat.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -244,6 +249,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         5,
         "media",
         include_str!("../../migrations/postgres/0005_media.sql"),
+    ),
+    (
+        6,
+        "chat",
+        include_str!("../../migrations/postgres/0006_chat.sql"),
     ),
 ];
 

@@ -286,6 +286,13 @@ impl TestServer {
     }
 
     async fn launch(engine: Engine, data_dir: tempfile::TempDir, settings: Settings) -> TestServer {
+        if std::env::var_os("MOA_TEST_LOG").is_some() {
+            // The server's log in the test's output (e.g. MOA_TEST_LOG=1 to see a 500's cause).
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+                .with_test_writer()
+                .try_init();
+        }
         let state = moa_server::start(settings).await.expect("server starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -484,3 +484,68 @@ async fn media_in_s3_configured_from_the_environment() {
     .expect_error(413, "payload_too_large");
     assert!(server.terminate().await.success());
 }
+
+/// Two server processes on one PostgreSQL: members connected to different
+/// nodes chat in real time (fan-out through LISTEN/NOTIFY), including a
+/// message too large for one notification, typing, and a membership change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_fan_out_through_postgres() {
+    use moa_tests::ws::Ws;
+    let url = moa_tests::fresh_postgres_database().await;
+    let secret = "two-nodes-share-this-signing-secret-0123456789";
+    let env = [("DATABASE_URL", url.as_str()), ("MOA_JWT_SECRET", secret)];
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let node1 = Process::start(dir1.path(), &[], &env).await;
+    let node2 = Process::start(dir2.path(), &[], &env).await;
+    let (api1, api2) = (node1.api(), node2.api());
+    let a = api1.signup("alice").await;
+    let b = api2.signup("bora").await;
+    let c = api1.signup("chul").await;
+    let room = uuid::Uuid::now_v7().to_string();
+    api1.post(
+        "/v1/rooms",
+        a.token(),
+        json!({"id": room, "kind": "group", "name": "두 노드", "members": [b.user_id]}),
+    )
+    .await
+    .expect(201);
+    let mut wa = Ws::connect(&node1.base, &a.access).await;
+    let mut wb = Ws::connect(&node2.base, &b.access).await;
+    let mut wc = Ws::connect(&node1.base, &c.access).await;
+    // node1 -> node2, in order.
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(wa.say(&room, &format!("노드 {i}")).await);
+    }
+    let long = "긴".repeat(4_000); // ~12 KB: more than one notification carries
+    ids.push(wa.say(&room, &long).await);
+    for (i, id) in ids.iter().enumerate() {
+        let f = wb.next_of("message").await;
+        assert_eq!(f["message"]["id"], id.as_str());
+        assert_eq!(f["message"]["seq"], i as i64 + 1);
+    }
+    // node2 -> node1 over REST, typing too.
+    api2.post(
+        &format!("/v1/rooms/{room}/messages"),
+        b.token(),
+        json!({"id": uuid::Uuid::now_v7().to_string(), "body": "답장"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(wa.next_of("message").await["message"]["body"], "답장");
+    wb.send(json!({"type": "typing", "room_id": room})).await;
+    assert_eq!(wa.next_of("typing").await["user_id"], b.user_id.as_str());
+    // A member invited on node2 hears the room on node1 at once.
+    api2.put(
+        &format!("/v1/rooms/{room}/members/{}", c.user_id),
+        b.token(),
+        Value::Null,
+    )
+    .await
+    .expect(200);
+    assert_eq!(wc.next_of("room").await["room_id"], room.as_str());
+    wb.say(&room, "어서 와").await;
+    assert_eq!(wc.next_of("message").await["message"]["body"], "어서 와");
+    assert!(node1.terminate().await.success());
+    assert!(node2.terminate().await.success());
+}

@@ -231,17 +231,15 @@ impl Hub {
                         }
                     }
                 }
-                if !*joined {
-                    // Gone from the room: tell them directly (the room's
-                    // own frames no longer reach them).
-                    let frame = Utf8Bytes::from(super::event::encode(
-                        &moa_protocol::chat::ServerFrame::Room {
-                            room_id: room_id.clone(),
-                        },
-                    ));
-                    for conn in &conns {
-                        conn.push(&frame);
-                    }
+                // Tell the member's connections directly (once gone, the
+                // room's own frames no longer reach them).
+                let frame = Utf8Bytes::from(super::event::encode(
+                    &moa_protocol::chat::ServerFrame::Room {
+                        room_id: room_id.clone(),
+                    },
+                ));
+                for conn in &conns {
+                    conn.push(&frame);
                 }
             }
             Event::FetchMessage { .. } => {}

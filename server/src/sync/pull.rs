@@ -3,7 +3,8 @@
 //! snapshot of the read pool.
 //!
 //! A member may pull `public`, their own `user:<id>` (another member's is a
-//! 403) and `review:<id>` of a review they can see. For a review they cannot
+//! 403), `room:<id>` of a room they are in (403 otherwise) and `review:<id>`
+//! of a review they can see. For a review they cannot
 //! see (deleted, hidden, or never existed) the bucket answers one tombstone
 //! of the review, with the bucket's latest `seq` as its `seq` and cursor, so
 //! a client drops what it had of it (its comments included); once the client
@@ -38,6 +39,8 @@ enum Bucket<'a> {
     /// `public` or the member's own `user:<id>`.
     Log,
     Review(&'a str),
+    /// `room:<id>`: members only.
+    Room(&'a str),
 }
 
 fn parse_bucket<'a>(member: &Member, i: usize, b: &'a BucketCursor) -> Result<Bucket<'a>> {
@@ -67,9 +70,16 @@ fn parse_bucket<'a>(member: &Member, i: usize, b: &'a BucketCursor) -> Result<Bu
             Err(Error::invalid(field(), "not a review id"))
         };
     }
+    if let Some(id) = b.bucket.strip_prefix("room:") {
+        return if is_uuid(id) {
+            Ok(Bucket::Room(id))
+        } else {
+            Err(Error::invalid(field(), "not a room id"))
+        };
+    }
     Err(Error::invalid(
         field(),
-        "expected public, user:<your id> or review:<id>",
+        "expected public, user:<your id>, review:<id> or room:<id>",
     ))
 }
 
@@ -213,6 +223,12 @@ pub async fn pull_once(db: &Db, member: &Member, req: &PullRequest) -> Result<Pu
         let answer = match bucket {
             Bucket::Log => log(&mut tx, asked, limit).await?,
             Bucket::Review(id) => review(&mut tx, member, asked, id, limit).await?,
+            Bucket::Room(id) => {
+                if !crate::chat::service::is_member(&mut tx, id, &member.user_id).await? {
+                    return Err(Error::forbidden("you are not a member of this room"));
+                }
+                log(&mut tx, asked, limit).await?
+            }
         };
         out.push(answer);
     }
