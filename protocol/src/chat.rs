@@ -312,7 +312,9 @@ pub enum ServerFrame {
         heartbeat_ms: u64,
     },
     /// A message was sent, edited or deleted (upsert it by id).
-    Message { message: Message },
+    Message {
+        message: Message,
+    },
     /// A [`ClientFrame::Send`] is stored.
     Ack {
         id: String,
@@ -334,11 +336,17 @@ pub enum ServerFrame {
     },
     /// A room's members or settings changed, or the member joined or left
     /// it: pull its bucket and the member's own.
-    Room { room_id: String },
+    Room {
+        room_id: String,
+    },
     /// A new notification for this member.
-    Notification { notification: Notification },
+    Notification {
+        notification: Notification,
+    },
     /// These buckets moved: pull them.
-    Poke { buckets: Vec<String> },
+    Poke {
+        buckets: Vec<String>,
+    },
     /// The client fell behind and live delivery stopped: pull every room from
     /// its cursor, then send [`ClientFrame::Resume`].
     Resync,

@@ -45,7 +45,9 @@ pub async fn try_connect(
 impl Ws {
     /// Connects (panicking on failure) and reads `ready`.
     pub async fn connect(base: &str, token: &str) -> Ws {
-        let stream = try_connect(base, Some(token)).await.expect("socket connects");
+        let stream = try_connect(base, Some(token))
+            .await
+            .expect("socket connects");
         let mut ws = Ws {
             stream,
             ready: Value::Null,

@@ -102,12 +102,19 @@ async fn delivers_to_members_only_in_order(engine: Engine) {
         assert_eq!(ws.next_of("message").await["message"]["body"], "REST");
     }
     // The sending socket got no copy, d got nothing of this room.
-    assert!(wa.collect("message", Duration::from_millis(300)).await.is_empty());
+    assert!(
+        wa.collect("message", Duration::from_millis(300))
+            .await
+            .is_empty()
+    );
     let leaked = wd.collect("message", Duration::from_millis(300)).await;
     assert!(leaked.is_empty(), "{leaked:?}");
     // d's own room still works for d and c.
     wd.say(&other, "다른 방").await;
-    assert_eq!(wc.next_of("message").await["message"]["room_id"], other.as_str());
+    assert_eq!(
+        wc.next_of("message").await["message"]["room_id"],
+        other.as_str()
+    );
     server.stop().await;
 }
 
@@ -141,7 +148,10 @@ async fn exactly_once_after_lost_acks_and_reconnects(engine: Engine) {
     let next = wa.say(&room, "두 번째").await;
     assert_eq!(wa.next_of("ack").await["seq"], 2);
     let got = wb.collect("message", Duration::from_millis(800)).await;
-    let ids: Vec<&str> = got.iter().map(|f| f["message"]["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = got
+        .iter()
+        .map(|f| f["message"]["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [lost.as_str(), next.as_str()]);
     // A client that reconnects learns each room's head from `ready`.
     drop(wb);
@@ -172,7 +182,9 @@ async fn outsiders_get_nothing(engine: Engine) {
         format!("/v1/rooms/{room}/messages"),
         format!("/v1/rooms/{}", id()),
     ] {
-        api.get(&path, x.token()).await.expect_error(403, "forbidden");
+        api.get(&path, x.token())
+            .await
+            .expect_error(403, "forbidden");
     }
     api.post(
         &format!("/v1/rooms/{room}/messages"),
@@ -181,9 +193,13 @@ async fn outsiders_get_nothing(engine: Engine) {
     )
     .await
     .expect_error(403, "forbidden");
-    api.put(&format!("/v1/rooms/{room}/read"), x.token(), json!({"seq": 1}))
-        .await
-        .expect_error(403, "forbidden");
+    api.put(
+        &format!("/v1/rooms/{room}/read"),
+        x.token(),
+        json!({"seq": 1}),
+    )
+    .await
+    .expect_error(403, "forbidden");
     api.put(
         &format!("/v1/rooms/{room}/members/{}", x.user_id),
         x.token(),
@@ -201,7 +217,11 @@ async fn outsiders_get_nothing(engine: Engine) {
     pull.expect_error(403, "forbidden");
     // Socket: no token, a forged token -> 401 before any upgrade.
     assert!(try_connect(&base(&server), None).await.is_err());
-    assert!(try_connect(&base(&server), Some("forged.token.here")).await.is_err());
+    assert!(
+        try_connect(&base(&server), Some("forged.token.here"))
+            .await
+            .is_err()
+    );
     // The outsider's socket cannot send, type or mark read in the room.
     let mut wa = Ws::connect(&base(&server), &a.access).await;
     let mut wx = Ws::connect(&base(&server), &x.access).await;
@@ -211,14 +231,23 @@ async fn outsiders_get_nothing(engine: Engine) {
     assert_eq!(err["code"], "forbidden");
     wx.send(json!({"type": "typing", "room_id": room})).await;
     assert_eq!(wx.next_of("error").await["code"], "forbidden");
-    wx.send(json!({"type": "read", "room_id": room, "seq": 1})).await;
+    wx.send(json!({"type": "read", "room_id": room, "seq": 1}))
+        .await;
     assert_eq!(wx.next_of("error").await["code"], "forbidden");
     // Members saw none of it; the outsider hears nothing of the room.
     let seen = wa.collect("message", Duration::from_millis(300)).await;
     assert!(seen.is_empty(), "{seen:?}");
-    assert!(wa.collect("typing", Duration::from_millis(100)).await.is_empty());
+    assert!(
+        wa.collect("typing", Duration::from_millis(100))
+            .await
+            .is_empty()
+    );
     wa.say(&room, "still private").await;
-    assert!(wx.collect("message", Duration::from_millis(500)).await.is_empty());
+    assert!(
+        wx.collect("message", Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
     assert_eq!(server.count("messages").await, 2);
     server.stop().await;
 }
@@ -247,7 +276,10 @@ async fn bad_frames_get_error_frames(engine: Engine) {
     wa.send(json!({"type": "send", "room_id": room, "id": long, "body": "가".repeat(4_001)}))
         .await;
     let err = wa.next_of("error").await;
-    assert_eq!((err["id"].as_str(), err["code"].as_str()), (Some(long.as_str()), Some("invalid_field")));
+    assert_eq!(
+        (err["id"].as_str(), err["code"].as_str()),
+        (Some(long.as_str()), Some("invalid_field"))
+    );
     let empty = id();
     wa.send(json!({"type": "send", "room_id": room, "id": empty, "body": "   "}))
         .await;
@@ -340,7 +372,11 @@ async fn typing_and_read_markers(engine: Engine) {
     let t = wb.next_of("typing").await;
     assert_eq!(t["user_id"], a.user_id.as_str());
     assert!(t["ttl_ms"].as_i64().unwrap() > 1000);
-    assert!(wa.collect("typing", Duration::from_millis(300)).await.is_empty());
+    assert!(
+        wa.collect("typing", Duration::from_millis(300))
+            .await
+            .is_empty()
+    );
     for i in 0..3 {
         wa.say(&room, &format!("{i}")).await;
         wa.next_of("ack").await;
@@ -349,22 +385,41 @@ async fn typing_and_read_markers(engine: Engine) {
     assert_eq!(list.body["items"][0]["unread"], 3);
     assert_eq!(list.body["items"][0]["last_message"]["body"], "2");
     let mine = api.get("/v1/rooms", a.token()).await.expect(200);
-    assert_eq!(mine.body["items"][0]["unread"], 0, "one's own messages are read");
-    wb.send(json!({"type": "read", "room_id": room, "seq": 2})).await;
+    assert_eq!(
+        mine.body["items"][0]["unread"], 0,
+        "one's own messages are read"
+    );
+    wb.send(json!({"type": "read", "room_id": room, "seq": 2}))
+        .await;
     let r = wa.next_of("read").await;
-    assert_eq!((r["user_id"].as_str(), r["seq"].as_i64()), (Some(b.user_id.as_str()), Some(2)));
+    assert_eq!(
+        (r["user_id"].as_str(), r["seq"].as_i64()),
+        (Some(b.user_id.as_str()), Some(2))
+    );
     // Markers never move back; past the end is refused.
-    api.put(&format!("/v1/rooms/{room}/read"), b.token(), json!({"seq": 1}))
-        .await
-        .expect(204);
-    api.put(&format!("/v1/rooms/{room}/read"), b.token(), json!({"seq": 9}))
-        .await
-        .expect_error(422, "invalid_field");
+    api.put(
+        &format!("/v1/rooms/{room}/read"),
+        b.token(),
+        json!({"seq": 1}),
+    )
+    .await
+    .expect(204);
+    api.put(
+        &format!("/v1/rooms/{room}/read"),
+        b.token(),
+        json!({"seq": 9}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
     let list = api.get("/v1/rooms", b.token()).await.expect(200);
     assert_eq!(list.body["items"][0]["unread"], 1);
-    api.put(&format!("/v1/rooms/{room}/mute"), b.token(), json!({"muted": true}))
-        .await
-        .expect(204);
+    api.put(
+        &format!("/v1/rooms/{room}/mute"),
+        b.token(),
+        json!({"muted": true}),
+    )
+    .await
+    .expect(204);
     let list = api.get("/v1/rooms", b.token()).await.expect(200);
     assert_eq!(list.body["items"][0]["muted"], true);
     server.stop().await;
@@ -377,86 +432,171 @@ async fn rooms_and_members(engine: Engine) {
     let c = api.signup("chul").await;
     // One direct room per pair, whoever starts it.
     let first = api
-        .post("/v1/rooms", a.token(), json!({"id": id(), "kind": "direct", "members": [b.user_id]}))
+        .post(
+            "/v1/rooms",
+            a.token(),
+            json!({"id": id(), "kind": "direct", "members": [b.user_id]}),
+        )
         .await
         .expect(201);
     let again = api
-        .post("/v1/rooms", b.token(), json!({"id": id(), "kind": "direct", "members": [a.user_id]}))
+        .post(
+            "/v1/rooms",
+            b.token(),
+            json!({"id": id(), "kind": "direct", "members": [a.user_id]}),
+        )
         .await
         .expect(200);
     assert_eq!(again.body["created"], false);
     assert_eq!(again.body["room"]["id"], first.body["room"]["id"]);
-    api.post("/v1/rooms", a.token(), json!({"id": id(), "kind": "direct", "members": [b.user_id, c.user_id]}))
-        .await
-        .expect_error(422, "invalid_field");
-    api.post("/v1/rooms", a.token(), json!({"id": id(), "kind": "group", "name": "", "members": []}))
-        .await
-        .expect_error(422, "invalid_field");
-    api.post("/v1/rooms", a.token(), json!({"id": id(), "kind": "group", "name": "x", "members": [id()]}))
-        .await
-        .expect_error(422, "invalid_field");
+    api.post(
+        "/v1/rooms",
+        a.token(),
+        json!({"id": id(), "kind": "direct", "members": [b.user_id, c.user_id]}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
+    api.post(
+        "/v1/rooms",
+        a.token(),
+        json!({"id": id(), "kind": "group", "name": "", "members": []}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
+    api.post(
+        "/v1/rooms",
+        a.token(),
+        json!({"id": id(), "kind": "group", "name": "x", "members": [id()]}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
     let direct = first.body["room"]["id"].as_str().unwrap().to_owned();
-    api.put(&format!("/v1/rooms/{direct}/members/{}", c.user_id), a.token(), Value::Null)
-        .await
-        .expect_error(422, "invalid_field");
+    api.put(
+        &format!("/v1/rooms/{direct}/members/{}", c.user_id),
+        a.token(),
+        Value::Null,
+    )
+    .await
+    .expect_error(422, "invalid_field");
 
     let room = group(&api, &a, &[&b]).await;
     let mut wc = Ws::connect(&base(&server), &c.access).await;
     let mut wb = Ws::connect(&base(&server), &b.access).await;
     // b (not the owner) invites c: c's socket hears of the room and then its messages.
     let r = api
-        .put(&format!("/v1/rooms/{room}/members/{}", c.user_id), b.token(), Value::Null)
+        .put(
+            &format!("/v1/rooms/{room}/members/{}", c.user_id),
+            b.token(),
+            Value::Null,
+        )
         .await
         .expect(200);
     assert_eq!(r.body["members"].as_array().unwrap().len(), 3);
     assert_eq!(wc.next_of("room").await["room_id"], room.as_str());
-    api.post(&format!("/v1/rooms/{room}/messages"), a.token(), json!({"id": id(), "body": "환영"}))
-        .await
-        .expect(201);
+    api.post(
+        &format!("/v1/rooms/{room}/messages"),
+        a.token(),
+        json!({"id": id(), "body": "환영"}),
+    )
+    .await
+    .expect(201);
     assert_eq!(wc.next_of("message").await["message"]["body"], "환영");
     // Only the owner renames, removes others, transfers.
-    api.patch(&format!("/v1/rooms/{room}"), b.token(), json!({"name": "내 방"}))
-        .await
-        .expect_error(403, "forbidden");
-    api.delete(&format!("/v1/rooms/{room}/members/{}", c.user_id), b.token(), None)
-        .await
-        .expect_error(403, "forbidden");
+    api.patch(
+        &format!("/v1/rooms/{room}"),
+        b.token(),
+        json!({"name": "내 방"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    api.delete(
+        &format!("/v1/rooms/{room}/members/{}", c.user_id),
+        b.token(),
+        None,
+    )
+    .await
+    .expect_error(403, "forbidden");
     let renamed = api
-        .patch(&format!("/v1/rooms/{room}"), a.token(), json!({"name": "새 이름"}))
+        .patch(
+            &format!("/v1/rooms/{room}"),
+            a.token(),
+            json!({"name": "새 이름"}),
+        )
         .await
         .expect(200);
     assert_eq!(renamed.body["name"], "새 이름");
     assert_eq!(wb.next_of("room").await["room_id"], room.as_str());
-    api.delete(&format!("/v1/rooms/{room}/members/{}", c.user_id), a.token(), None)
-        .await
-        .expect(204);
+    api.delete(
+        &format!("/v1/rooms/{room}/members/{}", c.user_id),
+        a.token(),
+        None,
+    )
+    .await
+    .expect(204);
     assert_eq!(wc.next_of("room").await["room_id"], room.as_str());
-    api.get(&format!("/v1/rooms/{room}"), c.token()).await.expect_error(403, "forbidden");
-    api.post(&format!("/v1/rooms/{room}/messages"), a.token(), json!({"id": id(), "body": "after"}))
+    api.get(&format!("/v1/rooms/{room}"), c.token())
         .await
-        .expect(201);
-    assert!(wc.collect("message", Duration::from_millis(500)).await.is_empty());
+        .expect_error(403, "forbidden");
+    api.post(
+        &format!("/v1/rooms/{room}/messages"),
+        a.token(),
+        json!({"id": id(), "body": "after"}),
+    )
+    .await
+    .expect(201);
+    assert!(
+        wc.collect("message", Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
     // Transfer, then the new owner's rules apply; an owner who leaves hands over.
     let t = api
-        .post(&format!("/v1/rooms/{room}/owner"), a.token(), json!({"user_id": b.user_id}))
+        .post(
+            &format!("/v1/rooms/{room}/owner"),
+            a.token(),
+            json!({"user_id": b.user_id}),
+        )
         .await
         .expect(200);
     assert_eq!(t.body["owner_id"], b.user_id.as_str());
-    api.patch(&format!("/v1/rooms/{room}"), a.token(), json!({"name": "no"}))
+    api.patch(
+        &format!("/v1/rooms/{room}"),
+        a.token(),
+        json!({"name": "no"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    api.delete(
+        &format!("/v1/rooms/{room}/members/{}", b.user_id),
+        b.token(),
+        None,
+    )
+    .await
+    .expect(204);
+    let left = api
+        .get(&format!("/v1/rooms/{room}"), a.token())
         .await
-        .expect_error(403, "forbidden");
-    api.delete(&format!("/v1/rooms/{room}/members/{}", b.user_id), b.token(), None)
-        .await
-        .expect(204);
-    let left = api.get(&format!("/v1/rooms/{room}"), a.token()).await.expect(200);
+        .expect(200);
     assert_eq!(left.body["owner_id"], a.user_id.as_str());
     // The member's own bucket shows the room it is in, and a tombstone once gone.
     let pull = api
-        .post("/v1/sync/pull", b.token(), json!({"buckets": [{"bucket": format!("user:{}", b.user_id), "cursor": 0}]}))
+        .post(
+            "/v1/sync/pull",
+            b.token(),
+            json!({"buckets": [{"bucket": format!("user:{}", b.user_id), "cursor": 0}]}),
+        )
         .await
         .expect(200);
-    let changes = pull.body["buckets"][0]["changes"].as_array().unwrap().clone();
-    let about = |rid: &str| changes.iter().find(|c| c["entity"] == "room" && c["id"] == rid).cloned();
+    let changes = pull.body["buckets"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let about = |rid: &str| {
+        changes
+            .iter()
+            .find(|c| c["entity"] == "room" && c["id"] == rid)
+            .cloned()
+    };
     assert_eq!(about(&room).unwrap()["op"], "delete");
     assert_eq!(about(&direct).unwrap()["op"], "upsert");
     server.stop().await;
@@ -470,35 +610,62 @@ async fn edits_deletes_and_history(engine: Engine) {
     let mut ids = Vec::new();
     for i in 1..=120 {
         let mid = id();
-        api.post(&format!("/v1/rooms/{room}/messages"), a.token(), json!({"id": mid, "body": format!("#{i}")}))
-            .await
-            .expect(201);
+        api.post(
+            &format!("/v1/rooms/{room}/messages"),
+            a.token(),
+            json!({"id": mid, "body": format!("#{i}")}),
+        )
+        .await
+        .expect(201);
         ids.push(mid);
     }
     let mut wb = Ws::connect(&base(&server), &b.access).await;
     // Only the sender edits and deletes.
-    api.patch(&format!("/v1/rooms/{room}/messages/{}", ids[0]), b.token(), json!({"body": "hacked"}))
-        .await
-        .expect_error(403, "not_author");
+    api.patch(
+        &format!("/v1/rooms/{room}/messages/{}", ids[0]),
+        b.token(),
+        json!({"body": "hacked"}),
+    )
+    .await
+    .expect_error(403, "not_author");
     let edited = api
-        .patch(&format!("/v1/rooms/{room}/messages/{}", ids[0]), a.token(), json!({"body": "고침"}))
+        .patch(
+            &format!("/v1/rooms/{room}/messages/{}", ids[0]),
+            a.token(),
+            json!({"body": "고침"}),
+        )
         .await
         .expect(200);
     assert!(edited.body["edited_at"].is_i64());
     let f = wb.next_of("message").await;
-    assert_eq!((f["message"]["seq"].as_i64(), f["message"]["body"].as_str()), (Some(1), Some("고침")));
-    api.delete(&format!("/v1/rooms/{room}/messages/{}", ids[1]), b.token(), None)
-        .await
-        .expect_error(403, "not_author");
-    api.delete(&format!("/v1/rooms/{room}/messages/{}", ids[1]), a.token(), None)
-        .await
-        .expect(204);
+    assert_eq!(
+        (f["message"]["seq"].as_i64(), f["message"]["body"].as_str()),
+        (Some(1), Some("고침"))
+    );
+    api.delete(
+        &format!("/v1/rooms/{room}/messages/{}", ids[1]),
+        b.token(),
+        None,
+    )
+    .await
+    .expect_error(403, "not_author");
+    api.delete(
+        &format!("/v1/rooms/{room}/messages/{}", ids[1]),
+        a.token(),
+        None,
+    )
+    .await
+    .expect(204);
     let f = wb.next_of("message").await;
     assert_eq!(f["message"]["deleted"], true);
     assert_eq!(f["message"]["body"], "");
-    api.delete(&format!("/v1/rooms/{room}/messages/{}", ids[1]), a.token(), None)
-        .await
-        .expect_error(404, "not_found");
+    api.delete(
+        &format!("/v1/rooms/{room}/messages/{}", ids[1]),
+        a.token(),
+        None,
+    )
+    .await
+    .expect_error(404, "not_found");
     // History pages backwards by seq, tombstones in place.
     let mut seqs = Vec::new();
     let mut before: Option<i64> = None;
@@ -534,7 +701,10 @@ async fn chat_through_sync_push_and_pull(engine: Engine) {
         {"id": id(), "name": "chat.create_room", "args": {"id": room, "kind": "group", "name": "오프라인", "members": [b.user_id]}},
         {"id": id(), "name": "chat.send", "args": {"room_id": room, "id": msg, "body": "밀린 메시지"}},
     ]});
-    let out = api.post("/v1/sync/push", a.token(), push.clone()).await.expect(200);
+    let out = api
+        .post("/v1/sync/push", a.token(), push.clone())
+        .await
+        .expect(200);
     assert_eq!(out.body["results"][1]["result"]["seq"], 1, "{}", out.body);
     // Replaying the push changes nothing.
     api.post("/v1/sync/push", a.token(), push).await.expect(200);
@@ -544,12 +714,22 @@ async fn chat_through_sync_push_and_pull(engine: Engine) {
     let read = json!({"mutations": [{"id": id(), "name": "chat.read", "args": {"room_id": room, "seq": 1}}]});
     api.post("/v1/sync/push", b.token(), read).await.expect(200);
     let pull = api
-        .post("/v1/sync/pull", b.token(), json!({"buckets": [{"bucket": format!("room:{room}"), "cursor": 0}]}))
+        .post(
+            "/v1/sync/pull",
+            b.token(),
+            json!({"buckets": [{"bucket": format!("room:{room}"), "cursor": 0}]}),
+        )
         .await
         .expect(200);
     let changes = pull.body["buckets"][0]["changes"].as_array().unwrap();
-    let entities: Vec<&str> = changes.iter().map(|c| c["entity"].as_str().unwrap()).collect();
-    assert!(entities.contains(&"room") && entities.contains(&"message") && entities.contains(&"read"), "{entities:?}");
+    let entities: Vec<&str> = changes
+        .iter()
+        .map(|c| c["entity"].as_str().unwrap())
+        .collect();
+    assert!(
+        entities.contains(&"room") && entities.contains(&"message") && entities.contains(&"read"),
+        "{entities:?}"
+    );
     server.stop().await;
 }
 
@@ -561,28 +741,60 @@ async fn reports_and_photos(engine: Engine) {
     let room = group(&api, &a, &[&b]).await;
     let photo = upload_photo(&api, &a, 7).await;
     // Someone else's upload cannot be attached.
-    api.post(&format!("/v1/rooms/{room}/messages"), b.token(), json!({"id": id(), "body": "", "media": [photo]}))
-        .await
-        .expect_error(422, "invalid_field");
+    api.post(
+        &format!("/v1/rooms/{room}/messages"),
+        b.token(),
+        json!({"id": id(), "body": "", "media": [photo]}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
     let m = api
-        .post(&format!("/v1/rooms/{room}/messages"), a.token(), json!({"id": id(), "body": "", "media": [photo]}))
+        .post(
+            &format!("/v1/rooms/{room}/messages"),
+            a.token(),
+            json!({"id": id(), "body": "", "media": [photo]}),
+        )
         .await
         .expect(201);
     let mid = m.body["id"].as_str().unwrap().to_owned();
     // Room members fetch it, privately cached; outsiders get 404.
-    let got = api.get(&format!("/v1/media/{photo}"), b.token()).await.expect(200);
-    assert!(got.headers["cache-control"].to_str().unwrap().contains("private"));
-    api.get(&format!("/v1/media/{photo}"), x.token()).await.expect_error(404, "not_found");
-    api.get(&format!("/v1/media/{photo}"), None).await.expect_error(404, "not_found");
-    // Members report messages; moderators see the message inline.
-    api.post("/v1/reports", x.token(), json!({"target_type": "message", "target_id": mid, "reason": "spam"}))
+    let got = api
+        .get(&format!("/v1/media/{photo}"), b.token())
+        .await
+        .expect(200);
+    assert!(
+        got.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("private")
+    );
+    api.get(&format!("/v1/media/{photo}"), x.token())
         .await
         .expect_error(404, "not_found");
-    api.post("/v1/reports", b.token(), json!({"target_type": "message", "target_id": mid, "reason": "spam"}))
+    api.get(&format!("/v1/media/{photo}"), None)
         .await
-        .expect(201);
-    let moderator = moa_tests::account_with_role(&server, "moder", moa_protocol::Role::Moderator).await;
-    let queue = api.get("/v1/admin/reports", moderator.token()).await.expect(200);
+        .expect_error(404, "not_found");
+    // Members report messages; moderators see the message inline.
+    api.post(
+        "/v1/reports",
+        x.token(),
+        json!({"target_type": "message", "target_id": mid, "reason": "spam"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    api.post(
+        "/v1/reports",
+        b.token(),
+        json!({"target_type": "message", "target_id": mid, "reason": "spam"}),
+    )
+    .await
+    .expect(201);
+    let moderator =
+        moa_tests::account_with_role(&server, "moder", moa_protocol::Role::Moderator).await;
+    let queue = api
+        .get("/v1/admin/reports", moderator.token())
+        .await
+        .expect(200);
     let group = queue.body["items"]
         .as_array()
         .unwrap()

@@ -38,7 +38,11 @@ fn not_member() -> Error {
 
 fn room_id_ok(id: &str) -> Result<()> {
     // Same answer as for a room one is not in: nothing leaks.
-    if is_uuid(id) { Ok(()) } else { Err(not_member()) }
+    if is_uuid(id) {
+        Ok(())
+    } else {
+        Err(not_member())
+    }
 }
 
 fn encode<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
@@ -167,7 +171,12 @@ async fn ensure_users_exist(conn: &mut AnyConnection, ids: &[String], field: &st
     Ok(())
 }
 
-async fn add_member(conn: &mut AnyConnection, room_id: &str, user_id: &str, now: i64) -> Result<()> {
+async fn add_member(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3) \
          ON CONFLICT DO NOTHING",
@@ -215,7 +224,10 @@ pub async fn create_room(
 ) -> Result<(RoomCreated, Vec<Event>)> {
     member.ensure_can_write()?;
     if !is_uuid(&req.id) {
-        return Err(Error::invalid("id", "must be a lowercase UUID (v7 preferred)"));
+        return Err(Error::invalid(
+            "id",
+            "must be a lowercase UUID (v7 preferred)",
+        ));
     }
     let mut others: Vec<String> = Vec::with_capacity(req.members.len());
     for id in &req.members {
@@ -255,10 +267,22 @@ pub async fn create_room(
                     });
                     events.push(Event::room_changed(&id));
                     let room = publish_room(conn, &id, &[], now).await?;
-                    return Ok((RoomCreated { room, created: false }, events));
+                    return Ok((
+                        RoomCreated {
+                            room,
+                            created: false,
+                        },
+                        events,
+                    ));
                 }
                 let room = load_room(conn, &id).await?.ok_or_else(not_member)?;
-                return Ok((RoomCreated { room, created: false }, events));
+                return Ok((
+                    RoomCreated {
+                        room,
+                        created: false,
+                    },
+                    events,
+                ));
             }
             (None, Some(key))
         }
@@ -279,7 +303,13 @@ pub async fn create_room(
         // Replayed creation by its creator answers the room; anyone else's
         // id collision is refused.
         if room.members.iter().any(|m| m.user.id == member.user_id) {
-            return Ok((RoomCreated { room, created: false }, Vec::new()));
+            return Ok((
+                RoomCreated {
+                    room,
+                    created: false,
+                },
+                Vec::new(),
+            ));
         }
         return Err(Error::conflict(codes::CONFLICT, "this room id is taken"));
     }
@@ -311,13 +341,22 @@ pub async fn create_room(
         });
     }
     let room = publish_room(conn, &req.id, &[], now).await?;
-    Ok((RoomCreated { room, created: true }, events))
+    Ok((
+        RoomCreated {
+            room,
+            created: true,
+        },
+        events,
+    ))
 }
 
 async fn group_room(conn: &mut AnyConnection, member: &Member, room_id: &str) -> Result<Room> {
     let room = get_room(conn, member, room_id).await?;
     if room.kind != RoomKind::Group {
-        return Err(Error::invalid("room", "a direct room has exactly two members"));
+        return Err(Error::invalid(
+            "room",
+            "a direct room has exactly two members",
+        ));
     }
     Ok(room)
 }
@@ -523,7 +562,10 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
 /// One message by id, whoever asks.
 pub async fn load_message(conn: &mut AnyConnection, id: &str) -> Result<Option<Message>> {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.as_ref().map(message_from_row).transpose()
 }
 
@@ -545,7 +587,10 @@ async fn check_media(conn: &mut AnyConnection, sender: &str, media: &[String]) -
             .fetch_optional(&mut *conn)
             .await?;
         if owned.is_none() {
-            return Err(Error::invalid(field, "no such photo or video: upload it first"));
+            return Err(Error::invalid(
+                field,
+                "no such photo or video: upload it first",
+            ));
         }
     }
     Ok(())
@@ -561,7 +606,10 @@ pub async fn send(
     now: i64,
 ) -> Result<(Message, bool)> {
     if !is_uuid(&req.id) {
-        return Err(Error::invalid("id", "must be a lowercase UUID (v7 preferred)"));
+        return Err(Error::invalid(
+            "id",
+            "must be a lowercase UUID (v7 preferred)",
+        ));
     }
     room_id_ok(room_id)?;
     if let Some(existing) = load_message(conn, &req.id).await? {

@@ -310,11 +310,7 @@ async fn set_hidden(
 }
 
 /// The member a suspension applies to: the user, or the content's author.
-async fn responsible(
-    conn: &mut AnyConnection,
-    target: ReportTarget,
-    id: &str,
-) -> Result<String> {
+async fn responsible(conn: &mut AnyConnection, target: ReportTarget, id: &str) -> Result<String> {
     let missing = || Error::NotFound(format!("no such {}", target.as_str()));
     match target {
         ReportTarget::User => Ok(id.to_owned()),

@@ -163,8 +163,10 @@ mod tests {
         let flat: Vec<Event> = decoded.into_iter().flatten().collect();
         assert_eq!(flat.len(), 4);
         assert_eq!(flat[0], events[0]);
-        assert!(matches!(&flat[1], Event::FetchMessage { message_id, except, .. }
-            if message_id == "b" && except.as_deref() == Some("n/1")));
+        assert!(
+            matches!(&flat[1], Event::FetchMessage { message_id, except, .. }
+            if message_id == "b" && except.as_deref() == Some("n/1"))
+        );
         assert_eq!(flat[2], events[2]);
         assert!(matches!(&flat[3], Event::FetchMessage { message_id, .. } if message_id == "d"));
         // Small events share notifications.

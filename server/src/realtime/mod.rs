@@ -58,7 +58,11 @@ impl Realtime {
     /// sent by the transaction itself (so they go out if and only if it
     /// commits, in commit order, to every node); on SQLite to this node's
     /// connections right after the commit.
-    pub async fn commit(&self, mut tx: Transaction<'static, Any>, events: Vec<Event>) -> Result<()> {
+    pub async fn commit(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        events: Vec<Event>,
+    ) -> Result<()> {
         match self.db.backend() {
             Backend::Postgres => {
                 for payload in bus::payloads(&events) {
@@ -137,10 +141,10 @@ pub fn spawn_tasks(state: &crate::AppState) {
     if let Some(rx) = state.realtime.take_writer_rx() {
         tokio::spawn(writer::run(state.clone(), rx));
     }
-    if state.db.backend() == Backend::Postgres {
-        if let Some(url) = state.settings.database_url.clone() {
-            tokio::spawn(bus::listen(state.clone(), url));
-        }
+    if state.db.backend() == Backend::Postgres
+        && let Some(url) = state.settings.database_url.clone()
+    {
+        tokio::spawn(bus::listen(state.clone(), url));
     }
     tokio::spawn(pokes::run(state.clone()));
 }

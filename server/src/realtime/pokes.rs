@@ -34,11 +34,11 @@ pub async fn run(state: AppState) {
         if now <= last {
             continue;
         }
-        if state.realtime.hub.connections() > 0 {
-            if let Err(e) = poke(&state, last, now).await {
-                tracing::error!(error = %e, "cannot read changes for pokes");
-                continue;
-            }
+        if state.realtime.hub.connections() > 0
+            && let Err(e) = poke(&state, last, now).await
+        {
+            tracing::error!(error = %e, "cannot read changes for pokes");
+            continue;
         }
         last = now;
     }

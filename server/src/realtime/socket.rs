@@ -31,10 +31,10 @@ use tokio::sync::mpsc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Event;
 use super::event::encode;
 use super::hub::Conn;
 use super::writer::{Job, error_frame};
-use super::Event;
 use crate::AppState;
 use crate::error::{Error, Result};
 use crate::extract::Member;
@@ -73,7 +73,10 @@ async fn realtime(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<RealtimeQuery>,
-    upgrade: std::result::Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    upgrade: std::result::Result<
+        WebSocketUpgrade,
+        axum::extract::ws::rejection::WebSocketUpgradeRejection,
+    >,
 ) -> Result<Response> {
     let token = match headers.get(header::AUTHORIZATION) {
         Some(v) => v
@@ -83,7 +86,10 @@ async fn realtime(
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim().to_owned())
             .ok_or_else(|| {
-                Error::unauthorized(codes::INVALID_TOKEN, "expected Authorization: Bearer <token>")
+                Error::unauthorized(
+                    codes::INVALID_TOKEN,
+                    "expected Authorization: Bearer <token>",
+                )
             })?,
         None => q
             .access_token
@@ -95,8 +101,8 @@ async fn realtime(
         .ok_or_else(|| {
             Error::unauthorized(codes::INVALID_TOKEN, "the session has ended; sign in again")
         })?;
-    let upgrade = upgrade
-        .map_err(|_| Error::invalid("upgrade", "connect with a WebSocket upgrade"))?;
+    let upgrade =
+        upgrade.map_err(|_| Error::invalid("upgrade", "connect with a WebSocket upgrade"))?;
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(32 * 1024)

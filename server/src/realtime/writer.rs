@@ -14,9 +14,9 @@ use axum::extract::ws::Utf8Bytes;
 use moa_protocol::chat::{SendMessageRequest, ServerFrame};
 use tokio::sync::mpsc;
 
+use super::Event;
 use super::event::encode;
 use super::hub::Conn;
-use super::Event;
 use crate::chat::service as chat;
 use crate::error::Error;
 use crate::extract::Member;

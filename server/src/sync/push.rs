@@ -23,11 +23,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
-use crate::realtime::Event;
-use crate::state::AppState;
 use crate::error::{Error, Result};
 use crate::extract::{Member, parse_json};
+use crate::realtime::Event;
 use crate::social::service::{self as social, Target};
+use crate::state::AppState;
 use crate::util::{is_uuid, now_ms};
 use crate::{catalog, comments, moderation, notifications, reviews, users};
 
