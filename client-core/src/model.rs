@@ -127,9 +127,11 @@ pub enum Event {
         sent: u64,
         total: u64,
     },
-    /// A message this device had not shown yet arrived (from the server or
-    /// another device of the member; the member's own sends show at once
-    /// and are not announced again).
+    /// A message this device had not shown yet arrived: live over the
+    /// realtime connection (also the member's own, from another device), or
+    /// pulled and unread. History a pull brings that the member has read or
+    /// written only moves `Changed([Rooms, Messages])`; the member's own
+    /// sends from this device show at once and are not announced again.
     Message(ChatMessage),
     /// A shown message changed: edited, deleted, or a pending send the
     /// server confirmed (it now has its `seq`).

@@ -121,7 +121,13 @@ pub async fn cycle(account: &Account) -> Result<()> {
 /// socket is up it reports room changes, so only the main request long
 /// polls; when the socket goes down, the wait starts over with the rooms.
 async fn idle(account: &Arc<Account>) {
-    let due = account.store.read(outbox::next_due_at).await.ok().flatten();
+    let now = now_ms();
+    let due = account
+        .store
+        .read(move |c| outbox::next_due_at(c, now))
+        .await
+        .ok()
+        .flatten();
     let until_due = due.map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)));
     let mut realtime = account.realtime.watch();
     let live = *realtime.borrow_and_update() == RealtimeState::Connected;
@@ -753,7 +759,16 @@ pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()>
                     }
                     Action::Message { message, seq } => {
                         let put = chat_store::put_message(tx, &message, seq, false)?;
-                        message_event(put, &mut topics, &mut events);
+                        // History the member has read (a new device's first
+                        // pull) or wrote is not news: it updates the view
+                        // without a message event.
+                        let read = chat_store::read_marker(tx, &message.room_id, &me)?;
+                        let news = message.seq > read && message.sender_id != me;
+                        if news || !matches!(put, chat_store::MessagePut::New(_)) {
+                            message_event(put, &mut topics, &mut events);
+                        } else {
+                            topics.extend([Topic::Rooms, Topic::Messages]);
+                        }
                     }
                     Action::MessageGone { id, seq } => {
                         if chat_store::drop_message(tx, &id, seq)? {

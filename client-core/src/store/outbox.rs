@@ -91,22 +91,28 @@ pub fn in_view(conn: &Connection) -> Result<Vec<Row>> {
     query(conn, "WHERE state IN ('queued', 'sending', 'applied')", &[])
 }
 
-/// Queued rows due for sending, oldest first.
+/// Queued rows due for sending, oldest first. The queue keeps its order: a
+/// row waiting out a retry delay holds back the rows after it (so messages
+/// sent offline arrive in the order they were written).
 pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Row>> {
     query_limit(
         conn,
-        "WHERE state = 'queued' AND next_attempt_at <= ?1",
+        "WHERE state = 'queued' AND next_attempt_at <= ?1 AND seq < COALESCE(\
+         (SELECT MIN(seq) FROM outbox WHERE state = 'queued' AND next_attempt_at > ?1), \
+         9223372036854775807)",
         "LIMIT ?2",
         &[&now, &limit],
     )
 }
 
-/// When the next queued row falls due (None: nothing queued).
-pub fn next_due_at(conn: &Connection) -> Result<Option<i64>> {
+/// When the next queued row waiting out a retry delay falls due (None:
+/// none is). Rows due already are either sent by the cycle that just ran
+/// or held back by an upload, which wakes the loop when it moves.
+pub fn next_due_at(conn: &Connection, now: i64) -> Result<Option<i64>> {
     Ok(conn
         .query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'",
-            [],
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued' AND next_attempt_at > ?1",
+            [now],
             |r| r.get::<_, Option<i64>>(0),
         )
         .optional()?
@@ -241,4 +247,28 @@ pub fn has_send(conn: &Connection, message_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM outbox WHERE name = ?1 AND json_extract(args, '$.id') = ?2")?
         .exists(params![moa_protocol::sync::names::CHAT_SEND, message_id])?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_row_waiting_to_retry_holds_back_the_rows_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("o.db")).unwrap();
+        super::super::migrate(&mut conn, super::super::MIGRATIONS).unwrap();
+        let tx = conn.transaction().unwrap();
+        for id in ["a", "b", "c"] {
+            append(&tx, id, "chat.send", &serde_json::json!({}), 0).unwrap();
+        }
+        schedule_retry(&tx, "b", 500, "offline").unwrap();
+        schedule_retry(&tx, "c", 200, "offline").unwrap();
+        let ids = |rows: Vec<Row>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(due(&tx, 300, 10).unwrap()), ["a"]);
+        assert_eq!(next_due_at(&tx, 300).unwrap(), Some(500));
+        assert_eq!(ids(due(&tx, 500, 10).unwrap()), ["a", "b", "c"]);
+        assert_eq!(next_due_at(&tx, 500).unwrap(), None);
+    }
 }
