@@ -8,11 +8,13 @@
 //! outbox on top). [`Client::subscribe`] tells the UI what changed and how
 //! sync is doing. No HTTP or SQL type appears in the public API.
 //!
-//! Layout: `overlay`, `outbox` and `incoming` are sans-I/O (plain values in,
-//! plain values out, unit-tested); `store` is the SQLite layer, `api` the
-//! HTTP layer, `sync` the loop that joins them, `view` the local reads and
-//! `client` the public surface. `media` compresses photos before upload
-//! (through `moa-media`) and queues them; `upload` sends them, resumably.
+//! Layout: `overlay`, `outbox`, `incoming` and `chat` are sans-I/O (plain
+//! values in, plain values out, unit-tested); `store` is the SQLite layer,
+//! `api` the HTTP layer, `sync` the loop that joins them, `view` the local
+//! reads and `client` the public surface. `media` compresses photos before
+//! upload (through `moa-media`) and queues them; `upload` sends them,
+//! resumably. `rooms` is the chat API; `realtime` the task owning the
+//! WebSocket that brings messages, receipts, typing and pokes live.
 
 #![forbid(unsafe_code)]
 

@@ -114,6 +114,11 @@ impl Realtime {
             .unwrap_or_default()
     }
 
+    /// A member's message arrived: they are no longer typing there.
+    pub fn stopped_typing(&self, room_id: &str, user_id: &str) {
+        self.with_typers(|t| t.stopped(room_id, user_id));
+    }
+
     fn with_typers(&self, f: impl FnOnce(&mut Typers)) {
         if let Ok(mut t) = self.typers.lock() {
             f(&mut t);
@@ -447,7 +452,7 @@ async fn on_frame(account: &Account, frame: ServerFrame) -> bool {
                 return true;
             }
             if matches!(put, chat_store::MessagePut::New(_)) {
-                account.realtime.with_typers(|t| t.stopped(&room, &sender));
+                account.realtime.stopped_typing(&room, &sender);
             }
             let mut topics = std::collections::HashSet::new();
             let mut events = Vec::new();

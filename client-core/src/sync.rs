@@ -1,8 +1,9 @@
 //! The sync loop of one signed-in account: push the outbox, pull every
-//! subscribed bucket and feed window until caught up, drop what the server
-//! confirmed, then wait (a long-polling pull, a local write, or the next
-//! retry falls due). Network failures back off with jitter; the outbox keeps
-//! everything meanwhile.
+//! subscribed bucket and feed window until caught up (the member's bucket
+//! first, then every chat room's bucket), drop what the server confirmed,
+//! then wait (a long-polling pull, a local write, the next retry falls due,
+//! or the realtime socket wakes it). Network failures back off with jitter;
+//! the outbox keeps everything meanwhile.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -787,6 +788,9 @@ pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()>
         })
         .await?;
     for event in events {
+        if let Event::Message(m) = &event {
+            account.realtime.stopped_typing(&m.room_id, &m.sender_id);
+        }
         account.send(event);
     }
     if !topics.is_empty() {

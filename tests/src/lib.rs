@@ -285,6 +285,18 @@ impl TestServer {
         Self::launch(engine, data_dir, settings).await
     }
 
+    /// [`TestServer::restart`] with `configure` adjusting the settings
+    /// first (a new `jwt_secret`, say, so every access token is refused while
+    /// refresh tokens still work).
+    pub async fn restart_with(mut self, configure: impl FnOnce(&mut Settings)) -> TestServer {
+        let engine = self.engine;
+        let mut settings = self.state.settings.clone();
+        configure(&mut settings);
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
+        self.stop().await;
+        Self::launch(engine, data_dir, settings).await
+    }
+
     async fn launch(engine: Engine, data_dir: tempfile::TempDir, settings: Settings) -> TestServer {
         if std::env::var_os("MOA_TEST_LOG").is_some() {
             // The server's log in the test's output (e.g. MOA_TEST_LOG=1 to see a 500's cause).
