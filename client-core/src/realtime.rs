@@ -196,8 +196,16 @@ pub(crate) async fn run(account: Arc<Account>) {
         let (lived, end) = match attempt {
             Ok(socket) => {
                 let started = Instant::now();
-                let (ready, end) =
-                    session(&account, socket, &mut outgoing, &mut stop, connected_before).await;
+                let (sink, stream) = socket.split();
+                let (ready, end) = session(
+                    &account,
+                    sink,
+                    stream,
+                    &mut outgoing,
+                    &mut stop,
+                    connected_before,
+                )
+                .await;
                 connected_before |= ready;
                 let lived = if ready {
                     started.elapsed()
@@ -283,14 +291,20 @@ fn catch_up(account: &Account) -> CatchUp<'_> {
 
 /// One open connection, until it ends. Answers whether it got as far as
 /// `Ready`, and why it ended.
-async fn session(
+/// Generic over the socket's two halves, so tests drive it with plain
+/// streams and sinks.
+async fn session<W, R>(
     account: &Arc<Account>,
-    socket: Socket,
+    mut sink: W,
+    mut stream: R,
     outgoing: &mut mpsc::Receiver<ClientFrame>,
     stop: &mut watch::Receiver<bool>,
     reconnected: bool,
-) -> (bool, End) {
-    let (mut sink, mut stream) = socket.split();
+) -> (bool, End)
+where
+    W: futures_util::Sink<WsMessage, Error = tungstenite::Error> + Unpin,
+    R: futures_util::Stream<Item = std::result::Result<WsMessage, tungstenite::Error>> + Unpin,
+{
     // Typing notices from before this connection are stale.
     while outgoing.try_recv().is_ok() {}
     let mut ready = false;
@@ -545,6 +559,231 @@ mod tests {
             "wss://moa.example/v1/realtime"
         );
         assert!(socket_url("ftp://x").is_err());
+    }
+
+    use crate::store::{Store, chat as chat_store};
+    use futures_util::stream;
+    use moa_protocol::{Author, Message, Room, RoomHead, RoomKind, RoomMember};
+    use tokio::sync::broadcast;
+
+    fn member(id: &str) -> RoomMember {
+        RoomMember {
+            user: Author {
+                id: id.into(),
+                handle: id.into(),
+                display_name: id.into(),
+                avatar_media_id: None,
+                deleted: false,
+            },
+            joined_at: 1,
+            last_read_seq: 0,
+        }
+    }
+
+    fn message(id: &str, seq: i64) -> Message {
+        Message {
+            id: id.into(),
+            room_id: "r".into(),
+            seq,
+            sender_id: "you".into(),
+            body: id.into(),
+            media: vec![],
+            reply_to: None,
+            created_at: seq,
+            edited_at: None,
+            deleted: false,
+        }
+    }
+
+    fn text(frame: &ServerFrame) -> std::result::Result<WsMessage, tungstenite::Error> {
+        Ok(WsMessage::text(serde_json::to_string(frame).unwrap()))
+    }
+
+    /// An account with room `r` pulled (one message) and no session, so a
+    /// catch-up pull fails at once without a server.
+    async fn account(dir: &std::path::Path) -> (Arc<Account>, broadcast::Receiver<Event>) {
+        let store = Store::open(&dir.join("a.db")).unwrap();
+        store
+            .write(|tx| {
+                let room = Room {
+                    id: "r".into(),
+                    kind: RoomKind::Direct,
+                    name: None,
+                    photo_media_id: None,
+                    owner_id: None,
+                    members: vec![member("me"), member("you")],
+                    last_seq: 1,
+                    created_at: 1,
+                    updated_at: 1,
+                };
+                chat_store::put_room(tx, &room, Some(5), "me", 0)?;
+                tx.execute("UPDATE buckets SET cursor = 5, more = 0", [])?;
+                chat_store::put_message(tx, &message("m1", 1), 5, false)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let (events, rx) = broadcast::channel(64);
+        let account = Account::new(
+            "me".into(),
+            store,
+            crate::api::Api::new("http://127.0.0.1:9").unwrap(),
+            events,
+            watch::channel(Default::default()).0,
+        );
+        (Arc::new(account), rx)
+    }
+
+    #[tokio::test]
+    async fn frames_are_applied_once_in_order_and_gaps_are_pulled() {
+        let dir = tempfile::tempdir().unwrap();
+        let (account, mut events) = account(dir.path()).await;
+        let frames = vec![
+            text(&ServerFrame::Ready {
+                user_id: "me".into(),
+                rooms: vec![RoomHead {
+                    room_id: "r".into(),
+                    last_seq: 2,
+                }],
+                heartbeat_ms: 15_000,
+            }),
+            text(&ServerFrame::Typing {
+                room_id: "r".into(),
+                user_id: "you".into(),
+                ttl_ms: 5_000,
+            }),
+            text(&ServerFrame::Message {
+                message: message("m2", 2),
+            }),
+            // The same message again (a pull raced it): nothing new.
+            text(&ServerFrame::Message {
+                message: message("m2", 2),
+            }),
+            // seq 4 after 2: a gap, not stored, pulled instead.
+            text(&ServerFrame::Message {
+                message: message("m4", 4),
+            }),
+            text(&ServerFrame::Read {
+                room_id: "r".into(),
+                user_id: "you".into(),
+                seq: 2,
+            }),
+            Ok(WsMessage::text("{not a frame")),
+        ];
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let sink = futures_util::sink::unfold(Arc::clone(&sent), |sent, m: WsMessage| async move {
+            sent.lock().unwrap().push(m);
+            Ok::<_, tungstenite::Error>(sent)
+        });
+        let (_tx, mut outgoing) = mpsc::channel(4);
+        let (_stop_tx, mut stop) = watch::channel(false);
+        let (ready, end) = session(
+            &account,
+            Box::pin(sink),
+            stream::iter(frames),
+            &mut outgoing,
+            &mut stop,
+            false,
+        )
+        .await;
+        assert!(ready);
+        assert!(
+            matches!(end, End::Lost(ref why) if why == "closed"),
+            "{end:?}"
+        );
+        assert_eq!(account.realtime.state(), RealtimeState::Connected);
+        let mut told = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            told.push(e);
+        }
+        let messages: Vec<_> = told
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message(m) => Some(m.id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(messages, ["m2"]);
+        assert!(
+            told.iter()
+                .any(|e| matches!(e, Event::Typing { user_id, .. } if user_id == "you"))
+        );
+        assert!(
+            told.iter()
+                .any(|e| matches!(e, Event::ReadMarker { seq: 2, .. }))
+        );
+        assert!(told.contains(&Event::Realtime(RealtimeState::Connected)));
+        // Their message ended their typing.
+        assert!(account.realtime.typing_in("r").is_empty());
+        let cached = account
+            .store
+            .read(|c| chat_store::newest(c, "r", None, 10))
+            .await
+            .unwrap();
+        assert_eq!(cached.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2]);
+        assert!(sent.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_resync_pulls_before_resuming_and_typing_goes_out_when_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let (account, _events) = account(dir.path()).await;
+        let ready = text(&ServerFrame::Ready {
+            user_id: "me".into(),
+            rooms: vec![],
+            heartbeat_ms: 15_000,
+        });
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let sink = futures_util::sink::unfold(Arc::clone(&sent), |sent, m: WsMessage| async move {
+            sent.lock().unwrap().push(m);
+            Ok::<_, tungstenite::Error>(sent)
+        });
+        let (tx, mut outgoing) = mpsc::channel(4);
+        let (_stop_tx, mut stop) = watch::channel(false);
+        // Queued before the connection: stale, dropped.
+        tx.try_send(ClientFrame::Typing {
+            room_id: "old".into(),
+        })
+        .unwrap();
+        let frames = stream::iter(vec![ready])
+            .chain(stream::once(async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                text(&ServerFrame::Resync)
+            }))
+            .chain(stream::pending());
+        let typing = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tx.try_send(ClientFrame::Typing {
+                room_id: "r".into(),
+            })
+            .unwrap();
+        };
+        let (session, ()) = tokio::join!(
+            session(
+                &account,
+                Box::pin(sink),
+                Box::pin(frames),
+                &mut outgoing,
+                &mut stop,
+                true
+            ),
+            typing
+        );
+        // Without a session the pull fails: live delivery cannot resume, so
+        // the connection starts over (no `resume` sent).
+        let (ready, end) = session;
+        assert!(ready);
+        assert!(
+            matches!(end, End::Lost(ref why) if why.starts_with("catching up failed")),
+            "{end:?}"
+        );
+        let sent: Vec<String> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m.to_text().unwrap().to_owned())
+            .collect();
+        assert_eq!(sent, [r#"{"type":"typing","room_id":"r"}"#]);
     }
 
     #[test]

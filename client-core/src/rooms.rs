@@ -417,7 +417,12 @@ impl Client {
             .write(move |tx| {
                 let room_id = chat_store::resolve(tx, &room)?;
                 let Some(stored) = chat_store::room(tx, &room_id)? else {
-                    return Err(Error::NotFound(format!("room {room_id}")));
+                    // A room created here and not confirmed has nothing to read.
+                    return if room_known(tx, &room_id)? {
+                        Ok(false)
+                    } else {
+                        Err(Error::NotFound(format!("room {room_id}")))
+                    };
                 };
                 // Never past the newest message known (the server refuses).
                 let head = chat_store::head(tx, &room_id)?.unwrap_or(0);

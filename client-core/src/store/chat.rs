@@ -385,7 +385,9 @@ pub fn pending(conn: &Connection) -> Result<(Vec<Pending>, HashSet<String>, Hash
             continue;
         };
         match &op {
-            chat::ChatOp::CreateRoom(r) if room(conn, &r.id)?.is_some() => {
+            // Known under its own id, or under the existing room the
+            // server answered with.
+            chat::ChatOp::CreateRoom(r) if room(conn, &resolve(conn, &r.id)?)?.is_some() => {
                 known_rooms.insert(r.id.clone());
             }
             chat::ChatOp::Send(a) if stored_message(conn, &a.message.id)?.is_some() => {
