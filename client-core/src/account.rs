@@ -121,6 +121,12 @@ impl Account {
             .await
     }
 
+    /// The event channel, for telling the UI from a blocking thread
+    /// (`Store::write_then`).
+    pub fn events(&self) -> broadcast::Sender<Event> {
+        self.events.clone()
+    }
+
     pub fn send(&self, event: Event) {
         // No subscriber is fine.
         let _ = self.events.send(event);

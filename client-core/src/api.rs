@@ -69,6 +69,27 @@ impl Api {
         answer(resp, path).await
     }
 
+    /// [`Api::call`] for reads (GETs and pulls): a request that failed on
+    /// the connection itself (a pooled connection the network dropped
+    /// meanwhile, say) is sent once more at once, on a fresh one, before it
+    /// counts as a network failure. Timeouts are not repeated. (A failed
+    /// push is not: it waits out its backoff like any outbox item.)
+    async fn call_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<T> {
+        match self.call(method.clone(), path, token, body).await {
+            Err(Error::Network(m)) if !m.contains(TIMED_OUT) => {
+                tracing::debug!(path, error = %m, "retrying once on a fresh connection");
+                self.call(method, path, token, body).await
+            }
+            other => other,
+        }
+    }
+
     pub async fn signup(&self, req: &SignupRequest) -> Result<AuthResponse> {
         self.call(Method::POST, "/auth/signup", None, Some(req))
             .await
@@ -99,7 +120,7 @@ impl Api {
     }
 
     pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse> {
-        self.call(Method::POST, "/sync/pull", Some(token), Some(req))
+        self.call_idempotent(Method::POST, "/sync/pull", Some(token), Some(req))
             .await
     }
 
@@ -160,7 +181,8 @@ impl Api {
 
     /// A GET of any JSON resource under `/v1`.
     pub async fn get<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
-        self.call::<(), T>(Method::GET, path, token, None).await
+        self.call_idempotent::<(), T>(Method::GET, path, token, None)
+            .await
     }
 }
 
@@ -207,9 +229,11 @@ async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
     })
 }
 
+const TIMED_OUT: &str = "the server did not answer in time";
+
 fn network(e: reqwest::Error) -> Error {
     Error::Network(if e.is_timeout() {
-        "the server did not answer in time".to_owned()
+        TIMED_OUT.to_owned()
     } else if e.is_connect() {
         "cannot reach the server".to_owned()
     } else {

@@ -54,7 +54,7 @@ pub(crate) struct Realtime {
     receiver: Mutex<Option<mpsc::Receiver<ClientFrame>>>,
     wake: Notify,
     throttle: Mutex<TypingThrottle>,
-    typers: Mutex<Typers>,
+    typers: Arc<Mutex<Typers>>,
 }
 
 impl Realtime {
@@ -66,7 +66,7 @@ impl Realtime {
             receiver: Mutex::new(Some(receiver)),
             wake: Notify::new(),
             throttle: Mutex::new(TypingThrottle::default()),
-            typers: Mutex::new(Typers::default()),
+            typers: Arc::new(Mutex::new(Typers::default())),
         }
     }
 
@@ -114,9 +114,10 @@ impl Realtime {
             .unwrap_or_default()
     }
 
-    /// A member's message arrived: they are no longer typing there.
-    pub fn stopped_typing(&self, room_id: &str, user_id: &str) {
-        self.with_typers(|t| t.stopped(room_id, user_id));
+    /// Who is typing, to update from a blocking thread (a message from a
+    /// member ends their typing).
+    pub fn typers(&self) -> Arc<Mutex<Typers>> {
+        Arc::clone(&self.typers)
     }
 
     fn with_typers(&self, f: impl FnOnce(&mut Typers)) {
@@ -466,7 +467,7 @@ async fn on_frame(account: &Account, frame: ServerFrame) -> bool {
                 return true;
             }
             if matches!(put, chat_store::MessagePut::New(_)) {
-                account.realtime.stopped_typing(&room, &sender);
+                account.realtime.with_typers(|t| t.stopped(&room, &sender));
             }
             let mut topics = std::collections::HashSet::new();
             let mut events = Vec::new();

@@ -71,6 +71,11 @@ where
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
+                if account.realtime.state() == RealtimeState::Connected {
+                    // The server is reachable (the socket is up): this was a
+                    // passing fault, so retry soon rather than back off far.
+                    failures = 1;
+                }
                 let online = !e.is_transient();
                 account.set_status(|s| {
                     s.online = online;
@@ -257,84 +262,91 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             })
             .collect();
         let me = account.user_id.clone();
-        let rejections = account
+        let sender = account.events();
+        let upto = account
             .store
-            .write(move |tx| {
-                let mut rejections = Vec::new();
-                let mut upto = 0;
-                let mut chat_topics = HashSet::new();
-                let mut chat_events = Vec::new();
-                for (row, outcome) in by_id {
-                    let Some(outcome) = outcome else {
-                        outbox::set_state(tx, &row.id, OutboxState::Queued, None)?;
-                        continue;
-                    };
-                    match rules::decide(&row.name, &row.args, outcome) {
-                        Decision::Applied { result } => {
-                            outbox::set_state(tx, &row.id, OutboxState::Applied, None)?;
-                            if let Some((kind, id)) = rules::answered_entity(&row.name, &result) {
-                                entities::put_if_newer_version(tx, kind, &id, &result)?;
+            .write_then(
+                move |tx| {
+                    let mut rejections = Vec::new();
+                    let mut upto = 0;
+                    let mut chat_topics = HashSet::new();
+                    let mut chat_events = Vec::new();
+                    for (row, outcome) in by_id {
+                        let Some(outcome) = outcome else {
+                            outbox::set_state(tx, &row.id, OutboxState::Queued, None)?;
+                            continue;
+                        };
+                        match rules::decide(&row.name, &row.args, outcome) {
+                            Decision::Applied { result } => {
+                                outbox::set_state(tx, &row.id, OutboxState::Applied, None)?;
+                                if let Some((kind, id)) = rules::answered_entity(&row.name, &result)
+                                {
+                                    entities::put_if_newer_version(tx, kind, &id, &result)?;
+                                }
+                                chat_answer(
+                                    tx,
+                                    &me,
+                                    &row.name,
+                                    &row.args,
+                                    &result,
+                                    &mut chat_topics,
+                                    &mut chat_events,
+                                )?;
+                                upto = upto.max(row.seq);
                             }
-                            chat_answer(
-                                tx,
-                                &me,
-                                &row.name,
-                                &row.args,
-                                &result,
-                                &mut chat_topics,
-                                &mut chat_events,
-                            )?;
-                            upto = upto.max(row.seq);
-                        }
-                        Decision::Failed { error, draft } => {
-                            outbox::set_state(
-                                tx,
-                                &row.id,
-                                OutboxState::Failed,
-                                Some((&error.code, &error.message)),
-                            )?;
-                            if let Some(current) = &error.current {
-                                keep_current(tx, &row.name, current)?;
+                            Decision::Failed { error, draft } => {
+                                outbox::set_state(
+                                    tx,
+                                    &row.id,
+                                    OutboxState::Failed,
+                                    Some((&error.code, &error.message)),
+                                )?;
+                                if let Some(current) = &error.current {
+                                    keep_current(tx, &row.name, current)?;
+                                }
+                                let draft_id = match draft {
+                                    Some(d) => Some(save_draft(tx, &row.id, &d, &error)?),
+                                    None => None,
+                                };
+                                rejections.push(Rejection {
+                                    mutation_id: row.id.clone(),
+                                    action: row.name.clone(),
+                                    error: ItemError {
+                                        code: error.code,
+                                        message: error.message,
+                                    },
+                                    draft_id,
+                                });
                             }
-                            let draft_id = match draft {
-                                Some(d) => Some(save_draft(tx, &row.id, &d, &error)?),
-                                None => None,
-                            };
-                            rejections.push(Rejection {
-                                mutation_id: row.id.clone(),
-                                action: row.name.clone(),
-                                error: ItemError {
-                                    code: error.code,
-                                    message: error.message,
-                                },
-                                draft_id,
-                            });
                         }
                     }
-                }
-                Ok((rejections, upto, chat_topics, chat_events))
-            })
+                    Ok((rejections, upto, chat_topics, chat_events))
+                },
+                move |(rejections, upto, chat_topics, chat_events)| {
+                    // Told once committed, even if the push's caller stopped waiting.
+                    for event in chat_events {
+                        let _ = sender.send(event);
+                    }
+                    let any_rejected = !rejections.is_empty();
+                    for r in rejections {
+                        let _ = sender.send(Event::Rejected(r));
+                    }
+                    let mut topics =
+                        vec![Topic::Outbox, Topic::Reviews, Topic::Comments, Topic::Feed];
+                    if any_rejected {
+                        topics.extend([Topic::Drafts, Topic::Rooms, Topic::Messages]);
+                    }
+                    for t in chat_topics {
+                        if !topics.contains(&t) {
+                            topics.push(t);
+                        }
+                    }
+                    let _ = sender.send(Event::Changed(topics));
+                    upto
+                },
+            )
             .await?;
-        let (rejections, upto, chat_topics, chat_events) = rejections;
-        for event in chat_events {
-            account.send(event);
-        }
         applied_upto = applied_upto.max(upto);
-        let any_rejected = !rejections.is_empty();
-        for r in rejections {
-            account.send(Event::Rejected(r));
-        }
-        let mut topics = vec![Topic::Outbox, Topic::Reviews, Topic::Comments, Topic::Feed];
-        if any_rejected {
-            topics.extend([Topic::Drafts, Topic::Rooms, Topic::Messages]);
-        }
-        topics.extend(
-            chat_topics
-                .into_iter()
-                .filter(|t| !topics.contains(t))
-                .collect::<Vec<_>>(),
-        );
-        account.emit(topics);
     }
 }
 
@@ -711,9 +723,11 @@ async fn wait_for_changes(account: &Arc<Account>, rooms: bool) -> Result<()> {
 pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()> {
     let actions = incoming::plan(response, &account.user_id);
     let me = account.user_id.clone();
-    let (topics, events) = account
+    let sender = account.events();
+    let typers = account.realtime.typers();
+    account
         .store
-        .write(move |tx| {
+        .write_then(move |tx| {
             let mut topics: HashSet<Topic> = HashSet::new();
             let mut events: Vec<Event> = Vec::new();
             for action in actions {
@@ -785,18 +799,21 @@ pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()>
                 }
             }
             Ok((topics, events))
+        }, move |(topics, events)| {
+            // Told once committed, even if this pull's caller stopped waiting.
+            for event in events {
+                if let Event::Message(m) = &event
+                    && let Ok(mut t) = typers.lock()
+                {
+                    t.stopped(&m.room_id, &m.sender_id);
+                }
+                let _ = sender.send(event);
+            }
+            if !topics.is_empty() {
+                let _ = sender.send(Event::Changed(topics.into_iter().collect()));
+            }
         })
-        .await?;
-    for event in events {
-        if let Event::Message(m) = &event {
-            account.realtime.stopped_typing(&m.room_id, &m.sender_id);
-        }
-        account.send(event);
-    }
-    if !topics.is_empty() {
-        account.emit(topics.into_iter().collect());
-    }
-    Ok(())
+        .await
 }
 
 /// The event (and topics) of a stored message.

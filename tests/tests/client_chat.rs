@@ -546,14 +546,18 @@ async fn messages_arrive_once_and_in_order_across_reconnects(engine: Engine) {
         let room = room.clone();
         async move {
             let mut told: BTreeMap<String, usize> = BTreeMap::new();
-            while let Ok(e) = rx.recv().await {
-                if let Event::Message(m) = e
-                    && m.room_id == room
-                {
-                    *told.entry(m.id).or_default() += 1;
+            let mut lagged = 0;
+            loop {
+                match rx.recv().await {
+                    Ok(Event::Message(m)) if m.room_id == room => {
+                        *told.entry(m.id).or_default() += 1;
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(n)) => lagged += n,
+                    Err(broadcast::error::RecvError::Closed) => break,
                 }
             }
-            told
+            (told, lagged)
         }
     });
 
@@ -587,13 +591,24 @@ async fn messages_arrive_once_and_in_order_across_reconnects(engine: Engine) {
     // The last one was announced (live or pulled), and nothing twice.
     tokio::time::sleep(Duration::from_millis(500)).await;
     drop(b.client);
-    let told = tokio::time::timeout(Duration::from_secs(5), counter)
+    let (told, lagged) = tokio::time::timeout(Duration::from_secs(5), counter)
         .await
         .expect("the event stream ends with the client")
         .unwrap();
+    assert_eq!(lagged, 0, "the event receiver fell behind");
     assert!(told.values().all(|n| *n == 1), "told twice: {told:?}");
     assert!(told.contains_key(&last));
-    assert_eq!(told.len(), N, "{} of {N} told", told.len());
+    let missing: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !told.contains_key(*id))
+        .collect();
+    assert_eq!(
+        told.len(),
+        N,
+        "{} of {N} told; missing {missing:?}",
+        told.len()
+    );
 }
 
 async fn the_connection_reports_its_state_and_backs_off(engine: Engine) {

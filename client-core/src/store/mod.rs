@@ -107,6 +107,31 @@ impl Store {
         .await?
     }
 
+    /// [`Store::write`], then `after` with `f`'s value on the same thread
+    /// once committed. `after` runs even if the caller stops waiting (a
+    /// dropped future: a cancelled wait, a connection that ended), so what a
+    /// committed change must tell the UI is never lost.
+    pub async fn write_then<T, U, F, A>(&self, f: F, after: A) -> Result<U>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        A: FnOnce(T) -> U + Send + 'static,
+    {
+        let writer = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer
+                .lock()
+                .map_err(|_| Error::Storage("the database writer is poisoned".into()))?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            drop(conn);
+            Ok(after(value))
+        })
+        .await?
+    }
+
     /// Runs `f` in one write transaction on a blocking thread; commits if it
     /// returns `Ok`, rolls back otherwise.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
