@@ -31,6 +31,7 @@ both_engines!(
     edits_and_deletes_propagate,
     a_photo_message_arrives_with_its_media,
     history_is_cached_and_older_pages_load,
+    waiting_pulls_dropped_by_clients_leave_the_server_healthy,
 );
 
 /// How long live delivery may take.
@@ -991,4 +992,78 @@ async fn history_is_cached_and_older_pages_load(engine: Engine) {
     assert_eq!(seqs(&page), ((N - 39)..=N).collect::<Vec<_>>());
     let cached = cold.client.messages(&room, Some(N + 1), 40).await.unwrap();
     assert_eq!(cached, page);
+}
+
+/// client-core waits on several pulls at once while its socket is down and
+/// drops the rest when the first answers; apps close connections at any
+/// moment too. Whatever a dropped request was doing, later requests must
+/// still work.
+///
+/// Fails on PostgreSQL as of `server: realtime` (a12f198..4940616): a pull
+/// dropped while its read transaction's `BEGIN` is in flight returns the
+/// pooled connection inside an open transaction (sqlx 0.8.6's Postgres
+/// `begin()` is not cancel-safe: transact-rs/sqlx#4393, fixed by #4394), so
+/// later pulls on that connection log "there is already a transaction in
+/// progress" and answer 500 ("SET TRANSACTION ISOLATION LEVEL must be called
+/// before any query"). Waiting pulls all wake on one change, so dropping
+/// them right after it hits that window often.
+async fn waiting_pulls_dropped_by_clients_leave_the_server_healthy(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let a: Session = api.signup("dropper").await;
+    let b: Session = api.signup("poker").await;
+    let room = api
+        .post(
+            "/v1/rooms",
+            a.token(),
+            json!({"id": uuid::Uuid::now_v7().to_string(), "kind": "direct", "members": [b.user_id]}),
+        )
+        .await
+        .expect(201)
+        .body["room"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pull = json!({"buckets": [{"bucket": format!("room:{room}"), "cursor": i64::MAX / 2}], "wait_ms": 20_000});
+    let mut failures = Vec::new();
+    for round in 0..40u64 {
+        let mut waits = Vec::new();
+        for _ in 0..8 {
+            let (api, token, pull) = (api.clone(), a.access.clone(), pull.clone());
+            waits.push(tokio::spawn(async move {
+                api.post("/v1/sync/pull", Some(&token), pull).await
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // A change wakes every waiting pull; the client goes away meanwhile.
+        api.post(
+            &format!("/v1/rooms/{room}/messages"),
+            b.token(),
+            json!({"id": uuid::Uuid::now_v7().to_string(), "body": format!("깨우기 {round}")}),
+        )
+        .await
+        .expect(201);
+        tokio::time::sleep(Duration::from_micros(round * 97 % 3000)).await;
+        for w in &waits {
+            w.abort();
+        }
+        for _ in 0..20 {
+            let r = api
+                .post(
+                    "/v1/sync/pull",
+                    a.token(),
+                    json!({"buckets": [{"bucket": format!("room:{room}")}]}),
+                )
+                .await;
+            if r.status != 200 {
+                failures.push((round, r.status, r.body.to_string()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} pulls failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
 }
