@@ -31,6 +31,7 @@ both_engines!(
     edits_and_deletes_propagate,
     a_photo_message_arrives_with_its_media,
     history_is_cached_and_older_pages_load,
+    more_rooms_than_one_pull_holds_are_all_synced,
     waiting_pulls_dropped_by_clients_leave_the_server_healthy,
 );
 
@@ -992,6 +993,61 @@ async fn history_is_cached_and_older_pages_load(engine: Engine) {
     assert_eq!(seqs(&page), ((N - 39)..=N).collect::<Vec<_>>());
     let cached = cold.client.messages(&room, Some(N + 1), 40).await.unwrap();
     assert_eq!(cached, page);
+}
+
+async fn more_rooms_than_one_pull_holds_are_all_synced(engine: Engine) {
+    const ROOMS: usize = moa_protocol::limits::MAX_PULL_BUCKETS + 5;
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let url = server.url("");
+    let host: Session = api.signup("host").await;
+    let b = member(&url, "joiner").await;
+    let mut rooms = Vec::new();
+    for i in 0..ROOMS {
+        let room = api
+            .post(
+                "/v1/rooms",
+                host.token(),
+                json!({"id": uuid::Uuid::now_v7().to_string(), "kind": "group",
+                       "name": format!("방 {i}"), "members": [b.id]}),
+            )
+            .await
+            .expect(201)
+            .body["room"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        api.post(
+            &format!("/v1/rooms/{room}/messages"),
+            host.token(),
+            json!({"id": uuid::Uuid::now_v7().to_string(), "body": format!("{i}번 방 인사")}),
+        )
+        .await
+        .expect(201);
+        rooms.push(room);
+    }
+    let fresh = second_device(&url, "joiner", false).await;
+    fresh.client.sync().await.unwrap();
+    let listed = fresh.client.rooms().await.unwrap();
+    assert_eq!(listed.len(), ROOMS);
+    assert!(
+        listed
+            .iter()
+            .all(|r| r.unread == 1 && r.last_message.is_some())
+    );
+    // Most recently active first.
+    assert_eq!(listed[0].room.id, *rooms.last().unwrap());
+    for room in &rooms {
+        assert_eq!(
+            fresh.client.messages(room, None, 10).await.unwrap().len(),
+            1
+        );
+    }
+    // The live device got them too, without asking.
+    eventually(LIVE, "every room on the live device", || async {
+        b.client.rooms().await.unwrap().len() == ROOMS
+    })
+    .await;
 }
 
 /// client-core waits on several pulls at once while its socket is down and
