@@ -158,6 +158,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { Error::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -170,6 +171,18 @@ pub fn app(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("video/"))),
         )
         .with_state(state)
+}
+
+/// Runs each request on a task of its own, so that a client going away
+/// (hyper then drops the request's future) cannot cancel a handler halfway
+/// through a database call: sqlx 0.8's PostgreSQL `begin()` is not
+/// cancel-safe, and a pull dropped during its `BEGIN` would return its
+/// pooled connection inside an open transaction, failing later requests.
+async fn run_to_completion(req: axum::extract::Request, next: middleware::Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => Error::from(e).into_response(),
+    }
 }
 
 async fn health() -> Json<serde_json::Value> {
