@@ -1055,14 +1055,13 @@ async fn more_rooms_than_one_pull_holds_are_all_synced(engine: Engine) {
 /// moment too. Whatever a dropped request was doing, later requests must
 /// still work.
 ///
-/// Fails on PostgreSQL as of `server: realtime` (a12f198..4940616): a pull
-/// dropped while its read transaction's `BEGIN` is in flight returns the
-/// pooled connection inside an open transaction (sqlx 0.8.6's Postgres
-/// `begin()` is not cancel-safe: transact-rs/sqlx#4393, fixed by #4394), so
-/// later pulls on that connection log "there is already a transaction in
-/// progress" and answer 500 ("SET TRANSACTION ISOLATION LEVEL must be called
-/// before any query"). Waiting pulls all wake on one change, so dropping
-/// them right after it hits that window often.
+/// Before fa726c6 this failed on PostgreSQL: a pull dropped while its read
+/// transaction's `BEGIN` was in flight returned the pooled connection inside
+/// an open transaction (sqlx 0.8.6's Postgres `begin()` is not cancel-safe:
+/// transact-rs/sqlx#4393), so later pulls on that connection logged "there
+/// is already a transaction in progress" and answered 500 ("SET TRANSACTION
+/// ISOLATION LEVEL must be called before any query"). Waiting pulls all
+/// wake on one change, so dropping them right after it hits that window.
 async fn waiting_pulls_dropped_by_clients_leave_the_server_healthy(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
