@@ -115,6 +115,45 @@ pub async fn append(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
     Ok(())
 }
 
+/// Appends many new entities' changes with one statement per 500 rows (the
+/// chat writer's batches).
+pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64) -> Result<()> {
+    let rows: Vec<(&str, &Change)> = changes
+        .iter()
+        .flat_map(|c| c.buckets.iter().map(move |b| (b.as_str(), c)))
+        .collect();
+    for chunk in rows.chunks(500) {
+        let values = (0..chunk.len())
+            .map(|k| {
+                let b = k * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, $1)",
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO changes (bucket, entity, entity_id, op, data, created_at) VALUES {values}"
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for (bucket, change) in chunk {
+            query = query
+                .bind(*bucket)
+                .bind(change.entity)
+                .bind(&change.entity_id)
+                .bind(change.op.as_str())
+                .bind(change.data.as_ref().map(serde_json::Value::to_string));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// The changes of `bucket` after `cursor`, oldest first, at most `limit`,
 /// and whether more follow.
 pub async fn since(

@@ -153,13 +153,34 @@ async fn exactly_once_after_lost_acks_and_reconnects(engine: Engine) {
         .map(|f| f["message"]["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [lost.as_str(), next.as_str()]);
+    // The same id twice in a row (likely one batch of the writer): one
+    // message, two acks with its seq; a refused send beside it changes
+    // nothing for the others.
+    let twice = id();
+    for _ in 0..2 {
+        wa.send(json!({"type": "send", "room_id": room, "id": twice, "body": "두 번"}))
+            .await;
+    }
+    let outsider_room = id();
+    wa.send(json!({"type": "send", "room_id": outsider_room, "id": id(), "body": "x"}))
+        .await;
+    let (a1, a2) = (wa.next_of("ack").await, wa.next_of("ack").await);
+    assert_eq!(
+        (a1["id"].as_str(), a1["seq"].as_i64()),
+        (Some(twice.as_str()), Some(3))
+    );
+    assert_eq!(a2["seq"], 3);
+    assert_eq!(wa.next_of("error").await["code"], "forbidden");
+    let got = wb.collect("message", Duration::from_millis(500)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["message"]["id"], twice.as_str());
     // A client that reconnects learns each room's head from `ready`.
     drop(wb);
     wa.say(&room, "세 번째").await;
     wa.next_of("ack").await;
     let wb = Ws::connect(&base(&server), &b.access).await;
-    assert_eq!(wb.ready["rooms"][0]["last_seq"], 3);
-    assert_eq!(server.count("messages").await, 3);
+    assert_eq!(wb.ready["rooms"][0]["last_seq"], 4);
+    assert_eq!(server.count("messages").await, 4);
     server.stop().await;
 }
 

@@ -569,18 +569,10 @@ pub async fn load_message(conn: &mut AnyConnection, id: &str) -> Result<Option<M
     row.as_ref().map(message_from_row).transpose()
 }
 
-/// Checks a message's media: each must be the sender's own upload (photo or
-/// video).
+/// Checks a message's media (ids already well-formed): each must be the
+/// sender's own upload (photo or video).
 async fn check_media(conn: &mut AnyConnection, sender: &str, media: &[String]) -> Result<()> {
-    if media.len() > MAX_MESSAGE_MEDIA {
-        return Err(Error::invalid(
-            "media",
-            format!("at most {MAX_MESSAGE_MEDIA} photos or videos"),
-        ));
-    }
     for (i, id) in media.iter().enumerate() {
-        let field = format!("media[{i}]");
-        validate::media_id(&field, id)?;
         let owned = sqlx::query("SELECT 1 FROM media_owners WHERE media_id = $1 AND user_id = $2")
             .bind(id)
             .bind(sender)
@@ -588,12 +580,19 @@ async fn check_media(conn: &mut AnyConnection, sender: &str, media: &[String]) -
             .await?;
         if owned.is_none() {
             return Err(Error::invalid(
-                field,
+                format!("media[{i}]"),
                 "no such photo or video: upload it first",
             ));
         }
     }
     Ok(())
+}
+
+/// One message to send, as [`send_many`] takes it.
+pub struct Outgoing<'a> {
+    pub member: &'a Member,
+    pub room_id: &'a str,
+    pub req: &'a SendMessageRequest,
 }
 
 /// Sends a message. Sending an id again (same sender, same room) answers
@@ -605,96 +604,359 @@ pub async fn send(
     req: &SendMessageRequest,
     now: i64,
 ) -> Result<(Message, bool)> {
-    if !is_uuid(&req.id) {
+    let item = Outgoing {
+        member,
+        room_id,
+        req,
+    };
+    send_many(conn, &[item], now)
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(Error::Internal("no answer for a message".into())))
+}
+
+fn placeholders(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks what needs no database: ids, body, media count.
+fn precheck(item: &Outgoing<'_>) -> Result<String> {
+    if !is_uuid(&item.req.id) {
         return Err(Error::invalid(
             "id",
             "must be a lowercase UUID (v7 preferred)",
         ));
     }
-    room_id_ok(room_id)?;
-    if let Some(existing) = load_message(conn, &req.id).await? {
-        if existing.sender_id == member.user_id && existing.room_id == room_id {
-            return Ok((existing, false));
+    room_id_ok(item.room_id)?;
+    if item.req.media.len() > MAX_MESSAGE_MEDIA {
+        return Err(Error::invalid(
+            "media",
+            format!("at most {MAX_MESSAGE_MEDIA} photos or videos"),
+        ));
+    }
+    for (i, id) in item.req.media.iter().enumerate() {
+        validate::media_id(&format!("media[{i}]"), id)?;
+    }
+    let min = usize::from(item.req.media.is_empty());
+    validate::text("body", &item.req.body, min, MAX_MESSAGE_CHARS)
+}
+
+/// Sends many messages in the caller's transaction with a handful of
+/// statements whatever their number (the socket writer's group commit; one
+/// message over REST or push is a batch of one). Each answer is the stored
+/// message and whether it is new, or why that one was refused (the others
+/// are not affected: every check happens before anything is written). An
+/// `Err` of the whole call is a database failure.
+pub async fn send_many(
+    conn: &mut AnyConnection,
+    items: &[Outgoing<'_>],
+    now: i64,
+) -> Result<Vec<Result<(Message, bool)>>> {
+    let mut answers: Vec<Option<Result<(Message, bool)>>> = Vec::with_capacity(items.len());
+    let mut bodies: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        match precheck(item) {
+            Ok(body) => {
+                bodies.push(body);
+                answers.push(None);
+            }
+            Err(e) => {
+                bodies.push(String::new());
+                answers.push(Some(Err(e)));
+            }
         }
-        return Err(Error::conflict(codes::CONFLICT, "this message id is taken"));
     }
-    let min = usize::from(req.media.is_empty());
-    let body = validate::text("body", &req.body, min, MAX_MESSAGE_CHARS)?;
-    ensure_member(conn, room_id, &member.user_id).await?;
-    member.ensure_can_write()?;
-    check_media(conn, &member.user_id, &req.media).await?;
-    if let Some(reply_to) = &req.reply_to {
-        let target = sqlx::query("SELECT 1 FROM messages WHERE id = $1 AND room_id = $2")
-            .bind(reply_to)
-            .bind(room_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if target.is_none() {
-            return Err(Error::invalid("reply_to", "no such message in this room"));
-        }
+    let open: Vec<usize> = (0..items.len()).filter(|&i| answers[i].is_none()).collect();
+    if open.is_empty() {
+        return Ok(answers.into_iter().flatten().collect());
     }
-    // All checks passed: write.
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = $2 WHERE id = $1 \
-         RETURNING last_seq",
-    )
-    .bind(room_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    let media = serde_json::to_string(&req.media)
-        .map_err(|e| Error::Internal(format!("cannot encode media ids: {e}")))?;
-    sqlx::query(
-        "INSERT INTO messages (id, room_id, seq, sender_id, body, media, reply_to, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&req.id)
-    .bind(room_id)
-    .bind(seq)
-    .bind(&member.user_id)
-    .bind(&body)
-    .bind(&media)
-    .bind(&req.reply_to)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    for id in &req.media {
-        sqlx::query(
-            "INSERT INTO media_refs (media_id, ref_type, ref_id) VALUES ($1, 'message', $2) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(&req.id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    // One's own message is read.
-    sqlx::query("UPDATE room_members SET last_read_seq = $3 WHERE room_id = $1 AND user_id = $2")
-        .bind(room_id)
-        .bind(&member.user_id)
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
-    let message = Message {
-        id: req.id.clone(),
-        room_id: room_id.to_owned(),
-        seq,
-        sender_id: member.user_id.clone(),
-        body,
-        media: req.media.clone(),
-        reply_to: req.reply_to.clone(),
-        created_at: now,
-        edited_at: None,
-        deleted: false,
-    };
-    let change = Change::upsert(
-        "message",
-        &message.id,
-        encode("message", &message)?,
-        vec![room_bucket(room_id)],
+    // Sent before: answer the stored message (the same sender's replay) or
+    // refuse someone else's id.
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({})",
+        placeholders(open.len(), 1)
     );
-    changelog::append(conn, change, now).await?;
-    Ok((message, true))
+    let mut query = sqlx::query(&sql);
+    for &i in &open {
+        query = query.bind(&items[i].req.id);
+    }
+    let mut stored: std::collections::HashMap<String, Message> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| message_from_row(r).map(|m| (m.id.clone(), m)))
+        .collect::<Result<_>>()?;
+    // Who is in which of these rooms.
+    let mut rooms: Vec<&str> = open.iter().map(|&i| items[i].room_id).collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    let mut senders: Vec<&str> = open
+        .iter()
+        .map(|&i| items[i].member.user_id.as_str())
+        .collect();
+    senders.sort_unstable();
+    senders.dedup();
+    let sql = format!(
+        "SELECT room_id, user_id FROM room_members WHERE room_id IN ({}) AND user_id IN ({})",
+        placeholders(rooms.len(), 1),
+        placeholders(senders.len(), rooms.len() + 1)
+    );
+    let mut query = sqlx::query(&sql);
+    for r in &rooms {
+        query = query.bind(*r);
+    }
+    for u in &senders {
+        query = query.bind(*u);
+    }
+    let members: std::collections::HashSet<(String, String)> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("room_id")?, r.try_get("user_id")?)))
+        .collect::<Result<_>>()?;
+    // The rules, item by item, in order (a repeated id within the batch
+    // answers the first one).
+    let mut accepted: Vec<usize> = Vec::new();
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for &i in &open {
+        let item = &items[i];
+        let verdict: Result<bool> = async {
+            if let Some(existing) = stored.get(&item.req.id) {
+                return if existing.sender_id == item.member.user_id
+                    && existing.room_id == item.room_id
+                {
+                    Ok(false)
+                } else {
+                    Err(Error::conflict(codes::CONFLICT, "this message id is taken"))
+                };
+            }
+            if let Some(&first) = first_of.get(item.req.id.as_str()) {
+                let f = &items[first];
+                return if f.member.user_id == item.member.user_id && f.room_id == item.room_id {
+                    Ok(false)
+                } else {
+                    Err(Error::conflict(codes::CONFLICT, "this message id is taken"))
+                };
+            }
+            if !members.contains(&(item.room_id.to_owned(), item.member.user_id.clone())) {
+                return Err(not_member());
+            }
+            item.member.ensure_can_write()?;
+            check_media(conn, &item.member.user_id, &item.req.media).await?;
+            if let Some(reply_to) = &item.req.reply_to {
+                let target = sqlx::query("SELECT 1 FROM messages WHERE id = $1 AND room_id = $2")
+                    .bind(reply_to)
+                    .bind(item.room_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if target.is_none() {
+                    return Err(Error::invalid("reply_to", "no such message in this room"));
+                }
+            }
+            Ok(true)
+        }
+        .await;
+        match verdict {
+            Ok(true) => {
+                first_of.insert(&item.req.id, i);
+                accepted.push(i);
+            }
+            // A replay: filled in below, once the batch's own are stored.
+            Ok(false) => {}
+            Err(e) if e.detail().0.is_client_error() => answers[i] = Some(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    let mut created: Vec<Message> = Vec::with_capacity(accepted.len());
+    if !accepted.is_empty() {
+        // Sequence numbers: each room's counter moves by its count at once.
+        let mut counts: Vec<(&str, i64)> = Vec::new();
+        for &i in &accepted {
+            match counts.iter_mut().find(|(r, _)| *r == items[i].room_id) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((items[i].room_id, 1)),
+            }
+        }
+        let cases: String = (0..counts.len())
+            .map(|k| format!(" WHEN ${} THEN CAST(${} AS BIGINT)", 2 * k + 2, 2 * k + 3))
+            .collect();
+        let ids = (0..counts.len())
+            .map(|k| format!("${}", 2 * k + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE rooms SET last_seq = last_seq + CASE id{cases} ELSE 0 END, last_message_at = $1 \
+             WHERE id IN ({ids}) RETURNING id, last_seq"
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for (room, n) in &counts {
+            query = query.bind(*room).bind(*n);
+        }
+        let heads: std::collections::HashMap<String, i64> = query
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("last_seq")?)))
+            .collect::<Result<_>>()?;
+        let mut next: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for (room, n) in &counts {
+            let head = heads
+                .get(*room)
+                .ok_or_else(|| Error::Internal("a room vanished while sending".into()))?;
+            next.insert(room, head - n + 1);
+        }
+        for &i in &accepted {
+            let item = &items[i];
+            let seq = next.get_mut(item.room_id).map_or(0, |s| {
+                *s += 1;
+                *s - 1
+            });
+            created.push(Message {
+                id: item.req.id.clone(),
+                room_id: item.room_id.to_owned(),
+                seq,
+                sender_id: item.member.user_id.clone(),
+                body: std::mem::take(&mut bodies[i]),
+                media: item.req.media.clone(),
+                reply_to: item.req.reply_to.clone(),
+                created_at: now,
+                edited_at: None,
+                deleted: false,
+            });
+        }
+        insert_messages(conn, &created).await?;
+        for m in created.iter().filter(|m| !m.media.is_empty()) {
+            for id in &m.media {
+                sqlx::query(
+                    "INSERT INTO media_refs (media_id, ref_type, ref_id) VALUES ($1, 'message', $2) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(&m.id)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        mark_own_read(conn, &created).await?;
+        let changes = created
+            .iter()
+            .map(|m| {
+                Ok(Change::upsert(
+                    "message",
+                    &m.id,
+                    encode("message", m)?,
+                    vec![room_bucket(&m.room_id)],
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        changelog::append_many(conn, &changes, now).await?;
+    }
+    for m in &created {
+        stored.insert(m.id.clone(), m.clone());
+    }
+    let mut fresh: std::collections::HashSet<&str> =
+        created.iter().map(|m| m.id.as_str()).collect();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, answer) in answers.into_iter().enumerate() {
+        out.push(match answer {
+            Some(a) => a,
+            None => {
+                let id = items[i].req.id.as_str();
+                let message = stored
+                    .get(id)
+                    .cloned()
+                    .ok_or_else(|| Error::Internal("a sent message went missing".into()))?;
+                // The first of an id in this batch is new; repeats are not.
+                Ok((message, fresh.remove(id)))
+            }
+        });
+    }
+    Ok(out)
+}
+
+async fn insert_messages(conn: &mut AnyConnection, messages: &[Message]) -> Result<()> {
+    for chunk in messages.chunks(500) {
+        let rows = (0..chunk.len())
+            .map(|k| {
+                let b = k * 8;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO messages (id, room_id, seq, sender_id, body, media, reply_to, created_at) \
+             VALUES {rows}"
+        );
+        let mut query = sqlx::query(&sql);
+        for m in chunk {
+            let media = serde_json::to_string(&m.media)
+                .map_err(|e| Error::Internal(format!("cannot encode media ids: {e}")))?;
+            query = query
+                .bind(&m.id)
+                .bind(&m.room_id)
+                .bind(m.seq)
+                .bind(&m.sender_id)
+                .bind(&m.body)
+                .bind(media)
+                .bind(&m.reply_to)
+                .bind(m.created_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// One's own messages are read: each sender's marker moves to their last
+/// message of the batch in its room.
+async fn mark_own_read(conn: &mut AnyConnection, messages: &[Message]) -> Result<()> {
+    let mut latest: Vec<(&str, &str, i64)> = Vec::new();
+    for m in messages {
+        match latest
+            .iter_mut()
+            .find(|(r, u, _)| *r == m.room_id && *u == m.sender_id)
+        {
+            Some((_, _, seq)) => *seq = (*seq).max(m.seq),
+            None => latest.push((&m.room_id, &m.sender_id, m.seq)),
+        }
+    }
+    for chunk in latest.chunks(300) {
+        let rows = (0..chunk.len())
+            .map(|k| {
+                format!(
+                    "(${}, ${}, CAST(${} AS BIGINT))",
+                    3 * k + 1,
+                    3 * k + 2,
+                    3 * k + 3
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH v (room_id, user_id, seq) AS (VALUES {rows}) \
+             UPDATE room_members SET last_read_seq = v.seq FROM v \
+             WHERE room_members.room_id = v.room_id AND room_members.user_id = v.user_id \
+             AND room_members.last_read_seq < v.seq"
+        );
+        let mut query = sqlx::query(&sql);
+        for (room, user, seq) in chunk {
+            query = query.bind(*room).bind(*user).bind(*seq);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn own_message(

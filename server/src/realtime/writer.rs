@@ -83,44 +83,60 @@ async fn apply(state: &crate::AppState, batch: &mut [Job]) {
     let result: crate::Result<()> = async {
         let now = now_ms();
         let mut tx = state.db.begin_write().await?;
-        for job in batch.iter() {
-            match job {
+        let sends: Vec<(chat::Outgoing<'_>, &Arc<Conn>)> = batch
+            .iter()
+            .filter_map(|job| match job {
                 Job::Send {
                     member,
                     room_id,
                     req,
                     conn,
-                } => match chat::send(&mut tx, member, room_id, req, now).await {
-                    Ok((message, created)) => {
-                        let ack = ServerFrame::Ack {
-                            id: message.id.clone(),
-                            room_id: message.room_id.clone(),
-                            seq: message.seq,
-                            created_at: message.created_at,
-                        };
-                        replies.push((conn.clone(), Utf8Bytes::from(encode(&ack))));
-                        if created {
-                            events.push(Event::message(&message, Some(conn.key.clone())));
-                        }
-                    }
-                    Err(e) if e.detail().0.is_client_error() => {
-                        replies.push((conn.clone(), error_frame(Some(req.id.clone()), &e)));
-                    }
-                    Err(e) => return Err(e),
-                },
-                Job::Read {
-                    member,
-                    room_id,
-                    seq,
+                } => Some((
+                    chat::Outgoing {
+                        member,
+                        room_id,
+                        req,
+                    },
                     conn,
-                } => match chat::mark_read(&mut tx, member, room_id, *seq, now).await {
+                )),
+                Job::Read { .. } => None,
+            })
+            .collect();
+        let (items, conns): (Vec<_>, Vec<_>) = sends.into_iter().unzip();
+        let answers = chat::send_many(&mut tx, &items, now).await?;
+        for ((answer, item), conn) in answers.into_iter().zip(&items).zip(conns) {
+            match answer {
+                Ok((message, created)) => {
+                    let ack = ServerFrame::Ack {
+                        id: message.id.clone(),
+                        room_id: message.room_id.clone(),
+                        seq: message.seq,
+                        created_at: message.created_at,
+                    };
+                    replies.push((conn.clone(), Utf8Bytes::from(encode(&ack))));
+                    if created {
+                        events.push(Event::message(&message, Some(conn.key.clone())));
+                    }
+                }
+                Err(e) => replies.push((conn.clone(), error_frame(Some(item.req.id.clone()), &e))),
+            }
+        }
+        for job in batch.iter() {
+            if let Job::Read {
+                member,
+                room_id,
+                seq,
+                conn,
+            } = job
+            {
+                match chat::mark_read(&mut tx, member, room_id, *seq, now).await {
                     Ok(true) => events.push(Event::read(room_id, &member.user_id, *seq)),
                     Ok(false) => {}
                     Err(e) if e.detail().0.is_client_error() => {
                         replies.push((conn.clone(), error_frame(None, &e)));
                     }
                     Err(e) => return Err(e),
-                },
+                }
             }
         }
         state.realtime.commit(tx, std::mem::take(&mut events)).await
