@@ -615,6 +615,40 @@ pub async fn send(
         .unwrap_or_else(|| Err(Error::Internal("no answer for a message".into())))
 }
 
+/// Statement shapes are kept to a few sizes so the prepared statements are
+/// reused (sqlx caches them per connection by SQL text; preparing a new
+/// shape per batch cost more than running it): lists are padded to the next
+/// power of two by repeating their last value, and multi-row inserts go in
+/// power-of-two chunks of at most [`MAX_ROWS`] rows (SQLite looks bound
+/// parameters up by name, so very wide statements get slow too).
+pub fn padded(n: usize) -> usize {
+    n.max(1).next_power_of_two()
+}
+
+/// Most rows in one multi-row statement.
+pub const MAX_ROWS: usize = 16;
+
+/// `n` split into power-of-two chunk sizes of at most [`MAX_ROWS`].
+pub fn row_chunks(mut n: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    while n > 0 {
+        let size = MAX_ROWS.min(1 << (usize::BITS - 1 - n.leading_zeros()));
+        out.push(size);
+        n -= size;
+    }
+    out
+}
+
+/// `items` split into consecutive slices of [`row_chunks`] sizes.
+pub fn in_row_chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    row_chunks(items.len()).into_iter().map(move |n| {
+        let (head, tail) = rest.split_at(n);
+        rest = tail;
+        head
+    })
+}
+
 fn placeholders(n: usize, first: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
@@ -677,11 +711,11 @@ pub async fn send_many(
     // refuse someone else's id.
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({})",
-        placeholders(open.len(), 1)
+        placeholders(padded(open.len()), 1)
     );
     let mut query = sqlx::query(&sql);
-    for &i in &open {
-        query = query.bind(&items[i].req.id);
+    for k in 0..padded(open.len()) {
+        query = query.bind(&items[open[k.min(open.len() - 1)]].req.id);
     }
     let mut stored: std::collections::HashMap<String, Message> = query
         .fetch_all(&mut *conn)
@@ -701,15 +735,15 @@ pub async fn send_many(
     senders.dedup();
     let sql = format!(
         "SELECT room_id, user_id FROM room_members WHERE room_id IN ({}) AND user_id IN ({})",
-        placeholders(rooms.len(), 1),
-        placeholders(senders.len(), rooms.len() + 1)
+        placeholders(padded(rooms.len()), 1),
+        placeholders(padded(senders.len()), padded(rooms.len()) + 1)
     );
     let mut query = sqlx::query(&sql);
-    for r in &rooms {
-        query = query.bind(*r);
+    for k in 0..padded(rooms.len()) {
+        query = query.bind(rooms[k.min(rooms.len() - 1)]);
     }
-    for u in &senders {
-        query = query.bind(*u);
+    for k in 0..padded(senders.len()) {
+        query = query.bind(senders[k.min(senders.len() - 1)]);
     }
     let members: std::collections::HashSet<(String, String)> = query
         .fetch_all(&mut *conn)
@@ -780,6 +814,13 @@ pub async fn send_many(
                 None => counts.push((items[i].room_id, 1)),
             }
         }
+        // Padded with repeats of the first room moving by 0 (the first
+        // WHEN that matches wins).
+        let first_room = counts[0].0;
+        let real = counts.len();
+        while counts.len() < padded(real) {
+            counts.push((first_room, 0));
+        }
         let cases: String = (0..counts.len())
             .map(|k| format!(" WHEN ${} THEN CAST(${} AS BIGINT)", 2 * k + 2, 2 * k + 3))
             .collect();
@@ -802,7 +843,7 @@ pub async fn send_many(
             .map(|r| Ok((r.try_get("id")?, r.try_get("last_seq")?)))
             .collect::<Result<_>>()?;
         let mut next: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-        for (room, n) in &counts {
+        for (room, n) in &counts[..real] {
             let head = heads
                 .get(*room)
                 .ok_or_else(|| Error::Internal("a room vanished while sending".into()))?;
@@ -878,7 +919,7 @@ pub async fn send_many(
 }
 
 async fn insert_messages(conn: &mut AnyConnection, messages: &[Message]) -> Result<()> {
-    for chunk in messages.chunks(500) {
+    for chunk in in_row_chunks(messages) {
         let rows = (0..chunk.len())
             .map(|k| {
                 let b = k * 8;
@@ -932,7 +973,7 @@ async fn mark_own_read(conn: &mut AnyConnection, messages: &[Message]) -> Result
             None => latest.push((&m.room_id, &m.sender_id, m.seq)),
         }
     }
-    for chunk in latest.chunks(300) {
+    for chunk in in_row_chunks(&latest) {
         let rows = (0..chunk.len())
             .map(|k| {
                 format!(
@@ -1147,4 +1188,22 @@ pub async fn can_see_message(conn: &mut AnyConnection, reader: &str, id: &str) -
     .fetch_optional(&mut *conn)
     .await?
     .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_shapes_come_in_few_sizes() {
+        assert_eq!(row_chunks(0), Vec::<usize>::new());
+        assert_eq!(row_chunks(1), [1]);
+        assert_eq!(row_chunks(37), [16, 16, 4, 1]);
+        assert_eq!(row_chunks(15), [8, 4, 2, 1]);
+        let items: Vec<u32> = (0..37).collect();
+        let chunks: Vec<&[u32]> = in_row_chunks(&items).collect();
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 37);
+        assert_eq!(chunks.concat(), items);
+        assert_eq!((padded(0), padded(1), padded(3), padded(64), padded(65)), (1, 1, 4, 64, 128));
+    }
 }
