@@ -69,6 +69,12 @@ impl Ws {
             .expect("frame sent");
     }
 
+    /// Sends raw text, answering whether it went out (the server may close
+    /// the connection while a large frame is being written).
+    pub async fn try_send_text(&mut self, text: String) -> bool {
+        self.stream.send(Message::Text(text.into())).await.is_ok()
+    }
+
     /// The next JSON frame within `wait`, `None` on timeout or close.
     pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + wait;

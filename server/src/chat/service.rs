@@ -724,24 +724,19 @@ pub async fn send_many(
         .map(|r| message_from_row(r).map(|m| (m.id.clone(), m)))
         .collect::<Result<_>>()?;
     // Who is in which of these rooms.
-    let mut rooms: Vec<&str> = open.iter().map(|&i| items[i].room_id).collect();
-    rooms.sort_unstable();
-    rooms.dedup();
     let mut senders: Vec<&str> = open
         .iter()
         .map(|&i| items[i].member.user_id.as_str())
         .collect();
     senders.sort_unstable();
     senders.dedup();
+    // By member only: the (room, member) key would make SQLite probe every
+    // pair of the two lists.
     let sql = format!(
-        "SELECT room_id, user_id FROM room_members WHERE room_id IN ({}) AND user_id IN ({})",
-        placeholders(padded(rooms.len()), 1),
-        placeholders(padded(senders.len()), padded(rooms.len()) + 1)
+        "SELECT room_id, user_id FROM room_members WHERE user_id IN ({})",
+        placeholders(padded(senders.len()), 1)
     );
     let mut query = sqlx::query(&sql);
-    for k in 0..padded(rooms.len()) {
-        query = query.bind(rooms[k.min(rooms.len() - 1)]);
-    }
     for k in 0..padded(senders.len()) {
         query = query.bind(senders[k.min(senders.len() - 1)]);
     }
@@ -881,7 +876,6 @@ pub async fn send_many(
                 .await?;
             }
         }
-        mark_own_read(conn, &created).await?;
         let changes = created
             .iter()
             .map(|m| {
@@ -954,46 +948,6 @@ async fn insert_messages(conn: &mut AnyConnection, messages: &[Message]) -> Resu
                 .bind(media)
                 .bind(&m.reply_to)
                 .bind(m.created_at);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// One's own messages are read: each sender's marker moves to their last
-/// message of the batch in its room.
-async fn mark_own_read(conn: &mut AnyConnection, messages: &[Message]) -> Result<()> {
-    let mut latest: Vec<(&str, &str, i64)> = Vec::new();
-    for m in messages {
-        match latest
-            .iter_mut()
-            .find(|(r, u, _)| *r == m.room_id && *u == m.sender_id)
-        {
-            Some((_, _, seq)) => *seq = (*seq).max(m.seq),
-            None => latest.push((&m.room_id, &m.sender_id, m.seq)),
-        }
-    }
-    for chunk in in_row_chunks(&latest) {
-        let rows = (0..chunk.len())
-            .map(|k| {
-                format!(
-                    "(${}, ${}, CAST(${} AS BIGINT))",
-                    3 * k + 1,
-                    3 * k + 2,
-                    3 * k + 3
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "WITH v (room_id, user_id, seq) AS (VALUES {rows}) \
-             UPDATE room_members SET last_read_seq = v.seq FROM v \
-             WHERE room_members.room_id = v.room_id AND room_members.user_id = v.user_id \
-             AND room_members.last_read_seq < v.seq"
-        );
-        let mut query = sqlx::query(&sql);
-        for (room, user, seq) in chunk {
-            query = query.bind(*room).bind(*user).bind(*seq);
         }
         query.execute(&mut *conn).await?;
     }
@@ -1155,6 +1109,16 @@ pub async fn list_rooms(conn: &mut AnyConnection, member: &Member) -> Result<Roo
         let id: String = row.try_get("id")?;
         let last_seq: i64 = row.try_get("last_seq")?;
         let read: i64 = row.try_get("last_read_seq")?;
+        // Others' messages after the marker (one's own are read).
+        let unread: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE room_id = $1 AND seq > $2 \
+             AND sender_id <> $3",
+        )
+        .bind(&id)
+        .bind(read)
+        .bind(&member.user_id)
+        .fetch_one(&mut *conn)
+        .await?;
         let Some(room) = load_room(conn, &id).await? else {
             continue;
         };
@@ -1170,7 +1134,7 @@ pub async fn list_rooms(conn: &mut AnyConnection, member: &Member) -> Result<Roo
         items.push(RoomSummary {
             room,
             last_message,
-            unread: (last_seq - read).max(0),
+            unread,
             muted: row.try_get::<i64, _>("muted")? != 0,
         });
     }
@@ -1204,6 +1168,9 @@ mod tests {
         let chunks: Vec<&[u32]> = in_row_chunks(&items).collect();
         assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 37);
         assert_eq!(chunks.concat(), items);
-        assert_eq!((padded(0), padded(1), padded(3), padded(64), padded(65)), (1, 1, 4, 64, 128));
+        assert_eq!(
+            (padded(0), padded(1), padded(3), padded(64), padded(65)),
+            (1, 1, 4, 64, 128)
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! ```text
 //!  REST / push / socket sends ──► service fn in a write tx ──► Vec<Event>
 //!                                        │ commit(tx, events)
-//!        SQLite: commit, then Hub::dispatch in-process
+//!        SQLite: commit, then Hub::dispatch in-process (fan-out task)
 //!        PostgreSQL: pg_notify('moa_realtime') in the tx ──► every node's
 //!                    listener (bus.rs) ──► its Hub::dispatch
 //!  Hub ──try_send──► per-connection bounded queue ──► socket task ──► client
@@ -34,6 +34,14 @@ pub use hub::Hub;
 use crate::db::{Backend, Db};
 use crate::error::Result;
 
+/// Work for the fan-out task, in order.
+pub enum Fanout {
+    /// Committed events for this node's connections.
+    Events(Vec<Event>),
+    /// Frames for particular connections (the writer's acks and errors).
+    Replies(Vec<(Arc<hub::Conn>, axum::extract::ws::Utf8Bytes)>),
+}
+
 /// The node's realtime machinery; part of [`crate::AppState`].
 pub struct Realtime {
     pub hub: Arc<Hub>,
@@ -41,16 +49,24 @@ pub struct Realtime {
     writer: mpsc::Sender<writer::Job>,
     /// Taken by [`crate::serve`] when it starts the writer task.
     writer_rx: Mutex<Option<mpsc::Receiver<writer::Job>>>,
+    /// Delivery happens on a task of its own, so writers (the socket
+    /// writer above all) go on with the next batch while connections are
+    /// woken: waking thousands of tasks costs more than the batch's SQL.
+    fanout: mpsc::UnboundedSender<Fanout>,
+    fanout_rx: Mutex<Option<mpsc::UnboundedReceiver<Fanout>>>,
 }
 
 impl Realtime {
     pub fn new(db: Db) -> Realtime {
         let (writer, rx) = mpsc::channel(writer::QUEUE);
+        let (fanout, fanout_rx) = mpsc::unbounded_channel();
         Realtime {
             hub: Arc::new(Hub::new()),
             db,
             writer,
             writer_rx: Mutex::new(Some(rx)),
+            fanout,
+            fanout_rx: Mutex::new(Some(fanout_rx)),
         }
     }
 
@@ -72,12 +88,25 @@ impl Realtime {
             }
             Backend::Sqlite => {
                 tx.commit().await?;
-                for event in &events {
-                    self.dispatch(event).await;
-                }
+                self.deliver(events);
             }
         }
         Ok(())
+    }
+
+    /// Hands committed `events` to the fan-out task (in order).
+    fn deliver(&self, events: Vec<Event>) {
+        if !events.is_empty() {
+            // Fails only once the server has stopped.
+            let _ = self.fanout.send(Fanout::Events(events));
+        }
+    }
+
+    /// Queues frames for particular connections behind the events before.
+    pub fn reply(&self, replies: Vec<(Arc<hub::Conn>, axum::extract::ws::Utf8Bytes)>) {
+        if !replies.is_empty() {
+            let _ = self.fanout.send(Fanout::Replies(replies));
+        }
     }
 
     /// Fans out `events` that no write goes with (typing).
@@ -89,11 +118,7 @@ impl Realtime {
                     bus::notify(&mut conn, &payload).await?;
                 }
             }
-            Backend::Sqlite => {
-                for event in &events {
-                    self.dispatch(event).await;
-                }
-            }
+            Backend::Sqlite => self.deliver(events),
         }
         Ok(())
     }
@@ -127,6 +152,13 @@ impl Realtime {
         self.writer.send(job).await.is_ok()
     }
 
+    fn take_fanout_rx(&self) -> Option<mpsc::UnboundedReceiver<Fanout>> {
+        self.fanout_rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
     fn take_writer_rx(&self) -> Option<mpsc::Receiver<writer::Job>> {
         self.writer_rx
             .lock()
@@ -138,6 +170,25 @@ impl Realtime {
 /// Starts the node's realtime tasks (writer, PostgreSQL listener, pokes);
 /// they end when the server stops.
 pub fn spawn_tasks(state: &crate::AppState) {
+    if let Some(mut rx) = state.realtime.take_fanout_rx() {
+        let state = state.clone();
+        tokio::spawn(async move {
+            while let Some(work) = rx.recv().await {
+                match work {
+                    Fanout::Events(events) => {
+                        for event in &events {
+                            state.realtime.dispatch(event).await;
+                        }
+                    }
+                    Fanout::Replies(replies) => {
+                        for (conn, frame) in &replies {
+                            conn.push(frame);
+                        }
+                    }
+                }
+            }
+        });
+    }
     if let Some(rx) = state.realtime.take_writer_rx() {
         tokio::spawn(writer::run(state.clone(), rx));
     }

@@ -78,6 +78,7 @@ pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
 }
 
 async fn apply(state: &crate::AppState, batch: &mut [Job]) {
+    let started = std::time::Instant::now();
     let mut replies: Vec<(Arc<Conn>, Utf8Bytes)> = Vec::with_capacity(batch.len());
     let mut events = Vec::with_capacity(batch.len());
     let result: crate::Result<()> = async {
@@ -142,12 +143,13 @@ async fn apply(state: &crate::AppState, batch: &mut [Job]) {
         state.realtime.commit(tx, std::mem::take(&mut events)).await
     }
     .await;
+    tracing::debug!(
+        jobs = batch.len(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "realtime batch"
+    );
     match result {
-        Ok(()) => {
-            for (conn, frame) in &replies {
-                conn.push(frame);
-            }
-        }
+        Ok(()) => state.realtime.reply(replies),
         Err(e) => {
             tracing::error!(error = %e, jobs = batch.len(), "realtime batch failed");
             for job in batch.iter() {
