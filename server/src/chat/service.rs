@@ -369,6 +369,18 @@ fn ensure_owner(room: &Room, member: &Member) -> Result<()> {
     }
 }
 
+/// After a change of the room's settings or owner: touched, recorded, and
+/// the members told.
+async fn settings_changed(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    now: i64,
+) -> Result<(Room, Vec<Event>)> {
+    touch(conn, room_id, now).await?;
+    let room = publish_room(conn, room_id, &[], now).await?;
+    Ok((room, vec![Event::room_changed(room_id)]))
+}
+
 async fn touch(conn: &mut AnyConnection, room_id: &str, now: i64) -> Result<()> {
     sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1")
         .bind(room_id)
@@ -410,9 +422,7 @@ pub async fn update_room(
             .execute(&mut *conn)
             .await?;
     }
-    touch(conn, room_id, now).await?;
-    let room = publish_room(conn, room_id, &[], now).await?;
-    Ok((room, vec![Event::room_changed(room_id)]))
+    settings_changed(conn, room_id, now).await
 }
 
 /// Adds `user_id` to a group room (any member may invite).
@@ -513,9 +523,7 @@ pub async fn transfer(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    touch(conn, room_id, now).await?;
-    let room = publish_room(conn, room_id, &[], now).await?;
-    Ok((room, vec![Event::room_changed(room_id)]))
+    settings_changed(conn, room_id, now).await
 }
 
 /// Mutes or unmutes a room for `member` (recorded in their own bucket as
