@@ -136,6 +136,16 @@ pub struct Member {
 }
 
 impl Member {
+    /// The member behind an access token (signature, expiry, live session).
+    pub async fn from_token(state: &AppState, token: &str) -> Result<Member> {
+        let claims = state.tokens.verify_access(token)?;
+        crate::auth::service::load_member(&state.db, &claims.sub, &claims.sid)
+            .await?
+            .ok_or_else(|| {
+                Error::unauthorized(codes::INVALID_TOKEN, "the session has ended; sign in again")
+            })
+    }
+
     /// Suspended members may read but not write: 403 `account_suspended`.
     pub fn ensure_can_write(&self) -> Result<()> {
         match self.suspended_until {
@@ -179,13 +189,7 @@ impl FromRequestParts<AppState> for Member {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = bearer_token(&parts.headers)?;
-        let claims = state.tokens.verify_access(token)?;
-        crate::auth::service::load_member(&state.db, &claims.sub, &claims.sid)
-            .await?
-            .ok_or_else(|| {
-                Error::unauthorized(codes::INVALID_TOKEN, "the session has ended; sign in again")
-            })
+        Member::from_token(state, bearer_token(&parts.headers)?).await
     }
 }
 
@@ -221,7 +225,9 @@ impl FromRequestParts<AppState> for OptionalMember {
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Result<&str> {
+/// The token of an `Authorization: Bearer` header (401 when missing or
+/// malformed).
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| Error::unauthorized(codes::MISSING_TOKEN, "sign in first"))?;

@@ -37,7 +37,7 @@ use super::hub::Conn;
 use super::writer::{Job, error_frame};
 use crate::AppState;
 use crate::error::{Error, Result};
-use crate::extract::Member;
+use crate::extract::{Member, bearer_token};
 
 /// How often the server pings; a client silent for three of these is gone.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -78,29 +78,12 @@ async fn realtime(
         axum::extract::ws::rejection::WebSocketUpgradeRejection,
     >,
 ) -> Result<Response> {
-    let token = match headers.get(header::AUTHORIZATION) {
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim().to_owned())
-            .ok_or_else(|| {
-                Error::unauthorized(
-                    codes::INVALID_TOKEN,
-                    "expected Authorization: Bearer <token>",
-                )
-            })?,
-        None => q
-            .access_token
-            .ok_or_else(|| Error::unauthorized(codes::MISSING_TOKEN, "sign in first"))?,
+    // The header when there is one; the query for clients that cannot set it.
+    let token = match (headers.contains_key(header::AUTHORIZATION), &q.access_token) {
+        (false, Some(token)) => token.as_str(),
+        _ => bearer_token(&headers)?,
     };
-    let claims = state.tokens.verify_access(&token)?;
-    let member = crate::auth::service::load_member(&state.db, &claims.sub, &claims.sid)
-        .await?
-        .ok_or_else(|| {
-            Error::unauthorized(codes::INVALID_TOKEN, "the session has ended; sign in again")
-        })?;
+    let member = Member::from_token(&state, token).await?;
     let upgrade =
         upgrade.map_err(|_| Error::invalid("upgrade", "connect with a WebSocket upgrade"))?;
     Ok(upgrade
