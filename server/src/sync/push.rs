@@ -159,6 +159,14 @@ async fn store(
     Ok(inserted.rows_affected() == 1)
 }
 
+/// The refusal of a mutation name nothing answers to.
+fn unknown(name: &str) -> Error {
+    Error::BadRequest {
+        code: codes::UNKNOWN_MUTATION,
+        message: format!("no mutation is called {:?}", short(name)),
+    }
+}
+
 /// At most 100 characters of a client-given name (for storage and logs).
 fn short(name: &str) -> String {
     name.chars().take(100).collect()
@@ -284,10 +292,7 @@ async fn dispatch(
             to_json(&notifications::service::mark_read(conn, &actor.user_id, &req, now).await?)
         }
         name if name.starts_with("chat.") => chat_dispatch(conn, actor, m, now, events).await,
-        other => Err(Error::BadRequest {
-            code: codes::UNKNOWN_MUTATION,
-            message: format!("no mutation is called {:?}", short(other)),
-        }),
+        other => Err(unknown(other)),
     }
 }
 
@@ -365,9 +370,6 @@ async fn chat_dispatch(
             }
             Ok(Value::Null)
         }
-        other => Err(Error::BadRequest {
-            code: codes::UNKNOWN_MUTATION,
-            message: format!("no mutation is called {:?}", short(other)),
-        }),
+        other => Err(unknown(other)),
     }
 }
