@@ -1,12 +1,18 @@
 //! `moa-desktop`: Moa's desktop app for members and, in admin mode, for
 //! moderators and admins.
 //!
-//! It will be a Dioxus desktop app (binary `moa`) rendering in the system
-//! webview, with one client-core handle provided as context: views per
-//! screen (feeds, review detail, compose, profiles, notifications, chat, the
-//! outbox, settings), an admin route subtree gated by role, and every string
-//! through a Korean-first catalog. It shows only what client-core gives it
-//! and never calls the server itself. Nothing is built yet: this crate holds
-//! the place in the workspace and its dependency on client-core.
+//! A Dioxus desktop app (binary `moa`) rendering in the system webview
+//! (wry/tao). Everything it shows comes from client-core's public API: the
+//! root ([`ui::shell::App`]) provides one [`state::Ctx`] with the client and
+//! the signals its event pump keeps current; each screen in [`ui`] reads what
+//! it needs through resources that reload when their client-core topic
+//! changes. Strings go through the Korean-first catalog ([`i18n`]); photos
+//! reach the webview through [`media`]. [`startup`] measures launch time.
 
-#![forbid(unsafe_code)]
+pub mod i18n;
+pub mod media;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod style;
+pub mod ui;

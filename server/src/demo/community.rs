@@ -6,7 +6,7 @@
 
 use moa_protocol::{
     CreateCommentRequest, CreatePlaceRequest, CreateProductRequest, CreateReportRequest,
-    CreateReviewRequest, PlaceCategory, ProductOption, ReportReason, ReportTarget, ReviewKind,
+    CreateReviewRequest, CreateRoomRequest, PlaceCategory, RoomKind, SendMessageRequest, ProductOption, ReportReason, ReportTarget, ReviewKind,
     Role, SubjectRef, SubjectType,
 };
 use rand::rngs::StdRng;
@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 
 use crate::error::Result;
 use crate::extract::Member;
-use crate::{catalog, comments, moderation, reviews, social};
+use crate::{catalog, chat, comments, moderation, reviews, social};
 
 /// (name, address, category, latitude, longitude, tags)
 type DemoPlace = (
@@ -549,5 +549,72 @@ pub async fn seed(conn: &mut AnyConnection, people: &[(String, Role)], now: i64)
         detail: "영업시간이 틀렸어요".into(),
     };
     moderation::service::create_report(conn, &regulars[0], &req, now - 600_000).await?;
+    seed_chat(conn, regulars, now).await?;
     Ok(review_ids.len() + 2)
+}
+
+/// A group room and two direct rooms with some conversation, so chat is not
+/// empty in the demo (and in the screenshots). The first regular has read
+/// everything but the last few messages of the group.
+async fn seed_chat(conn: &mut AnyConnection, regulars: &[Member], now: i64) -> Result<()> {
+    let group = CreateRoomRequest {
+        id: id(),
+        kind: RoomKind::Group,
+        name: Some("성수 카페 탐방 모임 ☕".into()),
+        photo_media_id: None,
+        members: regulars[1..4].iter().map(|m| m.user_id.clone()).collect(),
+    };
+    let (group, _) = chat::service::create_room(conn, &regulars[0], &group, now - 7_200_000).await?;
+    let lines: &[(usize, &str)] = &[
+        (0, "이번 주 토요일에 성수 카페 투어 어때요?"),
+        (1, "좋아요! 어니언 성수 가보고 싶었어요"),
+        (2, "저는 오후 2시 이후에 가능해요 🙌"),
+        (3, "대림창고도 같이 가요. 사진 찍기 좋아요"),
+        (0, "그럼 2시에 성수역 3번 출구에서 만나요"),
+        (1, "네 좋아요! 우산 챙기세요, 비 소식 있어요 ☔"),
+        (2, "빵 맛집도 하나 추가할게요 🥐"),
+    ];
+    let mut seqs = Vec::new();
+    for (i, (who, body)) in lines.iter().enumerate() {
+        let req = SendMessageRequest {
+            id: id(),
+            body: (*body).into(),
+            media: vec![],
+            reply_to: None,
+        };
+        let at = now - 3_600_000 + i as i64 * 240_000;
+        let (message, _) =
+            chat::service::send(conn, &regulars[*who], &group.room.id, &req, at).await?;
+        seqs.push(message.seq);
+    }
+    for (reader, upto) in [(0usize, 5usize), (1, 7), (2, 7), (3, 6)] {
+        chat::service::mark_read(conn, &regulars[reader], &group.room.id, seqs[upto - 1], now)
+            .await?;
+    }
+    let direct: &[(usize, &[(bool, &str)])] = &[
+        (1, &[(false, "민지님 지난번 추천해주신 라떼 정말 맛있었어요!"), (true, "그쵸? 다음엔 바닐라빈도 드셔보세요 😊"), (false, "꼭 먹어볼게요 감사해요")]),
+        (4, &[(true, "공동구매 아직 자리 있나요?"), (false, "네! 두 자리 남았어요. 링크 보내드릴게요")]),
+    ];
+    for (other, talk) in direct {
+        let req = CreateRoomRequest {
+            id: id(),
+            kind: RoomKind::Direct,
+            name: None,
+            photo_media_id: None,
+            members: vec![regulars[*other].user_id.clone()],
+        };
+        let (room, _) = chat::service::create_room(conn, &regulars[0], &req, now - 86_400_000).await?;
+        for (i, (mine, body)) in talk.iter().enumerate() {
+            let sender = if *mine { &regulars[0] } else { &regulars[*other] };
+            let req = SendMessageRequest {
+                id: id(),
+                body: (*body).into(),
+                media: vec![],
+                reply_to: None,
+            };
+            let at = now - 80_000_000 + i as i64 * 300_000;
+            chat::service::send(conn, sender, &room.room.id, &req, at).await?;
+        }
+    }
+    Ok(())
 }

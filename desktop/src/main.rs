@@ -1,0 +1,150 @@
+//! `moa`: starts the desktop app. Opens client-core on the data directory
+//! (instantly, from the cache, online or not) and shows the window.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+use dioxus::prelude::*;
+use moa_client_core::Client;
+use moa_desktop::settings::Settings;
+use moa_desktop::ui::shell::{App, AppProps, Start, parse_route};
+use moa_desktop::{media, startup, style};
+
+#[derive(Parser, Debug)]
+#[command(name = "moa", about = "Moa desktop app")]
+struct Args {
+    /// Server URL (saved in settings; default from settings, else http://127.0.0.1:8080).
+    #[arg(long, env = "MOA_SERVER_URL")]
+    server: Option<String>,
+    /// Where the local cache and settings live.
+    #[arg(long, env = "MOA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Sign in with these credentials at start (scripts and demos).
+    #[arg(long, env = "MOA_EMAIL")]
+    email: Option<String>,
+    #[arg(long, env = "MOA_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Open this screen first: home, review:ID, compose, chat, chat:ID,
+    /// notifications, profile, outbox, settings, admin, admin:stats, ...
+    #[arg(long)]
+    open: Option<String>,
+    /// Language: ko or en (saved in settings).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x820")]
+    size: String,
+    /// Print launch timings and memory as one JSON line once the first feed
+    /// is painted from the cache, then quit.
+    #[arg(long)]
+    measure_startup: bool,
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("moa")
+}
+
+fn main() {
+    let args = Args::parse();
+    startup::begin(args.measure_startup);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MOA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(args) {
+        eprintln!("moa: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let mut settings = Settings::load(&data_dir);
+    if let Some(url) = &args.server {
+        settings.server_url = url.trim_end_matches('/').to_owned();
+    }
+    if let Some(lang) = args.lang.as_deref().and_then(moa_desktop::i18n::Lang::from_code) {
+        settings.lang = lang;
+    }
+    if args.server.is_some() || args.lang.is_some() {
+        settings.save(&data_dir).map_err(|e| e.to_string())?;
+    }
+    let open = match args.open.as_deref() {
+        Some(spec) => Some(parse_route(spec).ok_or_else(|| format!("unknown screen: {spec}"))?),
+        None => None,
+    };
+    let (width, height) = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<f64>().ok()?, h.parse::<f64>().ok()?)))
+        .ok_or_else(|| format!("--size wants WIDTHxHEIGHT, not {}", args.size))?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let client = runtime.block_on(async {
+        let client = Client::open(&data_dir, &settings.server_url)
+            .await
+            .map_err(|e| format!("cannot open the local database: {e}"))?;
+        if let (Some(email), Some(password)) = (&args.email, &args.password) {
+            let signed_in_as = client.me().await.ok().map(|m| m.email);
+            if signed_in_as.as_deref() != Some(email.as_str()) {
+                client
+                    .sign_in(email, password)
+                    .await
+                    .map_err(|e| format!("cannot sign in as {email}: {e}"))?;
+            }
+        }
+        Ok::<_, String>(client)
+    })?;
+
+    let window = WindowBuilder::new()
+        .with_title("모아 Moa")
+        .with_inner_size(LogicalSize::new(width, height))
+        .with_min_inner_size(LogicalSize::new(720.0, 520.0));
+    let config = Config::new()
+        .with_window(window)
+        .with_menu(None)
+        .with_data_directory(data_dir.join("webview"))
+        .with_background_color((247, 246, 243, 255))
+        .with_custom_head(style::head())
+        .with_on_window(|_, _| startup::window_built());
+    let props = AppProps {
+        client: client.clone(),
+        settings,
+        data_dir,
+        start: Start {
+            open,
+            measure: args.measure_startup,
+        },
+    };
+    let dom = VirtualDom::new_with_props(DesktopRoot, props);
+    let _guard = runtime.enter();
+    runtime.block_on(async move {
+        dioxus::desktop::launch::launch_virtual_dom_blocking(dom, config);
+    });
+    #[allow(unreachable_code)]
+    Ok(())
+}
+
+/// The desktop root: serves photos to the webview, then the app.
+#[allow(non_snake_case)]
+fn DesktopRoot(props: AppProps) -> Element {
+    let client = props.client.clone();
+    dioxus::desktop::use_asset_handler("media", move |request, responder| {
+        media::serve(client.clone(), request, responder);
+    });
+    rsx! {
+        App { client: props.client, settings: props.settings, data_dir: props.data_dir, start: props.start }
+    }
+}

@@ -1,0 +1,103 @@
+//! Launch timings for `moa --measure-startup`: when the process started, when
+//! the window was built, and when the first feed rows were painted (after two
+//! animation frames in the webview, so the rows are really on screen). It
+//! prints one JSON line with those and the memory of the app and its webview
+//! processes, then quits. Off unless asked: the app pays one atomic load.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+static START: OnceLock<Instant> = OnceLock::new();
+static WINDOW: OnceLock<Instant> = OnceLock::new();
+static MEASURE: AtomicBool = AtomicBool::new(false);
+static REPORTED: AtomicBool = AtomicBool::new(false);
+
+/// Call first thing in `main`.
+pub fn begin(measure: bool) {
+    let _ = START.set(Instant::now());
+    MEASURE.store(measure, Ordering::Relaxed);
+}
+
+/// The window exists (called from the desktop config's window hook).
+pub fn window_built() {
+    let _ = WINDOW.set(Instant::now());
+}
+
+/// The feed has rows in the DOM; once painted, report and quit.
+pub fn feed_rendered(rows: usize) {
+    if !MEASURE.load(Ordering::Relaxed) || REPORTED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    dioxus::prelude::spawn(async move {
+        let frames = dioxus::document::eval(
+            "await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return 1;",
+        );
+        let _ = frames.await;
+        let painted = Instant::now();
+        let ms = |t: Option<&Instant>, from: Option<&Instant>| match (t, from) {
+            (Some(t), Some(f)) => t.saturating_duration_since(*f).as_secs_f64() * 1000.0,
+            _ => -1.0,
+        };
+        // Let the webview settle before reading memory.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let (app_kb, webview_kb) = memory_kb();
+        let line = serde_json::json!({
+            "window_ms": ms(WINDOW.get(), START.get()),
+            "feed_painted_ms": ms(Some(&painted), START.get()),
+            "feed_after_window_ms": ms(Some(&painted), WINDOW.get()),
+            "rows": rows,
+            "app_rss_kb": app_kb,
+            "webview_rss_kb": webview_kb,
+        });
+        // The one line the bench script reads.
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{line}");
+        }
+        std::process::exit(0);
+    });
+}
+
+/// Resident memory of this process and of all its descendants (WebKit's web
+/// and network processes), in KiB.
+pub fn memory_kb() -> (u64, u64) {
+    let me = std::process::id();
+    let own = rss_kb(me).unwrap_or(0);
+    let mut children = 0;
+    let mut frontier = vec![me];
+    let procs = all_parents();
+    while let Some(parent) = frontier.pop() {
+        for (pid, ppid) in &procs {
+            if *ppid == parent {
+                children += rss_kb(*pid).unwrap_or(0);
+                frontier.push(*pid);
+            }
+        }
+    }
+    (own, children)
+}
+
+fn all_parents() -> Vec<(u32, u32)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The command name may hold spaces: fields start after the last ')'.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect()
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}

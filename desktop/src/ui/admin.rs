@@ -1,0 +1,404 @@
+//! Admin mode, for moderators and admins only (the server enforces the
+//! rules; this only hides what a role cannot do): the report queue grouped
+//! by target with the reported content inline and the actions on it, report
+//! statistics as a chart, the audit log, member search with role changes and
+//! suspensions (admins), and official reviews.
+
+use dioxus::prelude::*;
+use moa_client_core::protocol::{
+    AdminUser, FeedTab, ModerationAction, ModerationRequest, ReportGroup, ReportState, ReportStats, ReportTarget, Role,
+};
+use moa_client_core::Topic;
+use serde_json::Value;
+
+use super::subject::ReviewList;
+use super::{Empty, Failed, Loading};
+use crate::i18n::{Arg, ago};
+use crate::state::{AdminTab, Route, target_key, use_ctx};
+
+#[component]
+pub fn Admin(tab: AdminTab) -> Element {
+    let ctx = use_ctx();
+    let mut tabs = vec![
+        (AdminTab::Reports, "admin-reports"),
+        (AdminTab::Stats, "admin-stats"),
+        (AdminTab::Audit, "admin-audit"),
+        (AdminTab::Official, "admin-official"),
+    ];
+    if ctx.is_admin() {
+        tabs.insert(2, (AdminTab::Users, "admin-users"));
+    }
+    rsx! {
+        super::Header { title: ctx.t("nav-admin-section") }
+        div { class: "tabs",
+            for (t, key) in tabs {
+                button { class: if tab == t { "tab active" } else { "tab" }, onclick: move |_| ctx.switch(Route::Admin(t)), {ctx.t(key)} }
+            }
+        }
+        div { class: "scroll",
+            match tab {
+                AdminTab::Reports => rsx! { Reports {} },
+                AdminTab::Stats => rsx! { Stats {} },
+                AdminTab::Users => rsx! { if ctx.is_admin() { Users {} } },
+                AdminTab::Audit => rsx! { Audit {} },
+                AdminTab::Official => rsx! { Official {} },
+            }
+        }
+    }
+}
+
+/// The reported content as moderators read it: (who, headline, text, hidden).
+pub fn summary(target: ReportTarget, content: Option<&Value>) -> (String, String, String, bool) {
+    let Some(v) = content else {
+        return (String::new(), String::new(), String::new(), false);
+    };
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let author = v.get("author").map(|a| format!("{} @{}", s(a, "display_name"), s(a, "handle"))).unwrap_or_default();
+    let hidden = v.get("hidden").and_then(Value::as_bool).unwrap_or(false);
+    match target {
+        ReportTarget::Review => (author, s(v, "title"), s(v, "body"), hidden),
+        ReportTarget::Comment => (author, String::new(), s(v, "body"), hidden),
+        ReportTarget::User => (format!("{} @{}", s(v, "display_name"), s(v, "handle")), s(v, "email"), String::new(), false),
+        ReportTarget::Product => (String::new(), s(v, "name"), s(v, "shop_url"), false),
+        ReportTarget::Message => (s(v, "sender_id"), String::new(), s(v, "body"), false),
+    }
+}
+
+#[component]
+fn Reports() -> Element {
+    let ctx = use_ctx();
+    let mut state = use_signal(|| ReportState::Open);
+    let mut filter = use_signal(|| None::<ReportTarget>);
+    let mut refresh = use_signal(|| 0u32);
+    let queue = use_resource(move || {
+        let (s, f, _) = (*state.read(), *filter.read(), refresh.read());
+        async move { ctx.client().report_queue(s, f, None).await }
+    });
+    let states = [(ReportState::Open, "report-open"), (ReportState::Dismissed, "report-dismissed"), (ReportState::Actioned, "report-actioned")];
+    rsx! {
+        div { class: "filters",
+            div { class: "segmented",
+                for (s, key) in states {
+                    button { class: if *state.read() == s { "seg active" } else { "seg" }, onclick: move |_| state.set(s), {ctx.t(key)} }
+                }
+            }
+            select { onchange: move |e| filter.set(ReportTarget::parse(&e.value())),
+                option { value: "", {ctx.t("admin-all-types")} }
+                for t in ReportTarget::ALL {
+                    option { value: t.as_str(), selected: *filter.read() == Some(t), {ctx.t(target_key(t))} }
+                }
+            }
+        }
+        match &*queue.read() {
+            None => rsx! { Loading {} },
+            Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| refresh += 1 } },
+            Some(Ok(q)) if q.items.is_empty() => rsx! { Empty { title: ctx.t("admin-queue-empty"), hint: ctx.t("admin-queue-empty-hint") } },
+            Some(Ok(q)) => rsx! {
+                for g in q.items.iter().cloned() {
+                    ReportCard { key: "{g.target_id}", group: g, on_done: move |_| refresh += 1 }
+                }
+            },
+        }
+    }
+}
+
+#[component]
+fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
+    let ctx = use_ctx();
+    let mut reason = use_signal(String::new);
+    let mut days = use_signal(|| "7".to_owned());
+    let mut busy = use_signal(|| false);
+    let (who, headline, text, hidden) = summary(group.target_type, group.content.as_ref());
+    let now = super::now_ms();
+    let (target_type, target_id) = (group.target_type, group.target_id.clone());
+    let act = use_callback(move |action: ModerationAction| {
+        let req = ModerationRequest {
+            target_type,
+            target_id: target_id.clone(),
+            action,
+            reason: reason.peek().trim().to_owned(),
+            days: (action == ModerationAction::Suspend).then(|| days.peek().trim().parse().ok()).flatten(),
+        };
+        busy.set(true);
+        spawn(async move {
+            let result = ctx.client().moderate(req).await;
+            busy.set(false);
+            match result {
+                Ok(_) => {
+                    ctx.notify(ctx.t("admin-done"));
+                    on_done.call(());
+                }
+                Err(e) => ctx.fail(&e),
+            }
+        });
+    });
+    let mut reasons: Vec<String> = group.reports.iter().map(|r| r.reason.as_str().to_owned()).collect();
+    reasons.dedup();
+    let target = group.target_type;
+    let open_id = group.target_id.clone();
+    rsx! {
+        article { class: "card report",
+            div { class: "report-head",
+                span { class: "pill", {ctx.t(target_key(target))} }
+                b { {ctx.ta("admin-report-count", &[("count", Arg::Num(group.report_count))])} }
+                span { class: "muted small", " · " {ago(ctx.lang(), group.first_reported_at, now)} }
+                if hidden { span { class: "pill warn", {ctx.t("review-hidden")} } }
+                span { class: "spacer" }
+                if target == ReportTarget::Review {
+                    a { onclick: move |_| ctx.go(Route::Review(open_id.clone())), {ctx.t("admin-open")} }
+                }
+            }
+            blockquote { class: "reported",
+                if !who.is_empty() { div { class: "muted small", "{who}" } }
+                if !headline.is_empty() { div { b { "{headline}" } } }
+                if !text.is_empty() { p { "{text}" } }
+                if group.content.is_none() { p { class: "muted", {ctx.t("admin-content-gone")} } }
+            }
+            ul { class: "report-reasons",
+                for r in group.reports.iter().cloned() {
+                    li { span { class: "pill", {ctx.t(&format!("reason-{}", r.reason.as_str().replace('_', "-")))} } " "
+                        if !r.detail.is_empty() { span { "{r.detail}" } }
+                        span { class: "muted small", " · " {ago(ctx.lang(), r.created_at, now)} }
+                    }
+                }
+            }
+            div { class: "report-actions",
+                input { class: "reason", placeholder: ctx.t("admin-reason"), value: "{reason}", oninput: move |e| reason.set(e.value()) }
+                button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Dismiss), {ctx.t("admin-dismiss")} }
+                if matches!(target, ReportTarget::Review | ReportTarget::Comment) {
+                    if hidden {
+                        button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Restore), {ctx.t("admin-restore")} }
+                    } else {
+                        button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Hide), {ctx.t("admin-hide")} }
+                    }
+                }
+                if target != ReportTarget::User {
+                    button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Delete), {ctx.t("action-delete")} }
+                }
+                span { class: "suspend",
+                    input { class: "days", r#type: "number", min: "1", max: "3650", value: "{days}", oninput: move |e| days.set(e.value()) }
+                    {ctx.t("admin-days")}
+                    button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Suspend), {ctx.t("admin-suspend")} }
+                    button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Unsuspend), {ctx.t("admin-lift")} }
+                }
+            }
+        }
+    }
+}
+
+/// Bars of reports per day, stacked by type (SVG, no chart library).
+#[component]
+pub fn StatsChart(stats: ReportStats, days: u32) -> Element {
+    let ctx = use_ctx();
+    const DAY: i64 = 86_400_000;
+    let today = super::now_ms() / DAY;
+    let first = today - i64::from(days) + 1;
+    let colors = ["#5b6cff", "#ff8a4c", "#20b486", "#d64545", "#9b59b6"];
+    let mut per_day = vec![[0i64; 5]; days as usize];
+    for d in &stats.by_day {
+        let day = if d.day > 100_000 { d.day / DAY } else { d.day };
+        let i = day - first;
+        if (0..i64::from(days)).contains(&i) {
+            let t = ReportTarget::ALL.iter().position(|x| *x == d.target_type).unwrap_or(0);
+            per_day[i as usize][t] += d.count;
+        }
+    }
+    let max = per_day.iter().map(|d| d.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    let (w, h) = (640.0, 180.0);
+    let bar = w / f64::from(days);
+    rsx! {
+        svg { class: "chart", view_box: "0 0 {w} {h + 20.0}", width: "100%", role: "img",
+            for (i, counts) in per_day.iter().enumerate() {
+                {
+                    let mut y = h;
+                    let x = i as f64 * bar + 2.0;
+                    let rects: Vec<(f64, f64, &str)> = counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(t, c)| {
+                        let bh = *c as f64 / max as f64 * (h - 10.0);
+                        y -= bh;
+                        (y, bh, colors[t])
+                    }).collect();
+                    rsx! {
+                        for (y, bh, color) in rects {
+                            rect { x: "{x}", y: "{y}", width: "{bar - 4.0}", height: "{bh}", fill: color, rx: "2" }
+                        }
+                    }
+                }
+            }
+            line { x1: "0", y1: "{h}", x2: "{w}", y2: "{h}", stroke: "#ccd" }
+            text { x: "0", y: "{h + 16.0}", class: "axis", {ctx.ta("admin-days-ago", &[("n", Arg::Num(i64::from(days) - 1))])} }
+            text { x: "{w}", y: "{h + 16.0}", text_anchor: "end", class: "axis", {ctx.t("admin-today")} }
+            text { x: "4", y: "12", class: "axis", "{max}" }
+        }
+        div { class: "legend",
+            for (t, color) in ReportTarget::ALL.iter().zip(colors) {
+                span { span { class: "swatch", style: "background:{color}" } {ctx.t(target_key(*t))} }
+            }
+        }
+    }
+}
+
+#[component]
+fn Stats() -> Element {
+    let ctx = use_ctx();
+    let days = 14u32;
+    let stats = use_resource(move || async move { ctx.client().report_stats(days).await });
+    match &*stats.read() {
+        None => rsx! { Loading {} },
+        Some(Err(e)) => rsx! { Failed { error: e.clone() } },
+        Some(Ok(s)) => rsx! {
+            div { class: "card",
+                h3 { {ctx.ta("admin-stats-title", &[("days", Arg::Num(i64::from(days)))])} }
+                StatsChart { stats: s.clone(), days }
+            }
+            div { class: "card",
+                table { class: "table",
+                    thead { tr { th { {ctx.t("admin-type")} } th { {ctx.t("report-open")} } th { {ctx.t("admin-closed")} } } }
+                    tbody {
+                        for t in s.by_type.iter().cloned() {
+                            tr { td { {ctx.t(target_key(t.target_type))} } td { "{t.open}" } td { "{t.closed}" } }
+                        }
+                    }
+                }
+            }
+        },
+    }
+}
+
+#[component]
+fn Users() -> Element {
+    let ctx = use_ctx();
+    let mut query = use_signal(String::new);
+    let mut refresh = use_signal(|| 0u32);
+    let users = use_resource(move || {
+        let (q, _) = (query.read().trim().to_owned(), refresh.read());
+        async move { ctx.client().admin_users(&q, None).await }
+    });
+    rsx! {
+        div { class: "filters",
+            input { placeholder: ctx.t("admin-user-search"), value: "{query}", oninput: move |e| query.set(e.value()) }
+        }
+        match &*users.read() {
+            None => rsx! { Loading {} },
+            Some(Err(e)) => rsx! { Failed { error: e.clone() } },
+            Some(Ok(page)) if page.items.is_empty() => rsx! { Empty { title: ctx.t("admin-no-users") } },
+            Some(Ok(page)) => rsx! {
+                table { class: "card table",
+                    thead { tr { th { {ctx.t("admin-member")} } th { {ctx.t("auth-email")} } th { {ctx.t("admin-role")} } th { {ctx.t("admin-status")} } th {} } }
+                    tbody {
+                        for u in page.items.iter().cloned() {
+                            UserRow { key: "{u.id}", user: u, on_change: move |_| refresh += 1 }
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+#[component]
+fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
+    let ctx = use_ctx();
+    let now = super::now_ms();
+    let suspended = user.suspended_until.is_some_and(|t| t > now);
+    let (role_id, lift_id, susp_id) = (user.id.clone(), user.id.clone(), user.id.clone());
+    rsx! {
+        tr {
+            td { b { "{user.display_name}" } div { class: "handle", "@{user.handle}" } }
+            td { "{user.email}" }
+            td {
+                select {
+                    onchange: move |e| {
+                        let role = match e.value().as_str() { "admin" => Role::Admin, "moderator" => Role::Moderator, _ => Role::Member };
+                        let id = role_id.clone();
+                        spawn(async move {
+                            match ctx.client().set_role(&id, role).await {
+                                Ok(_) => { ctx.notify(ctx.t("admin-done")); on_change.call(()) }
+                                Err(e) => ctx.fail(&e),
+                            }
+                        });
+                    },
+                    for (r, key) in [(Role::Member, "role-member"), (Role::Moderator, "role-moderator"), (Role::Admin, "role-admin")] {
+                        option { value: r.as_str(), selected: user.role == r, {ctx.t(key)} }
+                    }
+                }
+            }
+            td { if suspended { span { class: "pill warn", {ctx.t("admin-suspended")} } } else if user.deleted { span { class: "pill", {ctx.t("author-deleted")} } } else { span { class: "muted", {ctx.t("admin-active")} } } }
+            td {
+                if suspended {
+                    button { class: "btn", onclick: move |_| { let id = lift_id.clone(); spawn(async move { match ctx.client().lift_suspension(&id).await { Ok(_) => on_change.call(()), Err(e) => ctx.fail(&e) } }); }, {ctx.t("admin-lift")} }
+                } else {
+                    button { class: "btn danger", onclick: move |_| { let id = susp_id.clone(); spawn(async move { match ctx.client().suspend(&id, Some(7), "admin").await { Ok(_) => on_change.call(()), Err(e) => ctx.fail(&e) } }); }, {ctx.t("admin-suspend-7")} }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn Audit() -> Element {
+    let ctx = use_ctx();
+    let log = use_resource(move || async move { ctx.client().audit_log(None).await });
+    let now = super::now_ms();
+    match &*log.read() {
+        None => rsx! { Loading {} },
+        Some(Err(e)) => rsx! { Failed { error: e.clone() } },
+        Some(Ok(page)) if page.items.is_empty() => rsx! { Empty { title: ctx.t("admin-audit-empty") } },
+        Some(Ok(page)) => rsx! {
+            table { class: "card table",
+                thead { tr { th { {ctx.t("admin-when")} } th { {ctx.t("admin-action")} } th { {ctx.t("admin-target")} } th { {ctx.t("admin-detail")} } } }
+                tbody {
+                    for e in page.items.iter().cloned() {
+                        tr { key: "{e.id}",
+                            td { class: "muted small", {ago(ctx.lang(), e.created_at, now)} }
+                            td { code { "{e.action}" } }
+                            td { "{e.target_type} " span { class: "muted small", {e.target_id.chars().take(8).collect::<String>()} } }
+                            td { "{e.detail}" }
+                        }
+                    }
+                }
+            }
+        },
+    }
+}
+
+#[component]
+fn Official() -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Feed);
+    let reviews = use_resource(move || {
+        let _ = version;
+        async move {
+            let client = ctx.client();
+            let mut all = client.feed(FeedTab::Latest).await?;
+            all.extend(client.feed(FeedTab::Popular).await?);
+            let mut seen = std::collections::HashSet::new();
+            all.retain(|r| r.official && seen.insert(r.id.clone()));
+            Ok::<_, moa_client_core::Error>(all)
+        }
+    });
+    rsx! {
+        div { class: "card",
+            p { {ctx.t("admin-official-hint")} }
+            button { class: "btn primary", onclick: move |_| ctx.go(Route::Compose(None)), "✎ " {ctx.t("admin-official-write")} }
+        }
+        match &*reviews.read() {
+            None => rsx! { Loading {} },
+            Some(Err(e)) => rsx! { Failed { error: e.clone() } },
+            Some(Ok(list)) => rsx! { ReviewList { reviews: list.clone() } },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_content_reads_as_text() {
+        let review = serde_json::json!({"title": "제목", "body": "본문", "hidden": true,
+            "author": {"display_name": "민지", "handle": "minji"}});
+        let (who, head, text, hidden) = summary(ReportTarget::Review, Some(&review));
+        assert_eq!((who.as_str(), head.as_str(), text.as_str(), hidden), ("민지 @minji", "제목", "본문", true));
+        assert_eq!(summary(ReportTarget::Comment, None).2, "");
+    }
+}

@@ -1,0 +1,106 @@
+//! Sign in and sign up. Errors show under the form; the button says what it
+//! is doing while the server answers.
+
+use dioxus::prelude::*;
+use moa_client_core::Error;
+
+use crate::state::use_ctx;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    SignIn,
+    SignUp,
+}
+
+#[component]
+pub fn AuthScreen() -> Element {
+    let ctx = use_ctx();
+    let mut mode = use_signal(|| Mode::SignIn);
+    let mut email = use_signal(String::new);
+    let mut password = use_signal(String::new);
+    let mut handle = use_signal(String::new);
+    let mut name = use_signal(String::new);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        if *busy.peek() {
+            return;
+        }
+        let (em, pw, h, n, m) = (
+            email.peek().trim().to_owned(),
+            password.peek().clone(),
+            handle.peek().trim().to_owned(),
+            name.peek().trim().to_owned(),
+            *mode.peek(),
+        );
+        if em.is_empty() || pw.is_empty() || (m == Mode::SignUp && (h.is_empty() || n.is_empty())) {
+            error.set(Some(ctx.t("auth-fill-all")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn(async move {
+            let client = ctx.client();
+            let result = match m {
+                Mode::SignIn => client.sign_in(&em, &pw).await,
+                Mode::SignUp => client.sign_up(&em, &pw, &h, &n).await,
+            };
+            busy.set(false);
+            match result {
+                Ok(me) => {
+                    let mut me_signal = ctx.me;
+                    me_signal.set(Some(me));
+                    let mut status = ctx.status;
+                    status.set(client.status());
+                }
+                Err(Error::Auth(_)) if m == Mode::SignIn => error.set(Some(ctx.t("auth-wrong"))),
+                Err(e) => error.set(Some(super::error_text(ctx.lang(), &e))),
+            }
+        });
+    };
+
+    let signing_up = *mode.read() == Mode::SignUp;
+    rsx! {
+        div { class: "auth",
+            div { class: "auth-card",
+                div { class: "brand big", span { class: "logo", "모아" } }
+                p { class: "auth-tagline", {ctx.t("auth-tagline")} }
+                form { onsubmit: submit,
+                    label { {ctx.t("auth-email")}
+                        input { r#type: "email", name: "email", value: "{email}", autofocus: true,
+                            oninput: move |e| email.set(e.value()) }
+                    }
+                    label { {ctx.t("auth-password")}
+                        input { r#type: "password", name: "password", value: "{password}",
+                            oninput: move |e| password.set(e.value()) }
+                    }
+                    if signing_up {
+                        label { {ctx.t("auth-handle")}
+                            input { name: "handle", value: "{handle}", placeholder: "moa_friend",
+                                oninput: move |e| handle.set(e.value()) }
+                        }
+                        label { {ctx.t("auth-display-name")}
+                            input { name: "display_name", value: "{name}",
+                                oninput: move |e| name.set(e.value()) }
+                        }
+                    }
+                    if let Some(err) = error.read().clone() {
+                        p { class: "form-error", role: "alert", "{err}" }
+                    }
+                    button { class: "btn primary wide", r#type: "submit", disabled: *busy.read(),
+                        if *busy.read() { {ctx.t("state-working")} }
+                        else if signing_up { {ctx.t("auth-sign-up")} }
+                        else { {ctx.t("auth-sign-in")} }
+                    }
+                }
+                button { class: "btn ghost wide",
+                    onclick: move |_| { error.set(None); mode.set(if signing_up { Mode::SignIn } else { Mode::SignUp }) },
+                    if signing_up { {ctx.t("auth-have-account")} } else { {ctx.t("auth-no-account")} }
+                }
+                p { class: "muted small", {ctx.t("auth-server")} " " code { "{ctx.settings.read().server_url}" } }
+            }
+        }
+    }
+}

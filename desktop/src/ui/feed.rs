@@ -1,0 +1,233 @@
+//! Home: the popular / latest / following feeds. The first page comes from
+//! the cache at once; scrolling near the end fetches more (online). The list
+//! is virtualized: rows have one height, so only the rows in view (and a few
+//! around them) are in the DOM however long the feed grows.
+
+use dioxus::prelude::*;
+use moa_client_core::protocol::{FeedTab, Review, ReviewKind};
+use moa_client_core::{Error, Topic};
+
+use super::{Avatar, Empty, Failed, Loading, Photo, stars};
+use crate::i18n::ago;
+use crate::state::{Route, use_ctx};
+
+/// The height of one feed row in px (keep in step with `.review-row` in the CSS).
+pub const ROW_HEIGHT: f64 = 152.0;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: usize = 4;
+
+/// Which rows to render for a scroll position: `[start, end)`.
+pub fn visible_range(scroll_top: f64, viewport: f64, len: usize) -> (usize, usize) {
+    let first = (scroll_top.max(0.0) / ROW_HEIGHT).floor() as usize;
+    let count = (viewport.max(ROW_HEIGHT) / ROW_HEIGHT).ceil() as usize;
+    let start = first.saturating_sub(OVERSCAN).min(len);
+    let end = (first + count + OVERSCAN).min(len);
+    (start, end)
+}
+
+#[derive(Clone, PartialEq)]
+struct More {
+    items: Vec<Review>,
+    cursor: Option<String>,
+    done: bool,
+    loading: bool,
+    error: Option<Error>,
+}
+
+#[component]
+pub fn Home() -> Element {
+    let ctx = use_ctx();
+    let mut tab = use_signal(|| FeedTab::Popular);
+    rsx! {
+        super::Header { title: ctx.t("nav-home"),
+            actions: rsx! {
+                RefreshButton {}
+            }
+        }
+        div { class: "tabs", role: "tablist",
+            for (t, key) in [(FeedTab::Popular, "feed-popular"), (FeedTab::Latest, "feed-latest"), (FeedTab::Following, "feed-following")] {
+                button { class: if *tab.read() == t { "tab active" } else { "tab" }, role: "tab",
+                    onclick: move |_| tab.set(t), {ctx.t(key)} }
+            }
+        }
+        {
+            let t = *tab.read();
+            rsx! { FeedList { key: "{t:?}", tab: t } }
+        }
+    }
+}
+
+/// Syncs now (the desktop's pull-to-refresh).
+#[component]
+pub fn RefreshButton() -> Element {
+    let ctx = use_ctx();
+    let syncing = ctx.status.read().syncing;
+    rsx! {
+        button { class: if syncing { "btn ghost spinning" } else { "btn ghost" }, title: ctx.t("action-refresh"),
+            onclick: move |_| {
+                spawn(async move {
+                    if let Err(e) = ctx.client().sync().await {
+                        ctx.fail(&e);
+                    }
+                });
+            },
+            "↻ " {ctx.t("action-refresh")}
+        }
+    }
+}
+
+#[component]
+fn FeedList(tab: FeedTab) -> Element {
+    let ctx = use_ctx();
+    let feed_version = ctx.watch(Topic::Feed) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Likes);
+    let first = use_resource(move || {
+        let _ = feed_version;
+        async move { ctx.client().feed(tab).await }
+    });
+    let mut more = use_signal(|| More { items: vec![], cursor: None, done: false, loading: false, error: None });
+    let mut scroll_top = use_signal(|| 0.0f64);
+    let mut viewport = use_signal(|| 900.0f64);
+
+    let first_page = match &*first.read() {
+        None => return rsx! { Loading {} },
+        Some(Err(e)) => return rsx! { Failed { error: e.clone(), retry: move |_| { let mut f = first; f.restart() } } },
+        Some(Ok(items)) => items.clone(),
+    };
+    let status = ctx.status.read().clone();
+    if first_page.is_empty() && more.read().items.is_empty() {
+        if status.syncing || (status.online && status.last_sync_at.is_none()) {
+            return rsx! { Loading {} };
+        }
+        if !status.online && status.last_sync_at.is_none() {
+            return rsx! { Failed { error: Error::Network("offline".into()), retry: move |_| ctx.client().sync_soon() } };
+        }
+        let hint = if tab == FeedTab::Following { ctx.t("feed-empty-following") } else { ctx.t("feed-empty-hint") };
+        return rsx! {
+            Empty { title: ctx.t("feed-empty"), hint,
+                action: rsx! { button { class: "btn primary", onclick: move |_| ctx.go(Route::Compose(None)), {ctx.t("nav-compose")} } }
+            }
+        };
+    }
+    let mut items = first_page.clone();
+    for r in more.read().items.iter() {
+        if !items.iter().any(|x| x.id == r.id) {
+            items.push(r.clone());
+        }
+    }
+    let len = items.len();
+    let (start, end) = visible_range(*scroll_top.read(), *viewport.read(), len);
+    let state = more.read().clone();
+    // Near the end: fetch the next page (online only; offline shows a note).
+    if end + OVERSCAN >= len && !state.done && !state.loading && state.error.is_none() {
+        spawn(async move {
+            more.write().loading = true;
+            let cursor = more.peek().cursor.clone();
+            match ctx.client().feed_more(tab, cursor.as_deref()).await {
+                Ok((page, next)) => {
+                    let mut m = more.write();
+                    m.done = next.is_none() || page.is_empty();
+                    m.items.extend(page);
+                    m.cursor = next;
+                    m.loading = false;
+                }
+                Err(e) => {
+                    let mut m = more.write();
+                    m.loading = false;
+                    m.error = Some(e);
+                }
+            }
+        });
+    }
+    let top_pad = start as f64 * ROW_HEIGHT;
+    let bottom_pad = (len - end) as f64 * ROW_HEIGHT;
+    rsx! {
+        div { class: "feed-scroll",
+            onscroll: move |e| {
+                scroll_top.set(e.scroll_top());
+                viewport.set(e.client_height() as f64);
+            },
+            div { class: "feed", style: "padding-top:{top_pad}px;padding-bottom:{bottom_pad}px",
+                for review in items[start..end].iter().cloned() {
+                    ReviewRow { key: "{review.id}", review }
+                }
+            }
+            div { class: "feed-end",
+                if state.loading { Loading {} }
+                else if let Some(e) = state.error.clone() {
+                    p { class: "muted", {super::error_text(ctx.lang(), &e)} " "
+                        a { onclick: move |_| more.write().error = None, {ctx.t("action-retry")} }
+                    }
+                }
+                else if state.done { p { class: "muted", {ctx.t("feed-end")} } }
+            }
+        }
+        FeedPainted { count: len }
+    }
+}
+
+/// Marks the first feed with rows on screen, for `--measure-startup`.
+#[component]
+fn FeedPainted(count: usize) -> Element {
+    use_effect(use_reactive!(|count| {
+        if count > 0 {
+            crate::startup::feed_rendered(count);
+        }
+    }));
+    rsx! {}
+}
+
+/// One review in a list (fixed height, see [`ROW_HEIGHT`]).
+#[component]
+pub fn ReviewRow(review: Review) -> Element {
+    let ctx = use_ctx();
+    let id = review.id.clone();
+    let now = super::now_ms();
+    let title = if review.kind == ReviewKind::Snap || review.title.is_empty() {
+        review.body.lines().next().unwrap_or_default().to_owned()
+    } else {
+        review.title.clone()
+    };
+    rsx! {
+        article { class: "review-row", onclick: move |_| ctx.go(Route::Review(id.clone())),
+            div { class: "row-main",
+                div { class: "row-meta",
+                    Avatar { author: review.author.clone(), size: 24 }
+                    span { class: "author-name", "{review.author.display_name}" }
+                    span { class: "muted", " · " {ago(ctx.lang(), review.created_at, now)} }
+                    if review.official { span { class: "pill official", {ctx.t("review-official")} } }
+                }
+                h3 { class: "row-title", "{title}" }
+                if review.kind != ReviewKind::Snap {
+                    p { class: "row-body", "{review.body}" }
+                }
+                div { class: "row-foot",
+                    if let Some(subject) = &review.subject { span { class: "pill subject", "📍 {subject.name}" } }
+                    if let Some(r) = review.rating { span { class: "stars", {stars(r)} } }
+                    span { class: if review.liked_by_me { "count liked" } else { "count" }, "♥ {review.like_count}" }
+                    span { class: "count", "💬 {review.comment_count}" }
+                }
+            }
+            if let Some(photo) = review.photos.first() {
+                Photo { id: photo.clone(), thumbnail: true, class: "row-thumb" }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rows_in_view_are_rendered() {
+        assert_eq!(visible_range(0.0, 900.0, 0), (0, 0));
+        assert_eq!(visible_range(0.0, 900.0, 3), (0, 3));
+        let (s, e) = visible_range(0.0, 900.0, 5000);
+        assert_eq!(s, 0);
+        assert!(e < 20, "{e}");
+        let (s, e) = visible_range(ROW_HEIGHT * 1000.0, 900.0, 5000);
+        assert_eq!(s, 1000 - OVERSCAN);
+        assert!(e > 1000 && e < 1020);
+        assert_eq!(visible_range(ROW_HEIGHT * 6000.0, 900.0, 5000), (5000, 5000));
+    }
+}

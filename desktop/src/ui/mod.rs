@@ -1,0 +1,183 @@
+//! The screens and the pieces they share. Every screen handles its loading,
+//! empty, offline and error states through [`Loadable`]'s few components, so
+//! they look and read the same everywhere.
+
+pub mod admin;
+pub mod auth;
+pub mod chat;
+pub mod compose;
+pub mod feed;
+pub mod notifications;
+pub mod outbox;
+pub mod profile;
+pub mod review;
+pub mod settings;
+pub mod shell;
+pub mod subject;
+
+use dioxus::prelude::*;
+use moa_client_core::Error;
+use moa_client_core::protocol::Author;
+
+use crate::i18n::Lang;
+use crate::media;
+use crate::state::{Route, use_ctx};
+
+/// The words for an error, for people.
+pub fn error_text(lang: Lang, error: &Error) -> String {
+    match error {
+        Error::Network(_) => lang.t("error-offline"),
+        Error::Auth(_) => lang.t("error-auth"),
+        Error::NotFound(_) => lang.t("error-not-found"),
+        Error::Rejected { code, message, .. } => match code.as_str() {
+            "forbidden" => lang.t("error-forbidden"),
+            "conflict" => lang.t("error-conflict"),
+            "rate_limited" => lang.t("error-rate-limited"),
+            _ => message.clone(),
+        },
+        Error::Invalid { reason, .. } => reason.clone(),
+        Error::Storage(_) => lang.t("error-storage"),
+        Error::Server(_) => lang.t("error-server"),
+    }
+}
+
+/// A spinner with a word.
+#[component]
+pub fn Loading() -> Element {
+    let ctx = use_ctx();
+    rsx! {
+        div { class: "state loading", role: "status",
+            div { class: "spinner" }
+            span { {ctx.t("state-loading")} }
+        }
+    }
+}
+
+/// Nothing to show yet, and what to do about it.
+#[component]
+pub fn Empty(title: String, hint: Option<String>, action: Option<Element>) -> Element {
+    rsx! {
+        div { class: "state empty",
+            div { class: "state-icon", "∅" }
+            p { class: "state-title", "{title}" }
+            if let Some(hint) = hint {
+                p { class: "state-hint", "{hint}" }
+            }
+            {action}
+        }
+    }
+}
+
+/// A failed load: offline gets its own calm wording; other errors say what
+/// happened. Both offer to try again.
+#[component]
+pub fn Failed(error: Error, retry: Option<EventHandler<()>>) -> Element {
+    let ctx = use_ctx();
+    let offline = matches!(error, Error::Network(_));
+    let (class, title) = if offline {
+        ("state offline", ctx.t("state-offline"))
+    } else {
+        ("state error", ctx.t("state-error"))
+    };
+    let detail = error_text(ctx.lang(), &error);
+    rsx! {
+        div { class: "{class}", role: "alert",
+            div { class: "state-icon", if offline { "⚡" } else { "!" } }
+            p { class: "state-title", "{title}" }
+            p { class: "state-hint", "{detail}" }
+            if let Some(retry) = retry {
+                button { class: "btn", onclick: move |_| retry.call(()), {ctx.t("action-retry")} }
+            }
+        }
+    }
+}
+
+/// A member's round picture, or their initial on a colour of their own.
+#[component]
+pub fn Avatar(author: Author, size: Option<u32>) -> Element {
+    let size = size.unwrap_or(36);
+    let style = format!("width:{size}px;height:{size}px;font-size:{}px", size * 4 / 9);
+    match &author.avatar_media_id {
+        Some(id) => rsx! {
+            img { class: "avatar", style: "{style}", src: media::url(id, true), alt: "" }
+        },
+        None => {
+            let initial: String = author.display_name.chars().take(1).collect();
+            let hue = author.id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 360;
+            rsx! {
+                span { class: "avatar initial", style: "{style};background:hsl({hue},55%,62%)", "{initial}" }
+            }
+        }
+    }
+}
+
+/// A member's name, linking to their page.
+#[component]
+pub fn AuthorName(author: Author) -> Element {
+    let ctx = use_ctx();
+    if author.deleted {
+        return rsx! { span { class: "author deleted", {ctx.t("author-deleted")} } };
+    }
+    let id = author.id.clone();
+    rsx! {
+        a { class: "author", onclick: move |e| { e.stop_propagation(); ctx.go(Route::Profile(Some(id.clone()))) },
+            "{author.display_name}"
+        }
+        span { class: "handle", " @{author.handle}" }
+    }
+}
+
+/// A photo with its blurhash behind it until the file arrives.
+#[component]
+pub fn Photo(id: String, thumbnail: bool, class: Option<String>, onclick: Option<EventHandler<()>>) -> Element {
+    let ctx = use_ctx();
+    let info_id = id.clone();
+    let placeholder = use_resource(move || {
+        let client = ctx.client();
+        let id = info_id.clone();
+        async move {
+            let info = client.media_info(&id).await.ok()?;
+            media::placeholder(info.blurhash.as_deref()?)
+        }
+    });
+    let background = match &*placeholder.read() {
+        Some(Some(uri)) => format!("background-image:url({uri})"),
+        _ => String::new(),
+    };
+    let class = class.unwrap_or_default();
+    rsx! {
+        div { class: "photo {class}", style: "{background}",
+            onclick: move |_| if let Some(h) = onclick { h.call(()) },
+            img { src: media::url(&id, thumbnail), alt: "", loading: "lazy" }
+        }
+    }
+}
+
+/// Stars for a 1–5 rating.
+pub fn stars(rating: i64) -> String {
+    let r = rating.clamp(0, 5) as usize;
+    format!("{}{}", "★".repeat(r), "☆".repeat(5 - r))
+}
+
+/// The time now, in Unix ms.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A screen's heading with a back button when there is somewhere to go back.
+#[component]
+pub fn Header(title: String, actions: Option<Element>) -> Element {
+    let ctx = use_ctx();
+    rsx! {
+        header { class: "screen-header",
+            if ctx.can_go_back() {
+                button { class: "icon-btn", title: ctx.t("action-back"), onclick: move |_| ctx.back(), "←" }
+            }
+            h1 { "{title}" }
+            div { class: "header-actions", {actions} }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Notifications, newest first, unread marked; opening one marks it read and
+//! goes to what it is about.
+
+use dioxus::prelude::*;
+use moa_client_core::Topic;
+use moa_client_core::protocol::{Notification, NotificationKind};
+
+use super::{Avatar, Empty, Failed, Loading};
+use crate::i18n::{Arg, ago};
+use crate::state::{Route, use_ctx};
+
+fn kind_key(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::Like => "notif-like",
+        NotificationKind::Comment => "notif-comment",
+        NotificationKind::Reply => "notif-reply",
+        NotificationKind::Follow => "notif-follow",
+        NotificationKind::ContentHidden => "notif-content-hidden",
+        NotificationKind::ReportResolved => "notif-report-resolved",
+    }
+}
+
+/// Where a notification leads.
+fn target(n: &Notification) -> Option<Route> {
+    if let Some(review) = &n.review_id {
+        return Some(Route::Review(review.clone()));
+    }
+    match n.kind {
+        NotificationKind::Follow => n.actor.as_ref().map(|a| Route::Profile(Some(a.id.clone()))),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn Notifications() -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Notifications);
+    let list = use_resource(move || {
+        let _ = version;
+        async move { ctx.client().notifications().await }
+    });
+    let now = super::now_ms();
+    let (items, unread) = match &*list.read() {
+        None => return rsx! { super::Header { title: ctx.t("nav-notifications") } Loading {} },
+        Some(Err(e)) => return rsx! { super::Header { title: ctx.t("nav-notifications") } Failed { error: e.clone() } },
+        Some(Ok((items, unread))) => (items.clone(), *unread),
+    };
+    rsx! {
+        super::Header { title: ctx.t("nav-notifications"),
+            actions: rsx! {
+                if unread > 0 {
+                    button { class: "btn ghost",
+                        onclick: move |_| { spawn(async move { if let Err(e) = ctx.client().mark_notifications_read(vec![], true).await { ctx.fail(&e) } }); },
+                        {ctx.t("notif-mark-all")}
+                    }
+                }
+            }
+        }
+        div { class: "scroll",
+            if items.is_empty() {
+                Empty { title: ctx.t("notif-empty"), hint: ctx.t("notif-empty-hint") }
+            } else {
+                ul { class: "card notifications",
+                    for n in items {
+                        li { key: "{n.id}", class: if n.read { "notif" } else { "notif unread" },
+                            onclick: {
+                                let n = n.clone();
+                                move |_| {
+                                    let id = n.id.clone();
+                                    if !n.read {
+                                        spawn(async move { let _ = ctx.client().mark_notifications_read(vec![id], false).await; });
+                                    }
+                                    if let Some(route) = target(&n) { ctx.go(route) }
+                                }
+                            },
+                            if let Some(actor) = n.actor.clone() { Avatar { author: actor, size: 36 } } else { span { class: "avatar initial system", "M" } }
+                            div { class: "notif-main",
+                                p {
+                                    {ctx.ta(kind_key(n.kind), &[("name", Arg::Str(n.actor.as_ref().map(|a| a.display_name.clone()).unwrap_or_default()))])}
+                                }
+                                if !n.preview.is_empty() { p { class: "muted small preview", "{n.preview}" } }
+                                span { class: "muted small", {ago(ctx.lang(), n.created_at, now)} }
+                            }
+                            if !n.read { span { class: "dot unread" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The outbox: what waits to reach the server, what failed and why, with
+//! retry and discard for each; plus refused edits kept as drafts.
+
+use dioxus::prelude::*;
+use moa_client_core::{OutboxState, Topic};
+
+use super::{Empty, Failed, Loading};
+use crate::i18n::{Arg, ago};
+use crate::state::use_ctx;
+
+/// The catalog key of an outbox action (`review.create` → `action-review-create`).
+pub fn action_key(action: &str) -> String {
+    format!("outbox-{}", action.replace(['.', '_'], "-"))
+}
+
+#[component]
+pub fn Outbox() -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Outbox) + ctx.watch(Topic::Drafts);
+    let items = use_resource(move || {
+        let _ = version;
+        async move { ctx.client().outbox().await }
+    });
+    let drafts = use_resource(move || {
+        let _ = version;
+        async move { ctx.client().drafts().await }
+    });
+    let now = super::now_ms();
+    let list = match &*items.read() {
+        None => return rsx! { super::Header { title: ctx.t("nav-outbox") } Loading {} },
+        Some(Err(e)) => return rsx! { super::Header { title: ctx.t("nav-outbox") } Failed { error: e.clone() } },
+        Some(Ok(list)) => list.clone(),
+    };
+    let drafts = drafts.read().clone().and_then(|d| d.ok()).unwrap_or_default();
+    rsx! {
+        super::Header { title: ctx.t("nav-outbox"),
+            actions: rsx! { super::feed::RefreshButton {} }
+        }
+        div { class: "scroll",
+            if list.is_empty() && drafts.is_empty() {
+                Empty { title: ctx.t("outbox-empty"), hint: ctx.t("outbox-empty-hint") }
+            }
+            if !list.is_empty() {
+                ul { class: "card outbox",
+                    for item in list {
+                        li { key: "{item.id}", class: "outbox-item",
+                            div { class: "outbox-main",
+                                b { {ctx.t(&action_key(&item.action))} }
+                                span { class: "muted small", " · " {ago(ctx.lang(), item.created_at, now)} }
+                                match item.state {
+                                    OutboxState::Failed => rsx! { span { class: "pill warn", {ctx.t("outbox-failed")} } },
+                                    OutboxState::Sending => rsx! { span { class: "pill", {ctx.t("outbox-sending")} } },
+                                    _ => rsx! { span { class: "pill", {ctx.t("outbox-waiting")} } },
+                                }
+                                if item.attempts > 0 {
+                                    span { class: "muted small", " " {ctx.ta("outbox-attempts", &[("count", Arg::Num(item.attempts as i64))])} }
+                                }
+                                if let Some(err) = item.error.clone() {
+                                    p { class: "error-text small", "{err.message}" }
+                                }
+                            }
+                            div { class: "outbox-actions",
+                                button { class: "btn",
+                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().retry(&id).await { ctx.fail(&e) } }); } },
+                                    {ctx.t("action-retry")}
+                                }
+                                button { class: "btn ghost danger",
+                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().discard(&id).await { ctx.fail(&e) } }); } },
+                                    {ctx.t("action-discard")}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if !drafts.is_empty() {
+                h3 { class: "section-title", {ctx.t("outbox-drafts")} }
+                ul { class: "card outbox",
+                    for d in drafts {
+                        li { key: "{d.id}", class: "outbox-item",
+                            div { class: "outbox-main",
+                                b { {d.title.clone().unwrap_or_default()} }
+                                p { class: "small", {d.body.clone().unwrap_or_default()} }
+                                p { class: "error-text small", "{d.error.message}" }
+                            }
+                            div { class: "outbox-actions",
+                                button { class: "btn",
+                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().reapply_draft(&id).await { ctx.fail(&e) } }); } },
+                                    {ctx.t("outbox-reapply")}
+                                }
+                                button { class: "btn ghost danger",
+                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().dismiss_draft(&id).await { ctx.fail(&e) } }); } },
+                                    {ctx.t("action-discard")}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

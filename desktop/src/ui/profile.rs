@@ -1,0 +1,275 @@
+//! Profiles: the member's own page (their reviews, scraps and likes, editing
+//! the profile and avatar) and other members' pages (follow, message,
+//! report), plus follower and following lists.
+
+
+use dioxus::prelude::*;
+use moa_client_core::protocol::{Author, ReportTarget};
+use moa_client_core::{MediaSource, ProfileChanges, Topic};
+
+use super::review::ReportDialog;
+use super::subject::ReviewList;
+use super::{Avatar, Empty, Failed, Loading};
+use crate::i18n::{Arg, ago};
+use crate::state::{PeopleList, Route, use_ctx};
+
+#[component]
+pub fn ProfileScreen(user_id: Option<String>) -> Element {
+    let ctx = use_ctx();
+    let mine = user_id.is_none() || user_id == ctx.my_id();
+    if mine {
+        rsx! { MyPageScreen {} }
+    } else {
+        let id = user_id.unwrap_or_default();
+        rsx! { OtherProfile { key: "{id}", user_id: id } }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum MyTab {
+    Reviews,
+    Scraps,
+    Liked,
+}
+
+#[component]
+fn MyPageScreen() -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Profile) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Scraps) + ctx.watch(Topic::Likes);
+    let mut tab = use_signal(|| MyTab::Reviews);
+    let mut editing = use_signal(|| false);
+    let page = use_resource(move || {
+        let _ = version;
+        async move { ctx.client().my_page().await }
+    });
+    let list = use_resource(move || {
+        let t = *tab.read();
+        let _ = version;
+        async move {
+            let client = ctx.client();
+            match t {
+                MyTab::Reviews => client.my_page().await.map(|p| p.reviews),
+                MyTab::Scraps => client.scraps().await,
+                MyTab::Liked => client.liked_reviews().await,
+            }
+        }
+    });
+    let (me, _) = match &*page.read() {
+        None => return rsx! { Loading {} },
+        Some(Err(e)) => return rsx! { Failed { error: e.clone() } },
+        Some(Ok(p)) => (p.me.clone(), p.reviews.len()),
+    };
+    let author = super::shell::author_of(&me);
+    let my_id = me.id.clone();
+    let my_id2 = me.id.clone();
+    rsx! {
+        super::Header { title: ctx.t("nav-profile") }
+        div { class: "scroll",
+            div { class: "card profile-head",
+                Avatar { author, size: 72 }
+                div { class: "profile-names",
+                    h2 { "{me.display_name}" }
+                    div { class: "handle", "@{me.handle}" }
+                    if !me.bio.is_empty() { p { "{me.bio}" } }
+                    div { class: "counts",
+                        span { b { "{me.counts.reviews}" } " " {ctx.t("profile-reviews")} }
+                        a { onclick: move |_| ctx.go(Route::People(my_id.clone(), PeopleList::Followers)), b { "{me.counts.followers}" } " " {ctx.t("profile-followers")} }
+                        a { onclick: move |_| ctx.go(Route::People(my_id2.clone(), PeopleList::Following)), b { "{me.counts.following}" } " " {ctx.t("profile-following")} }
+                    }
+                }
+                button { class: "btn", onclick: move |_| editing.set(true), {ctx.t("profile-edit")} }
+            }
+            if *editing.read() {
+                EditProfile { me: me.clone(), on_close: move |_| editing.set(false) }
+            }
+            div { class: "tabs",
+                for (t, key) in [(MyTab::Reviews, "profile-tab-reviews"), (MyTab::Scraps, "profile-tab-scraps"), (MyTab::Liked, "profile-tab-liked")] {
+                    button { class: if *tab.read() == t { "tab active" } else { "tab" }, onclick: move |_| tab.set(t), {ctx.t(key)} }
+                }
+            }
+            match &*list.read() {
+                None => rsx! { Loading {} },
+                Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut l = list; l.restart() } } },
+                Some(Ok(reviews)) => rsx! { ReviewList { reviews: reviews.clone() } },
+            }
+        }
+    }
+}
+
+#[component]
+fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
+    let ctx = use_ctx();
+    let mut name = use_signal(|| me.display_name.clone());
+    let mut bio = use_signal(|| me.bio.clone());
+    let mut avatar = use_signal(|| me.avatar_media_id.clone());
+    let mut compressing = use_signal(|| false);
+    let author = Author { avatar_media_id: avatar.read().clone(), ..super::shell::author_of(&me) };
+    rsx! {
+        div { class: "card edit-profile",
+            div { class: "avatar-edit",
+                Avatar { author, size: 64 }
+                label { class: "btn",
+                    input { r#type: "file", accept: "image/*", class: "hidden",
+                        onchange: move |e: FormEvent| {
+                            let Some(path) = e.files().first().map(|f| f.path()) else { return };
+                            compressing.set(true);
+                            spawn(async move {
+                                let result = ctx.client().add_photo(MediaSource::Path(path)).await;
+                                compressing.set(false);
+                                match result {
+                                    Ok(p) => avatar.set(Some(p.media_id)),
+                                    Err(e) => ctx.fail(&e),
+                                }
+                            });
+                        }
+                    }
+                    if *compressing.read() { {ctx.t("compose-compressing")} } else { {ctx.t("profile-change-avatar")} }
+                }
+            }
+            label { {ctx.t("auth-display-name")} input { value: "{name}", oninput: move |e| name.set(e.value()) } }
+            label { {ctx.t("profile-bio")} textarea { value: "{bio}", oninput: move |e| bio.set(e.value()) } }
+            div { class: "dialog-actions",
+                button { class: "btn", onclick: move |_| on_close.call(()), {ctx.t("action-cancel")} }
+                button { class: "btn primary",
+                    onclick: move |_| {
+                        let changes = ProfileChanges {
+                            display_name: Some(name.peek().trim().to_owned()),
+                            bio: Some(bio.peek().clone()),
+                            links: None,
+                            avatar_media_id: Some(avatar.peek().clone()),
+                        };
+                        spawn(async move {
+                            match ctx.client().update_profile(changes).await {
+                                Ok(()) => { ctx.notify(ctx.t("toast-saved")); on_close.call(()) }
+                                Err(e) => ctx.fail(&e),
+                            }
+                        });
+                    },
+                    {ctx.t("action-save")}
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn OtherProfile(user_id: String) -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Follows);
+    let uid = user_id.clone();
+    let profile = use_resource(move || {
+        let _ = version;
+        let id = uid.clone();
+        async move { ctx.client().profile(&id).await }
+    });
+    let uid = user_id.clone();
+    let reviews = use_resource(move || {
+        let id = uid.clone();
+        async move { ctx.client().user_reviews(&id, None).await }
+    });
+    let mut reporting = use_signal(|| false);
+    let p = match &*profile.read() {
+        None => return rsx! { Loading {} },
+        Some(Err(e)) => return rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = profile; p.restart() } } },
+        Some(Ok(p)) => p.clone(),
+    };
+    let author = Author {
+        id: p.id.clone(),
+        handle: p.handle.clone(),
+        display_name: p.display_name.clone(),
+        avatar_media_id: p.avatar_media_id.clone(),
+        deleted: p.deleted,
+    };
+    let following = p.followed_by_me;
+    let (follow_id, dm_id, f1, f2) = (p.id.clone(), p.id.clone(), p.id.clone(), p.id.clone());
+    rsx! {
+        super::Header { title: p.display_name.clone() }
+        div { class: "scroll",
+            div { class: "card profile-head",
+                Avatar { author, size: 72 }
+                div { class: "profile-names",
+                    h2 { "{p.display_name}" }
+                    div { class: "handle", "@{p.handle}" }
+                    if !p.bio.is_empty() { p { "{p.bio}" } }
+                    div { class: "counts",
+                        span { b { "{p.counts.reviews}" } " " {ctx.t("profile-reviews")} }
+                        a { onclick: move |_| ctx.go(Route::People(f1.clone(), PeopleList::Followers)), b { "{p.counts.followers}" } " " {ctx.t("profile-followers")} }
+                        a { onclick: move |_| ctx.go(Route::People(f2.clone(), PeopleList::Following)), b { "{p.counts.following}" } " " {ctx.t("profile-following")} }
+                    }
+                }
+                div { class: "profile-actions",
+                    button { class: if following { "btn" } else { "btn primary" },
+                        onclick: move |_| {
+                            let id = follow_id.clone();
+                            spawn(async move { if let Err(e) = ctx.client().set_follow(&id, !following).await { ctx.fail(&e) } });
+                        },
+                        if following { {ctx.t("profile-unfollow")} } else { {ctx.t("profile-follow")} }
+                    }
+                    button { class: "btn",
+                        onclick: move |_| {
+                            let id = dm_id.clone();
+                            spawn(async move {
+                                match ctx.client().create_direct_room(&id).await {
+                                    Ok(room) => ctx.switch(Route::Chat(Some(room))),
+                                    Err(e) => ctx.fail(&e),
+                                }
+                            });
+                        },
+                        "💬 " {ctx.t("profile-message")}
+                    }
+                    button { class: "btn ghost", onclick: move |_| reporting.set(true), "⚑" }
+                }
+            }
+            if *reporting.read() {
+                ReportDialog { target: ReportTarget::User, id: p.id.clone(), on_close: move |_| reporting.set(false) }
+            }
+            match &*reviews.read() {
+                None => rsx! { Loading {} },
+                Some(Err(e)) => rsx! { Failed { error: e.clone() } },
+                Some(Ok(page)) => rsx! { ReviewList { reviews: page.items.clone() } },
+            }
+        }
+    }
+}
+
+#[component]
+pub fn People(user_id: String, list: PeopleList) -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Follows);
+    let uid = user_id.clone();
+    let people = use_resource(move || {
+        let _ = version;
+        let id = uid.clone();
+        async move {
+            match list {
+                PeopleList::Followers => ctx.client().followers(&id).await,
+                PeopleList::Following => ctx.client().following_list(&id).await,
+            }
+        }
+    });
+    let title = ctx.t(match list {
+        PeopleList::Followers => "profile-followers",
+        PeopleList::Following => "profile-following",
+    });
+    let now = super::now_ms();
+    let body = match &*people.read() {
+        None => rsx! { Loading {} },
+        Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = people; p.restart() } } },
+        Some(Ok(items)) if items.is_empty() => rsx! { Empty { title: ctx.t("people-empty") } },
+        Some(Ok(items)) => rsx! {
+            ul { class: "card people",
+                for item in items.iter().cloned() {
+                    li { onclick: move |_| ctx.go(Route::Profile(Some(item.member.id.clone()))),
+                        Avatar { author: item.member.clone(), size: 36 }
+                        div { b { "{item.member.display_name}" } div { class: "handle", "@{item.member.handle}" } }
+                        span { class: "muted small", {ctx.ta("people-since", &[("when", Arg::Str(ago(ctx.lang(), item.at, now)))])} }
+                    }
+                }
+            }
+        },
+    };
+    rsx! {
+        super::Header { title }
+        div { class: "scroll", {body} }
+    }
+}

@@ -1,0 +1,338 @@
+//! A review: photos (full size on click), body, subject, likes, scrap, a
+//! share link, comments and replies with likes, and reports. The author can
+//! edit or delete it. Everything shows from the cache; writes show at once
+//! and go out through the outbox.
+
+use dioxus::prelude::*;
+use moa_client_core::protocol::{Comment, ReportReason, ReportTarget, Review};
+use moa_client_core::{LikeTarget, Topic};
+
+use super::{Avatar, AuthorName, Failed, Loading, Photo, stars};
+use crate::i18n::ago;
+use crate::state::{Route, use_ctx};
+
+#[component]
+pub fn ReviewScreen(id: String) -> Element {
+    let ctx = use_ctx();
+    let version = ctx.watch(Topic::Reviews) + ctx.watch(Topic::Comments) + ctx.watch(Topic::Likes) + ctx.watch(Topic::Scraps);
+    let rid = id.clone();
+    let detail = use_resource(move || {
+        let _ = version;
+        let id = rid.clone();
+        async move { ctx.client().review(&id).await }
+    });
+    let mut lightbox = use_signal(|| None::<String>);
+    let body = match &*detail.read() {
+        None => rsx! { Loading {} },
+        Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = detail; d.restart() } } },
+        Some(Ok(d)) => {
+            let review = d.review.clone();
+            let comments = d.comments.clone();
+            rsx! {
+                ReviewBody { review: review.clone(), on_photo: move |p| lightbox.set(Some(p)) }
+                Comments { review_id: review.id.clone(), comments }
+            }
+        }
+    };
+    rsx! {
+        super::Header { title: ctx.t("review-title") }
+        div { class: "scroll",
+            div { class: "review-detail", {body} }
+        }
+        if let Some(photo) = lightbox.read().clone() {
+            div { class: "lightbox", onclick: move |_| lightbox.set(None),
+                img { src: crate::media::url(&photo, false), alt: "" }
+                button { class: "icon-btn close", "×" }
+            }
+        }
+    }
+}
+
+#[component]
+fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
+    let ctx = use_ctx();
+    let mine = ctx.my_id().as_deref() == Some(review.author.id.as_str());
+    let mut reporting = use_signal(|| false);
+    let mut confirm_delete = use_signal(|| false);
+    let now = super::now_ms();
+    let (id, liked, scrapped) = (review.id.clone(), review.liked_by_me, review.scrapped_by_me);
+    let like_id = id.clone();
+    let scrap_id = id.clone();
+    let share_id = id.clone();
+    let edit_id = id.clone();
+    let delete_id = id.clone();
+    rsx! {
+        article { class: "card review",
+            div { class: "review-head",
+                Avatar { author: review.author.clone(), size: 44 }
+                div {
+                    div { AuthorName { author: review.author.clone() } }
+                    div { class: "muted small",
+                        {ago(ctx.lang(), review.created_at, now)}
+                        if review.edited_at.is_some() { " · " {ctx.t("review-edited")} }
+                    }
+                }
+                if review.official { span { class: "pill official", {ctx.t("review-official")} } }
+                if review.hidden { span { class: "pill warn", {ctx.t("review-hidden")} } }
+            }
+            if !review.title.is_empty() { h2 { class: "review-title", "{review.title}" } }
+            if let Some(subject) = review.subject.clone() {
+                div { class: "subject-line",
+                    a { class: "pill subject",
+                        onclick: move |_| ctx.go(Route::Subject(subject.kind, subject.id.clone())),
+                        "📍 {subject.name}"
+                    }
+                    if let Some(r) = review.rating { span { class: "stars", {stars(r)} } }
+                }
+            }
+            if !review.photos.is_empty() {
+                div { class: "photos",
+                    for photo in review.photos.iter().cloned() {
+                        Photo { key: "{photo}", id: photo.clone(), thumbnail: false, class: "review-photo",
+                            onclick: move |_| on_photo.call(photo.clone()) }
+                    }
+                }
+            }
+            p { class: "review-text", "{review.body}" }
+            if !review.tags.is_empty() {
+                div { class: "tags",
+                    for tag in review.tags.iter().cloned() {
+                        a { class: "tag", onclick: move |_| ctx.go(Route::Tag(tag.clone())), "#{tag}" }
+                    }
+                }
+            }
+            div { class: "actions",
+                button { class: if liked { "btn ghost liked" } else { "btn ghost" },
+                    onclick: move |_| {
+                        let id = like_id.clone();
+                        spawn(async move { if let Err(e) = ctx.client().set_like(LikeTarget::Review, &id, !liked).await { ctx.fail(&e) } });
+                    },
+                    if liked { "♥ " } else { "♡ " } {ctx.t("review-like")} " {review.like_count}"
+                }
+                button { class: if scrapped { "btn ghost active" } else { "btn ghost" },
+                    onclick: move |_| {
+                        let id = scrap_id.clone();
+                        spawn(async move {
+                            match ctx.client().set_scrap(&id, !scrapped).await {
+                                Ok(()) => ctx.notify(ctx.t(if scrapped { "toast-unscrapped" } else { "toast-scrapped" })),
+                                Err(e) => ctx.fail(&e),
+                            }
+                        });
+                    },
+                    "🔖 " {ctx.t("review-scrap")}
+                }
+                button { class: "btn ghost",
+                    onclick: move |_| {
+                        let link = share_link(&ctx.settings.read().server_url, &share_id);
+                        let script = format!("navigator.clipboard && navigator.clipboard.writeText({});", serde_json::Value::String(link.clone()));
+                        let _ = dioxus::document::eval(&script);
+                        ctx.notify(ctx.t("toast-link-copied"));
+                    },
+                    "🔗 " {ctx.t("review-share")}
+                }
+                span { class: "spacer" }
+                if mine {
+                    button { class: "btn ghost", onclick: move |_| ctx.go(Route::Compose(Some(edit_id.clone()))), {ctx.t("action-edit")} }
+                    button { class: "btn ghost danger", onclick: move |_| confirm_delete.set(true), {ctx.t("action-delete")} }
+                } else {
+                    button { class: "btn ghost", onclick: move |_| reporting.set(true), "⚑ " {ctx.t("action-report")} }
+                }
+            }
+        }
+        if *reporting.read() {
+            ReportDialog { target: ReportTarget::Review, id: id.clone(), on_close: move |_| reporting.set(false) }
+        }
+        if *confirm_delete.read() {
+            div { class: "dialog-backdrop",
+                div { class: "dialog", role: "dialog",
+                    p { {ctx.t("review-delete-confirm")} }
+                    div { class: "dialog-actions",
+                        button { class: "btn", onclick: move |_| confirm_delete.set(false), {ctx.t("action-cancel")} }
+                        button { class: "btn danger",
+                            onclick: move |_| {
+                                let id = delete_id.clone();
+                                confirm_delete.set(false);
+                                spawn(async move {
+                                    match ctx.client().delete_review(&id).await {
+                                        Ok(()) => { ctx.notify(ctx.t("toast-deleted")); ctx.back(); }
+                                        Err(e) => ctx.fail(&e),
+                                    }
+                                });
+                            },
+                            {ctx.t("action-delete")}
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The link to share a review.
+pub fn share_link(server: &str, review_id: &str) -> String {
+    format!("{}/r/{review_id}", server.trim_end_matches('/'))
+}
+
+#[component]
+fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
+    let ctx = use_ctx();
+    let mut draft = use_signal(String::new);
+    let mut reply_to = use_signal(|| None::<Comment>);
+    let top: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
+    let rid = review_id.clone();
+    let send = move |e: FormEvent| {
+        e.prevent_default();
+        let body = draft.peek().trim().to_owned();
+        if body.is_empty() {
+            return;
+        }
+        let parent = reply_to.peek().as_ref().map(|c| c.parent_id.clone().unwrap_or(c.id.clone()));
+        let rid = rid.clone();
+        spawn(async move {
+            match ctx.client().comment(&rid, &body, parent.as_deref()).await {
+                Ok(_) => {
+                    draft.set(String::new());
+                    reply_to.set(None);
+                }
+                Err(e) => ctx.fail(&e),
+            }
+        });
+    };
+    rsx! {
+        section { class: "card comments",
+            h3 { {ctx.t("comments-title")} " " span { class: "muted", "{comments.len()}" } }
+            if comments.is_empty() {
+                p { class: "muted", {ctx.t("comments-empty")} }
+            }
+            for c in top {
+                CommentItem { key: "{c.id}", comment: c.clone(), on_reply: move |c| reply_to.set(Some(c)) }
+                for r in comments.iter().filter(|r| r.parent_id.as_deref() == Some(c.id.as_str())).cloned() {
+                    div { class: "reply", CommentItem { key: "{r.id}", comment: r, on_reply: move |c| reply_to.set(Some(c)) } }
+                }
+            }
+            form { class: "comment-form", onsubmit: send,
+                if let Some(target) = reply_to.read().clone() {
+                    div { class: "replying",
+                        {ctx.t("comments-replying")} " @{target.author.handle} "
+                        a { onclick: move |_| reply_to.set(None), "×" }
+                    }
+                }
+                input { value: "{draft}", placeholder: ctx.t("comments-placeholder"), oninput: move |e| draft.set(e.value()) }
+                button { class: "btn primary", r#type: "submit", disabled: draft.read().trim().is_empty(), {ctx.t("action-send")} }
+            }
+        }
+    }
+}
+
+#[component]
+fn CommentItem(comment: Comment, on_reply: EventHandler<Comment>) -> Element {
+    let ctx = use_ctx();
+    let now = super::now_ms();
+    let mut reporting = use_signal(|| false);
+    let mut editing = use_signal(|| None::<String>);
+    let mine = ctx.my_id().as_deref() == Some(comment.author.id.as_str());
+    let (id, liked) = (comment.id.clone(), comment.liked_by_me);
+    let like_id = id.clone();
+    let edit_id = id.clone();
+    let delete_id = id.clone();
+    let reply_target = comment.clone();
+    if comment.deleted {
+        return rsx! { div { class: "comment deleted muted", {ctx.t("comment-deleted")} } };
+    }
+    rsx! {
+        div { class: "comment",
+            Avatar { author: comment.author.clone(), size: 28 }
+            div { class: "comment-main",
+                div { AuthorName { author: comment.author.clone() } span { class: "muted small", " · " {ago(ctx.lang(), comment.created_at, now)} } }
+                if let Some(text) = editing.read().clone() {
+                    form { class: "comment-form",
+                        onsubmit: move |e: FormEvent| {
+                            e.prevent_default();
+                            let (id, body) = (edit_id.clone(), editing.peek().clone().unwrap_or_default());
+                            spawn(async move {
+                                match ctx.client().edit_comment(&id, &body).await {
+                                    Ok(()) => editing.set(None),
+                                    Err(e) => ctx.fail(&e),
+                                }
+                            });
+                        },
+                        input { value: "{text}", oninput: move |e| editing.set(Some(e.value())) }
+                        button { class: "btn primary", r#type: "submit", {ctx.t("action-save")} }
+                        button { class: "btn", r#type: "button", onclick: move |_| editing.set(None), {ctx.t("action-cancel")} }
+                    }
+                } else {
+                    p { class: if comment.hidden { "comment-body hidden" } else { "comment-body" }, "{comment.body}" }
+                }
+                div { class: "comment-actions",
+                    a { class: if liked { "liked" } else { "" },
+                        onclick: move |_| {
+                            let id = like_id.clone();
+                            spawn(async move { if let Err(e) = ctx.client().set_like(LikeTarget::Comment, &id, !liked).await { ctx.fail(&e) } });
+                        },
+                        if liked { "♥ " } else { "♡ " } "{comment.like_count}"
+                    }
+                    a { onclick: move |_| on_reply.call(reply_target.clone()), {ctx.t("comments-reply")} }
+                    if mine {
+                        a { onclick: move |_| editing.set(Some(comment.body.clone())), {ctx.t("action-edit")} }
+                        a { class: "danger",
+                            onclick: move |_| {
+                                let id = delete_id.clone();
+                                spawn(async move { if let Err(e) = ctx.client().delete_comment(&id).await { ctx.fail(&e) } });
+                            },
+                            {ctx.t("action-delete")}
+                        }
+                    } else {
+                        a { onclick: move |_| reporting.set(true), {ctx.t("action-report")} }
+                    }
+                }
+            }
+        }
+        if *reporting.read() {
+            ReportDialog { target: ReportTarget::Comment, id: id.clone(), on_close: move |_| reporting.set(false) }
+        }
+    }
+}
+
+/// Reports a review, comment, member or message: a reason and a note.
+#[component]
+pub fn ReportDialog(target: ReportTarget, id: String, on_close: EventHandler<()>) -> Element {
+    let ctx = use_ctx();
+    let mut reason = use_signal(|| ReportReason::Spam);
+    let mut detail = use_signal(String::new);
+    let reasons = [
+        (ReportReason::Spam, "reason-spam"),
+        (ReportReason::Abuse, "reason-abuse"),
+        (ReportReason::Illegal, "reason-illegal"),
+        (ReportReason::FalseInformation, "reason-false-information"),
+        (ReportReason::Other, "reason-other"),
+    ];
+    rsx! {
+        div { class: "dialog-backdrop",
+            div { class: "dialog", role: "dialog",
+                h3 { {ctx.t("report-title")} }
+                for (r, key) in reasons {
+                    label { class: "radio",
+                        input { r#type: "radio", name: "reason", checked: *reason.read() == r, onchange: move |_| reason.set(r) }
+                        {ctx.t(key)}
+                    }
+                }
+                textarea { placeholder: ctx.t("report-detail"), value: "{detail}", oninput: move |e| detail.set(e.value()) }
+                div { class: "dialog-actions",
+                    button { class: "btn", onclick: move |_| on_close.call(()), {ctx.t("action-cancel")} }
+                    button { class: "btn primary",
+                        onclick: move |_| {
+                            let (id, r, d) = (id.clone(), *reason.peek(), detail.peek().clone());
+                            spawn(async move {
+                                match ctx.client().report(target, &id, r, &d).await {
+                                    Ok(()) => { ctx.notify(ctx.t("toast-reported")); on_close.call(()) }
+                                    Err(e) => ctx.fail(&e),
+                                }
+                            });
+                        },
+                        {ctx.t("action-report")}
+                    }
+                }
+            }
+        }
+    }
+}
