@@ -242,6 +242,35 @@ impl Client {
         Ok(queued)
     }
 
+    /// What the server knows of a media id (size, pixels, blurhash), fetched
+    /// once and kept beside the file, so placeholders show offline too.
+    pub async fn media_info(&self, media_id: &str) -> Result<moa_protocol::Media> {
+        if !moa_protocol::is_media_id(media_id) {
+            return Err(Error::invalid("media_id", "not a media id"));
+        }
+        let path = media_dir(self.data_dir()).join(format!("{media_id}.json"));
+        if let Ok(bytes) = tokio::fs::read(&path).await
+            && let Ok(info) = serde_json::from_slice::<moa_protocol::Media>(&bytes)
+        {
+            return Ok(info);
+        }
+        let remote = format!("/media/{media_id}/info");
+        let info: moa_protocol::Media = match self.account() {
+            Ok(account) => {
+                let remote = remote.as_str();
+                account
+                    .authed(|api, token| async move { api.get(Some(&token), remote).await })
+                    .await?
+            }
+            Err(_) => self.api().get(None, &remote).await?,
+        };
+        if info.id != media_id {
+            return Err(Error::Server("the media info is of another file".into()));
+        }
+        write_atomic(&path, &serde_json::to_vec(&info)?).await?;
+        Ok(info)
+    }
+
     /// A local file of a media id (its thumbnail when `thumbnail`): the
     /// photo the member added, or a copy downloaded once from the server.
     pub async fn media_file(&self, media_id: &str, thumbnail: bool) -> Result<PathBuf> {
