@@ -121,6 +121,32 @@ impl Account {
             .await
     }
 
+    /// A signed-in POST of a JSON body to a resource under `/v1`.
+    pub async fn post<B, T>(&self, path: &str, body: &B) -> Result<T>
+    where
+        B: serde::Serialize + ?Sized,
+        T: serde::de::DeserializeOwned,
+    {
+        self.authed(|api, token| async move { api.post(Some(&token), path, body).await })
+            .await
+    }
+
+    /// A signed-in PUT of a JSON body to a resource under `/v1`.
+    pub async fn put<B, T>(&self, path: &str, body: &B) -> Result<T>
+    where
+        B: serde::Serialize + ?Sized,
+        T: serde::de::DeserializeOwned,
+    {
+        self.authed(|api, token| async move { api.put(Some(&token), path, body).await })
+            .await
+    }
+
+    /// A signed-in DELETE of a resource under `/v1`.
+    pub async fn delete<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.authed(|api, token| async move { api.delete(Some(&token), path).await })
+            .await
+    }
+
     /// The event channel, for telling the UI from a blocking thread
     /// (`Store::write_then`).
     pub fn events(&self) -> broadcast::Sender<Event> {

@@ -184,6 +184,67 @@ impl Api {
         self.call_idempotent::<(), T>(Method::GET, path, token, None)
             .await
     }
+
+    /// A POST of a JSON body to any resource under `/v1` (sent once: a POST
+    /// is not repeated on a dropped connection).
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// A PUT of a JSON body to any resource under `/v1` (idempotent, so
+    /// repeated once on a dropped connection like a GET).
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        self.call_idempotent(Method::PUT, path, token, Some(body))
+            .await
+    }
+
+    /// A DELETE of any resource under `/v1` (idempotent, as [`Api::put`]);
+    /// an empty answer (204) decodes as `()`.
+    pub async fn delete<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
+        self.call_idempotent::<(), T>(Method::DELETE, path, token, None)
+            .await
+    }
+}
+
+/// `path` with a query string of the `params` that have a value, each
+/// percent-encoded (search text is free text, in any script).
+pub fn with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
+    let mut out = path.to_owned();
+    let mut sep = '?';
+    for (name, value) in params {
+        if let Some(value) = value {
+            out.push(sep);
+            out.push_str(name);
+            out.push('=');
+            out.push_str(&encode(value));
+            sep = '&';
+        }
+    }
+    out
+}
+
+/// Percent-encodes `s` for a path segment or a query value: everything but
+/// the unreserved characters of RFC 3986, byte by byte of its UTF-8.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Decodes a JSON answer, or maps an error answer to the SDK's [`Error`].
@@ -239,4 +300,29 @@ fn network(e: reqwest::Error) -> Error {
     } else {
         format!("connection failed: {e}")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{encode, with_query};
+
+    #[test]
+    fn query_values_are_percent_encoded_and_absent_ones_left_out() {
+        assert_eq!(
+            encode("성수 카페&x=1/2"),
+            "%EC%84%B1%EC%88%98%20%EC%B9%B4%ED%8E%98%26x%3D1%2F2"
+        );
+        assert_eq!(encode("a-Z_0.~"), "a-Z_0.~");
+        assert_eq!(
+            with_query(
+                "/places",
+                &[("q", Some("빵 집")), ("cursor", None), ("limit", Some("5"))]
+            ),
+            "/places?q=%EB%B9%B5%20%EC%A7%91&limit=5"
+        );
+        assert_eq!(
+            with_query("/me/liked-reviews", &[("cursor", None)]),
+            "/me/liked-reviews"
+        );
+    }
 }

@@ -567,7 +567,7 @@ impl Client {
             subject: review.subject,
             rating: review.rating,
             tags: review.tags,
-            official: false,
+            official: review.official,
         };
         self.enqueue(
             names::REVIEW_CREATE,

@@ -15,6 +15,9 @@
 //! upload (through `moa-media`) and queues them; `upload` sends them,
 //! resumably. `rooms` is the chat API; `realtime` the task owning the
 //! WebSocket that brings messages, receipts, typing and pokes live.
+//! `online` holds what is not cached: catalog search, the review and member
+//! lists the server pages, and the moderator/admin actions (offline they
+//! answer [`Error::Network`]).
 
 #![forbid(unsafe_code)]
 
@@ -26,6 +29,7 @@ mod error;
 pub mod incoming;
 pub mod media;
 pub mod model;
+mod online;
 pub mod outbox;
 pub mod overlay;
 mod realtime;
@@ -41,3 +45,4 @@ pub use media::{MediaSource, PreparedMedia};
 pub use moa_protocol as protocol;
 pub use moa_protocol::sync::LikeTarget;
 pub use model::*;
+pub use online::ReviewPage;

@@ -278,6 +278,9 @@ pub struct NewReview {
     pub subject: Option<SubjectRef>,
     pub rating: Option<i64>,
     pub tags: Vec<String>,
+    /// Posted as the Moa team's (moderators and admins only; the server
+    /// refuses it from members with `forbidden`).
+    pub official: bool,
 }
 
 /// The fields of a review to change (absent: unchanged).

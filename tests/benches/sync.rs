@@ -218,6 +218,7 @@ async fn edit_latency(engine: Engine) {
             subject: None,
             rating: None,
             tags: vec![],
+            official: false,
         })
         .await
         .unwrap();

@@ -41,6 +41,7 @@ fn snap(body: &str, photos: Vec<String>) -> NewReview {
         subject: None,
         rating: None,
         tags: vec![],
+        official: false,
     }
 }
 

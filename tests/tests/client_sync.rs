@@ -60,6 +60,7 @@ fn story(body: &str) -> NewReview {
         subject: None,
         rating: Some(4),
         tags: vec!["카페".into()],
+        official: false,
     }
 }
 

@@ -35,6 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 subject: None,
                 rating: None,
                 tags: vec![],
+                official: false,
             })
             .await?;
     }
