@@ -5,6 +5,11 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Installs Debian packages that are not installed yet (as root, or via sudo).
+# What building and running the desktop app needs (webview, fonts), and what
+# its screenshots need (a virtual display, xdotool, ImageMagick).
+DESKTOP_PACKAGES="libwebkit2gtk-4.1-dev libxdo-dev libssl-dev fonts-noto-cjk fonts-noto-color-emoji"
+SCREENSHOT_PACKAGES="xvfb xauth xdotool imagemagick curl"
+
 ensure_packages() {
   local missing=()
   for p in "$@"; do

@@ -15,8 +15,8 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
 ensure_rust
-ensure_packages build-essential pkg-config cmake nasm libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
-  xvfb xauth xdotool imagemagick fonts-noto-cjk curl
+# shellcheck disable=SC2086
+ensure_packages build-essential pkg-config cmake nasm $DESKTOP_PACKAGES $SCREENSHOT_PACKAGES
 use_target_dir
 if [ -z "${MOA_SKIP_BUILD:-}" ]; then
   say "building moa-server and moa"

@@ -197,7 +197,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "keys used but not in ko.ftl: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not in ko.ftl: {missing:?}"
+        );
     }
 
     #[test]

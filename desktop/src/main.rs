@@ -67,12 +67,17 @@ fn main() {
 
 fn run(args: Args) -> Result<(), String> {
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
-    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let mut settings = Settings::load(&data_dir);
     if let Some(url) = &args.server {
         settings.server_url = url.trim_end_matches('/').to_owned();
     }
-    if let Some(lang) = args.lang.as_deref().and_then(moa_desktop::i18n::Lang::from_code) {
+    if let Some(lang) = args
+        .lang
+        .as_deref()
+        .and_then(moa_desktop::i18n::Lang::from_code)
+    {
         settings.lang = lang;
     }
     if args.server.is_some() || args.lang.is_some() {

@@ -5,8 +5,8 @@
 //! bitmap data URI.
 
 use base64::Engine;
-use dioxus::desktop::wry::http::{Request, Response, StatusCode};
 use dioxus::desktop::wry::RequestAsyncResponder;
+use dioxus::desktop::wry::http::{Request, Response, StatusCode};
 use moa_client_core::Client;
 
 /// The URL of a photo (or its thumbnail) for `img src`.
@@ -33,7 +33,21 @@ pub fn sniff(bytes: &[u8]) -> &'static str {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
         [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
         [_, _, _, _, b'f', b't', b'y', b'p', ..] => "video/mp4",
         [0x1A, 0x45, 0xDF, 0xA3, ..] => "video/webm",
         _ => "application/octet-stream",
@@ -126,7 +140,10 @@ mod tests {
     #[test]
     fn media_paths_parse_and_refuse_anything_else() {
         let id = "a".repeat(64);
-        assert_eq!(parse(&format!("/media/{id}"), None), Some((id.clone(), false)));
+        assert_eq!(
+            parse(&format!("/media/{id}"), None),
+            Some((id.clone(), false))
+        );
         assert_eq!(
             parse(&format!("/media/{id}"), Some("thumb=1")),
             Some((id.clone(), true))

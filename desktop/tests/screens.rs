@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use dioxus::prelude::*;
-use moa_client_core::{Client, NewReview};
 use moa_client_core::protocol::{ReviewKind, Role};
+use moa_client_core::{Client, NewReview};
 use moa_desktop::i18n::Lang;
 use moa_desktop::settings::Settings;
 use moa_desktop::state::{AdminTab, Route};
@@ -33,7 +33,12 @@ async fn device(url: &str) -> Device {
 async fn member(url: &str, handle: &str) -> Device {
     let d = device(url).await;
     d.client
-        .sign_up(&format!("{handle}@test.kr"), &format!("password-{handle}"), handle, &format!("회원 {handle}"))
+        .sign_up(
+            &format!("{handle}@test.kr"),
+            &format!("password-{handle}"),
+            handle,
+            &format!("회원 {handle}"),
+        )
         .await
         .unwrap();
     d
@@ -44,9 +49,15 @@ async fn member(url: &str, handle: &str) -> Device {
 async fn screen(d: &Device, lang: Lang, route: Option<Route>, want: &[&str]) -> String {
     let props = AppProps {
         client: d.client.clone(),
-        settings: Settings { lang, server_url: "http://unused".into() },
+        settings: Settings {
+            lang,
+            server_url: "http://unused".into(),
+        },
         data_dir: d.dir.path().to_owned(),
-        start: Start { open: route, measure: false },
+        start: Start {
+            open: route,
+            measure: false,
+        },
     };
     let mut dom = VirtualDom::new_with_props(App, props);
     dom.rebuild_in_place();
@@ -92,19 +103,52 @@ async fn home_feed_empty_then_with_reviews_and_the_review_with_comments() {
     let url = server.url("");
     let a = member(&url, "minji").await;
     // Nothing posted yet: the empty state, with the way to write one.
-    screen(&a, Lang::Ko, Some(Route::Home), &["아직 리뷰가 없어요", "글쓰기"]).await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Home),
+        &["아직 리뷰가 없어요", "글쓰기"],
+    )
+    .await;
 
-    let id = a.client.create_review(story("성수 카페 라떼", "우유 거품이 아주 부드러워요")).await.unwrap();
+    let id = a
+        .client
+        .create_review(story("성수 카페 라떼", "우유 거품이 아주 부드러워요"))
+        .await
+        .unwrap();
     a.client.comment(&id, "저도 가볼게요!", None).await.unwrap();
     a.client.sync().await.unwrap();
-    let html = screen(&a, Lang::Ko, Some(Route::Home), &["성수 카페 라떼", "인기", "최신", "팔로잉"]).await;
+    let html = screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Home),
+        &["성수 카페 라떼", "인기", "최신", "팔로잉"],
+    )
+    .await;
     assert!(html.contains("★★★★★"), "rating stars: {html}");
     // The status bar says it is online.
     assert!(html.contains("온라인"), "{html}");
 
-    screen(&a, Lang::Ko, Some(Route::Review(id.clone())), &["우유 거품이 아주 부드러워요", "저도 가볼게요!", "#카페", "좋아요"]).await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Review(id.clone())),
+        &[
+            "우유 거품이 아주 부드러워요",
+            "저도 가볼게요!",
+            "#카페",
+            "좋아요",
+        ],
+    )
+    .await;
     // A review that does not exist: the error state, not a blank screen.
-    screen(&a, Lang::Ko, Some(Route::Review("0190f0f0-0000-7000-8000-000000000000".into())), &["문제가 생겼어요"]).await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Review("0190f0f0-0000-7000-8000-000000000000".into())),
+        &["문제가 생겼어요"],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,20 +156,42 @@ async fn offline_the_cache_still_shows_and_online_only_screens_say_offline() {
     let server = TestServer::start(Engine::Sqlite).await;
     let url = server.url("");
     let a = member(&url, "jiho").await;
-    a.client.create_review(story("오프라인에서도 보이는 리뷰", "캐시에서 읽어요")).await.unwrap();
+    a.client
+        .create_review(story("오프라인에서도 보이는 리뷰", "캐시에서 읽어요"))
+        .await
+        .unwrap();
     a.client.sync().await.unwrap();
     server.stop().await;
     // A write while offline waits in the outbox.
-    let review = a.client.create_review(story("나중에 올라갈 리뷰", "연결되면 보내져요")).await.unwrap();
+    let review = a
+        .client
+        .create_review(story("나중에 올라갈 리뷰", "연결되면 보내져요"))
+        .await
+        .unwrap();
     assert!(!review.is_empty());
     let _ = a.client.sync().await;
-    screen(&a, Lang::Ko, Some(Route::Home), &["오프라인에서도 보이는 리뷰", "오프라인"]).await;
-    screen(&a, Lang::Ko, Some(Route::Outbox), &["리뷰 작성", "대기 중", "다시 시도", "버리기"]).await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Home),
+        &["오프라인에서도 보이는 리뷰", "오프라인"],
+    )
+    .await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Outbox),
+        &["리뷰 작성", "대기 중", "다시 시도", "버리기"],
+    )
+    .await;
     // Place pages are online reads: offline, they say so.
     screen(
         &a,
         Lang::Ko,
-        Some(Route::Subject(moa_client_core::protocol::SubjectType::Place, "0190f0f0-0000-7000-8000-000000000001".into())),
+        Some(Route::Subject(
+            moa_client_core::protocol::SubjectType::Place,
+            "0190f0f0-0000-7000-8000-000000000001".into(),
+        )),
         &["오프라인이에요", "다시 시도"],
     )
     .await;
@@ -140,19 +206,69 @@ async fn notifications_profile_compose_settings_and_outbox_states() {
     screen(&a, Lang::Ko, Some(Route::Notifications), &["알림이 없어요"]).await;
     screen(&a, Lang::Ko, Some(Route::Outbox), &["보낼 것이 없어요"]).await;
 
-    let id = a.client.create_review(story("선크림 비교", "세 가지 써봤어요")).await.unwrap();
+    let id = a
+        .client
+        .create_review(story("선크림 비교", "세 가지 써봤어요"))
+        .await
+        .unwrap();
     a.client.sync().await.unwrap();
     b.client.sync().await.unwrap();
-    b.client.set_like(moa_client_core::LikeTarget::Review, &id, true).await.unwrap();
-    b.client.set_follow(&a.client.me().await.unwrap().id, true).await.unwrap();
+    b.client
+        .set_like(moa_client_core::LikeTarget::Review, &id, true)
+        .await
+        .unwrap();
+    b.client
+        .set_follow(&a.client.me().await.unwrap().id, true)
+        .await
+        .unwrap();
     b.client.sync().await.unwrap();
     a.client.sync().await.unwrap();
-    screen(&a, Lang::Ko, Some(Route::Notifications), &["회원 doyoon님이 좋아요를 눌렀어요", "회원 doyoon님이 팔로우했어요", "모두 읽음"]).await;
-    screen(&a, Lang::Ko, Some(Route::Profile(None)), &["회원 seoyeon", "@seoyeon", "선크림 비교", "팔로워"]).await;
-    screen(&a, Lang::Ko, Some(Route::People(a.client.me().await.unwrap().id, moa_desktop::state::PeopleList::Followers)), &["회원 doyoon"]).await;
-    let html = screen(&a, Lang::Ko, Some(Route::Compose(None)), &["새 리뷰", "스토리", "스냅", "사진 추가", "별점"]).await;
-    assert!(!html.contains("공식 리뷰로 올리기"), "members do not see the official option");
-    screen(&a, Lang::En, Some(Route::Settings), &["Language", "한국어", "English", "Sign out"]).await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Notifications),
+        &[
+            "회원 doyoon님이 좋아요를 눌렀어요",
+            "회원 doyoon님이 팔로우했어요",
+            "모두 읽음",
+        ],
+    )
+    .await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Profile(None)),
+        &["회원 seoyeon", "@seoyeon", "선크림 비교", "팔로워"],
+    )
+    .await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(Route::People(
+            a.client.me().await.unwrap().id,
+            moa_desktop::state::PeopleList::Followers,
+        )),
+        &["회원 doyoon"],
+    )
+    .await;
+    let html = screen(
+        &a,
+        Lang::Ko,
+        Some(Route::Compose(None)),
+        &["새 리뷰", "스토리", "스냅", "사진 추가", "별점"],
+    )
+    .await;
+    assert!(
+        !html.contains("공식 리뷰로 올리기"),
+        "members do not see the official option"
+    );
+    screen(
+        &a,
+        Lang::En,
+        Some(Route::Settings),
+        &["Language", "한국어", "English", "Sign out"],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +280,10 @@ async fn chat_rooms_and_messages() {
     screen(&a, Lang::Ko, Some(Route::Chat(None)), &["채팅방이 없어요"]).await;
     let b_id = b.client.me().await.unwrap().id;
     let room = a.client.create_direct_room(&b_id).await.unwrap();
-    a.client.send_message(&room, "안녕하세요! 내일 봬요", vec![], None).await.unwrap();
+    a.client
+        .send_message(&room, "안녕하세요! 내일 봬요", vec![], None)
+        .await
+        .unwrap();
     a.client.sync().await.unwrap();
     b.client.sync().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -172,9 +291,21 @@ async fn chat_rooms_and_messages() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         b.client.sync().await.unwrap();
     }
-    screen(&b, Lang::Ko, Some(Route::Chat(None)), &["회원 hana", "안녕하세요! 내일 봬요", "채팅방을 골라 주세요"]).await;
+    screen(
+        &b,
+        Lang::Ko,
+        Some(Route::Chat(None)),
+        &["회원 hana", "안녕하세요! 내일 봬요", "채팅방을 골라 주세요"],
+    )
+    .await;
     let room_b = b.client.rooms().await.unwrap()[0].room.id.clone();
-    screen(&b, Lang::Ko, Some(Route::Chat(Some(room_b))), &["안녕하세요! 내일 봬요", "메시지 입력", "보내기"]).await;
+    screen(
+        &b,
+        Lang::Ko,
+        Some(Route::Chat(Some(room_b))),
+        &["안녕하세요! 내일 봬요", "메시지 입력", "보내기"],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,25 +316,80 @@ async fn admin_mode_only_for_moderators_with_the_queue_inline() {
     let html = screen(&m, Lang::Ko, Some(Route::Home), &["홈"]).await;
     assert!(!html.contains("신고 처리"), "members see no admin mode");
     // Asking for the admin screen as a member shows home instead.
-    let html = screen(&m, Lang::Ko, Some(Route::Admin(AdminTab::Reports)), &["인기"]).await;
+    let html = screen(
+        &m,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Reports)),
+        &["인기"],
+    )
+    .await;
     assert!(!html.contains("처리할 신고"));
 
-    let id = m.client.create_review(story("광고 리뷰", "쿠폰 받으세요 링크 클릭")).await.unwrap();
+    let id = m
+        .client
+        .create_review(story("광고 리뷰", "쿠폰 받으세요 링크 클릭"))
+        .await
+        .unwrap();
     m.client.sync().await.unwrap();
     moa_tests::account_with_role(&server, "boss", Role::Admin).await;
     let reporter = member(&url, "reporter").await;
     let api = server.api();
-    let token = api.login("reporter@test.kr", "password-reporter").await.body["access_token"].as_str().unwrap().to_owned();
-    api.post("/v1/reports", Some(&token), json!({"target_type": "review", "target_id": id, "reason": "spam", "detail": "광고예요"}))
+    let token = api
+        .login("reporter@test.kr", "password-reporter")
         .await
-        .expect(201);
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.post(
+        "/v1/reports",
+        Some(&token),
+        json!({"target_type": "review", "target_id": id, "reason": "spam", "detail": "광고예요"}),
+    )
+    .await
+    .expect(201);
     drop(reporter);
     let admin = device(&url).await;
-    admin.client.sign_in("boss@test.kr", "password-boss").await.unwrap();
-    let html = screen(&admin, Lang::Ko, Some(Route::Admin(AdminTab::Reports)), &["신고 처리", "광고 리뷰", "쿠폰 받으세요 링크 클릭", "광고예요", "숨기기", "기각"]).await;
+    admin
+        .client
+        .sign_in("boss@test.kr", "password-boss")
+        .await
+        .unwrap();
+    let html = screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Reports)),
+        &[
+            "신고 처리",
+            "광고 리뷰",
+            "쿠폰 받으세요 링크 클릭",
+            "광고예요",
+            "숨기기",
+            "기각",
+        ],
+    )
+    .await;
     assert!(html.contains("신고 1건"), "{html}");
-    screen(&admin, Lang::Ko, Some(Route::Admin(AdminTab::Stats)), &["최근 14일 신고", "<svg"]).await;
-    screen(&admin, Lang::Ko, Some(Route::Admin(AdminTab::Users)), &["member1@test.kr", "관리자"]).await;
+    screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Stats)),
+        &["최근 14일 신고", "<svg"],
+    )
+    .await;
+    screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Users)),
+        &["member1@test.kr", "관리자"],
+    )
+    .await;
     // Admins can post official reviews (the option shows once the member is known).
-    screen(&admin, Lang::Ko, Some(Route::Compose(None)), &["새 리뷰", "공식 리뷰로 올리기"]).await;
+    screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Compose(None)),
+        &["새 리뷰", "공식 리뷰로 올리기"],
+    )
+    .await;
 }

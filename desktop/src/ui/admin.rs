@@ -5,10 +5,11 @@
 //! suspensions (admins), and official reviews.
 
 use dioxus::prelude::*;
-use moa_client_core::protocol::{
-    AdminUser, FeedTab, ModerationAction, ModerationRequest, ReportGroup, ReportState, ReportStats, ReportTarget, Role,
-};
 use moa_client_core::Topic;
+use moa_client_core::protocol::{
+    AdminUser, FeedTab, ModerationAction, ModerationRequest, ReportGroup, ReportState, ReportStats,
+    ReportTarget, Role,
+};
 use serde_json::Value;
 
 use super::subject::ReviewList;
@@ -52,13 +53,26 @@ pub fn summary(target: ReportTarget, content: Option<&Value>) -> (String, String
     let Some(v) = content else {
         return (String::new(), String::new(), String::new(), false);
     };
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let author = v.get("author").map(|a| format!("{} @{}", s(a, "display_name"), s(a, "handle"))).unwrap_or_default();
+    let s = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let author = v
+        .get("author")
+        .map(|a| format!("{} @{}", s(a, "display_name"), s(a, "handle")))
+        .unwrap_or_default();
     let hidden = v.get("hidden").and_then(Value::as_bool).unwrap_or(false);
     match target {
         ReportTarget::Review => (author, s(v, "title"), s(v, "body"), hidden),
         ReportTarget::Comment => (author, String::new(), s(v, "body"), hidden),
-        ReportTarget::User => (format!("{} @{}", s(v, "display_name"), s(v, "handle")), s(v, "email"), String::new(), false),
+        ReportTarget::User => (
+            format!("{} @{}", s(v, "display_name"), s(v, "handle")),
+            s(v, "email"),
+            String::new(),
+            false,
+        ),
         ReportTarget::Product => (String::new(), s(v, "name"), s(v, "shop_url"), false),
         ReportTarget::Message => (s(v, "sender_id"), String::new(), s(v, "body"), false),
     }
@@ -74,7 +88,11 @@ fn Reports() -> Element {
         let (s, f, _) = (*state.read(), *filter.read(), refresh.read());
         async move { ctx.client().report_queue(s, f, None).await }
     });
-    let states = [(ReportState::Open, "report-open"), (ReportState::Dismissed, "report-dismissed"), (ReportState::Actioned, "report-actioned")];
+    let states = [
+        (ReportState::Open, "report-open"),
+        (ReportState::Dismissed, "report-dismissed"),
+        (ReportState::Actioned, "report-actioned"),
+    ];
     rsx! {
         div { class: "filters",
             div { class: "segmented",
@@ -117,7 +135,9 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
             target_id: target_id.clone(),
             action,
             reason: reason.peek().trim().to_owned(),
-            days: (action == ModerationAction::Suspend).then(|| days.peek().trim().parse().ok()).flatten(),
+            days: (action == ModerationAction::Suspend)
+                .then(|| days.peek().trim().parse().ok())
+                .flatten(),
         };
         busy.set(true);
         spawn(async move {
@@ -132,7 +152,11 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
             }
         });
     });
-    let mut reasons: Vec<String> = group.reports.iter().map(|r| r.reason.as_str().to_owned()).collect();
+    let mut reasons: Vec<String> = group
+        .reports
+        .iter()
+        .map(|r| r.reason.as_str().to_owned())
+        .collect();
     reasons.dedup();
     let target = group.target_type;
     let open_id = group.target_id.clone();
@@ -199,11 +223,19 @@ pub fn StatsChart(stats: ReportStats, days: u32) -> Element {
         let day = if d.day > 100_000 { d.day / DAY } else { d.day };
         let i = day - first;
         if (0..i64::from(days)).contains(&i) {
-            let t = ReportTarget::ALL.iter().position(|x| *x == d.target_type).unwrap_or(0);
+            let t = ReportTarget::ALL
+                .iter()
+                .position(|x| *x == d.target_type)
+                .unwrap_or(0);
             per_day[i as usize][t] += d.count;
         }
     }
-    let max = per_day.iter().map(|d| d.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    let max = per_day
+        .iter()
+        .map(|d| d.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let (w, h) = (640.0, 180.0);
     let bar = w / f64::from(days);
     rsx! {
@@ -342,7 +374,9 @@ fn Audit() -> Element {
     match &*log.read() {
         None => rsx! { Loading {} },
         Some(Err(e)) => rsx! { Failed { error: e.clone() } },
-        Some(Ok(page)) if page.items.is_empty() => rsx! { Empty { title: ctx.t("admin-audit-empty") } },
+        Some(Ok(page)) if page.items.is_empty() => {
+            rsx! { Empty { title: ctx.t("admin-audit-empty") } }
+        }
         Some(Ok(page)) => rsx! {
             table { class: "card table",
                 thead { tr { th { {ctx.t("admin-when")} } th { {ctx.t("admin-action")} } th { {ctx.t("admin-target")} } th { {ctx.t("admin-detail")} } } }
@@ -398,7 +432,10 @@ mod tests {
         let review = serde_json::json!({"title": "제목", "body": "본문", "hidden": true,
             "author": {"display_name": "민지", "handle": "minji"}});
         let (who, head, text, hidden) = summary(ReportTarget::Review, Some(&review));
-        assert_eq!((who.as_str(), head.as_str(), text.as_str(), hidden), ("민지 @minji", "제목", "본문", true));
+        assert_eq!(
+            (who.as_str(), head.as_str(), text.as_str(), hidden),
+            ("민지 @minji", "제목", "본문", true)
+        );
         assert_eq!(summary(ReportTarget::Comment, None).2, "");
     }
 }

@@ -2,7 +2,6 @@
 //! (history from the cache at once, older pages on demand, typing, read
 //! counts per message, photos), creating rooms and managing members.
 
-
 use dioxus::prelude::*;
 use moa_client_core::protocol::{Author, ReportTarget, RoomKind};
 use moa_client_core::{ChatMessage, ChatRoom, MediaSource, MessageState, RoomChanges, Topic};
@@ -131,7 +130,9 @@ fn RoomAvatar(room: ChatRoom) -> Element {
         .find(|m| Some(m.user.id.as_str()) != me.as_deref())
         .map(|m| m.user.clone());
     match (room.room.kind, room.room.photo_media_id.clone(), other) {
-        (RoomKind::Group, Some(photo), _) => rsx! { Photo { id: photo, thumbnail: true, class: "avatar room-photo" } },
+        (RoomKind::Group, Some(photo), _) => {
+            rsx! { Photo { id: photo, thumbnail: true, class: "avatar room-photo" } }
+        }
         (RoomKind::Group, None, _) => rsx! {
             Avatar { author: Author { id: room.room.id.clone(), handle: String::new(),
                 display_name: room.room.name.clone().unwrap_or_default(), avatar_media_id: None, deleted: false }, size: 44 }
@@ -166,7 +167,11 @@ fn RoomView(room_id: String) -> Element {
     let mut sending_photo = use_signal(|| false);
 
     // Everything shown is read: move the marker to the newest message.
-    let newest = recent.read().as_ref().and_then(|r| r.as_ref().ok()).and_then(|m| m.iter().rev().find_map(|m| m.seq));
+    let newest = recent
+        .read()
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .and_then(|m| m.iter().rev().find_map(|m| m.seq));
     let read_id = room_id.clone();
     use_effect(use_reactive!(|newest| {
         if let Some(seq) = newest {
@@ -179,7 +184,9 @@ fn RoomView(room_id: String) -> Element {
     // Keep the newest message in view.
     use_effect(use_reactive!(|newest| {
         let _ = newest;
-        let _ = dioxus::document::eval("const l = document.querySelector('.messages'); if (l) l.scrollTop = l.scrollHeight;");
+        let _ = dioxus::document::eval(
+            "const l = document.querySelector('.messages'); if (l) l.scrollTop = l.scrollHeight;",
+        );
     }));
 
     let room = match &*room.read() {
@@ -208,7 +215,13 @@ fn RoomView(room_id: String) -> Element {
         .cloned()
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|uid| room.room.members.iter().find(|m| m.user.id == uid).map(|m| m.user.display_name.clone()))
+        .filter_map(|uid| {
+            room.room
+                .members
+                .iter()
+                .find(|m| m.user.id == uid)
+                .map(|m| m.user.display_name.clone())
+        })
         .collect();
     let first_seq = messages.iter().find_map(|m| m.seq);
     let (loading_older, at_start) = *older_state.read();
@@ -311,15 +324,31 @@ fn RoomView(room_id: String) -> Element {
 }
 
 #[component]
-fn MessageBubble(message: ChatMessage, mine: bool, sender: Option<Author>, unread: usize, now: i64, on_report: EventHandler<String>) -> Element {
+fn MessageBubble(
+    message: ChatMessage,
+    mine: bool,
+    sender: Option<Author>,
+    unread: usize,
+    now: i64,
+    on_report: EventHandler<String>,
+) -> Element {
     let ctx = use_ctx();
     let m = message;
     let state = match &m.state {
         MessageState::Pending => Some(("pending", ctx.t("chat-sending"))),
-        MessageState::Failed(e) => Some(("failed", format!("{} · {}", ctx.t("chat-failed"), e.message))),
+        MessageState::Failed(e) => Some((
+            "failed",
+            format!("{} · {}", ctx.t("chat-failed"), e.message),
+        )),
         MessageState::Sent => None,
     };
-    let (edit_room, edit_id, del_room, del_id, rep_id) = (m.room_id.clone(), m.id.clone(), m.room_id.clone(), m.id.clone(), m.id.clone());
+    let (edit_room, edit_id, del_room, del_id, rep_id) = (
+        m.room_id.clone(),
+        m.id.clone(),
+        m.room_id.clone(),
+        m.id.clone(),
+        m.id.clone(),
+    );
     let mut editing = use_signal(|| None::<String>);
     rsx! {
         div { class: if mine { "msg mine" } else { "msg" },
@@ -403,7 +432,10 @@ fn NewRoom(on_close: EventHandler<()>) -> Element {
                 client.create_group_room(&group_name, members).await
             };
             match result {
-                Ok(id) => { on_close.call(()); ctx.switch(Route::Chat(Some(id))) }
+                Ok(id) => {
+                    on_close.call(());
+                    ctx.switch(Route::Chat(Some(id)))
+                }
                 Err(e) => ctx.fail(&e),
             }
         });
@@ -450,8 +482,14 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
     let mut name = use_signal(|| room.room.name.clone().unwrap_or_default());
     let id = room.room.id.clone();
     let muted = room.muted;
-    let (mute_id, leave_id, rename_id, invite_id) = (id.clone(), id.clone(), id.clone(), id.clone());
-    let members: Vec<String> = room.room.members.iter().map(|m| m.user.id.clone()).collect();
+    let (mute_id, leave_id, rename_id, invite_id) =
+        (id.clone(), id.clone(), id.clone(), id.clone());
+    let members: Vec<String> = room
+        .room
+        .members
+        .iter()
+        .map(|m| m.user.id.clone())
+        .collect();
     rsx! {
         div { class: "dialog-backdrop",
             div { class: "dialog manage", role: "dialog",

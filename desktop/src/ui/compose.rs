@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::{
-    CreatePlaceRequest, CreateProductRequest, PlaceCategory, ReviewKind, SubjectRef, SubjectType, limits,
+    CreatePlaceRequest, CreateProductRequest, PlaceCategory, ReviewKind, SubjectRef, SubjectType,
+    limits,
 };
 use moa_client_core::{MediaSource, NewReview, ReviewChanges};
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,10 @@ impl Draft {
     pub fn save(&self, dir: &Path) {
         if let Ok(bytes) = serde_json::to_vec(self) {
             let tmp = Self::file(dir).with_extension("tmp");
-            if std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, Self::file(dir))).is_err() {
+            if std::fs::write(&tmp, bytes)
+                .and_then(|_| std::fs::rename(&tmp, Self::file(dir)))
+                .is_err()
+            {
                 tracing::warn!("cannot save the compose draft");
             }
         }
@@ -64,7 +68,12 @@ impl Draft {
     /// Tags typed as `#카페 #라떼` or `카페, 라떼`.
     pub fn tag_list(&self) -> Vec<String> {
         let mut tags: Vec<String> = Vec::new();
-        for t in self.tags.split([' ', ',', '#']).map(str::trim).filter(|t| !t.is_empty()) {
+        for t in self
+            .tags
+            .split([' ', ',', '#'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             if !tags.iter().any(|x| x == t) {
                 tags.push(t.to_owned());
             }
@@ -104,12 +113,23 @@ impl Draft {
 
     pub fn to_new_review(&self) -> NewReview {
         NewReview {
-            kind: if self.snap { ReviewKind::Snap } else { ReviewKind::Story },
-            title: if self.snap { String::new() } else { self.title.trim().to_owned() },
+            kind: if self.snap {
+                ReviewKind::Snap
+            } else {
+                ReviewKind::Story
+            },
+            title: if self.snap {
+                String::new()
+            } else {
+                self.title.trim().to_owned()
+            },
             body: self.body.trim().to_owned(),
             photos: self.photos.clone(),
             subject: self.subject.as_ref().and_then(|(kind, id, _)| {
-                Some(SubjectRef { kind: SubjectType::parse(kind)?, id: id.clone() })
+                Some(SubjectRef {
+                    kind: SubjectType::parse(kind)?,
+                    id: id.clone(),
+                })
             }),
             rating: self.rating,
             tags: self.tag_list(),
@@ -144,9 +164,16 @@ pub fn Compose(edit: Option<String>) -> Element {
                         snap: r.kind == ReviewKind::Snap,
                         title: r.title,
                         body: r.body,
-                        subject: r.subject.map(|s| (s.kind.as_str().to_owned(), s.id, s.name)),
+                        subject: r
+                            .subject
+                            .map(|s| (s.kind.as_str().to_owned(), s.id, s.name)),
                         rating: r.rating,
-                        tags: r.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" "),
+                        tags: r
+                            .tags
+                            .iter()
+                            .map(|t| format!("#{t}"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
                         photos: r.photos,
                         official: r.official,
                     }
@@ -181,8 +208,14 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
 
     let mut add_files = move |paths: Vec<PathBuf>| {
         for path in paths {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            adding.write().push(Adding { name: name.clone(), error: None });
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            adding.write().push(Adding {
+                name: name.clone(),
+                error: None,
+            });
             spawn(async move {
                 let result = ctx.client().add_photo(MediaSource::Path(path)).await;
                 let mut list = adding.write();
@@ -209,7 +242,10 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
     let post = move |_| {
         let draft = d.peek().clone();
         if let Some(key) = draft.problem() {
-            ctx.fail(&moa_client_core::Error::Invalid { field: "review".into(), reason: ctx.t(key) });
+            ctx.fail(&moa_client_core::Error::Invalid {
+                field: "review".into(),
+                reason: ctx.t(key),
+            });
             return;
         }
         busy.set(true);
@@ -221,13 +257,16 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                 Some(id) => {
                     let new = draft.to_new_review();
                     client
-                        .edit_review(&id, ReviewChanges {
-                            title: (!draft.snap).then_some(new.title),
-                            body: Some(new.body),
-                            photos: Some(new.photos),
-                            rating: Some(new.rating),
-                            tags: Some(new.tags),
-                        })
+                        .edit_review(
+                            &id,
+                            ReviewChanges {
+                                title: (!draft.snap).then_some(new.title),
+                                body: Some(new.body),
+                                photos: Some(new.photos),
+                                rating: Some(new.rating),
+                                tags: Some(new.tags),
+                            },
+                        )
                         .await
                         .map(|_| id)
                 }
@@ -248,9 +287,17 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
 
     let current = d.read().clone();
     let body_len = current.body.chars().count();
-    let body_max = if current.snap { limits::MAX_SNAP_BODY_CHARS } else { limits::MAX_STORY_BODY_CHARS };
+    let body_max = if current.snap {
+        limits::MAX_SNAP_BODY_CHARS
+    } else {
+        limits::MAX_STORY_BODY_CHARS
+    };
     let uploads = ctx.uploads.read().clone();
-    let title = if is_edit { ctx.t("compose-edit-title") } else { ctx.t("compose-title") };
+    let title = if is_edit {
+        ctx.t("compose-edit-title")
+    } else {
+        ctx.t("compose-title")
+    };
     rsx! {
         super::Header { title,
             actions: rsx! {
@@ -382,7 +429,14 @@ fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
                 .into_iter()
                 .map(|p| ("place".to_owned(), p.id, p.name, p.address))
                 .collect();
-            out.extend(products.into_iter().map(|p| ("product".to_owned(), p.id, p.name, format!("₩{}", p.price_krw))));
+            out.extend(products.into_iter().map(|p| {
+                (
+                    "product".to_owned(),
+                    p.id,
+                    p.name,
+                    format!("₩{}", p.price_krw),
+                )
+            }));
             Ok::<_, moa_client_core::Error>(out)
         }
     });
@@ -416,7 +470,11 @@ fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
 }
 
 #[component]
-fn NewSubject(kind: SubjectType, name: String, on_done: EventHandler<(String, String, String)>) -> Element {
+fn NewSubject(
+    kind: SubjectType,
+    name: String,
+    on_done: EventHandler<(String, String, String)>,
+) -> Element {
     let ctx = use_ctx();
     let mut name = use_signal(|| name.clone());
     let mut extra = use_signal(String::new);
@@ -433,7 +491,14 @@ fn NewSubject(kind: SubjectType, name: String, on_done: EventHandler<(String, St
             let client = ctx.client();
             let result = match kind {
                 SubjectType::Place => client
-                    .add_place(CreatePlaceRequest { id: None, name: n, address: x, latitude: None, longitude: None, category: cat })
+                    .add_place(CreatePlaceRequest {
+                        id: None,
+                        name: n,
+                        address: x,
+                        latitude: None,
+                        longitude: None,
+                        category: cat,
+                    })
                     .await
                     .map(|p| ("place".to_owned(), p.place.id, p.place.name)),
                 SubjectType::Product => {
@@ -442,7 +507,14 @@ fn NewSubject(kind: SubjectType, name: String, on_done: EventHandler<(String, St
                         return;
                     };
                     client
-                        .add_product(CreateProductRequest { id: None, name: n, price_krw, options: vec![], photos: vec![], shop_url: x })
+                        .add_product(CreateProductRequest {
+                            id: None,
+                            name: n,
+                            price_krw,
+                            options: vec![],
+                            photos: vec![],
+                            shop_url: x,
+                        })
                         .await
                         .map(|p| ("product".to_owned(), p.product.id, p.product.name))
                 }

@@ -84,13 +84,21 @@ fn FeedList(tab: FeedTab) -> Element {
         let _ = feed_version;
         async move { ctx.client().feed(tab).await }
     });
-    let mut more = use_signal(|| More { items: vec![], cursor: None, done: false, loading: false, error: None });
+    let mut more = use_signal(|| More {
+        items: vec![],
+        cursor: None,
+        done: false,
+        loading: false,
+        error: None,
+    });
     let mut scroll_top = use_signal(|| 0.0f64);
     let mut viewport = use_signal(|| 900.0f64);
 
     let first_page = match &*first.read() {
         None => return rsx! { Loading {} },
-        Some(Err(e)) => return rsx! { Failed { error: e.clone(), retry: move |_| { let mut f = first; f.restart() } } },
+        Some(Err(e)) => {
+            return rsx! { Failed { error: e.clone(), retry: move |_| { let mut f = first; f.restart() } } };
+        }
         Some(Ok(items)) => items.clone(),
     };
     let status = ctx.status.read().clone();
@@ -101,7 +109,11 @@ fn FeedList(tab: FeedTab) -> Element {
         if !status.online && status.last_sync_at.is_none() {
             return rsx! { Failed { error: Error::Network("offline".into()), retry: move |_| ctx.client().sync_soon() } };
         }
-        let hint = if tab == FeedTab::Following { ctx.t("feed-empty-following") } else { ctx.t("feed-empty-hint") };
+        let hint = if tab == FeedTab::Following {
+            ctx.t("feed-empty-following")
+        } else {
+            ctx.t("feed-empty-hint")
+        };
         return rsx! {
             Empty { title: ctx.t("feed-empty"), hint,
                 action: rsx! { button { class: "btn primary", onclick: move |_| ctx.go(Route::Compose(None)), {ctx.t("nav-compose")} } }
@@ -189,6 +201,7 @@ pub fn ReviewRow(review: Review) -> Element {
     };
     rsx! {
         article { class: "review-row", onclick: move |_| ctx.go(Route::Review(id.clone())),
+          div { class: "review-card",
             div { class: "row-main",
                 div { class: "row-meta",
                     Avatar { author: review.author.clone(), size: 24 }
@@ -210,6 +223,7 @@ pub fn ReviewRow(review: Review) -> Element {
             if let Some(photo) = review.photos.first() {
                 Photo { id: photo.clone(), thumbnail: true, class: "row-thumb" }
             }
+          }
         }
     }
 }
@@ -228,6 +242,9 @@ mod tests {
         let (s, e) = visible_range(ROW_HEIGHT * 1000.0, 900.0, 5000);
         assert_eq!(s, 1000 - OVERSCAN);
         assert!(e > 1000 && e < 1020);
-        assert_eq!(visible_range(ROW_HEIGHT * 6000.0, 900.0, 5000), (5000, 5000));
+        assert_eq!(
+            visible_range(ROW_HEIGHT * 6000.0, 900.0, 5000),
+            (5000, 5000)
+        );
     }
 }

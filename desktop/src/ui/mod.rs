@@ -96,14 +96,21 @@ pub fn Failed(error: Error, retry: Option<EventHandler<()>>) -> Element {
 #[component]
 pub fn Avatar(author: Author, size: Option<u32>) -> Element {
     let size = size.unwrap_or(36);
-    let style = format!("width:{size}px;height:{size}px;font-size:{}px", size * 4 / 9);
+    let style = format!(
+        "width:{size}px;height:{size}px;font-size:{}px",
+        size * 4 / 9
+    );
     match &author.avatar_media_id {
         Some(id) => rsx! {
             img { class: "avatar", style: "{style}", src: media::url(id, true), alt: "" }
         },
         None => {
             let initial: String = author.display_name.chars().take(1).collect();
-            let hue = author.id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 360;
+            let hue = author
+                .id
+                .bytes()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+                % 360;
             rsx! {
                 span { class: "avatar initial", style: "{style};background:hsl({hue},55%,62%)", "{initial}" }
             }
@@ -129,7 +136,12 @@ pub fn AuthorName(author: Author) -> Element {
 
 /// A photo with its blurhash behind it until the file arrives.
 #[component]
-pub fn Photo(id: String, thumbnail: bool, class: Option<String>, onclick: Option<EventHandler<()>>) -> Element {
+pub fn Photo(
+    id: String,
+    thumbnail: bool,
+    class: Option<String>,
+    onclick: Option<EventHandler<()>>,
+) -> Element {
     let ctx = use_ctx();
     let info_id = id.clone();
     let placeholder = use_resource(move || {

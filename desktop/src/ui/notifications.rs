@@ -42,7 +42,9 @@ pub fn Notifications() -> Element {
     let now = super::now_ms();
     let (items, unread) = match &*list.read() {
         None => return rsx! { super::Header { title: ctx.t("nav-notifications") } Loading {} },
-        Some(Err(e)) => return rsx! { super::Header { title: ctx.t("nav-notifications") } Failed { error: e.clone() } },
+        Some(Err(e)) => {
+            return rsx! { super::Header { title: ctx.t("nav-notifications") } Failed { error: e.clone() } };
+        }
         Some(Ok((items, unread))) => (items.clone(), *unread),
     };
     rsx! {

@@ -28,10 +28,16 @@ pub fn Outbox() -> Element {
     let now = super::now_ms();
     let list = match &*items.read() {
         None => return rsx! { super::Header { title: ctx.t("nav-outbox") } Loading {} },
-        Some(Err(e)) => return rsx! { super::Header { title: ctx.t("nav-outbox") } Failed { error: e.clone() } },
+        Some(Err(e)) => {
+            return rsx! { super::Header { title: ctx.t("nav-outbox") } Failed { error: e.clone() } };
+        }
         Some(Ok(list)) => list.clone(),
     };
-    let drafts = drafts.read().clone().and_then(|d| d.ok()).unwrap_or_default();
+    let drafts = drafts
+        .read()
+        .clone()
+        .and_then(|d| d.ok())
+        .unwrap_or_default();
     rsx! {
         super::Header { title: ctx.t("nav-outbox"),
             actions: rsx! { super::feed::RefreshButton {} }

@@ -2,7 +2,6 @@
 //! the profile and avatar) and other members' pages (follow, message,
 //! report), plus follower and following lists.
 
-
 use dioxus::prelude::*;
 use moa_client_core::protocol::{Author, ReportTarget};
 use moa_client_core::{MediaSource, ProfileChanges, Topic};
@@ -35,7 +34,10 @@ enum MyTab {
 #[component]
 fn MyPageScreen() -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Profile) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Scraps) + ctx.watch(Topic::Likes);
+    let version = ctx.watch(Topic::Profile)
+        + ctx.watch(Topic::Reviews)
+        + ctx.watch(Topic::Scraps)
+        + ctx.watch(Topic::Likes);
     let mut tab = use_signal(|| MyTab::Reviews);
     let mut editing = use_signal(|| false);
     let page = use_resource(move || {
@@ -103,7 +105,10 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
     let mut bio = use_signal(|| me.bio.clone());
     let mut avatar = use_signal(|| me.avatar_media_id.clone());
     let mut compressing = use_signal(|| false);
-    let author = Author { avatar_media_id: avatar.read().clone(), ..super::shell::author_of(&me) };
+    let author = Author {
+        avatar_media_id: avatar.read().clone(),
+        ..super::shell::author_of(&me)
+    };
     rsx! {
         div { class: "card edit-profile",
             div { class: "avatar-edit",
@@ -170,7 +175,9 @@ fn OtherProfile(user_id: String) -> Element {
     let mut reporting = use_signal(|| false);
     let p = match &*profile.read() {
         None => return rsx! { Loading {} },
-        Some(Err(e)) => return rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = profile; p.restart() } } },
+        Some(Err(e)) => {
+            return rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = profile; p.restart() } } };
+        }
         Some(Ok(p)) => p.clone(),
     };
     let author = Author {
@@ -254,7 +261,9 @@ pub fn People(user_id: String, list: PeopleList) -> Element {
     let now = super::now_ms();
     let body = match &*people.read() {
         None => rsx! { Loading {} },
-        Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = people; p.restart() } } },
+        Some(Err(e)) => {
+            rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = people; p.restart() } } }
+        }
         Some(Ok(items)) if items.is_empty() => rsx! { Empty { title: ctx.t("people-empty") } },
         Some(Ok(items)) => rsx! {
             ul { class: "card people",

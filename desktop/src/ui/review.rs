@@ -7,14 +7,17 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::{Comment, ReportReason, ReportTarget, Review};
 use moa_client_core::{LikeTarget, Topic};
 
-use super::{Avatar, AuthorName, Failed, Loading, Photo, stars};
+use super::{AuthorName, Avatar, Failed, Loading, Photo, stars};
 use crate::i18n::ago;
 use crate::state::{Route, use_ctx};
 
 #[component]
 pub fn ReviewScreen(id: String) -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Reviews) + ctx.watch(Topic::Comments) + ctx.watch(Topic::Likes) + ctx.watch(Topic::Scraps);
+    let version = ctx.watch(Topic::Reviews)
+        + ctx.watch(Topic::Comments)
+        + ctx.watch(Topic::Likes)
+        + ctx.watch(Topic::Scraps);
     let rid = id.clone();
     let detail = use_resource(move || {
         let _ = version;
@@ -24,7 +27,9 @@ pub fn ReviewScreen(id: String) -> Element {
     let mut lightbox = use_signal(|| None::<String>);
     let body = match &*detail.read() {
         None => rsx! { Loading {} },
-        Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = detail; d.restart() } } },
+        Some(Err(e)) => {
+            rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = detail; d.restart() } } }
+        }
         Some(Ok(d)) => {
             let review = d.review.clone();
             let comments = d.comments.clone();
@@ -178,7 +183,11 @@ fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
     let ctx = use_ctx();
     let mut draft = use_signal(String::new);
     let mut reply_to = use_signal(|| None::<Comment>);
-    let top: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
+    let top: Vec<Comment> = comments
+        .iter()
+        .filter(|c| c.parent_id.is_none())
+        .cloned()
+        .collect();
     let rid = review_id.clone();
     let send = move |e: FormEvent| {
         e.prevent_default();
@@ -186,7 +195,10 @@ fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
         if body.is_empty() {
             return;
         }
-        let parent = reply_to.peek().as_ref().map(|c| c.parent_id.clone().unwrap_or(c.id.clone()));
+        let parent = reply_to
+            .peek()
+            .as_ref()
+            .map(|c| c.parent_id.clone().unwrap_or(c.id.clone()));
         let rid = rid.clone();
         spawn(async move {
             match ctx.client().comment(&rid, &body, parent.as_deref()).await {

@@ -9,7 +9,9 @@ use moa_client_core::protocol::SubjectType;
 use moa_client_core::{Client, RealtimeState, Topic};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{admin, auth, chat, compose, feed, notifications, outbox, profile, review, settings, subject};
+use super::{
+    admin, auth, chat, compose, feed, notifications, outbox, profile, review, settings, subject,
+};
 use crate::i18n::Arg;
 use crate::settings::Settings;
 use crate::state::{AdminTab, Ctx, Route, use_ctx};
@@ -33,7 +35,9 @@ pub struct AppProps {
 
 impl PartialEq for AppProps {
     fn eq(&self, other: &Self) -> bool {
-        self.data_dir == other.data_dir && self.settings == other.settings && self.start == other.start
+        self.data_dir == other.data_dir
+            && self.settings == other.settings
+            && self.start == other.start
     }
 }
 
@@ -45,7 +49,12 @@ pub struct DataDir(pub PathBuf);
 /// and lays out the window.
 #[allow(non_snake_case)]
 pub fn App(props: AppProps) -> Element {
-    let AppProps { client, settings, data_dir, start } = props;
+    let AppProps {
+        client,
+        settings,
+        data_dir,
+        start,
+    } = props;
     let ctx = use_hook(|| Ctx::new(client.clone(), settings.clone()));
     use_context_provider(|| ctx);
     use_context_provider(|| DataDir(data_dir.clone()));
@@ -184,7 +193,13 @@ fn Sidebar() -> Element {
     let rooms_version = ctx.watch(Topic::Rooms);
     let unread = use_resource(move || {
         let _ = notif_version;
-        async move { ctx.client().notifications().await.map(|(_, n)| n as i64).unwrap_or(0) }
+        async move {
+            ctx.client()
+                .notifications()
+                .await
+                .map(|(_, n)| n as i64)
+                .unwrap_or(0)
+        }
     });
     let unread_chat = use_resource(move || {
         let _ = rooms_version;
@@ -192,7 +207,13 @@ fn Sidebar() -> Element {
             ctx.client()
                 .rooms()
                 .await
-                .map(|rooms| rooms.iter().filter(|r| !r.muted).map(|r| r.unread).sum::<i64>())
+                .map(|rooms| {
+                    rooms
+                        .iter()
+                        .filter(|r| !r.muted)
+                        .map(|r| r.unread)
+                        .sum::<i64>()
+                })
                 .unwrap_or(0)
         }
     });

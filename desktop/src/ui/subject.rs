@@ -48,10 +48,16 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
             Ok::<_, moa_client_core::Error>((head, page.items))
         }
     });
-    let title = ctx.t(if kind == SubjectType::Place { "target-place" } else { "target-product" });
+    let title = ctx.t(if kind == SubjectType::Place {
+        "target-place"
+    } else {
+        "target-product"
+    });
     let body = match &*data.read() {
         None => rsx! { Loading {} },
-        Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = data; d.restart() } } },
+        Some(Err(e)) => {
+            rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = data; d.restart() } } }
+        }
         Some(Ok((head, reviews))) => {
             let head = head.clone();
             rsx! {
@@ -86,7 +92,9 @@ pub fn TagScreen(tag: String) -> Element {
     });
     let body = match &*data.read() {
         None => rsx! { Loading {} },
-        Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = data; d.restart() } } },
+        Some(Err(e)) => {
+            rsx! { Failed { error: e.clone(), retry: move |_| { let mut d = data; d.restart() } } }
+        }
         Some(Ok(page)) => rsx! { ReviewList { reviews: page.items.clone() } },
     };
     rsx! {

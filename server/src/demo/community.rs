@@ -6,8 +6,8 @@
 
 use moa_protocol::{
     CreateCommentRequest, CreatePlaceRequest, CreateProductRequest, CreateReportRequest,
-    CreateReviewRequest, CreateRoomRequest, PlaceCategory, RoomKind, SendMessageRequest, ProductOption, ReportReason, ReportTarget, ReviewKind,
-    Role, SubjectRef, SubjectType,
+    CreateReviewRequest, CreateRoomRequest, PlaceCategory, ProductOption, ReportReason,
+    ReportTarget, ReviewKind, Role, RoomKind, SendMessageRequest, SubjectRef, SubjectType,
 };
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -564,7 +564,8 @@ async fn seed_chat(conn: &mut AnyConnection, regulars: &[Member], now: i64) -> R
         photo_media_id: None,
         members: regulars[1..4].iter().map(|m| m.user_id.clone()).collect(),
     };
-    let (group, _) = chat::service::create_room(conn, &regulars[0], &group, now - 7_200_000).await?;
+    let (group, _) =
+        chat::service::create_room(conn, &regulars[0], &group, now - 7_200_000).await?;
     let lines: &[(usize, &str)] = &[
         (0, "이번 주 토요일에 성수 카페 투어 어때요?"),
         (1, "좋아요! 어니언 성수 가보고 싶었어요"),
@@ -592,8 +593,21 @@ async fn seed_chat(conn: &mut AnyConnection, regulars: &[Member], now: i64) -> R
             .await?;
     }
     let direct: &[(usize, &[(bool, &str)])] = &[
-        (1, &[(false, "민지님 지난번 추천해주신 라떼 정말 맛있었어요!"), (true, "그쵸? 다음엔 바닐라빈도 드셔보세요 😊"), (false, "꼭 먹어볼게요 감사해요")]),
-        (4, &[(true, "공동구매 아직 자리 있나요?"), (false, "네! 두 자리 남았어요. 링크 보내드릴게요")]),
+        (
+            1,
+            &[
+                (false, "민지님 지난번 추천해주신 라떼 정말 맛있었어요!"),
+                (true, "그쵸? 다음엔 바닐라빈도 드셔보세요 😊"),
+                (false, "꼭 먹어볼게요 감사해요"),
+            ],
+        ),
+        (
+            4,
+            &[
+                (true, "공동구매 아직 자리 있나요?"),
+                (false, "네! 두 자리 남았어요. 링크 보내드릴게요"),
+            ],
+        ),
     ];
     for (other, talk) in direct {
         let req = CreateRoomRequest {
@@ -603,9 +617,14 @@ async fn seed_chat(conn: &mut AnyConnection, regulars: &[Member], now: i64) -> R
             photo_media_id: None,
             members: vec![regulars[*other].user_id.clone()],
         };
-        let (room, _) = chat::service::create_room(conn, &regulars[0], &req, now - 86_400_000).await?;
+        let (room, _) =
+            chat::service::create_room(conn, &regulars[0], &req, now - 86_400_000).await?;
         for (i, (mine, body)) in talk.iter().enumerate() {
-            let sender = if *mine { &regulars[0] } else { &regulars[*other] };
+            let sender = if *mine {
+                &regulars[0]
+            } else {
+                &regulars[*other]
+            };
             let req = SendMessageRequest {
                 id: id(),
                 body: (*body).into(),
