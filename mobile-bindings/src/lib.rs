@@ -1,9 +1,29 @@
-//! `moa-mobile-bindings`: the uniffi facade over client-core for the iOS
-//! (Swift) and Android (Kotlin) apps, also generated for Python so that the
-//! bindings are tested end to end on this machine.
+//! `moa-mobile-bindings`: client-core for the iOS (Swift) and Android
+//! (Kotlin) apps through uniffi, also generated for Python so that the
+//! bindings are tested end to end on this machine (`tests/`, run by
+//! `scripts/test.sh`).
 //!
-//! It will hold thin `uniffi::Object` wrappers (a `MoaClient` with async
-//! methods on tokio), records and enums for the data, a listener callback for
-//! events, and one small error enum converted in one place. No logic that is
-//! not in client-core. Nothing is exported yet: this crate holds the place in
-//! the workspace and its dependency on client-core.
+//! Thin by design: [`MoaClient`] wraps client-core's `Client` method for
+//! method, the data types are client-core's own (declared to uniffi in
+//! `types`), events reach the app through a [`MoaListener`] and a
+//! [`Subscription`], and errors become one small [`MoaError`] in one place.
+//! Any rule or decision belongs in client-core, where the desktop app gets
+//! it too.
+//!
+//! Modules: `client` (the object and its methods), `events` (listener and
+//! subscription), `types` (records and enums), `error` (the error and its
+//! conversion), `handles` (the live-handle count the leak test checks).
+
+mod client;
+mod error;
+mod events;
+mod handles;
+mod types;
+
+pub use client::{MoaClient, default_options};
+pub use error::MoaError;
+pub use events::{MoaListener, Subscription};
+pub use handles::live_handles;
+pub use types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges};
+
+uniffi::setup_scaffolding!();

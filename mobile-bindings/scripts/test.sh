@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The mobile bindings' test: builds the library and uniffi-bindgen, generates
+# the Python module, runs the pytest suite in mobile-bindings/tests/ against
+# real moa-server processes (the suite starts and stops them itself), then
+# generates the Kotlin and Swift sources and compiles the C header
+# (scripts/generate.sh). Installs pytest if it is missing.
+#
+#   mobile-bindings/scripts/test.sh [PYTEST ARGS...]
+#
+# Closing line: "mobile-bindings: N passed, M failed" (pytest's own summary
+# is above it). Exits non-zero if anything failed. MOA_SKIP_BUILD=1 uses
+# what the target dir holds (scripts/test, which has just built it all).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/lib.sh
+ensure_rust
+use_target_dir
+
+PY=python3
+ensure_pytest() {
+  command -v python3 >/dev/null || ensure_packages python3
+  "$PY" -c 'import pytest' 2>/dev/null && return 0
+  say "installing pytest"
+  if "$PY" -m pip --version >/dev/null 2>&1 \
+    && "$PY" -m pip install --quiet --disable-pip-version-check pytest >&2 2>/dev/null \
+    && "$PY" -c 'import pytest' 2>/dev/null; then
+    return 0
+  fi
+  # Debian's own Python refuses pip installs (PEP 668): use its package.
+  ensure_packages python3-pytest
+  PY=/usr/bin/python3
+  "$PY" -c 'import pytest' 2>/dev/null || die "cannot install pytest (python3 -m pip install pytest)"
+}
+ensure_pytest
+command -v gcc >/dev/null || ensure_packages gcc
+
+if [ "${MOA_SKIP_BUILD:-}" != 1 ]; then
+  say "building the bindings library, uniffi-bindgen and moa-server"
+  # The same command as scripts/test (one feature set, one copy of each
+  # dependency in the cache): nothing to do when it ran just before.
+  cargo build --workspace --all-targets --locked >&2 || die "cargo build failed"
+fi
+lib="$TARGET_DIR/debug/libmoa_mobile_bindings.so"
+server="$TARGET_DIR/debug/moa-server"
+
+work=$(mktemp -d /tmp/moa-bindings-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/python"
+"$TARGET_DIR/debug/uniffi-bindgen" generate --library "$lib" --language python --no-format \
+  --out-dir "$work/python" >/dev/null || die "uniffi-bindgen could not generate Python"
+# The generated module loads the library from its own directory.
+cp "$lib" "$work/python/"
+
+say "pytest: the bindings against a real server"
+set +e
+MOA_BINDINGS_PY="$work/python" MOA_SERVER_BIN="$server" \
+  "$PY" -m pytest mobile-bindings/tests -p no:cacheprovider -q "$@" 2>&1 | tee "$work/pytest.log"
+status=${PIPESTATUS[0]}
+set -e
+
+say "generating the Kotlin and Swift sources"
+if ! MOA_BINDINGS_LIB="$lib" mobile-bindings/scripts/generate.sh "$work/generated"; then
+  status=1
+  echo "error: generating the Kotlin and Swift sources failed" >&2
+fi
+
+# pytest's last line, e.g. "1 failed, 4 passed in 20.1s", summed up.
+awk '/ in [0-9.]+s/ { line = $0 }
+     END { n = split(line, w, /[ ,]+/); for (i = 2; i <= n; i++) {
+             if (w[i] ~ /^passed/) p += w[i-1]; if (w[i] ~ /^(failed|errors?)/) f += w[i-1] }
+           printf "mobile-bindings: %d passed, %d failed\n", p, f }' "$work/pytest.log"
+exit "$status"

@@ -1,0 +1,126 @@
+//! The one error type across the boundary, [`MoaError`], and the one place
+//! client-core's [`moa_client_core::Error`] becomes it. Apps match on the
+//! variant (show "offline", go to sign-in, reload after a conflict); the
+//! `reason` of `Invalid` and `Other` is for people.
+
+use moa_client_core::Error as CoreError;
+use moa_client_core::protocol::codes;
+
+/// What went wrong, as the apps see it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum MoaError {
+    /// The server could not be reached, or is failing for now: the action
+    /// can be retried later (writes are queued and need no retry).
+    #[error("the server cannot be reached")]
+    Network,
+    /// Not signed in, wrong email or password, or the session ended.
+    #[error("not signed in, or the session ended")]
+    Auth,
+    /// The change conflicts with what the server has (an edit based on an
+    /// old version, an email or handle already taken, a repeated report).
+    #[error("conflict with the server's data")]
+    Conflict,
+    /// The input was refused (on the device or by the server).
+    #[error("invalid input: {reason}")]
+    Invalid { reason: String },
+    /// No such thing (here or on the server).
+    #[error("not found")]
+    NotFound,
+    /// Anything else: not allowed, local storage failing, an answer the
+    /// client does not understand.
+    #[error("{reason}")]
+    Other { reason: String },
+}
+
+pub(crate) type Result<T, E = MoaError> = std::result::Result<T, E>;
+
+impl From<CoreError> for MoaError {
+    fn from(e: CoreError) -> Self {
+        let reason = e.to_string();
+        match e {
+            CoreError::Network(_) => MoaError::Network,
+            CoreError::Auth(_) => MoaError::Auth,
+            CoreError::NotFound(_) => MoaError::NotFound,
+            CoreError::Invalid { .. } => MoaError::Invalid { reason },
+            CoreError::Rejected { code, .. } => match code.as_str() {
+                codes::CONFLICT
+                | codes::EMAIL_TAKEN
+                | codes::HANDLE_TAKEN
+                | codes::ALREADY_REPORTED => MoaError::Conflict,
+                codes::NOT_FOUND => MoaError::NotFound,
+                codes::INVALID_CREDENTIALS
+                | codes::MISSING_TOKEN
+                | codes::INVALID_TOKEN
+                | codes::TOKEN_EXPIRED
+                | codes::INVALID_REFRESH_TOKEN
+                | codes::REFRESH_TOKEN_REUSED => MoaError::Auth,
+                codes::INVALID_FIELD
+                | codes::INVALID_PARAMETER
+                | codes::MALFORMED_JSON
+                | codes::PAYLOAD_TOO_LARGE
+                | codes::UNSUPPORTED_FORMAT
+                | codes::TOO_MANY_PIXELS
+                | codes::CORRUPT_MEDIA => MoaError::Invalid { reason },
+                _ => MoaError::Other { reason },
+            },
+            CoreError::Storage(_) | CoreError::Server(_) => MoaError::Other { reason },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(code: &str) -> CoreError {
+        CoreError::Rejected {
+            code: code.into(),
+            message: "refused".into(),
+            field: None,
+        }
+    }
+
+    #[test]
+    fn each_kind_of_core_error_maps_to_its_variant() {
+        assert_eq!(
+            MoaError::from(CoreError::Network("x".into())),
+            MoaError::Network
+        );
+        assert_eq!(MoaError::from(CoreError::Auth("x".into())), MoaError::Auth);
+        assert_eq!(
+            MoaError::from(CoreError::NotFound("x".into())),
+            MoaError::NotFound
+        );
+        assert_eq!(
+            MoaError::from(CoreError::Invalid {
+                field: "rating".into(),
+                reason: "must be 1 to 5".into()
+            }),
+            MoaError::Invalid {
+                reason: "invalid rating: must be 1 to 5".into()
+            }
+        );
+        assert_eq!(MoaError::from(rejected("conflict")), MoaError::Conflict);
+        assert_eq!(MoaError::from(rejected("email_taken")), MoaError::Conflict);
+        assert_eq!(
+            MoaError::from(rejected("invalid_credentials")),
+            MoaError::Auth
+        );
+        assert_eq!(
+            MoaError::from(rejected("invalid_field")),
+            MoaError::Invalid {
+                reason: "refused".into()
+            }
+        );
+        assert_eq!(
+            MoaError::from(rejected("forbidden")),
+            MoaError::Other {
+                reason: "refused".into()
+            }
+        );
+        assert!(matches!(
+            MoaError::from(CoreError::Storage("disk full".into())),
+            MoaError::Other { reason } if reason.contains("disk full")
+        ));
+    }
+}

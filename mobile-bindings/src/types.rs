@@ -1,0 +1,727 @@
+//! The data that crosses the boundary. Most of it *is* client-core's and
+//! moa-protocol's own types: each is declared here a second time under
+//! `#[uniffi::remote(...)]`, a mirror uniffi checks field by field against
+//! the real definition (a field added there and not here fails the build),
+//! so no copy or conversion code exists for them. The doc comments here are
+//! the ones the Kotlin, Swift and Python sources carry.
+//!
+//! Only where a client-core type cannot cross as it is does this module have
+//! a record of its own, converted by plain field moves:
+//! - partial updates whose "clear this" is `Option<Option<T>>` (Kotlin
+//!   cannot tell `null` from absent): [`ReviewChanges`], [`ProfileChanges`],
+//!   [`RoomChanges`] with an explicit `clear_*` flag;
+//! - answers that are Rust tuples: [`FeedPage`], [`NotificationList`].
+//!
+//! File paths cross as strings (`PathBuf` is a custom type over `String`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
+use moa_client_core::protocol::{MediaKind, NotificationKind, ProfileCounts, Role};
+use moa_client_core::{
+    Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
+    LikeTarget, Me, MediaSource, MessageState, MyPage, NewReview, Notification, Options,
+    OutboxItem, OutboxState, PreparedMedia, Profile, RealtimeState, Rejection, ReportReason,
+    ReportTarget, Review, ReviewDetail, ReviewKind, Room, RoomKind, RoomMember, Subject,
+    SubjectRef, SubjectType, SyncStatus, Topic,
+};
+
+uniffi::custom_type!(PathBuf, String, {
+    remote,
+    lower: |path| path.to_string_lossy().into_owned(),
+    try_lift: |path| Ok(PathBuf::from(path)),
+});
+
+// ----- community content (moa-protocol) -------------------------------------
+
+/// The author of a review or comment, as shown with it.
+#[uniffi::remote(Record)]
+pub struct Author {
+    pub id: String,
+    pub handle: String,
+    pub display_name: String,
+    pub avatar_media_id: Option<String>,
+    /// A deleted account: show "deleted user".
+    pub deleted: bool,
+}
+
+/// Long "story" reviews and short "snap" reviews.
+#[uniffi::remote(Enum)]
+pub enum ReviewKind {
+    /// Title, long body, up to 20 photos.
+    Story,
+    /// Short body (at most 500 characters), up to 4 photos, no title.
+    Snap,
+}
+
+/// What a review is about.
+#[uniffi::remote(Enum)]
+pub enum SubjectType {
+    Place,
+    Product,
+}
+
+/// A reference to a place or a product, when posting a review.
+#[uniffi::remote(Record)]
+pub struct SubjectRef {
+    pub kind: SubjectType,
+    pub id: String,
+}
+
+/// The subject of a review as shown with it.
+#[uniffi::remote(Record)]
+pub struct Subject {
+    pub kind: SubjectType,
+    pub id: String,
+    pub name: String,
+    /// The product's shop link, or the place's address.
+    pub detail: String,
+}
+
+/// A review (the posts of Moa).
+#[uniffi::remote(Record)]
+pub struct Review {
+    pub id: String,
+    pub author: Author,
+    pub kind: ReviewKind,
+    /// Empty for snaps.
+    pub title: String,
+    pub body: String,
+    /// Media ids, in display order (`MoaClient.media_file` shows them).
+    pub photos: Vec<String>,
+    pub subject: Option<Subject>,
+    pub rating: Option<i64>,
+    pub tags: Vec<String>,
+    /// Posted by the Moa team.
+    pub official: bool,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub scrap_count: i64,
+    pub view_count: i64,
+    /// Whether the signed-in member likes / scrapped it.
+    pub liked_by_me: bool,
+    pub scrapped_by_me: bool,
+    /// Grows with each edit.
+    pub version: i64,
+    /// Unix milliseconds, like every time here.
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub hidden: bool,
+    pub deleted: bool,
+}
+
+/// A comment on a review, or a reply to one (`parent_id` set).
+#[uniffi::remote(Record)]
+pub struct Comment {
+    pub id: String,
+    pub review_id: String,
+    pub parent_id: Option<String>,
+    pub author: Author,
+    /// Empty when deleted or hidden.
+    pub body: String,
+    pub like_count: i64,
+    pub reply_count: i64,
+    pub liked_by_me: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub hidden: bool,
+    pub deleted: bool,
+}
+
+/// The feed tabs of the home screen.
+#[uniffi::remote(Enum)]
+pub enum FeedTab {
+    Latest,
+    Following,
+    Popular,
+}
+
+/// What a like is on.
+#[uniffi::remote(Enum)]
+pub enum LikeTarget {
+    Review,
+    Comment,
+}
+
+/// What a member may do.
+#[uniffi::remote(Enum)]
+pub enum Role {
+    Member,
+    Moderator,
+    Admin,
+}
+
+/// Counts shown on a profile and on "my page".
+#[uniffi::remote(Record)]
+pub struct ProfileCounts {
+    pub reviews: i64,
+    pub followers: i64,
+    pub following: i64,
+}
+
+/// The signed-in member's own account.
+#[uniffi::remote(Record)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub links: Vec<String>,
+    pub avatar_media_id: Option<String>,
+    pub role: Role,
+    /// Set while the account is suspended: it can read but not write.
+    pub suspended_until: Option<i64>,
+    pub counts: ProfileCounts,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A member as others see them.
+#[uniffi::remote(Record)]
+pub struct Profile {
+    pub id: String,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub links: Vec<String>,
+    pub avatar_media_id: Option<String>,
+    pub role: Role,
+    /// A deleted account: show "deleted user".
+    pub deleted: bool,
+    pub counts: ProfileCounts,
+    /// Whether the signed-in member follows them.
+    pub followed_by_me: bool,
+    pub created_at: i64,
+}
+
+/// Why a member is notified.
+#[uniffi::remote(Enum)]
+pub enum NotificationKind {
+    Like,
+    Comment,
+    Reply,
+    Follow,
+    ContentHidden,
+    ReportResolved,
+}
+
+/// One notification.
+#[uniffi::remote(Record)]
+pub struct Notification {
+    pub id: String,
+    pub kind: NotificationKind,
+    /// Who did it (absent for moderation outcomes).
+    pub actor: Option<Author>,
+    /// `review`, `comment`, `user` or `report`.
+    pub target_type: String,
+    pub target_id: String,
+    /// The review to open, when there is one.
+    pub review_id: Option<String>,
+    /// A short excerpt.
+    pub preview: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// What can be reported.
+#[uniffi::remote(Enum)]
+pub enum ReportTarget {
+    User,
+    Review,
+    Comment,
+    Product,
+    /// A chat message.
+    Message,
+}
+
+/// Why something is reported.
+#[uniffi::remote(Enum)]
+pub enum ReportReason {
+    Spam,
+    Abuse,
+    Illegal,
+    FalseInformation,
+    /// Needs a `detail`.
+    Other,
+}
+
+/// Direct (exactly two members) or group.
+#[uniffi::remote(Enum)]
+pub enum RoomKind {
+    Direct,
+    Group,
+}
+
+/// A member of a room.
+#[uniffi::remote(Record)]
+pub struct RoomMember {
+    pub user: Author,
+    pub joined_at: i64,
+    /// The last message `seq` this member has read.
+    pub last_read_seq: i64,
+}
+
+/// A room and its members.
+#[uniffi::remote(Record)]
+pub struct Room {
+    pub id: String,
+    pub kind: RoomKind,
+    /// Group rooms only.
+    pub name: Option<String>,
+    pub photo_media_id: Option<String>,
+    /// The owner of a group room.
+    pub owner_id: Option<String>,
+    pub members: Vec<RoomMember>,
+    /// The `seq` of the latest message (0 when there is none).
+    pub last_seq: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A photo or a video.
+#[uniffi::remote(Enum)]
+pub enum MediaKind {
+    Photo,
+    Video,
+}
+
+// ----- the client's own state (client-core) ---------------------------------
+
+/// Where an outbox item stands.
+#[uniffi::remote(Enum)]
+pub enum OutboxState {
+    /// Waiting to be sent (possibly after a network failure).
+    Queued,
+    /// On its way to the server.
+    Sending,
+    /// Accepted by the server; leaves the outbox after the next pull.
+    Applied,
+    /// Refused by the server; stays until retried or discarded.
+    Failed,
+}
+
+/// An error attached to an outbox item or a refusal.
+#[uniffi::remote(Record)]
+pub struct ItemError {
+    /// `network`, or the server's code (`conflict`, `invalid_field`, ...).
+    pub code: String,
+    pub message: String,
+}
+
+/// A pending change, as the outbox screen shows it.
+#[uniffi::remote(Record)]
+pub struct OutboxItem {
+    /// Use it to retry or discard.
+    pub id: String,
+    /// What it does, e.g. `review.create`, `like.set`, `media.upload`.
+    pub action: String,
+    /// The entity it is about, when there is one.
+    pub target_id: Option<String>,
+    pub state: OutboxState,
+    /// Failed sends so far (network failures).
+    pub attempts: u32,
+    /// Why it failed.
+    pub error: Option<ItemError>,
+    pub created_at: i64,
+}
+
+/// The sync state a status bar shows.
+#[uniffi::remote(Record)]
+pub struct SyncStatus {
+    pub signed_in: bool,
+    /// The last exchange with the server succeeded.
+    pub online: bool,
+    /// A push or pull is under way.
+    pub syncing: bool,
+    /// Changes not yet confirmed by the server.
+    pub pending: u32,
+    /// Changes the server refused, waiting for the member.
+    pub failed: u32,
+    /// When the last full sync succeeded.
+    pub last_sync_at: Option<i64>,
+    /// The current error, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// What kinds of data changed, for screens to reload what they show.
+#[uniffi::remote(Enum)]
+pub enum Topic {
+    Feed,
+    Reviews,
+    Comments,
+    Likes,
+    Scraps,
+    Follows,
+    Notifications,
+    Profile,
+    Outbox,
+    Drafts,
+    /// The room list.
+    Rooms,
+    /// Messages of a room (the events carry the message itself).
+    Messages,
+}
+
+/// The realtime connection.
+#[uniffi::remote(Enum)]
+pub enum RealtimeState {
+    /// Signed out, or background sync is off.
+    Off,
+    Connecting,
+    /// Messages, receipts, typing and pokes arrive as they happen.
+    Connected,
+    /// Lost or refused; the next attempt is in `retry_in`.
+    Disconnected {
+        retry_in: Duration,
+    },
+}
+
+/// Where a message stands on this device.
+#[uniffi::remote(Enum)]
+pub enum MessageState {
+    /// On the server.
+    Sent,
+    /// A send, edit or delete of this device is on its way.
+    Pending,
+    /// The server refused the send (retry or discard its outbox item).
+    Failed(ItemError),
+}
+
+/// A chat message as the screen shows it.
+#[uniffi::remote(Record)]
+pub struct ChatMessage {
+    pub id: String,
+    pub room_id: String,
+    /// The per-room order; absent until the server has it.
+    pub seq: Option<i64>,
+    pub sender_id: String,
+    pub body: String,
+    /// Photo and video media ids.
+    pub media: Vec<String>,
+    pub reply_to: Option<String>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    /// A deleted message keeps its place with an empty body.
+    pub deleted: bool,
+    pub state: MessageState,
+}
+
+/// One row of the room list.
+#[uniffi::remote(Record)]
+pub struct ChatRoom {
+    /// The room with its members (`members[].last_read_seq` are the read
+    /// markers as known here).
+    pub room: Room,
+    pub last_message: Option<ChatMessage>,
+    /// Messages after the member's own read marker.
+    pub unread: i64,
+    pub muted: bool,
+    /// Created on this device and not confirmed yet.
+    pub pending: bool,
+}
+
+/// A change the server refused.
+#[uniffi::remote(Record)]
+pub struct Rejection {
+    pub mutation_id: String,
+    pub action: String,
+    pub error: ItemError,
+    /// The draft keeping the member's text, for a refused edit.
+    pub draft_id: Option<String>,
+}
+
+/// What a draft would change.
+#[uniffi::remote(Enum)]
+pub enum DraftKind {
+    ReviewEdit,
+    CommentEdit,
+}
+
+/// The member's text from a refused edit.
+#[uniffi::remote(Record)]
+pub struct Draft {
+    pub id: String,
+    pub kind: DraftKind,
+    /// The review or comment it edits.
+    pub target_id: String,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub error: ItemError,
+    pub created_at: i64,
+}
+
+/// A review with its comments and replies (oldest first).
+#[uniffi::remote(Record)]
+pub struct ReviewDetail {
+    pub review: Review,
+    pub comments: Vec<Comment>,
+}
+
+/// A new review.
+#[uniffi::remote(Record)]
+pub struct NewReview {
+    pub kind: ReviewKind,
+    pub title: String,
+    pub body: String,
+    /// Media ids from `add_photo`.
+    pub photos: Vec<String>,
+    pub subject: Option<SubjectRef>,
+    /// 1 to 5.
+    pub rating: Option<i64>,
+    pub tags: Vec<String>,
+    /// Posted as the Moa team's (moderators and admins only).
+    pub official: bool,
+}
+
+/// The member's own page.
+#[uniffi::remote(Record)]
+pub struct MyPage {
+    pub me: Me,
+    pub reviews: Vec<Review>,
+}
+
+/// A stage of compressing a photo.
+#[uniffi::remote(Enum)]
+pub enum CompressStage {
+    Decode,
+    Resize,
+    Encode,
+    Thumbnail,
+    Done,
+}
+
+/// Where a photo or video comes from.
+#[uniffi::remote(Enum)]
+pub enum MediaSource {
+    /// A file on the device.
+    Path(PathBuf),
+    /// Bytes in memory (a camera capture, a paste); `name` labels progress.
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+/// A photo or video ready to use: its media id is valid at once, the upload
+/// is queued.
+#[uniffi::remote(Record)]
+pub struct PreparedMedia {
+    /// Use it in `NewReview.photos` or a message's media.
+    pub media_id: String,
+    pub kind: MediaKind,
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub blurhash: Option<String>,
+    /// The compressed file on the device.
+    pub path: PathBuf,
+    pub thumbnail_path: Option<PathBuf>,
+    /// The outbox item uploading it.
+    pub upload_id: String,
+}
+
+/// JPEG or WebP output of photo compression.
+#[uniffi::remote(Enum)]
+pub enum OutputFormat {
+    Jpeg,
+    Webp,
+}
+
+/// How photos are compressed before upload.
+#[uniffi::remote(Record)]
+pub struct CompressOptions {
+    /// Long edge of the output (default 2048).
+    pub max_edge: u32,
+    /// Encoder quality 1 to 100 (default 80).
+    pub quality: u8,
+    pub output: OutputFormat,
+    /// Long edge of the thumbnail (default 320).
+    pub thumb_edge: u32,
+    /// Photos claiming more pixels are refused before decoding.
+    pub max_pixels: u64,
+}
+
+/// How the client behaves; `default_options()` suits apps.
+#[uniffi::remote(Record)]
+pub struct Options {
+    /// Keep in step with the server in the background and keep the realtime
+    /// connection open. Off, nothing moves until `sync()` is called.
+    pub background_sync: bool,
+    pub photo: CompressOptions,
+}
+
+/// What the client tells its listeners.
+#[uniffi::remote(Enum)]
+pub enum Event {
+    /// Data of these topics changed (locally or from the server).
+    Changed(Vec<Topic>),
+    /// The sync status changed.
+    Status(SyncStatus),
+    /// The server refused a change; its effect left the view.
+    Rejected(Rejection),
+    /// A photo (`source` is its file or name) is starting `stage`.
+    Compressing {
+        source: String,
+        stage: CompressStage,
+    },
+    /// An upload moved: `sent` of `total` bytes are on the server.
+    Uploading {
+        media_id: String,
+        sent: u64,
+        total: u64,
+    },
+    /// A message this device had not shown yet arrived.
+    Message(ChatMessage),
+    /// A shown message changed: edited, deleted, or confirmed.
+    MessageChanged(ChatMessage),
+    /// A member's read marker moved: everything up to `seq` is read.
+    ReadMarker {
+        room_id: String,
+        user_id: String,
+        seq: i64,
+    },
+    /// Another member is typing; show it for `ttl_ms` unless renewed.
+    Typing {
+        room_id: String,
+        user_id: String,
+        ttl_ms: i64,
+    },
+    /// The realtime connection moved.
+    Realtime(RealtimeState),
+    /// A new notification, live from the server.
+    Notification(Notification),
+    /// A direct room created here already existed: `from` is `to` now.
+    RoomMoved { from: String, to: String },
+}
+
+// ----- records of the bindings' own -----------------------------------------
+
+/// `Some(None)` ("clear it") when `clear`, else `Some(v)` or absent.
+fn clearable<T>(value: Option<T>, clear: bool) -> Option<Option<T>> {
+    if clear { Some(None) } else { value.map(Some) }
+}
+
+/// The fields of a review to change (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewChanges {
+    #[uniffi(default)]
+    pub title: Option<String>,
+    #[uniffi(default)]
+    pub body: Option<String>,
+    #[uniffi(default)]
+    pub photos: Option<Vec<String>>,
+    #[uniffi(default)]
+    pub rating: Option<i64>,
+    /// Removes the rating (`rating` is then ignored).
+    #[uniffi(default)]
+    pub clear_rating: bool,
+    #[uniffi(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+impl From<ReviewChanges> for moa_client_core::ReviewChanges {
+    fn from(c: ReviewChanges) -> Self {
+        moa_client_core::ReviewChanges {
+            title: c.title,
+            body: c.body,
+            photos: c.photos,
+            rating: clearable(c.rating, c.clear_rating),
+            tags: c.tags,
+        }
+    }
+}
+
+/// Changes to the member's profile (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ProfileChanges {
+    #[uniffi(default)]
+    pub display_name: Option<String>,
+    #[uniffi(default)]
+    pub bio: Option<String>,
+    #[uniffi(default)]
+    pub links: Option<Vec<String>>,
+    /// A media id from `add_photo`.
+    #[uniffi(default)]
+    pub avatar_media_id: Option<String>,
+    /// Removes the avatar (`avatar_media_id` is then ignored).
+    #[uniffi(default)]
+    pub clear_avatar: bool,
+}
+
+impl From<ProfileChanges> for moa_client_core::ProfileChanges {
+    fn from(c: ProfileChanges) -> Self {
+        moa_client_core::ProfileChanges {
+            display_name: c.display_name,
+            bio: c.bio,
+            links: c.links,
+            avatar_media_id: clearable(c.avatar_media_id, c.clear_avatar),
+        }
+    }
+}
+
+/// Changes to a group room (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct RoomChanges {
+    #[uniffi(default)]
+    pub name: Option<String>,
+    /// A media id from `add_photo`.
+    #[uniffi(default)]
+    pub photo_media_id: Option<String>,
+    /// Removes the photo (`photo_media_id` is then ignored).
+    #[uniffi(default)]
+    pub clear_photo: bool,
+}
+
+impl From<RoomChanges> for moa_client_core::RoomChanges {
+    fn from(c: RoomChanges) -> Self {
+        moa_client_core::RoomChanges {
+            name: c.name,
+            photo_media_id: clearable(c.photo_media_id, c.clear_photo),
+        }
+    }
+}
+
+/// A page of a feed fetched from the server.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FeedPage {
+    pub reviews: Vec<Review>,
+    /// Pass to `feed_more` for the next page; absent at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Notifications, newest first, and how many are unread.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    pub unread: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_flags_become_explicit_nulls_and_absent_stays_absent() {
+        let edit: moa_client_core::ReviewChanges = ReviewChanges {
+            rating: Some(4),
+            clear_rating: true,
+            ..ReviewChanges::default()
+        }
+        .into();
+        assert_eq!(edit.rating, Some(None));
+        let edit: moa_client_core::ReviewChanges = ReviewChanges {
+            rating: Some(4),
+            ..ReviewChanges::default()
+        }
+        .into();
+        assert_eq!(edit.rating, Some(Some(4)));
+        let edit: moa_client_core::ReviewChanges = ReviewChanges::default().into();
+        assert_eq!(edit.rating, None);
+        let room: moa_client_core::RoomChanges = RoomChanges {
+            clear_photo: true,
+            ..RoomChanges::default()
+        }
+        .into();
+        assert_eq!(room.photo_media_id, Some(None));
+    }
+}

@@ -1,0 +1,248 @@
+"""Fixtures and helpers for the Python proof of the mobile bindings.
+
+The suite loads the real compiled library through the Python module uniffi
+generates (the same interface the Kotlin and Swift sources describe) and
+drives it against a real `moa-server` process. `scripts/test.sh` builds
+both and sets:
+
+- `MOA_BINDINGS_PY`: the directory holding `moa_mobile_bindings.py` and
+  `libmoa_mobile_bindings.so`;
+- `MOA_SERVER_BIN`: the `moa-server` binary.
+
+Each test gets its own server (a free port, a temp data directory) that it
+can stop to go offline and start again on the same port and data.
+"""
+
+import asyncio
+import os
+import queue
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zlib
+
+import pytest
+
+_BINDINGS_DIR = os.environ.get("MOA_BINDINGS_PY")
+if not _BINDINGS_DIR or not os.path.isfile(os.path.join(_BINDINGS_DIR, "moa_mobile_bindings.py")):
+    raise pytest.UsageError(
+        "MOA_BINDINGS_PY must name the directory of the generated moa_mobile_bindings.py "
+        "and libmoa_mobile_bindings.so: run mobile-bindings/scripts/test.sh"
+    )
+sys.path.insert(0, _BINDINGS_DIR)
+
+import moa_mobile_bindings as moa  # noqa: E402  (after the path is set)
+
+PASSWORD = "correct horse battery staple"
+# Generous: a loaded CI machine with two cores; things normally take
+# milliseconds.
+TIMEOUT = 20.0
+
+
+# ----- the server ------------------------------------------------------------
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `moa-server` process on a fixed port and data directory."""
+
+    def __init__(self, binary, data_dir):
+        self.binary = binary
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(data_dir, "server.log")
+        self.process = None
+
+    def start(self):
+        assert self.process is None, "already running"
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            log = open(self.log_path, "ab")
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--data-dir", self.data_dir,
+                    "--bind", f"127.0.0.1:{self.port}",
+                    # Every test signs up members from one address.
+                    "--auth-rate-per-ip", "10000",
+                    "--log-format", "json",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+            )
+            log.close()
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    break  # exited: the port may still be held; try again
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                        return
+                except OSError:
+                    time.sleep(0.05)
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise RuntimeError(f"moa-server did not start; see {self.log_path}:\n{self.log()}")
+            self.process = None
+            time.sleep(0.2)
+
+    def stop(self):
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+
+@pytest.fixture
+def server(tmp_path):
+    binary = os.environ.get("MOA_SERVER_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        raise pytest.UsageError("MOA_SERVER_BIN must name the moa-server binary")
+    data = tmp_path / "server"
+    data.mkdir()
+    srv = Server(binary, str(data))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def data_dir():
+    """A fresh directory for a client's data, removed after the test."""
+    made = []
+
+    def make():
+        d = tempfile.mkdtemp(prefix="moa-client-")
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# ----- events ----------------------------------------------------------------
+
+
+class Recorder(moa.MoaListener):
+    """A listener that keeps every event, for tests to wait on."""
+
+    def __init__(self):
+        self.events = queue.Queue()
+        self.seen = []
+        self.lagged = 0
+
+    def on_event(self, event):
+        self.events.put(event)
+
+    def on_lagged(self, missed):
+        self.lagged += missed
+
+    def _drain(self):
+        while True:
+            try:
+                self.seen.append(self.events.get_nowait())
+            except queue.Empty:
+                return
+
+    async def wait_for(self, predicate, what, timeout=TIMEOUT):
+        """The first event (seen so far or arriving) for which `predicate`
+        is true; fails after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        checked = 0
+        while True:
+            self._drain()
+            for event in self.seen[checked:]:
+                if predicate(event):
+                    return event
+            checked = len(self.seen)
+            if time.monotonic() > deadline:
+                kinds = sorted({type(e).__name__ for e in self.seen})
+                raise AssertionError(f"no event: {what} (saw {len(self.seen)} events: {kinds})")
+            await asyncio.sleep(0.02)
+
+    def all(self, predicate):
+        self._drain()
+        return [e for e in self.seen if predicate(e)]
+
+
+async def eventually(probe, what, timeout=TIMEOUT, interval=0.1):
+    """Awaits `probe()` until it answers something truthy, and answers it."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = await probe()
+        except moa.MoaError.Network as e:  # a reconnecting client
+            last = e
+        if last and not isinstance(last, Exception):
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+        await asyncio.sleep(interval)
+
+
+# ----- members ---------------------------------------------------------------
+
+
+async def member(server_url, data_dir, name):
+    """A client with a new member signed up: (client, me)."""
+    client = await moa.MoaClient.open(data_dir, server_url)
+    tag = uuid.uuid4().hex[:8]
+    me = await client.sign_up(f"{name}-{tag}@moa.example", PASSWORD, f"{name}_{tag}", name.title())
+    return client, me
+
+
+# ----- a photo made on the spot ----------------------------------------------
+
+
+def make_png(width, height, seed=1):
+    """A real RGB PNG like a photo to a compressor: smooth colour gradients
+    under fine sensor-like noise (which PNG keeps and JPEG does not), made
+    without any imaging library."""
+    stride = width * 3
+    # One long run of smooth bytes (at most 250); each row is a window into
+    # it at another offset, which gives diagonal colour bands cheaply.
+    base = bytes(((i // 3) * (i % 3 + 1) // 9 + (i % 3) * 70) % 251 for i in range(stride + height * 3))
+    smooth = b"".join(base[y * 3 : y * 3 + stride] for y in range(height))
+    # Noise of 0..3 per byte, added without a per-byte Python loop: as big
+    # integers the sums never carry (at most 250 + 3 per byte).
+    noise = random.Random(seed).randbytes(len(smooth)).translate(bytes(b & 3 for b in range(256)))
+    pixels = (int.from_bytes(smooth, "big") + int.from_bytes(noise, "big")).to_bytes(len(smooth), "big")
+    raw = b"".join(b"\x00" + pixels[y * stride : (y + 1) * stride] for y in range(height))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
