@@ -14,6 +14,7 @@ can stop to go offline and start again on the same port and data.
 """
 
 import asyncio
+import gc
 import os
 import queue
 import random
@@ -143,6 +144,51 @@ def data_dir():
     yield make
     for d in made:
         shutil.rmtree(d, ignore_errors=True)
+
+
+# ----- nothing left alive ------------------------------------------------------
+
+
+def settle(baseline, timeout=10.0):
+    """Collects garbage until the Rust side holds no more handles than
+    `baseline` (listeners are let go by their task, shortly after a
+    cancel); answers the count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        gc.collect()
+        live = moa.live_handles()
+        if live <= baseline or time.monotonic() > deadline:
+            return live
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def no_leaks():
+    """Every test must release every client, subscription and listener it
+    made: checked after each one with the library's own count."""
+    baseline = settle(0, timeout=0)
+    yield
+    live = settle(baseline)
+    assert live == baseline, f"{live - baseline} handle(s) still alive on the Rust side"
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session, exitstatus):
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    # If a failed test kept objects alive, Rust threads may still call into
+    # Python (a listener, a release) while the interpreter shuts down, which
+    # aborts the process: leave without finalizing instead, keeping pytest's
+    # exit status.
+    if settle(0) != 0:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status or 1)
 
 
 # ----- events ----------------------------------------------------------------
