@@ -238,7 +238,7 @@ async fn notifications_profile_compose_settings_and_outbox_states() {
         &a,
         Lang::Ko,
         Some(Route::Profile(None)),
-        &["회원 seoyeon", "@seoyeon", "선크림 비교", "팔로워"],
+        &["회원 seoyeon", "@seoyeon", "선크림 비교", "<b>1</b> 팔로워"],
     )
     .await;
     screen(

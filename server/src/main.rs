@@ -251,7 +251,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if args.demo {
-        let accounts = demo::seed(&state.db)
+        let accounts = demo::seed(&state.db, &state.media_store)
             .await
             .map_err(|e| format!("demo data: {e}"))?;
         if !accounts.is_empty() {

@@ -128,7 +128,7 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
                 }
                 button { class: "btn ghost",
                     onclick: move |_| {
-                        let link = share_link(&ctx.settings.read().server_url, &share_id);
+                        let link = share_link(&share_id);
                         let script = format!("navigator.clipboard && navigator.clipboard.writeText({});", serde_json::Value::String(link.clone()));
                         let _ = dioxus::document::eval(&script);
                         ctx.notify(ctx.t("toast-link-copied"));
@@ -173,9 +173,10 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
     }
 }
 
-/// The link to share a review.
-pub fn share_link(server: &str, review_id: &str) -> String {
-    format!("{}/r/{review_id}", server.trim_end_matches('/'))
+/// The link to share a review: the app's own link (`moa --open review:ID`
+/// opens the same screen).
+pub fn share_link(review_id: &str) -> String {
+    format!("moa://review/{review_id}")
 }
 
 #[component]

@@ -346,7 +346,12 @@ fn Toasts() -> Element {
 /// Reads a start screen: `home`, `review:ID`, `compose`, `chat`, `chat:ID`,
 /// `notifications`, `profile`, `outbox`, `settings`, `admin`,
 /// `admin:stats|users|audit|official`, `place:ID`, `product:ID`.
+/// Shared links (`moa://review/ID`) read the same way.
 pub fn parse_route(spec: &str) -> Option<Route> {
+    let link = spec
+        .strip_prefix("moa://")
+        .map(|rest| rest.replacen('/', ":", 1));
+    let spec = link.as_deref().unwrap_or(spec);
     let (head, arg) = match spec.split_once(':') {
         Some((h, a)) => (h, Some(a.to_owned())),
         None => (spec, None),
@@ -372,4 +377,26 @@ pub fn parse_route(spec: &str) -> Option<Route> {
         }),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_screens_and_shared_links_parse() {
+        assert_eq!(parse_route("home"), Some(Route::Home));
+        assert_eq!(parse_route("review:abc"), Some(Route::Review("abc".into())));
+        assert_eq!(
+            parse_route("moa://review/abc"),
+            Some(Route::Review("abc".into()))
+        );
+        assert_eq!(parse_route("chat"), Some(Route::Chat(None)));
+        assert_eq!(
+            parse_route("admin:audit"),
+            Some(Route::Admin(AdminTab::Audit))
+        );
+        assert_eq!(parse_route("nowhere"), None);
+        assert_eq!(parse_route("review"), None);
+    }
 }

@@ -332,7 +332,12 @@ fn id() -> String {
 
 /// Fills the demo content for `people` (ids with roles; the first is an
 /// admin, the second a moderator). Deterministic apart from ids and times.
-pub async fn seed(conn: &mut AnyConnection, people: &[(String, Role)], now: i64) -> Result<usize> {
+pub async fn seed(
+    conn: &mut AnyConnection,
+    people: &[(String, Role)],
+    photos: &[String],
+    now: i64,
+) -> Result<usize> {
     let mut rng = StdRng::seed_from_u64(20_261_121);
     let members: Vec<Member> = people.iter().map(|(id, role)| member(id, *role)).collect();
     let regulars = &members[2..];
@@ -454,7 +459,14 @@ pub async fn seed(conn: &mut AnyConnection, people: &[(String, Role)], now: i64)
             } else {
                 body
             },
-            photos: vec![],
+            photos: if photos.is_empty() || rng.gen_range(0..100) >= 45 {
+                vec![]
+            } else {
+                let first = rng.gen_range(0..photos.len());
+                (0..rng.gen_range(1..=3))
+                    .map(|k| photos[(first + k) % photos.len()].clone())
+                    .collect()
+            },
             subject: subject.map(|(s, _)| s.clone()),
             rating: subject.map(|_| [3, 4, 4, 5, 5, 5][rng.gen_range(0..6)]),
             tags,

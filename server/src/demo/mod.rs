@@ -4,14 +4,19 @@
 //! and shown once, on the console, for signing in.
 
 pub mod community;
+mod photos;
 
 use moa_protocol::{Role, UpdateProfileRequest};
 
 use crate::auth::service::{ValidSignup, create_account};
 use crate::db::Db;
 use crate::error::Result;
+use crate::media::store::MediaStore;
 use crate::users::service as users;
 use crate::util::{now_ms, random_password};
+
+/// Photos drawn for the demo reviews.
+const DEMO_PHOTOS: usize = 12;
 
 /// One demo account, as printed for the operator.
 #[derive(Debug, Clone)]
@@ -77,7 +82,7 @@ const PEOPLE: &[(&str, &str, &str, Role)] = &[
 
 /// Adds the demo community if the database has no accounts yet. Returns the
 /// accounts created (empty when the database was not empty).
-pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
+pub async fn seed(db: &Db, media_store: &MediaStore) -> Result<Vec<DemoAccount>> {
     let existing = {
         let mut conn = db.read().acquire().await?;
         users::count(&mut conn).await?
@@ -116,8 +121,10 @@ pub async fn seed(db: &Db) -> Result<Vec<DemoAccount>> {
         people.push((user.id, *role));
         created.push(account);
     }
+    let regulars: Vec<String> = people.iter().skip(2).map(|(id, _)| id.clone()).collect();
+    let photos = photos::store(db, media_store, &regulars, DEMO_PHOTOS).await?;
     let mut tx = db.begin_write().await?;
-    let reviews = community::seed(&mut tx, &people, now_ms()).await?;
+    let reviews = community::seed(&mut tx, &people, &photos, now_ms()).await?;
     tx.commit().await?;
     tracing::info!(accounts = created.len(), reviews, "demo community created");
     Ok(created)

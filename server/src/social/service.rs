@@ -372,6 +372,9 @@ async fn after_follow(
         .bind(followee)
         .execute(&mut *conn)
         .await?;
+    // Both members' own accounts carry the counts: log them as they are now.
+    crate::users::service::republish(conn, follower, now).await?;
+    crate::users::service::republish(conn, followee, now).await?;
     let key = format!("{follower}:{followee}");
     let buckets = vec![user_bucket(follower), user_bucket(followee)];
     let change = if on {

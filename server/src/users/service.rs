@@ -209,7 +209,7 @@ pub async fn publish(conn: &mut AnyConnection, user: &UserRow, now: i64) -> Resu
 }
 
 /// [`publish`] of the member `id` as stored.
-async fn republish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
+pub(crate) async fn republish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     match find_by_id(conn, id).await? {
         Some(user) if user.deleted_at.is_none() => publish(conn, &user, now).await,
         _ => Ok(()),
