@@ -110,6 +110,13 @@ fn run(args: Args) -> Result<(), String> {
                     .map_err(|e| format!("cannot sign in as {email}: {e}"))?;
             }
         }
+        startup::mark("client_open");
+        if open
+            .as_ref()
+            .is_none_or(|r| *r == moa_desktop::state::Route::Home)
+        {
+            startup::prefetch_feed(&client, moa_client_core::protocol::FeedTab::Popular);
+        }
         Ok::<_, String>(client)
     })?;
 

@@ -12,6 +12,46 @@ static START: OnceLock<Instant> = OnceLock::new();
 static WINDOW: OnceLock<Instant> = OnceLock::new();
 static MEASURE: AtomicBool = AtomicBool::new(false);
 static REPORTED: AtomicBool = AtomicBool::new(false);
+static MARKS: std::sync::Mutex<Vec<(&'static str, Instant)>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes a moment of the launch (reported with `--measure-startup`).
+pub fn mark(what: &'static str) {
+    if MEASURE.load(Ordering::Relaxed)
+        && let Ok(mut marks) = MARKS.lock()
+        && !marks.iter().any(|(w, _)| *w == what)
+    {
+        marks.push((what, Instant::now()));
+    }
+}
+
+type FeedTask =
+    tokio::task::JoinHandle<moa_client_core::Result<Vec<moa_client_core::protocol::Review>>>;
+static PREFETCH: std::sync::Mutex<Option<(moa_client_core::protocol::FeedTab, FeedTask)>> =
+    std::sync::Mutex::new(None);
+
+/// Starts reading the first feed from the cache while the webview loads, so
+/// the first render has it at hand (call inside the tokio runtime).
+pub fn prefetch_feed(client: &moa_client_core::Client, tab: moa_client_core::protocol::FeedTab) {
+    let client = client.clone();
+    let task = tokio::spawn(async move { client.feed(tab).await });
+    if let Ok(mut slot) = PREFETCH.lock() {
+        *slot = Some((tab, task));
+    }
+}
+
+/// The feed [`prefetch_feed`] read, once, if it was for `tab`.
+pub async fn prefetched_feed(
+    tab: moa_client_core::protocol::FeedTab,
+) -> Option<moa_client_core::Result<Vec<moa_client_core::protocol::Review>>> {
+    let task = {
+        let mut slot = PREFETCH.lock().ok()?;
+        match slot.take() {
+            Some((t, task)) if t == tab => task,
+            _ => return None,
+        }
+    };
+    task.await.ok()
+}
 
 /// Call first thing in `main`.
 pub fn begin(measure: bool) {
@@ -42,7 +82,16 @@ pub fn feed_rendered(rows: usize) {
         // Let the webview settle before reading memory.
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         let (app_kb, webview_kb) = memory_kb();
+        let marks: serde_json::Map<String, serde_json::Value> = MARKS
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .map(|(w, t)| ((*w).to_owned(), serde_json::json!(ms(Some(t), START.get()))))
+                    .collect()
+            })
+            .unwrap_or_default();
         let line = serde_json::json!({
+            "marks": marks,
             "window_ms": ms(WINDOW.get(), START.get()),
             "feed_painted_ms": ms(Some(&painted), START.get()),
             "feed_after_window_ms": ms(Some(&painted), WINDOW.get()),

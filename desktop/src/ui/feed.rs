@@ -82,7 +82,15 @@ fn FeedList(tab: FeedTab) -> Element {
     let feed_version = ctx.watch(Topic::Feed) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Likes);
     let first = use_resource(move || {
         let _ = feed_version;
-        async move { ctx.client().feed(tab).await }
+        async move {
+            crate::startup::mark("feed_query");
+            let feed = match crate::startup::prefetched_feed(tab).await {
+                Some(feed) => feed,
+                None => ctx.client().feed(tab).await,
+            };
+            crate::startup::mark("feed_loaded");
+            feed
+        }
     });
     let mut more = use_signal(|| More {
         items: vec![],
@@ -182,6 +190,7 @@ fn FeedList(tab: FeedTab) -> Element {
 fn FeedPainted(count: usize) -> Element {
     use_effect(use_reactive!(|count| {
         if count > 0 {
+            crate::startup::mark("feed_in_dom");
             crate::startup::feed_rendered(count);
         }
     }));

@@ -55,7 +55,10 @@ pub fn App(props: AppProps) -> Element {
         data_dir,
         start,
     } = props;
-    let ctx = use_hook(|| Ctx::new(client.clone(), settings.clone()));
+    let ctx = use_hook(|| {
+        crate::startup::mark("first_render");
+        Ctx::new(client.clone(), settings.clone())
+    });
     use_context_provider(|| ctx);
     use_context_provider(|| DataDir(data_dir.clone()));
     use_context_provider(|| start.clone());
