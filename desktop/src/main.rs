@@ -101,6 +101,7 @@ fn run(args: Args) -> Result<(), String> {
         let client = Client::open(&data_dir, &settings.server_url)
             .await
             .map_err(|e| format!("cannot open the local database: {e}"))?;
+        startup::subscribe_early(&client);
         if let (Some(email), Some(password)) = (&args.email, &args.password) {
             let signed_in_as = client.me().await.ok().map(|m| m.email);
             if signed_in_as.as_deref() != Some(email.as_str()) {

@@ -29,6 +29,23 @@ type FeedTask =
 static PREFETCH: std::sync::Mutex<Option<(moa_client_core::protocol::FeedTab, FeedTask)>> =
     std::sync::Mutex::new(None);
 
+static EARLY_EVENTS: std::sync::Mutex<
+    Option<tokio::sync::broadcast::Receiver<moa_client_core::Event>>,
+> = std::sync::Mutex::new(None);
+
+/// Subscribes to the client's events before anything is read, so a change
+/// that lands while the webview loads still reaches the app's event pump.
+pub fn subscribe_early(client: &moa_client_core::Client) {
+    if let Ok(mut slot) = EARLY_EVENTS.lock() {
+        *slot = Some(client.subscribe());
+    }
+}
+
+/// The receiver [`subscribe_early`] made, once.
+pub fn early_events() -> Option<tokio::sync::broadcast::Receiver<moa_client_core::Event>> {
+    EARLY_EVENTS.lock().ok()?.take()
+}
+
 /// Starts reading the first feed from the cache while the webview loads, so
 /// the first render has it at hand (call inside the tokio runtime).
 pub fn prefetch_feed(client: &moa_client_core::Client, tab: moa_client_core::protocol::FeedTab) {

@@ -44,9 +44,8 @@ async fn member(url: &str, handle: &str) -> Device {
     d
 }
 
-/// The app on `route`, rendered until its HTML contains every one of
-/// `want` (or the test fails with the last HTML).
-async fn screen(d: &Device, lang: Lang, route: Option<Route>, want: &[&str]) -> String {
+/// The app on `route` in a `VirtualDom` (no window).
+fn open(d: &Device, lang: Lang, route: Option<Route>) -> VirtualDom {
     let props = AppProps {
         client: d.client.clone(),
         settings: Settings {
@@ -61,9 +60,15 @@ async fn screen(d: &Device, lang: Lang, route: Option<Route>, want: &[&str]) -> 
     };
     let mut dom = VirtualDom::new_with_props(App, props);
     dom.rebuild_in_place();
+    dom
+}
+
+/// Runs `dom` until its HTML contains every one of `want` (or the test
+/// fails with the last HTML).
+async fn until(dom: &mut VirtualDom, want: &[&str]) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let html = dioxus_ssr::render(&dom);
+        let html = dioxus_ssr::render(dom);
         if want.iter().all(|w| html.contains(w)) {
             return html;
         }
@@ -73,6 +78,12 @@ async fn screen(d: &Device, lang: Lang, route: Option<Route>, want: &[&str]) -> 
         let _ = tokio::time::timeout(Duration::from_millis(50), dom.wait_for_work()).await;
         dom.render_immediate(&mut dioxus_core::NoOpMutations);
     }
+}
+
+/// The app on `route`, rendered until it shows every one of `want`.
+async fn screen(d: &Device, lang: Lang, route: Option<Route>, want: &[&str]) -> String {
+    let mut dom = open(d, lang, route);
+    until(&mut dom, want).await
 }
 
 fn story(title: &str, body: &str) -> NewReview {
@@ -103,14 +114,10 @@ async fn home_feed_empty_then_with_reviews_and_the_review_with_comments() {
     let url = server.url("");
     let a = member(&url, "minji").await;
     // Nothing posted yet: the empty state, with the way to write one.
-    screen(
-        &a,
-        Lang::Ko,
-        Some(Route::Home),
-        &["아직 리뷰가 없어요", "글쓰기"],
-    )
-    .await;
+    let mut home = open(&a, Lang::Ko, Some(Route::Home));
+    until(&mut home, &["아직 리뷰가 없어요", "글쓰기"]).await;
 
+    // A review posted and synced while the screen is open shows up on it.
     let id = a
         .client
         .create_review(story("성수 카페 라떼", "우유 거품이 아주 부드러워요"))
@@ -118,6 +125,8 @@ async fn home_feed_empty_then_with_reviews_and_the_review_with_comments() {
         .unwrap();
     a.client.comment(&id, "저도 가볼게요!", None).await.unwrap();
     a.client.sync().await.unwrap();
+    until(&mut home, &["성수 카페 라떼"]).await;
+    drop(home);
     let html = screen(
         &a,
         Lang::Ko,

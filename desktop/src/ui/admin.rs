@@ -398,9 +398,9 @@ fn Audit() -> Element {
 #[component]
 fn Official() -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Feed);
+    let version = move || ctx.watch(Topic::Feed);
     let reviews = use_resource(move || {
-        let _ = version;
+        let _ = version();
         async move {
             let client = ctx.client();
             let mut all = client.feed(FeedTab::Latest).await?;

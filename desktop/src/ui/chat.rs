@@ -46,9 +46,9 @@ pub fn unread_by(room: &ChatRoom, message: &ChatMessage) -> usize {
 #[component]
 pub fn ChatScreen(room: Option<String>) -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Rooms);
+    let version = move || ctx.watch(Topic::Rooms);
     let rooms = use_resource(move || {
-        let _ = version;
+        let _ = version();
         async move { ctx.client().rooms().await }
     });
     let mut creating = use_signal(|| false);
@@ -145,17 +145,17 @@ fn RoomAvatar(room: ChatRoom) -> Element {
 #[component]
 fn RoomView(room_id: String) -> Element {
     let ctx = use_ctx();
-    let rooms_version = ctx.watch(Topic::Rooms);
-    let messages_version = ctx.watch(Topic::Messages);
+    let rooms_version = move || ctx.watch(Topic::Rooms);
+    let messages_version = move || ctx.watch(Topic::Messages);
     let rid = room_id.clone();
     let room = use_resource(move || {
-        let _ = rooms_version;
+        let _ = rooms_version();
         let id = rid.clone();
         async move { ctx.client().room(&id).await }
     });
     let rid = room_id.clone();
     let recent = use_resource(move || {
-        let _ = messages_version;
+        let _ = messages_version();
         let id = rid.clone();
         async move { ctx.client().messages(&id, None, PAGE).await }
     });

@@ -79,9 +79,10 @@ pub fn RefreshButton() -> Element {
 #[component]
 fn FeedList(tab: FeedTab) -> Element {
     let ctx = use_ctx();
-    let feed_version = ctx.watch(Topic::Feed) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Likes);
+    let feed_version =
+        move || ctx.watch(Topic::Feed) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Likes);
     let first = use_resource(move || {
-        let _ = feed_version;
+        let _ = feed_version();
         async move {
             crate::startup::mark("feed_query");
             let feed = match crate::startup::prefetched_feed(tab).await {
@@ -223,7 +224,7 @@ pub fn ReviewRow(review: Review) -> Element {
                     p { class: "row-body", "{review.body}" }
                 }
                 div { class: "row-foot",
-                    if let Some(subject) = &review.subject { span { class: "pill subject", "📍 {subject.name}" } }
+                    if let Some(subject) = &review.subject { span { class: "pill subject", {subject_icon(subject.kind)} " {subject.name}" } }
                     if let Some(r) = review.rating { span { class: "stars", {stars(r)} } }
                     span { class: if review.liked_by_me { "count liked" } else { "count" }, "♥ {review.like_count}" }
                     span { class: "count", "💬 {review.comment_count}" }
@@ -234,6 +235,14 @@ pub fn ReviewRow(review: Review) -> Element {
             }
           }
         }
+    }
+}
+
+/// The icon of a review's subject: a pin for places, a bag for products.
+pub fn subject_icon(kind: moa_client_core::protocol::SubjectType) -> &'static str {
+    match kind {
+        moa_client_core::protocol::SubjectType::Place => "📍",
+        moa_client_core::protocol::SubjectType::Product => "🛍",
     }
 }
 

@@ -34,9 +34,9 @@ fn target(n: &Notification) -> Option<Route> {
 #[component]
 pub fn Notifications() -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Notifications);
+    let version = move || ctx.watch(Topic::Notifications);
     let list = use_resource(move || {
-        let _ = version;
+        let _ = version();
         async move { ctx.client().notifications().await }
     });
     let now = super::now_ms();

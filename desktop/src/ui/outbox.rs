@@ -16,13 +16,13 @@ pub fn action_key(action: &str) -> String {
 #[component]
 pub fn Outbox() -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Outbox) + ctx.watch(Topic::Drafts);
+    let version = move || ctx.watch(Topic::Outbox) + ctx.watch(Topic::Drafts);
     let items = use_resource(move || {
-        let _ = version;
+        let _ = version();
         async move { ctx.client().outbox().await }
     });
     let drafts = use_resource(move || {
-        let _ = version;
+        let _ = version();
         async move { ctx.client().drafts().await }
     });
     let now = super::now_ms();

@@ -34,19 +34,21 @@ enum MyTab {
 #[component]
 fn MyPageScreen() -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Profile)
-        + ctx.watch(Topic::Reviews)
-        + ctx.watch(Topic::Scraps)
-        + ctx.watch(Topic::Likes);
+    let version = move || {
+        ctx.watch(Topic::Profile)
+            + ctx.watch(Topic::Reviews)
+            + ctx.watch(Topic::Scraps)
+            + ctx.watch(Topic::Likes)
+    };
     let mut tab = use_signal(|| MyTab::Reviews);
     let mut editing = use_signal(|| false);
     let page = use_resource(move || {
-        let _ = version;
+        let _ = version();
         async move { ctx.client().my_page().await }
     });
     let list = use_resource(move || {
         let t = *tab.read();
-        let _ = version;
+        let _ = version();
         async move {
             let client = ctx.client();
             match t {
@@ -160,10 +162,10 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
 #[component]
 fn OtherProfile(user_id: String) -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Follows);
+    let version = move || ctx.watch(Topic::Follows);
     let uid = user_id.clone();
     let profile = use_resource(move || {
-        let _ = version;
+        let _ = version();
         let id = uid.clone();
         async move { ctx.client().profile(&id).await }
     });
@@ -242,10 +244,10 @@ fn OtherProfile(user_id: String) -> Element {
 #[component]
 pub fn People(user_id: String, list: PeopleList) -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Follows);
+    let version = move || ctx.watch(Topic::Follows);
     let uid = user_id.clone();
     let people = use_resource(move || {
-        let _ = version;
+        let _ = version();
         let id = uid.clone();
         async move {
             match list {

@@ -7,6 +7,7 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::{Comment, ReportReason, ReportTarget, Review};
 use moa_client_core::{LikeTarget, Topic};
 
+use super::feed::subject_icon;
 use super::{AuthorName, Avatar, Failed, Loading, Photo, stars};
 use crate::i18n::ago;
 use crate::state::{Route, use_ctx};
@@ -14,13 +15,15 @@ use crate::state::{Route, use_ctx};
 #[component]
 pub fn ReviewScreen(id: String) -> Element {
     let ctx = use_ctx();
-    let version = ctx.watch(Topic::Reviews)
-        + ctx.watch(Topic::Comments)
-        + ctx.watch(Topic::Likes)
-        + ctx.watch(Topic::Scraps);
+    let version = move || {
+        ctx.watch(Topic::Reviews)
+            + ctx.watch(Topic::Comments)
+            + ctx.watch(Topic::Likes)
+            + ctx.watch(Topic::Scraps)
+    };
     let rid = id.clone();
     let detail = use_resource(move || {
-        let _ = version;
+        let _ = version();
         let id = rid.clone();
         async move { ctx.client().review(&id).await }
     });
@@ -85,7 +88,7 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
                 div { class: "subject-line",
                     a { class: "pill subject",
                         onclick: move |_| ctx.go(Route::Subject(subject.kind, subject.id.clone())),
-                        "📍 {subject.name}"
+                        {subject_icon(subject.kind)} " {subject.name}"
                     }
                     if let Some(r) = review.rating { span { class: "stars", {stars(r)} } }
                 }

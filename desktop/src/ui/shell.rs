@@ -105,7 +105,7 @@ pub fn App(props: AppProps) -> Element {
 
 /// Turns client-core's events into signal changes, for as long as the app runs.
 pub async fn pump(ctx: Ctx) {
-    let mut events = ctx.client().subscribe();
+    let mut events = crate::startup::early_events().unwrap_or_else(|| ctx.client().subscribe());
     let mut status = ctx.status;
     status.set(ctx.client().status());
     loop {
@@ -192,10 +192,10 @@ fn same_section(a: &Route, b: &Route) -> bool {
 #[component]
 fn Sidebar() -> Element {
     let ctx = use_ctx();
-    let notif_version = ctx.watch(Topic::Notifications);
-    let rooms_version = ctx.watch(Topic::Rooms);
+    let notif_version = move || ctx.watch(Topic::Notifications);
+    let rooms_version = move || ctx.watch(Topic::Rooms);
     let unread = use_resource(move || {
-        let _ = notif_version;
+        let _ = notif_version();
         async move {
             ctx.client()
                 .notifications()
@@ -205,7 +205,7 @@ fn Sidebar() -> Element {
         }
     });
     let unread_chat = use_resource(move || {
-        let _ = rooms_version;
+        let _ = rooms_version();
         async move {
             ctx.client()
                 .rooms()
