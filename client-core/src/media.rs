@@ -242,6 +242,20 @@ impl Client {
         Ok(queued)
     }
 
+    /// Calls the server as the signed-in member (the token refreshed once if
+    /// it expired), or anonymously when nobody is signed in: media of public
+    /// content is readable by anyone.
+    async fn as_member_or_anonymous<T, F, Fut>(&self, call: F) -> Result<T>
+    where
+        F: Fn(crate::api::Api, Option<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        match self.account() {
+            Ok(account) => account.authed(|api, token| call(api, Some(token))).await,
+            Err(_) => call(self.api().clone(), None).await,
+        }
+    }
+
     /// What the server knows of a media id (size, pixels, blurhash), fetched
     /// once and kept beside the file, so placeholders show offline too.
     pub async fn media_info(&self, media_id: &str) -> Result<moa_protocol::Media> {
@@ -255,15 +269,12 @@ impl Client {
             return Ok(info);
         }
         let remote = format!("/media/{media_id}/info");
-        let info: moa_protocol::Media = match self.account() {
-            Ok(account) => {
-                let remote = remote.as_str();
-                account
-                    .authed(|api, token| async move { api.get(Some(&token), remote).await })
-                    .await?
-            }
-            Err(_) => self.api().get(None, &remote).await?,
-        };
+        let info: moa_protocol::Media = self
+            .as_member_or_anonymous(|api, token| {
+                let remote = remote.clone();
+                async move { api.get(token.as_deref(), &remote).await }
+            })
+            .await?;
         if info.id != media_id {
             return Err(Error::Server("the media info is of another file".into()));
         }
@@ -286,15 +297,12 @@ impl Client {
         } else {
             format!("/media/{media_id}")
         };
-        let bytes = match self.account() {
-            Ok(account) => {
-                let remote = remote.as_str();
-                account
-                    .authed(|api, token| async move { api.download(Some(&token), remote).await })
-                    .await?
-            }
-            Err(_) => self.api().download(None, &remote).await?,
-        };
+        let bytes = self
+            .as_member_or_anonymous(|api, token| {
+                let remote = remote.clone();
+                async move { api.download(token.as_deref(), &remote).await }
+            })
+            .await?;
         if !thumbnail && moa_media::sha256_hex(&bytes) != media_id {
             return Err(Error::Server(
                 "the downloaded file does not match its id".into(),
