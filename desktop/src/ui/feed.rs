@@ -102,6 +102,8 @@ fn FeedList(tab: FeedTab) -> Element {
     });
     let mut scroll_top = use_signal(|| 0.0f64);
     let mut viewport = use_signal(|| 900.0f64);
+    // One page request at a time, whatever renders happen meanwhile.
+    let in_flight = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(false)));
 
     let first_page = match &*first.read() {
         None => return rsx! { Loading {} },
@@ -139,7 +141,13 @@ fn FeedList(tab: FeedTab) -> Element {
     let (start, end) = visible_range(*scroll_top.read(), *viewport.read(), len);
     let state = more.read().clone();
     // Near the end: fetch the next page (online only; offline shows a note).
-    if end + OVERSCAN >= len && !state.done && !state.loading && state.error.is_none() {
+    if end + OVERSCAN >= len
+        && !state.done
+        && !state.loading
+        && state.error.is_none()
+        && !in_flight.replace(true)
+    {
+        let in_flight = in_flight.clone();
         spawn(async move {
             more.write().loading = true;
             let cursor = more.peek().cursor.clone();
@@ -157,6 +165,7 @@ fn FeedList(tab: FeedTab) -> Element {
                     m.error = Some(e);
                 }
             }
+            in_flight.set(false);
         });
     }
     let top_pad = start as f64 * ROW_HEIGHT;
