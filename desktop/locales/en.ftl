@@ -20,13 +20,11 @@ action-report = Report
 action-retry = Try again
 action-save = Save
 action-send = Send
-action-undo = Undo
 
 state-loading = Loading…
 state-working = Working…
 state-offline = You're offline
 state-error = Something went wrong
-state-working-photo = Preparing photo…
 
 error-offline = Can't reach the server. Try again once you're connected.
 error-auth = Please sign in again.
@@ -67,7 +65,6 @@ status-failed = { $count } failed
 status-sync-error = Sync error
 
 toast-rejected = The server refused a change: { $reason }
-toast-undone = Undone
 toast-scrapped = Saved to scraps
 toast-unscrapped = Removed from scraps
 toast-link-copied = Link copied

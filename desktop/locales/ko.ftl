@@ -20,13 +20,11 @@ action-report = 신고
 action-retry = 다시 시도
 action-save = 저장
 action-send = 보내기
-action-undo = 되돌리기
 
 state-loading = 불러오는 중…
 state-working = 처리 중…
 state-offline = 오프라인이에요
 state-error = 문제가 생겼어요
-state-working-photo = 사진 준비 중…
 
 error-offline = 서버에 연결할 수 없어요. 연결되면 다시 시도해 주세요.
 error-auth = 다시 로그인해 주세요.
@@ -67,7 +65,6 @@ status-failed = 실패 { $count }개
 status-sync-error = 동기화 오류
 
 toast-rejected = 서버가 변경을 받지 않았어요: { $reason }
-toast-undone = 되돌렸어요
 toast-scrapped = 스크랩했어요
 toast-unscrapped = 스크랩을 취소했어요
 toast-link-copied = 링크를 복사했어요

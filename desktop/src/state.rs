@@ -66,8 +66,6 @@ impl Versions {
 pub struct Toast {
     pub text: String,
     pub error: bool,
-    /// Undo: the outbox item to discard.
-    pub undo: Option<String>,
 }
 
 /// Everything views share. Signals are `Copy`; the client is cheap to clone.
@@ -172,30 +170,16 @@ impl Ctx {
     }
 
     pub fn notify(&self, text: String) {
-        let mut toast = self.toast;
-        toast.set(Some(Toast {
-            text,
-            error: false,
-            undo: None,
-        }));
-    }
-
-    pub fn notify_undo(&self, text: String, outbox_id: String) {
-        let mut toast = self.toast;
-        toast.set(Some(Toast {
-            text,
-            error: false,
-            undo: Some(outbox_id),
-        }));
+        self.toast(text, false);
     }
 
     pub fn fail(&self, error: &moa_client_core::Error) {
+        self.toast(crate::ui::error_text(self.lang(), error), true);
+    }
+
+    fn toast(&self, text: String, error: bool) {
         let mut toast = self.toast;
-        toast.set(Some(Toast {
-            text: crate::ui::error_text(self.lang(), error),
-            error: true,
-            undo: None,
-        }));
+        toast.set(Some(Toast { text, error }));
     }
 
     /// Applies one client-core event to the signals.
@@ -213,15 +197,13 @@ impl Ctx {
                 s.set(status);
             }
             Event::Rejected(rejection) => {
-                let mut toast = self.toast;
-                toast.set(Some(Toast {
-                    text: self.ta(
+                self.toast(
+                    self.ta(
                         "toast-rejected",
                         &[("reason", Arg::Str(rejection.error.message))],
                     ),
-                    error: true,
-                    undo: None,
-                }));
+                    true,
+                );
                 versions.write().bump(Topic::Outbox);
             }
             Event::Compressing { .. } => {}

@@ -327,20 +327,6 @@ fn Toasts() -> Element {
     rsx! {
         div { class: "{class}", role: "status",
             span { "{toast.text}" }
-            if let Some(id) = toast.undo.clone() {
-                button { class: "btn ghost",
-                    onclick: move |_| {
-                        let id = id.clone();
-                        spawn(async move {
-                            match ctx.client().discard(&id).await {
-                                Ok(()) => ctx.notify(ctx.t("toast-undone")),
-                                Err(e) => ctx.fail(&e),
-                            }
-                        });
-                    },
-                    {ctx.t("action-undo")}
-                }
-            }
             button { class: "icon-btn", onclick: move |_| signal.set(None), "×" }
         }
     }
