@@ -8,7 +8,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # What building and running the desktop app needs (webview, fonts), and what
 # its screenshots need (a virtual display, xdotool, ImageMagick).
 DESKTOP_PACKAGES="libwebkit2gtk-4.1-dev libxdo-dev libssl-dev fonts-noto-cjk fonts-noto-color-emoji"
-SCREENSHOT_PACKAGES="xvfb xauth xdotool imagemagick curl"
+SCREENSHOT_PACKAGES="xvfb xauth xdotool imagemagick curl dbus-daemon"
 
 ensure_packages() {
   local missing=()

@@ -50,6 +50,8 @@ fn default_data_dir() -> PathBuf {
 }
 
 fn main() {
+    #[cfg(target_os = "linux")]
+    choose_webkit_renderer();
     let args = Args::parse();
     startup::begin(args.measure_startup);
     tracing_subscriber::fmt()
@@ -62,6 +64,26 @@ fn main() {
     if let Err(e) = run(args) {
         eprintln!("moa: {e}");
         std::process::exit(1);
+    }
+}
+
+/// WebKitGTK's DMA-BUF renderer hands frames over through a GPU render node.
+/// Without one (a VM, Xvfb, a remote X session) it is emulated in software,
+/// which cost about 250 ms before the first paint here (BENCHMARKS.md
+/// "Desktop app"); the shared-memory path it falls back to paints at once.
+/// A value the user set is kept either way.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn choose_webkit_renderer() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    let has_render_node = std::fs::read_dir("/dev/dri").is_ok_and(|dir| {
+        dir.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
+    if std::env::var_os(VAR).is_none() && !has_render_node {
+        // SAFETY: called first thing in `main`, before any thread exists, so
+        // nothing reads or writes the environment at the same time.
+        unsafe { std::env::set_var(VAR, "1") };
     }
 }
 
@@ -124,14 +146,19 @@ fn run(args: Args) -> Result<(), String> {
     let window = WindowBuilder::new()
         .with_title("모아 Moa")
         .with_inner_size(LogicalSize::new(width, height))
-        .with_min_inner_size(LogicalSize::new(720.0, 520.0));
+        .with_min_inner_size(LogicalSize::new(720.0, 520.0))
+        .with_visible(false);
     let config = Config::new()
         .with_window(window)
         .with_menu(None)
         .with_data_directory(data_dir.join("webview"))
         .with_background_color((247, 246, 243, 255))
-        .with_custom_head(style::head())
-        .with_on_window(|_, _| startup::window_built());
+        .with_custom_head(style::head(if args.measure_startup {
+            startup::PAINT_PROBE
+        } else {
+            ""
+        }))
+        .with_on_window(|window, _| startup::window_built(window));
     let props = AppProps {
         client: client.clone(),
         settings,
@@ -150,13 +177,17 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// The desktop root: serves photos to the webview, then the app.
+/// The desktop root: serves photos to the webview, shows the window once the
+/// first screen is in the page, then the app.
 #[allow(non_snake_case)]
 fn DesktopRoot(props: AppProps) -> Element {
     let client = props.client.clone();
     dioxus::desktop::use_asset_handler("media", move |request, responder| {
         media::serve(client.clone(), request, responder);
     });
+    // The first render happens once the page has loaded; its edits reach the
+    // page while the window maps.
+    use_hook(|| startup::show_window(&dioxus::desktop::window().window));
     rsx! {
         App { client: props.client, settings: props.settings, data_dir: props.data_dir, start: props.start }
     }

@@ -1,6 +1,7 @@
-//! Launch timings for `moa --measure-startup`: when the process started, when
-//! the window was built, and when the first feed rows were painted (after two
-//! animation frames in the webview, so the rows are really on screen). It
+//! The window's showing, and launch timings for `moa --measure-startup`: when
+//! the process started, when the window appeared, and when the first feed
+//! rows were painted (two animation frames after they entered the page, so
+//! the rows are really on screen). It
 //! prints one JSON line with those and the memory of the app and its webview
 //! processes, then quits. Off unless asked: the app pays one atomic load.
 
@@ -56,6 +57,27 @@ pub fn prefetch_feed(client: &moa_client_core::Client, tab: moa_client_core::pro
     }
 }
 
+/// The feed [`prefetch_feed`] read, once, if it was for `tab` and has
+/// finished: the first render then shows it without waiting for a second
+/// round trip to the webview.
+pub fn ready_feed(
+    tab: moa_client_core::protocol::FeedTab,
+) -> Option<moa_client_core::Result<Vec<moa_client_core::protocol::Review>>> {
+    use std::future::Future;
+    let mut slot = PREFETCH.lock().ok()?;
+    let (t, task) = slot.as_mut()?;
+    if *t != tab || !task.is_finished() {
+        return None;
+    }
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let result = match std::pin::Pin::new(task).poll(&mut cx) {
+        std::task::Poll::Ready(result) => result.ok(),
+        std::task::Poll::Pending => return None,
+    };
+    *slot = None;
+    result
+}
+
 /// The feed [`prefetch_feed`] read, once, if it was for `tab`.
 pub async fn prefetched_feed(
     tab: moa_client_core::protocol::FeedTab,
@@ -70,15 +92,45 @@ pub async fn prefetched_feed(
     task.await.ok()
 }
 
+/// Put in the page's head with `--measure-startup`: notes the page's time
+/// two animation frames after the first feed row entered the DOM (the frame
+/// holding it has been painted by then), without a round trip to the app.
+pub const PAINT_PROBE: &str = "<script>window.__moaFeedPainted = new Promise(done => {
+  const seen = () => document.querySelector('.review-row');
+  new MutationObserver((_, observer) => {
+    if (!seen()) return;
+    observer.disconnect();
+    window.__moaRowsInserted = performance.now();
+    requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now())));
+  }).observe(document, {childList: true, subtree: true});
+});</script>";
+
 /// Call first thing in `main`.
 pub fn begin(measure: bool) {
     let _ = START.set(Instant::now());
     MEASURE.store(measure, Ordering::Relaxed);
 }
 
+/// The window is built hidden; it is shown once the first screen is in the
+/// page ([`show_window`]), so nobody looks at an empty white window while
+/// WebKit starts (dioxus does the same on macOS and Windows). Should the page
+/// never answer, it is shown anyway after [`SHOW_AT_LATEST`].
+pub const SHOW_AT_LATEST: std::time::Duration = std::time::Duration::from_millis(2000);
+
 /// The window exists (called from the desktop config's window hook).
-pub fn window_built() {
-    let _ = WINDOW.set(Instant::now());
+pub fn window_built(window: std::sync::Arc<dioxus::desktop::tao::window::Window>) {
+    mark("window_built");
+    std::thread::spawn(move || {
+        std::thread::sleep(SHOW_AT_LATEST);
+        show_window(&window);
+    });
+}
+
+/// Shows the window, once.
+pub fn show_window(window: &dioxus::desktop::tao::window::Window) {
+    if WINDOW.set(Instant::now()).is_ok() {
+        window.set_visible(true);
+    }
 }
 
 /// The feed has rows in the DOM; once painted, report and quit.
@@ -87,19 +139,33 @@ pub fn feed_rendered(rows: usize) {
         return;
     }
     dioxus::prelude::spawn(async move {
-        let frames = dioxus::document::eval(
-            "await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return 1;",
-        );
-        let _ = frames.await;
-        let painted = Instant::now();
+        // The page's clock: when the rows were painted (see [`PAINT_PROBE`]),
+        // when its navigation started and when it first painted anything,
+        // put on our timeline through the page's "now".
+        let page = dioxus::document::eval(
+            "const painted = await window.__moaFeedPainted;
+             const fcp = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint');
+             return {now: performance.now(), painted, inserted: window.__moaRowsInserted, first_paint: fcp ? fcp.startTime : null};",
+        )
+        .await
+        .ok();
+        let answered = Instant::now();
         let ms = |t: Option<&Instant>, from: Option<&Instant>| match (t, from) {
             (Some(t), Some(f)) => t.saturating_duration_since(*f).as_secs_f64() * 1000.0,
             _ => -1.0,
         };
+        let page_ms = |key: &str| page.as_ref()?.get(key)?.as_f64();
+        let page_start = page_ms("now").map(|now| ms(Some(&answered), START.get()) - now);
+        let Some((page_start, painted)) = page_start.zip(page_ms("painted")) else {
+            tracing::error!("the page did not report the feed painted: {page:?}");
+            std::process::exit(1);
+        };
+        let painted_ms = page_start + painted;
+        let window_ms = ms(WINDOW.get(), START.get());
         // Let the webview settle before reading memory.
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         let (app_kb, webview_kb) = memory_kb();
-        let marks: serde_json::Map<String, serde_json::Value> = MARKS
+        let mut marks: serde_json::Map<String, serde_json::Value> = MARKS
             .lock()
             .map(|m| {
                 m.iter()
@@ -107,11 +173,20 @@ pub fn feed_rendered(rows: usize) {
                     .collect()
             })
             .unwrap_or_default();
+        marks.insert("page_start".into(), serde_json::json!(page_start));
+        for (key, mark) in [
+            ("first_paint", "page_first_paint"),
+            ("inserted", "page_rows_inserted"),
+        ] {
+            if let Some(t) = page_ms(key) {
+                marks.insert(mark.into(), serde_json::json!(page_start + t));
+            }
+        }
         let line = serde_json::json!({
             "marks": marks,
-            "window_ms": ms(WINDOW.get(), START.get()),
-            "feed_painted_ms": ms(Some(&painted), START.get()),
-            "feed_after_window_ms": ms(Some(&painted), WINDOW.get()),
+            "window_ms": window_ms,
+            "feed_painted_ms": painted_ms,
+            "feed_after_window_ms": painted_ms - window_ms,
             "rows": rows,
             "app_rss_kb": app_kb,
             "webview_rss_kb": webview_kb,

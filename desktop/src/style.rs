@@ -3,7 +3,7 @@
 
 pub const CSS: &str = include_str!("../assets/app.css");
 
-/// The `<head>` additions: the stylesheet.
-pub fn head() -> String {
-    format!("<meta charset=\"utf-8\"><style>{CSS}</style>")
+/// The `<head>` additions: the stylesheet, and `extra` after it.
+pub fn head(extra: &str) -> String {
+    format!("<meta charset=\"utf-8\"><style>{CSS}</style>{extra}")
 }

@@ -81,16 +81,34 @@ fn FeedList(tab: FeedTab) -> Element {
     let ctx = use_ctx();
     let feed_version =
         move || ctx.watch(Topic::Feed) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Likes);
-    let first = use_resource(move || {
-        let _ = feed_version();
-        async move {
-            crate::startup::mark("feed_query");
-            let feed = match crate::startup::prefetched_feed(tab).await {
-                Some(feed) => feed,
-                None => ctx.client().feed(tab).await,
+    // At launch the feed read from the cache while the webview loaded is
+    // usually ready: shown in the very first render, and the resource's
+    // first run hands it over instead of reading it again (unless a change
+    // arrived in between).
+    let ready = use_hook(|| std::rc::Rc::new(crate::startup::ready_feed(tab)));
+    let ready_version = use_hook(feed_version);
+    let handed_over = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(ready.is_none())));
+    let first = use_resource({
+        let ready = ready.clone();
+        move || {
+            let version = feed_version();
+            let ready = if handed_over.replace(true) || version != ready_version {
+                None
+            } else {
+                (*ready).clone()
             };
-            crate::startup::mark("feed_loaded");
-            feed
+            async move {
+                if let Some(feed) = ready {
+                    return feed;
+                }
+                crate::startup::mark("feed_query");
+                let feed = match crate::startup::prefetched_feed(tab).await {
+                    Some(feed) => feed,
+                    None => ctx.client().feed(tab).await,
+                };
+                crate::startup::mark("feed_loaded");
+                feed
+            }
         }
     });
     let mut more = use_signal(|| More {
@@ -105,7 +123,7 @@ fn FeedList(tab: FeedTab) -> Element {
     // One page request at a time, whatever renders happen meanwhile.
     let in_flight = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(false)));
 
-    let first_page = match &*first.read() {
+    let first_page = match first.read().as_ref().or((*ready).as_ref()) {
         None => return rsx! { Loading {} },
         Some(Err(e)) => {
             return rsx! { Failed { error: e.clone(), retry: move |_| { let mut f = first; f.restart() } } };
