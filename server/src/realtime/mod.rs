@@ -190,7 +190,7 @@ pub fn spawn_tasks(state: &crate::AppState) {
         });
     }
     if let Some(rx) = state.realtime.take_writer_rx() {
-        tokio::spawn(writer::run(state.clone(), rx));
+        on_own_thread("moa-chat-writer", writer::run(state.clone(), rx));
     }
     if state.db.backend() == Backend::Postgres
         && let Some(url) = state.settings.database_url.clone()
@@ -198,4 +198,42 @@ pub fn spawn_tasks(state: &crate::AppState) {
         tokio::spawn(bus::listen(state.clone(), url));
     }
     tokio::spawn(pokes::run(state.clone()));
+}
+
+/// Runs `task` on a thread of its own with a single-threaded runtime. The
+/// socket writer awaits the database a dozen times a batch (each statement
+/// is a round trip to the connection's thread); on the shared runtime each
+/// of those turns queued behind the socket tasks of a busy node, and a batch
+/// took ~0.3 ms per message of waiting, not working (BENCHMARKS.md "Chat
+/// fan-out"). The fan-out task stays on the shared runtime: the connections
+/// it wakes live there, and on a thread of its own it measured slower.
+/// Should no thread be had, the task shares the runtime (slower under load).
+fn on_own_thread<F>(name: &str, task: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (hand, take) = std::sync::mpsc::sync_channel::<F>(1);
+    let thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|runtime| {
+            std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(move || {
+                    if let Ok(task) = take.recv() {
+                        runtime.block_on(task);
+                    }
+                })
+        });
+    let task = match thread {
+        Ok(_) => match hand.send(task) {
+            Ok(()) => return,
+            Err(std::sync::mpsc::SendError(task)) => task,
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, task = name, "no thread of its own: it shares the runtime");
+            task
+        }
+    };
+    tokio::spawn(task);
 }

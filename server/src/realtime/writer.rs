@@ -68,10 +68,17 @@ pub fn error_frame(id: Option<String>, error: &Error) -> Utf8Bytes {
     }))
 }
 
-/// Runs until every sender is gone (the server stopped).
+/// Runs until the server stops (jobs still queued then get no answer; their
+/// senders send again, sends being idempotent).
 pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
+    let mut stopping = state.stopping.subscribe();
     let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
+    loop {
+        tokio::select! {
+            biased;
+            _ = stopping.wait_for(|stopping| *stopping) => return,
+            n = rx.recv_many(&mut batch, BATCH) => if n == 0 { return },
+        }
         apply(&state, &mut batch).await;
         batch.clear();
     }
