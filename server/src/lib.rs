@@ -239,6 +239,7 @@ pub async fn serve(
     let db = state.db.clone();
     let stopping = state.stopping.clone();
     realtime::spawn_tasks(&state);
+    tokio::spawn(checkpoints(db.clone(), stopping.subscribe()));
     tokio::spawn(sync::pull::watch_head(
         db.clone(),
         state.log_head.clone(),
@@ -254,6 +255,25 @@ pub async fn serve(
         .await?;
     db.close().await;
     Ok(())
+}
+
+/// Checkpoints SQLite's write-ahead log every [`db::CHECKPOINT_EVERY`]
+/// until the server stops (nothing to do on PostgreSQL).
+async fn checkpoints(db: db::Db, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    if db.backend() != db::Backend::Sqlite {
+        return;
+    }
+    let mut every = tokio::time::interval(db::CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stopping.changed() => return,
+        }
+        if let Err(e) = db.checkpoint().await {
+            tracing::warn!(error = %e, "cannot checkpoint the write-ahead log");
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
