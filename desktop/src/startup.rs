@@ -111,10 +111,11 @@ pub fn begin(measure: bool) {
     MEASURE.store(measure, Ordering::Relaxed);
 }
 
-/// The window is built hidden; it is shown once the first screen is in the
-/// page ([`show_window`]), so nobody looks at an empty white window while
-/// WebKit starts (dioxus does the same on macOS and Windows). Should the page
-/// never answer, it is shown anyway after [`SHOW_AT_LATEST`].
+/// The window is built hidden and shown at the app's first render
+/// ([`show_window`]): the page has loaded by then, and the first screen's
+/// edits reach it while the window maps, so nobody looks at an empty white
+/// window while WebKit starts (dioxus does the same on macOS and Windows).
+/// Should the page never answer, it is shown anyway after [`SHOW_AT_LATEST`].
 pub const SHOW_AT_LATEST: std::time::Duration = std::time::Duration::from_millis(2000);
 
 /// The window exists (called from the desktop config's window hook).
