@@ -177,8 +177,8 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// The desktop root: serves photos to the webview, shows the window once the
-/// first screen is in the page, then the app.
+/// The desktop root: serves photos to the webview, shows the window at the
+/// first render (see [`startup::SHOW_AT_LATEST`]), then the app.
 #[allow(non_snake_case)]
 fn DesktopRoot(props: AppProps) -> Element {
     let client = props.client.clone();
