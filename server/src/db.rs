@@ -390,4 +390,36 @@ mod tests {
         assert!(write_on_read.is_err());
         assert!(db.ping(Duration::from_secs(1)).await);
     }
+
+    #[tokio::test]
+    async fn the_writer_leaves_checkpoints_to_the_checkpointer() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(None, dir.path()).await.unwrap();
+        db.migrate().await.unwrap();
+        let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&db.write)
+            .await
+            .unwrap();
+        assert_eq!(auto, 0, "the writer must not checkpoint in its commits");
+        // Enough pages that the default (1,000) would have checkpointed.
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("CREATE TABLE filler (x TEXT)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for _ in 0..2_000 {
+            sqlx::query("INSERT INTO filler (x) VALUES ($1)")
+                .bind("모아".repeat(1_000))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let size = |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().len();
+        // 12 MB written: all of it still in the log, none in the file.
+        assert!(size("moa.db-wal") > 10_000_000, "{}", size("moa.db-wal"));
+        assert!(size("moa.db") < 2_000_000, "{}", size("moa.db"));
+        db.checkpoint().await.unwrap();
+        assert!(size("moa.db") > 10_000_000, "{}", size("moa.db"));
+    }
 }
