@@ -24,8 +24,13 @@ use crate::util::now_ms;
 
 /// Jobs waiting for the writer before senders wait to queue more.
 pub const QUEUE: usize = 16_384;
-/// Most jobs in one transaction.
-pub const BATCH: usize = 512;
+/// Most jobs in one transaction. A batch only grows this large when sends
+/// arrive faster than the writer stores them, and a larger one then costs
+/// less per message (a room's index pages are written once for all its
+/// messages). At 12,000 sends/s in the chat benchmark a cap of 512 could
+/// fall behind for good (p99 5.1 s, messages missing); 2,048 kept up
+/// (BENCHMARKS.md "Chat fan-out").
+pub const BATCH: usize = 2048;
 
 /// Something a socket asked to store.
 pub enum Job {
