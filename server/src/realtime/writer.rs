@@ -24,13 +24,14 @@ use crate::util::now_ms;
 
 /// Jobs waiting for the writer before senders wait to queue more.
 pub const QUEUE: usize = 16_384;
-/// Most jobs in one transaction. A batch only grows this large when sends
-/// arrive faster than the writer stores them, and a larger one then costs
-/// less per message (a room's index pages are written once for all its
-/// messages). At 12,000 sends/s in the chat benchmark a cap of 512 could
-/// fall behind for good (p99 5.1 s, messages missing); 2,048 kept up
-/// (BENCHMARKS.md "Chat fan-out").
-pub const BATCH: usize = 2048;
+/// Most jobs in one transaction. At most half a connection's queue
+/// ([`super::hub::QUEUE_FRAMES`]): a burst into one room fans a whole batch
+/// out to each member at once, and a batch larger than the queue would mark
+/// even a fast reader as lagging. (A cap of 2,048 kept up better under
+/// overload in the chat benchmark, but failed exactly that way in
+/// `slow_consumer_is_told_to_resync`.)
+pub const BATCH: usize = 512;
+const _: () = assert!(2 * BATCH <= super::hub::QUEUE_FRAMES);
 
 /// Something a socket asked to store.
 pub enum Job {
