@@ -27,6 +27,7 @@ use crate::model::{
     Draft, DraftKind, Event, FeedTab, ItemError, MyPage, NewReview, OutboxItem, OutboxState,
     ProfileChanges, ReviewChanges, ReviewDetail, SyncStatus, Topic,
 };
+use crate::outbox::{self as rules, ChangePlan, DeletePlan};
 use crate::overlay::Op;
 use crate::store::{Store, entities, outbox, session};
 use crate::view::{self, now_ms};
@@ -166,7 +167,13 @@ impl Client {
         Ok(store)
     }
 
-    /// Makes `user_id` the signed-in account and starts its sync loop.
+    /// Makes `user_id` the signed-in account and starts everything it runs:
+    /// the sync loop and the realtime connection. This is the one way an
+    /// account starts, whether from a stored session at [`Client::open`] or
+    /// from [`Client::sign_in`] / [`Client::sign_up`]. Nothing here awaits
+    /// before the tasks are running, so a caller that stops waiting (a UI
+    /// whose sign-in screen goes away the moment the member is signed in)
+    /// cannot leave a signed-in account without its sync loop.
     async fn activate(&self, user_id: String, store: Store) -> Result<()> {
         let account = Arc::new(Account::new(
             user_id,
@@ -190,7 +197,6 @@ impl Client {
                 ..SyncStatus::default()
             }
         });
-        account.refresh_counts().await;
         if self.inner.options.background_sync {
             let inner = Arc::downgrade(&self.inner);
             let acct = Arc::clone(&account);
@@ -211,6 +217,7 @@ impl Client {
             });
             tokio::spawn(crate::realtime::run(Arc::clone(&account)));
         }
+        account.refresh_counts().await;
         Ok(())
     }
 
@@ -235,17 +242,26 @@ impl Client {
             .ok_or_else(|| Error::Auth("not signed in".into()))
     }
 
+    /// Starts the session the server answered a sign-in or sign-up with:
+    /// stores it, remembers the account and [`activate`](Self::activate)s it.
+    /// It runs as a task of its own, so it finishes even if the caller stops
+    /// waiting once the server has answered (the tokens would otherwise be
+    /// spent with no session stored, or stored with nothing running).
     async fn begin_session(&self, auth: moa_protocol::AuthResponse) -> Result<Me> {
-        let user_id = auth.user.id.clone();
-        let me = auth.user.clone();
-        let store = self.open_store(&user_id).await?;
-        let stored = session::Session::from(auth);
-        store.write(move |tx| session::save(tx, &stored)).await?;
-        tokio::fs::write(self.inner.data_dir.join(CURRENT_ACCOUNT), &user_id)
-            .await
-            .map_err(|e| io_error("cannot remember the account", e))?;
-        self.activate(user_id, store).await?;
-        Ok(me)
+        let client = self.clone();
+        tokio::spawn(async move {
+            let user_id = auth.user.id.clone();
+            let me = auth.user.clone();
+            let store = client.open_store(&user_id).await?;
+            let stored = session::Session::from(auth);
+            store.write(move |tx| session::save(tx, &stored)).await?;
+            tokio::fs::write(client.inner.data_dir.join(CURRENT_ACCOUNT), &user_id)
+                .await
+                .map_err(|e| io_error("cannot remember the account", e))?;
+            client.activate(user_id, store).await?;
+            Ok(me)
+        })
+        .await?
     }
 
     /// Creates an account and signs in.
@@ -579,7 +595,9 @@ impl Client {
     }
 
     /// Edits a review. An edit of a review whose creation or previous edit
-    /// has not been sent yet is folded into it.
+    /// never left the device is folded into it; otherwise it goes out as a
+    /// mutation of its own, after them (see `crate::outbox`). The author may
+    /// edit a review whose creation is still on its way.
     pub async fn edit_review(&self, id: &str, changes: ReviewChanges) -> Result<()> {
         let account = self.account()?;
         let id = id.to_owned();
@@ -587,43 +605,59 @@ impl Client {
         account
             .store
             .write(move |tx| {
-                for row in outbox::all(tx)?.into_iter().rev() {
-                    if row.state != OutboxState::Queued {
-                        continue;
+                let rows = outbox::all(tx)?;
+                let (items, created) = items_about(&rows, |op| match op {
+                    Op::CreateReview(req) if req.id.as_deref() == Some(&id) => Some(true),
+                    Op::EditReview(a) if a.id == id => Some(false),
+                    _ => None,
+                });
+                let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
+                match rules::plan_change(&pending) {
+                    ChangePlan::Fold(row_id) => {
+                        let row = find_row(&items, row_id)?;
+                        let args = match Op::parse(&row.name, &row.args) {
+                            Op::CreateReview(mut req) => {
+                                apply_changes_to_create(&mut req, &changes);
+                                to_args(&req)?
+                            }
+                            Op::EditReview(mut args) => {
+                                merge_changes(&mut args.edit, &changes);
+                                to_args(&args)?
+                            }
+                            _ => {
+                                return Err(Error::Storage(
+                                    "an outbox item changed its kind".into(),
+                                ));
+                            }
+                        };
+                        outbox::set_args(tx, row_id, &args)?;
+                        Ok(())
                     }
-                    match Op::parse(&row.name, &row.args) {
-                        Op::CreateReview(mut req) if req.id.as_deref() == Some(&id) => {
-                            apply_changes_to_create(&mut req, &changes);
-                            outbox::set_args(tx, &row.id, &to_args(&req)?)?;
-                            return Ok(());
-                        }
-                        Op::EditReview(mut args) if args.id == id => {
-                            merge_changes(&mut args.edit, &changes);
-                            outbox::set_args(tx, &row.id, &to_args(&args)?)?;
-                            return Ok(());
-                        }
-                        _ => {}
+                    ChangePlan::Append { after } => {
+                        let base_version = confirmed_version(tx, "review", &id)?
+                            .or(created.map(|_| 1))
+                            .ok_or_else(|| Error::NotFound(format!("review {id}")))?;
+                        let args = EditReviewArgs {
+                            id: id.clone(),
+                            edit: EditReviewRequest {
+                                base_version,
+                                title: changes.title,
+                                body: changes.body,
+                                photos: changes.photos,
+                                rating: changes.rating,
+                                tags: changes.tags,
+                            },
+                        };
+                        outbox::append_after(
+                            tx,
+                            &mutation,
+                            names::REVIEW_EDIT,
+                            &to_args(&args)?,
+                            now_ms(),
+                            after,
+                        )
                     }
                 }
-                let base_version = review_base_version(tx, &id)?;
-                let args = EditReviewArgs {
-                    id: id.clone(),
-                    edit: EditReviewRequest {
-                        base_version,
-                        title: changes.title,
-                        body: changes.body,
-                        photos: changes.photos,
-                        rating: changes.rating,
-                        tags: changes.tags,
-                    },
-                };
-                outbox::append(
-                    tx,
-                    &mutation,
-                    names::REVIEW_EDIT,
-                    &to_args(&args)?,
-                    now_ms(),
-                )
             })
             .await?;
         self.after_write(&account, vec![Topic::Reviews, Topic::Feed])
@@ -631,15 +665,56 @@ impl Client {
         Ok(())
     }
 
+    /// Deletes a review. One whose creation never left the device is simply
+    /// dropped with its edits; otherwise a delete goes out.
     pub async fn delete_review(&self, id: &str) -> Result<()> {
-        let args = to_args(&IdArgs { id: id.to_owned() })?;
-        self.enqueue(
+        let id = id.to_owned();
+        self.delete_entity(
             names::REVIEW_DELETE,
-            args,
+            to_args(&IdArgs { id: id.clone() })?,
+            move |op| match op {
+                Op::CreateReview(req) if req.id.as_deref() == Some(&id) => Some(true),
+                Op::EditReview(a) if a.id == id => Some(false),
+                _ => None,
+            },
             vec![Topic::Reviews, Topic::Feed],
         )
         .await
-        .map(|_| ())
+    }
+
+    /// Deletes a review or comment (see [`rules::plan_delete`]): `about`
+    /// picks the outbox items about it (`Some(true)` for its creation).
+    async fn delete_entity(
+        &self,
+        name: &'static str,
+        args: Value,
+        about: impl Fn(&Op) -> Option<bool> + Send + 'static,
+        topics: Vec<Topic>,
+    ) -> Result<()> {
+        let account = self.account()?;
+        let mutation = new_id();
+        account
+            .store
+            .write(move |tx| {
+                let rows = outbox::all(tx)?;
+                let (items, created) = items_about(&rows, about);
+                let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
+                let (drop, send) = match rules::plan_delete(&pending, created) {
+                    DeletePlan::DropAll(ids) => (ids, false),
+                    DeletePlan::Send { drop } => (drop, true),
+                };
+                for id in drop {
+                    tx.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+                    outbox::discard(tx, id)?;
+                }
+                if send {
+                    outbox::append(tx, &mutation, name, &args, now_ms())?;
+                }
+                Ok(())
+            })
+            .await?;
+        self.after_write(&account, topics).await;
+        Ok(())
     }
 
     /// Comments on a review, or replies to a comment; answers the new id.
@@ -670,40 +745,85 @@ impl Client {
         Ok(id)
     }
 
+    /// Edits a comment: folded into its creation or edit if that never left
+    /// the device, else a mutation of its own after them.
     pub async fn edit_comment(&self, id: &str, body: &str) -> Result<()> {
+        if body.trim().is_empty() {
+            return Err(Error::invalid("body", "must not be empty"));
+        }
         let account = self.account()?;
         let id = id.to_owned();
         let body = body.to_owned();
-        let base_version = account
+        let mutation = new_id();
+        account
             .store
-            .read({
-                let id = id.clone();
-                move |c| {
-                    let v = entities::get(c, "comment", &id)?
-                        .and_then(|d| d.get("version").and_then(Value::as_i64));
-                    Ok(v)
+            .write(move |tx| {
+                let rows = outbox::all(tx)?;
+                let (items, created) = items_about(&rows, |op| match op {
+                    Op::CreateComment(a) if a.comment.id.as_deref() == Some(&id) => Some(true),
+                    Op::EditComment(a) if a.id == id => Some(false),
+                    _ => None,
+                });
+                let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
+                match rules::plan_change(&pending) {
+                    ChangePlan::Fold(row_id) => {
+                        let row = find_row(&items, row_id)?;
+                        let args = match Op::parse(&row.name, &row.args) {
+                            Op::CreateComment(mut a) => {
+                                a.comment.body = body;
+                                to_args(&a)?
+                            }
+                            Op::EditComment(mut a) => {
+                                a.edit.body = body;
+                                to_args(&a)?
+                            }
+                            _ => {
+                                return Err(Error::Storage(
+                                    "an outbox item changed its kind".into(),
+                                ));
+                            }
+                        };
+                        outbox::set_args(tx, row_id, &args)?;
+                        Ok(())
+                    }
+                    ChangePlan::Append { after } => {
+                        let base_version = confirmed_version(tx, "comment", &id)?
+                            .or(created.map(|_| 1))
+                            .ok_or_else(|| Error::NotFound(format!("comment {id}")))?;
+                        let args = EditCommentArgs {
+                            id,
+                            edit: EditCommentRequest { base_version, body },
+                        };
+                        outbox::append_after(
+                            tx,
+                            &mutation,
+                            names::COMMENT_EDIT,
+                            &to_args(&args)?,
+                            now_ms(),
+                            after,
+                        )
+                    }
                 }
             })
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("comment {id}")))?;
-        let args = EditCommentArgs {
-            id,
-            edit: EditCommentRequest { base_version, body },
-        };
-        self.enqueue(names::COMMENT_EDIT, to_args(&args)?, vec![Topic::Comments])
-            .await
-            .map(|_| ())
+            .await?;
+        self.after_write(&account, vec![Topic::Comments]).await;
+        Ok(())
     }
 
+    /// Deletes a comment (one that never left the device is dropped).
     pub async fn delete_comment(&self, id: &str) -> Result<()> {
-        let args = to_args(&IdArgs { id: id.to_owned() })?;
-        self.enqueue(
+        let id = id.to_owned();
+        self.delete_entity(
             names::COMMENT_DELETE,
-            args,
+            to_args(&IdArgs { id: id.clone() })?,
+            move |op| match op {
+                Op::CreateComment(a) if a.comment.id.as_deref() == Some(&id) => Some(true),
+                Op::EditComment(a) if a.id == id => Some(false),
+                _ => None,
+            },
             vec![Topic::Comments, Topic::Reviews],
         )
         .await
-        .map(|_| ())
     }
 
     /// Likes or unlikes a review or comment (the last state wins; likes
@@ -860,7 +980,9 @@ impl Client {
         Ok(())
     }
 
-    /// Drops an item that is queued or refused (its effect leaves the view).
+    /// Drops an item that never left the device, or that the server refused
+    /// (its effect leaves the view). One that was sent may have been applied
+    /// (its answer lost): it is not dropped, it goes out again.
     pub async fn discard(&self, id: &str) -> Result<()> {
         let account = self.account()?;
         let id = id.to_owned();
@@ -872,7 +994,10 @@ impl Client {
             })
             .await?;
         if !gone {
-            return Err(Error::invalid("id", "no such item, or it is being sent"));
+            return Err(Error::invalid(
+                "id",
+                "no such item, or it may have reached the server already (it will be sent again)",
+            ));
         }
         self.after_write(
             &account,
@@ -889,8 +1014,9 @@ impl Client {
         Ok(())
     }
 
-    /// Changes the text of an item not sent yet (a review or comment being
-    /// created or edited).
+    /// Changes the text of an item that never left the device, or was
+    /// refused (a review or comment being created or edited). One that was
+    /// sent may have been applied: edit the review or comment instead.
     pub async fn edit_pending_text(
         &self,
         id: &str,
@@ -903,8 +1029,13 @@ impl Client {
             .store
             .write(move |tx| {
                 let row = outbox::get(tx, &id)?
-                    .filter(|r| matches!(r.state, OutboxState::Queued | OutboxState::Failed))
-                    .ok_or_else(|| Error::invalid("id", "no such item, or it is being sent"))?;
+                    .filter(|r| rules::may_rewrite(r.pending()))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "id",
+                            "no such item, or it may have reached the server already",
+                        )
+                    })?;
                 let mut args = row.args;
                 let text = match row.name.as_str() {
                     names::REVIEW_CREATE => Some(&mut args),
@@ -989,12 +1120,14 @@ pub(crate) fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Storage(format!("cannot encode a change: {e}")))
 }
 
-/// Caches a review fetched over REST (it never replaces a synced copy).
+/// Caches a review fetched over REST (it never replaces a synced copy, nor
+/// brings back a deleted one).
 fn cache_review(tx: &Transaction<'_>, review: &Review) -> Result<()> {
     if entities::exists(tx, "review", &review.id)? {
         return Ok(());
     }
-    entities::put(tx, "review", &review.id, &to_args(review)?, 0)
+    entities::put_unsequenced(tx, "review", &review.id, &to_args(review)?, 0)?;
+    Ok(())
 }
 
 async fn fetch_reviews(account: Arc<Account>, ids: Vec<String>) {
@@ -1027,23 +1160,46 @@ async fn fetch_profile(account: &Account, id: &str) -> Result<()> {
     let id = id.to_owned();
     account
         .store
-        .write(move |tx| entities::put(tx, "user", &id, &data, i64::MAX / 2))
+        .write(move |tx| {
+            entities::put_unsequenced(tx, "user", &id, &data, i64::MAX / 2)?;
+            Ok(())
+        })
         .await
 }
 
-/// The version an edit of review `id` is based on: the confirmed version
-/// (applied edits' answers are stored as confirmed at once) plus the edits
-/// on their way now (each makes one version).
-fn review_base_version(tx: &Transaction<'_>, id: &str) -> Result<i64> {
-    let confirmed = entities::get(tx, "review", id)?
-        .and_then(|d| d.get("version").and_then(Value::as_i64))
-        .ok_or_else(|| Error::NotFound(format!("review {id}")))?;
-    let in_flight = outbox::in_view(tx)?
-        .into_iter()
-        .filter(|r| r.state == OutboxState::Sending)
-        .filter(|r| matches!(Op::parse(&r.name, &r.args), Op::EditReview(a) if a.id == id))
-        .count();
-    Ok(confirmed + i64::try_from(in_flight).unwrap_or(0))
+/// The confirmed version of an entity here (answers of applied edits are
+/// stored as confirmed at once), if it is cached.
+fn confirmed_version(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<Option<i64>> {
+    Ok(entities::get(tx, kind, id)?.and_then(|d| d.get("version").and_then(Value::as_i64)))
+}
+
+/// The outbox rows `about` picks (oldest first), and the id of the one it
+/// calls the creation (`Some(true)`).
+pub(crate) fn items_about<'a>(
+    rows: &'a [outbox::Row],
+    about: impl Fn(&Op) -> Option<bool>,
+) -> (Vec<&'a outbox::Row>, Option<&'a str>) {
+    let mut items = Vec::new();
+    let mut created = None;
+    for row in rows {
+        match about(&Op::parse(&row.name, &row.args)) {
+            Some(true) => {
+                created = Some(row.id.as_str());
+                items.push(row);
+            }
+            Some(false) => items.push(row),
+            None => {}
+        }
+    }
+    (items, created)
+}
+
+fn find_row<'a>(items: &[&'a outbox::Row], id: &str) -> Result<&'a outbox::Row> {
+    items
+        .iter()
+        .find(|r| r.id == id)
+        .copied()
+        .ok_or_else(|| Error::Storage(format!("outbox item {id} vanished")))
 }
 
 /// A refused edit's args rebased on the confirmed version now.

@@ -1,14 +1,140 @@
 //! Outbox transitions (no I/O): what a push outcome does to an item, how
-//! long to wait after a network failure, and which refusals leave a draft.
+//! long to wait after a network failure, which refusals leave a draft, and
+//! what a later change may do to an item still in the outbox.
 //!
 //! queued → sending → applied (removed once pulled) | failed (kept, shown)
 //!                  ↘ queued again after a network failure, with backoff.
+//!
+//! **The rule of lost answers.** An item that was ever sent may have been
+//! applied by the server even when no answer came back, and the server
+//! answers a resend of its id with what it stored the first time. So such
+//! an item is never rewritten nor dropped: a later edit becomes a mutation
+//! of its own, ordered after it (and, when it carries a base version, sent
+//! once the earlier item's answer gives that version), and a delete of
+//! something that may exist on the server is sent as a delete. Only items
+//! that never left the device are changed in place or dropped
+//! ([`may_rewrite`], [`plan_change`], [`plan_delete`]).
 
 use moa_protocol::ErrorDetail;
 use moa_protocol::sync::{EditCommentArgs, EditReviewArgs, Outcome, names};
 use serde_json::Value;
 
-use crate::model::DraftKind;
+use crate::model::{DraftKind, OutboxState};
+
+/// An outbox item as these rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending<'a> {
+    pub id: &'a str,
+    pub state: OutboxState,
+    /// It left the device at least once.
+    pub sent: bool,
+}
+
+/// Whether the server may have applied the item: it is being sent, was
+/// answered "applied", or was sent before and its answer was lost. A
+/// refused item was not applied.
+pub fn may_have_arrived(item: Pending<'_>) -> bool {
+    match item.state {
+        OutboxState::Queued => item.sent,
+        OutboxState::Sending | OutboxState::Applied => true,
+        OutboxState::Failed => false,
+    }
+}
+
+/// Whether the item may be changed in place or dropped: only if the server
+/// cannot have applied it.
+pub fn may_rewrite(item: Pending<'_>) -> bool {
+    !may_have_arrived(item)
+}
+
+/// Whether the item may still be answered (it is queued or being sent).
+pub fn unanswered(item: Pending<'_>) -> bool {
+    matches!(item.state, OutboxState::Queued | OutboxState::Sending)
+}
+
+/// What a change of an entity (an edit of a review, comment or message)
+/// does, given the items about that entity still in the outbox (its
+/// creation and earlier edits, oldest first; any state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangePlan<'a> {
+    /// Fold it into this item: it is the latest unanswered one about the
+    /// entity and never left the device.
+    Fold(&'a str),
+    /// A new mutation. `after`: the latest unanswered item about the entity,
+    /// which may have reached the server; the new one builds on its answer.
+    Append { after: Option<&'a str> },
+}
+
+/// Decides how a change of an entity goes out (see [`ChangePlan`]).
+pub fn plan_change<'a>(items: &[Pending<'a>]) -> ChangePlan<'a> {
+    match items.iter().rev().find(|i| unanswered(**i)) {
+        Some(last) if may_rewrite(*last) => ChangePlan::Fold(last.id),
+        Some(last) => ChangePlan::Append {
+            after: Some(last.id),
+        },
+        None => ChangePlan::Append { after: None },
+    }
+}
+
+/// What deleting an entity does to the items about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeletePlan<'a> {
+    /// Its creation never reached the server (it never left the device, or
+    /// was refused), nor did anything about it: drop these items; nothing
+    /// goes out.
+    DropAll(Vec<&'a str>),
+    /// It may exist on the server: send a delete. These items never left
+    /// the device and are moot now: drop them.
+    Send { drop: Vec<&'a str> },
+}
+
+/// Decides how deleting an entity goes out: `items` are its creation (when
+/// `created` names it) and its edits still in the outbox, oldest first.
+pub fn plan_delete<'a>(items: &[Pending<'a>], created: Option<&str>) -> DeletePlan<'a> {
+    let unsent: Vec<&'a str> = items
+        .iter()
+        .filter(|i| i.state == OutboxState::Queued && !i.sent)
+        .map(|i| i.id)
+        .collect();
+    let never_created = created.is_some_and(|c| items.iter().any(|i| i.id == c));
+    if never_created && items.iter().all(|i| may_rewrite(*i)) {
+        DeletePlan::DropAll(items.iter().map(|i| i.id).collect())
+    } else {
+        DeletePlan::Send { drop: unsent }
+    }
+}
+
+/// The base version an edit that waited for item `after` goes out with,
+/// once `after` has its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// `after` was applied: its answer carries this version, which the
+    /// member's view built on.
+    Applied(Option<i64>),
+    /// `after` was refused: the edit falls back to what that item was based
+    /// on (`None`: nothing, it was a creation).
+    Refused(Option<i64>),
+}
+
+/// The base version an edit's args carry (`edit.base_version`), if any.
+pub fn base_version(args: &Value) -> Option<i64> {
+    args.get("edit")?.get("base_version")?.as_i64()
+}
+
+/// An edit's args rebased as `resolution` says (unchanged when it gives no
+/// version, or when the mutation carries no base version).
+pub fn rebase(name: &str, mut args: Value, resolution: Resolution) -> Value {
+    if !matches!(name, names::REVIEW_EDIT | names::COMMENT_EDIT) {
+        return args;
+    }
+    let version = match resolution {
+        Resolution::Applied(v) | Resolution::Refused(v) => v,
+    };
+    if let (Some(v), Some(edit)) = (version, args.get_mut("edit").and_then(Value::as_object_mut)) {
+        edit.insert("base_version".into(), Value::from(v));
+    }
+    args
+}
 
 /// First retry delay after a network failure.
 pub const BACKOFF_BASE_MS: i64 = 500;
@@ -60,13 +186,15 @@ pub fn media_used(name: &str, args: &Value) -> Vec<String> {
 
 /// What to send next from the due items (oldest first): an upload alone
 /// when it is first, else the mutations up to the next upload, leaving out
-/// those that use media still uploading (they stay queued). A room creation
-/// ends its batch: the server may answer a direct room with the pair's
-/// existing one, and what follows must go to that room instead.
+/// those that use media still uploading and those that wait for the answer
+/// to an earlier item (`waits`; they stay queued and go in a later batch).
+/// A room creation ends its batch: the server may answer a direct room with
+/// the pair's existing one, and what follows must go to that room instead.
 pub fn next_batch<R>(
     rows: Vec<R>,
     name_args: impl Fn(&R) -> (&str, &Value),
     uploading: &std::collections::HashSet<String>,
+    waits: impl Fn(&R) -> bool,
 ) -> Vec<R> {
     let mut out = Vec::new();
     for row in rows {
@@ -77,7 +205,7 @@ pub fn next_batch<R>(
             }
             break;
         }
-        if media_used(name, args).iter().any(|m| uploading.contains(m)) {
+        if waits(&row) || media_used(name, args).iter().any(|m| uploading.contains(m)) {
             continue;
         }
         let ends = name == names::CHAT_CREATE_ROOM;
@@ -165,6 +293,149 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const STATES: [OutboxState; 4] = [
+        OutboxState::Queued,
+        OutboxState::Sending,
+        OutboxState::Applied,
+        OutboxState::Failed,
+    ];
+
+    fn item(id: &str, state: OutboxState, sent: bool) -> Pending<'_> {
+        Pending { id, state, sent }
+    }
+
+    #[test]
+    fn only_an_item_that_never_left_or_was_refused_may_be_rewritten() {
+        for state in STATES {
+            for sent in [false, true] {
+                let i = item("a", state, sent);
+                let expected = match state {
+                    OutboxState::Queued => !sent,
+                    OutboxState::Failed => true,
+                    OutboxState::Sending | OutboxState::Applied => false,
+                };
+                assert_eq!(may_rewrite(i), expected, "{state:?} sent={sent}");
+                assert_eq!(may_have_arrived(i), !expected, "{state:?} sent={sent}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_change_folds_only_into_an_item_that_never_left() {
+        // Nothing pending: a plain new mutation.
+        assert_eq!(plan_change(&[]), ChangePlan::Append { after: None });
+        for state in STATES {
+            for sent in [false, true] {
+                let plan = plan_change(&[item("c", state, sent)]);
+                let expected = match (state, sent) {
+                    (OutboxState::Queued, false) => ChangePlan::Fold("c"),
+                    (OutboxState::Queued, true) | (OutboxState::Sending, _) => {
+                        ChangePlan::Append { after: Some("c") }
+                    }
+                    // Answered already (applied: its answer is the confirmed
+                    // state now; refused: nothing to build on).
+                    (OutboxState::Applied | OutboxState::Failed, _) => {
+                        ChangePlan::Append { after: None }
+                    }
+                };
+                assert_eq!(plan, expected, "{state:?} sent={sent}");
+            }
+        }
+        // The latest unanswered item decides: a create whose answer was lost,
+        // then an edit that never left: fold into the edit.
+        let items = [
+            item("create", OutboxState::Queued, true),
+            item("edit", OutboxState::Queued, false),
+        ];
+        assert_eq!(plan_change(&items), ChangePlan::Fold("edit"));
+        // An edit refused after a create still on its way: build on the create.
+        let items = [
+            item("create", OutboxState::Sending, true),
+            item("edit", OutboxState::Failed, true),
+        ];
+        assert_eq!(
+            plan_change(&items),
+            ChangePlan::Append {
+                after: Some("create")
+            }
+        );
+    }
+
+    #[test]
+    fn a_delete_is_sent_unless_nothing_about_the_entity_ever_left() {
+        // Created here and never sent, edited: nothing goes out.
+        let items = [
+            item("create", OutboxState::Queued, false),
+            item("edit", OutboxState::Queued, false),
+        ];
+        assert_eq!(
+            plan_delete(&items, Some("create")),
+            DeletePlan::DropAll(vec!["create", "edit"])
+        );
+        // A refused creation: nothing exists on the server either.
+        let items = [item("create", OutboxState::Failed, true)];
+        assert_eq!(
+            plan_delete(&items, Some("create")),
+            DeletePlan::DropAll(vec!["create"])
+        );
+        // The creation may have arrived, in any way: a delete goes out; the
+        // edit that never left is dropped.
+        for (state, sent) in [
+            (OutboxState::Queued, true),
+            (OutboxState::Sending, true),
+            (OutboxState::Applied, true),
+        ] {
+            let items = [
+                item("create", state, sent),
+                item("edit", OutboxState::Queued, false),
+            ];
+            assert_eq!(
+                plan_delete(&items, Some("create")),
+                DeletePlan::Send { drop: vec!["edit"] },
+                "{state:?}"
+            );
+        }
+        // Confirmed long ago (no creation in the outbox), an edit whose answer
+        // was lost and one never sent: send the delete, keep the first.
+        let items = [
+            item("e1", OutboxState::Queued, true),
+            item("e2", OutboxState::Queued, false),
+        ];
+        assert_eq!(
+            plan_delete(&items, None),
+            DeletePlan::Send { drop: vec!["e2"] }
+        );
+        assert_eq!(plan_delete(&[], None), DeletePlan::Send { drop: vec![] });
+    }
+
+    #[test]
+    fn a_waiting_edit_takes_the_version_its_predecessor_was_answered_with() {
+        let args = json!({"id": "r", "edit": {"base_version": 1, "body": "b"}});
+        let applied = rebase(
+            names::REVIEW_EDIT,
+            args.clone(),
+            Resolution::Applied(Some(4)),
+        );
+        assert_eq!(base_version(&applied), Some(4));
+        assert_eq!(applied["edit"]["body"], "b");
+        let refused = rebase(
+            names::COMMENT_EDIT,
+            args.clone(),
+            Resolution::Refused(Some(2)),
+        );
+        assert_eq!(base_version(&refused), Some(2));
+        // No version to take: unchanged; chat edits carry none.
+        assert_eq!(
+            rebase(names::REVIEW_EDIT, args.clone(), Resolution::Refused(None)),
+            args
+        );
+        let chat = json!({"room_id": "r", "message_id": "m", "body": "x"});
+        assert_eq!(
+            rebase(names::CHAT_EDIT, chat.clone(), Resolution::Applied(Some(3))),
+            chat
+        );
+    }
+
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
         assert_eq!(backoff_ms(0, 0.0), 250);
@@ -191,11 +462,26 @@ mod tests {
             ),
         ];
         let uploading: std::collections::HashSet<String> = ["p1".to_string()].into();
-        let batch = next_batch(rows.clone(), |r| (r.0, &r.1), &uploading);
+        let batch = next_batch(rows.clone(), |r| (r.0, &r.1), &uploading, |_| false);
         assert_eq!(batch.len(), 1);
         assert_eq!(batch[0].0, names::CHAT_CREATE_ROOM);
-        let batch = next_batch(rows, |r| (r.0, &r.1), &Default::default());
+        let batch = next_batch(
+            rows.clone(),
+            |r| (r.0, &r.1),
+            &Default::default(),
+            |_| false,
+        );
         assert_eq!(batch.len(), 2);
+        // An item waiting for an earlier answer stays for a later batch;
+        // what follows it still goes.
+        let batch = next_batch(
+            rows,
+            |r| (r.0, &r.1),
+            &Default::default(),
+            |r| r.0 == names::CHAT_SEND && r.1["id"] == "m",
+        );
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].0, names::CHAT_CREATE_ROOM);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::chat::{self, ChatOp, ReadPlan};
 use crate::client::{Client, new_id, to_args};
 use crate::error::{Error, Result};
 use crate::model::{ChatMessage, ChatRoom, OutboxState, RealtimeState, RoomChanges, Topic};
+use crate::outbox::{self as rules, ChangePlan, DeletePlan};
 use crate::store::{chat as chat_store, entities, outbox};
 use crate::view::{self, now_ms};
 
@@ -117,6 +118,27 @@ fn own_message(conn: &Connection, message_id: &str) -> Result<(String, bool, boo
         }
     }
     Err(Error::NotFound(format!("message {message_id}")))
+}
+
+/// The outbox rows about message `message_id` (its send and edits, oldest
+/// first), and the send's row id.
+fn message_items<'a>(
+    rows: &'a [outbox::Row],
+    message_id: &str,
+) -> (Vec<&'a outbox::Row>, Option<&'a str>) {
+    let mut items = Vec::new();
+    let mut created = None;
+    for row in rows {
+        match ChatOp::parse(&row.name, &row.args) {
+            Some(ChatOp::Send(a)) if a.message.id == message_id => {
+                created = Some(row.id.as_str());
+                items.push(row);
+            }
+            Some(ChatOp::Edit(a)) if a.message_id == message_id => items.push(row),
+            _ => {}
+        }
+    }
+    (items, created)
 }
 
 fn check_body(body: &str, media: bool) -> Result<()> {
@@ -296,7 +318,9 @@ impl Client {
         Ok(id)
     }
 
-    /// Edits one's own message. A message not sent yet is changed in place.
+    /// Edits one's own message. A message whose send (or last edit) never
+    /// left the device is changed in place; otherwise the edit goes out as a
+    /// mutation of its own, after it (see `crate::outbox`).
     pub async fn edit_message(&self, room_id: &str, message_id: &str, body: &str) -> Result<()> {
         let account = self.account()?;
         let me = account.user_id.clone();
@@ -306,26 +330,27 @@ impl Client {
             .store
             .write(move |tx| {
                 let room_id = chat_store::resolve(tx, &room)?;
-                // Folded into a send or an edit still waiting in the outbox.
-                for row in outbox::chat(tx)?.into_iter().rev() {
-                    if row.state != OutboxState::Queued {
-                        continue;
-                    }
-                    match ChatOp::parse(&row.name, &row.args) {
-                        Some(ChatOp::Send(mut a)) if a.message.id == message_id => {
+                let rows = outbox::chat(tx)?;
+                let (items, _) = message_items(&rows, &message_id);
+                let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
+                if let ChangePlan::Fold(row_id) = rules::plan_change(&pending)
+                    && let Some(row) = items.iter().find(|r| r.id == row_id)
+                {
+                    let args = match ChatOp::parse(&row.name, &row.args) {
+                        Some(ChatOp::Send(mut a)) => {
                             check_body(&body, !a.message.media.is_empty())?;
                             a.message.body = body;
-                            outbox::set_args(tx, &row.id, &to_args(&a)?)?;
-                            return Ok(());
+                            to_args(&a)?
                         }
-                        Some(ChatOp::Edit(mut a)) if a.message_id == message_id => {
+                        Some(ChatOp::Edit(mut a)) => {
                             check_body(&body, true)?;
                             a.body = body;
-                            outbox::set_args(tx, &row.id, &to_args(&a)?)?;
-                            return Ok(());
+                            to_args(&a)?
                         }
-                        _ => {}
-                    }
+                        _ => return Err(Error::Storage("an outbox item changed its kind".into())),
+                    };
+                    outbox::set_args(tx, row_id, &args)?;
+                    return Ok(());
                 }
                 let (sender, deleted, media) = own_message(tx, &message_id)?;
                 if sender != me {
@@ -335,6 +360,8 @@ impl Client {
                     return Err(Error::invalid("message_id", "the message is deleted"));
                 }
                 check_body(&body, media)?;
+                // A chat edit carries no base version: it goes out in order,
+                // after the send or edit before it, without waiting.
                 let args = args::Edit {
                     room_id,
                     message_id,
@@ -349,7 +376,8 @@ impl Client {
     }
 
     /// Deletes one's own message (it stays as "deleted" in its place). A
-    /// message not sent yet is simply dropped.
+    /// message whose send never left the device is simply dropped; one
+    /// whose send may have reached the server is deleted there.
     pub async fn delete_message(&self, room_id: &str, message_id: &str) -> Result<()> {
         let account = self.account()?;
         let me = account.user_id.clone();
@@ -359,32 +387,24 @@ impl Client {
             .store
             .write(move |tx| {
                 let room_id = chat_store::resolve(tx, &room)?;
-                let mut unsent = false;
-                for row in outbox::chat(tx)? {
-                    match ChatOp::parse(&row.name, &row.args) {
-                        Some(ChatOp::Send(a))
-                            if a.message.id == message_id
-                                && matches!(
-                                    row.state,
-                                    OutboxState::Queued | OutboxState::Failed
-                                ) =>
-                        {
-                            unsent |= outbox::discard(tx, &row.id)?;
-                        }
-                        Some(ChatOp::Edit(a))
-                            if a.message_id == message_id && row.state == OutboxState::Queued =>
-                        {
-                            outbox::discard(tx, &row.id)?;
-                        }
-                        _ => {}
+                let rows = outbox::chat(tx)?;
+                let (items, created) = message_items(&rows, &message_id);
+                let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
+                let (drop, send) = match rules::plan_delete(&pending, created) {
+                    DeletePlan::DropAll(ids) => (ids, false),
+                    DeletePlan::Send { drop } => (drop, true),
+                };
+                if send {
+                    let (sender, _, _) = own_message(tx, &message_id)?;
+                    if sender != me {
+                        return Err(Error::invalid("message_id", "only your own messages"));
                     }
                 }
-                if unsent {
-                    return Ok(());
+                for id in drop {
+                    outbox::discard(tx, id)?;
                 }
-                let (sender, _, _) = own_message(tx, &message_id)?;
-                if sender != me {
-                    return Err(Error::invalid("message_id", "only your own messages"));
+                if !send {
+                    return Ok(());
                 }
                 let args = args::Delete {
                     room_id,
@@ -435,9 +455,9 @@ impl Client {
                         && row.state != OutboxState::Failed
                     {
                         read = read.max(a.seq);
-                        if row.state == OutboxState::Queued {
-                            waiting = Some(row.id);
-                        }
+                        // Only a marker that never left the device moves in
+                        // place (a resend of a sent one answers its old seq).
+                        waiting = (row.state == OutboxState::Queued && !row.sent).then_some(row.id);
                     }
                 }
                 let args = args::Read { room_id, seq };

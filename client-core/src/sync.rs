@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::incoming::{self, Action};
 use crate::media::{self, UploadArgs};
 use crate::model::{Event, ItemError, OutboxState, RealtimeState, Rejection, Topic};
-use crate::outbox::{self as rules, Decision};
+use crate::outbox::{self as rules, Decision, Resolution};
 use crate::store::{chat as chat_store, entities, outbox, session};
 use crate::upload;
 use crate::view::{now_ms, tab_name};
@@ -34,6 +34,9 @@ pub const WINDOW_SIZE: u32 = 20;
 /// How many opened reviews stay subscribed (with the member's own bucket,
 /// the server's limit of buckets per pull).
 pub const OPENED_REVIEWS: usize = moa_protocol::limits::MAX_PULL_BUCKETS - 1;
+/// How long a tombstone is kept at least (see
+/// [`entities::compact_tombstones`]): well past any request in flight.
+pub const TOMBSTONE_MIN_AGE_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long an idle pull waits on the server for something to change.
 pub const IDLE_WAIT_MS: u32 = 20_000;
 
@@ -70,6 +73,7 @@ where
                 None
             }
             Err(e) => {
+                tracing::debug!(error = %e, "sync cycle failed");
                 failures = failures.saturating_add(1);
                 if account.realtime.state() == RealtimeState::Connected {
                     // The server is reachable (the socket is up): this was a
@@ -112,11 +116,15 @@ pub async fn cycle(account: &Account) -> Result<()> {
     account.set_status(|s| s.syncing = true);
     let applied_upto = push_due(account).await?;
     pull_until_caught_up(account).await?;
+    account
+        .store
+        .write(move |tx| {
+            outbox::remove_applied(tx, applied_upto)?;
+            entities::compact_tombstones(tx, now_ms(), TOMBSTONE_MIN_AGE_MS)?;
+            Ok(())
+        })
+        .await?;
     if applied_upto > 0 {
-        account
-            .store
-            .write(move |tx| outbox::remove_applied(tx, applied_upto))
-            .await?;
         account.emit(vec![Topic::Outbox]);
     }
     Ok(())
@@ -184,7 +192,13 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             .write(move |tx| {
                 let rows = outbox::due(tx, now, PUSH_BATCH)?;
                 let uploading = outbox::pending_upload_media(tx)?;
-                let rows = rules::next_batch(rows, |r| (r.name.as_str(), &r.args), &uploading);
+                let unanswered = outbox::unanswered_ids(tx)?;
+                let rows = rules::next_batch(
+                    rows,
+                    |r| (r.name.as_str(), &r.args),
+                    &uploading,
+                    |r| r.after.as_ref().is_some_and(|a| unanswered.contains(a)),
+                );
                 for row in &rows {
                     outbox::set_state(tx, &row.id, OutboxState::Sending, None)?;
                 }
@@ -279,6 +293,10 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                         match rules::decide(&row.name, &row.args, outcome) {
                             Decision::Applied { result } => {
                                 outbox::set_state(tx, &row.id, OutboxState::Applied, None)?;
+                                let version = result.get("version").and_then(|v| v.as_i64());
+                                outbox::release_waiting(tx, &row.id, |name, args| {
+                                    rules::rebase(name, args, Resolution::Applied(version))
+                                })?;
                                 if let Some((kind, id)) = rules::answered_entity(&row.name, &result)
                                 {
                                     entities::put_if_newer_version(tx, kind, &id, &result)?;
@@ -301,6 +319,10 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                                     OutboxState::Failed,
                                     Some((&error.code, &error.message)),
                                 )?;
+                                let base = rules::base_version(&row.args);
+                                outbox::release_waiting(tx, &row.id, |name, args| {
+                                    rules::rebase(name, args, Resolution::Refused(base))
+                                })?;
                                 if let Some(current) = &error.current {
                                     keep_current(tx, &row.name, current)?;
                                 }
@@ -409,7 +431,8 @@ async fn push_upload(account: &Account, row: outbox::Row) -> Result<i64> {
     }
 }
 
-/// The entity a conflict answered with is the newest the server has: keep it.
+/// The entity a conflict answered with is the newest the server has: keep
+/// it (unless a pulled deletion came since).
 fn keep_current(tx: &Transaction<'_>, name: &str, current: &serde_json::Value) -> Result<()> {
     let kind = if name.starts_with("review.") {
         "review"
@@ -424,7 +447,7 @@ fn keep_current(tx: &Transaction<'_>, name: &str, current: &serde_json::Value) -
             params![kind, id],
             |r| r.get(0),
         )?;
-        entities::put(tx, kind, id, current, seq)?;
+        entities::put_unsequenced(tx, kind, id, current, seq)?;
     }
     Ok(())
 }
@@ -733,8 +756,9 @@ pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()>
             for action in actions {
                 match action {
                     Action::Put { kind, id, data, seq } => {
-                        entities::put(tx, &kind, &id, &data, seq)?;
-                        topics.insert(topic_of(&kind));
+                        if entities::put(tx, &kind, &id, &data, seq)? {
+                            topics.insert(topic_of(&kind));
+                        }
                     }
                     Action::Delete { kind, id, seq } => {
                         entities::delete(tx, &kind, &id, seq)?;

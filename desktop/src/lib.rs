@@ -7,10 +7,12 @@
 //! the signals its event pump keeps current; each screen in [`ui`] reads what
 //! it needs through resources that reload when their client-core topic
 //! changes. Strings go through the Korean-first catalog ([`i18n`]); photos
-//! reach the webview through [`media`]. [`startup`] measures launch time.
+//! reach the webview through [`media`]. [`startup`] measures launch time;
+//! [`probe`] reports what the window shows to end-to-end tests.
 
 pub mod i18n;
 pub mod media;
+pub mod probe;
 pub mod settings;
 pub mod startup;
 pub mod state;

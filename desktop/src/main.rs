@@ -39,6 +39,10 @@ struct Args {
     /// is painted from the cache, then quit.
     #[arg(long)]
     measure_startup: bool,
+    /// Write what the window shows (status bar, feed rows, error states) to
+    /// this file as one JSON line, every 200 ms: for end-to-end tests.
+    #[arg(long, hide = true)]
+    probe: Option<PathBuf>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -134,9 +138,12 @@ fn run(args: Args) -> Result<(), String> {
             }
         }
         startup::mark("client_open");
-        if open
-            .as_ref()
-            .is_none_or(|r| *r == moa_desktop::state::Route::Home)
+        // Signed out there is no feed to read yet: the sign-in screen shows
+        // first, and the feed loads once a session has started.
+        if client.status().signed_in
+            && open
+                .as_ref()
+                .is_none_or(|r| *r == moa_desktop::state::Route::Home)
         {
             startup::prefetch_feed(&client, moa_client_core::protocol::FeedTab::Popular);
         }
@@ -159,6 +166,7 @@ fn run(args: Args) -> Result<(), String> {
             ""
         }))
         .with_on_window(|window, _| startup::window_built(window));
+    let probe = args.probe.clone();
     let props = AppProps {
         client: client.clone(),
         settings,
@@ -168,7 +176,7 @@ fn run(args: Args) -> Result<(), String> {
             measure: args.measure_startup,
         },
     };
-    let dom = VirtualDom::new_with_props(DesktopRoot, props);
+    let dom = VirtualDom::new_with_props(DesktopRoot, RootProps { app: props, probe });
     let _guard = runtime.enter();
     runtime.block_on(async move {
         dioxus::desktop::launch::launch_virtual_dom_blocking(dom, config);
@@ -177,10 +185,18 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+#[derive(Props, Clone, PartialEq)]
+struct RootProps {
+    app: AppProps,
+    probe: Option<PathBuf>,
+}
+
 /// The desktop root: serves photos to the webview, shows the window at the
-/// first render (see [`startup::SHOW_AT_LATEST`]), then the app.
+/// first render (see [`startup::SHOW_AT_LATEST`]), reports to `--probe`,
+/// then the app.
 #[allow(non_snake_case)]
-fn DesktopRoot(props: AppProps) -> Element {
+fn DesktopRoot(root: RootProps) -> Element {
+    let RootProps { app: props, probe } = root;
     let client = props.client.clone();
     dioxus::desktop::use_asset_handler("media", move |request, responder| {
         media::serve(client.clone(), request, responder);
@@ -188,6 +204,11 @@ fn DesktopRoot(props: AppProps) -> Element {
     // The first render happens once the page has loaded; its edits reach the
     // page while the window maps.
     use_hook(|| startup::show_window(&dioxus::desktop::window().window));
+    use_hook(|| {
+        if let Some(path) = probe {
+            moa_desktop::probe::start(path);
+        }
+    });
     rsx! {
         App { client: props.client, settings: props.settings, data_dir: props.data_dir, start: props.start }
     }

@@ -751,6 +751,108 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
     }
 }
 
+/// Waits (at most 15 s) until `client` is online with a sync behind it and
+/// its realtime connection is up: what a launch with a stored session
+/// starts.
+async fn live(client: &Client, who: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = client.status();
+        if status.signed_in
+            && status.online
+            && status.last_sync_at.is_some()
+            && client.realtime_state() == moa_client_core::RealtimeState::Connected
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{who} never went live: {status:?}, realtime {:?}",
+            client.realtime_state()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A UI's sign-in screen goes away the moment the member is signed in, and
+/// with it the task that called `sign_in`: the session must start in full
+/// all the same (sync loop, realtime socket), as a launch with a stored
+/// session does; sign-up likewise; signing out and in as another member
+/// starts theirs, with their own data.
+async fn a_sign_in_whose_caller_stops_waiting_still_goes_live(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let url = server.url("");
+    let api = server.api();
+    api.signup("jiwoo").await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &url).await.unwrap();
+
+    // Drops the calling task as soon as the account reports signed in.
+    async fn abandoned<F>(client: &Client, call: F)
+    where
+        F: std::future::Future<Output = moa_client_core::Result<moa_client_core::Me>>
+            + Send
+            + 'static,
+    {
+        let mut events = client.subscribe();
+        let task = tokio::spawn(call);
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+                Ok(Ok(Event::Status(s))) if s.signed_in => break,
+                Ok(_) => {}
+                Err(_) => panic!("never signed in"),
+            }
+        }
+        task.abort();
+    }
+
+    let c = client.clone();
+    abandoned(&client, async move {
+        c.sign_in("jiwoo@test.kr", "password-jiwoo").await
+    })
+    .await;
+    live(&client, "jiwoo").await;
+    let review = client.create_review(story("지우의 글")).await.unwrap();
+    client.sync().await.unwrap();
+    assert_eq!(client.me().await.unwrap().handle, "jiwoo");
+
+    // Signed out, then a new member signs up in the same client.
+    client.sign_out().await.unwrap();
+    assert!(!client.status().signed_in);
+    let c = client.clone();
+    abandoned(&client, async move {
+        c.sign_up("haneul@test.kr", "password-haneul", "haneul", "하늘")
+            .await
+    })
+    .await;
+    live(&client, "haneul").await;
+    let me = client.me().await.unwrap();
+    assert_eq!(me.handle, "haneul");
+    // Their data apart: haneul's page has none of jiwoo's reviews, and the
+    // public feed shows jiwoo's review as someone else's.
+    assert!(client.my_page().await.unwrap().reviews.is_empty());
+    let feed = client.feed(FeedTab::Latest).await.unwrap();
+    let theirs = feed
+        .iter()
+        .find(|r| r.id == review)
+        .expect("the feed has jiwoo's review");
+    assert_ne!(theirs.author.id, me.id);
+    assert!(client.outbox().await.unwrap().is_empty());
+
+    // And back to the first member, whose cache is still theirs.
+    client.sign_out().await.unwrap();
+    let c = client.clone();
+    abandoned(&client, async move {
+        c.sign_in("jiwoo@test.kr", "password-jiwoo").await
+    })
+    .await;
+    live(&client, "jiwoo again").await;
+    let mine = client.my_page().await.unwrap();
+    assert_eq!(mine.reviews.len(), 1);
+    assert_eq!(mine.reviews[0].id, review);
+    drop(dir);
+}
+
 async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) {
     let server = TestServer::start_with(engine, |s| {
         s.access_token_ttl = Duration::from_secs(2);
@@ -945,6 +1047,7 @@ async fn the_outbox_is_controllable_and_online_devices_stay_in_step(engine: Engi
 }
 
 both_engines!(
+    a_sign_in_whose_caller_stops_waiting_still_goes_live,
     the_outbox_is_controllable_and_online_devices_stay_in_step,
     sessions_refresh_survive_restarts_and_report_bad_input,
     offline_writes_reach_the_other_device_once,

@@ -1,7 +1,12 @@
 //! Confirmed server state: the latest version of each entity, by kind and id.
 //!
 //! A version only replaces an older one (by `seq`), so changes arriving from
-//! different buckets or windows in any order settle on the newest.
+//! different buckets or windows in any order settle on the newest. A pulled
+//! deletion leaves a tombstone (kind, id, the deletion's `seq`): pulled data
+//! older than it, and data that carries no `seq` at all (push answers, REST
+//! reads, conflict answers), is refused, so a late answer never brings back
+//! what the server deleted. A newer pulled version (a moderator's restore)
+//! replaces the tombstone.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
@@ -36,10 +41,29 @@ pub fn index_fields(kind: &str, data: &Value) -> (Option<String>, Option<String>
     (parent, owner, sort)
 }
 
-/// Stores `data` as entity (kind, id) unless a newer version is there.
-pub fn put(tx: &Transaction<'_>, kind: &str, id: &str, data: &Value, seq: i64) -> Result<()> {
+/// Whether a pulled deletion of (kind, id) at `seq` or later is recorded.
+fn tombstoned(conn: &Connection, kind: &str, id: &str, seq: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM tombstones WHERE kind = ?1 AND id = ?2 AND seq >= ?3")?
+        .exists(params![kind, id, seq])?)
+}
+
+/// Whether the entity was deleted (a tombstone is kept for it).
+pub fn is_deleted(conn: &Connection, kind: &str, id: &str) -> Result<bool> {
+    tombstoned(conn, kind, id, i64::MIN)
+}
+
+/// Stores `data` as entity (kind, id) at change `seq`, unless a newer
+/// version, or a deletion at `seq` or later, is there. Answers whether it
+/// was stored.
+pub fn put(tx: &Transaction<'_>, kind: &str, id: &str, data: &Value, seq: i64) -> Result<bool> {
+    if tombstoned(tx, kind, id, seq)? {
+        return Ok(false);
+    }
+    tx.prepare_cached("DELETE FROM tombstones WHERE kind = ?1 AND id = ?2 AND seq < ?3")?
+        .execute(params![kind, id, seq])?;
     let (parent, owner, sort) = index_fields(kind, data);
-    tx.execute(
+    let n = tx.execute(
         "INSERT INTO entities (kind, id, data, seq, parent, owner, sort) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, \
@@ -47,12 +71,29 @@ pub fn put(tx: &Transaction<'_>, kind: &str, id: &str, data: &Value, seq: i64) -
          WHERE excluded.seq >= entities.seq",
         params![kind, id, data.to_string(), seq, parent, owner, sort],
     )?;
-    Ok(())
+    Ok(n > 0)
+}
+
+/// Stores data that carries no change `seq` (a REST read, a conflict's
+/// current copy) under `seq`, unless the entity was deleted: such data may
+/// be older than the deletion.
+pub fn put_unsequenced(
+    tx: &Transaction<'_>,
+    kind: &str,
+    id: &str,
+    data: &Value,
+    seq: i64,
+) -> Result<bool> {
+    if is_deleted(tx, kind, id)? {
+        return Ok(false);
+    }
+    put(tx, kind, id, data, seq)
 }
 
 /// Stores an entity the server answered a push with, if it is newer (by its
 /// `version`) than the copy here, keeping the copy's `seq` so the next pull
-/// still replaces it.
+/// still replaces it; never over a deletion (the answer may be a resend's,
+/// older than the deletion pulled meanwhile).
 pub fn put_if_newer_version(
     tx: &Transaction<'_>,
     kind: &str,
@@ -62,6 +103,9 @@ pub fn put_if_newer_version(
     let Some(version) = data.get("version").and_then(Value::as_i64) else {
         return Ok(());
     };
+    if is_deleted(tx, kind, id)? {
+        return Ok(());
+    }
     let current: Option<(String, i64)> = tx
         .query_row(
             "SELECT data, seq FROM entities WHERE kind = ?1 AND id = ?2",
@@ -83,13 +127,41 @@ pub fn put_if_newer_version(
     Ok(())
 }
 
-/// Applies a tombstone: the entity is gone unless a newer version is there.
+/// Applies a pulled tombstone: the entity is gone unless a newer version is
+/// there, and the deletion is remembered (see the module comment).
 pub fn delete(tx: &Transaction<'_>, kind: &str, id: &str, seq: i64) -> Result<()> {
+    let newer: bool = tx
+        .prepare_cached("SELECT 1 FROM entities WHERE kind = ?1 AND id = ?2 AND seq > ?3")?
+        .exists(params![kind, id, seq])?;
+    if newer {
+        return Ok(());
+    }
     tx.execute(
-        "DELETE FROM entities WHERE kind = ?1 AND id = ?2 AND seq <= ?3",
-        params![kind, id, seq],
+        "DELETE FROM entities WHERE kind = ?1 AND id = ?2",
+        params![kind, id],
     )?;
+    tx.prepare_cached(
+        "INSERT INTO tombstones (kind, id, seq, created_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (kind, id) DO UPDATE SET seq = MAX(tombstones.seq, excluded.seq)",
+    )?
+    .execute(params![kind, id, seq, crate::view::now_ms()])?;
     Ok(())
+}
+
+/// Forgets tombstones that nothing can contradict any more: recorded more
+/// than `min_age_ms` before `now` (a REST read started before the deletion
+/// has long ended), with no outbox item from before them still unanswered
+/// (a late answer could carry the entity), and at or below every followed
+/// bucket's cursor (no bucket can still deliver an older version). Answers
+/// how many went.
+pub fn compact_tombstones(tx: &Transaction<'_>, now: i64, min_age_ms: i64) -> Result<usize> {
+    Ok(tx.execute(
+        "DELETE FROM tombstones WHERE created_at <= ?1 \
+         AND seq <= COALESCE((SELECT MIN(cursor) FROM buckets), 9223372036854775807) \
+         AND NOT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'sending') \
+                         AND created_at <= tombstones.created_at)",
+        params![now.saturating_sub(min_age_ms)],
+    )?)
 }
 
 /// One entity's data.
@@ -179,5 +251,71 @@ mod tests {
         assert!(exists(&tx, "review", "r").unwrap());
         delete(&tx, "review", "r", 25).unwrap();
         assert!(!exists(&tx, "review", "r").unwrap());
+    }
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("e.db")).unwrap();
+        super::super::migrate(&mut conn, super::super::MIGRATIONS).unwrap();
+        (dir, conn)
+    }
+
+    #[test]
+    fn a_deletion_is_never_undone_by_older_data() {
+        let (_dir, mut conn) = db();
+        let tx = conn.transaction().unwrap();
+        put(&tx, "comment", "c", &json!({"version": 1, "body": "a"}), 10).unwrap();
+        delete(&tx, "comment", "c", 30).unwrap();
+        assert!(!exists(&tx, "comment", "c").unwrap());
+        // A resend's answer (no seq, a version above the copy that is gone),
+        // a REST read, an older pulled version: all refused.
+        put_if_newer_version(&tx, "comment", "c", &json!({"version": 2, "body": "b"})).unwrap();
+        assert!(!put_unsequenced(&tx, "comment", "c", &json!({"version": 2}), 0).unwrap());
+        assert!(!put(&tx, "comment", "c", &json!({"version": 2}), 20).unwrap());
+        assert!(!put(&tx, "comment", "c", &json!({"version": 2}), 30).unwrap());
+        assert!(!exists(&tx, "comment", "c").unwrap());
+        // A deletion never seen as an entity is remembered too.
+        delete(&tx, "review", "gone", 5).unwrap();
+        put_if_newer_version(&tx, "review", "gone", &json!({"version": 1})).unwrap();
+        assert!(!exists(&tx, "review", "gone").unwrap());
+        // A newer pulled version (a restore) wins and ends the tombstone.
+        assert!(put(&tx, "comment", "c", &json!({"version": 3, "body": "c"}), 31).unwrap());
+        assert!(!is_deleted(&tx, "comment", "c").unwrap());
+        put_if_newer_version(&tx, "comment", "c", &json!({"version": 4, "body": "d"})).unwrap();
+        assert_eq!(get(&tx, "comment", "c").unwrap().unwrap()["body"], "d");
+        // A deletion older than the copy here changes nothing.
+        delete(&tx, "comment", "c", 15).unwrap();
+        assert!(exists(&tx, "comment", "c").unwrap());
+        assert!(!is_deleted(&tx, "comment", "c").unwrap());
+    }
+
+    #[test]
+    fn tombstones_are_compacted_only_when_nothing_can_contradict_them() {
+        let (_dir, mut conn) = db();
+        let tx = conn.transaction().unwrap();
+        let now = crate::view::now_ms();
+        tx.execute(
+            "INSERT INTO buckets (bucket, cursor, more, opened_at) VALUES ('user:me', 50, 0, 0)",
+            [],
+        )
+        .unwrap();
+        delete(&tx, "review", "r", 40).unwrap();
+        delete(&tx, "review", "late", 60).unwrap();
+        // Too young.
+        assert_eq!(compact_tombstones(&tx, now, 60_000).unwrap(), 0);
+        // An unanswered item older than the tombstone could still carry it.
+        tx.execute(
+            "INSERT INTO outbox (id, name, args, state, created_at) VALUES ('m', 'review.edit', '{}', 'queued', 0)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(compact_tombstones(&tx, now + 120_000, 60_000).unwrap(), 0);
+        tx.execute("UPDATE outbox SET state = 'applied'", [])
+            .unwrap();
+        // Now the one at or below every cursor goes; the one a bucket has not
+        // reached stays.
+        assert_eq!(compact_tombstones(&tx, now + 120_000, 60_000).unwrap(), 1);
+        assert!(!is_deleted(&tx, "review", "r").unwrap());
+        assert!(is_deleted(&tx, "review", "late").unwrap());
     }
 }

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_cache.sql"),
     include_str!("../../migrations/0002_drafts.sql"),
     include_str!("../../migrations/0003_chat.sql"),
+    include_str!("../../migrations/0004_lost_answers.sql"),
 ];
 
 /// The database of one account: a writer and a reader.

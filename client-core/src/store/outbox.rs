@@ -21,10 +21,25 @@ pub struct Row {
     pub error_message: Option<String>,
     pub next_attempt_at: i64,
     pub created_at: i64,
+    /// It left the device at least once: the server may have applied it.
+    pub sent: bool,
+    /// The item whose answer this one waits for (see `crate::outbox`).
+    pub after: Option<String>,
+}
+
+impl Row {
+    /// Its state as the outbox rules see it.
+    pub fn pending(&self) -> crate::outbox::Pending<'_> {
+        crate::outbox::Pending {
+            id: &self.id,
+            state: self.state,
+            sent: self.sent,
+        }
+    }
 }
 
 const COLUMNS: &str = "seq, id, name, args, state, attempts, error_code, error_message, \
-                       next_attempt_at, created_at";
+                       next_attempt_at, created_at, sent, after_id";
 
 fn from_row(r: &SqlRow<'_>) -> rusqlite::Result<(Row, String)> {
     let state: String = r.get(4)?;
@@ -40,6 +55,8 @@ fn from_row(r: &SqlRow<'_>) -> rusqlite::Result<(Row, String)> {
             error_message: r.get(7)?,
             next_attempt_at: r.get(8)?,
             created_at: r.get(9)?,
+            sent: r.get(10)?,
+            after: r.get(11)?,
         },
         r.get(3)?,
     ))
@@ -69,9 +86,23 @@ fn query_limit(
 
 /// Appends a mutation (in the same transaction as its local effect).
 pub fn append(tx: &Transaction<'_>, id: &str, name: &str, args: &Value, now: i64) -> Result<()> {
+    append_after(tx, id, name, args, now, None)
+}
+
+/// Appends a mutation that waits for the answer to item `after` (an edit
+/// written on top of a change that may have reached the server).
+pub fn append_after(
+    tx: &Transaction<'_>,
+    id: &str,
+    name: &str,
+    args: &Value,
+    now: i64,
+    after: Option<&str>,
+) -> Result<()> {
     tx.execute(
-        "INSERT INTO outbox (id, name, args, state, created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
-        params![id, name, args.to_string(), now],
+        "INSERT INTO outbox (id, name, args, state, created_at, after_id) \
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
+        params![id, name, args.to_string(), now, after],
     )?;
     Ok(())
 }
@@ -128,7 +159,8 @@ pub fn count(conn: &Connection, state: OutboxState) -> Result<i64> {
     )?)
 }
 
-/// Moves a row to `state`, recording the error (or clearing it).
+/// Moves a row to `state`, recording the error (or clearing it). A row
+/// moved to `sending` is marked sent for good.
 pub fn set_state(
     tx: &Transaction<'_>,
     id: &str,
@@ -136,7 +168,8 @@ pub fn set_state(
     error: Option<(&str, &str)>,
 ) -> Result<bool> {
     let n = tx.execute(
-        "UPDATE outbox SET state = ?1, error_code = ?2, error_message = ?3 WHERE id = ?4",
+        "UPDATE outbox SET state = ?1, error_code = ?2, error_message = ?3, \
+         sent = (sent OR ?1 = 'sending') WHERE id = ?4",
         params![state.as_str(), error.map(|e| e.0), error.map(|e| e.1), id],
     )?;
     Ok(n == 1)
@@ -171,22 +204,56 @@ pub fn retry_all_now(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Removes a row that is not on its way to the server.
+/// The rows `crate::outbox::may_rewrite` allows to change or drop: never
+/// sent, or refused.
+const REWRITABLE: &str = "(state = 'failed' OR (state = 'queued' AND sent = 0))";
+
+/// Removes a row that never left the device, or that the server refused.
 pub fn discard(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     let n = tx.execute(
-        "DELETE FROM outbox WHERE id = ?1 AND state IN ('queued', 'failed')",
+        &format!("DELETE FROM outbox WHERE id = ?1 AND {REWRITABLE}"),
         [id],
     )?;
     Ok(n == 1)
 }
 
-/// Replaces the args of a row that has not been sent.
+/// Replaces the args of a row that never left the device (or was refused).
 pub fn set_args(tx: &Transaction<'_>, id: &str, args: &Value) -> Result<bool> {
     let n = tx.execute(
-        "UPDATE outbox SET args = ?1 WHERE id = ?2 AND state IN ('queued', 'failed')",
+        &format!("UPDATE outbox SET args = ?1 WHERE id = ?2 AND {REWRITABLE}"),
         params![args.to_string(), id],
     )?;
     Ok(n == 1)
+}
+
+/// The item `after` has its answer: the rows waiting for it go out with
+/// `args` rebased by `rebase` (see `crate::outbox::Resolution`).
+pub fn release_waiting(
+    tx: &Transaction<'_>,
+    after: &str,
+    rebase: impl Fn(&str, Value) -> Value,
+) -> Result<()> {
+    for row in query(tx, "WHERE after_id = ?1", &[&after])? {
+        let args = rebase(&row.name, row.args);
+        tx.execute(
+            "UPDATE outbox SET args = ?1, after_id = NULL WHERE id = ?2",
+            params![args.to_string(), row.id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Ids of the rows that may still be answered (queued or sending): an item
+/// waiting for one of them is held back.
+pub fn unanswered_ids(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM outbox WHERE state IN ('queued', 'sending')")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = std::collections::HashSet::new();
+    for id in ids {
+        out.insert(id?);
+    }
+    Ok(out)
 }
 
 /// Forgets applied rows once a pull has brought their effect.

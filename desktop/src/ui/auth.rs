@@ -16,23 +16,27 @@ enum Mode {
 pub fn AuthScreen() -> Element {
     let ctx = use_ctx();
     let mut mode = use_signal(|| Mode::SignIn);
-    let mut email = use_signal(String::new);
-    let mut password = use_signal(String::new);
-    let mut handle = use_signal(String::new);
-    let mut name = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
 
+    // The fields are read from the form as submitted, never written back
+    // from app state while someone types: a keystroke that lands before the
+    // re-render of the previous one is never lost (fast typists, slow
+    // machines).
     let submit = move |e: FormEvent| {
         e.prevent_default();
         if *busy.peek() {
             return;
         }
+        let field = |name: &str| match e.get_first(name) {
+            Some(FormValue::Text(text)) => text,
+            _ => String::new(),
+        };
         let (em, pw, h, n, m) = (
-            email.peek().trim().to_owned(),
-            password.peek().clone(),
-            handle.peek().trim().to_owned(),
-            name.peek().trim().to_owned(),
+            field("email").trim().to_owned(),
+            field("password"),
+            field("handle").trim().to_owned(),
+            field("display_name").trim().to_owned(),
             *mode.peek(),
         );
         if em.is_empty() || pw.is_empty() || (m == Mode::SignUp && (h.is_empty() || n.is_empty())) {
@@ -47,14 +51,11 @@ pub fn AuthScreen() -> Element {
                 Mode::SignIn => client.sign_in(&em, &pw).await,
                 Mode::SignUp => client.sign_up(&em, &pw, &h, &n).await,
             };
+            // Signed in, this screen is gone already (the root follows the
+            // session: see `shell::App`); only a refusal is left to show.
             busy.set(false);
             match result {
-                Ok(me) => {
-                    let mut me_signal = ctx.me;
-                    me_signal.set(Some(me));
-                    let mut status = ctx.status;
-                    status.set(client.status());
-                }
+                Ok(_) => {}
                 Err(Error::Auth(_)) if m == Mode::SignIn => error.set(Some(ctx.t("auth-wrong"))),
                 Err(e) => error.set(Some(super::error_text(ctx.lang(), &e))),
             }
@@ -69,21 +70,18 @@ pub fn AuthScreen() -> Element {
                 p { class: "auth-tagline", {ctx.t("auth-tagline")} }
                 form { onsubmit: submit,
                     label { {ctx.t("auth-email")}
-                        input { r#type: "email", name: "email", value: "{email}", autofocus: true,
-                            oninput: move |e| email.set(e.value()) }
+                        input { r#type: "email", name: "email", autofocus: true, autocomplete: "username" }
                     }
                     label { {ctx.t("auth-password")}
-                        input { r#type: "password", name: "password", value: "{password}",
-                            oninput: move |e| password.set(e.value()) }
+                        input { r#type: "password", name: "password",
+                            autocomplete: if signing_up { "new-password" } else { "current-password" } }
                     }
                     if signing_up {
                         label { {ctx.t("auth-handle")}
-                            input { name: "handle", value: "{handle}", placeholder: "moa_friend",
-                                oninput: move |e| handle.set(e.value()) }
+                            input { name: "handle", placeholder: "moa_friend", autocomplete: "off" }
                         }
                         label { {ctx.t("auth-display-name")}
-                            input { name: "display_name", value: "{name}",
-                                oninput: move |e| name.set(e.value()) }
+                            input { name: "display_name", autocomplete: "nickname" }
                         }
                     }
                     if let Some(err) = error.read().clone() {

@@ -79,9 +79,9 @@ pub fn SettingsScreen() -> Element {
                 button { class: "btn danger",
                     onclick: move |_| {
                         spawn(async move {
-                            match ctx.client().sign_out().await {
-                                Ok(()) => { let mut s = ctx.status; s.set(ctx.client().status()); ctx.switch(crate::state::Route::Home) }
-                                Err(e) => ctx.fail(&e),
+                            // The root follows the session's end (see `shell::App`).
+                            if let Err(e) = ctx.client().sign_out().await {
+                                ctx.fail(&e);
                             }
                         });
                     },

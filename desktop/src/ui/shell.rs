@@ -68,11 +68,20 @@ pub fn App(props: AppProps) -> Element {
         }
     });
     use_hook(|| spawn(pump(ctx)));
-    // The member: loaded when signed in, again when the profile changes.
+    // One path for every start of a session — a launch with a stored one, a
+    // sign-in or sign-up from the form, another member after a sign-out —
+    // and for its end. client-core starts the account's sync loop and
+    // realtime connection itself (see `Client::sign_in`); here the window
+    // follows: the member is loaded, and a change of member starts over from
+    // the home screen with nothing of the previous one left on screen.
     let signed_in = ctx.status.read().signed_in;
     let profile_version = ctx.watch(Topic::Profile);
+    let was_signed_in = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(signed_in)));
     use_effect(use_reactive!(|(signed_in, profile_version)| {
         let _ = profile_version;
+        if was_signed_in.replace(signed_in) != signed_in {
+            session_changed(ctx);
+        }
         let mut me = ctx.me;
         if !signed_in {
             me.set(None);
@@ -100,6 +109,27 @@ pub fn App(props: AppProps) -> Element {
             StatusBar {}
             Toasts {}
         }
+    }
+}
+
+/// A session began or ended: what was on screen belonged to the previous
+/// member (or to nobody), so the window starts over at home with fresh
+/// per-member state, and every view reads its data again.
+fn session_changed(ctx: Ctx) {
+    ctx.switch(Route::Home);
+    let (mut uploads, mut typing, mut toast, mut me) = (ctx.uploads, ctx.typing, ctx.toast, ctx.me);
+    uploads.write().clear();
+    typing.write().clear();
+    toast.set(None);
+    me.set(None);
+    let mut status = ctx.status;
+    status.set(ctx.client().status());
+    let mut realtime = ctx.realtime;
+    realtime.set(ctx.client().realtime_state());
+    let mut versions = ctx.versions;
+    let mut v = versions.write();
+    for topic in ALL_TOPICS {
+        v.bump(topic);
     }
 }
 

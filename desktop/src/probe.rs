@@ -1,0 +1,41 @@
+//! `moa --probe FILE`: what the window shows, written to FILE as one JSON
+//! line and rewritten every 200 ms, for end-to-end tests that drive the app
+//! through its forms with a real mouse and keyboard (`scripts/screenshots.sh`
+//! under Xvfb): the status bar's words, how many feed rows are on screen,
+//! whether a screen shows its error or offline state (and its words), and
+//! whether the sign-in form is up, and the screen's heading. It reads the page itself, so it reports
+//! what a person sees, not what the app meant to show. Off unless asked.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the page is asked for: the rendered text, as a person reads it.
+const READ_PAGE: &str = "const text = s => { const e = document.querySelector(s); return e ? e.innerText.replace(/\\s+/g, ' ').trim() : null; };
+return {
+  status: text('.status-bar'),
+  feed_rows: document.querySelectorAll('.review-row').length,
+  error: text('.state.error') || text('.state.offline'),
+  form_error: text('.form-error'),
+  sign_in_form: !!document.querySelector('.auth form'),
+  member: text('.me-card'),
+  screen: text('.screen-header h1'),
+};";
+
+/// Starts writing reports to `path` (call inside the app's root scope).
+pub fn start(path: PathBuf) {
+    dioxus::prelude::spawn(async move {
+        loop {
+            if let Ok(report) = dioxus::document::eval(READ_PAGE).await {
+                let line = format!("{report}\n");
+                // Written whole then renamed, so a reader never sees half.
+                let tmp = path.with_extension("tmp");
+                if let Err(e) =
+                    std::fs::write(&tmp, line).and_then(|()| std::fs::rename(&tmp, &path))
+                {
+                    tracing::warn!(error = %e, "cannot write the probe report");
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+}
