@@ -1,11 +1,12 @@
 //! A TCP proxy between clients and a test server, to make the network fail
 //! on purpose: go down (refuse and cut every connection), come back, point
-//! at a restarted server, and swallow the response to the next sync push
-//! (the request reaches the server; the client never hears back).
+//! at a restarted server, and swallow the responses to sync pushes — the
+//! next one, all of them, or each with a probability (the request reaches
+//! the server; the client never hears back).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -22,6 +23,8 @@ struct State {
     target: Mutex<SocketAddr>,
     down: AtomicBool,
     drop_next_push: AtomicBool,
+    /// Swallow each push's response with this probability (per mille).
+    drop_push_permille: AtomicU32,
     /// Bumped to cut every open connection.
     generation: watch::Sender<u64>,
     dropped: AtomicU64,
@@ -37,6 +40,7 @@ impl Proxy {
             target: Mutex::new(target),
             down: AtomicBool::new(false),
             drop_next_push: AtomicBool::new(false),
+            drop_push_permille: AtomicU32::new(0),
             generation: watch::channel(0).0,
             dropped: AtomicU64::new(0),
             bytes_up: AtomicU64::new(0),
@@ -83,6 +87,20 @@ impl Proxy {
         self.state.drop_next_push.store(true, Ordering::SeqCst);
     }
 
+    /// Every `POST /v1/sync/push` from now on reaches the server but loses
+    /// its response (`false`: responses flow again).
+    pub fn drop_push_responses(&self, on: bool) {
+        self.drop_push_responses_with(if on { 1.0 } else { 0.0 });
+    }
+
+    /// Each push from now on loses its response with probability `p`.
+    pub fn drop_push_responses_with(&self, p: f64) {
+        let permille = (p.clamp(0.0, 1.0) * 1000.0).round() as u32;
+        self.state
+            .drop_push_permille
+            .store(permille, Ordering::SeqCst);
+    }
+
     /// Bytes relayed (client → server, server → client): what crossed the
     /// wire, headers and compression included.
     pub fn bytes(&self) -> (u64, u64) {
@@ -123,10 +141,12 @@ async fn relay(client: TcpStream, state: Arc<State>) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            if buf[..n].starts_with(b"POST /v1/sync/push ")
-                && st.drop_next_push.swap(false, Ordering::SeqCst)
-            {
-                swallow_up.store(true, Ordering::SeqCst);
+            if buf[..n].starts_with(b"POST /v1/sync/push ") {
+                let permille = st.drop_push_permille.load(Ordering::SeqCst);
+                let by_chance = permille > 0 && rand::random::<u32>() % 1000 < permille;
+                if st.drop_next_push.swap(false, Ordering::SeqCst) || by_chance {
+                    swallow_up.store(true, Ordering::SeqCst);
+                }
             }
             st.bytes_up.fetch_add(n as u64, Ordering::Relaxed);
             if sw.write_all(&buf[..n]).await.is_err() {

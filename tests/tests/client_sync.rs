@@ -751,6 +751,272 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
     }
 }
 
+async fn text_where(server: &TestServer, sql: &str) -> String {
+    sqlx::query_scalar::<_, String>(sql)
+        .fetch_one(server.state.db.read())
+        .await
+        .unwrap()
+}
+
+/// Syncs with every push response lost: the server applies each push, the
+/// device never hears back (its items stay queued, sent once).
+async fn sync_losing_answers(proxy: &Proxy, client: &Client) {
+    proxy.drop_push_responses(true);
+    let err = client.sync().await.unwrap_err();
+    assert!(matches!(err, Error::Network(_)), "{err:?}");
+    proxy.drop_push_responses(false);
+}
+
+/// Nothing left to send and nothing refused.
+async fn settled(client: &Client) {
+    client.sync().await.unwrap();
+    let left = client.outbox().await.unwrap();
+    assert!(left.is_empty(), "outbox not empty: {left:?}");
+}
+
+/// Defect 1: an edit made while the answer to an earlier push of the same
+/// review or message is lost must reach the server, not be folded into the
+/// item the server already applied (its resend is answered with the stored
+/// outcome): review.create then edit, review.edit then edit, chat.send then
+/// edit, comment.create then edit.
+async fn an_edit_after_a_lost_answer_reaches_the_server(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let proxy = Proxy::start(server.addr).await;
+    let a = sign_up(&proxy.url(), "dana").await;
+    let b = sign_up(&server.url(""), "eun").await;
+
+    // review.create, answer lost, then two edits.
+    let review = a.client.create_review(story("처음 글")).await.unwrap();
+    sync_losing_answers(&proxy, &a.client).await;
+    assert_eq!(server.count("reviews").await, 1);
+    let edit = |body: &str| ReviewChanges {
+        body: Some(body.into()),
+        ..ReviewChanges::default()
+    };
+    a.client
+        .edit_review(&review, edit("고친 글"))
+        .await
+        .unwrap();
+    a.client
+        .edit_review(&review, edit("또 고친 글"))
+        .await
+        .unwrap();
+    settled(&a.client).await;
+    let sql = format!("SELECT body FROM reviews WHERE id = '{review}'");
+    assert_eq!(text_where(&server, &sql).await, "또 고친 글");
+
+    // review.edit, answer lost, then another edit of another field.
+    a.client
+        .edit_review(&review, edit("세 번째"))
+        .await
+        .unwrap();
+    sync_losing_answers(&proxy, &a.client).await;
+    assert_eq!(text_where(&server, &sql).await, "세 번째");
+    a.client
+        .edit_review(
+            &review,
+            ReviewChanges {
+                title: Some("새 제목".into()),
+                body: Some("네 번째".into()),
+                ..ReviewChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    settled(&a.client).await;
+    assert_eq!(text_where(&server, &sql).await, "네 번째");
+    let title = format!("SELECT title FROM reviews WHERE id = '{review}'");
+    assert_eq!(text_where(&server, &title).await, "새 제목");
+    let shown = a.client.review(&review).await.unwrap().review;
+    assert_eq!(
+        (shown.title.as_str(), shown.body.as_str()),
+        ("새 제목", "네 번째")
+    );
+    assert!(a.client.drafts().await.unwrap().is_empty());
+
+    // comment.create, answer lost, then an edit.
+    let comment = a.client.comment(&review, "댓글 하나", None).await.unwrap();
+    sync_losing_answers(&proxy, &a.client).await;
+    a.client.edit_comment(&comment, "고친 댓글").await.unwrap();
+    settled(&a.client).await;
+    let sql = format!("SELECT body FROM comments WHERE id = '{comment}'");
+    assert_eq!(text_where(&server, &sql).await, "고친 댓글");
+
+    // chat.send, answer lost, then an edit.
+    let eun = b.client.me().await.unwrap().id;
+    let room = a.client.create_direct_room(&eun).await.unwrap();
+    settled(&a.client).await;
+    let message = a
+        .client
+        .send_message(&room, "안녕", vec![], None)
+        .await
+        .unwrap();
+    sync_losing_answers(&proxy, &a.client).await;
+    a.client
+        .edit_message(&room, &message, "안녕하세요")
+        .await
+        .unwrap();
+    settled(&a.client).await;
+    let sql = format!("SELECT body FROM messages WHERE id = '{message}'");
+    assert_eq!(text_where(&server, &sql).await, "안녕하세요");
+    let mine = a.client.messages(&room, None, 50).await.unwrap();
+    assert_eq!(mine.last().map(|m| m.body.as_str()), Some("안녕하세요"));
+    drop((a.dir, b.dir));
+}
+
+/// Defect 2: deleting a message whose send lost its answer deletes it on
+/// the server (it may be there), for everyone.
+async fn deleting_a_message_whose_send_lost_its_answer_deletes_it(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let proxy = Proxy::start(server.addr).await;
+    let a = sign_up(&proxy.url(), "gyu").await;
+    let b = sign_up(&server.url(""), "hana").await;
+    let hana = b.client.me().await.unwrap().id;
+    let room = a.client.create_direct_room(&hana).await.unwrap();
+    settled(&a.client).await;
+    let message = a
+        .client
+        .send_message(&room, "지울 말", vec![], None)
+        .await
+        .unwrap();
+    // The send and a later edit are both applied; neither answer arrives.
+    sync_losing_answers(&proxy, &a.client).await;
+    a.client
+        .edit_message(&room, &message, "고친 말")
+        .await
+        .unwrap();
+    sync_losing_answers(&proxy, &a.client).await;
+    a.client.delete_message(&room, &message).await.unwrap();
+    settled(&a.client).await;
+    let deleted = count_where(
+        &server,
+        &format!("SELECT COUNT(*) FROM messages WHERE id = '{message}' AND deleted_at IS NOT NULL"),
+    )
+    .await;
+    assert_eq!(deleted, 1, "the message is still there for everyone");
+    // Both devices show it deleted.
+    b.client.sync().await.unwrap();
+    for (who, client) in [("sender", &a.client), ("other", &b.client)] {
+        let shown = client.messages(&room, None, 50).await.unwrap();
+        let m = shown.iter().find(|m| m.id == message).unwrap();
+        assert!(m.deleted, "{who} still shows the message: {m:?}");
+    }
+    // A message that never left the device is simply dropped: nothing goes out.
+    let mutations = server.count("mutations").await;
+    let unsent = a
+        .client
+        .send_message(&room, "안 보낼 말", vec![], None)
+        .await
+        .unwrap();
+    a.client.delete_message(&room, &unsent).await.unwrap();
+    settled(&a.client).await;
+    assert_eq!(server.count("mutations").await, mutations);
+    let shown = a.client.messages(&room, None, 50).await.unwrap();
+    assert!(shown.iter().all(|m| m.id != unsent));
+    drop((a.dir, b.dir));
+}
+
+/// Defect 3: a review and a comment deleted while the answers to their
+/// edits are lost, with the deletions pulled before those answers arrive,
+/// stay deleted: the late answers (the server's stored outcomes of the
+/// edits) must not bring them back. Background sync on: rows waiting out a
+/// retry let pulls through, as in the app.
+async fn deleted_things_stay_deleted_when_older_answers_arrive(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let proxy = Proxy::start(server.addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &proxy.url()).await.unwrap();
+    client
+        .sign_up("ian@test.kr", "password-ian", "ian", "이안")
+        .await
+        .unwrap();
+    let review = client.create_review(story("곧 지울 글")).await.unwrap();
+    let kept = client.create_review(story("남길 글")).await.unwrap();
+    let comment = client.comment(&kept, "곧 지울 댓글", None).await.unwrap();
+    eventually(&client, "the first writes confirmed", |c| async move {
+        c.outbox().await.unwrap().is_empty() && c.feed(FeedTab::Latest).await.unwrap().len() == 2
+    })
+    .await;
+
+    // Edits then deletes, every answer lost; `sync` sends them all now.
+    proxy.drop_push_responses(true);
+    client
+        .edit_review(
+            &review,
+            ReviewChanges {
+                body: Some("지우기 전에 고침".into()),
+                ..ReviewChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .edit_comment(&comment, "지우기 전에 고친 댓글")
+        .await
+        .unwrap();
+    assert!(client.sync().await.is_err());
+    client.delete_comment(&comment).await.unwrap();
+    client.delete_review(&review).await.unwrap();
+    assert!(client.sync().await.is_err());
+    let gone = |table: &str, id: &str| {
+        format!("SELECT COUNT(*) FROM {table} WHERE id = '{id}' AND deleted_at IS NOT NULL")
+    };
+    assert_eq!(count_where(&server, &gone("reviews", &review)).await, 1);
+    assert_eq!(count_where(&server, &gone("comments", &comment)).await, 1);
+    // The deletions are pulled while the answers are still being lost: the
+    // loop pulls in a cycle where every item waits out its retry delay.
+    let pulls = pull_requests(&server).await;
+    for _ in 0..400 {
+        if pull_requests(&server).await >= pulls + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        pull_requests(&server).await >= pulls + 2,
+        "no pull while answers were lost"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Now the answers flow: the resends are answered with the stored
+    // outcomes of the edits (the review and comment as they were then).
+    proxy.drop_push_responses(false);
+    client.sync().await.unwrap();
+    client.sync().await.unwrap();
+    assert!(client.outbox().await.unwrap().is_empty());
+    assert!(
+        matches!(client.review(&review).await, Err(Error::NotFound(_))),
+        "the deleted review came back"
+    );
+    let mine = client.my_page().await.unwrap();
+    let ids: Vec<&str> = mine.reviews.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [kept.as_str()], "a deleted review came back");
+    let detail = client.review(&kept).await.unwrap();
+    assert!(
+        detail.comments.is_empty(),
+        "the deleted comment came back: {:?}",
+        detail.comments
+    );
+    assert_eq!(detail.review.comment_count, 0);
+    drop(dir);
+}
+
+/// Waits (at most 20 s) until `check` holds.
+async fn eventually<F, Fut>(client: &Client, what: &str, check: F)
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !check(client.clone()).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {:?}",
+            client.outbox().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits (at most 15 s) until `client` is online with a sync behind it and
 /// its realtime connection is up: what a launch with a stored session
 /// starts.
@@ -1047,6 +1313,9 @@ async fn the_outbox_is_controllable_and_online_devices_stay_in_step(engine: Engi
 }
 
 both_engines!(
+    an_edit_after_a_lost_answer_reaches_the_server,
+    deleting_a_message_whose_send_lost_its_answer_deletes_it,
+    deleted_things_stay_deleted_when_older_answers_arrive,
     a_sign_in_whose_caller_stops_waiting_still_goes_live,
     the_outbox_is_controllable_and_online_devices_stay_in_step,
     sessions_refresh_survive_restarts_and_report_bad_input,
