@@ -613,6 +613,41 @@ async fn client_view(client: &Client) -> Value {
     })
 }
 
+/// One device of the randomized run: its client (reopened on a restart),
+/// its directory, the proxy it talks through, and whether its background
+/// loop runs (as in the app) or it syncs only when told.
+struct Sim {
+    client: Client,
+    dir: tempfile::TempDir,
+    background: bool,
+}
+
+async fn sim_open(dir: &std::path::Path, url: &str, background: bool) -> Client {
+    Client::open_with(
+        dir,
+        url,
+        Options {
+            background_sync: background,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// What one device wrote to an object it owns: only that device edits or
+/// deletes it, so the last text it wrote is what the server must hold.
+#[derive(Debug, Clone)]
+struct Owned {
+    device: usize,
+    kind: &'static str,
+    id: String,
+    /// The review a comment is on.
+    parent: Option<String>,
+    text: String,
+    deleted: bool,
+}
+
 async fn random_operations_on_three_clients_converge(engine: Engine) {
     use rand::{Rng, SeedableRng};
     let server = TestServer::start(engine).await;
@@ -620,105 +655,309 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
-    eprintln!("seed {seed} (MOA_PROPTEST_SEED={seed} repeats this run)");
+    let steps: usize = std::env::var("MOA_PROPTEST_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(160);
+    eprintln!("seed {seed} (MOA_PROPTEST_SEED={seed} repeats this run's operations)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let proxies = [
         Proxy::start(server.addr).await,
         Proxy::start(server.addr).await,
         Proxy::start(server.addr).await,
     ];
-    // Two devices of one member, and another member.
-    let devices = [
-        sign_up(&proxies[0].url(), "ara").await,
-        sign_in(&proxies[1].url(), "ara").await,
-        sign_up(&proxies[2].url(), "bom").await,
-    ];
+    // Two devices of one member (the second syncs in the background, as the
+    // app does), and another member.
+    let mut devices = Vec::new();
+    for (k, (handle, background)) in [("ara", false), ("ara", true), ("bom", false)]
+        .into_iter()
+        .enumerate()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let client = sim_open(dir.path(), &proxies[k].url(), background).await;
+        let (email, password) = (format!("{handle}@test.kr"), format!("password-{handle}"));
+        if k == 1 {
+            client.sign_in(&email, &password).await.unwrap();
+        } else {
+            client
+                .sign_up(&email, &password, handle, &format!("회원 {handle}"))
+                .await
+                .unwrap();
+        }
+        devices.push(Sim {
+            client,
+            dir,
+            background,
+        });
+    }
     let ids = [
         devices[0].client.me().await.unwrap().id,
         devices[2].client.me().await.unwrap().id,
     ];
+    // Their direct room, known to every device before the run.
+    let room = devices[0].client.create_direct_room(&ids[1]).await.unwrap();
+    for d in &devices {
+        d.client.sync().await.unwrap();
+    }
+    let mut owned: Vec<Owned> = Vec::new();
     let mut reviews: Vec<String> = Vec::new();
-    for step in 0..60 {
+    for step in 0..steps {
         let k = rng.gen_range(0..3);
-        let client = &devices[k].client;
-        let me = if k == 2 { &ids[1] } else { &ids[0] };
-        match rng.gen_range(0..10) {
+        let client = devices[k].client.clone();
+        // An object this device owns, of a kind, not deleted.
+        let mine = |owned: &Vec<Owned>, kind: &str, rng: &mut rand::rngs::StdRng| {
+            let candidates: Vec<usize> = owned
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.device == k && o.kind == kind && !o.deleted)
+                .map(|(i, _)| i)
+                .collect();
+            (!candidates.is_empty()).then(|| candidates[rng.gen_range(0..candidates.len())])
+        };
+        match rng.gen_range(0..18) {
             0 | 1 => {
-                let id = client
-                    .create_review(story(&format!("글 {step}")))
-                    .await
-                    .unwrap();
-                reviews.push(id);
+                let text = format!("글 {step}");
+                let id = client.create_review(story(&text)).await.unwrap();
+                reviews.push(id.clone());
+                owned.push(Owned {
+                    device: k,
+                    kind: "review",
+                    id,
+                    parent: None,
+                    text,
+                    deleted: false,
+                });
             }
             2 if !reviews.is_empty() => {
-                let r = &reviews[rng.gen_range(0..reviews.len())];
-                let _ = client.comment(r, &format!("댓글 {step}"), None).await;
+                let r = reviews[rng.gen_range(0..reviews.len())].clone();
+                let text = format!("댓글 {step}");
+                // The review may be gone here already: refusals are part of it.
+                if let Ok(id) = client.comment(&r, &text, None).await {
+                    owned.push(Owned {
+                        device: k,
+                        kind: "comment",
+                        id,
+                        parent: Some(r),
+                        text,
+                        deleted: false,
+                    });
+                }
             }
-            3 | 4 if !reviews.is_empty() => {
+            3 if !reviews.is_empty() => {
                 let r = &reviews[rng.gen_range(0..reviews.len())];
                 client
                     .set_like(LikeTarget::Review, r, rng.gen_bool(0.6))
                     .await
                     .unwrap();
             }
-            5 if !reviews.is_empty() => {
+            4 if !reviews.is_empty() => {
                 let r = &reviews[rng.gen_range(0..reviews.len())];
                 client.set_scrap(r, rng.gen_bool(0.6)).await.unwrap();
             }
-            6 => {
+            5 => {
                 let other = if k == 2 { &ids[0] } else { &ids[1] };
                 client.set_follow(other, rng.gen_bool(0.7)).await.unwrap();
             }
-            7 if !reviews.is_empty() => {
-                // Edit (maybe someone else's, or one this device has not
-                // seen: refusals are part of the game).
-                let r = &reviews[rng.gen_range(0..reviews.len())];
-                let _ = client
-                    .edit_review(
-                        r,
-                        ReviewChanges {
-                            body: Some(format!("고침 {step}")),
-                            ..ReviewChanges::default()
-                        },
-                    )
-                    .await;
+            6 => {
+                if let Some(i) = mine(&owned, "review", &mut rng) {
+                    let text = format!("고침 {step}");
+                    let o = &mut owned[i];
+                    client
+                        .edit_review(
+                            &o.id,
+                            ReviewChanges {
+                                body: Some(text.clone()),
+                                ..ReviewChanges::default()
+                            },
+                        )
+                        .await
+                        .unwrap_or_else(|e| {
+                            panic!("step {step}: editing own review {}: {e:?}", o.id)
+                        });
+                    o.text = text;
+                } else {
+                    // Another member's, maybe not seen here: refused.
+                    let member = |d: usize| usize::from(d == 2);
+                    let theirs: Vec<&Owned> = owned
+                        .iter()
+                        .filter(|o| o.kind == "review" && member(o.device) != member(k))
+                        .collect();
+                    if theirs.is_empty() {
+                        continue;
+                    }
+                    let r = &theirs[rng.gen_range(0..theirs.len())].id;
+                    let _ = client
+                        .edit_review(
+                            r,
+                            ReviewChanges {
+                                body: Some(format!("남의 글 {step}")),
+                                ..ReviewChanges::default()
+                            },
+                        )
+                        .await;
+                }
+            }
+            7 => {
+                if let Some(i) = mine(&owned, "comment", &mut rng) {
+                    let text = format!("댓글 고침 {step}");
+                    let o = &mut owned[i];
+                    if client.edit_comment(&o.id, &text).await.is_ok() {
+                        o.text = text;
+                    }
+                }
             }
             8 => {
+                let kind = if rng.gen_bool(0.5) {
+                    "review"
+                } else {
+                    "comment"
+                };
+                if let Some(i) = mine(&owned, kind, &mut rng) {
+                    let o = &mut owned[i];
+                    let done = if kind == "review" {
+                        client.delete_review(&o.id).await
+                    } else {
+                        client.delete_comment(&o.id).await
+                    };
+                    done.unwrap_or_else(|e| panic!("step {step}: deleting {}: {e:?}", o.id));
+                    o.deleted = true;
+                }
+            }
+            9 | 10 => {
+                let text = format!("메시지 {step}");
+                let id = client
+                    .send_message(&room, &text, vec![], None)
+                    .await
+                    .unwrap();
+                owned.push(Owned {
+                    device: k,
+                    kind: "message",
+                    id,
+                    parent: None,
+                    text,
+                    deleted: false,
+                });
+            }
+            11 => {
+                if let Some(i) = mine(&owned, "message", &mut rng) {
+                    let o = &mut owned[i];
+                    if rng.gen_bool(0.6) {
+                        let text = format!("메시지 고침 {step}");
+                        client
+                            .edit_message(&room, &o.id, &text)
+                            .await
+                            .unwrap_or_else(|e| panic!("step {step}: editing {}: {e:?}", o.id));
+                        o.text = text;
+                    } else {
+                        client
+                            .delete_message(&room, &o.id)
+                            .await
+                            .unwrap_or_else(|e| panic!("step {step}: deleting {}: {e:?}", o.id));
+                        o.deleted = true;
+                    }
+                }
+            }
+            12 => {
                 if rng.gen_bool(0.5) {
                     proxies[k].down();
                 } else {
                     proxies[k].up();
                 }
             }
+            13 => {
+                // Requests delivered, answers lost: none, some or most.
+                proxies[k].drop_push_responses_with([0.0, 0.3, 0.7][rng.gen_range(0..3)]);
+            }
+            14 => {
+                // The device restarts mid-outbox.
+                let d = &mut devices[k];
+                d.client = sim_open(d.dir.path(), &proxies[k].url(), d.background).await;
+            }
+            15 => {
+                // Time passes: background loops push and pull meanwhile.
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(50..400))).await;
+            }
             _ => {
                 let _ = client.sync().await;
             }
         }
-        let _ = me;
     }
     for p in &proxies {
         p.up();
+        p.drop_push_responses(false);
     }
     // Everyone syncs until quiet: twice round, so each sees the others.
     for _ in 0..2 {
         for d in &devices {
-            for item in d.client.outbox().await.unwrap() {
-                if item.state == OutboxState::Queued {
-                    d.client.retry(&item.id).await.unwrap();
-                }
-            }
             d.client.sync().await.unwrap();
         }
     }
+    // Refused items are shown, never silently dropped: note what they were
+    // about, then discard them as a user would.
+    let mut refused: BTreeSet<String> = BTreeSet::new();
     for d in &devices {
-        // Refused items (edits of others' reviews, conflicts) are shown,
-        // never silently dropped: discard them as a user would.
         for item in d.client.outbox().await.unwrap() {
-            assert_eq!(item.state, OutboxState::Failed, "{item:?}");
+            assert_eq!(item.state, OutboxState::Failed, "seed {seed}: {item:?}");
             assert!(item.error.is_some());
+            if let Some(target) = &item.target_id {
+                refused.insert(target.clone());
+            }
             d.client.discard(&item.id).await.unwrap();
         }
         d.client.sync().await.unwrap();
+    }
+    // Every accepted write is on the server exactly once, as its owner last
+    // wrote it (or deleted, if they deleted it).
+    let deleted_reviews: BTreeSet<&str> = owned
+        .iter()
+        .filter(|o| o.kind == "review" && o.deleted)
+        .map(|o| o.id.as_str())
+        .collect();
+    for o in &owned {
+        let table = match o.kind {
+            "review" => "reviews",
+            "comment" => "comments",
+            _ => "messages",
+        };
+        let on_parent_gone = o
+            .parent
+            .as_deref()
+            .is_some_and(|p| deleted_reviews.contains(p) || refused.contains(p));
+        let rows = count_where(
+            &server,
+            &format!("SELECT COUNT(*) FROM {table} WHERE id = '{}'", o.id),
+        )
+        .await;
+        if o.kind == "comment" && (refused.contains(&o.id) || on_parent_gone) {
+            // Refused (its review was gone), or gone with its review.
+            assert!(rows <= 1, "seed {seed}: {o:?}");
+            continue;
+        }
+        if o.deleted && rows == 0 {
+            continue; // deleted before it ever left the device: never sent
+        }
+        assert_eq!(rows, 1, "seed {seed}: a write was lost: {o:?}");
+        let deleted = count_where(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM {table} WHERE id = '{}' AND deleted_at IS NOT NULL",
+                o.id
+            ),
+        )
+        .await;
+        assert_eq!(
+            deleted == 1,
+            o.deleted,
+            "seed {seed}: deletion lost or invented: {o:?}"
+        );
+        if !o.deleted {
+            let body = text_where(
+                &server,
+                &format!("SELECT body FROM {table} WHERE id = '{}'", o.id),
+            )
+            .await;
+            assert_eq!(body, o.text, "seed {seed}: an edit was lost: {o:?}");
+        }
     }
     // Open every review of the feed (subscribing to its comments), then sync.
     for d in &devices {
@@ -741,14 +980,80 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
             .expect(200)
             .body,
     ];
+    let messages = server_messages(&server, &room).await;
     for (k, d) in devices.iter().enumerate() {
         let token = tokens[usize::from(k == 2)]["access_token"]
             .as_str()
             .unwrap();
-        let expected = server_view(&server, token).await;
-        let actual = client_view(&d.client).await;
+        let mut expected = server_view(&server, token).await;
+        let mut actual = client_view(&d.client).await;
+        expected["mine"] = server_own_reviews(&server, &ids[usize::from(k == 2)]).await;
+        let mut mine: Vec<Value> = d
+            .client
+            .my_page()
+            .await
+            .unwrap()
+            .reviews
+            .iter()
+            .map(|r| json!([r.id, r.title, r.body]))
+            .collect();
+        mine.sort_by_key(|v| v[0].as_str().map(str::to_owned));
+        actual["mine"] = json!(mine);
+        expected["messages"] = messages.clone();
+        actual["messages"] = json!(
+            d.client
+                .messages(&room, None, 500)
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| json!([
+                    m.id,
+                    m.deleted,
+                    if m.deleted { "" } else { m.body.as_str() }
+                ]))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(actual, expected, "device {k} (seed {seed})");
     }
+}
+
+/// A member's reviews on the server (not deleted): id, title, body.
+async fn server_own_reviews(server: &TestServer, author: &str) -> Value {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT id, title, body FROM reviews WHERE author_id = '{author}' \
+         AND deleted_at IS NULL AND hidden_at IS NULL ORDER BY id"
+    ))
+    .fetch_all(server.state.db.read())
+    .await
+    .unwrap();
+    json!(
+        rows.into_iter()
+            .map(|(id, t, b)| json!([id, t, b]))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// A room's messages on the server, in order: id, deleted, body.
+async fn server_messages(server: &TestServer, room: &str) -> Value {
+    let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT id, body, deleted_at FROM messages WHERE room_id = '{room}' ORDER BY seq"
+    ))
+    .fetch_all(server.state.db.read())
+    .await
+    .unwrap();
+    json!(
+        rows.into_iter()
+            .map(|(id, body, deleted)| json!([
+                id,
+                deleted.is_some(),
+                if deleted.is_some() {
+                    String::new()
+                } else {
+                    body
+                }
+            ]))
+            .collect::<Vec<_>>()
+    )
 }
 
 async fn text_where(server: &TestServer, sql: &str) -> String {

@@ -154,11 +154,24 @@ fn not_found() -> Error {
 /// Writes the review's current form to the change log: an upsert in the
 /// public, review and author's buckets; a deleted review is a tombstone in
 /// all three; a hidden one is a tombstone in the public and review buckets
-/// and an upsert (marked hidden) in the author's own bucket only.
+/// and an upsert (marked hidden) in the author's own bucket only. A deleted
+/// or hidden review is a tombstone in the buckets of the members who
+/// scrapped it as well: their devices hold it through their scraps.
 pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
-    let shared = vec![PUBLIC.to_owned(), review_bucket(id)];
+    let mut shared = vec![PUBLIC.to_owned(), review_bucket(id)];
     let own = user_bucket(&row.author_id);
+    if row.review.deleted || row.review.hidden {
+        // Its scrappers hold it through their scraps, in no bucket of its
+        // own: tell their devices it is gone too.
+        let scrappers: Vec<String> =
+            sqlx::query_scalar("SELECT user_id FROM scraps WHERE review_id = $1 AND user_id <> $2")
+                .bind(id)
+                .bind(&row.author_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        shared.extend(scrappers.iter().map(|u| user_bucket(u)));
+    }
     if row.review.deleted {
         let mut buckets = shared;
         buckets.push(own);
