@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Takes pictures of the desktop app: starts a --demo server and the app under
-# Xvfb, signs in as a demo member and as a demo admin, opens the home feed, a
-# review, a chat room, the compose screen and the admin report queue, and
-# saves a PNG of each into OUTDIR. Fails if a picture is blank.
+# Uses the desktop app as a person does, and takes pictures of it: starts a
+# --demo server and the app under Xvfb, signs in through the sign-in form
+# (typing with the keyboard, xdotool), waits until the feed has rows and
+# the status bar says "온라인 · 실시간 연결됨" (failing on an error state),
+# then signs out, signs up a new member through the form, and signs out and
+# in as the demo admin — each time waiting for the live feed again. It saves
+# a PNG of the home feed, a review, a chat room, the compose screen and the
+# admin report queue into OUTDIR. Fails if any step does not happen or a
+# picture is blank. What the window shows is read through `moa --probe`.
 #   scripts/screenshots.sh OUTDIR
 # Uses the debug build in the target directory (builds it when missing).
 set -euo pipefail
@@ -28,7 +33,7 @@ port=$(free_port)
 url="http://127.0.0.1:$port"
 display=":$(( (RANDOM % 400) + 100 ))"
 cleanup() {
-  [ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true
+  [ -n "${app_pid:-}" ] && kill -9 "$app_pid" 2>/dev/null || true
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null || true
   rm -rf "$work"
@@ -66,24 +71,118 @@ for _ in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && break; xdotool getmouseloca
 # The standard deviation of a picture's pixels: ~0 for a blank one.
 spread() { convert "$1" -colorspace Gray -format '%[fx:standard_deviation]' info:; }
 
-# shot NAME DATADIR EMAIL PASSWORD SCREEN
-shot() {
-  local name=$1 dir=$2 email=$3 password=$4 screen=$5
-  say "screenshot: $name ($screen)"
-  "$TARGET_DIR/debug/moa" --data-dir "$dir" --server "$url" --email "$email" --password "$password" \
-    --open "$screen" --size 1280x820 >"$work/app-$name.log" 2>&1 &
+# --- driving the app -------------------------------------------------------
+
+# launch NAME DATADIR [ARGS...]: starts the app (its probe in $work/NAME.json)
+# and waits for its window.
+launch() {
+  local name=$1 dir=$2; shift 2
+  rm -f "$work/$name.json"
+  "$TARGET_DIR/debug/moa" --data-dir "$dir" --server "$url" --size 1280x820 \
+    --probe "$work/$name.json" "$@" >"$work/app-$name.log" 2>&1 &
   app_pid=$!
-  local wid=""
+  app_name=$name
+  wid=""
   for _ in $(seq 1 300); do
-    wid=$(xdotool search --name "Moa" 2>/dev/null | head -1 || true)
-    [ -n "$wid" ] && break
-    kill -0 "$app_pid" 2>/dev/null || { cat "$work/app-$name.log" >&2; die "the app exited"; }
+    wid=$(xdotool search --name "모아 Moa" 2>/dev/null | head -1 || true)
+    [ -n "$wid" ] && [ -s "$work/$name.json" ] && break
+    kill -0 "$app_pid" 2>/dev/null || { cat "$work/app-$name.log" >&2; die "the app exited ($name)"; }
     sleep 0.1
   done
   [ -n "$wid" ] || die "no app window for $name"
   xdotool windowmove "$wid" 0 0 windowsize "$wid" 1280 820 2>/dev/null || true
-  # Wait until the picture stops changing (data loaded, photos decoded).
-  local last="" now
+}
+
+# Asks the app to quit (SIGTERM); one that has not gone in 5 s is killed.
+quit_app() {
+  kill "$app_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$app_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+}
+
+# probe PYTHON_EXPR: whether what the window shows now (p) satisfies it.
+probe() {
+  python3 - "$work/$app_name.json" "$1" <<'PY' 2>/dev/null
+import json, sys
+try:
+    p = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(1)
+sys.exit(0 if eval(sys.argv[2], {"p": p}) else 1)
+PY
+}
+
+# until WHAT PYTHON_EXPR [SECONDS]: waits until the window shows it; fails
+# with what it shows instead. An error state on screen fails at once.
+until_shown() {
+  local what=$1 expr=$2 limit=${3:-30} t=0
+  while ! probe "$expr"; do
+    if probe 'p.get("error")'; then
+      die "$what: the window shows an error: $(cat "$work/$app_name.json")"
+    fi
+    t=$((t + 1))
+    [ "$t" -le $((limit * 5)) ] || die "$what: never shown; the window shows $(cat "$work/$app_name.json")"
+    sleep 0.2
+  done
+  printf '  %s\n' "$what" >&2
+}
+
+# target TEXT: the window coordinates of the button, link or field so named
+# (its words exactly, else words among its words: "⚙ 설정" for "설정").
+target() {
+  python3 - "$work/$app_name.json" "$1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+want = sys.argv[2]
+targets = p.get("targets", [])
+hits = [t for t in targets if t[0] == want] or [t for t in targets if f" {want} " in f" {t[0]} "]
+print(f"{hits[0][1]} {hits[0][2]}" if hits else "")
+PY
+}
+
+# click TEXT: clicks the button, link or field a person sees so named.
+click() {
+  local at; at=$(target "$1")
+  [ -n "$at" ] || die "nothing called '$1' on screen: $(cat "$work/$app_name.json")"
+  # shellcheck disable=SC2086
+  xdotool mousemove --window "$wid" $at
+  sleep 0.1
+  xdotool click 1
+}
+
+# type_into FIELD TEXT: clicks the named field and types, key by key.
+type_into() {
+  click "$1"
+  sleep 0.1
+  xdotool type --delay 15 "$2"
+}
+
+# The feed has rows, the status bar says online and live, no error.
+LIVE='p["feed_rows"] > 0 and "온라인" in (p["status"] or "") and "실시간 연결됨" in (p["status"] or "") and not p["sign_in_form"]'
+
+sign_in() {
+  until_shown "the sign-in form" 'p["sign_in_form"]'
+  type_into email "$1"
+  type_into password "$2"
+  xdotool key Return
+  until_shown "signed in as $1: the feed live" "$LIVE"
+}
+
+sign_out() {
+  click "설정"
+  until_shown "the settings screen" 'p["screen"] == "설정"' 10
+  click "로그아웃"
+  until_shown "signed out: the sign-in form" 'p["sign_in_form"]' 15
+}
+
+# snap NAME: saves what is on screen once it stops changing.
+snap() {
+  local name=$1 last="" now
   for _ in $(seq 1 40); do
     sleep 0.75
     import -window root "$work/$name.png" 2>/dev/null || continue
@@ -92,18 +191,48 @@ shot() {
     last=$now
   done
   cp "$work/$name.png" "$out/$name.png"
-  kill "$app_pid" 2>/dev/null || true
-  wait "$app_pid" 2>/dev/null || true
-  app_pid=""
   local s
   s=$(spread "$out/$name.png")
   awk -v s="$s" 'BEGIN { exit !(s > 0.05) }' || die "$name.png looks blank (pixel spread $s)"
   printf '  %s.png  (pixel spread %s)\n' "$name" "$s" >&2
 }
 
-shot home "$work/member" "$member_email" "$member_password" home
-shot review "$work/member" "$member_email" "$member_password" "review:$review"
-shot chat "$work/member" "$member_email" "$member_password" "chat:$room"
-shot compose "$work/member" "$member_email" "$member_password" compose
-shot admin-reports "$work/admin" "$admin_email" "$admin_password" admin
+# shot NAME SCREEN: a picture of SCREEN, opened at launch with the stored
+# session of the member signed in through the form.
+shot() {
+  say "screenshot: $1 ($2)"
+  launch "$1" "$work/member" --open "$2"
+  snap "$1"
+  quit_app
+}
+
+say "signing in through the form as $member_email"
+launch home "$work/member"
+sign_in "$member_email" "$member_password"
+snap home
+quit_app
+
+shot review "review:$review"
+shot chat "chat:$room"
+shot compose compose
+
+say "signing out, signing up a new member through the form, then in as the admin"
+launch switch "$work/member"
+until_shown "the stored session: the feed live" "$LIVE"
+sign_out
+click "처음이신가요? 가입하기"
+until_shown "the sign-up form" 'any(t[0] == "handle" for t in p["targets"])' 10
+newbie="form$RANDOM"
+type_into email "$newbie@moa.example"
+type_into password "password-$newbie"
+type_into handle "$newbie"
+type_into display_name "새 회원"
+xdotool key Return
+until_shown "signed up as $newbie: the feed live" "$LIVE and \"@$newbie\" in (p[\"member\"] or \"\")"
+sign_out
+sign_in "$admin_email" "$admin_password"
+until_shown "the admin's own account shown" "\"@$newbie\" not in (p[\"member\"] or \"\") and any(\"신고 처리\" in t[0] for t in p[\"targets\"])" 10
+quit_app
+
+shot admin-reports admin
 say "screenshots in $out"

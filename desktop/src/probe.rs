@@ -3,7 +3,8 @@
 //! through its forms with a real mouse and keyboard (`scripts/screenshots.sh`
 //! under Xvfb): the status bar's words, how many feed rows are on screen,
 //! whether a screen shows its error or offline state (and its words), and
-//! whether the sign-in form is up, and the screen's heading. It reads the page itself, so it reports
+//! whether the sign-in form is up, the screen's heading, and where each
+//! button, link and named field is (so a test clicks what a person would). It reads the page itself, so it reports
 //! what a person sees, not what the app meant to show. Off unless asked.
 
 use std::path::PathBuf;
@@ -19,6 +20,12 @@ return {
   sign_in_form: !!document.querySelector('.auth form'),
   member: text('.me-card'),
   screen: text('.screen-header h1'),
+  // Where a person would click: each visible button or link by its words,
+  // each named field by its name (centres, in window coordinates).
+  targets: [...document.querySelectorAll('button, a, input[name]')]
+    .map(e => [e, e.getBoundingClientRect()])
+    .filter(([e, r]) => r.width > 0 && r.height > 0 && !e.disabled)
+    .map(([e, r]) => [e.name || e.innerText.replace(/\\s+/g, ' ').trim(), Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]),
 };";
 
 /// Starts writing reports to `path` (call inside the app's root scope).
