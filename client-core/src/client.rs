@@ -599,6 +599,61 @@ impl Client {
     /// mutation of its own, after them (see `crate::outbox`). The author may
     /// edit a review whose creation is still on its way.
     pub async fn edit_review(&self, id: &str, changes: ReviewChanges) -> Result<()> {
+        let edit_id = id.to_owned();
+        let fold_changes = changes.clone();
+        self.change_entity(
+            "review",
+            id,
+            move |op, id| match op {
+                Op::CreateReview(req) if req.id.as_deref() == Some(id) => Some(true),
+                Op::EditReview(a) if a.id == id => Some(false),
+                _ => None,
+            },
+            move |op| match op {
+                Op::CreateReview(mut req) => {
+                    apply_changes_to_create(&mut req, &fold_changes);
+                    to_args(&req).map(Some)
+                }
+                Op::EditReview(mut args) => {
+                    merge_changes(&mut args.edit, &fold_changes);
+                    to_args(&args).map(Some)
+                }
+                _ => Ok(None),
+            },
+            move |base_version| {
+                let args = EditReviewArgs {
+                    id: edit_id,
+                    edit: EditReviewRequest {
+                        base_version,
+                        title: changes.title,
+                        body: changes.body,
+                        photos: changes.photos,
+                        rating: changes.rating,
+                        tags: changes.tags,
+                    },
+                };
+                Ok((names::REVIEW_EDIT, to_args(&args)?))
+            },
+            vec![Topic::Reviews, Topic::Feed],
+        )
+        .await
+    }
+
+    /// Changes a review or comment (`kind`, `id`) through the outbox, as
+    /// [`rules::plan_change`] says: `about` picks the items about it
+    /// (`Some(true)` for its creation), `fold` rewrites one that never left
+    /// the device, `append` builds a new mutation on a base version (the
+    /// confirmed one, or 1 for one still being created), sent after the
+    /// latest item about it that may have reached the server.
+    async fn change_entity(
+        &self,
+        kind: &'static str,
+        id: &str,
+        about: impl Fn(&Op, &str) -> Option<bool> + Send + 'static,
+        fold: impl FnOnce(Op) -> Result<Option<Value>> + Send + 'static,
+        append: impl FnOnce(i64) -> Result<(&'static str, Value)> + Send + 'static,
+        topics: Vec<Topic>,
+    ) -> Result<()> {
         let account = self.account()?;
         let id = id.to_owned();
         let mutation = new_id();
@@ -606,62 +661,28 @@ impl Client {
             .store
             .write(move |tx| {
                 let rows = outbox::all(tx)?;
-                let (items, created) = items_about(&rows, |op| match op {
-                    Op::CreateReview(req) if req.id.as_deref() == Some(&id) => Some(true),
-                    Op::EditReview(a) if a.id == id => Some(false),
-                    _ => None,
-                });
+                let (items, created) = items_about(&rows, |op| about(op, &id));
                 let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
                 match rules::plan_change(&pending) {
                     ChangePlan::Fold(row_id) => {
                         let row = find_row(&items, row_id)?;
-                        let args = match Op::parse(&row.name, &row.args) {
-                            Op::CreateReview(mut req) => {
-                                apply_changes_to_create(&mut req, &changes);
-                                to_args(&req)?
-                            }
-                            Op::EditReview(mut args) => {
-                                merge_changes(&mut args.edit, &changes);
-                                to_args(&args)?
-                            }
-                            _ => {
-                                return Err(Error::Storage(
-                                    "an outbox item changed its kind".into(),
-                                ));
-                            }
-                        };
+                        let args = fold(Op::parse(&row.name, &row.args))?.ok_or_else(|| {
+                            Error::Storage("an outbox item changed its kind".into())
+                        })?;
                         outbox::set_args(tx, row_id, &args)?;
                         Ok(())
                     }
                     ChangePlan::Append { after } => {
-                        let base_version = confirmed_version(tx, "review", &id)?
+                        let base_version = confirmed_version(tx, kind, &id)?
                             .or(created.map(|_| 1))
-                            .ok_or_else(|| Error::NotFound(format!("review {id}")))?;
-                        let args = EditReviewArgs {
-                            id: id.clone(),
-                            edit: EditReviewRequest {
-                                base_version,
-                                title: changes.title,
-                                body: changes.body,
-                                photos: changes.photos,
-                                rating: changes.rating,
-                                tags: changes.tags,
-                            },
-                        };
-                        outbox::append_after(
-                            tx,
-                            &mutation,
-                            names::REVIEW_EDIT,
-                            &to_args(&args)?,
-                            now_ms(),
-                            after,
-                        )
+                            .ok_or_else(|| Error::NotFound(format!("{kind} {id}")))?;
+                        let (name, args) = append(base_version)?;
+                        outbox::append_after(tx, &mutation, name, &args, now_ms(), after)
                     }
                 }
             })
             .await?;
-        self.after_write(&account, vec![Topic::Reviews, Topic::Feed])
-            .await;
+        self.after_write(&account, topics).await;
         Ok(())
     }
 
@@ -751,63 +772,36 @@ impl Client {
         if body.trim().is_empty() {
             return Err(Error::invalid("body", "must not be empty"));
         }
-        let account = self.account()?;
-        let id = id.to_owned();
-        let body = body.to_owned();
-        let mutation = new_id();
-        account
-            .store
-            .write(move |tx| {
-                let rows = outbox::all(tx)?;
-                let (items, created) = items_about(&rows, |op| match op {
-                    Op::CreateComment(a) if a.comment.id.as_deref() == Some(&id) => Some(true),
-                    Op::EditComment(a) if a.id == id => Some(false),
-                    _ => None,
-                });
-                let pending: Vec<_> = items.iter().map(|r| r.pending()).collect();
-                match rules::plan_change(&pending) {
-                    ChangePlan::Fold(row_id) => {
-                        let row = find_row(&items, row_id)?;
-                        let args = match Op::parse(&row.name, &row.args) {
-                            Op::CreateComment(mut a) => {
-                                a.comment.body = body;
-                                to_args(&a)?
-                            }
-                            Op::EditComment(mut a) => {
-                                a.edit.body = body;
-                                to_args(&a)?
-                            }
-                            _ => {
-                                return Err(Error::Storage(
-                                    "an outbox item changed its kind".into(),
-                                ));
-                            }
-                        };
-                        outbox::set_args(tx, row_id, &args)?;
-                        Ok(())
-                    }
-                    ChangePlan::Append { after } => {
-                        let base_version = confirmed_version(tx, "comment", &id)?
-                            .or(created.map(|_| 1))
-                            .ok_or_else(|| Error::NotFound(format!("comment {id}")))?;
-                        let args = EditCommentArgs {
-                            id,
-                            edit: EditCommentRequest { base_version, body },
-                        };
-                        outbox::append_after(
-                            tx,
-                            &mutation,
-                            names::COMMENT_EDIT,
-                            &to_args(&args)?,
-                            now_ms(),
-                            after,
-                        )
-                    }
+        let (edit_id, fold_body, body) = (id.to_owned(), body.to_owned(), body.to_owned());
+        self.change_entity(
+            "comment",
+            id,
+            move |op, id| match op {
+                Op::CreateComment(a) if a.comment.id.as_deref() == Some(id) => Some(true),
+                Op::EditComment(a) if a.id == id => Some(false),
+                _ => None,
+            },
+            move |op| match op {
+                Op::CreateComment(mut a) => {
+                    a.comment.body = fold_body;
+                    to_args(&a).map(Some)
                 }
-            })
-            .await?;
-        self.after_write(&account, vec![Topic::Comments]).await;
-        Ok(())
+                Op::EditComment(mut a) => {
+                    a.edit.body = fold_body;
+                    to_args(&a).map(Some)
+                }
+                _ => Ok(None),
+            },
+            move |base_version| {
+                let args = EditCommentArgs {
+                    id: edit_id,
+                    edit: EditCommentRequest { base_version, body },
+                };
+                Ok((names::COMMENT_EDIT, to_args(&args)?))
+            },
+            vec![Topic::Comments],
+        )
+        .await
     }
 
     /// Deletes a comment (one that never left the device is dropped).
@@ -1175,10 +1169,10 @@ fn confirmed_version(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<Optio
 
 /// The outbox rows `about` picks (oldest first), and the id of the one it
 /// calls the creation (`Some(true)`).
-pub(crate) fn items_about<'a>(
-    rows: &'a [outbox::Row],
+pub(crate) fn items_about(
+    rows: &[outbox::Row],
     about: impl Fn(&Op) -> Option<bool>,
-) -> (Vec<&'a outbox::Row>, Option<&'a str>) {
+) -> (Vec<&outbox::Row>, Option<&str>) {
     let mut items = Vec::new();
     let mut created = None;
     for row in rows {

@@ -658,7 +658,7 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
     let steps: usize = std::env::var("MOA_PROPTEST_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(160);
+        .unwrap_or(300);
     eprintln!("seed {seed} (MOA_PROPTEST_SEED={seed} repeats this run's operations)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let proxies = [
