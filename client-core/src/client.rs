@@ -916,6 +916,7 @@ impl Client {
         Ok(rows
             .into_iter()
             .map(|row| OutboxItem {
+                discardable: rules::may_rewrite(row.pending()),
                 // An upload is about its media id.
                 target_id: if row.name == crate::media::UPLOAD {
                     row.args

@@ -58,6 +58,11 @@ pub struct OutboxItem {
     /// Why it failed: the server's refusal, or the last network error.
     pub error: Option<ItemError>,
     pub created_at: i64,
+    /// It can still be discarded (or its text changed): it never left the
+    /// device, or the server refused it. One that was sent may have been
+    /// applied with its answer lost: it goes out again and cannot be taken
+    /// back (undo it with an edit or a delete instead).
+    pub discardable: bool,
 }
 
 /// An error attached to an outbox item or a rejection.

@@ -326,6 +326,9 @@ pub struct OutboxItem {
     /// Why it failed.
     pub error: Option<ItemError>,
     pub created_at: i64,
+    /// It can still be discarded: it never left the device, or was refused.
+    /// One that was sent may have been applied (its answer lost).
+    pub discardable: bool,
 }
 
 /// The sync state a status bar shows.

@@ -1092,8 +1092,22 @@ async fn an_edit_after_a_lost_answer_reaches_the_server(engine: Engine) {
 
     // review.create, answer lost, then two edits.
     let review = a.client.create_review(story("처음 글")).await.unwrap();
+    assert!(a.client.outbox().await.unwrap()[0].discardable);
     sync_losing_answers(&proxy, &a.client).await;
     assert_eq!(server.count("reviews").await, 1);
+    // It may have been applied: it can no longer be taken back.
+    let sent = a.client.outbox().await.unwrap();
+    assert!(!sent[0].discardable, "{sent:?}");
+    assert!(matches!(
+        a.client.discard(&sent[0].id).await,
+        Err(Error::Invalid { .. })
+    ));
+    assert!(matches!(
+        a.client
+            .edit_pending_text(&sent[0].id, None, Some("바꿈".into()))
+            .await,
+        Err(Error::Invalid { .. })
+    ));
     let edit = |body: &str| ReviewChanges {
         body: Some(body.into()),
         ..ReviewChanges::default()

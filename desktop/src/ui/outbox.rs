@@ -70,9 +70,13 @@ pub fn Outbox() -> Element {
                                     onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().retry(&id).await { ctx.fail(&e) } }); } },
                                     {ctx.t("action-retry")}
                                 }
-                                button { class: "btn ghost danger",
-                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().discard(&id).await { ctx.fail(&e) } }); } },
-                                    {ctx.t("action-discard")}
+                                // One that may have reached the server goes out
+                                // again; it cannot be taken back from here.
+                                if item.discardable {
+                                    button { class: "btn ghost danger",
+                                        onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().discard(&id).await { ctx.fail(&e) } }); } },
+                                        {ctx.t("action-discard")}
+                                    }
                                 }
                             }
                         }
