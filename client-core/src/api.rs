@@ -291,12 +291,14 @@ async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
 }
 
 const TIMED_OUT: &str = "the server did not answer in time";
+/// A connection that could not be made: the request never left.
+pub(crate) const UNREACHABLE: &str = "cannot reach the server";
 
 fn network(e: reqwest::Error) -> Error {
     Error::Network(if e.is_timeout() {
         TIMED_OUT.to_owned()
     } else if e.is_connect() {
-        "cannot reach the server".to_owned()
+        UNREACHABLE.to_owned()
     } else {
         format!("connection failed: {e}")
     })

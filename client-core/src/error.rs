@@ -36,6 +36,16 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Whether the request certainly did not reach the server, or was
+    /// refused before anything was applied: no connection could be made,
+    /// or the session was refused (401).
+    pub(crate) fn never_applied(&self) -> bool {
+        match self {
+            Error::Network(m) => m == crate::api::UNREACHABLE,
+            Error::Auth(_) => true,
+            _ => false,
+        }
+    }
     pub(crate) fn invalid(field: &str, reason: &str) -> Self {
         Error::Invalid {
             field: field.to_owned(),

@@ -239,13 +239,20 @@ pub async fn push_due(account: &Account) -> Result<i64> {
             Ok(r) => r,
             Err(e) => {
                 let transient = e.is_transient() || matches!(e, Error::Auth(_));
+                let never_applied = e.never_applied();
                 let message = e.to_string();
-                let ids: Vec<(String, u32)> =
-                    rows.iter().map(|r| (r.id.clone(), r.attempts)).collect();
+                let ids: Vec<(String, u32, bool)> = rows
+                    .iter()
+                    .map(|r| (r.id.clone(), r.attempts, r.sent))
+                    .collect();
                 account
                     .store
                     .write(move |tx| {
-                        for (id, attempts) in &ids {
+                        for (id, attempts, sent_before) in &ids {
+                            if never_applied && !sent_before {
+                                // It never got there: still only on this device.
+                                outbox::unmark_sent(tx, id)?;
+                            }
                             if transient {
                                 let wait = rules::backoff_ms(*attempts, rand::thread_rng().r#gen());
                                 outbox::schedule_retry(tx, id, now_ms() + wait, &message)?;

@@ -255,6 +255,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "chat",
         include_str!("../../migrations/sqlite/0006_chat.sql"),
     ),
+    (
+        7,
+        "scrap_reviews",
+        include_str!("../../migrations/sqlite/0007_scrap_reviews.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -288,6 +293,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         6,
         "chat",
         include_str!("../../migrations/postgres/0006_chat.sql"),
+    ),
+    (
+        7,
+        "scrap_reviews",
+        include_str!("../../migrations/postgres/0007_scrap_reviews.sql"),
     ),
 ];
 

@@ -185,6 +185,13 @@ pub fn schedule_retry(tx: &Transaction<'_>, id: &str, next_at: i64, message: &st
     Ok(())
 }
 
+/// A send that certainly never reached the server (no connection): the
+/// row counts as never sent again (it may still be changed or dropped).
+pub fn unmark_sent(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    tx.execute("UPDATE outbox SET sent = 0 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
 /// Makes a row due now (user asked to retry, or the network came back).
 pub fn retry(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     let n = tx.execute(
