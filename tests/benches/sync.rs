@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use moa_client_core::{Client, Event, FeedTab, Options, ReviewChanges, Topic};
+use moa_client_core::{Event, FeedTab, ReviewChanges, Topic};
 use moa_protocol::{CreateCommentRequest, CreateReviewRequest, ReviewKind, Role};
 use moa_server::extract::Member;
 use moa_server::social::service::Target;
@@ -89,18 +89,7 @@ async fn seed(server: &TestServer, user_id: &str) {
     tx.commit().await.unwrap();
 }
 
-async fn client(dir: &std::path::Path, url: &str, background: bool) -> Client {
-    Client::open_with(
-        dir,
-        url,
-        Options {
-            background_sync: background,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap()
-}
+use moa_tests::open_client_at as client;
 
 async fn cold_sync(engine: Engine) {
     let server = TestServer::start(engine).await;

@@ -188,17 +188,27 @@ pub async fn upload_photo(api: &Api, s: &Session, seed: u64) -> String {
 /// background sync off (tests call `sync()` when they mean it).
 pub async fn open_client(url: &str) -> (moa_client_core::Client, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let client = moa_client_core::Client::open_with(
-        dir.path(),
+    let client = open_client_at(dir.path(), url, false).await;
+    (client, dir)
+}
+
+/// A client on `dir` (opened again after a restart keeps its data), with
+/// its background sync on or off.
+pub async fn open_client_at(
+    dir: &std::path::Path,
+    url: &str,
+    background: bool,
+) -> moa_client_core::Client {
+    moa_client_core::Client::open_with(
+        dir,
         url,
         moa_client_core::Options {
-            background_sync: false,
+            background_sync: background,
             ..moa_client_core::Options::default()
         },
     )
     .await
-    .unwrap();
-    (client, dir)
+    .unwrap()
 }
 
 /// `url` with its database name replaced by `db`.

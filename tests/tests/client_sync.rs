@@ -622,18 +622,7 @@ struct Sim {
     background: bool,
 }
 
-async fn sim_open(dir: &std::path::Path, url: &str, background: bool) -> Client {
-    Client::open_with(
-        dir,
-        url,
-        Options {
-            background_sync: background,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap()
-}
+use moa_tests::open_client_at as sim_open;
 
 /// What one device wrote to an object it owns: only that device edits or
 /// deletes it, so the last text it wrote is what the server must hold.
