@@ -605,16 +605,16 @@ impl Client {
             "review",
             id,
             move |op, id| match op {
-                Op::CreateReview(req) if req.id.as_deref() == Some(id) => Some(true),
-                Op::EditReview(a) if a.id == id => Some(false),
+                Op::ReviewCreate(req) if req.id.as_deref() == Some(id) => Some(true),
+                Op::ReviewEdit(a) if a.id == id => Some(false),
                 _ => None,
             },
             move |op| match op {
-                Op::CreateReview(mut req) => {
+                Op::ReviewCreate(mut req) => {
                     apply_changes_to_create(&mut req, &fold_changes);
                     to_args(&req).map(Some)
                 }
-                Op::EditReview(mut args) => {
+                Op::ReviewEdit(mut args) => {
                     merge_changes(&mut args.edit, &fold_changes);
                     to_args(&args).map(Some)
                 }
@@ -666,7 +666,7 @@ impl Client {
                 match rules::plan_change(&pending) {
                     ChangePlan::Fold(row_id) => {
                         let row = find_row(&items, row_id)?;
-                        let args = fold(Op::parse(&row.name, &row.args))?.ok_or_else(|| {
+                        let args = fold(Op::lenient(&row.name, &row.args))?.ok_or_else(|| {
                             Error::Storage("an outbox item changed its kind".into())
                         })?;
                         outbox::set_args(tx, row_id, &args)?;
@@ -694,8 +694,8 @@ impl Client {
             names::REVIEW_DELETE,
             to_args(&IdArgs { id: id.clone() })?,
             move |op| match op {
-                Op::CreateReview(req) if req.id.as_deref() == Some(&id) => Some(true),
-                Op::EditReview(a) if a.id == id => Some(false),
+                Op::ReviewCreate(req) if req.id.as_deref() == Some(&id) => Some(true),
+                Op::ReviewEdit(a) if a.id == id => Some(false),
                 _ => None,
             },
             vec![Topic::Reviews, Topic::Feed],
@@ -777,16 +777,16 @@ impl Client {
             "comment",
             id,
             move |op, id| match op {
-                Op::CreateComment(a) if a.comment.id.as_deref() == Some(id) => Some(true),
-                Op::EditComment(a) if a.id == id => Some(false),
+                Op::CommentCreate(a) if a.comment.id.as_deref() == Some(id) => Some(true),
+                Op::CommentEdit(a) if a.id == id => Some(false),
                 _ => None,
             },
             move |op| match op {
-                Op::CreateComment(mut a) => {
+                Op::CommentCreate(mut a) => {
                     a.comment.body = fold_body;
                     to_args(&a).map(Some)
                 }
-                Op::EditComment(mut a) => {
+                Op::CommentEdit(mut a) => {
                     a.edit.body = fold_body;
                     to_args(&a).map(Some)
                 }
@@ -811,8 +811,8 @@ impl Client {
             names::COMMENT_DELETE,
             to_args(&IdArgs { id: id.clone() })?,
             move |op| match op {
-                Op::CreateComment(a) if a.comment.id.as_deref() == Some(&id) => Some(true),
-                Op::EditComment(a) if a.id == id => Some(false),
+                Op::CommentCreate(a) if a.comment.id.as_deref() == Some(&id) => Some(true),
+                Op::CommentEdit(a) if a.id == id => Some(false),
                 _ => None,
             },
             vec![Topic::Comments, Topic::Reviews],
@@ -923,10 +923,10 @@ impl Client {
                         .get("sha256")
                         .and_then(Value::as_str)
                         .map(str::to_owned)
-                } else if let Some(op) = crate::chat::ChatOp::parse(&row.name, &row.args) {
+                } else if let Some(op) = crate::chat::ChatOp::lenient(&row.name, &row.args) {
                     Some(op.target_id().to_owned())
                 } else {
-                    Op::parse(&row.name, &row.args)
+                    Op::lenient(&row.name, &row.args)
                         .target_id()
                         .map(str::to_owned)
                 },
@@ -1177,7 +1177,7 @@ pub(crate) fn items_about(
     let mut items = Vec::new();
     let mut created = None;
     for row in rows {
-        match about(&Op::parse(&row.name, &row.args)) {
+        match about(&Op::lenient(&row.name, &row.args)) {
             Some(true) => {
                 created = Some(row.id.as_str());
                 items.push(row);

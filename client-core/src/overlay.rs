@@ -10,70 +10,21 @@
 
 use std::collections::HashSet;
 
-use moa_protocol::sync::{
-    CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, LikeTarget, SetFollowArgs,
-    SetLikeArgs, SetScrapArgs, names,
-};
-use moa_protocol::{
-    Author, Comment, CreateReviewRequest, MarkReadRequest, Me, Notification, Profile, Review,
-    Subject, UpdateProfileRequest,
-};
-use serde_json::Value;
+use moa_protocol::sync::{IdArgs, LikeTarget};
+use moa_protocol::{Comment, Me, Notification, Op, Profile, Review, Subject};
 
-/// A pending mutation, parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Op {
-    CreateReview(CreateReviewRequest),
-    EditReview(EditReviewArgs),
-    DeleteReview(String),
-    CreateComment(CreateCommentArgs),
-    EditComment(EditCommentArgs),
-    DeleteComment(String),
-    Like(SetLikeArgs),
-    Scrap(SetScrapArgs),
-    Follow(SetFollowArgs),
-    UpdateProfile(UpdateProfileRequest),
-    ReadNotifications(MarkReadRequest),
-    /// Nothing to show locally (reports, places, ...).
-    Other,
-}
-
-impl Op {
-    /// Parses a stored mutation; args that do not parse show nothing.
-    pub fn parse(name: &str, args: &Value) -> Op {
-        fn de<T: serde::de::DeserializeOwned>(args: &Value) -> Option<T> {
-            serde_json::from_value(args.clone()).ok()
-        }
-        let op = match name {
-            names::REVIEW_CREATE => de(args).map(Op::CreateReview),
-            names::REVIEW_EDIT => de(args).map(Op::EditReview),
-            names::REVIEW_DELETE => de::<IdArgs>(args).map(|a| Op::DeleteReview(a.id)),
-            names::COMMENT_CREATE => de(args).map(Op::CreateComment),
-            names::COMMENT_EDIT => de(args).map(Op::EditComment),
-            names::COMMENT_DELETE => de::<IdArgs>(args).map(|a| Op::DeleteComment(a.id)),
-            names::LIKE_SET => de(args).map(Op::Like),
-            names::SCRAP_SET => de(args).map(Op::Scrap),
-            names::FOLLOW_SET => de(args).map(Op::Follow),
-            names::PROFILE_UPDATE => de(args).map(Op::UpdateProfile),
-            names::NOTIFICATIONS_READ => de(args).map(Op::ReadNotifications),
-            _ => None,
-        };
-        op.unwrap_or(Op::Other)
-    }
-
-    /// The entity the op is about (for the outbox screen).
-    pub fn target_id(&self) -> Option<&str> {
-        match self {
-            Op::CreateReview(r) => r.id.as_deref(),
-            Op::EditReview(a) => Some(&a.id),
-            Op::DeleteReview(id) | Op::DeleteComment(id) => Some(id),
-            Op::CreateComment(a) => a.comment.id.as_deref(),
-            Op::EditComment(a) => Some(&a.id),
-            Op::Like(a) => Some(&a.target_id),
-            Op::Scrap(a) => Some(&a.review_id),
-            Op::Follow(a) => Some(&a.user_id),
-            _ => None,
-        }
+/// The entity an op is about (for the outbox screen).
+pub fn target_id(op: &Op) -> Option<&str> {
+    match op {
+        Op::ReviewCreate(r) => r.id.as_deref(),
+        Op::ReviewEdit(a) => Some(&a.id),
+        Op::ReviewDelete(IdArgs { id }) | Op::CommentDelete(IdArgs { id }) => Some(id),
+        Op::CommentCreate(a) => a.comment.id.as_deref(),
+        Op::CommentEdit(a) => Some(&a.id),
+        Op::LikeSet(a) => Some(&a.target_id),
+        Op::ScrapSet(a) => Some(&a.review_id),
+        Op::FollowSet(a) => Some(&a.user_id),
+        _ => None,
     }
 }
 
@@ -104,7 +55,7 @@ pub fn review(base: ReviewBase, ops: &[Op], known: &Known) -> Option<Review> {
     let (mut liked, mut scrapped) = (liked0, scrapped0);
     for op in ops {
         match op {
-            Op::EditReview(a) if a.id == review.id => {
+            Op::ReviewEdit(a) if a.id == review.id => {
                 let e = &a.edit;
                 if let Some(t) = &e.title {
                     review.title.clone_from(t);
@@ -122,12 +73,12 @@ pub fn review(base: ReviewBase, ops: &[Op], known: &Known) -> Option<Review> {
                     review.tags.clone_from(t);
                 }
             }
-            Op::DeleteReview(id) if *id == review.id => review.deleted = true,
-            Op::Like(a) if a.target_type == LikeTarget::Review && a.target_id == review.id => {
+            Op::ReviewDelete(IdArgs { id }) if *id == review.id => review.deleted = true,
+            Op::LikeSet(a) if a.target_type == LikeTarget::Review && a.target_id == review.id => {
                 liked = a.liked;
             }
-            Op::Scrap(a) if a.review_id == review.id => scrapped = a.scrapped,
-            Op::CreateComment(a) if a.review_id == review.id => {
+            Op::ScrapSet(a) if a.review_id == review.id => scrapped = a.scrapped,
+            Op::CommentCreate(a) if a.review_id == review.id => {
                 let id = a.comment.id.as_deref().unwrap_or_default();
                 if !known.contains(id) {
                     review.comment_count += 1;
@@ -154,7 +105,7 @@ pub fn new_reviews(
     let mut out: Vec<Review> = ops
         .iter()
         .filter_map(|op| match op {
-            Op::CreateReview(r) => Some(r),
+            Op::ReviewCreate(r) => Some(r),
             _ => None,
         })
         .filter(|r| r.id.as_deref().is_some_and(|id| !known.contains(id)))
@@ -200,7 +151,7 @@ pub fn comments(
         .collect();
     for op in ops {
         match op {
-            Op::CreateComment(a) if a.review_id == review_id => {
+            Op::CommentCreate(a) if a.review_id == review_id => {
                 let id = a.comment.id.clone().unwrap_or_default();
                 if list.iter().any(|(c, _, _)| c.id == id) {
                     continue;
@@ -227,17 +178,17 @@ pub fn comments(
                 }
                 list.push((comment, false, false));
             }
-            Op::EditComment(a) => {
+            Op::CommentEdit(a) => {
                 if let Some(c) = list.iter_mut().find(|(c, _, _)| c.id == a.id) {
                     c.0.body.clone_from(&a.edit.body);
                 }
             }
-            Op::DeleteComment(id) => {
+            Op::CommentDelete(IdArgs { id }) => {
                 if let Some(c) = list.iter_mut().find(|(c, _, _)| c.id == *id) {
                     c.0.deleted = true;
                 }
             }
-            Op::Like(a) if a.target_type == LikeTarget::Comment => {
+            Op::LikeSet(a) if a.target_type == LikeTarget::Comment => {
                 if let Some(c) = list.iter_mut().find(|(c, _, _)| c.id == a.target_id) {
                     c.2 = a.liked;
                 }
@@ -297,7 +248,7 @@ fn thread_order(comments: &mut Vec<Comment>) {
 /// The member's own profile with pending profile edits applied.
 pub fn me(mut me: Me, ops: &[Op]) -> Me {
     for op in ops {
-        if let Op::UpdateProfile(p) = op {
+        if let Op::ProfileUpdate(p) = op {
             if let Some(v) = &p.display_name {
                 me.display_name.clone_from(v);
             }
@@ -320,7 +271,7 @@ pub fn me(mut me: Me, ops: &[Op]) -> Me {
 pub fn profile(mut profile: Profile, followed: bool, ops: &[Op]) -> Profile {
     let mut now = followed;
     for op in ops {
-        if let Op::Follow(f) = op
+        if let Op::FollowSet(f) = op
             && f.user_id == profile.id
         {
             now = f.following;
@@ -334,7 +285,7 @@ pub fn profile(mut profile: Profile, followed: bool, ops: &[Op]) -> Profile {
 /// Whether the member follows `user_id` once pending ops apply.
 pub fn following(user_id: &str, confirmed: bool, ops: &[Op]) -> bool {
     ops.iter().fold(confirmed, |state, op| match op {
-        Op::Follow(f) if f.user_id == user_id => f.following,
+        Op::FollowSet(f) if f.user_id == user_id => f.following,
         _ => state,
     })
 }
@@ -342,7 +293,7 @@ pub fn following(user_id: &str, confirmed: bool, ops: &[Op]) -> bool {
 /// Notifications with pending "mark read" applied.
 pub fn notifications(mut list: Vec<Notification>, ops: &[Op]) -> Vec<Notification> {
     for op in ops {
-        if let Op::ReadNotifications(r) = op {
+        if let Op::NotificationsRead(r) = op {
             for n in list.iter_mut() {
                 if r.all || r.ids.contains(&n.id) {
                     n.read = true;
@@ -358,7 +309,7 @@ pub fn notifications(mut list: Vec<Notification>, ops: &[Op]) -> Vec<Notificatio
 pub fn scrapped_ids(confirmed: Vec<String>, ops: &[Op]) -> Vec<String> {
     let mut ids = confirmed;
     for op in ops {
-        if let Op::Scrap(s) = op {
+        if let Op::ScrapSet(s) = op {
             ids.retain(|id| *id != s.review_id);
             if s.scrapped {
                 ids.insert(0, s.review_id.clone());
@@ -372,7 +323,10 @@ pub fn scrapped_ids(confirmed: Vec<String>, ops: &[Op]) -> Vec<String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use moa_protocol::{EditReviewRequest, ReviewKind};
+    use moa_protocol::sync::{
+        CreateCommentArgs, EditReviewArgs, SetFollowArgs, SetLikeArgs, SetScrapArgs,
+    };
+    use moa_protocol::{Author, CreateReviewRequest, EditReviewRequest, ReviewKind};
     use serde_json::json;
 
     pub(crate) fn author(id: &str) -> Author {
@@ -397,7 +351,7 @@ mod tests {
     }
 
     fn like(id: &str, liked: bool) -> Op {
-        Op::Like(SetLikeArgs {
+        Op::LikeSet(SetLikeArgs {
             target_type: LikeTarget::Review,
             target_id: id.into(),
             liked,
@@ -437,7 +391,7 @@ mod tests {
 
     #[test]
     fn edits_set_fields_and_deletes_hide() {
-        let edit = Op::EditReview(EditReviewArgs {
+        let edit = Op::ReviewEdit(EditReviewArgs {
             id: "r".into(),
             edit: EditReviewRequest {
                 base_version: 1,
@@ -457,12 +411,19 @@ mod tests {
         assert_eq!(r.body, "새 본문");
         assert_eq!(r.rating, None);
         assert_eq!(r.title, "t");
-        assert!(review(base, &[edit, Op::DeleteReview("r".into())], &Known::new()).is_none());
+        assert!(
+            review(
+                base,
+                &[edit, Op::ReviewDelete(IdArgs { id: "r".into() })],
+                &Known::new()
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn a_created_review_shows_until_the_server_copy_arrives() {
-        let create = Op::CreateReview(CreateReviewRequest {
+        let create = Op::ReviewCreate(CreateReviewRequest {
             id: Some("n".into()),
             kind: ReviewKind::Snap,
             title: String::new(),
@@ -502,7 +463,7 @@ mod tests {
         };
         let confirmed = vec![(c("c2", None, 2), false), (c("c1", None, 1), false)];
         let ops = [
-            Op::CreateComment(CreateCommentArgs {
+            Op::CommentCreate(CreateCommentArgs {
                 review_id: "r".into(),
                 comment: moa_protocol::CreateCommentRequest {
                     id: Some("c3".into()),
@@ -510,7 +471,7 @@ mod tests {
                     parent_id: Some("c1".into()),
                 },
             }),
-            Op::Like(SetLikeArgs {
+            Op::LikeSet(SetLikeArgs {
                 target_type: LikeTarget::Comment,
                 target_id: "c2".into(),
                 liked: true,
@@ -526,25 +487,30 @@ mod tests {
 
     #[test]
     fn unknown_or_unparsable_mutations_show_nothing() {
-        assert_eq!(Op::parse("chat.send", &json!({})), Op::Other);
-        assert_eq!(
-            Op::parse(names::LIKE_SET, &json!({"liked": "yes"})),
-            Op::Other
-        );
+        let bad = Op::lenient("like.set", &json!({"liked": "yes"}));
+        assert!(matches!(bad, Op::Unknown { .. }));
+        assert_eq!(target_id(&bad), None);
+        let base = ReviewBase {
+            review: sample("r", 1),
+            liked: false,
+            scrapped: false,
+        };
+        let shown = review(base.clone(), &[bad], &Known::new());
+        assert_eq!(shown, Some(base.review));
     }
 
     #[test]
     fn scraps_and_follows_follow_the_last_pending_state() {
         let ops = [
-            Op::Scrap(SetScrapArgs {
+            Op::ScrapSet(SetScrapArgs {
                 review_id: "b".into(),
                 scrapped: true,
             }),
-            Op::Scrap(SetScrapArgs {
+            Op::ScrapSet(SetScrapArgs {
                 review_id: "a".into(),
                 scrapped: false,
             }),
-            Op::Follow(SetFollowArgs {
+            Op::FollowSet(SetFollowArgs {
                 user_id: "u".into(),
                 following: true,
             }),

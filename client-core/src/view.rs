@@ -20,10 +20,10 @@ pub fn pending(conn: &Connection) -> Result<(Vec<Op>, Known)> {
     let mut ops = Vec::with_capacity(rows.len());
     let mut known = Known::new();
     for row in rows {
-        let op = Op::parse(&row.name, &row.args);
+        let op = Op::lenient(&row.name, &row.args);
         let created = match &op {
-            Op::CreateReview(r) => r.id.as_deref().map(|id| ("review", id)),
-            Op::CreateComment(c) => c.comment.id.as_deref().map(|id| ("comment", id)),
+            Op::ReviewCreate(r) => r.id.as_deref().map(|id| ("review", id)),
+            Op::CommentCreate(c) => c.comment.id.as_deref().map(|id| ("comment", id)),
             _ => None,
         };
         if let Some((kind, id)) = created
@@ -293,7 +293,7 @@ pub fn following_ids(conn: &Connection, me: &str) -> Result<Vec<String>> {
         })
         .collect();
     for op in &ops {
-        if let Op::Follow(f) = op {
+        if let Op::FollowSet(f) = op {
             ids.retain(|id| *id != f.user_id);
             if f.following {
                 ids.push(f.user_id.clone());

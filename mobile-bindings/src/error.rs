@@ -4,7 +4,7 @@
 //! `reason` of `Invalid` and `Other` is for people.
 
 use moa_client_core::Error as CoreError;
-use moa_client_core::protocol::codes;
+use moa_client_core::protocol::ErrorCode;
 
 /// What went wrong, as the apps see it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -43,24 +43,24 @@ impl From<CoreError> for MoaError {
             CoreError::NotFound(_) => MoaError::NotFound,
             CoreError::Invalid { .. } => MoaError::Invalid { reason },
             CoreError::Rejected { code, .. } => match code.as_str() {
-                codes::CONFLICT
-                | codes::EMAIL_TAKEN
-                | codes::HANDLE_TAKEN
-                | codes::ALREADY_REPORTED => MoaError::Conflict,
-                codes::NOT_FOUND => MoaError::NotFound,
-                codes::INVALID_CREDENTIALS
-                | codes::MISSING_TOKEN
-                | codes::INVALID_TOKEN
-                | codes::TOKEN_EXPIRED
-                | codes::INVALID_REFRESH_TOKEN
-                | codes::REFRESH_TOKEN_REUSED => MoaError::Auth,
-                codes::INVALID_FIELD
-                | codes::INVALID_PARAMETER
-                | codes::MALFORMED_JSON
-                | codes::PAYLOAD_TOO_LARGE
-                | codes::UNSUPPORTED_FORMAT
-                | codes::TOO_MANY_PIXELS
-                | codes::CORRUPT_MEDIA => MoaError::Invalid { reason },
+                ErrorCode::Conflict
+                | ErrorCode::EmailTaken
+                | ErrorCode::HandleTaken
+                | ErrorCode::AlreadyReported => MoaError::Conflict,
+                ErrorCode::NotFound => MoaError::NotFound,
+                ErrorCode::InvalidCredentials
+                | ErrorCode::MissingToken
+                | ErrorCode::InvalidToken
+                | ErrorCode::TokenExpired
+                | ErrorCode::InvalidRefreshToken
+                | ErrorCode::RefreshTokenReused => MoaError::Auth,
+                ErrorCode::InvalidField
+                | ErrorCode::InvalidParameter
+                | ErrorCode::MalformedJson
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::UnsupportedFormat
+                | ErrorCode::TooManyPixels
+                | ErrorCode::CorruptMedia => MoaError::Invalid { reason },
                 _ => MoaError::Other { reason },
             },
             CoreError::Storage(_) | CoreError::Server(_) => MoaError::Other { reason },

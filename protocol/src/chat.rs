@@ -127,8 +127,13 @@ pub struct RoomCreated {
 pub struct UpdateRoomRequest {
     #[serde(default)]
     pub name: Option<String>,
-    /// `null` removes the photo.
-    #[serde(default, deserialize_with = "crate::double_option")]
+    /// `null` removes the photo; absent leaves it (a rename must not send
+    /// `null`, which the server reads as "remove").
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::double_option"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub photo_media_id: Option<Option<String>>,
 }
@@ -209,7 +214,7 @@ pub struct MessagePage {
     pub next_before: Option<i64>,
 }
 
-/// Arguments of the chat mutations (`names::CHAT_*`).
+/// Arguments of the chat mutations (`chat.*` in [`crate::Op`]).
 pub mod args {
     use serde::{Deserialize, Serialize};
 
@@ -355,7 +360,7 @@ pub enum ServerFrame {
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
-        code: String,
+        code: crate::ErrorCode,
         message: String,
     },
     Pong,

@@ -5,7 +5,7 @@
 //! (feature `openapi`); clients deserialize the same types, so the two cannot
 //! drift apart silently. Snapshot tests at the bottom pin the JSON shape.
 //!
-//! Conventions (see DESIGN.md "API conventions"): ids are UUIDv7 strings,
+//! Conventions (see ARCHITECTURE.md): ids are UUIDv7 strings,
 //! times are Unix milliseconds UTC, errors are `{"error": {"code", "message"}}`.
 
 #![forbid(unsafe_code)]
@@ -17,6 +17,7 @@ pub mod error;
 pub mod limits;
 pub mod media;
 pub mod moderation;
+pub mod ops;
 pub mod sync;
 pub mod users;
 
@@ -26,6 +27,7 @@ pub use content::*;
 pub use error::*;
 pub use media::*;
 pub use moderation::*;
+pub use ops::{EntityKind, Op};
 pub use users::*;
 
 /// Prefix of every versioned API path.

@@ -1,8 +1,9 @@
 //! Sync on the wire: pushing mutations (`POST /v1/sync/push`) and pulling
 //! changes by bucket and feed window (`POST /v1/sync/pull`).
 //!
-//! A *mutation* is an intent with a client-generated UUIDv7 id, a name from
-//! [`names`] and JSON arguments (the args type named next to each name). The
+//! A *mutation* is an intent with a client-generated UUIDv7 id, a name and
+//! JSON arguments: on the wire `{"id", "name", "args"}`, in code an
+//! [`Op`](crate::Op) (see [`crate::ops`]). The
 //! id is its idempotency key: the server answers a replay with the first
 //! outcome and changes nothing.
 //!
@@ -19,58 +20,7 @@ use crate::content::{
     CreateCommentRequest, EditCommentRequest, EditReviewRequest, FeedTab, Review,
 };
 use crate::error::ErrorDetail;
-
-/// The mutation names the server applies, with the type of their `args`.
-pub mod names {
-    /// [`crate::CreateReviewRequest`] (with `id`).
-    pub const REVIEW_CREATE: &str = "review.create";
-    /// [`super::EditReviewArgs`].
-    pub const REVIEW_EDIT: &str = "review.edit";
-    /// [`super::IdArgs`].
-    pub const REVIEW_DELETE: &str = "review.delete";
-    /// [`super::CreateCommentArgs`].
-    pub const COMMENT_CREATE: &str = "comment.create";
-    /// [`super::EditCommentArgs`].
-    pub const COMMENT_EDIT: &str = "comment.edit";
-    /// [`super::IdArgs`].
-    pub const COMMENT_DELETE: &str = "comment.delete";
-    /// [`super::SetLikeArgs`]: the desired state, so races converge.
-    pub const LIKE_SET: &str = "like.set";
-    /// [`super::SetScrapArgs`].
-    pub const SCRAP_SET: &str = "scrap.set";
-    /// [`super::SetFollowArgs`].
-    pub const FOLLOW_SET: &str = "follow.set";
-    /// [`crate::CreateReportRequest`].
-    pub const REPORT_CREATE: &str = "report.create";
-    /// [`crate::UpdateProfileRequest`].
-    pub const PROFILE_UPDATE: &str = "profile.update";
-    /// [`crate::CreatePlaceRequest`] (with `id`).
-    pub const PLACE_CREATE: &str = "place.create";
-    /// [`crate::CreateProductRequest`] (with `id`).
-    pub const PRODUCT_CREATE: &str = "product.create";
-    /// [`crate::MarkReadRequest`].
-    pub const NOTIFICATIONS_READ: &str = "notifications.read";
-    /// [`crate::CreateRoomRequest`].
-    pub const CHAT_CREATE_ROOM: &str = "chat.create_room";
-    /// [`crate::chat::args::UpdateRoom`].
-    pub const CHAT_UPDATE_ROOM: &str = "chat.update_room";
-    /// [`crate::chat::args::Member`]: add a member to a group room.
-    pub const CHAT_INVITE: &str = "chat.invite";
-    /// [`crate::chat::args::Member`]: remove a member (oneself: leave).
-    pub const CHAT_REMOVE: &str = "chat.remove";
-    /// [`crate::chat::args::Member`]: hand a group room to another member.
-    pub const CHAT_TRANSFER: &str = "chat.transfer";
-    /// [`crate::chat::args::Mute`].
-    pub const CHAT_MUTE: &str = "chat.mute";
-    /// [`crate::chat::args::Send`].
-    pub const CHAT_SEND: &str = "chat.send";
-    /// [`crate::chat::args::Edit`].
-    pub const CHAT_EDIT: &str = "chat.edit";
-    /// [`crate::chat::args::Delete`].
-    pub const CHAT_DELETE: &str = "chat.delete";
-    /// [`crate::chat::args::Read`].
-    pub const CHAT_READ: &str = "chat.read";
-}
+use crate::ops::{EntityKind, Op};
 
 /// One mutation as the client sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,11 +28,27 @@ pub mod names {
 pub struct Mutation {
     /// Client-generated UUIDv7; the idempotency key.
     pub id: String,
-    /// One of [`names`].
+    /// One of the names of [`crate::Op`].
     pub name: String,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub args: serde_json::Value,
+}
+
+impl Mutation {
+    /// The mutation `id` doing `op`, in its wire form.
+    pub fn new(id: impl Into<String>, op: &Op) -> Result<Self, serde_json::Error> {
+        Ok(Mutation {
+            id: id.into(),
+            name: op.name().to_owned(),
+            args: op.args()?,
+        })
+    }
+
+    /// The typed op (unknown names give [`Op::Unknown`]).
+    pub fn op(&self) -> Result<Op, serde_json::Error> {
+        Op::decode(&self.name, &self.args)
+    }
 }
 
 /// `POST /v1/sync/push`: mutations applied in order.
@@ -254,18 +220,14 @@ pub enum ChangeOp {
     Delete,
 }
 
-/// The latest change of one entity. Entities and their `data`: `review`
-/// ([`Review`]), `comment` ([`crate::Comment`]), `like` (id
-/// `<target_type>:<target_id>`, data `{target_type, target_id,
-/// created_at}`), `scrap` (id = review id, data `{review_id, created_at}`),
-/// `follow` (id `<follower>:<followee>`, data `{follower_id, followee_id,
-/// created_at}`), `notification` ([`crate::Notification`]), `profile`
-/// ([`crate::Me`]), `place`, `product`.
+/// The latest change of one entity; [`EntityKind`] lists the kinds and
+/// their `data`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub seq: i64,
-    pub entity: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub entity: EntityKind,
     pub id: String,
     pub op: ChangeOp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,7 +289,7 @@ mod tests {
         }))
         .unwrap();
         assert!(
-            matches!(rejected.outcome, Outcome::Rejected { ref error } if error.code == "conflict")
+            matches!(rejected.outcome, Outcome::Rejected { ref error } if error.code == crate::ErrorCode::Conflict)
         );
     }
 

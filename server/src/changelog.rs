@@ -13,6 +13,8 @@
 
 use sqlx::{AnyConnection, Row};
 
+use moa_protocol::EntityKind;
+
 use crate::error::{Error, Result};
 
 /// Upsert (the entity now looks like `data`) or delete (a tombstone).
@@ -48,7 +50,7 @@ pub fn review_bucket(review_id: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub buckets: Vec<String>,
-    pub entity: &'static str,
+    pub entity: EntityKind,
     pub entity_id: String,
     pub op: Op,
     pub data: Option<serde_json::Value>,
@@ -56,7 +58,7 @@ pub struct Change {
 
 impl Change {
     pub fn upsert(
-        entity: &'static str,
+        entity: EntityKind,
         id: &str,
         data: serde_json::Value,
         buckets: Vec<String>,
@@ -70,7 +72,7 @@ impl Change {
         }
     }
 
-    pub fn delete(entity: &'static str, id: &str, buckets: Vec<String>) -> Self {
+    pub fn delete(entity: EntityKind, id: &str, buckets: Vec<String>) -> Self {
         Change {
             buckets,
             entity,
@@ -87,7 +89,7 @@ pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
     for bucket in &change.buckets {
         sqlx::query("DELETE FROM changes WHERE bucket = $1 AND entity = $2 AND entity_id = $3")
             .bind(bucket)
-            .bind(change.entity)
+            .bind(change.entity.as_str())
             .bind(&change.entity_id)
             .execute(&mut *conn)
             .await?;
@@ -104,7 +106,7 @@ pub async fn append(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
             "INSERT INTO changes (bucket, entity, entity_id, op, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(bucket)
-        .bind(change.entity)
+        .bind(change.entity.as_str())
         .bind(&change.entity_id)
         .bind(change.op.as_str())
         .bind(&data)
@@ -144,7 +146,7 @@ pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64)
         for (bucket, change) in chunk {
             query = query
                 .bind(*bucket)
-                .bind(change.entity)
+                .bind(change.entity.as_str())
                 .bind(&change.entity_id)
                 .bind(change.op.as_str())
                 .bind(change.data.as_ref().map(serde_json::Value::to_string));
@@ -179,7 +181,7 @@ pub async fn since(
         let data: Option<String> = row.try_get("data")?;
         changes.push(moa_protocol::sync::Change {
             seq: row.try_get("seq")?,
-            entity: row.try_get("entity")?,
+            entity: EntityKind::parse(row.try_get::<&str, _>("entity")?),
             id: row.try_get("entity_id")?,
             op: match op.as_str() {
                 "upsert" => ChangeOp::Upsert,

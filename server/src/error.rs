@@ -7,7 +7,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use moa_protocol::{ErrorBody, ErrorDetail, codes};
+use moa_protocol::{ErrorBody, ErrorCode, ErrorDetail};
 
 /// `Result` with the server's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -16,7 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The request is malformed (bad JSON syntax, bad path or query parameter).
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     /// A field is missing, has the wrong type or breaks a validation rule.
     #[error("{field}: {message}")]
     InvalidField { field: String, message: String },
@@ -34,22 +34,22 @@ pub enum Error {
     /// Well-formed but refused content, with its own code (422), e.g. an
     /// image bomb or a corrupt file.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: ErrorCode, message: String },
     /// A `Range` outside the file (416).
     #[error("the range is outside the file ({size} bytes)")]
     RangeNotSatisfiable { size: u64 },
     #[error(transparent)]
     Storage(#[from] crate::media::store::StoreError),
     #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
+    Unauthorized { code: ErrorCode, message: String },
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ErrorCode, message: String },
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed on this path")]
     MethodNotAllowed,
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// An edit based on an old version of a field that changed meanwhile.
     #[error("this was changed elsewhere since you started editing")]
     EditConflict { current: serde_json::Value },
@@ -72,7 +72,7 @@ impl Error {
         }
     }
 
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
         Error::Unauthorized {
             code,
             message: message.into(),
@@ -81,12 +81,12 @@ impl Error {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         Error::Forbidden {
-            code: codes::FORBIDDEN,
+            code: ErrorCode::Forbidden,
             message: message.into(),
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Error::Conflict {
             code,
             message: message.into(),
@@ -94,102 +94,111 @@ impl Error {
     }
 
     /// The status, code, message and field this error answers with.
-    fn parts(&self) -> (StatusCode, &'static str, String, Option<String>) {
+    fn parts(&self) -> (StatusCode, ErrorCode, String, Option<String>) {
         use Error::*;
         match self {
-            BadRequest { code, message } => (StatusCode::BAD_REQUEST, code, message.clone(), None),
+            BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, code.clone(), message.clone(), None)
+            }
             InvalidField { field, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                codes::INVALID_FIELD,
+                ErrorCode::InvalidField,
                 self.to_string(),
                 Some(field.clone()),
             ),
             UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
                 self.to_string(),
                 None,
             ),
             PayloadTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                codes::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
                 self.to_string(),
                 None,
             ),
             TooLarge(message) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                codes::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
                 message.clone(),
                 None,
             ),
             UnsupportedFormat(message) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::UNSUPPORTED_FORMAT,
+                ErrorCode::UnsupportedFormat,
                 message.clone(),
                 None,
             ),
             Unprocessable { code, message } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                code,
+                code.clone(),
                 message.clone(),
                 None,
             ),
             RangeNotSatisfiable { .. } => (
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                codes::RANGE_NOT_SATISFIABLE,
+                ErrorCode::RangeNotSatisfiable,
                 self.to_string(),
                 None,
             ),
-            Unauthorized { code, message } => {
-                (StatusCode::UNAUTHORIZED, code, message.clone(), None)
+            Unauthorized { code, message } => (
+                StatusCode::UNAUTHORIZED,
+                code.clone(),
+                message.clone(),
+                None,
+            ),
+            Forbidden { code, message } => {
+                (StatusCode::FORBIDDEN, code.clone(), message.clone(), None)
             }
-            Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone(), None),
             NotFound(message) => (
                 StatusCode::NOT_FOUND,
-                codes::NOT_FOUND,
+                ErrorCode::NotFound,
                 message.clone(),
                 None,
             ),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                codes::METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
                 self.to_string(),
                 None,
             ),
-            Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
+            Conflict { code, message } => {
+                (StatusCode::CONFLICT, code.clone(), message.clone(), None)
+            }
             EditConflict { .. } => (
                 StatusCode::CONFLICT,
-                codes::CONFLICT,
+                ErrorCode::Conflict,
                 self.to_string(),
                 None,
             ),
             RateLimited { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                codes::RATE_LIMITED,
+                ErrorCode::RateLimited,
                 self.to_string(),
                 None,
             ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                codes::UNAVAILABLE,
+                ErrorCode::Unavailable,
                 "the database is unavailable; try again shortly".into(),
                 None,
             ),
             Database(e) if is_unique_violation(e) => (
                 StatusCode::CONFLICT,
-                codes::CONFLICT,
+                ErrorCode::Conflict,
                 "this conflicts with something that already exists".into(),
                 None,
             ),
             Database(sqlx::Error::PoolTimedOut) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                codes::UNAVAILABLE,
+                ErrorCode::Unavailable,
                 "the server is busy; try again shortly".into(),
                 None,
             ),
             Database(_) | Internal(_) | Storage(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                codes::INTERNAL,
+                ErrorCode::Internal,
                 "something went wrong on the server".into(),
                 None,
             ),
@@ -212,7 +221,7 @@ impl Error {
             _ => None,
         };
         let detail = ErrorDetail {
-            code: code.to_owned(),
+            code,
             message,
             field,
             current,
@@ -264,13 +273,17 @@ mod tests {
                 "payload_too_large",
             ),
             (
-                Error::unauthorized(codes::INVALID_TOKEN, "x"),
+                Error::unauthorized(ErrorCode::InvalidToken, "x"),
                 401,
                 "invalid_token",
             ),
             (Error::forbidden("x"), 403, "forbidden"),
             (Error::NotFound("x".into()), 404, "not_found"),
-            (Error::conflict(codes::EMAIL_TAKEN, "x"), 409, "email_taken"),
+            (
+                Error::conflict(ErrorCode::EmailTaken, "x"),
+                409,
+                "email_taken",
+            ),
             (
                 Error::RateLimited {
                     retry_after_secs: 3,
@@ -282,7 +295,7 @@ mod tests {
         ];
         for (err, status, code) in cases {
             let (s, c, message, _) = err.parts();
-            assert_eq!((s.as_u16(), c), (status, code));
+            assert_eq!((s.as_u16(), c.as_str()), (status, code));
             assert!(
                 !message.contains("secret detail"),
                 "5xx details must not leak"

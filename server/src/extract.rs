@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header, request::Parts};
-use moa_protocol::{Role, codes, limits};
+use moa_protocol::{ErrorCode, Role, limits};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -34,7 +34,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
             } else {
                 Error::BadRequest {
-                    code: codes::MALFORMED_JSON,
+                    code: ErrorCode::MalformedJson,
                     message: format!("could not read the request body: {rejection}"),
                 }
             }
@@ -86,7 +86,7 @@ fn json_error(path: String, e: serde_json::Error) -> Error {
             Error::InvalidField { field, message }
         }
         Category::Syntax | Category::Eof | Category::Io => Error::BadRequest {
-            code: codes::MALFORMED_JSON,
+            code: ErrorCode::MalformedJson,
             message: format!("the body is not valid JSON: {e}"),
         },
     }
@@ -116,7 +116,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e| Error::BadRequest {
-                code: codes::INVALID_PARAMETER,
+                code: ErrorCode::InvalidParameter,
                 message: e.body_text(),
             })
     }
@@ -142,7 +142,10 @@ impl Member {
         crate::auth::service::load_member(&state.db, &claims.sub, &claims.sid)
             .await?
             .ok_or_else(|| {
-                Error::unauthorized(codes::INVALID_TOKEN, "the session has ended; sign in again")
+                Error::unauthorized(
+                    ErrorCode::InvalidToken,
+                    "the session has ended; sign in again",
+                )
             })
     }
 
@@ -150,7 +153,7 @@ impl Member {
     pub fn ensure_can_write(&self) -> Result<()> {
         match self.suspended_until {
             Some(until) if until > now_ms() => Err(Error::Forbidden {
-                code: codes::ACCOUNT_SUSPENDED,
+                code: ErrorCode::AccountSuspended,
                 message: format!("this account is suspended until {until} (Unix ms)"),
             }),
             _ => Ok(()),
@@ -165,7 +168,7 @@ impl Member {
         }
         if author_id != self.user_id {
             return Err(Error::Forbidden {
-                code: codes::NOT_AUTHOR,
+                code: ErrorCode::NotAuthor,
                 message: format!("only the author can change this {what}"),
             });
         }
@@ -230,16 +233,19 @@ impl FromRequestParts<AppState> for OptionalMember {
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str> {
     let value = headers
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| Error::unauthorized(codes::MISSING_TOKEN, "sign in first"))?;
+        .ok_or_else(|| Error::unauthorized(ErrorCode::MissingToken, "sign in first"))?;
     let value = value.to_str().map_err(|_| {
-        Error::unauthorized(codes::INVALID_TOKEN, "the Authorization header is not text")
+        Error::unauthorized(
+            ErrorCode::InvalidToken,
+            "the Authorization header is not text",
+        )
     })?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
             Ok(token.trim())
         }
         _ => Err(Error::unauthorized(
-            codes::INVALID_TOKEN,
+            ErrorCode::InvalidToken,
             "expected an Authorization: Bearer <access token> header",
         )),
     }

@@ -7,7 +7,7 @@
 //! the same at any depth with an index on the sort key.
 
 use base64::Engine;
-use moa_protocol::{Page, codes, limits};
+use moa_protocol::{ErrorCode, Page, limits};
 
 use crate::error::{Error, Result};
 
@@ -20,7 +20,7 @@ pub fn encode(parts: &[&str]) -> String {
 
 fn bad() -> Error {
     Error::BadRequest {
-        code: codes::INVALID_PARAMETER,
+        code: ErrorCode::InvalidParameter,
         message: "cursor: not a cursor from this list".into(),
     }
 }

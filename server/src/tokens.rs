@@ -9,7 +9,7 @@ use std::path::Path;
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
-use moa_protocol::codes;
+use moa_protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -87,14 +87,14 @@ impl TokenKeys {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => Error::unauthorized(
-                    codes::TOKEN_EXPIRED,
+                    ErrorCode::TokenExpired,
                     "the access token has expired; refresh it",
                 ),
-                _ => Error::unauthorized(codes::INVALID_TOKEN, "the access token is not valid"),
+                _ => Error::unauthorized(ErrorCode::InvalidToken, "the access token is not valid"),
             })?;
         if data.claims.typ != ACCESS {
             return Err(Error::unauthorized(
-                codes::INVALID_TOKEN,
+                ErrorCode::InvalidToken,
                 "not an access token",
             ));
         }
@@ -211,14 +211,14 @@ mod tests {
         let (old, _) = keys().issue_access("u1", "s1", now - 3_600_000).unwrap();
         assert_eq!(
             code(keys().verify_access(&old).unwrap_err()),
-            codes::TOKEN_EXPIRED
+            ErrorCode::TokenExpired
         );
 
         let forger = TokenKeys::new(&[8u8; 32], 900_000);
         let (forged, _) = forger.issue_access("u1", "s1", now).unwrap();
         assert_eq!(
             code(keys().verify_access(&forged).unwrap_err()),
-            codes::INVALID_TOKEN
+            ErrorCode::InvalidToken
         );
 
         let (good, _) = keys().issue_access("u1", "s1", now).unwrap();
@@ -232,7 +232,7 @@ mod tests {
         parts[1] = &tampered_payload;
         assert_eq!(
             code(keys().verify_access(&parts.join(".")).unwrap_err()),
-            codes::INVALID_TOKEN
+            ErrorCode::InvalidToken
         );
 
         // alg "none" is never accepted.
@@ -240,11 +240,11 @@ mod tests {
         let unsigned = format!("{header}.{tampered_payload}.");
         assert_eq!(
             code(keys().verify_access(&unsigned).unwrap_err()),
-            codes::INVALID_TOKEN
+            ErrorCode::InvalidToken
         );
         assert_eq!(
             code(keys().verify_access("garbage").unwrap_err()),
-            codes::INVALID_TOKEN
+            ErrorCode::InvalidToken
         );
     }
 

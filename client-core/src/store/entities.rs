@@ -8,6 +8,7 @@
 //! what the server deleted. A newer pulled version (a moderator's restore)
 //! replaces the tombstone.
 
+use moa_protocol::EntityKind;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
@@ -49,14 +50,22 @@ fn tombstoned(conn: &Connection, kind: &str, id: &str, seq: i64) -> Result<bool>
 }
 
 /// Whether the entity was deleted (a tombstone is kept for it).
-pub fn is_deleted(conn: &Connection, kind: &str, id: &str) -> Result<bool> {
+pub fn is_deleted(conn: &Connection, kind: &EntityKind, id: &str) -> Result<bool> {
+    let kind = kind.as_str();
     tombstoned(conn, kind, id, i64::MIN)
 }
 
 /// Stores `data` as entity (kind, id) at change `seq`, unless a newer
 /// version, or a deletion at `seq` or later, is there. Answers whether it
 /// was stored.
-pub fn put(tx: &Transaction<'_>, kind: &str, id: &str, data: &Value, seq: i64) -> Result<bool> {
+pub fn put(
+    tx: &Transaction<'_>,
+    kind: &EntityKind,
+    id: &str,
+    data: &Value,
+    seq: i64,
+) -> Result<bool> {
+    let kind = kind.as_str();
     if tombstoned(tx, kind, id, seq)? {
         return Ok(false);
     }
@@ -79,7 +88,7 @@ pub fn put(tx: &Transaction<'_>, kind: &str, id: &str, data: &Value, seq: i64) -
 /// be older than the deletion.
 pub fn put_unsequenced(
     tx: &Transaction<'_>,
-    kind: &str,
+    kind: &EntityKind,
     id: &str,
     data: &Value,
     seq: i64,
@@ -96,7 +105,7 @@ pub fn put_unsequenced(
 /// older than the deletion pulled meanwhile).
 pub fn put_if_newer_version(
     tx: &Transaction<'_>,
-    kind: &str,
+    kind: &EntityKind,
     id: &str,
     data: &Value,
 ) -> Result<()> {
@@ -109,7 +118,7 @@ pub fn put_if_newer_version(
     let current: Option<(String, i64)> = tx
         .query_row(
             "SELECT data, seq FROM entities WHERE kind = ?1 AND id = ?2",
-            [kind, id],
+            [kind.as_str(), id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -129,7 +138,8 @@ pub fn put_if_newer_version(
 
 /// Applies a pulled tombstone: the entity is gone unless a newer version is
 /// there, and the deletion is remembered (see the module comment).
-pub fn delete(tx: &Transaction<'_>, kind: &str, id: &str, seq: i64) -> Result<()> {
+pub fn delete(tx: &Transaction<'_>, kind: &EntityKind, id: &str, seq: i64) -> Result<()> {
+    let kind = kind.as_str();
     let newer: bool = tx
         .prepare_cached("SELECT 1 FROM entities WHERE kind = ?1 AND id = ?2 AND seq > ?3")?
         .exists(params![kind, id, seq])?;
@@ -165,7 +175,8 @@ pub fn compact_tombstones(tx: &Transaction<'_>, now: i64, min_age_ms: i64) -> Re
 }
 
 /// One entity's data.
-pub fn get(conn: &Connection, kind: &str, id: &str) -> Result<Option<Value>> {
+pub fn get(conn: &Connection, kind: &EntityKind, id: &str) -> Result<Option<Value>> {
+    let kind = kind.as_str();
     let text: Option<String> = conn
         .prepare_cached("SELECT data FROM entities WHERE kind = ?1 AND id = ?2")?
         .query_row([kind, id], |r| r.get(0))
@@ -174,7 +185,8 @@ pub fn get(conn: &Connection, kind: &str, id: &str) -> Result<Option<Value>> {
 }
 
 /// Whether the entity is there.
-pub fn exists(conn: &Connection, kind: &str, id: &str) -> Result<bool> {
+pub fn exists(conn: &Connection, kind: &EntityKind, id: &str) -> Result<bool> {
+    let kind = kind.as_str();
     Ok(conn
         .prepare_cached("SELECT 1 FROM entities WHERE kind = ?1 AND id = ?2")?
         .exists([kind, id])?)
@@ -191,7 +203,8 @@ fn collect(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Resul
 }
 
 /// Entities of a kind under a parent, oldest first.
-pub fn by_parent(conn: &Connection, kind: &str, parent: &str) -> Result<Vec<Value>> {
+pub fn by_parent(conn: &Connection, kind: &EntityKind, parent: &str) -> Result<Vec<Value>> {
+    let kind = kind.as_str();
     collect(
         conn,
         "SELECT data FROM entities WHERE kind = ?1 AND parent = ?2 ORDER BY sort, id",
@@ -200,7 +213,13 @@ pub fn by_parent(conn: &Connection, kind: &str, parent: &str) -> Result<Vec<Valu
 }
 
 /// Entities of a kind by an owner, newest first.
-pub fn by_owner(conn: &Connection, kind: &str, owner: &str, limit: u32) -> Result<Vec<Value>> {
+pub fn by_owner(
+    conn: &Connection,
+    kind: &EntityKind,
+    owner: &str,
+    limit: u32,
+) -> Result<Vec<Value>> {
+    let kind = kind.as_str();
     collect(
         conn,
         "SELECT data FROM entities WHERE kind = ?1 AND owner = ?2 ORDER BY sort DESC, id DESC LIMIT ?3",
@@ -209,7 +228,8 @@ pub fn by_owner(conn: &Connection, kind: &str, owner: &str, limit: u32) -> Resul
 }
 
 /// Entities of a kind, newest first.
-pub fn newest(conn: &Connection, kind: &str, limit: u32) -> Result<Vec<Value>> {
+pub fn newest(conn: &Connection, kind: &EntityKind, limit: u32) -> Result<Vec<Value>> {
+    let kind = kind.as_str();
     collect(
         conn,
         "SELECT data FROM entities WHERE kind = ?1 ORDER BY sort DESC, id DESC LIMIT ?2",

@@ -7,8 +7,8 @@
 //! family is revoked (the thief's and the owner's tokens alike).
 
 use moa_protocol::{
-    AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest, Role, SignupRequest,
-    codes,
+    AuthResponse, ChangePasswordRequest, DeleteAccountRequest, ErrorCode, LoginRequest, Role,
+    SignupRequest,
 };
 use sqlx::{AnyConnection, Row};
 
@@ -82,7 +82,7 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<AuthResponse> 
     match user {
         Some(user) if ok => start_session(state, user).await,
         _ => Err(Error::unauthorized(
-            codes::INVALID_CREDENTIALS,
+            ErrorCode::InvalidCredentials,
             "wrong email or password",
         )),
     }
@@ -184,12 +184,12 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
         Refresh::Reused => {
             tracing::warn!("refresh token reuse detected; session revoked");
             Err(Error::unauthorized(
-                codes::REFRESH_TOKEN_REUSED,
+                ErrorCode::RefreshTokenReused,
                 "this refresh token was already used; the session has been signed out",
             ))
         }
         Refresh::Invalid(message) => {
-            Err(Error::unauthorized(codes::INVALID_REFRESH_TOKEN, message))
+            Err(Error::unauthorized(ErrorCode::InvalidRefreshToken, message))
         }
     }
 }

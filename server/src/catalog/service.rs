@@ -4,7 +4,8 @@
 
 use moa_protocol::limits::*;
 use moa_protocol::{
-    CreatePlaceRequest, CreateProductRequest, Page, Place, PlaceCategory, Product, ProductOption,
+    CreatePlaceRequest, CreateProductRequest, EntityKind, Page, Place, PlaceCategory, Product,
+    ProductOption,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -144,7 +145,12 @@ pub async fn create_place(
         .ok_or_else(|| Error::Internal("place vanished".into()))?;
     changelog::record(
         conn,
-        Change::upsert("place", &id, to_json(&place)?, vec![PUBLIC.into()]),
+        Change::upsert(
+            EntityKind::Place,
+            &id,
+            to_json(&place)?,
+            vec![PUBLIC.into()],
+        ),
         now,
     )
     .await?;
@@ -248,7 +254,12 @@ pub async fn create_product(
         .ok_or_else(|| Error::Internal("product vanished".into()))?;
     changelog::record(
         conn,
-        Change::upsert("product", &id, to_json(&product)?, vec![PUBLIC.into()]),
+        Change::upsert(
+            EntityKind::Product,
+            &id,
+            to_json(&product)?,
+            vec![PUBLIC.into()],
+        ),
         now,
     )
     .await?;

@@ -13,11 +13,12 @@
 //! New members see the whole history. Messages get the room's next `seq`
 //! (1, 2, 3... without gaps); deleting keeps a tombstone.
 
+use moa_protocol::EntityKind;
+use moa_protocol::ErrorCode;
 use moa_protocol::chat::{
     CreateRoomRequest, Message, MessagePage, Room, RoomCreated, RoomKind, RoomList, RoomMember,
     RoomSummary, SendMessageRequest, UpdateRoomRequest, room_bucket,
 };
-use moa_protocol::codes;
 use moa_protocol::limits::{
     MAX_MESSAGE_CHARS, MAX_MESSAGE_MEDIA, MAX_PAGE_SIZE, MAX_ROOM_MEMBERS, MAX_ROOM_NAME_CHARS,
 };
@@ -148,10 +149,20 @@ async fn publish_room(
     let mut buckets = vec![room_bucket(room_id)];
     buckets.extend(room.members.iter().map(|m| user_bucket(&m.user.id)));
     let data = encode("room", &room)?;
-    changelog::record(conn, Change::upsert("room", room_id, data, buckets), now).await?;
+    changelog::record(
+        conn,
+        Change::upsert(EntityKind::Room, room_id, data, buckets),
+        now,
+    )
+    .await?;
     if !gone.is_empty() {
         let buckets = gone.iter().map(|u| user_bucket(u)).collect();
-        changelog::record(conn, Change::delete("room", room_id, buckets), now).await?;
+        changelog::record(
+            conn,
+            Change::delete(EntityKind::Room, room_id, buckets),
+            now,
+        )
+        .await?;
     }
     Ok(room)
 }
@@ -311,7 +322,10 @@ pub async fn create_room(
                 Vec::new(),
             ));
         }
-        return Err(Error::conflict(codes::CONFLICT, "this room id is taken"));
+        return Err(Error::conflict(
+            ErrorCode::Conflict,
+            "this room id is taken",
+        ));
     }
     let owner = (req.kind == RoomKind::Group).then_some(member.user_id.as_str());
     sqlx::query(
@@ -543,7 +557,12 @@ pub async fn set_muted(
         .execute(&mut *conn)
         .await?;
     let data = serde_json::json!({ "room_id": room_id, "muted": muted });
-    let change = Change::upsert("mute", room_id, data, vec![user_bucket(&member.user_id)]);
+    let change = Change::upsert(
+        EntityKind::Mute,
+        room_id,
+        data,
+        vec![user_bucket(&member.user_id)],
+    );
     changelog::record(conn, change, now).await
 }
 
@@ -767,7 +786,10 @@ pub async fn send_many(
                 {
                     Ok(false)
                 } else {
-                    Err(Error::conflict(codes::CONFLICT, "this message id is taken"))
+                    Err(Error::conflict(
+                        ErrorCode::Conflict,
+                        "this message id is taken",
+                    ))
                 };
             }
             if let Some(&first) = first_of.get(item.req.id.as_str()) {
@@ -775,7 +797,10 @@ pub async fn send_many(
                 return if f.member.user_id == item.member.user_id && f.room_id == item.room_id {
                     Ok(false)
                 } else {
-                    Err(Error::conflict(codes::CONFLICT, "this message id is taken"))
+                    Err(Error::conflict(
+                        ErrorCode::Conflict,
+                        "this message id is taken",
+                    ))
                 };
             }
             if !members.contains(&(item.room_id.to_owned(), item.member.user_id.clone())) {
@@ -888,7 +913,7 @@ pub async fn send_many(
             .iter()
             .map(|m| {
                 Ok(Change::upsert(
-                    "message",
+                    EntityKind::Message,
                     &m.id,
                     encode("message", m)?,
                     vec![room_bucket(&m.room_id)],
@@ -979,7 +1004,7 @@ async fn own_message(
 
 async fn publish_message(conn: &mut AnyConnection, message: &Message, now: i64) -> Result<()> {
     let change = Change::upsert(
-        "message",
+        EntityKind::Message,
         &message.id,
         encode("message", message)?,
         vec![room_bucket(&message.room_id)],
@@ -1069,7 +1094,12 @@ pub async fn mark_read(
         > 0;
     if moved {
         let data = serde_json::json!({ "room_id": room_id, "user_id": member.user_id, "seq": seq });
-        let change = Change::upsert("read", &member.user_id, data, vec![room_bucket(room_id)]);
+        let change = Change::upsert(
+            EntityKind::Read,
+            &member.user_id,
+            data,
+            vec![room_bucket(room_id)],
+        );
         changelog::record(conn, change, now).await?;
     }
     Ok(moved)

@@ -2,7 +2,8 @@
 
 use moa_protocol::limits::MAX_COMMENT_CHARS;
 use moa_protocol::{
-    Comment, CreateCommentRequest, EditCommentRequest, NotificationKind, Page, codes,
+    Comment, CreateCommentRequest, EditCommentRequest, EntityKind, ErrorCode, NotificationKind,
+    Page,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -87,16 +88,26 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
     let shared = review_bucket(&row.comment.review_id);
     let own = user_bucket(&row.author_id);
     if row.comment.deleted {
-        let change = Change::delete("comment", id, vec![shared, own]);
+        let change = Change::delete(EntityKind::Comment, id, vec![shared, own]);
         return changelog::record(conn, change, now).await;
     }
     let data = serde_json::to_value(&row.comment)
         .map_err(|e| Error::Internal(format!("cannot encode a comment: {e}")))?;
     if row.comment.hidden {
-        changelog::record(conn, Change::delete("comment", id, vec![shared]), now).await?;
-        changelog::record(conn, Change::upsert("comment", id, data, vec![own]), now).await
+        changelog::record(
+            conn,
+            Change::delete(EntityKind::Comment, id, vec![shared]),
+            now,
+        )
+        .await?;
+        changelog::record(
+            conn,
+            Change::upsert(EntityKind::Comment, id, data, vec![own]),
+            now,
+        )
+        .await
     } else {
-        let change = Change::upsert("comment", id, data, vec![shared, own]);
+        let change = Change::upsert(EntityKind::Comment, id, data, vec![shared, own]);
         changelog::record(conn, change, now).await
     }
 }
@@ -117,7 +128,7 @@ pub async fn create(
             Ok((existing.comment, false))
         } else {
             Err(Error::conflict(
-                codes::CONFLICT,
+                ErrorCode::Conflict,
                 "this id is already used by another comment",
             ))
         };

@@ -24,8 +24,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use moa_protocol::limits::MAX_UPLOAD_CHUNK;
 use moa_protocol::{
-    CreateUploadRequest, ErrorBody, Media, MediaKind, UPLOAD_OFFSET_HEADER, UploadSession,
-    UploadStarted, codes, is_media_id,
+    CreateUploadRequest, ErrorBody, ErrorCode, Media, MediaKind, UPLOAD_OFFSET_HEADER,
+    UploadSession, UploadStarted, is_media_id,
 };
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
@@ -182,7 +182,7 @@ async fn send_chunk(
             Error::TooLarge(format!("a chunk may be at most {MAX_UPLOAD_CHUNK} bytes"))
         } else {
             Error::BadRequest {
-                code: codes::INVALID_PARAMETER,
+                code: ErrorCode::InvalidParameter,
                 message: format!("could not read the chunk: {rejection}"),
             }
         }
@@ -192,7 +192,7 @@ async fn send_chunk(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .ok_or_else(|| Error::BadRequest {
-            code: codes::INVALID_PARAMETER,
+            code: ErrorCode::InvalidParameter,
             message: "the Upload-Offset header (the byte offset of this chunk) is required".into(),
         })?;
     let upload = {
@@ -234,7 +234,7 @@ async fn send_chunk(
 
 fn offset_mismatch(received: u64) -> Error {
     Error::conflict(
-        codes::UPLOAD_OFFSET_MISMATCH,
+        ErrorCode::UploadOffsetMismatch,
         format!(
             "the server has {received} bytes of this upload: send the chunk at offset {received}"
         ),
@@ -269,7 +269,7 @@ async fn complete_upload(
     };
     if upload.received < upload.size {
         return Err(Error::conflict(
-            codes::UPLOAD_INCOMPLETE,
+            ErrorCode::UploadIncomplete,
             format!(
                 "the server has {} of {} bytes: send the rest first",
                 upload.received, upload.size
@@ -309,7 +309,7 @@ async fn complete_upload(
 
 fn hash_mismatch() -> Error {
     Error::Unprocessable {
-        code: codes::HASH_MISMATCH,
+        code: ErrorCode::HashMismatch,
         message: "the bytes sent do not hash to the SHA-256 the upload named".into(),
     }
 }
@@ -351,7 +351,7 @@ async fn finish_photo(state: &AppState, upload: &Upload, keys: &[String]) -> Res
     let info = info.map_err(media_error)?;
     if info.has_metadata {
         return Err(Error::Unprocessable {
-            code: codes::MEDIA_HAS_METADATA,
+            code: ErrorCode::MediaHasMetadata,
             message: "the photo carries EXIF, XMP or text metadata (which can include where it \
                       was taken): strip it before uploading"
                 .into(),
@@ -389,13 +389,13 @@ fn media_error(e: moa_media::Error) -> Error {
             Error::UnsupportedFormat(format!("unsupported format: {format}"))
         }
         moa_media::Error::TooManyPixels { width, height, max } => Error::Unprocessable {
-            code: codes::TOO_MANY_PIXELS,
+            code: ErrorCode::TooManyPixels,
             message: format!(
                 "the image claims {width} x {height} pixels; at most {max} pixels are accepted"
             ),
         },
         moa_media::Error::Corrupt(detail) => Error::Unprocessable {
-            code: codes::CORRUPT_MEDIA,
+            code: ErrorCode::CorruptMedia,
             message: format!("the image is damaged or truncated: {detail}"),
         },
         other => Error::Internal(format!("photo processing: {other}")),

@@ -6,9 +6,9 @@
 
 use moa_protocol::limits::MAX_REASON_CHARS;
 use moa_protocol::{
-    CreateReportRequest, ModerationAction, ModerationRequest, ModerationResult, NotificationKind,
-    Report, ReportDayCount, ReportGroup, ReportQueue, ReportReason, ReportState, ReportStats,
-    ReportTarget, ReportTypeCount, Role, codes,
+    CreateReportRequest, EntityKind, ErrorCode, ModerationAction, ModerationRequest,
+    ModerationResult, NotificationKind, Report, ReportDayCount, ReportGroup, ReportQueue,
+    ReportReason, ReportState, ReportStats, ReportTarget, ReportTypeCount, Role,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -122,7 +122,7 @@ pub async fn create_report(
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(Error::conflict(
-                codes::ALREADY_REPORTED,
+                ErrorCode::AlreadyReported,
                 "you already reported this; moderators will look at it",
             ));
         }
@@ -276,11 +276,11 @@ async fn set_hidden(
                 .execute(&mut *conn)
                 .await?;
             let change = if hide {
-                Change::delete("product", id, vec![PUBLIC.into()])
+                Change::delete(EntityKind::Product, id, vec![PUBLIC.into()])
             } else {
                 let data =
                     serde_json::to_value(&product).map_err(|e| Error::Internal(e.to_string()))?;
-                Change::upsert("product", id, data, vec![PUBLIC.into()])
+                Change::upsert(EntityKind::Product, id, data, vec![PUBLIC.into()])
             };
             changelog::record(conn, change, now).await?;
             (product.created_by, None, product.name)

@@ -4,8 +4,8 @@
 //! how sync and (later) the realtime socket deliver it.
 
 use moa_protocol::{
-    MarkReadRequest, Notification, NotificationKind, NotificationPage, NotificationSettings,
-    UnreadCount,
+    EntityKind, MarkReadRequest, Notification, NotificationKind, NotificationPage,
+    NotificationSettings, UnreadCount,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -99,7 +99,12 @@ async fn publish(conn: &mut AnyConnection, user_id: &str, id: &str, now: i64) ->
         .map_err(|e| Error::Internal(format!("cannot encode a notification: {e}")))?;
     changelog::record(
         conn,
-        Change::upsert("notification", id, data, vec![user_bucket(user_id)]),
+        Change::upsert(
+            EntityKind::Notification,
+            id,
+            data,
+            vec![user_bucket(user_id)],
+        ),
         now,
     )
     .await

@@ -23,8 +23,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use moa_protocol::ErrorCode;
 use moa_protocol::chat::{ClientFrame, RoomHead, ServerFrame};
-use moa_protocol::codes;
 use moa_protocol::limits::MAX_FRAME_BYTES;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -183,7 +183,7 @@ where
                 last_heard = Instant::now();
                 let reply = match message {
                     Message::Text(t) => handle(state, member, conn, &mut typing, t.as_str()).await,
-                    Message::Binary(_) => Some(error(None, codes::MALFORMED_JSON, "frames are JSON text")),
+                    Message::Binary(_) => Some(error(None, ErrorCode::MalformedJson, "frames are JSON text")),
                     Message::Close(_) => return Ok(()),
                     Message::Ping(_) | Message::Pong(_) => None,
                 };
@@ -203,10 +203,10 @@ where
     }
 }
 
-fn error(id: Option<String>, code: &str, message: &str) -> Message {
+fn error(id: Option<String>, code: ErrorCode, message: &str) -> Message {
     text(&ServerFrame::Error {
         id,
-        code: code.to_owned(),
+        code,
         message: message.to_owned(),
     })
 }
@@ -223,7 +223,7 @@ async fn handle(
     if raw.len() > MAX_FRAME_BYTES {
         return Some(error(
             None,
-            codes::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
             &format!("a frame may be at most {MAX_FRAME_BYTES} bytes"),
         ));
     }
@@ -231,9 +231,9 @@ async fn handle(
         Ok(f) => f,
         Err(e) => {
             let code = if e.is_data() {
-                codes::INVALID_FIELD
+                ErrorCode::InvalidField
             } else {
-                codes::MALFORMED_JSON
+                ErrorCode::MalformedJson
             };
             return Some(error(None, code, &format!("unreadable frame: {e}")));
         }
@@ -247,7 +247,11 @@ async fn handle(
                 conn: conn.clone(),
             };
             if !state.realtime.submit(job).await {
-                return Some(error(None, codes::UNAVAILABLE, "the server is stopping"));
+                return Some(error(
+                    None,
+                    ErrorCode::Unavailable,
+                    "the server is stopping",
+                ));
             }
             None
         }
@@ -259,7 +263,11 @@ async fn handle(
                 conn: conn.clone(),
             };
             if !state.realtime.submit(job).await {
-                return Some(error(None, codes::UNAVAILABLE, "the server is stopping"));
+                return Some(error(
+                    None,
+                    ErrorCode::Unavailable,
+                    "the server is stopping",
+                ));
             }
             None
         }

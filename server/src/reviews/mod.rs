@@ -184,7 +184,7 @@ async fn feed_tab(
         ("following", Some(me)) => Source::Following(me),
         ("following", None) => {
             return Err(Error::unauthorized(
-                moa_protocol::codes::MISSING_TOKEN,
+                moa_protocol::ErrorCode::MissingToken,
                 "sign in to see the reviews of the people you follow",
             ));
         }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use moa_protocol::limits::*;
 use moa_protocol::{
-    CreateReviewRequest, EditReviewRequest, Review, ReviewKind, Role, Subject, SubjectType, codes,
+    CreateReviewRequest, EditReviewRequest, EntityKind, ErrorCode, Review, ReviewKind, Role,
+    Subject, SubjectType,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -175,17 +176,27 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
     if row.review.deleted {
         let mut buckets = shared;
         buckets.push(own);
-        return changelog::record(conn, Change::delete("review", id, buckets), now).await;
+        return changelog::record(conn, Change::delete(EntityKind::Review, id, buckets), now).await;
     }
     let data = serde_json::to_value(&row.review)
         .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
     if row.review.hidden {
-        changelog::record(conn, Change::delete("review", id, shared), now).await?;
-        changelog::record(conn, Change::upsert("review", id, data, vec![own]), now).await
+        changelog::record(conn, Change::delete(EntityKind::Review, id, shared), now).await?;
+        changelog::record(
+            conn,
+            Change::upsert(EntityKind::Review, id, data, vec![own]),
+            now,
+        )
+        .await
     } else {
         let mut buckets = shared;
         buckets.push(own);
-        changelog::record(conn, Change::upsert("review", id, data, buckets), now).await
+        changelog::record(
+            conn,
+            Change::upsert(EntityKind::Review, id, data, buckets),
+            now,
+        )
+        .await
     }
 }
 
@@ -246,7 +257,7 @@ pub async fn create(
             Ok((existing.review, false))
         } else {
             Err(Error::conflict(
-                codes::CONFLICT,
+                ErrorCode::Conflict,
                 "this id is already used by another review",
             ))
         };

@@ -3,7 +3,9 @@
 //! not there is nothing; counters move only when the set really changes, in
 //! the same transaction, so they stay exact under concurrent requests.
 
-use moa_protocol::{FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState};
+use moa_protocol::{
+    EntityKind, FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState,
+};
 use sqlx::{AnyConnection, Row};
 
 use crate::changelog::{self, Change, user_bucket};
@@ -81,9 +83,14 @@ async fn after_like(
     let change = if liked {
         let data =
             serde_json::json!({"target_type": target.as_str(), "target_id": id, "created_at": now});
-        Change::upsert("like", &key, data, vec![user_bucket(&actor.user_id)])
+        Change::upsert(
+            EntityKind::Like,
+            &key,
+            data,
+            vec![user_bucket(&actor.user_id)],
+        )
     } else {
-        Change::delete("like", &key, vec![user_bucket(&actor.user_id)])
+        Change::delete(EntityKind::Like, &key, vec![user_bucket(&actor.user_id)])
     };
     changelog::record(conn, change, now).await?;
     match target {
@@ -275,9 +282,14 @@ async fn after_scrap(
         .await?;
     let change = if scrapped {
         let data = serde_json::json!({"review_id": id, "created_at": now});
-        Change::upsert("scrap", id, data, vec![user_bucket(&actor.user_id)])
+        Change::upsert(
+            EntityKind::Scrap,
+            id,
+            data,
+            vec![user_bucket(&actor.user_id)],
+        )
     } else {
-        Change::delete("scrap", id, vec![user_bucket(&actor.user_id)])
+        Change::delete(EntityKind::Scrap, id, vec![user_bucket(&actor.user_id)])
     };
     changelog::record(conn, change, now).await?;
     rank::refresh(conn, id).await?;
@@ -379,9 +391,9 @@ async fn after_follow(
     let buckets = vec![user_bucket(follower), user_bucket(followee)];
     let change = if on {
         let data = serde_json::json!({"follower_id": follower, "followee_id": followee, "created_at": now});
-        Change::upsert("follow", &key, data, buckets)
+        Change::upsert(EntityKind::Follow, &key, data, buckets)
     } else {
-        Change::delete("follow", &key, buckets)
+        Change::delete(EntityKind::Follow, &key, buckets)
     };
     changelog::record(conn, change, now).await
 }

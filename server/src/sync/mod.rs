@@ -1,4 +1,4 @@
-//! `/v1/sync`: pushing mutations and pulling changes (DESIGN.md "Data and
+//! `/v1/sync`: pushing mutations and pulling changes (ARCHITECTURE.md "Data and
 //! sync"; the wire types are `moa_protocol::sync`).
 
 pub mod pull;

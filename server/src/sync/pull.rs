@@ -276,7 +276,7 @@ async fn review(
     let changes = if head > asked.cursor || asked.cursor == 0 {
         vec![Change {
             seq: cursor,
-            entity: "review".to_owned(),
+            entity: moa_protocol::EntityKind::Review,
             id: id.to_owned(),
             op: ChangeOp::Delete,
             data: None,

@@ -1,6 +1,6 @@
 //! Applying pushed mutations: each one in its own write transaction, through
-//! the same service function as its REST endpoint (DESIGN.md "One write
-//! path"), with its outcome stored under its id so a replay answers the same
+//! the same service function as its REST endpoint (ARCHITECTURE.md "One
+//! write path"), with its outcome stored under its id so a replay answers the same
 //! and changes nothing.
 //!
 //! A mutation the rules refuse (validation, permission, conflict, suspension)
@@ -9,15 +9,11 @@
 //! mutations before it stay applied, and the client's retry applies the rest.
 
 use moa_protocol::limits::MAX_PUSH_MUTATIONS;
+use moa_protocol::ops::ArgsDecoder;
 use moa_protocol::sync::{
-    CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, LikeTarget, Mutation,
-    MutationResult, Outcome, PushRequest, PushResponse, SetFollowArgs, SetLikeArgs, SetScrapArgs,
-    names,
+    LikeTarget, Mutation, MutationResult, Outcome, PushRequest, PushResponse,
 };
-use moa_protocol::{
-    CreatePlaceRequest, CreateProductRequest, CreateReportRequest, CreateReviewRequest,
-    ErrorDetail, MarkReadRequest, PlaceCreated, ProductCreated, UpdateProfileRequest, codes,
-};
+use moa_protocol::{ErrorCode, ErrorDetail, Op, PlaceCreated, ProductCreated};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -124,7 +120,7 @@ async fn stored(conn: &mut AnyConnection, member: &Member, id: &str) -> Result<O
     if user_id != member.user_id {
         return Ok(Some(Outcome::Rejected {
             error: ErrorDetail {
-                code: codes::CONFLICT.to_owned(),
+                code: ErrorCode::Conflict,
                 message: "this mutation id was already used by another member".to_owned(),
                 field: Some("id".to_owned()),
                 current: None,
@@ -162,7 +158,7 @@ async fn store(
 /// The refusal of a mutation name nothing answers to.
 fn unknown(name: &str) -> Error {
     Error::BadRequest {
-        code: codes::UNKNOWN_MUTATION,
+        code: ErrorCode::UnknownMutation,
         message: format!("no mutation is called {:?}", short(name)),
     }
 }
@@ -180,25 +176,33 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
-/// The mutation's args as `T`; errors name the field under `args`.
-fn args<T: DeserializeOwned>(m: &Mutation) -> Result<T> {
-    let bytes = serde_json::to_vec(&m.args)
-        .map_err(|e| Error::Internal(format!("cannot encode args: {e}")))?;
-    parse_json(&bytes).map_err(|e| match e {
-        Error::InvalidField { field, message } => Error::InvalidField {
-            field: if field == "body" {
-                "args".to_owned()
-            } else {
-                format!("args.{field}")
+/// Decodes args as the REST bodies are decoded: errors name the field under
+/// `args` (`args.edit.body`), and are rejections of that one mutation.
+struct FieldErrors;
+
+impl ArgsDecoder for FieldErrors {
+    type Error = Error;
+
+    fn decode<T: DeserializeOwned>(&self, args: &Value) -> Result<T> {
+        let bytes = serde_json::to_vec(args)
+            .map_err(|e| Error::Internal(format!("cannot encode args: {e}")))?;
+        parse_json(&bytes).map_err(|e| match e {
+            Error::InvalidField { field, message } => Error::InvalidField {
+                field: if field == "body" {
+                    "args".to_owned()
+                } else {
+                    format!("args.{field}")
+                },
+                message,
             },
-            message,
-        },
-        other => other,
-    })
+            other => other,
+        })
+    }
 }
 
 /// Applies `m` by calling the service function its REST endpoint calls;
-/// answers what that endpoint answers.
+/// answers what that endpoint answers. One exhaustive `match`: a new [`Op`]
+/// does not compile until it is handled here.
 async fn dispatch(
     conn: &mut AnyConnection,
     actor: &Member,
@@ -206,38 +210,32 @@ async fn dispatch(
     now: i64,
     events: &mut Vec<Event>,
 ) -> Result<Value> {
-    match m.name.as_str() {
-        names::REVIEW_CREATE => {
-            let req: CreateReviewRequest = args(m)?;
+    use crate::chat::service as chat;
+    match Op::decode_with(&m.name, &m.args, &FieldErrors)? {
+        Op::ReviewCreate(req) => {
             let (review, _) = reviews::service::create(conn, actor, &req, now).await?;
             to_json(&review)
         }
-        names::REVIEW_EDIT => {
-            let a: EditReviewArgs = args(m)?;
+        Op::ReviewEdit(a) => {
             to_json(&reviews::service::edit(conn, actor, &a.id, &a.edit, now).await?)
         }
-        names::REVIEW_DELETE => {
-            let a: IdArgs = args(m)?;
+        Op::ReviewDelete(a) => {
             reviews::service::delete(conn, actor, &a.id, now).await?;
             Ok(Value::Null)
         }
-        names::COMMENT_CREATE => {
-            let a: CreateCommentArgs = args(m)?;
+        Op::CommentCreate(a) => {
             let (comment, _) =
                 comments::service::create(conn, actor, &a.review_id, &a.comment, now).await?;
             to_json(&comment)
         }
-        names::COMMENT_EDIT => {
-            let a: EditCommentArgs = args(m)?;
+        Op::CommentEdit(a) => {
             to_json(&comments::service::edit(conn, actor, &a.id, &a.edit, now).await?)
         }
-        names::COMMENT_DELETE => {
-            let a: IdArgs = args(m)?;
+        Op::CommentDelete(a) => {
             comments::service::delete(conn, actor, &a.id, now).await?;
             Ok(Value::Null)
         }
-        names::LIKE_SET => {
-            let a: SetLikeArgs = args(m)?;
+        Op::LikeSet(a) => {
             let target = match a.target_type {
                 LikeTarget::Review => Target::Review,
                 LikeTarget::Comment => Target::Comment,
@@ -249,8 +247,7 @@ async fn dispatch(
             };
             to_json(&state)
         }
-        names::SCRAP_SET => {
-            let a: SetScrapArgs = args(m)?;
+        Op::ScrapSet(a) => {
             let state = if a.scrapped {
                 social::scrap(conn, actor, &a.review_id, now).await?
             } else {
@@ -258,8 +255,7 @@ async fn dispatch(
             };
             to_json(&state)
         }
-        names::FOLLOW_SET => {
-            let a: SetFollowArgs = args(m)?;
+        Op::FollowSet(a) => {
             let state = if a.following {
                 social::follow(conn, actor, &a.user_id, now).await?
             } else {
@@ -267,109 +263,76 @@ async fn dispatch(
             };
             to_json(&state)
         }
-        names::REPORT_CREATE => {
-            let req: CreateReportRequest = args(m)?;
+        Op::ReportCreate(req) => {
             to_json(&moderation::service::create_report(conn, actor, &req, now).await?)
         }
-        names::PROFILE_UPDATE => {
-            let req: UpdateProfileRequest = args(m)?;
+        Op::ProfileUpdate(req) => {
             let user = users::service::update_profile(conn, &actor.user_id, &req, now).await?;
             to_json(&user.to_me())
         }
-        names::PLACE_CREATE => {
-            let req: CreatePlaceRequest = args(m)?;
+        Op::PlaceCreate(req) => {
             let (place, created) = catalog::service::create_place(conn, actor, &req, now).await?;
             to_json(&PlaceCreated { place, created })
         }
-        names::PRODUCT_CREATE => {
-            let req: CreateProductRequest = args(m)?;
+        Op::ProductCreate(req) => {
             let (product, created) =
                 catalog::service::create_product(conn, actor, &req, now).await?;
             to_json(&ProductCreated { product, created })
         }
-        names::NOTIFICATIONS_READ => {
-            let req: MarkReadRequest = args(m)?;
+        Op::NotificationsRead(req) => {
             to_json(&notifications::service::mark_read(conn, &actor.user_id, &req, now).await?)
         }
-        name if name.starts_with("chat.") => chat_dispatch(conn, actor, m, now, events).await,
-        other => Err(unknown(other)),
-    }
-}
-
-/// The chat mutations (`names::CHAT_*`), whose realtime events go to
-/// `events` for the caller to fan out once the transaction commits.
-async fn chat_dispatch(
-    conn: &mut AnyConnection,
-    actor: &Member,
-    m: &Mutation,
-    now: i64,
-    events: &mut Vec<Event>,
-) -> Result<Value> {
-    use moa_protocol::chat::{CreateRoomRequest, args as chat_args};
-
-    use crate::chat::service as chat;
-    match m.name.as_str() {
-        names::CHAT_CREATE_ROOM => {
-            let req: CreateRoomRequest = args(m)?;
+        Op::ChatCreateRoom(req) => {
             let (created, ev) = chat::create_room(conn, actor, &req, now).await?;
             events.extend(ev);
             to_json(&created)
         }
-        names::CHAT_UPDATE_ROOM => {
-            let a: chat_args::UpdateRoom = args(m)?;
+        Op::ChatUpdateRoom(a) => {
             let (room, ev) = chat::update_room(conn, actor, &a.room_id, &a.update, now).await?;
             events.extend(ev);
             to_json(&room)
         }
-        names::CHAT_INVITE => {
-            let a: chat_args::Member = args(m)?;
+        Op::ChatInvite(a) => {
             let (room, ev) = chat::invite(conn, actor, &a.room_id, &a.user_id, now).await?;
             events.extend(ev);
             to_json(&room)
         }
-        names::CHAT_REMOVE => {
-            let a: chat_args::Member = args(m)?;
+        Op::ChatRemove(a) => {
             events.extend(chat::remove(conn, actor, &a.room_id, &a.user_id, now).await?);
             Ok(Value::Null)
         }
-        names::CHAT_TRANSFER => {
-            let a: chat_args::Member = args(m)?;
+        Op::ChatTransfer(a) => {
             let (room, ev) = chat::transfer(conn, actor, &a.room_id, &a.user_id, now).await?;
             events.extend(ev);
             to_json(&room)
         }
-        names::CHAT_MUTE => {
-            let a: chat_args::Mute = args(m)?;
+        Op::ChatMute(a) => {
             chat::set_muted(conn, actor, &a.room_id, a.muted, now).await?;
             Ok(Value::Null)
         }
-        names::CHAT_SEND => {
-            let a: chat_args::Send = args(m)?;
+        Op::ChatSend(a) => {
             let (message, created) = chat::send(conn, actor, &a.room_id, &a.message, now).await?;
             if created {
                 events.push(Event::message(&message, None));
             }
             to_json(&message)
         }
-        names::CHAT_EDIT => {
-            let a: chat_args::Edit = args(m)?;
+        Op::ChatEdit(a) => {
             let message = chat::edit(conn, actor, &a.room_id, &a.message_id, &a.body, now).await?;
             events.push(Event::message(&message, None));
             to_json(&message)
         }
-        names::CHAT_DELETE => {
-            let a: chat_args::Delete = args(m)?;
+        Op::ChatDelete(a) => {
             let message = chat::delete(conn, actor, &a.room_id, &a.message_id, now).await?;
             events.push(Event::message(&message, None));
             Ok(Value::Null)
         }
-        names::CHAT_READ => {
-            let a: chat_args::Read = args(m)?;
+        Op::ChatRead(a) => {
             if chat::mark_read(conn, actor, &a.room_id, a.seq, now).await? {
                 events.push(Event::read(&a.room_id, &actor.user_id, a.seq));
             }
             Ok(Value::Null)
         }
-        other => Err(unknown(other)),
+        Op::Unknown { name, .. } => Err(unknown(&name)),
     }
 }

@@ -3,7 +3,8 @@
 //! logs the member's account ([`Me`]) as a `profile` change in their bucket.
 
 use moa_protocol::{
-    AdminUser, Author, Me, Profile, ProfileCounts, Role, UpdateProfileRequest, codes,
+    AdminUser, Author, EntityKind, ErrorCode, Me, Profile, ProfileCounts, Role,
+    UpdateProfileRequest,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -204,7 +205,12 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
 pub async fn publish(conn: &mut AnyConnection, user: &UserRow, now: i64) -> Result<()> {
     let data = serde_json::to_value(user.to_me())
         .map_err(|e| Error::Internal(format!("cannot encode an account: {e}")))?;
-    let change = Change::upsert("profile", &user.id, data, vec![user_bucket(&user.id)]);
+    let change = Change::upsert(
+        EntityKind::Profile,
+        &user.id,
+        data,
+        vec![user_bucket(&user.id)],
+    );
     changelog::record(conn, change, now).await
 }
 
@@ -220,10 +226,10 @@ pub(crate) async fn republish(conn: &mut AnyConnection, id: &str, now: i64) -> R
 /// `users.handle`, PostgreSQL `users_handle_key`: both name the column.
 fn taken(db_message: &str) -> Error {
     if db_message.contains("handle") {
-        Error::conflict(codes::HANDLE_TAKEN, "this handle is already taken")
+        Error::conflict(ErrorCode::HandleTaken, "this handle is already taken")
     } else {
         Error::conflict(
-            codes::EMAIL_TAKEN,
+            ErrorCode::EmailTaken,
             "an account with this email already exists",
         )
     }
