@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use moa_protocol::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
 use moa_protocol::{
-    AuthResponse, CreateUploadRequest, ErrorBody, LoginRequest, Media, RefreshRequest,
+    AuthResponse, CreateUploadRequest, ErrorBody, ErrorCode, LoginRequest, Media, RefreshRequest,
     SignupRequest, UPLOAD_OFFSET_HEADER, UploadSession, UploadStarted,
 };
 use reqwest::{Method, StatusCode};
@@ -283,7 +283,7 @@ async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
             code: detail
                 .as_ref()
                 .map(|d| d.code.clone())
-                .unwrap_or_else(|| status.as_u16().to_string()),
+                .unwrap_or_else(|| ErrorCode::Unknown(status.as_u16().to_string())),
             message,
             field: detail.and_then(|d| d.field),
         },

@@ -1,7 +1,7 @@
 //! Chat without I/O: the rules the chat cache, the outbox overlay and the
 //! realtime connection follow, as plain functions over plain values.
 //!
-//! - Pending chat mutations ([`ChatOp`]) laid over the confirmed rooms and
+//! - Pending chat mutations (the chat variants of [`Op`]) laid over the confirmed rooms and
 //!   messages ([`rooms`], [`messages`]): a send shows at once without a
 //!   `seq`, after every confirmed message, until the server's copy arrives
 //!   (by push answer, socket frame or pull: whichever comes first); from
@@ -17,108 +17,56 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use moa_protocol::chat::args;
-use moa_protocol::sync::names;
-use moa_protocol::{Author, CreateRoomRequest, Message, Room, RoomHead, RoomKind, RoomMember};
-use serde_json::Value;
+use moa_protocol::{Author, Message, Op, Room, RoomHead, RoomKind, RoomMember};
 
 use crate::model::{ChatMessage, ChatRoom, ItemError, MessageState};
 
 // ----- pending mutations -------------------------------------------------
 
-/// A chat mutation from the outbox, parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChatOp {
-    CreateRoom(CreateRoomRequest),
-    UpdateRoom(args::UpdateRoom),
-    Invite(args::Member),
-    Remove(args::Member),
-    Transfer(args::Member),
-    Mute(args::Mute),
-    Send(args::Send),
-    Edit(args::Edit),
-    Delete(args::Delete),
-    Read(args::Read),
+/// The room a chat op is about (a room creation: the room it creates).
+pub fn room_of(op: &Op) -> Option<&str> {
+    match op {
+        Op::ChatCreateRoom(r) => Some(&r.id),
+        other => other.room_id(),
+    }
 }
 
-impl ChatOp {
-    /// Parses a stored mutation; `None` for other mutations and for args
-    /// that do not parse.
-    pub fn parse(name: &str, args: &Value) -> Option<ChatOp> {
-        fn de<T: serde::de::DeserializeOwned>(args: &Value) -> Option<T> {
-            serde_json::from_value(args.clone()).ok()
-        }
-        match name {
-            names::CHAT_CREATE_ROOM => de(args).map(ChatOp::CreateRoom),
-            names::CHAT_UPDATE_ROOM => de(args).map(ChatOp::UpdateRoom),
-            names::CHAT_INVITE => de(args).map(ChatOp::Invite),
-            names::CHAT_REMOVE => de(args).map(ChatOp::Remove),
-            names::CHAT_TRANSFER => de(args).map(ChatOp::Transfer),
-            names::CHAT_MUTE => de(args).map(ChatOp::Mute),
-            names::CHAT_SEND => de(args).map(ChatOp::Send),
-            names::CHAT_EDIT => de(args).map(ChatOp::Edit),
-            names::CHAT_DELETE => de(args).map(ChatOp::Delete),
-            names::CHAT_READ => de(args).map(ChatOp::Read),
-            _ => None,
-        }
-    }
-
-    /// The room it is about.
-    pub fn room_id(&self) -> &str {
-        match self {
-            ChatOp::CreateRoom(r) => &r.id,
-            ChatOp::UpdateRoom(a) => &a.room_id,
-            ChatOp::Invite(a) | ChatOp::Remove(a) | ChatOp::Transfer(a) => &a.room_id,
-            ChatOp::Mute(a) => &a.room_id,
-            ChatOp::Send(a) => &a.room_id,
-            ChatOp::Edit(a) => &a.room_id,
-            ChatOp::Delete(a) => &a.room_id,
-            ChatOp::Read(a) => &a.room_id,
-        }
-    }
-
-    /// The entity it is about, for the outbox screen: the message of a
-    /// send, edit or delete, else the room.
-    pub fn target_id(&self) -> &str {
-        match self {
-            ChatOp::Send(a) => &a.message.id,
-            ChatOp::Edit(a) => &a.message_id,
-            ChatOp::Delete(a) => &a.message_id,
-            other => other.room_id(),
-        }
+/// The entity a chat op is about, for the outbox screen: the message of a
+/// send, edit or delete, else the room.
+pub fn target_id(op: &Op) -> Option<&str> {
+    match op {
+        Op::ChatSend(a) => Some(&a.message.id),
+        Op::ChatEdit(a) => Some(&a.message_id),
+        Op::ChatDelete(a) => Some(&a.message_id),
+        other => room_of(other),
     }
 }
 
 /// A pending chat mutation as the view sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
-    pub op: ChatOp,
+    pub op: Op,
     /// Refused by the server (only sends stay in view once refused).
     pub failed: Option<ItemError>,
     /// When it was made (Unix ms): the time a pending message shows.
     pub created_at: i64,
 }
 
-/// Whether an outbox row of `name` in `state` is laid over the chat view: the
-/// queued, sending and applied ones, and refused sends (shown as not sent).
-pub fn in_view(name: &str, failed: bool) -> bool {
-    !failed || name == names::CHAT_SEND
+/// Whether an outbox item is laid over the chat view: the queued, sending
+/// and applied ones, and refused sends (shown as not sent).
+pub fn in_view(op: &Op, failed: bool) -> bool {
+    !failed || matches!(op, Op::ChatSend(_))
 }
 
-/// The `room_id` of a chat mutation's args rewritten from `from` to `to`
-/// (a direct room the server answered with the pair's existing room);
-/// `None` when the mutation is not about `from`.
-pub fn remap_room(name: &str, args: &Value, from: &str, to: &str) -> Option<Value> {
-    if !name.starts_with("chat.") || name == names::CHAT_CREATE_ROOM {
+/// A chat op moved from room `from` to `to` (a direct room the server
+/// answered with the pair's existing room); `None` when it is not about
+/// `from` (room creations never are).
+pub fn remap_room(op: &Op, from: &str, to: &str) -> Option<Op> {
+    if matches!(op, Op::ChatCreateRoom(_)) || op.room_id() != Some(from) {
         return None;
     }
-    if args.get("room_id").and_then(Value::as_str) != Some(from) {
-        return None;
-    }
-    let mut args = args.clone();
-    args.as_object_mut()?
-        .insert("room_id".into(), Value::String(to.to_owned()));
-    Some(args)
+    let mut moved = op.clone();
+    moved.set_room_id(to).then_some(moved)
 }
 
 // ----- messages ----------------------------------------------------------
@@ -194,7 +142,7 @@ pub fn messages(
     let mut out: Vec<ChatMessage> = confirmed.into_iter().map(sent).collect();
     for p in pending {
         match &p.op {
-            ChatOp::Send(a) if a.room_id == room_id => {
+            Op::ChatSend(a) if a.room_id == room_id => {
                 if !with_new || known.contains(&a.message.id) {
                     continue;
                 }
@@ -218,7 +166,7 @@ pub fn messages(
                     },
                 });
             }
-            ChatOp::Edit(a) if a.room_id == room_id => {
+            Op::ChatEdit(a) if a.room_id == room_id => {
                 if let Some(m) = out.iter_mut().find(|m| m.id == a.message_id && !m.deleted) {
                     m.body.clone_from(&a.body);
                     m.edited_at = Some(m.edited_at.unwrap_or(p.created_at).max(p.created_at));
@@ -227,7 +175,7 @@ pub fn messages(
                     }
                 }
             }
-            ChatOp::Delete(a) if a.room_id == room_id => {
+            Op::ChatDelete(a) if a.room_id == room_id => {
                 if let Some(m) = out.iter_mut().find(|m| m.id == a.message_id) {
                     m.deleted = true;
                     m.body.clear();
@@ -304,7 +252,7 @@ pub fn rooms(
         });
     }
     for p in pending {
-        if let ChatOp::CreateRoom(req) = &p.op {
+        if let Op::ChatCreateRoom(req) = &p.op {
             if known_rooms.contains(&req.id) || list.iter().any(|e| e.shown.room.id == req.id) {
                 continue;
             }
@@ -341,12 +289,15 @@ pub fn rooms(
     }
     let mut left: HashSet<String> = HashSet::new();
     for p in pending {
-        let Some(entry) = list.iter_mut().find(|e| e.shown.room.id == p.op.room_id()) else {
+        let Some(entry) = list
+            .iter_mut()
+            .find(|e| Some(e.shown.room.id.as_str()) == room_of(&p.op))
+        else {
             continue;
         };
         let room = &mut entry.shown.room;
         match &p.op {
-            ChatOp::UpdateRoom(a) => {
+            Op::ChatUpdateRoom(a) => {
                 if let Some(name) = &a.update.name {
                     room.name = Some(name.clone());
                 }
@@ -354,7 +305,7 @@ pub fn rooms(
                     room.photo_media_id.clone_from(photo);
                 }
             }
-            ChatOp::Invite(a) => {
+            Op::ChatInvite(a) => {
                 if !room.members.iter().any(|m| m.user.id == a.user_id) {
                     room.members.push(RoomMember {
                         user: author(&a.user_id),
@@ -363,26 +314,27 @@ pub fn rooms(
                     });
                 }
             }
-            ChatOp::Remove(a) => {
+            Op::ChatRemove(a) => {
                 if a.user_id == me.id {
                     left.insert(room.id.clone());
                 }
                 room.members.retain(|m| m.user.id != a.user_id);
             }
-            ChatOp::Transfer(a) => room.owner_id = Some(a.user_id.clone()),
-            ChatOp::Mute(a) => entry.shown.muted = a.muted,
-            ChatOp::Read(a) => {
+            Op::ChatTransfer(a) => room.owner_id = Some(a.user_id.clone()),
+            Op::ChatMute(a) => entry.shown.muted = a.muted,
+            Op::ChatRead(a) => {
                 let upto = a.seq.min(entry.last_seq);
                 if let Some(m) = room.members.iter_mut().find(|m| m.user.id == me.id) {
                     m.last_read_seq = m.last_read_seq.max(upto);
                 }
             }
-            ChatOp::Send(a) => {
+            Op::ChatSend(a) => {
                 if !known_messages.contains(&a.message.id) {
                     entry.activity = entry.activity.max(p.created_at);
                 }
             }
-            ChatOp::Edit(_) | ChatOp::Delete(_) | ChatOp::CreateRoom(_) => {}
+            // Messages are laid over in `messages`; the rest is not chat.
+            _ => {}
         }
     }
     list.retain(|e| !left.contains(&e.shown.room.id));
@@ -589,7 +541,8 @@ impl Typers {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use moa_protocol::SendMessageRequest;
+    use moa_protocol::chat::args;
+    use moa_protocol::{CreateRoomRequest, SendMessageRequest};
     use serde_json::json;
 
     fn msg(id: &str, seq: i64) -> Message {
@@ -609,7 +562,7 @@ mod tests {
 
     fn send(id: &str, body: &str, at: i64) -> Pending {
         Pending {
-            op: ChatOp::Send(args::Send {
+            op: Op::ChatSend(args::Send {
                 room_id: "r".into(),
                 message: SendMessageRequest {
                     id: id.into(),
@@ -655,18 +608,20 @@ mod tests {
     }
 
     #[test]
-    fn chat_mutations_parse_and_name_their_target() {
-        let op = ChatOp::parse(
-            names::CHAT_SEND,
+    fn chat_mutations_name_their_room_and_target() {
+        let op = Op::decode(
+            "chat.send",
             &json!({"room_id": "r", "id": "m", "body": "안녕"}),
         )
         .unwrap();
-        assert_eq!(op.room_id(), "r");
-        assert_eq!(op.target_id(), "m");
-        assert!(ChatOp::parse(names::CHAT_READ, &json!({"room_id": "r"})).is_none());
-        assert!(ChatOp::parse(names::LIKE_SET, &json!({})).is_none());
-        let read = ChatOp::parse(names::CHAT_READ, &json!({"room_id": "r", "seq": 3})).unwrap();
-        assert_eq!(read.target_id(), "r");
+        assert_eq!(room_of(&op), Some("r"));
+        assert_eq!(target_id(&op), Some("m"));
+        let read = Op::decode("chat.read", &json!({"room_id": "r", "seq": 3})).unwrap();
+        assert_eq!(target_id(&read), Some("r"));
+        let like = Op::lenient("like.set", &json!({}));
+        assert_eq!(room_of(&like), None);
+        assert!(in_view(&read, false));
+        assert!(!in_view(&read, true));
     }
 
     #[test]
@@ -714,7 +669,7 @@ mod tests {
             message: "no".into(),
         });
         let edit = Pending {
-            op: ChatOp::Edit(args::Edit {
+            op: Op::ChatEdit(args::Edit {
                 room_id: "r".into(),
                 message_id: "a".into(),
                 body: "고침".into(),
@@ -723,7 +678,7 @@ mod tests {
             created_at: 7,
         };
         let delete = Pending {
-            op: ChatOp::Delete(args::Delete {
+            op: Op::ChatDelete(args::Delete {
                 room_id: "r".into(),
                 message_id: "b".into(),
             }),
@@ -813,7 +768,7 @@ mod tests {
 
         let pending = [
             Pending {
-                op: ChatOp::Read(args::Read {
+                op: Op::ChatRead(args::Read {
                     room_id: "r".into(),
                     seq: 4,
                 }),
@@ -821,7 +776,7 @@ mod tests {
                 created_at: 60,
             },
             Pending {
-                op: ChatOp::Mute(args::Mute {
+                op: Op::ChatMute(args::Mute {
                     room_id: "r".into(),
                     muted: true,
                 }),
@@ -829,7 +784,7 @@ mod tests {
                 created_at: 61,
             },
             Pending {
-                op: ChatOp::Remove(args::Member {
+                op: Op::ChatRemove(args::Member {
                     room_id: "s".into(),
                     user_id: "me".into(),
                 }),
@@ -837,7 +792,7 @@ mod tests {
                 created_at: 62,
             },
             Pending {
-                op: ChatOp::CreateRoom(CreateRoomRequest {
+                op: Op::ChatCreateRoom(CreateRoomRequest {
                     id: "new".into(),
                     kind: RoomKind::Direct,
                     name: None,
@@ -850,7 +805,7 @@ mod tests {
             send("p", "새 방 첫 메시지", 71),
         ];
         let mut pending = pending.to_vec();
-        if let ChatOp::Send(a) = &mut pending[4].op {
+        if let Op::ChatSend(a) = &mut pending[4].op {
             a.room_id = "new".into();
         }
         let list = rooms(
@@ -884,12 +839,21 @@ mod tests {
 
     #[test]
     fn pending_mutations_follow_a_moved_room() {
-        let args = json!({"room_id": "local", "id": "m", "body": "hi"});
-        let moved = remap_room(names::CHAT_SEND, &args, "local", "server").unwrap();
-        assert_eq!(moved["room_id"], "server");
-        assert_eq!(moved["body"], "hi");
-        assert_eq!(remap_room(names::CHAT_SEND, &args, "other", "x"), None);
-        assert_eq!(remap_room(names::LIKE_SET, &args, "local", "x"), None);
+        let send = Op::decode(
+            "chat.send",
+            &json!({"room_id": "local", "id": "m", "body": "hi"}),
+        )
+        .unwrap();
+        let moved = remap_room(&send, "local", "server").unwrap();
+        assert_eq!(moved.room_id(), Some("server"));
+        assert!(matches!(&moved, Op::ChatSend(a) if a.message.body == "hi"));
+        assert_eq!(remap_room(&send, "other", "x"), None);
+        let like = Op::decode(
+            "like.set",
+            &json!({"target_type": "review", "target_id": "local", "liked": true}),
+        )
+        .unwrap();
+        assert_eq!(remap_room(&like, "local", "x"), None);
     }
 
     #[test]

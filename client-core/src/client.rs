@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use moa_protocol::sync::{
     CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, LikeTarget, SetFollowArgs,
-    SetLikeArgs, SetScrapArgs, names,
+    SetLikeArgs, SetScrapArgs,
 };
 use moa_protocol::{
     CreateCommentRequest, CreateReportRequest, CreateReviewRequest, EditCommentRequest,
-    EditReviewRequest, LoginRequest, MarkReadRequest, Me, Notification, Profile, ReportReason,
-    ReportTarget, Review, SignupRequest, UpdateProfileRequest,
+    EditReviewRequest, EntityKind, LoginRequest, MarkReadRequest, Me, Notification, Op, Profile,
+    ReportReason, ReportTarget, Review, SignupRequest, UpdateProfileRequest,
 };
 use rusqlite::{Transaction, params};
 use serde_json::Value;
@@ -28,7 +28,6 @@ use crate::model::{
     ProfileChanges, ReviewChanges, ReviewDetail, SyncStatus, Topic,
 };
 use crate::outbox::{self as rules, ChangePlan, DeletePlan};
-use crate::overlay::Op;
 use crate::store::{Store, entities, outbox, session};
 use crate::view::{self, now_ms};
 
@@ -542,18 +541,13 @@ impl Client {
 
     /// Appends a mutation (the local effect is the outbox row itself, shown
     /// by the overlay) and wakes the sync loop.
-    pub(crate) async fn enqueue(
-        &self,
-        name: &'static str,
-        args: Value,
-        topics: Vec<Topic>,
-    ) -> Result<String> {
+    pub(crate) async fn enqueue(&self, op: Op, topics: Vec<Topic>) -> Result<String> {
         let account = self.account()?;
         let id = new_id();
         let mid = id.clone();
         account
             .store
-            .write(move |tx| outbox::append(tx, &mid, name, &args, now_ms()))
+            .write(move |tx| outbox::append(tx, &mid, &op, now_ms()))
             .await?;
         self.after_write(&account, topics).await;
         Ok(id)
@@ -585,12 +579,8 @@ impl Client {
             tags: review.tags,
             official: review.official,
         };
-        self.enqueue(
-            names::REVIEW_CREATE,
-            to_args(&req)?,
-            vec![Topic::Reviews, Topic::Feed],
-        )
-        .await?;
+        self.enqueue(Op::ReviewCreate(req), vec![Topic::Reviews, Topic::Feed])
+            .await?;
         Ok(id)
     }
 
@@ -602,7 +592,7 @@ impl Client {
         let edit_id = id.to_owned();
         let fold_changes = changes.clone();
         self.change_entity(
-            "review",
+            EntityKind::Review,
             id,
             move |op, id| match op {
                 Op::ReviewCreate(req) if req.id.as_deref() == Some(id) => Some(true),
@@ -612,16 +602,16 @@ impl Client {
             move |op| match op {
                 Op::ReviewCreate(mut req) => {
                     apply_changes_to_create(&mut req, &fold_changes);
-                    to_args(&req).map(Some)
+                    Some(Op::ReviewCreate(req))
                 }
                 Op::ReviewEdit(mut args) => {
                     merge_changes(&mut args.edit, &fold_changes);
-                    to_args(&args).map(Some)
+                    Some(Op::ReviewEdit(args))
                 }
-                _ => Ok(None),
+                _ => None,
             },
             move |base_version| {
-                let args = EditReviewArgs {
+                Op::ReviewEdit(EditReviewArgs {
                     id: edit_id,
                     edit: EditReviewRequest {
                         base_version,
@@ -631,8 +621,7 @@ impl Client {
                         rating: changes.rating,
                         tags: changes.tags,
                     },
-                };
-                Ok((names::REVIEW_EDIT, to_args(&args)?))
+                })
             },
             vec![Topic::Reviews, Topic::Feed],
         )
@@ -647,11 +636,11 @@ impl Client {
     /// latest item about it that may have reached the server.
     async fn change_entity(
         &self,
-        kind: &'static str,
+        kind: EntityKind,
         id: &str,
         about: impl Fn(&Op, &str) -> Option<bool> + Send + 'static,
-        fold: impl FnOnce(Op) -> Result<Option<Value>> + Send + 'static,
-        append: impl FnOnce(i64) -> Result<(&'static str, Value)> + Send + 'static,
+        fold: impl FnOnce(Op) -> Option<Op> + Send + 'static,
+        append: impl FnOnce(i64) -> Op + Send + 'static,
         topics: Vec<Topic>,
     ) -> Result<()> {
         let account = self.account()?;
@@ -666,18 +655,17 @@ impl Client {
                 match rules::plan_change(&pending) {
                     ChangePlan::Fold(row_id) => {
                         let row = find_row(&items, row_id)?;
-                        let args = fold(Op::lenient(&row.name, &row.args))?.ok_or_else(|| {
+                        let op = fold(row.op.clone()).ok_or_else(|| {
                             Error::Storage("an outbox item changed its kind".into())
                         })?;
-                        outbox::set_args(tx, row_id, &args)?;
+                        outbox::set_op(tx, row_id, &op)?;
                         Ok(())
                     }
                     ChangePlan::Append { after } => {
-                        let base_version = confirmed_version(tx, kind, &id)?
+                        let base_version = confirmed_version(tx, &kind, &id)?
                             .or(created.map(|_| 1))
                             .ok_or_else(|| Error::NotFound(format!("{kind} {id}")))?;
-                        let (name, args) = append(base_version)?;
-                        outbox::append_after(tx, &mutation, name, &args, now_ms(), after)
+                        outbox::append_after(tx, &mutation, &append(base_version), now_ms(), after)
                     }
                 }
             })
@@ -691,8 +679,7 @@ impl Client {
     pub async fn delete_review(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
         self.delete_entity(
-            names::REVIEW_DELETE,
-            to_args(&IdArgs { id: id.clone() })?,
+            Op::ReviewDelete(IdArgs { id: id.clone() }),
             move |op| match op {
                 Op::ReviewCreate(req) if req.id.as_deref() == Some(&id) => Some(true),
                 Op::ReviewEdit(a) if a.id == id => Some(false),
@@ -707,8 +694,7 @@ impl Client {
     /// picks the outbox items about it (`Some(true)` for its creation).
     async fn delete_entity(
         &self,
-        name: &'static str,
-        args: Value,
+        op: Op,
         about: impl Fn(&Op) -> Option<bool> + Send + 'static,
         topics: Vec<Topic>,
     ) -> Result<()> {
@@ -729,7 +715,7 @@ impl Client {
                     outbox::discard(tx, id)?;
                 }
                 if send {
-                    outbox::append(tx, &mutation, name, &args, now_ms())?;
+                    outbox::append(tx, &mutation, &op, now_ms())?;
                 }
                 Ok(())
             })
@@ -758,8 +744,7 @@ impl Client {
             },
         };
         self.enqueue(
-            names::COMMENT_CREATE,
-            to_args(&args)?,
+            Op::CommentCreate(args),
             vec![Topic::Comments, Topic::Reviews],
         )
         .await?;
@@ -774,7 +759,7 @@ impl Client {
         }
         let (edit_id, fold_body, body) = (id.to_owned(), body.to_owned(), body.to_owned());
         self.change_entity(
-            "comment",
+            EntityKind::Comment,
             id,
             move |op, id| match op {
                 Op::CommentCreate(a) if a.comment.id.as_deref() == Some(id) => Some(true),
@@ -784,20 +769,19 @@ impl Client {
             move |op| match op {
                 Op::CommentCreate(mut a) => {
                     a.comment.body = fold_body;
-                    to_args(&a).map(Some)
+                    Some(Op::CommentCreate(a))
                 }
                 Op::CommentEdit(mut a) => {
                     a.edit.body = fold_body;
-                    to_args(&a).map(Some)
+                    Some(Op::CommentEdit(a))
                 }
-                _ => Ok(None),
+                _ => None,
             },
             move |base_version| {
-                let args = EditCommentArgs {
+                Op::CommentEdit(EditCommentArgs {
                     id: edit_id,
                     edit: EditCommentRequest { base_version, body },
-                };
-                Ok((names::COMMENT_EDIT, to_args(&args)?))
+                })
             },
             vec![Topic::Comments],
         )
@@ -808,8 +792,7 @@ impl Client {
     pub async fn delete_comment(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
         self.delete_entity(
-            names::COMMENT_DELETE,
-            to_args(&IdArgs { id: id.clone() })?,
+            Op::CommentDelete(IdArgs { id: id.clone() }),
             move |op| match op {
                 Op::CommentCreate(a) if a.comment.id.as_deref() == Some(&id) => Some(true),
                 Op::CommentEdit(a) if a.id == id => Some(false),
@@ -829,8 +812,7 @@ impl Client {
             liked,
         };
         self.enqueue(
-            names::LIKE_SET,
-            to_args(&args)?,
+            Op::LikeSet(args),
             vec![Topic::Likes, Topic::Reviews, Topic::Comments],
         )
         .await
@@ -842,13 +824,9 @@ impl Client {
             review_id: review_id.to_owned(),
             scrapped,
         };
-        self.enqueue(
-            names::SCRAP_SET,
-            to_args(&args)?,
-            vec![Topic::Scraps, Topic::Reviews],
-        )
-        .await
-        .map(|_| ())
+        self.enqueue(Op::ScrapSet(args), vec![Topic::Scraps, Topic::Reviews])
+            .await
+            .map(|_| ())
     }
 
     pub async fn set_follow(&self, user_id: &str, following: bool) -> Result<()> {
@@ -856,13 +834,9 @@ impl Client {
             user_id: user_id.to_owned(),
             following,
         };
-        self.enqueue(
-            names::FOLLOW_SET,
-            to_args(&args)?,
-            vec![Topic::Follows, Topic::Profile],
-        )
-        .await
-        .map(|_| ())
+        self.enqueue(Op::FollowSet(args), vec![Topic::Follows, Topic::Profile])
+            .await
+            .map(|_| ())
     }
 
     pub async fn report(
@@ -878,7 +852,7 @@ impl Client {
             reason,
             detail: detail.to_owned(),
         };
-        self.enqueue(names::REPORT_CREATE, to_args(&req)?, vec![])
+        self.enqueue(Op::ReportCreate(req), vec![])
             .await
             .map(|_| ())
     }
@@ -890,7 +864,7 @@ impl Client {
             links: changes.links,
             avatar_media_id: changes.avatar_media_id,
         };
-        self.enqueue(names::PROFILE_UPDATE, to_args(&req)?, vec![Topic::Profile])
+        self.enqueue(Op::ProfileUpdate(req), vec![Topic::Profile])
             .await
             .map(|_| ())
     }
@@ -898,13 +872,9 @@ impl Client {
     /// Marks notifications read (`all`, or these ids).
     pub async fn mark_notifications_read(&self, ids: Vec<String>, all: bool) -> Result<()> {
         let req = MarkReadRequest { ids, all };
-        self.enqueue(
-            names::NOTIFICATIONS_READ,
-            to_args(&req)?,
-            vec![Topic::Notifications],
-        )
-        .await
-        .map(|_| ())
+        self.enqueue(Op::NotificationsRead(req), vec![Topic::Notifications])
+            .await
+            .map(|_| ())
     }
 
     // ----- outbox and drafts ----------------------------------------------
@@ -923,12 +893,10 @@ impl Client {
                         .get("sha256")
                         .and_then(Value::as_str)
                         .map(str::to_owned)
-                } else if let Some(op) = crate::chat::ChatOp::lenient(&row.name, &row.args) {
-                    Some(op.target_id().to_owned())
+                } else if row.op.is_chat() {
+                    crate::chat::target_id(&row.op).map(str::to_owned)
                 } else {
-                    Op::lenient(&row.name, &row.args)
-                        .target_id()
-                        .map(str::to_owned)
+                    crate::overlay::target_id(&row.op).map(str::to_owned)
                 },
                 error: row.error_code.map(|code| ItemError {
                     code,
@@ -958,7 +926,11 @@ impl Client {
                         outbox::retry(tx, &id)?;
                     }
                     OutboxState::Failed => {
-                        let args = rebase_args(tx, &row.name, row.args)?;
+                        let args = match row.op {
+                            // An op this build cannot read goes out as stored.
+                            Op::Unknown { .. } => row.args,
+                            op => rebase_on_confirmed(tx, op)?.args()?,
+                        };
                         tx.execute(
                             "UPDATE outbox SET id = ?1, args = ?2, state = 'queued', attempts = 0, \
                              next_attempt_at = 0, error_code = NULL, error_message = NULL WHERE id = ?3",
@@ -1031,23 +1003,38 @@ impl Client {
                             "no such item, or it may have reached the server already",
                         )
                     })?;
-                let mut args = row.args;
-                let text = match row.name.as_str() {
-                    names::REVIEW_CREATE => Some(&mut args),
-                    names::REVIEW_EDIT => args.get_mut("edit"),
-                    names::COMMENT_CREATE => args.get_mut("comment"),
-                    names::COMMENT_EDIT => args.get_mut("edit"),
-                    _ => None,
+                let mut op = row.op;
+                match &mut op {
+                    Op::ReviewCreate(r) => {
+                        if let Some(t) = title {
+                            r.title = t;
+                        }
+                        if let Some(b) = body {
+                            r.body = b;
+                        }
+                    }
+                    Op::ReviewEdit(a) => {
+                        if title.is_some() {
+                            a.edit.title = title;
+                        }
+                        if body.is_some() {
+                            a.edit.body = body;
+                        }
+                    }
+                    // Comments have no title.
+                    Op::CommentCreate(a) => {
+                        if let Some(b) = body {
+                            a.comment.body = b;
+                        }
+                    }
+                    Op::CommentEdit(a) => {
+                        if let Some(b) = body {
+                            a.edit.body = b;
+                        }
+                    }
+                    _ => return Err(Error::invalid("id", "this item has no text")),
                 }
-                .and_then(Value::as_object_mut)
-                .ok_or_else(|| Error::invalid("id", "this item has no text"))?;
-                if let Some(t) = title {
-                    text.insert("title".into(), Value::String(t));
-                }
-                if let Some(b) = body {
-                    text.insert("body".into(), Value::String(b));
-                }
-                outbox::set_args(tx, &id, &args)?;
+                outbox::set_op(tx, &id, &op)?;
                 Ok(())
             })
             .await?;
@@ -1118,10 +1105,10 @@ pub(crate) fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
 /// Caches a review fetched over REST (it never replaces a synced copy, nor
 /// brings back a deleted one).
 fn cache_review(tx: &Transaction<'_>, review: &Review) -> Result<()> {
-    if entities::exists(tx, "review", &review.id)? {
+    if entities::exists(tx, &EntityKind::Review, &review.id)? {
         return Ok(());
     }
-    entities::put_unsequenced(tx, "review", &review.id, &to_args(review)?, 0)?;
+    entities::put_unsequenced(tx, &EntityKind::Review, &review.id, &to_args(review)?, 0)?;
     Ok(())
 }
 
@@ -1156,7 +1143,7 @@ async fn fetch_profile(account: &Account, id: &str) -> Result<()> {
     account
         .store
         .write(move |tx| {
-            entities::put_unsequenced(tx, "user", &id, &data, i64::MAX / 2)?;
+            entities::put_unsequenced(tx, &EntityKind::User, &id, &data, i64::MAX / 2)?;
             Ok(())
         })
         .await
@@ -1164,7 +1151,7 @@ async fn fetch_profile(account: &Account, id: &str) -> Result<()> {
 
 /// The confirmed version of an entity here (answers of applied edits are
 /// stored as confirmed at once), if it is cached.
-fn confirmed_version(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<Option<i64>> {
+fn confirmed_version(tx: &Transaction<'_>, kind: &EntityKind, id: &str) -> Result<Option<i64>> {
     Ok(entities::get(tx, kind, id)?.and_then(|d| d.get("version").and_then(Value::as_i64)))
 }
 
@@ -1177,7 +1164,7 @@ pub(crate) fn items_about(
     let mut items = Vec::new();
     let mut created = None;
     for row in rows {
-        match about(&Op::lenient(&row.name, &row.args)) {
+        match about(&row.op) {
             Some(true) => {
                 created = Some(row.id.as_str());
                 items.push(row);
@@ -1197,29 +1184,17 @@ fn find_row<'a>(items: &[&'a outbox::Row], id: &str) -> Result<&'a outbox::Row> 
         .ok_or_else(|| Error::Storage(format!("outbox item {id} vanished")))
 }
 
-/// A refused edit's args rebased on the confirmed version now.
-fn rebase_args(tx: &Transaction<'_>, name: &str, mut args: Value) -> Result<Value> {
-    let (kind, id) = match name {
-        names::REVIEW_EDIT => (
-            "review",
-            args.get("id").and_then(Value::as_str).map(str::to_owned),
-        ),
-        names::COMMENT_EDIT => (
-            "comment",
-            args.get("id").and_then(Value::as_str).map(str::to_owned),
-        ),
-        _ => return Ok(args),
-    };
-    let version = match id {
-        Some(id) => {
-            entities::get(tx, kind, &id)?.and_then(|d| d.get("version").and_then(Value::as_i64))
-        }
+/// A refused edit rebased on the confirmed version now (other ops as they
+/// are).
+fn rebase_on_confirmed(tx: &Transaction<'_>, mut op: Op) -> Result<Op> {
+    let confirmed = match op.edited() {
+        Some((kind, id, _)) => confirmed_version(tx, &kind, id)?,
         None => None,
     };
-    if let (Some(v), Some(edit)) = (version, args.get_mut("edit").and_then(Value::as_object_mut)) {
-        edit.insert("base_version".into(), Value::from(v));
+    if let Some(v) = confirmed {
+        op.set_base_version(v);
     }
-    Ok(args)
+    Ok(op)
 }
 
 fn apply_changes_to_create(req: &mut CreateReviewRequest, c: &ReviewChanges) {

@@ -15,7 +15,7 @@ pub enum Error {
     /// stable error code (`invalid_field`, `forbidden`, `conflict`, ...).
     #[error("{message}")]
     Rejected {
-        code: String,
+        code: moa_protocol::ErrorCode,
         message: String,
         field: Option<String>,
     },

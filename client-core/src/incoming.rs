@@ -5,7 +5,7 @@
 //! else is a generic entity.
 
 use moa_protocol::sync::{ChangeOp, PullResponse};
-use moa_protocol::{FeedTab, Me, Message, Room};
+use moa_protocol::{EntityKind, FeedTab, Me, Message, Room};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -13,13 +13,13 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Put {
-        kind: String,
+        kind: EntityKind,
         id: String,
         data: Value,
         seq: i64,
     },
     Delete {
-        kind: String,
+        kind: EntityKind,
         id: String,
         seq: i64,
     },
@@ -74,47 +74,53 @@ struct ReadData {
 /// for a chat change with nothing to do (unreadable data is logged and
 /// skipped rather than stopping sync).
 fn chat_action(
-    entity: &str,
+    entity: &EntityKind,
     id: &str,
     op: ChangeOp,
     data: Option<&Value>,
     seq: i64,
 ) -> Option<Option<Action>> {
     fn de<T: serde::de::DeserializeOwned>(
-        entity: &str,
+        entity: &EntityKind,
         id: &str,
         data: Option<&Value>,
     ) -> Option<T> {
         let parsed = data.and_then(|d| serde_json::from_value(d.clone()).ok());
         if parsed.is_none() {
-            tracing::warn!(entity, id, "a chat change cannot be read; skipped");
+            tracing::warn!(
+                entity = entity.as_str(),
+                id,
+                "a chat change cannot be read; skipped"
+            );
         }
         parsed
     }
     let upsert = op == ChangeOp::Upsert && data.is_some();
     let action = match entity {
-        "room" if upsert => de::<Room>(entity, id, data).map(|room| Action::Room {
+        EntityKind::Room if upsert => de::<Room>(entity, id, data).map(|room| Action::Room {
             room: Box::new(room),
             seq,
         }),
-        "room" => Some(Action::RoomGone {
+        EntityKind::Room => Some(Action::RoomGone {
             id: id.to_owned(),
             seq,
         }),
-        "message" if upsert => de::<Message>(entity, id, data).map(|message| Action::Message {
-            message: Box::new(message),
-            seq,
-        }),
-        "message" => Some(Action::MessageGone {
+        EntityKind::Message if upsert => {
+            de::<Message>(entity, id, data).map(|message| Action::Message {
+                message: Box::new(message),
+                seq,
+            })
+        }
+        EntityKind::Message => Some(Action::MessageGone {
             id: id.to_owned(),
             seq,
         }),
-        "read" if upsert => de::<ReadData>(entity, id, data).map(|r| Action::Read {
+        EntityKind::Read if upsert => de::<ReadData>(entity, id, data).map(|r| Action::Read {
             room_id: r.room_id,
             user_id: r.user_id,
             seq: r.seq,
         }),
-        "read" => None,
+        EntityKind::Read => None,
         _ => return None,
     };
     Some(action)
@@ -137,7 +143,7 @@ pub fn plan(response: PullResponse, me: &str) -> Vec<Action> {
             }
             match (change.op, change.data) {
                 (ChangeOp::Upsert, Some(data)) => {
-                    if change.entity == "profile"
+                    if change.entity == EntityKind::Profile
                         && change.id == me
                         && let Ok(profile) = serde_json::from_value::<Me>(data.clone())
                     {
@@ -171,7 +177,7 @@ pub fn plan(response: PullResponse, me: &str) -> Vec<Action> {
         for review in reviews {
             if let Ok(data) = serde_json::to_value(&review) {
                 actions.push(Action::Put {
-                    kind: "review".into(),
+                    kind: EntityKind::Review,
                     id: review.id,
                     data,
                     seq: window.cursor,
@@ -207,14 +213,14 @@ mod tests {
                 changes: vec![
                     Change {
                         seq: 3,
-                        entity: "like".into(),
+                        entity: EntityKind::Like,
                         id: "review:r".into(),
                         op: ChangeOp::Upsert,
                         data: Some(json!({"target_id": "r"})),
                     },
                     Change {
                         seq: 4,
-                        entity: "scrap".into(),
+                        entity: EntityKind::Scrap,
                         id: "r".into(),
                         op: ChangeOp::Delete,
                         data: None,
@@ -228,8 +234,10 @@ mod tests {
         assert!(more_follows(&response));
         let actions = plan(response, "u");
         assert_eq!(actions.len(), 3);
-        assert!(matches!(&actions[0], Action::Put { kind, seq: 3, .. } if kind == "like"));
-        assert!(matches!(&actions[1], Action::Delete { kind, .. } if kind == "scrap"));
+        assert!(
+            matches!(&actions[0], Action::Put { kind, seq: 3, .. } if *kind == EntityKind::Like)
+        );
+        assert!(matches!(&actions[1], Action::Delete { kind, .. } if *kind == EntityKind::Scrap));
         assert!(matches!(
             &actions[2],
             Action::Cursor {
@@ -246,7 +254,7 @@ mod tests {
                              "body": "안녕", "created_at": 5});
         let change = |seq, entity: &str, id: &str, op, data| Change {
             seq,
-            entity: entity.into(),
+            entity: EntityKind::parse(entity),
             id: id.into(),
             op,
             data,

@@ -234,7 +234,7 @@ impl Client {
                 if let Some(existing) = outbox::pending_upload_of(tx, &media_id)? {
                     return Ok(existing);
                 }
-                outbox::append(tx, &item_id, UPLOAD, &args, now_ms())?;
+                outbox::append_upload(tx, &item_id, &args, now_ms())?;
                 Ok(item_id)
             })
             .await?;

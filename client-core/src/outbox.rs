@@ -15,8 +15,8 @@
 //! that never left the device are changed in place or dropped
 //! ([`may_rewrite`], [`plan_change`], [`plan_delete`]).
 
-use moa_protocol::ErrorDetail;
-use moa_protocol::sync::{EditCommentArgs, EditReviewArgs, Outcome, names};
+use moa_protocol::sync::Outcome;
+use moa_protocol::{EntityKind, ErrorDetail, Op};
 use serde_json::Value;
 
 use crate::model::{DraftKind, OutboxState};
@@ -116,24 +116,19 @@ pub enum Resolution {
     Refused(Option<i64>),
 }
 
-/// The base version an edit's args carry (`edit.base_version`), if any.
-pub fn base_version(args: &Value) -> Option<i64> {
-    args.get("edit")?.get("base_version")?.as_i64()
+/// The base version an edit carries (`edit.base_version`), if it is one.
+pub fn base_version(op: &Op) -> Option<i64> {
+    op.edited().map(|(_, _, version)| version)
 }
 
-/// An edit's args rebased as `resolution` says (unchanged when it gives no
-/// version, or when the mutation carries no base version).
-pub fn rebase(name: &str, mut args: Value, resolution: Resolution) -> Value {
-    if !matches!(name, names::REVIEW_EDIT | names::COMMENT_EDIT) {
-        return args;
+/// An edit rebased as `resolution` says (unchanged when it gives no
+/// version, or when the op is not an edit).
+pub fn rebase(mut op: Op, resolution: Resolution) -> Op {
+    let (Resolution::Applied(version) | Resolution::Refused(version)) = resolution;
+    if let Some(v) = version {
+        op.set_base_version(v);
     }
-    let version = match resolution {
-        Resolution::Applied(v) | Resolution::Refused(v) => v,
-    };
-    if let (Some(v), Some(edit)) = (version, args.get_mut("edit").and_then(Value::as_object_mut)) {
-        edit.insert("base_version".into(), Value::from(v));
-    }
-    args
+    op
 }
 
 /// First retry delay after a network failure.
@@ -151,37 +146,19 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> i64 {
     cap / 2 + ((cap / 2) as f64 * jitter) as i64
 }
 
-/// The media ids a mutation uses (review photos, an avatar, a message's
-/// photos and videos, a room photo): it waits until their uploads are
-/// stored.
-pub fn media_used(name: &str, args: &Value) -> Vec<String> {
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    match name {
-        names::REVIEW_CREATE | names::REVIEW_EDIT | names::PRODUCT_CREATE => {
-            strings(args.get("photos"))
-        }
-        names::PROFILE_UPDATE | names::CHAT_CREATE_ROOM | names::CHAT_UPDATE_ROOM => {
-            let key = if name == names::PROFILE_UPDATE {
-                "avatar_media_id"
-            } else {
-                "photo_media_id"
-            };
-            args.get(key)
-                .and_then(Value::as_str)
-                .map(|s| vec![s.to_owned()])
-                .unwrap_or_default()
-        }
-        names::CHAT_SEND => strings(args.get("media")),
-        _ => Vec::new(),
-    }
+/// The media ids an op uses (review photos, an avatar, a message's photos
+/// and videos, a room photo): it waits until their uploads are stored.
+pub fn media_used(op: &Op) -> Vec<String> {
+    op.media().into_iter().map(str::to_owned).collect()
+}
+
+/// What an outbox item is, as [`next_batch`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum Work<'a> {
+    /// A photo or video to upload (not a mutation: it never goes in a push).
+    Upload,
+    /// A mutation.
+    Op(&'a Op),
 }
 
 /// What to send next from the due items (oldest first): an upload alone
@@ -192,23 +169,25 @@ pub fn media_used(name: &str, args: &Value) -> Vec<String> {
 /// the pair's existing one, and what follows must go to that room instead.
 pub fn next_batch<R>(
     rows: Vec<R>,
-    name_args: impl Fn(&R) -> (&str, &Value),
+    work: impl Fn(&R) -> Work<'_>,
     uploading: &std::collections::HashSet<String>,
     waits: impl Fn(&R) -> bool,
 ) -> Vec<R> {
     let mut out = Vec::new();
     for row in rows {
-        let (name, args) = name_args(&row);
-        if name == crate::media::UPLOAD {
-            if out.is_empty() {
-                out.push(row);
+        let op = match work(&row) {
+            Work::Upload => {
+                if out.is_empty() {
+                    out.push(row);
+                }
+                break;
             }
-            break;
-        }
-        if waits(&row) || media_used(name, args).iter().any(|m| uploading.contains(m)) {
+            Work::Op(op) => op,
+        };
+        if waits(&row) || op.media().iter().any(|m| uploading.contains(*m)) {
             continue;
         }
-        let ends = name == names::CHAT_CREATE_ROOM;
+        let ends = matches!(op, Op::ChatCreateRoom(_));
         out.push(row);
         if ends {
             break;
@@ -239,48 +218,42 @@ pub enum Decision {
     },
 }
 
-/// Decides the fate of the item `(name, args)` from its outcome.
-pub fn decide(name: &str, args: &Value, outcome: Outcome) -> Decision {
+/// Decides the fate of the item doing `op` from its outcome.
+pub fn decide(op: &Op, outcome: Outcome) -> Decision {
     match outcome {
         Outcome::Applied { result } => Decision::Applied { result },
         Outcome::Rejected { error } => Decision::Failed {
-            draft: draft_of(name, args),
+            draft: draft_of(op),
             error,
         },
     }
 }
 
 /// The user's text in a refused text edit.
-pub fn draft_of(name: &str, args: &Value) -> Option<DraftText> {
-    match name {
-        names::REVIEW_EDIT => {
-            let a: EditReviewArgs = serde_json::from_value(args.clone()).ok()?;
-            (a.edit.title.is_some() || a.edit.body.is_some()).then_some(DraftText {
-                kind: DraftKind::ReviewEdit,
-                target_id: a.id,
-                title: a.edit.title,
-                body: a.edit.body,
-            })
-        }
-        names::COMMENT_EDIT => {
-            let a: EditCommentArgs = serde_json::from_value(args.clone()).ok()?;
-            Some(DraftText {
-                kind: DraftKind::CommentEdit,
-                target_id: a.id,
-                title: None,
-                body: Some(a.edit.body),
-            })
-        }
+pub fn draft_of(op: &Op) -> Option<DraftText> {
+    match op {
+        Op::ReviewEdit(a) => (a.edit.title.is_some() || a.edit.body.is_some()).then(|| DraftText {
+            kind: DraftKind::ReviewEdit,
+            target_id: a.id.clone(),
+            title: a.edit.title.clone(),
+            body: a.edit.body.clone(),
+        }),
+        Op::CommentEdit(a) => Some(DraftText {
+            kind: DraftKind::CommentEdit,
+            target_id: a.id.clone(),
+            title: None,
+            body: Some(a.edit.body.clone()),
+        }),
         _ => None,
     }
 }
 
 /// The entity an applied push answered with, when the answer is a whole
 /// review or comment: `(kind, id)`.
-pub fn answered_entity(name: &str, result: &Value) -> Option<(&'static str, String)> {
-    let kind = match name {
-        names::REVIEW_CREATE | names::REVIEW_EDIT => "review",
-        names::COMMENT_CREATE | names::COMMENT_EDIT => "comment",
+pub fn answered_entity(op: &Op, result: &Value) -> Option<(EntityKind, String)> {
+    let kind = match op {
+        Op::ReviewCreate(_) | Op::ReviewEdit(_) => EntityKind::Review,
+        Op::CommentCreate(_) | Op::CommentEdit(_) => EntityKind::Comment,
         _ => return None,
     };
     result.get("version")?;
@@ -408,32 +381,33 @@ mod tests {
         assert_eq!(plan_delete(&[], None), DeletePlan::Send { drop: vec![] });
     }
 
+    fn op(name: &str, args: Value) -> Op {
+        Op::decode(name, &args).unwrap()
+    }
+
     #[test]
     fn a_waiting_edit_takes_the_version_its_predecessor_was_answered_with() {
         let args = json!({"id": "r", "edit": {"base_version": 1, "body": "b"}});
         let applied = rebase(
-            names::REVIEW_EDIT,
-            args.clone(),
+            op("review.edit", args.clone()),
             Resolution::Applied(Some(4)),
         );
         assert_eq!(base_version(&applied), Some(4));
-        assert_eq!(applied["edit"]["body"], "b");
+        assert!(matches!(&applied, Op::ReviewEdit(a) if a.edit.body.as_deref() == Some("b")));
         let refused = rebase(
-            names::COMMENT_EDIT,
-            args.clone(),
+            op("comment.edit", args.clone()),
             Resolution::Refused(Some(2)),
         );
         assert_eq!(base_version(&refused), Some(2));
         // No version to take: unchanged; chat edits carry none.
-        assert_eq!(
-            rebase(names::REVIEW_EDIT, args.clone(), Resolution::Refused(None)),
-            args
+        let edit = op("review.edit", args);
+        assert_eq!(rebase(edit.clone(), Resolution::Refused(None)), edit);
+        let chat = op(
+            "chat.edit",
+            json!({"room_id": "r", "message_id": "m", "body": "x"}),
         );
-        let chat = json!({"room_id": "r", "message_id": "m", "body": "x"});
-        assert_eq!(
-            rebase(names::CHAT_EDIT, chat.clone(), Resolution::Applied(Some(3))),
-            chat
-        );
+        assert_eq!(rebase(chat.clone(), Resolution::Applied(Some(3))), chat);
+        assert_eq!(base_version(&chat), None);
     }
 
     #[test]
@@ -448,66 +422,90 @@ mod tests {
 
     #[test]
     fn chat_sends_wait_for_their_media_and_room_creation_ends_a_batch() {
-        let send = json!({"room_id": "r", "id": "m", "body": "", "media": ["p1"]});
-        assert_eq!(media_used(names::CHAT_SEND, &send), ["p1"]);
-        let rows = vec![
-            (names::CHAT_SEND, send.clone()),
-            (
-                names::CHAT_CREATE_ROOM,
-                json!({"id": "n", "kind": "direct", "members": ["u"]}),
-            ),
-            (
-                names::CHAT_SEND,
-                json!({"room_id": "n", "id": "m2", "body": "hi"}),
-            ),
-        ];
-        let uploading: std::collections::HashSet<String> = ["p1".to_string()].into();
-        let batch = next_batch(rows.clone(), |r| (r.0, &r.1), &uploading, |_| false);
-        assert_eq!(batch.len(), 1);
-        assert_eq!(batch[0].0, names::CHAT_CREATE_ROOM);
-        let batch = next_batch(
-            rows.clone(),
-            |r| (r.0, &r.1),
-            &Default::default(),
-            |_| false,
+        let send = op(
+            "chat.send",
+            json!({"room_id": "r", "id": "m", "body": "", "media": ["p1"]}),
         );
+        assert_eq!(media_used(&send), ["p1"]);
+        let rows = vec![
+            Some(send),
+            Some(op(
+                "chat.create_room",
+                json!({"id": "n", "kind": "direct", "members": ["u"]}),
+            )),
+            Some(op(
+                "chat.send",
+                json!({"room_id": "n", "id": "m2", "body": "hi"}),
+            )),
+        ];
+        fn work(r: &Option<Op>) -> Work<'_> {
+            r.as_ref().map_or(Work::Upload, Work::Op)
+        }
+        let is_room = |r: &Option<Op>| matches!(r, Some(Op::ChatCreateRoom(_)));
+        let uploading: std::collections::HashSet<String> = ["p1".to_string()].into();
+        let batch = next_batch(rows.clone(), work, &uploading, |_| false);
+        assert_eq!(batch.len(), 1);
+        assert!(is_room(&batch[0]));
+        let batch = next_batch(rows.clone(), work, &Default::default(), |_| false);
         assert_eq!(batch.len(), 2);
         // An item waiting for an earlier answer stays for a later batch;
         // what follows it still goes.
         let batch = next_batch(
-            rows,
-            |r| (r.0, &r.1),
+            rows.clone(),
+            work,
             &Default::default(),
-            |r| r.0 == names::CHAT_SEND && r.1["id"] == "m",
+            |r| matches!(r, Some(Op::ChatSend(a)) if a.message.id == "m"),
         );
         assert_eq!(batch.len(), 1);
-        assert_eq!(batch[0].0, names::CHAT_CREATE_ROOM);
+        assert!(is_room(&batch[0]));
+        // An upload goes alone, and only first.
+        let mut with_upload = vec![None];
+        with_upload.extend(rows.clone());
+        assert_eq!(
+            next_batch(with_upload, work, &Default::default(), |_| false),
+            [None]
+        );
+        let mut upload_later = rows;
+        upload_later.insert(1, None);
+        assert_eq!(
+            next_batch(upload_later, work, &Default::default(), |_| false).len(),
+            1
+        );
     }
 
     #[test]
     fn only_whole_entities_are_answered() {
         let review = json!({"id": "r", "version": 3});
-        assert_eq!(
-            answered_entity(names::REVIEW_EDIT, &review),
-            Some(("review", "r".to_owned()))
+        let edit = op(
+            "review.edit",
+            json!({"id": "r", "edit": {"base_version": 1}}),
         );
         assert_eq!(
-            answered_entity(names::LIKE_SET, &json!({"liked": true})),
-            None
+            answered_entity(&edit, &review),
+            Some((EntityKind::Review, "r".to_owned()))
         );
-        assert_eq!(answered_entity(names::REVIEW_DELETE, &Value::Null), None);
+        let like = op(
+            "like.set",
+            json!({"target_type": "review", "target_id": "r", "liked": true}),
+        );
+        assert_eq!(answered_entity(&like, &json!({"liked": true})), None);
+        let delete = op("review.delete", json!({"id": "r"}));
+        assert_eq!(answered_entity(&delete, &Value::Null), None);
     }
 
     #[test]
     fn a_refused_text_edit_keeps_the_text() {
-        let args = json!({"id": "r1", "edit": {"base_version": 2, "body": "내 글"}});
+        let edit = op(
+            "review.edit",
+            json!({"id": "r1", "edit": {"base_version": 2, "body": "내 글"}}),
+        );
         let error = ErrorDetail {
-            code: "conflict".into(),
+            code: moa_protocol::ErrorCode::Conflict,
             message: "changed".into(),
             field: None,
             current: None,
         };
-        let d = decide(names::REVIEW_EDIT, &args, Outcome::Rejected { error });
+        let d = decide(&edit, Outcome::Rejected { error });
         let Decision::Failed {
             draft: Some(draft),
             error,
@@ -515,11 +513,14 @@ mod tests {
         else {
             panic!("expected a draft")
         };
-        assert_eq!(error.code, "conflict");
+        assert_eq!(error.code, moa_protocol::ErrorCode::Conflict);
         assert_eq!(draft.target_id, "r1");
         assert_eq!(draft.body.as_deref(), Some("내 글"));
         // A refused like leaves no draft.
-        let args = json!({"target_type": "review", "target_id": "r", "liked": true});
-        assert_eq!(draft_of(names::LIKE_SET, &args), None);
+        let like = op(
+            "like.set",
+            json!({"target_type": "review", "target_id": "r", "liked": true}),
+        );
+        assert_eq!(draft_of(&like), None);
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use moa_protocol::sync::{IdArgs, LikeTarget};
-use moa_protocol::{Comment, Me, Notification, Op, Profile, Review, Subject};
+use moa_protocol::{Author, Comment, Me, Notification, Op, Profile, Review, Subject};
 
 /// The entity an op is about (for the outbox screen).
 pub fn target_id(op: &Op) -> Option<&str> {
@@ -326,7 +326,7 @@ mod tests {
     use moa_protocol::sync::{
         CreateCommentArgs, EditReviewArgs, SetFollowArgs, SetLikeArgs, SetScrapArgs,
     };
-    use moa_protocol::{Author, CreateReviewRequest, EditReviewRequest, ReviewKind};
+    use moa_protocol::{CreateReviewRequest, EditReviewRequest, ReviewKind};
     use serde_json::json;
 
     pub(crate) fn author(id: &str) -> Author {

@@ -17,15 +17,14 @@ use moa_protocol::chat::args;
 use moa_protocol::limits::{
     MAX_MESSAGE_CHARS, MAX_MESSAGE_MEDIA, MAX_ROOM_MEMBERS, MAX_ROOM_NAME_CHARS,
 };
-use moa_protocol::sync::names;
 use moa_protocol::{
-    Author, CreateRoomRequest, MessagePage, Profile, RoomKind, SendMessageRequest,
+    Author, CreateRoomRequest, EntityKind, MessagePage, Op, Profile, RoomKind, SendMessageRequest,
     UpdateRoomRequest,
 };
 use rusqlite::Connection;
 
-use crate::chat::{self, ChatOp, ReadPlan};
-use crate::client::{Client, new_id, to_args};
+use crate::chat::{self, ReadPlan};
+use crate::client::{Client, new_id};
 use crate::error::{Error, Result};
 use crate::model::{ChatMessage, ChatRoom, OutboxState, RealtimeState, RoomChanges, Topic};
 use crate::outbox::{self as rules, ChangePlan, DeletePlan};
@@ -38,7 +37,7 @@ pub const HISTORY_PAGE_MAX: u32 = 100;
 /// A member as far as the cache knows them: a cached profile, or a member
 /// of a cached room, or just the id.
 fn author(conn: &Connection, id: &str) -> Author {
-    if let Ok(Some(profile)) = entities::get(conn, "user", id)
+    if let Ok(Some(profile)) = entities::get(conn, &EntityKind::User, id)
         && let Ok(p) = serde_json::from_value::<Profile>(profile)
     {
         return Author {
@@ -96,7 +95,7 @@ fn room_known(conn: &Connection, room_id: &str) -> Result<bool> {
     Ok(chat_store::pending(conn)?
         .0
         .iter()
-        .any(|p| matches!(&p.op, ChatOp::CreateRoom(r) if r.id == room_id)))
+        .any(|p| matches!(&p.op, Op::ChatCreateRoom(r) if r.id == room_id)))
 }
 
 /// A message's sender, whether it is deleted and whether it has media: the
@@ -110,7 +109,7 @@ fn own_message(conn: &Connection, message_id: &str) -> Result<(String, bool, boo
         .map(|s| s.me.id)
         .ok_or_else(|| Error::Auth("not signed in".into()))?;
     for row in outbox::chat(conn)? {
-        if let Some(ChatOp::Send(a)) = ChatOp::parse(&row.name, &row.args)
+        if let Op::ChatSend(a) = &row.op
             && a.message.id == message_id
             && row.state != OutboxState::Failed
         {
@@ -129,12 +128,12 @@ fn message_items<'a>(
     let mut items = Vec::new();
     let mut created = None;
     for row in rows {
-        match ChatOp::parse(&row.name, &row.args) {
-            Some(ChatOp::Send(a)) if a.message.id == message_id => {
+        match &row.op {
+            Op::ChatSend(a) if a.message.id == message_id => {
                 created = Some(row.id.as_str());
                 items.push(row);
             }
-            Some(ChatOp::Edit(a)) if a.message_id == message_id => items.push(row),
+            Op::ChatEdit(a) if a.message_id == message_id => items.push(row),
             _ => {}
         }
     }
@@ -310,7 +309,7 @@ impl Client {
                         reply_to,
                     },
                 };
-                outbox::append(tx, &mid, names::CHAT_SEND, &to_args(&args)?, now_ms())
+                outbox::append(tx, &mid, &Op::ChatSend(args), now_ms())
             })
             .await?;
         self.after_write(&account, vec![Topic::Messages, Topic::Rooms])
@@ -336,20 +335,20 @@ impl Client {
                 if let ChangePlan::Fold(row_id) = rules::plan_change(&pending)
                     && let Some(row) = items.iter().find(|r| r.id == row_id)
                 {
-                    let args = match ChatOp::parse(&row.name, &row.args) {
-                        Some(ChatOp::Send(mut a)) => {
+                    let op = match row.op.clone() {
+                        Op::ChatSend(mut a) => {
                             check_body(&body, !a.message.media.is_empty())?;
                             a.message.body = body;
-                            to_args(&a)?
+                            Op::ChatSend(a)
                         }
-                        Some(ChatOp::Edit(mut a)) => {
+                        Op::ChatEdit(mut a) => {
                             check_body(&body, true)?;
                             a.body = body;
-                            to_args(&a)?
+                            Op::ChatEdit(a)
                         }
                         _ => return Err(Error::Storage("an outbox item changed its kind".into())),
                     };
-                    outbox::set_args(tx, row_id, &args)?;
+                    outbox::set_op(tx, row_id, &op)?;
                     return Ok(());
                 }
                 let (sender, deleted, media) = own_message(tx, &message_id)?;
@@ -367,7 +366,7 @@ impl Client {
                     message_id,
                     body,
                 };
-                outbox::append(tx, &mutation, names::CHAT_EDIT, &to_args(&args)?, now_ms())
+                outbox::append(tx, &mutation, &Op::ChatEdit(args), now_ms())
             })
             .await?;
         self.after_write(&account, vec![Topic::Messages, Topic::Rooms])
@@ -410,13 +409,7 @@ impl Client {
                     room_id,
                     message_id,
                 };
-                outbox::append(
-                    tx,
-                    &mutation,
-                    names::CHAT_DELETE,
-                    &to_args(&args)?,
-                    now_ms(),
-                )
+                outbox::append(tx, &mutation, &Op::ChatDelete(args), now_ms())
             })
             .await?;
         self.after_write(&account, vec![Topic::Messages, Topic::Rooms])
@@ -450,7 +443,7 @@ impl Client {
                 let mut read = chat_store::read_marker(tx, &room_id, &me)?;
                 let mut waiting = None;
                 for row in outbox::chat(tx)? {
-                    if let Some(ChatOp::Read(a)) = ChatOp::parse(&row.name, &row.args)
+                    if let Op::ChatRead(a) = &row.op
                         && a.room_id == room_id
                         && row.state != OutboxState::Failed
                     {
@@ -464,17 +457,11 @@ impl Client {
                 match chat::plan_read(read, waiting, seq) {
                     ReadPlan::Skip => Ok(false),
                     ReadPlan::Update(id) => {
-                        outbox::set_args(tx, &id, &to_args(&args)?)?;
+                        outbox::set_op(tx, &id, &Op::ChatRead(args))?;
                         Ok(true)
                     }
                     ReadPlan::Append => {
-                        outbox::append(
-                            tx,
-                            &mutation,
-                            names::CHAT_READ,
-                            &to_args(&args)?,
-                            now_ms(),
-                        )?;
+                        outbox::append(tx, &mutation, &Op::ChatRead(args), now_ms())?;
                         Ok(true)
                     }
                 }
@@ -541,7 +528,7 @@ impl Client {
             photo_media_id: None,
             members: vec![user_id.to_owned()],
         };
-        self.enqueue(names::CHAT_CREATE_ROOM, to_args(&req)?, vec![Topic::Rooms])
+        self.enqueue(Op::ChatCreateRoom(req), vec![Topic::Rooms])
             .await?;
         Ok(id)
     }
@@ -571,7 +558,7 @@ impl Client {
             photo_media_id: None,
             members: others,
         };
-        self.enqueue(names::CHAT_CREATE_ROOM, to_args(&req)?, vec![Topic::Rooms])
+        self.enqueue(Op::ChatCreateRoom(req), vec![Topic::Rooms])
             .await?;
         Ok(id)
     }
@@ -589,19 +576,19 @@ impl Client {
                 photo_media_id: changes.photo_media_id,
             },
         };
-        self.enqueue(names::CHAT_UPDATE_ROOM, to_args(&args)?, vec![Topic::Rooms])
+        self.enqueue(Op::ChatUpdateRoom(args), vec![Topic::Rooms])
             .await
             .map(|_| ())
     }
 
     /// Adds a member to a group room.
     pub async fn invite(&self, room_id: &str, user_id: &str) -> Result<()> {
-        self.member_op(names::CHAT_INVITE, room_id, user_id).await
+        self.member_op(Op::ChatInvite, room_id, user_id).await
     }
 
     /// Removes a member from a group room (the owner only).
     pub async fn remove_member(&self, room_id: &str, user_id: &str) -> Result<()> {
-        self.member_op(names::CHAT_REMOVE, room_id, user_id).await
+        self.member_op(Op::ChatRemove, room_id, user_id).await
     }
 
     /// Leaves a room: it disappears from the list at once, with its
@@ -609,12 +596,12 @@ impl Client {
     /// member.
     pub async fn leave_room(&self, room_id: &str) -> Result<()> {
         let me = self.account()?.user_id.clone();
-        self.member_op(names::CHAT_REMOVE, room_id, &me).await
+        self.member_op(Op::ChatRemove, room_id, &me).await
     }
 
     /// Hands a group room to another member (the owner only).
     pub async fn transfer_owner(&self, room_id: &str, user_id: &str) -> Result<()> {
-        self.member_op(names::CHAT_TRANSFER, room_id, user_id).await
+        self.member_op(Op::ChatTransfer, room_id, user_id).await
     }
 
     /// Mutes or unmutes a room for the member (no notifications; unread
@@ -622,18 +609,23 @@ impl Client {
     pub async fn set_muted(&self, room_id: &str, muted: bool) -> Result<()> {
         let room_id = self.resolve_room(room_id).await?;
         let args = args::Mute { room_id, muted };
-        self.enqueue(names::CHAT_MUTE, to_args(&args)?, vec![Topic::Rooms])
+        self.enqueue(Op::ChatMute(args), vec![Topic::Rooms])
             .await
             .map(|_| ())
     }
 
-    async fn member_op(&self, name: &'static str, room_id: &str, user_id: &str) -> Result<()> {
+    async fn member_op(
+        &self,
+        op: fn(args::Member) -> Op,
+        room_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
         let room_id = self.resolve_room(room_id).await?;
         let args = args::Member {
             room_id,
             user_id: user_id.to_owned(),
         };
-        self.enqueue(name, to_args(&args)?, vec![Topic::Rooms, Topic::Messages])
+        self.enqueue(op(args), vec![Topic::Rooms, Topic::Messages])
             .await
             .map(|_| ())
     }

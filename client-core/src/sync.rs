@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moa_protocol::FeedTab;
 use moa_protocol::sync::{
     BucketCursor, Mutation, PullRequest, PullResponse, PushRequest, WindowRequest,
 };
+use moa_protocol::{EntityKind, FeedTab, Op};
 use rand::Rng;
 use rusqlite::{Transaction, params};
 
@@ -193,12 +193,9 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                 let rows = outbox::due(tx, now, PUSH_BATCH)?;
                 let uploading = outbox::pending_upload_media(tx)?;
                 let unanswered = outbox::unanswered_ids(tx)?;
-                let rows = rules::next_batch(
-                    rows,
-                    |r| (r.name.as_str(), &r.args),
-                    &uploading,
-                    |r| r.after.as_ref().is_some_and(|a| unanswered.contains(a)),
-                );
+                let rows = rules::next_batch(rows, outbox::Row::work, &uploading, |r| {
+                    r.after.as_ref().is_some_and(|a| unanswered.contains(a))
+                });
                 for row in &rows {
                     outbox::set_state(tx, &row.id, OutboxState::Sending, None)?;
                 }
@@ -297,22 +294,20 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                             outbox::set_state(tx, &row.id, OutboxState::Queued, None)?;
                             continue;
                         };
-                        match rules::decide(&row.name, &row.args, outcome) {
+                        match rules::decide(&row.op, outcome) {
                             Decision::Applied { result } => {
                                 outbox::set_state(tx, &row.id, OutboxState::Applied, None)?;
                                 let version = result.get("version").and_then(|v| v.as_i64());
-                                outbox::release_waiting(tx, &row.id, |name, args| {
-                                    rules::rebase(name, args, Resolution::Applied(version))
+                                outbox::release_waiting(tx, &row.id, |op| {
+                                    rules::rebase(op, Resolution::Applied(version))
                                 })?;
-                                if let Some((kind, id)) = rules::answered_entity(&row.name, &result)
-                                {
-                                    entities::put_if_newer_version(tx, kind, &id, &result)?;
+                                if let Some((kind, id)) = rules::answered_entity(&row.op, &result) {
+                                    entities::put_if_newer_version(tx, &kind, &id, &result)?;
                                 }
                                 chat_answer(
                                     tx,
                                     &me,
-                                    &row.name,
-                                    &row.args,
+                                    &row.op,
                                     &result,
                                     &mut chat_topics,
                                     &mut chat_events,
@@ -324,14 +319,14 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                                     tx,
                                     &row.id,
                                     OutboxState::Failed,
-                                    Some((&error.code, &error.message)),
+                                    Some((error.code.as_str(), &error.message)),
                                 )?;
-                                let base = rules::base_version(&row.args);
-                                outbox::release_waiting(tx, &row.id, |name, args| {
-                                    rules::rebase(name, args, Resolution::Refused(base))
+                                let base = rules::base_version(&row.op);
+                                outbox::release_waiting(tx, &row.id, |op| {
+                                    rules::rebase(op, Resolution::Refused(base))
                                 })?;
                                 if let Some(current) = &error.current {
-                                    keep_current(tx, &row.name, current)?;
+                                    keep_current(tx, &row.op, current)?;
                                 }
                                 let draft_id = match draft {
                                     Some(d) => Some(save_draft(tx, &row.id, &d, &error)?),
@@ -341,7 +336,7 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                                     mutation_id: row.id.clone(),
                                     action: row.name.clone(),
                                     error: ItemError {
-                                        code: error.code,
+                                        code: error.code.to_string(),
                                         message: error.message,
                                     },
                                     draft_id,
@@ -386,7 +381,7 @@ async fn push_upload(account: &Account, row: outbox::Row) -> Result<i64> {
     let result = match args {
         Ok(args) => upload::send(account, &args).await,
         Err(e) => Err(Error::Rejected {
-            code: "invalid_upload".into(),
+            code: moa_protocol::ErrorCode::Unknown("invalid_upload".into()),
             message: format!("this upload item cannot be read: {e}"),
             field: None,
         }),
@@ -418,7 +413,7 @@ async fn push_upload(account: &Account, row: outbox::Row) -> Result<i64> {
         }
         Err(e) => {
             let (code, message) = match e {
-                Error::Rejected { code, message, .. } => (code, message),
+                Error::Rejected { code, message, .. } => (code.to_string(), message),
                 other => ("upload_failed".to_owned(), other.to_string()),
             };
             let (c, m) = (code.clone(), message.clone());
@@ -440,21 +435,19 @@ async fn push_upload(account: &Account, row: outbox::Row) -> Result<i64> {
 
 /// The entity a conflict answered with is the newest the server has: keep
 /// it (unless a pulled deletion came since).
-fn keep_current(tx: &Transaction<'_>, name: &str, current: &serde_json::Value) -> Result<()> {
-    let kind = if name.starts_with("review.") {
-        "review"
-    } else if name.starts_with("comment.") {
-        "comment"
-    } else {
-        return Ok(());
+fn keep_current(tx: &Transaction<'_>, op: &Op, current: &serde_json::Value) -> Result<()> {
+    let kind = match op {
+        Op::ReviewCreate(_) | Op::ReviewEdit(_) | Op::ReviewDelete(_) => EntityKind::Review,
+        Op::CommentCreate(_) | Op::CommentEdit(_) | Op::CommentDelete(_) => EntityKind::Comment,
+        _ => return Ok(()),
     };
     if let Some(id) = current.get("id").and_then(|v| v.as_str()) {
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(seq), 0) FROM entities WHERE kind = ?1 AND id = ?2",
-            params![kind, id],
+            params![kind.as_str(), id],
             |r| r.get(0),
         )?;
-        entities::put_unsequenced(tx, kind, id, current, seq)?;
+        entities::put_unsequenced(tx, &kind, id, current, seq)?;
     }
     Ok(())
 }
@@ -478,7 +471,7 @@ fn save_draft(
             kind,
             draft.target_id,
             data.to_string(),
-            error.code,
+            error.code.as_str(),
             error.message,
             now_ms()
         ],
@@ -764,12 +757,12 @@ pub async fn apply_pull(account: &Account, response: PullResponse) -> Result<()>
                 match action {
                     Action::Put { kind, id, data, seq } => {
                         if entities::put(tx, &kind, &id, &data, seq)? {
-                            topics.insert(topic_of(&kind));
+                            topics.extend(topic_of(&kind));
                         }
                     }
                     Action::Delete { kind, id, seq } => {
                         entities::delete(tx, &kind, &id, seq)?;
-                        topics.insert(topic_of(&kind));
+                        topics.extend(topic_of(&kind));
                     }
                     Action::Me(me) => {
                         session::save_me(tx, &me)?;
@@ -874,82 +867,78 @@ pub(crate) fn message_event(
 fn chat_answer(
     tx: &Transaction<'_>,
     me: &str,
-    name: &str,
-    args: &serde_json::Value,
+    op: &Op,
     result: &serde_json::Value,
     topics: &mut HashSet<Topic>,
     events: &mut Vec<Event>,
 ) -> Result<()> {
-    use moa_protocol::sync::names;
     use moa_protocol::{Message, Room, RoomCreated};
     fn de<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Option<T> {
         serde_json::from_value(v.clone()).ok()
     }
-    match chat::ChatOp::parse(name, args) {
-        Some(chat::ChatOp::Send(_) | chat::ChatOp::Edit(_)) => {
+    match op {
+        Op::ChatSend(_) | Op::ChatEdit(_) => {
             if let Some(message) = de::<Message>(result) {
                 let put = chat_store::put_message(tx, &message, 0, false)?;
                 message_event(put, topics, events);
             }
         }
-        Some(chat::ChatOp::CreateRoom(req)) => {
+        Op::ChatCreateRoom(req) => {
             let Some(created) = de::<RoomCreated>(result) else {
                 return Ok(());
             };
             chat_store::put_room(tx, &created.room, None, me, now_ms())?;
             topics.insert(Topic::Rooms);
             if created.room.id != req.id {
-                let (from, to) = (req.id, created.room.id);
+                let (from, to) = (req.id.clone(), created.room.id);
                 chat_store::add_alias(tx, &from, &to)?;
                 for row in outbox::chat(tx)? {
-                    if let Some(moved) = chat::remap_room(&row.name, &row.args, &from, &to) {
-                        outbox::set_args(tx, &row.id, &moved)?;
+                    if let Some(moved) = chat::remap_room(&row.op, &from, &to) {
+                        outbox::set_op(tx, &row.id, &moved)?;
                     }
                 }
                 topics.insert(Topic::Messages);
                 events.push(Event::RoomMoved { from, to });
             }
         }
-        Some(
-            chat::ChatOp::UpdateRoom(_)
-            | chat::ChatOp::Invite(_)
-            | chat::ChatOp::Remove(_)
-            | chat::ChatOp::Transfer(_),
-        ) => {
+        Op::ChatUpdateRoom(_) | Op::ChatInvite(_) | Op::ChatRemove(_) | Op::ChatTransfer(_) => {
             if let Some(room) = de::<Room>(result) {
                 chat_store::put_room(tx, &room, None, me, now_ms())?;
                 topics.insert(Topic::Rooms);
             }
-            if let Some(chat::ChatOp::Remove(a)) = chat::ChatOp::parse(name, args)
+            if let Op::ChatRemove(a) = op
                 && a.user_id == me
-                && name == names::CHAT_REMOVE
             {
                 chat_store::drop_room(tx, &a.room_id, None)?;
                 topics.extend([Topic::Rooms, Topic::Messages]);
             }
         }
-        Some(chat::ChatOp::Read(a)) => {
+        Op::ChatRead(a) => {
             if chat_store::put_read(tx, &a.room_id, me, a.seq)? {
                 topics.insert(Topic::Rooms);
             }
         }
         // The mute comes back with the pull (the member's own bucket); the
-        // overlay shows it meanwhile.
-        Some(chat::ChatOp::Mute(_) | chat::ChatOp::Delete(_)) | None => {}
+        // overlay shows it meanwhile. The rest are not chat.
+        _ => {}
     }
     Ok(())
 }
 
-fn topic_of(kind: &str) -> Topic {
-    match kind {
-        "review" => Topic::Reviews,
-        "comment" => Topic::Comments,
-        "like" => Topic::Likes,
-        "scrap" => Topic::Scraps,
-        "follow" => Topic::Follows,
-        "notification" => Topic::Notifications,
-        "profile" | "user" => Topic::Profile,
-        "mute" => Topic::Rooms,
-        _ => Topic::Feed,
-    }
+/// The topic a change of `kind` moves (`None`: a kind this build does not
+/// know, which nothing shows).
+fn topic_of(kind: &EntityKind) -> Option<Topic> {
+    Some(match kind {
+        EntityKind::Review => Topic::Reviews,
+        EntityKind::Comment => Topic::Comments,
+        EntityKind::Like => Topic::Likes,
+        EntityKind::Scrap => Topic::Scraps,
+        EntityKind::Follow => Topic::Follows,
+        EntityKind::Notification => Topic::Notifications,
+        EntityKind::Profile | EntityKind::User => Topic::Profile,
+        EntityKind::Mute | EntityKind::Room | EntityKind::Read => Topic::Rooms,
+        EntityKind::Message => Topic::Messages,
+        EntityKind::Place | EntityKind::Product => Topic::Feed,
+        EntityKind::Unknown(_) => return None,
+    })
 }

@@ -3,14 +3,15 @@
 //! connection and never waits for the network.
 
 use moa_protocol::{
-    Author, Comment, FeedTab, Me, Notification, Profile, Review, Subject, SubjectRef, SubjectType,
+    Author, Comment, EntityKind, FeedTab, Me, Notification, Op, Profile, Review, Subject,
+    SubjectRef, SubjectType,
 };
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
 use crate::error::Result;
 use crate::model::{MyPage, ReviewDetail};
-use crate::overlay::{self, Known, Op, ReviewBase};
+use crate::overlay::{self, Known, ReviewBase};
 use crate::store::{entities, outbox, session};
 
 /// The pending ops in view, oldest first, and the ids among the entities
@@ -22,12 +23,12 @@ pub fn pending(conn: &Connection) -> Result<(Vec<Op>, Known)> {
     for row in rows {
         let op = Op::lenient(&row.name, &row.args);
         let created = match &op {
-            Op::ReviewCreate(r) => r.id.as_deref().map(|id| ("review", id)),
-            Op::CommentCreate(c) => c.comment.id.as_deref().map(|id| ("comment", id)),
+            Op::ReviewCreate(r) => r.id.as_deref().map(|id| (EntityKind::Review, id)),
+            Op::CommentCreate(c) => c.comment.id.as_deref().map(|id| (EntityKind::Comment, id)),
             _ => None,
         };
         if let Some((kind, id)) = created
-            && entities::exists(conn, kind, id)?
+            && entities::exists(conn, &kind, id)?
         {
             known.insert(id.to_owned());
         }
@@ -57,12 +58,13 @@ fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Option<T> {
 
 /// A confirmed review with the reader's confirmed like and scrap.
 fn review_base(conn: &Connection, id: &str) -> Result<Option<ReviewBase>> {
-    let Some(review) = entities::get(conn, "review", id)?.and_then(decode::<Review>) else {
+    let Some(review) = entities::get(conn, &EntityKind::Review, id)?.and_then(decode::<Review>)
+    else {
         return Ok(None);
     };
     Ok(Some(ReviewBase {
-        liked: entities::exists(conn, "like", &format!("review:{id}"))?,
-        scrapped: entities::exists(conn, "scrap", id)?,
+        liked: entities::exists(conn, &EntityKind::Like, &format!("review:{id}"))?,
+        scrapped: entities::exists(conn, &EntityKind::Scrap, id)?,
         review,
     }))
 }
@@ -93,10 +95,10 @@ pub fn review(
 /// Place or product name for a subject reference, from the cache.
 fn subject(conn: &Connection, s: &SubjectRef) -> Option<Subject> {
     let kind = match s.kind {
-        SubjectType::Place => "place",
-        SubjectType::Product => "product",
+        SubjectType::Place => EntityKind::Place,
+        SubjectType::Product => EntityKind::Product,
     };
-    let data = entities::get(conn, kind, &s.id).ok().flatten()?;
+    let data = entities::get(conn, &kind, &s.id).ok().flatten()?;
     let name = data.get("name").and_then(Value::as_str)?.to_owned();
     let detail = data
         .get("address")
@@ -193,9 +195,9 @@ pub fn review_detail(conn: &Connection, id: &str) -> Result<Option<ReviewDetail>
         return Ok(None);
     };
     let mut confirmed = Vec::new();
-    for data in entities::by_parent(conn, "comment", id)? {
+    for data in entities::by_parent(conn, &EntityKind::Comment, id)? {
         if let Some(c) = decode::<Comment>(data) {
-            let liked = entities::exists(conn, "like", &format!("comment:{}", c.id))?;
+            let liked = entities::exists(conn, &EntityKind::Like, &format!("comment:{}", c.id))?;
             confirmed.push((c, liked));
         }
     }
@@ -217,7 +219,7 @@ pub fn my_page(conn: &Connection, limit: u32) -> Result<Option<MyPage>> {
         &|s| subject(conn, s),
         now_ms(),
     );
-    let ids: Vec<String> = entities::by_owner(conn, "review", &me.id, limit)?
+    let ids: Vec<String> = entities::by_owner(conn, &EntityKind::Review, &me.id, limit)?
         .into_iter()
         .filter_map(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
         .collect();
@@ -231,7 +233,7 @@ pub fn scraps(conn: &Connection, limit: u32) -> Result<(Vec<Review>, Vec<String>
     let Some(me) = me(conn, &ops)? else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let confirmed: Vec<String> = entities::newest(conn, "scrap", limit)?
+    let confirmed: Vec<String> = entities::newest(conn, &EntityKind::Scrap, limit)?
         .into_iter()
         .filter_map(|v| {
             v.get("review_id")
@@ -245,7 +247,7 @@ pub fn scraps(conn: &Connection, limit: u32) -> Result<(Vec<Review>, Vec<String>
     for id in &ids {
         match review(conn, id, &ops, &known, &me)? {
             Some(r) => out.push(r),
-            None if !entities::exists(conn, "review", id)? => missing.push(id.clone()),
+            None if !entities::exists(conn, &EntityKind::Review, id)? => missing.push(id.clone()),
             None => {}
         }
     }
@@ -255,7 +257,7 @@ pub fn scraps(conn: &Connection, limit: u32) -> Result<(Vec<Review>, Vec<String>
 /// Notifications newest first and the unread count.
 pub fn notifications(conn: &Connection, limit: u32) -> Result<(Vec<Notification>, u32)> {
     let (ops, _) = pending(conn)?;
-    let list: Vec<Notification> = entities::newest(conn, "notification", limit)?
+    let list: Vec<Notification> = entities::newest(conn, &EntityKind::Notification, limit)?
         .into_iter()
         .filter_map(decode)
         .collect();
@@ -270,10 +272,12 @@ pub fn profile(conn: &Connection, user_id: &str) -> Result<Option<Profile>> {
     let Some(me) = me(conn, &ops)? else {
         return Ok(None);
     };
-    let Some(profile) = entities::get(conn, "user", user_id)?.and_then(decode::<Profile>) else {
+    let Some(profile) =
+        entities::get(conn, &EntityKind::User, user_id)?.and_then(decode::<Profile>)
+    else {
         return Ok(None);
     };
-    let followed = entities::exists(conn, "follow", &format!("{}:{user_id}", me.id))?;
+    let followed = entities::exists(conn, &EntityKind::Follow, &format!("{}:{user_id}", me.id))?;
     // The fetched profile's `followed_by_me` may be newer than the follow
     // entity: trust the follow bucket, which sync keeps current.
     let mut base = profile;
@@ -284,7 +288,7 @@ pub fn profile(conn: &Connection, user_id: &str) -> Result<Option<Profile>> {
 /// Ids of members the member follows (confirmed plus pending).
 pub fn following_ids(conn: &Connection, me: &str) -> Result<Vec<String>> {
     let (ops, _) = pending(conn)?;
-    let mut ids: Vec<String> = entities::by_owner(conn, "follow", me, 10_000)?
+    let mut ids: Vec<String> = entities::by_owner(conn, &EntityKind::Follow, me, 10_000)?
         .into_iter()
         .filter_map(|v| {
             v.get("followee_id")

@@ -42,7 +42,7 @@ impl From<CoreError> for MoaError {
             CoreError::Auth(_) => MoaError::Auth,
             CoreError::NotFound(_) => MoaError::NotFound,
             CoreError::Invalid { .. } => MoaError::Invalid { reason },
-            CoreError::Rejected { code, .. } => match code.as_str() {
+            CoreError::Rejected { code, .. } => match code {
                 ErrorCode::Conflict
                 | ErrorCode::EmailTaken
                 | ErrorCode::HandleTaken

@@ -143,6 +143,18 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl From<&str> for ErrorCode {
     fn from(code: &str) -> Self {
         ErrorCode::parse(code)

@@ -319,14 +319,14 @@ mod tests {
         assert!(matches!(
             parse_json::<Body>(b"{\"email\": "),
             Err(Error::BadRequest {
-                code: "malformed_json",
+                code: ErrorCode::MalformedJson,
                 ..
             })
         ));
         assert!(matches!(
             parse_json::<Body>(b"{\"email\": \"a\"} trailing"),
             Err(Error::BadRequest {
-                code: "malformed_json",
+                code: ErrorCode::MalformedJson,
                 ..
             })
         ));

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use moa_protocol::{Message, Room, room_bucket};
+use moa_protocol::{Message, Op, Room, room_bucket};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::chat::{self, Pending, Placement, RoomBase};
@@ -378,19 +378,17 @@ pub fn pending(conn: &Connection) -> Result<(Vec<Pending>, HashSet<String>, Hash
     let mut known_messages = HashSet::new();
     for row in outbox::chat(conn)? {
         let failed = row.state == OutboxState::Failed;
-        if !chat::in_view(&row.name, failed) {
+        if !row.op.is_chat() || !chat::in_view(&row.op, failed) {
             continue;
         }
-        let Some(op) = chat::ChatOp::parse(&row.name, &row.args) else {
-            continue;
-        };
+        let op = row.op;
         match &op {
             // Known under its own id, or under the existing room the
             // server answered with.
-            chat::ChatOp::CreateRoom(r) if room(conn, &resolve(conn, &r.id)?)?.is_some() => {
+            Op::ChatCreateRoom(r) if room(conn, &resolve(conn, &r.id)?)?.is_some() => {
                 known_rooms.insert(r.id.clone());
             }
-            chat::ChatOp::Send(a) if stored_message(conn, &a.message.id)?.is_some() => {
+            Op::ChatSend(a) if stored_message(conn, &a.message.id)?.is_some() => {
                 known_messages.insert(a.message.id.clone());
             }
             _ => {}
@@ -529,14 +527,12 @@ mod tests {
     fn own_sends_are_confirmed_and_markers_only_move_forward() {
         let (_dir, mut conn) = db();
         let tx = conn.transaction().unwrap();
-        outbox::append(
-            &tx,
-            "mut1",
-            moa_protocol::sync::names::CHAT_SEND,
+        let send = Op::decode(
+            "chat.send",
             &serde_json::json!({"room_id": "r", "id": "mine", "body": "hi"}),
-            1,
         )
         .unwrap();
+        outbox::append(&tx, "mut1", &send, 1).unwrap();
         assert!(matches!(
             put_message(&tx, &msg("mine", 1), 0, false).unwrap(),
             MessagePut::Confirmed(_)

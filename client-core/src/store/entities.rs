@@ -264,13 +264,13 @@ mod tests {
         let mut conn = Connection::open(dir.path().join("e.db")).unwrap();
         super::super::migrate(&mut conn, super::super::MIGRATIONS).unwrap();
         let tx = conn.transaction().unwrap();
-        put(&tx, "review", "r", &json!({"v": 2}), 20).unwrap();
-        put(&tx, "review", "r", &json!({"v": 1}), 10).unwrap();
-        assert_eq!(get(&tx, "review", "r").unwrap(), Some(json!({"v": 2})));
-        delete(&tx, "review", "r", 15).unwrap();
-        assert!(exists(&tx, "review", "r").unwrap());
-        delete(&tx, "review", "r", 25).unwrap();
-        assert!(!exists(&tx, "review", "r").unwrap());
+        put(&tx, &EntityKind::Review, "r", &json!({"v": 2}), 20).unwrap();
+        put(&tx, &EntityKind::Review, "r", &json!({"v": 1}), 10).unwrap();
+        assert_eq!(get(&tx, &EntityKind::Review, "r").unwrap(), Some(json!({"v": 2})));
+        delete(&tx, &EntityKind::Review, "r", 15).unwrap();
+        assert!(exists(&tx, &EntityKind::Review, "r").unwrap());
+        delete(&tx, &EntityKind::Review, "r", 25).unwrap();
+        assert!(!exists(&tx, &EntityKind::Review, "r").unwrap());
     }
 
     fn db() -> (tempfile::TempDir, Connection) {
@@ -284,29 +284,29 @@ mod tests {
     fn a_deletion_is_never_undone_by_older_data() {
         let (_dir, mut conn) = db();
         let tx = conn.transaction().unwrap();
-        put(&tx, "comment", "c", &json!({"version": 1, "body": "a"}), 10).unwrap();
-        delete(&tx, "comment", "c", 30).unwrap();
-        assert!(!exists(&tx, "comment", "c").unwrap());
+        put(&tx, &EntityKind::Comment, "c", &json!({"version": 1, "body": "a"}), 10).unwrap();
+        delete(&tx, &EntityKind::Comment, "c", 30).unwrap();
+        assert!(!exists(&tx, &EntityKind::Comment, "c").unwrap());
         // A resend's answer (no seq, a version above the copy that is gone),
         // a REST read, an older pulled version: all refused.
-        put_if_newer_version(&tx, "comment", "c", &json!({"version": 2, "body": "b"})).unwrap();
-        assert!(!put_unsequenced(&tx, "comment", "c", &json!({"version": 2}), 0).unwrap());
-        assert!(!put(&tx, "comment", "c", &json!({"version": 2}), 20).unwrap());
-        assert!(!put(&tx, "comment", "c", &json!({"version": 2}), 30).unwrap());
-        assert!(!exists(&tx, "comment", "c").unwrap());
+        put_if_newer_version(&tx, &EntityKind::Comment, "c", &json!({"version": 2, "body": "b"})).unwrap();
+        assert!(!put_unsequenced(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 0).unwrap());
+        assert!(!put(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 20).unwrap());
+        assert!(!put(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 30).unwrap());
+        assert!(!exists(&tx, &EntityKind::Comment, "c").unwrap());
         // A deletion never seen as an entity is remembered too.
-        delete(&tx, "review", "gone", 5).unwrap();
-        put_if_newer_version(&tx, "review", "gone", &json!({"version": 1})).unwrap();
-        assert!(!exists(&tx, "review", "gone").unwrap());
+        delete(&tx, &EntityKind::Review, "gone", 5).unwrap();
+        put_if_newer_version(&tx, &EntityKind::Review, "gone", &json!({"version": 1})).unwrap();
+        assert!(!exists(&tx, &EntityKind::Review, "gone").unwrap());
         // A newer pulled version (a restore) wins and ends the tombstone.
-        assert!(put(&tx, "comment", "c", &json!({"version": 3, "body": "c"}), 31).unwrap());
-        assert!(!is_deleted(&tx, "comment", "c").unwrap());
-        put_if_newer_version(&tx, "comment", "c", &json!({"version": 4, "body": "d"})).unwrap();
-        assert_eq!(get(&tx, "comment", "c").unwrap().unwrap()["body"], "d");
+        assert!(put(&tx, &EntityKind::Comment, "c", &json!({"version": 3, "body": "c"}), 31).unwrap());
+        assert!(!is_deleted(&tx, &EntityKind::Comment, "c").unwrap());
+        put_if_newer_version(&tx, &EntityKind::Comment, "c", &json!({"version": 4, "body": "d"})).unwrap();
+        assert_eq!(get(&tx, &EntityKind::Comment, "c").unwrap().unwrap()["body"], "d");
         // A deletion older than the copy here changes nothing.
-        delete(&tx, "comment", "c", 15).unwrap();
-        assert!(exists(&tx, "comment", "c").unwrap());
-        assert!(!is_deleted(&tx, "comment", "c").unwrap());
+        delete(&tx, &EntityKind::Comment, "c", 15).unwrap();
+        assert!(exists(&tx, &EntityKind::Comment, "c").unwrap());
+        assert!(!is_deleted(&tx, &EntityKind::Comment, "c").unwrap());
     }
 
     #[test]
@@ -319,8 +319,8 @@ mod tests {
             [],
         )
         .unwrap();
-        delete(&tx, "review", "r", 40).unwrap();
-        delete(&tx, "review", "late", 60).unwrap();
+        delete(&tx, &EntityKind::Review, "r", 40).unwrap();
+        delete(&tx, &EntityKind::Review, "late", 60).unwrap();
         // Too young.
         assert_eq!(compact_tombstones(&tx, now, 60_000).unwrap(), 0);
         // An unanswered item older than the tombstone could still carry it.
@@ -335,7 +335,7 @@ mod tests {
         // Now the one at or below every cursor goes; the one a bucket has not
         // reached stays.
         assert_eq!(compact_tombstones(&tx, now + 120_000, 60_000).unwrap(), 1);
-        assert!(!is_deleted(&tx, "review", "r").unwrap());
-        assert!(is_deleted(&tx, "review", "late").unwrap());
+        assert!(!is_deleted(&tx, &EntityKind::Review, "r").unwrap());
+        assert!(is_deleted(&tx, &EntityKind::Review, "late").unwrap());
     }
 }

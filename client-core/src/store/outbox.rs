@@ -5,8 +5,11 @@
 use rusqlite::{Connection, OptionalExtension, Row as SqlRow, Transaction, params};
 use serde_json::Value;
 
+use moa_protocol::Op;
+
 use crate::error::Result;
 use crate::model::OutboxState;
+use crate::outbox::Work;
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +17,11 @@ pub struct Row {
     pub seq: i64,
     pub id: String,
     pub name: String,
+    /// The args as stored (what goes on the wire, byte for byte).
     pub args: Value,
+    /// The mutation, typed ([`Op::Unknown`] for an upload, which is not a
+    /// mutation, and for args this build cannot read).
+    pub op: Op,
     pub state: OutboxState,
     pub attempts: u32,
     pub error_code: Option<String>,
@@ -29,6 +36,15 @@ pub struct Row {
 
 impl Row {
     /// Its state as the outbox rules see it.
+    /// What the item is, for [`crate::outbox::next_batch`].
+    pub fn work(&self) -> Work<'_> {
+        if self.name == crate::media::UPLOAD {
+            Work::Upload
+        } else {
+            Work::Op(&self.op)
+        }
+    }
+
     pub fn pending(&self) -> crate::outbox::Pending<'_> {
         crate::outbox::Pending {
             id: &self.id,
@@ -49,6 +65,10 @@ fn from_row(r: &SqlRow<'_>) -> rusqlite::Result<(Row, String)> {
             id: r.get(1)?,
             name: r.get(2)?,
             args: Value::Null,
+            op: Op::Unknown {
+                name: String::new(),
+                args: Value::Null,
+            },
             state: OutboxState::parse(&state),
             attempts: r.get(5)?,
             error_code: r.get(6)?,
@@ -79,19 +99,35 @@ fn query_limit(
     for row in rows {
         let (mut row, args) = row?;
         row.args = serde_json::from_str(&args)?;
+        row.op = Op::lenient(&row.name, &row.args);
         out.push(row);
     }
     Ok(out)
 }
 
 /// Appends a mutation (in the same transaction as its local effect).
-pub fn append(tx: &Transaction<'_>, id: &str, name: &str, args: &Value, now: i64) -> Result<()> {
-    append_after(tx, id, name, args, now, None)
+pub fn append(tx: &Transaction<'_>, id: &str, op: &Op, now: i64) -> Result<()> {
+    append_after(tx, id, op, now, None)
 }
 
 /// Appends a mutation that waits for the answer to item `after` (an edit
 /// written on top of a change that may have reached the server).
 pub fn append_after(
+    tx: &Transaction<'_>,
+    id: &str,
+    op: &Op,
+    now: i64,
+    after: Option<&str>,
+) -> Result<()> {
+    insert(tx, id, op.name(), &op.args()?, now, after)
+}
+
+/// Appends an upload (its args are the media pipeline's, not a mutation's).
+pub fn append_upload(tx: &Transaction<'_>, id: &str, args: &Value, now: i64) -> Result<()> {
+    insert(tx, id, crate::media::UPLOAD, args, now, None)
+}
+
+fn insert(
     tx: &Transaction<'_>,
     id: &str,
     name: &str,
@@ -225,23 +261,23 @@ pub fn discard(tx: &Transaction<'_>, id: &str) -> Result<bool> {
 }
 
 /// Replaces the args of a row that never left the device (or was refused).
-pub fn set_args(tx: &Transaction<'_>, id: &str, args: &Value) -> Result<bool> {
+pub fn set_op(tx: &Transaction<'_>, id: &str, op: &Op) -> Result<bool> {
     let n = tx.execute(
         &format!("UPDATE outbox SET args = ?1 WHERE id = ?2 AND {REWRITABLE}"),
-        params![args.to_string(), id],
+        params![op.args()?.to_string(), id],
     )?;
     Ok(n == 1)
 }
 
 /// The item `after` has its answer: the rows waiting for it go out with
-/// `args` rebased by `rebase` (see `crate::outbox::Resolution`).
-pub fn release_waiting(
-    tx: &Transaction<'_>,
-    after: &str,
-    rebase: impl Fn(&str, Value) -> Value,
-) -> Result<()> {
+/// their op rebased by `rebase` (see `crate::outbox::Resolution`).
+pub fn release_waiting(tx: &Transaction<'_>, after: &str, rebase: impl Fn(Op) -> Op) -> Result<()> {
     for row in query(tx, "WHERE after_id = ?1", &[&after])? {
-        let args = rebase(&row.name, row.args);
+        // An op this build cannot read goes out as it was stored.
+        let args = match row.op {
+            Op::Unknown { .. } => row.args,
+            op => rebase(op).args()?,
+        };
         tx.execute(
             "UPDATE outbox SET args = ?1, after_id = NULL WHERE id = ?2",
             params![args.to_string(), row.id],
@@ -320,7 +356,7 @@ pub fn chat(conn: &Connection) -> Result<Vec<Row>> {
 pub fn has_send(conn: &Connection, message_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM outbox WHERE name = ?1 AND json_extract(args, '$.id') = ?2")?
-        .exists(params![moa_protocol::sync::names::CHAT_SEND, message_id])?)
+        .exists(params!["chat.send", message_id])?)
 }
 
 #[cfg(test)]
@@ -335,7 +371,8 @@ mod tests {
         super::super::migrate(&mut conn, super::super::MIGRATIONS).unwrap();
         let tx = conn.transaction().unwrap();
         for id in ["a", "b", "c"] {
-            append(&tx, id, "chat.send", &serde_json::json!({}), 0).unwrap();
+            let read = Op::decode("chat.read", &serde_json::json!({"room_id": "r", "seq": 1}));
+            append(&tx, id, &read.unwrap(), 0).unwrap();
         }
         schedule_retry(&tx, "b", 500, "offline").unwrap();
         schedule_retry(&tx, "c", 200, "offline").unwrap();

@@ -17,7 +17,7 @@ pub mod subject;
 
 use dioxus::prelude::*;
 use moa_client_core::Error;
-use moa_client_core::protocol::Author;
+use moa_client_core::protocol::{Author, ErrorCode};
 
 use crate::i18n::Lang;
 use crate::media;
@@ -29,10 +29,10 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
         Error::Network(_) => lang.t("error-offline"),
         Error::Auth(_) => lang.t("error-auth"),
         Error::NotFound(_) => lang.t("error-not-found"),
-        Error::Rejected { code, message, .. } => match code.as_str() {
-            "forbidden" => lang.t("error-forbidden"),
-            "conflict" => lang.t("error-conflict"),
-            "rate_limited" => lang.t("error-rate-limited"),
+        Error::Rejected { code, message, .. } => match code {
+            ErrorCode::Forbidden => lang.t("error-forbidden"),
+            ErrorCode::Conflict => lang.t("error-conflict"),
+            ErrorCode::RateLimited => lang.t("error-rate-limited"),
             _ => message.clone(),
         },
         Error::Invalid { reason, .. } => reason.clone(),
