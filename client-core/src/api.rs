@@ -43,7 +43,12 @@ impl Api {
             .timeout(REQUEST_TIMEOUT)
             .gzip(true)
             .build()
-            .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
+            .map_err(|e| {
+                Error::Network(crate::error::Detail::caused_by(
+                    format!("cannot set up HTTP: {e}"),
+                    e,
+                ))
+            })?;
         Ok(Api { http, base })
     }
 
@@ -255,8 +260,12 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response, path: &str) -> Res
     } else {
         &bytes[..]
     };
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::Server(format!("unexpected answer from {path}: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::Server(crate::error::Detail::caused_by(
+            format!("unexpected answer from {path}: {e}"),
+            e,
+        ))
+    })
 }
 
 /// The body of a successful answer; an error answer becomes an [`Error`].
@@ -277,7 +286,7 @@ async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
         StatusCode::UNAUTHORIZED => Error::Auth(message),
         StatusCode::NOT_FOUND => Error::NotFound(message),
         s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
-            Error::Network(format!("server busy or failing ({status}): {message}"))
+            Error::Network(format!("server busy or failing ({status}): {message}").into())
         }
         _ => Error::Rejected {
             code: detail
@@ -295,13 +304,14 @@ const TIMED_OUT: &str = "the server did not answer in time";
 pub(crate) const UNREACHABLE: &str = "cannot reach the server";
 
 fn network(e: reqwest::Error) -> Error {
-    Error::Network(if e.is_timeout() {
+    let message = if e.is_timeout() {
         TIMED_OUT.to_owned()
     } else if e.is_connect() {
         UNREACHABLE.to_owned()
     } else {
         format!("connection failed: {e}")
-    })
+    };
+    Error::Network(crate::error::Detail::caused_by(message, e))
 }
 
 #[cfg(test)]

@@ -96,7 +96,7 @@ impl std::fmt::Debug for Client {
 const CURRENT_ACCOUNT: &str = "current-account";
 
 fn io_error(what: &str, e: std::io::Error) -> Error {
-    Error::Storage(format!("{what}: {e}"))
+    Error::Storage(format!("{what}: {e}").into())
 }
 
 pub(crate) fn new_id() -> String {
@@ -1099,7 +1099,8 @@ impl Client {
 }
 
 pub(crate) fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
-    serde_json::to_value(value).map_err(|e| Error::Storage(format!("cannot encode a change: {e}")))
+    serde_json::to_value(value)
+        .map_err(|e| Error::Storage(format!("cannot encode a change: {e}").into()))
 }
 
 /// Caches a review fetched over REST (it never replaces a synced copy, nor
@@ -1181,7 +1182,7 @@ fn find_row<'a>(items: &[&'a outbox::Row], id: &str) -> Result<&'a outbox::Row> 
         .iter()
         .find(|r| r.id == id)
         .copied()
-        .ok_or_else(|| Error::Storage(format!("outbox item {id} vanished")))
+        .ok_or_else(|| Error::Storage(format!("outbox item {id} vanished").into()))
 }
 
 /// A refused edit rebased on the confirmed version now (other ops as they

@@ -8,8 +8,9 @@
 //! outbox on top). [`Client::subscribe`] tells the UI what changed and how
 //! sync is doing. No HTTP or SQL type appears in the public API.
 //!
-//! Layout: `overlay`, `outbox`, `incoming` and `chat` are sans-I/O (plain
-//! values in, plain values out, unit-tested); `store` is the SQLite layer,
+//! Layout: `overlay`, `outbox`, `incoming` and `chat` are the rules of
+//! `moa-client-rules` (no I/O; a crate of their own so the compiler keeps
+//! them so), re-exported here; `store` is the SQLite layer,
 //! `api` the HTTP layer, `sync` the loop that joins them, `view` the local
 //! reads and `client` the public surface. `media` compresses photos before
 //! upload (through `moa-media`) and queues them; `upload` sends them,
@@ -23,15 +24,11 @@
 
 mod account;
 mod api;
-pub mod chat;
 mod client;
 mod error;
-pub mod incoming;
 pub mod media;
 pub mod model;
 mod online;
-pub mod outbox;
-pub mod overlay;
 mod realtime;
 mod rooms;
 mod store;
@@ -40,8 +37,9 @@ mod upload;
 mod view;
 
 pub use client::{Client, Options};
-pub use error::{Error, Result};
+pub use error::{Detail, Error, Result};
 pub use media::{MediaSource, PreparedMedia};
+pub use moa_client_rules::{chat, incoming, outbox, overlay};
 pub use moa_protocol as protocol;
 pub use moa_protocol::sync::LikeTarget;
 pub use model::*;

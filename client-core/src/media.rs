@@ -103,7 +103,12 @@ fn file_path(data_dir: &Path, id: &str, thumbnail: bool) -> PathBuf {
 
 /// Writes `bytes` to `path` whole or not at all (temp file, then rename).
 async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let storage = |e: std::io::Error| Error::Storage(format!("{}: {e}", path.display()));
+    let storage = |e: std::io::Error| {
+        Error::Storage(crate::error::Detail::caused_by(
+            format!("{}: {e}", path.display()),
+            e,
+        ))
+    };
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(storage)?;
     }
@@ -125,7 +130,7 @@ fn media_error(e: moa_media::Error) -> Error {
         moa_media::Error::Corrupt(detail) => {
             Error::invalid("photo", &format!("the photo is damaged: {detail}"))
         }
-        other => Error::Storage(format!("photo compression failed: {other}")),
+        other => Error::Storage(format!("photo compression failed: {other}").into()),
     }
 }
 
@@ -223,7 +228,7 @@ impl Client {
             path: path.display().to_string(),
         };
         let args = serde_json::to_value(&args)
-            .map_err(|e| Error::Storage(format!("cannot encode an upload: {e}")))?;
+            .map_err(|e| Error::Storage(format!("cannot encode an upload: {e}").into()))?;
         let item = uuid::Uuid::now_v7().to_string();
         let item_id = item.clone();
         let media_id = id.to_owned();

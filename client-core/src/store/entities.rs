@@ -266,7 +266,10 @@ mod tests {
         let tx = conn.transaction().unwrap();
         put(&tx, &EntityKind::Review, "r", &json!({"v": 2}), 20).unwrap();
         put(&tx, &EntityKind::Review, "r", &json!({"v": 1}), 10).unwrap();
-        assert_eq!(get(&tx, &EntityKind::Review, "r").unwrap(), Some(json!({"v": 2})));
+        assert_eq!(
+            get(&tx, &EntityKind::Review, "r").unwrap(),
+            Some(json!({"v": 2}))
+        );
         delete(&tx, &EntityKind::Review, "r", 15).unwrap();
         assert!(exists(&tx, &EntityKind::Review, "r").unwrap());
         delete(&tx, &EntityKind::Review, "r", 25).unwrap();
@@ -284,13 +287,28 @@ mod tests {
     fn a_deletion_is_never_undone_by_older_data() {
         let (_dir, mut conn) = db();
         let tx = conn.transaction().unwrap();
-        put(&tx, &EntityKind::Comment, "c", &json!({"version": 1, "body": "a"}), 10).unwrap();
+        put(
+            &tx,
+            &EntityKind::Comment,
+            "c",
+            &json!({"version": 1, "body": "a"}),
+            10,
+        )
+        .unwrap();
         delete(&tx, &EntityKind::Comment, "c", 30).unwrap();
         assert!(!exists(&tx, &EntityKind::Comment, "c").unwrap());
         // A resend's answer (no seq, a version above the copy that is gone),
         // a REST read, an older pulled version: all refused.
-        put_if_newer_version(&tx, &EntityKind::Comment, "c", &json!({"version": 2, "body": "b"})).unwrap();
-        assert!(!put_unsequenced(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 0).unwrap());
+        put_if_newer_version(
+            &tx,
+            &EntityKind::Comment,
+            "c",
+            &json!({"version": 2, "body": "b"}),
+        )
+        .unwrap();
+        assert!(
+            !put_unsequenced(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 0).unwrap()
+        );
         assert!(!put(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 20).unwrap());
         assert!(!put(&tx, &EntityKind::Comment, "c", &json!({"version": 2}), 30).unwrap());
         assert!(!exists(&tx, &EntityKind::Comment, "c").unwrap());
@@ -299,10 +317,28 @@ mod tests {
         put_if_newer_version(&tx, &EntityKind::Review, "gone", &json!({"version": 1})).unwrap();
         assert!(!exists(&tx, &EntityKind::Review, "gone").unwrap());
         // A newer pulled version (a restore) wins and ends the tombstone.
-        assert!(put(&tx, &EntityKind::Comment, "c", &json!({"version": 3, "body": "c"}), 31).unwrap());
+        assert!(
+            put(
+                &tx,
+                &EntityKind::Comment,
+                "c",
+                &json!({"version": 3, "body": "c"}),
+                31
+            )
+            .unwrap()
+        );
         assert!(!is_deleted(&tx, &EntityKind::Comment, "c").unwrap());
-        put_if_newer_version(&tx, &EntityKind::Comment, "c", &json!({"version": 4, "body": "d"})).unwrap();
-        assert_eq!(get(&tx, &EntityKind::Comment, "c").unwrap().unwrap()["body"], "d");
+        put_if_newer_version(
+            &tx,
+            &EntityKind::Comment,
+            "c",
+            &json!({"version": 4, "body": "d"}),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&tx, &EntityKind::Comment, "c").unwrap().unwrap()["body"],
+            "d"
+        );
         // A deletion older than the copy here changes nothing.
         delete(&tx, &EntityKind::Comment, "c", 15).unwrap();
         assert!(exists(&tx, &EntityKind::Comment, "c").unwrap());

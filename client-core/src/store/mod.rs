@@ -55,11 +55,14 @@ pub fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
             .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
     })?;
     if version > migrations.len() {
-        return Err(Error::Storage(format!(
-            "the local database has schema version {version}, newer than this app knows ({}); \
+        return Err(Error::Storage(
+            format!(
+                "the local database has schema version {version}, newer than this app knows ({}); \
              update the app",
-            migrations.len()
-        )));
+                migrations.len()
+            )
+            .into(),
+        ));
     }
     for (index, sql) in migrations.iter().enumerate().skip(version) {
         let tx = conn.transaction()?;
