@@ -12,8 +12,8 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::{ReviewKind, Role};
 use moa_client_core::{Client, NewReview};
 use moa_desktop::i18n::Lang;
+use moa_desktop::route::{AdminTab, Route};
 use moa_desktop::settings::Settings;
-use moa_desktop::state::{AdminTab, Route};
 use moa_desktop::ui::shell::{App, AppProps, Start};
 use moa_tests::{Engine, TestServer};
 use serde_json::json;
@@ -255,7 +255,7 @@ async fn notifications_profile_compose_settings_and_outbox_states() {
         Lang::Ko,
         Some(Route::People(
             a.client.me().await.unwrap().id,
-            moa_desktop::state::PeopleList::Followers,
+            moa_desktop::route::PeopleList::Followers,
         )),
         &["회원 doyoon"],
     )
