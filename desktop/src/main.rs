@@ -26,9 +26,10 @@ struct Args {
     email: Option<String>,
     #[arg(long, env = "MOA_PASSWORD", hide_env_values = true)]
     password: Option<String>,
-    /// Open this screen first: home, review:ID, compose, chat, chat:ID,
-    /// notifications, profile, outbox, settings, admin, admin:stats, ...
-    /// (every spelling: `moa_desktop::route`), or a link, moa://review/ID.
+    /// Open this screen first: home, review:ID, compose[:ID], place:ID,
+    /// product:ID, tag:TAG, profile[:ID], followers:ID, following:ID,
+    /// notifications, chat[:ID], outbox, settings,
+    /// admin[:stats|users|audit|official], or a link such as moa://review/ID.
     #[arg(long, value_name = "ROUTE")]
     open: Option<Route>,
     /// Language: ko or en (saved in settings).
