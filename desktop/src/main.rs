@@ -7,8 +7,9 @@ use clap::Parser;
 use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
 use dioxus::prelude::*;
 use moa_client_core::Client;
+use moa_desktop::route::Route;
 use moa_desktop::settings::Settings;
-use moa_desktop::ui::shell::{App, AppProps, Start, parse_route};
+use moa_desktop::ui::shell::{App, AppProps, Start};
 use moa_desktop::{media, startup, style};
 
 #[derive(Parser, Debug)]
@@ -25,10 +26,12 @@ struct Args {
     email: Option<String>,
     #[arg(long, env = "MOA_PASSWORD", hide_env_values = true)]
     password: Option<String>,
-    /// Open this screen first: home, review:ID, compose, chat, chat:ID,
-    /// notifications, profile, outbox, settings, admin, admin:stats, ...
-    #[arg(long)]
-    open: Option<String>,
+    /// Open this screen first: home, review:ID, compose[:ID], place:ID,
+    /// product:ID, tag:TAG, profile[:ID], followers:ID, following:ID,
+    /// notifications, chat[:ID], outbox, settings,
+    /// admin[:stats|users|audit|official], or a link such as moa://review/ID.
+    #[arg(long, value_name = "ROUTE")]
+    open: Option<Route>,
     /// Language: ko or en (saved in settings).
     #[arg(long)]
     lang: Option<String>,
@@ -109,10 +112,7 @@ fn run(args: Args) -> Result<(), String> {
     if args.server.is_some() || args.lang.is_some() {
         settings.save(&data_dir).map_err(|e| e.to_string())?;
     }
-    let open = match args.open.as_deref() {
-        Some(spec) => Some(parse_route(spec).ok_or_else(|| format!("unknown screen: {spec}"))?),
-        None => None,
-    };
+    let open = args.open.clone();
     let (width, height) = args
         .size
         .split_once('x')
@@ -140,11 +140,7 @@ fn run(args: Args) -> Result<(), String> {
         startup::mark("client_open");
         // Signed out there is no feed to read yet: the sign-in screen shows
         // first, and the feed loads once a session has started.
-        if client.status().signed_in
-            && open
-                .as_ref()
-                .is_none_or(|r| *r == moa_desktop::state::Route::Home)
-        {
+        if client.status().signed_in && open.as_ref().is_none_or(|r| *r == Route::Home) {
             startup::prefetch_feed(&client, moa_client_core::protocol::FeedTab::Popular);
         }
         Ok::<_, String>(client)

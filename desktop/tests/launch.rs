@@ -10,8 +10,8 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::{FeedTab, ReviewKind};
 use moa_client_core::{Client, NewReview};
 use moa_desktop::i18n::Lang;
+use moa_desktop::route::Route;
 use moa_desktop::settings::Settings;
-use moa_desktop::state::Route;
 use moa_desktop::ui::shell::{App, AppProps, Start};
 use moa_tests::{Engine, TestServer};
 

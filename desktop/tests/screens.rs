@@ -12,8 +12,8 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::{ReviewKind, Role};
 use moa_client_core::{Client, NewReview};
 use moa_desktop::i18n::Lang;
+use moa_desktop::route::{AdminTab, Route};
 use moa_desktop::settings::Settings;
-use moa_desktop::state::{AdminTab, Route};
 use moa_desktop::ui::shell::{App, AppProps, Start};
 use moa_tests::{Engine, TestServer};
 use serde_json::json;
@@ -255,7 +255,7 @@ async fn notifications_profile_compose_settings_and_outbox_states() {
         Lang::Ko,
         Some(Route::People(
             a.client.me().await.unwrap().id,
-            moa_desktop::state::PeopleList::Followers,
+            moa_desktop::route::PeopleList::Followers,
         )),
         &["회원 doyoon"],
     )
@@ -401,4 +401,59 @@ async fn admin_mode_only_for_moderators_with_the_queue_inline() {
         &["새 리뷰", "공식 리뷰로 올리기"],
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_spelled_as_moa_open_takes_them_open_their_screens() {
+    let server = TestServer::start(Engine::Sqlite).await;
+    let a = member(&server.url(""), "yuna").await;
+    let id = a
+        .client
+        .create_review(story("한남동 베이글", "쫄깃하고 고소해요"))
+        .await
+        .unwrap();
+    a.client.sync().await.unwrap();
+    let open = |spelled: String| -> Route {
+        spelled
+            .parse()
+            .unwrap_or_else(|e| panic!("{spelled:?} refused: {e}"))
+    };
+    screen(
+        &a,
+        Lang::Ko,
+        Some(open(format!("review:{id}"))),
+        &["쫄깃하고 고소해요", "좋아요"],
+    )
+    .await;
+    // The shared link opens the same screen.
+    screen(
+        &a,
+        Lang::Ko,
+        Some(open(format!("moa://review/{id}"))),
+        &["쫄깃하고 고소해요"],
+    )
+    .await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(open(format!("compose:{id}"))),
+        &["한남동 베이글"],
+    )
+    .await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(open("tag:카페".into())),
+        &["#카페", "한남동 베이글"],
+    )
+    .await;
+    screen(
+        &a,
+        Lang::Ko,
+        Some(open("profile".into())),
+        &["@yuna", "한남동 베이글"],
+    )
+    .await;
+    // A member asking for the admin screen gets home.
+    screen(&a, Lang::Ko, Some(open("admin:stats".into())), &["인기"]).await;
 }

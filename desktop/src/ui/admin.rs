@@ -15,32 +15,35 @@ use serde_json::Value;
 use super::subject::ReviewList;
 use super::{Empty, Failed, Loading};
 use crate::i18n::{Arg, ago};
-use crate::state::{AdminTab, Route, target_key, use_ctx};
+use crate::route::{AdminTab, Route};
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_topics};
 
 #[component]
 pub fn Admin(tab: AdminTab) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let session = use_session();
     let mut tabs = vec![
         (AdminTab::Reports, "admin-reports"),
         (AdminTab::Stats, "admin-stats"),
         (AdminTab::Audit, "admin-audit"),
         (AdminTab::Official, "admin-official"),
     ];
-    if ctx.is_admin() {
+    if session.is_admin() {
         tabs.insert(2, (AdminTab::Users, "admin-users"));
     }
     rsx! {
-        super::Header { title: ctx.t("nav-admin-section") }
+        super::Header { title: prefs.t("nav-admin-section") }
         div { class: "tabs",
             for (t, key) in tabs {
-                button { class: if tab == t { "tab active" } else { "tab" }, onclick: move |_| ctx.switch(Route::Admin(t)), {ctx.t(key)} }
+                button { class: if tab == t { "tab active" } else { "tab" }, onclick: move |_| nav.switch(Route::Admin(t)), {prefs.t(key)} }
             }
         }
         div { class: "scroll",
             match tab {
                 AdminTab::Reports => rsx! { Reports {} },
                 AdminTab::Stats => rsx! { Stats {} },
-                AdminTab::Users => rsx! { if ctx.is_admin() { Users {} } },
+                AdminTab::Users => rsx! { if session.is_admin() { Users {} } },
                 AdminTab::Audit => rsx! { Audit {} },
                 AdminTab::Official => rsx! { Official {} },
             }
@@ -80,13 +83,14 @@ pub fn summary(target: ReportTarget, content: Option<&Value>) -> (String, String
 
 #[component]
 fn Reports() -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let mut state = use_signal(|| ReportState::Open);
     let mut filter = use_signal(|| None::<ReportTarget>);
     let mut refresh = use_signal(|| 0u32);
     let queue = use_resource(move || {
         let (s, f, _) = (*state.read(), *filter.read(), refresh.read());
-        async move { ctx.client().report_queue(s, f, None).await }
+        async move { client.get().report_queue(s, f, None).await }
     });
     let states = [
         (ReportState::Open, "report-open"),
@@ -97,20 +101,20 @@ fn Reports() -> Element {
         div { class: "filters",
             div { class: "segmented",
                 for (s, key) in states {
-                    button { class: if *state.read() == s { "seg active" } else { "seg" }, onclick: move |_| state.set(s), {ctx.t(key)} }
+                    button { class: if *state.read() == s { "seg active" } else { "seg" }, onclick: move |_| state.set(s), {prefs.t(key)} }
                 }
             }
             select { onchange: move |e| filter.set(ReportTarget::parse(&e.value())),
-                option { value: "", {ctx.t("admin-all-types")} }
+                option { value: "", {prefs.t("admin-all-types")} }
                 for t in ReportTarget::ALL {
-                    option { value: t.as_str(), selected: *filter.read() == Some(t), {ctx.t(target_key(t))} }
+                    option { value: t.as_str(), selected: *filter.read() == Some(t), {prefs.t(target_key(t))} }
                 }
             }
         }
         match &*queue.read() {
             None => rsx! { Loading {} },
             Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| refresh += 1 } },
-            Some(Ok(q)) if q.items.is_empty() => rsx! { Empty { title: ctx.t("admin-queue-empty"), hint: ctx.t("admin-queue-empty-hint") } },
+            Some(Ok(q)) if q.items.is_empty() => rsx! { Empty { title: prefs.t("admin-queue-empty"), hint: prefs.t("admin-queue-empty-hint") } },
             Some(Ok(q)) => rsx! {
                 for g in q.items.iter().cloned() {
                     ReportCard { key: "{g.target_id}", group: g, on_done: move |_| refresh += 1 }
@@ -122,7 +126,10 @@ fn Reports() -> Element {
 
 #[component]
 fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let notices = use_notices();
     let mut reason = use_signal(String::new);
     let mut days = use_signal(|| "7".to_owned());
     let mut busy = use_signal(|| false);
@@ -141,14 +148,14 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
         };
         busy.set(true);
         spawn(async move {
-            let result = ctx.client().moderate(req).await;
+            let result = client.get().moderate(req).await;
             busy.set(false);
             match result {
                 Ok(_) => {
-                    ctx.notify(ctx.t("admin-done"));
+                    notices.notify(prefs.t("admin-done"));
                     on_done.call(());
                 }
-                Err(e) => ctx.fail(&e),
+                Err(e) => notices.fail(&e),
             }
         });
     });
@@ -163,47 +170,47 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
     rsx! {
         article { class: "card report",
             div { class: "report-head",
-                span { class: "pill", {ctx.t(target_key(target))} }
-                b { {ctx.ta("admin-report-count", &[("count", Arg::Num(group.report_count))])} }
-                span { class: "muted small", " · " {ago(ctx.lang(), group.first_reported_at, now)} }
-                if hidden { span { class: "pill warn", {ctx.t("review-hidden")} } }
+                span { class: "pill", {prefs.t(target_key(target))} }
+                b { {prefs.ta("admin-report-count", &[("count", Arg::Num(group.report_count))])} }
+                span { class: "muted small", " · " {ago(prefs.lang(), group.first_reported_at, now)} }
+                if hidden { span { class: "pill warn", {prefs.t("review-hidden")} } }
                 span { class: "spacer" }
                 if target == ReportTarget::Review {
-                    a { onclick: move |_| ctx.go(Route::Review(open_id.clone())), {ctx.t("admin-open")} }
+                    a { onclick: move |_| nav.go(Route::Review(open_id.clone())), {prefs.t("admin-open")} }
                 }
             }
             blockquote { class: "reported",
                 if !who.is_empty() { div { class: "muted small", "{who}" } }
                 if !headline.is_empty() { div { b { "{headline}" } } }
                 if !text.is_empty() { p { "{text}" } }
-                if group.content.is_none() { p { class: "muted", {ctx.t("admin-content-gone")} } }
+                if group.content.is_none() { p { class: "muted", {prefs.t("admin-content-gone")} } }
             }
             ul { class: "report-reasons",
                 for r in group.reports.iter().cloned() {
-                    li { span { class: "pill", {ctx.t(&format!("reason-{}", r.reason.as_str().replace('_', "-")))} } " "
+                    li { span { class: "pill", {prefs.t(&format!("reason-{}", r.reason.as_str().replace('_', "-")))} } " "
                         if !r.detail.is_empty() { span { "{r.detail}" } }
-                        span { class: "muted small", " · " {ago(ctx.lang(), r.created_at, now)} }
+                        span { class: "muted small", " · " {ago(prefs.lang(), r.created_at, now)} }
                     }
                 }
             }
             div { class: "report-actions",
-                input { class: "reason", placeholder: ctx.t("admin-reason"), value: "{reason}", oninput: move |e| reason.set(e.value()) }
-                button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Dismiss), {ctx.t("admin-dismiss")} }
+                input { class: "reason", placeholder: prefs.t("admin-reason"), value: "{reason}", oninput: move |e| reason.set(e.value()) }
+                button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Dismiss), {prefs.t("admin-dismiss")} }
                 if matches!(target, ReportTarget::Review | ReportTarget::Comment) {
                     if hidden {
-                        button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Restore), {ctx.t("admin-restore")} }
+                        button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Restore), {prefs.t("admin-restore")} }
                     } else {
-                        button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Hide), {ctx.t("admin-hide")} }
+                        button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Hide), {prefs.t("admin-hide")} }
                     }
                 }
                 if target != ReportTarget::User {
-                    button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Delete), {ctx.t("action-delete")} }
+                    button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Delete), {prefs.t("action-delete")} }
                 }
                 span { class: "suspend",
                     input { class: "days", r#type: "number", min: "1", max: "3650", value: "{days}", oninput: move |e| days.set(e.value()) }
-                    {ctx.t("admin-days")}
-                    button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Suspend), {ctx.t("admin-suspend")} }
-                    button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Unsuspend), {ctx.t("admin-lift")} }
+                    {prefs.t("admin-days")}
+                    button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Suspend), {prefs.t("admin-suspend")} }
+                    button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Unsuspend), {prefs.t("admin-lift")} }
                 }
             }
         }
@@ -213,7 +220,7 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
 /// Bars of reports per day, stacked by type (SVG, no chart library).
 #[component]
 pub fn StatsChart(stats: ReportStats, days: u32) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
     const DAY: i64 = 86_400_000;
     let today = super::now_ms() / DAY;
     let first = today - i64::from(days) + 1;
@@ -257,13 +264,13 @@ pub fn StatsChart(stats: ReportStats, days: u32) -> Element {
                 }
             }
             line { x1: "0", y1: "{h}", x2: "{w}", y2: "{h}", stroke: "#ccd" }
-            text { x: "0", y: "{h + 16.0}", class: "axis", {ctx.ta("admin-days-ago", &[("n", Arg::Num(i64::from(days) - 1))])} }
-            text { x: "{w}", y: "{h + 16.0}", text_anchor: "end", class: "axis", {ctx.t("admin-today")} }
+            text { x: "0", y: "{h + 16.0}", class: "axis", {prefs.ta("admin-days-ago", &[("n", Arg::Num(i64::from(days) - 1))])} }
+            text { x: "{w}", y: "{h + 16.0}", text_anchor: "end", class: "axis", {prefs.t("admin-today")} }
             text { x: "4", y: "12", class: "axis", "{max}" }
         }
         div { class: "legend",
             for (t, color) in ReportTarget::ALL.iter().zip(colors) {
-                span { span { class: "swatch", style: "background:{color}" } {ctx.t(target_key(*t))} }
+                span { span { class: "swatch", style: "background:{color}" } {prefs.t(target_key(*t))} }
             }
         }
     }
@@ -271,23 +278,24 @@ pub fn StatsChart(stats: ReportStats, days: u32) -> Element {
 
 #[component]
 fn Stats() -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let days = 14u32;
-    let stats = use_resource(move || async move { ctx.client().report_stats(days).await });
+    let stats = use_resource(move || async move { client.get().report_stats(days).await });
     match &*stats.read() {
         None => rsx! { Loading {} },
         Some(Err(e)) => rsx! { Failed { error: e.clone() } },
         Some(Ok(s)) => rsx! {
             div { class: "card",
-                h3 { {ctx.ta("admin-stats-title", &[("days", Arg::Num(i64::from(days)))])} }
+                h3 { {prefs.ta("admin-stats-title", &[("days", Arg::Num(i64::from(days)))])} }
                 StatsChart { stats: s.clone(), days }
             }
             div { class: "card",
                 table { class: "table",
-                    thead { tr { th { {ctx.t("admin-type")} } th { {ctx.t("report-open")} } th { {ctx.t("admin-closed")} } } }
+                    thead { tr { th { {prefs.t("admin-type")} } th { {prefs.t("report-open")} } th { {prefs.t("admin-closed")} } } }
                     tbody {
                         for t in s.by_type.iter().cloned() {
-                            tr { td { {ctx.t(target_key(t.target_type))} } td { "{t.open}" } td { "{t.closed}" } }
+                            tr { td { {prefs.t(target_key(t.target_type))} } td { "{t.open}" } td { "{t.closed}" } }
                         }
                     }
                 }
@@ -298,24 +306,25 @@ fn Stats() -> Element {
 
 #[component]
 fn Users() -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let mut query = use_signal(String::new);
     let mut refresh = use_signal(|| 0u32);
     let users = use_resource(move || {
         let (q, _) = (query.read().trim().to_owned(), refresh.read());
-        async move { ctx.client().admin_users(&q, None).await }
+        async move { client.get().admin_users(&q, None).await }
     });
     rsx! {
         div { class: "filters",
-            input { placeholder: ctx.t("admin-user-search"), value: "{query}", oninput: move |e| query.set(e.value()) }
+            input { placeholder: prefs.t("admin-user-search"), value: "{query}", oninput: move |e| query.set(e.value()) }
         }
         match &*users.read() {
             None => rsx! { Loading {} },
             Some(Err(e)) => rsx! { Failed { error: e.clone() } },
-            Some(Ok(page)) if page.items.is_empty() => rsx! { Empty { title: ctx.t("admin-no-users") } },
+            Some(Ok(page)) if page.items.is_empty() => rsx! { Empty { title: prefs.t("admin-no-users") } },
             Some(Ok(page)) => rsx! {
                 table { class: "card table",
-                    thead { tr { th { {ctx.t("admin-member")} } th { {ctx.t("auth-email")} } th { {ctx.t("admin-role")} } th { {ctx.t("admin-status")} } th {} } }
+                    thead { tr { th { {prefs.t("admin-member")} } th { {prefs.t("auth-email")} } th { {prefs.t("admin-role")} } th { {prefs.t("admin-status")} } th {} } }
                     tbody {
                         for u in page.items.iter().cloned() {
                             UserRow { key: "{u.id}", user: u, on_change: move |_| refresh += 1 }
@@ -329,7 +338,9 @@ fn Users() -> Element {
 
 #[component]
 fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
     let now = super::now_ms();
     let suspended = user.suspended_until.is_some_and(|t| t > now);
     let (role_id, lift_id, susp_id) = (user.id.clone(), user.id.clone(), user.id.clone());
@@ -343,23 +354,23 @@ fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
                         let role = match e.value().as_str() { "admin" => Role::Admin, "moderator" => Role::Moderator, _ => Role::Member };
                         let id = role_id.clone();
                         spawn(async move {
-                            match ctx.client().set_role(&id, role).await {
-                                Ok(_) => { ctx.notify(ctx.t("admin-done")); on_change.call(()) }
-                                Err(e) => ctx.fail(&e),
+                            match client.get().set_role(&id, role).await {
+                                Ok(_) => { notices.notify(prefs.t("admin-done")); on_change.call(()) }
+                                Err(e) => notices.fail(&e),
                             }
                         });
                     },
                     for (r, key) in [(Role::Member, "role-member"), (Role::Moderator, "role-moderator"), (Role::Admin, "role-admin")] {
-                        option { value: r.as_str(), selected: user.role == r, {ctx.t(key)} }
+                        option { value: r.as_str(), selected: user.role == r, {prefs.t(key)} }
                     }
                 }
             }
-            td { if suspended { span { class: "pill warn", {ctx.t("admin-suspended")} } } else if user.deleted { span { class: "pill", {ctx.t("author-deleted")} } } else { span { class: "muted", {ctx.t("admin-active")} } } }
+            td { if suspended { span { class: "pill warn", {prefs.t("admin-suspended")} } } else if user.deleted { span { class: "pill", {prefs.t("author-deleted")} } } else { span { class: "muted", {prefs.t("admin-active")} } } }
             td {
                 if suspended {
-                    button { class: "btn", onclick: move |_| { let id = lift_id.clone(); spawn(async move { match ctx.client().lift_suspension(&id).await { Ok(_) => on_change.call(()), Err(e) => ctx.fail(&e) } }); }, {ctx.t("admin-lift")} }
+                    button { class: "btn", onclick: move |_| { let id = lift_id.clone(); spawn(async move { match client.get().lift_suspension(&id).await { Ok(_) => on_change.call(()), Err(e) => notices.fail(&e) } }); }, {prefs.t("admin-lift")} }
                 } else {
-                    button { class: "btn danger", onclick: move |_| { let id = susp_id.clone(); spawn(async move { match ctx.client().suspend(&id, Some(7), "admin").await { Ok(_) => on_change.call(()), Err(e) => ctx.fail(&e) } }); }, {ctx.t("admin-suspend-7")} }
+                    button { class: "btn danger", onclick: move |_| { let id = susp_id.clone(); spawn(async move { match client.get().suspend(&id, Some(7), "admin").await { Ok(_) => on_change.call(()), Err(e) => notices.fail(&e) } }); }, {prefs.t("admin-suspend-7")} }
                 }
             }
         }
@@ -368,22 +379,23 @@ fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
 
 #[component]
 fn Audit() -> Element {
-    let ctx = use_ctx();
-    let log = use_resource(move || async move { ctx.client().audit_log(None).await });
+    let client = use_client();
+    let prefs = use_prefs();
+    let log = use_resource(move || async move { client.get().audit_log(None).await });
     let now = super::now_ms();
     match &*log.read() {
         None => rsx! { Loading {} },
         Some(Err(e)) => rsx! { Failed { error: e.clone() } },
         Some(Ok(page)) if page.items.is_empty() => {
-            rsx! { Empty { title: ctx.t("admin-audit-empty") } }
+            rsx! { Empty { title: prefs.t("admin-audit-empty") } }
         }
         Some(Ok(page)) => rsx! {
             table { class: "card table",
-                thead { tr { th { {ctx.t("admin-when")} } th { {ctx.t("admin-action")} } th { {ctx.t("admin-target")} } th { {ctx.t("admin-detail")} } } }
+                thead { tr { th { {prefs.t("admin-when")} } th { {prefs.t("admin-action")} } th { {prefs.t("admin-target")} } th { {prefs.t("admin-detail")} } } }
                 tbody {
                     for e in page.items.iter().cloned() {
                         tr { key: "{e.id}",
-                            td { class: "muted small", {ago(ctx.lang(), e.created_at, now)} }
+                            td { class: "muted small", {ago(prefs.lang(), e.created_at, now)} }
                             td { code { "{e.action}" } }
                             td { "{e.target_type} " span { class: "muted small", {e.target_id.chars().take(8).collect::<String>()} } }
                             td { "{e.detail}" }
@@ -397,12 +409,15 @@ fn Audit() -> Element {
 
 #[component]
 fn Official() -> Element {
-    let ctx = use_ctx();
-    let version = move || ctx.watch(Topic::Feed);
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let topics = use_topics();
+    let version = move || topics.watch(Topic::Feed);
     let reviews = use_resource(move || {
         let _ = version();
         async move {
-            let client = ctx.client();
+            let client = client.get();
             let mut all = client.feed(FeedTab::Latest).await?;
             all.extend(client.feed(FeedTab::Popular).await?);
             let mut seen = std::collections::HashSet::new();
@@ -412,14 +427,25 @@ fn Official() -> Element {
     });
     rsx! {
         div { class: "card",
-            p { {ctx.t("admin-official-hint")} }
-            button { class: "btn primary", onclick: move |_| ctx.go(Route::Compose(None)), "✎ " {ctx.t("admin-official-write")} }
+            p { {prefs.t("admin-official-hint")} }
+            button { class: "btn primary", onclick: move |_| nav.go(Route::Compose(None)), "✎ " {prefs.t("admin-official-write")} }
         }
         match &*reviews.read() {
             None => rsx! { Loading {} },
             Some(Err(e)) => rsx! { Failed { error: e.clone() } },
             Some(Ok(list)) => rsx! { ReviewList { reviews: list.clone() } },
         }
+    }
+}
+
+/// Report targets as the admin screens group them.
+pub fn target_key(target: ReportTarget) -> &'static str {
+    match target {
+        ReportTarget::Review => "target-review",
+        ReportTarget::Comment => "target-comment",
+        ReportTarget::User => "target-user",
+        ReportTarget::Message => "target-message",
+        ReportTarget::Product => "target-product",
     }
 }
 

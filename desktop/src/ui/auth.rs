@@ -4,7 +4,7 @@
 use dioxus::prelude::*;
 use moa_client_core::Error;
 
-use crate::state::use_ctx;
+use crate::state::{use_client, use_prefs};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -14,7 +14,8 @@ enum Mode {
 
 #[component]
 pub fn AuthScreen() -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let mut mode = use_signal(|| Mode::SignIn);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
@@ -40,13 +41,13 @@ pub fn AuthScreen() -> Element {
             *mode.peek(),
         );
         if em.is_empty() || pw.is_empty() || (m == Mode::SignUp && (h.is_empty() || n.is_empty())) {
-            error.set(Some(ctx.t("auth-fill-all")));
+            error.set(Some(prefs.t("auth-fill-all")));
             return;
         }
         busy.set(true);
         error.set(None);
         spawn(async move {
-            let client = ctx.client();
+            let client = client.get();
             let result = match m {
                 Mode::SignIn => client.sign_in(&em, &pw).await,
                 Mode::SignUp => client.sign_up(&em, &pw, &h, &n).await,
@@ -56,8 +57,8 @@ pub fn AuthScreen() -> Element {
             busy.set(false);
             match result {
                 Ok(_) => {}
-                Err(Error::Auth(_)) if m == Mode::SignIn => error.set(Some(ctx.t("auth-wrong"))),
-                Err(e) => error.set(Some(super::error_text(ctx.lang(), &e))),
+                Err(Error::Auth(_)) if m == Mode::SignIn => error.set(Some(prefs.t("auth-wrong"))),
+                Err(e) => error.set(Some(super::error_text(prefs.lang(), &e))),
             }
         });
     };
@@ -67,20 +68,20 @@ pub fn AuthScreen() -> Element {
         div { class: "auth",
             div { class: "auth-card",
                 div { class: "brand big", span { class: "logo", "모아" } }
-                p { class: "auth-tagline", {ctx.t("auth-tagline")} }
+                p { class: "auth-tagline", {prefs.t("auth-tagline")} }
                 form { onsubmit: submit,
-                    label { {ctx.t("auth-email")}
+                    label { {prefs.t("auth-email")}
                         input { r#type: "email", name: "email", autofocus: true, autocomplete: "username" }
                     }
-                    label { {ctx.t("auth-password")}
+                    label { {prefs.t("auth-password")}
                         input { r#type: "password", name: "password",
                             autocomplete: if signing_up { "new-password" } else { "current-password" } }
                     }
                     if signing_up {
-                        label { {ctx.t("auth-handle")}
+                        label { {prefs.t("auth-handle")}
                             input { name: "handle", placeholder: "moa_friend", autocomplete: "off" }
                         }
-                        label { {ctx.t("auth-display-name")}
+                        label { {prefs.t("auth-display-name")}
                             input { name: "display_name", autocomplete: "nickname" }
                         }
                     }
@@ -88,16 +89,16 @@ pub fn AuthScreen() -> Element {
                         p { class: "form-error", role: "alert", "{err}" }
                     }
                     button { class: "btn primary wide", r#type: "submit", disabled: *busy.read(),
-                        if *busy.read() { {ctx.t("state-working")} }
-                        else if signing_up { {ctx.t("auth-sign-up")} }
-                        else { {ctx.t("auth-sign-in")} }
+                        if *busy.read() { {prefs.t("state-working")} }
+                        else if signing_up { {prefs.t("auth-sign-up")} }
+                        else { {prefs.t("auth-sign-in")} }
                     }
                 }
                 button { class: "btn ghost wide",
                     onclick: move |_| { error.set(None); mode.set(if signing_up { Mode::SignIn } else { Mode::SignUp }) },
-                    if signing_up { {ctx.t("auth-have-account")} } else { {ctx.t("auth-no-account")} }
+                    if signing_up { {prefs.t("auth-have-account")} } else { {prefs.t("auth-no-account")} }
                 }
-                p { class: "muted small", {ctx.t("auth-server")} " " code { "{ctx.settings.read().server_url}" } }
+                p { class: "muted small", {prefs.t("auth-server")} " " code { "{prefs.server_url()}" } }
             }
         }
     }

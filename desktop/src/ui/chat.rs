@@ -9,7 +9,10 @@ use moa_client_core::{ChatMessage, ChatRoom, MediaSource, MessageState, RoomChan
 use super::review::ReportDialog;
 use super::{Avatar, Empty, Failed, Loading, Photo};
 use crate::i18n::{Arg, ago};
-use crate::state::{Route, use_ctx};
+use crate::route::Route;
+use crate::state::{
+    use_client, use_nav, use_notices, use_prefs, use_session, use_topics, use_typing,
+};
 
 /// Messages shown at first and per "older" page.
 const PAGE: u32 = 50;
@@ -45,27 +48,31 @@ pub fn unread_by(room: &ChatRoom, message: &ChatMessage) -> usize {
 
 #[component]
 pub fn ChatScreen(room: Option<String>) -> Element {
-    let ctx = use_ctx();
-    let version = move || ctx.watch(Topic::Rooms);
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let session = use_session();
+    let topics = use_topics();
+    let version = move || topics.watch(Topic::Rooms);
     let rooms = use_resource(move || {
         let _ = version();
-        async move { ctx.client().rooms().await }
+        async move { client.get().rooms().await }
     });
     let mut creating = use_signal(|| false);
-    let me = ctx.my_id();
+    let me = session.my_id();
     let now = super::now_ms();
     let list = match &*rooms.read() {
         None => rsx! { Loading {} },
         Some(Err(e)) => rsx! { Failed { error: e.clone() } },
         Some(Ok(list)) if list.is_empty() => rsx! {
-            Empty { title: ctx.t("chat-empty"), hint: ctx.t("chat-empty-hint") }
+            Empty { title: prefs.t("chat-empty"), hint: prefs.t("chat-empty-hint") }
         },
         Some(Ok(list)) => rsx! {
             ul { class: "room-list",
                 for r in list.iter().cloned() {
                     li { key: "{r.room.id}",
                         class: if room.as_deref() == Some(r.room.id.as_str()) { "room active" } else { "room" },
-                        onclick: { let id = r.room.id.clone(); move |_| ctx.switch(Route::Chat(Some(id.clone()))) },
+                        onclick: { let id = r.room.id.clone(); move |_| nav.switch(Route::Chat(Some(id.clone()))) },
                         RoomAvatar { room: r.clone() }
                         div { class: "room-main",
                             div { class: "room-top",
@@ -73,10 +80,10 @@ pub fn ChatScreen(room: Option<String>) -> Element {
                                 if r.room.kind == RoomKind::Group { span { class: "muted small", " {r.room.members.len()}" } }
                                 if r.muted { span { class: "muted small", " 🔕" } }
                                 span { class: "spacer" }
-                                if let Some(m) = &r.last_message { span { class: "muted small", {ago(ctx.lang(), m.created_at, now)} } }
+                                if let Some(m) = &r.last_message { span { class: "muted small", {ago(prefs.lang(), m.created_at, now)} } }
                             }
                             div { class: "room-bottom",
-                                span { class: "muted small last", {last_line(ctx.lang(), r.last_message.as_ref())} }
+                                span { class: "muted small last", {last_line(prefs.lang(), r.last_message.as_ref())} }
                                 if r.unread > 0 { span { class: if r.muted { "badge muted" } else { "badge" }, if r.unread > 99 { "99+" } else { "{r.unread}" } } }
                             }
                         }
@@ -89,9 +96,9 @@ pub fn ChatScreen(room: Option<String>) -> Element {
         div { class: "chat",
             aside { class: "rooms",
                 header { class: "screen-header",
-                    h1 { {ctx.t("nav-chat")} }
+                    h1 { {prefs.t("nav-chat")} }
                     div { class: "header-actions",
-                        button { class: "btn ghost", title: ctx.t("chat-new"), onclick: move |_| creating.set(true), "＋" }
+                        button { class: "btn ghost", title: prefs.t("chat-new"), onclick: move |_| creating.set(true), "＋" }
                     }
                 }
                 div { class: "scroll", {list} }
@@ -100,7 +107,7 @@ pub fn ChatScreen(room: Option<String>) -> Element {
                 if let Some(id) = room.clone() {
                     RoomView { key: "{id}", room_id: id }
                 } else {
-                    Empty { title: ctx.t("chat-pick"), hint: ctx.t("chat-pick-hint") }
+                    Empty { title: prefs.t("chat-pick"), hint: prefs.t("chat-pick-hint") }
                 }
             }
         }
@@ -121,8 +128,8 @@ fn last_line(lang: crate::i18n::Lang, m: Option<&ChatMessage>) -> String {
 
 #[component]
 fn RoomAvatar(room: ChatRoom) -> Element {
-    let ctx = use_ctx();
-    let me = ctx.my_id();
+    let session = use_session();
+    let me = session.my_id();
     let other = room
         .room
         .members
@@ -144,20 +151,25 @@ fn RoomAvatar(room: ChatRoom) -> Element {
 
 #[component]
 fn RoomView(room_id: String) -> Element {
-    let ctx = use_ctx();
-    let rooms_version = move || ctx.watch(Topic::Rooms);
-    let messages_version = move || ctx.watch(Topic::Messages);
+    let client = use_client();
+    let prefs = use_prefs();
+    let session = use_session();
+    let topics = use_topics();
+    let typing = use_typing();
+    let notices = use_notices();
+    let rooms_version = move || topics.watch(Topic::Rooms);
+    let messages_version = move || topics.watch(Topic::Messages);
     let rid = room_id.clone();
     let room = use_resource(move || {
         let _ = rooms_version();
         let id = rid.clone();
-        async move { ctx.client().room(&id).await }
+        async move { client.get().room(&id).await }
     });
     let rid = room_id.clone();
     let recent = use_resource(move || {
         let _ = messages_version();
         let id = rid.clone();
-        async move { ctx.client().messages(&id, None, PAGE).await }
+        async move { client.get().messages(&id, None, PAGE).await }
     });
     let mut older = use_signal(Vec::<ChatMessage>::new);
     let mut older_state = use_signal(|| (false, false)); // (loading, at the beginning)
@@ -177,7 +189,7 @@ fn RoomView(room_id: String) -> Element {
         if let Some(seq) = newest {
             let id = read_id.clone();
             spawn(async move {
-                let _ = ctx.client().mark_read(&id, seq).await;
+                let _ = client.get().mark_read(&id, seq).await;
             });
         }
     }));
@@ -206,14 +218,10 @@ fn RoomView(room_id: String) -> Element {
         Some(Err(e)) => return rsx! { Failed { error: e.clone() } },
         None => return rsx! { Loading {} },
     }
-    let me = ctx.my_id();
+    let me = session.my_id();
     let title = room_title(&room, me.as_deref());
-    let typing: Vec<String> = ctx
-        .typing
-        .read()
-        .get(&room.room.id)
-        .cloned()
-        .unwrap_or_default()
+    let typing: Vec<String> = typing
+        .in_room(&room.room.id)
         .into_iter()
         .filter_map(|uid| {
             room.room
@@ -234,7 +242,7 @@ fn RoomView(room_id: String) -> Element {
         header { class: "screen-header",
             h1 { "{title}" }
             div { class: "header-actions",
-                button { class: "btn ghost", onclick: move |_| managing.toggle(), title: ctx.t("chat-manage"), "☰" }
+                button { class: "btn ghost", onclick: move |_| managing.toggle(), title: prefs.t("chat-manage"), "☰" }
             }
         }
         div { class: "messages",
@@ -245,7 +253,7 @@ fn RoomView(room_id: String) -> Element {
                         let id = older_id.clone();
                         older_state.set((true, false));
                         spawn(async move {
-                            match ctx.client().load_older(&id, before, PAGE).await {
+                            match client.get().load_older(&id, before, PAGE).await {
                                 Ok(page) => {
                                     let at_start = page.is_empty() || page.first().and_then(|m| m.seq) == Some(1);
                                     let mut o = older.write();
@@ -254,15 +262,15 @@ fn RoomView(room_id: String) -> Element {
                                     *o = merged;
                                     older_state.set((false, at_start));
                                 }
-                                Err(e) => { older_state.set((false, false)); ctx.fail(&e) }
+                                Err(e) => { older_state.set((false, false)); notices.fail(&e) }
                             }
                         });
                     },
-                    if loading_older { {ctx.t("state-loading")} } else { {ctx.t("chat-older")} }
+                    if loading_older { {prefs.t("state-loading")} } else { {prefs.t("chat-older")} }
                 }
             }
             if messages.is_empty() {
-                p { class: "muted center", {ctx.t("chat-say-hello")} }
+                p { class: "muted center", {prefs.t("chat-say-hello")} }
             }
             for m in messages.iter().cloned() {
                 MessageBubble { key: "{m.id}", mine: Some(m.sender_id.as_str()) == me.as_deref(),
@@ -271,7 +279,7 @@ fn RoomView(room_id: String) -> Element {
                     on_report: move |id| reporting.set(Some(id)) }
             }
         }
-        div { class: "typing", if !typing.is_empty() { {ctx.ta("chat-typing", &[("names", Arg::Str(typing.join(", ")))])} } }
+        div { class: "typing", if !typing.is_empty() { {prefs.ta("chat-typing", &[("names", Arg::Str(typing.join(", ")))])} } }
         form { class: "composer",
             onsubmit: move |e: FormEvent| {
                 e.prevent_default();
@@ -280,39 +288,39 @@ fn RoomView(room_id: String) -> Element {
                 let id = send_id.clone();
                 draft.set(String::new());
                 spawn(async move {
-                    if let Err(e) = ctx.client().send_message(&id, &body, vec![], None).await {
+                    if let Err(e) = client.get().send_message(&id, &body, vec![], None).await {
                         draft.set(body);
-                        ctx.fail(&e);
+                        notices.fail(&e);
                     }
                 });
             },
-            label { class: "icon-btn", title: ctx.t("chat-send-photo"),
+            label { class: "icon-btn", title: prefs.t("chat-send-photo"),
                 input { r#type: "file", accept: "image/*", class: "hidden",
                     onchange: move |e: FormEvent| {
                         let Some(path) = e.files().first().map(|f| f.path()) else { return };
                         let id = photo_id.clone();
                         sending_photo.set(true);
                         spawn(async move {
-                            let client = ctx.client();
+                            let client = client.get();
                             let result = match client.add_photo(MediaSource::Path(path)).await {
                                 Ok(p) => client.send_message(&id, "", vec![p.media_id], None).await.map(|_| ()),
                                 Err(e) => Err(e),
                             };
                             sending_photo.set(false);
-                            if let Err(e) = result { ctx.fail(&e) }
+                            if let Err(e) = result { notices.fail(&e) }
                         });
                     }
                 }
                 if *sending_photo.read() { "…" } else { "📷" }
             }
-            input { class: "composer-input", value: "{draft}", placeholder: ctx.t("chat-placeholder"),
+            input { class: "composer-input", value: "{draft}", placeholder: prefs.t("chat-placeholder"),
                 oninput: move |e| {
                     draft.set(e.value());
                     let id = type_id.clone();
-                    spawn(async move { let _ = ctx.client().typing(&id).await; });
+                    spawn(async move { let _ = client.get().typing(&id).await; });
                 }
             }
-            button { class: "btn primary", r#type: "submit", disabled: draft.read().trim().is_empty(), {ctx.t("action-send")} }
+            button { class: "btn primary", r#type: "submit", disabled: draft.read().trim().is_empty(), {prefs.t("action-send")} }
         }
         if *managing.read() {
             ManageRoom { room: room.clone(), on_close: move |_| managing.set(false) }
@@ -332,13 +340,15 @@ fn MessageBubble(
     now: i64,
     on_report: EventHandler<String>,
 ) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
     let m = message;
     let state = match &m.state {
-        MessageState::Pending => Some(("pending", ctx.t("chat-sending"))),
+        MessageState::Pending => Some(("pending", prefs.t("chat-sending"))),
         MessageState::Failed(e) => Some((
             "failed",
-            format!("{} · {}", ctx.t("chat-failed"), e.message),
+            format!("{} · {}", prefs.t("chat-failed"), e.message),
         )),
         MessageState::Sent => None,
     };
@@ -359,16 +369,16 @@ fn MessageBubble(
                 if !mine { if let Some(s) = sender { span { class: "msg-sender small", "{s.display_name}" } } }
                 div { class: "msg-row",
                     if m.deleted {
-                        div { class: "bubble deleted", {ctx.t("chat-deleted")} }
+                        div { class: "bubble deleted", {prefs.t("chat-deleted")} }
                     } else if let Some(text) = editing.read().clone() {
                         form { class: "bubble editing",
                             onsubmit: move |e: FormEvent| {
                                 e.prevent_default();
                                 let (room, id, body) = (edit_room.clone(), edit_id.clone(), editing.peek().clone().unwrap_or_default());
                                 spawn(async move {
-                                    match ctx.client().edit_message(&room, &id, &body).await {
+                                    match client.get().edit_message(&room, &id, &body).await {
                                         Ok(()) => editing.set(None),
-                                        Err(e) => ctx.fail(&e),
+                                        Err(e) => notices.fail(&e),
                                     }
                                 });
                             },
@@ -382,19 +392,19 @@ fn MessageBubble(
                     }
                     div { class: "msg-meta",
                         if unread > 0 { span { class: "unread-count", "{unread}" } }
-                        span { class: "muted small", {ago(ctx.lang(), m.created_at, now)} }
-                        if m.edited_at.is_some() && !m.deleted { span { class: "muted small", {ctx.t("chat-edited")} } }
+                        span { class: "muted small", {ago(prefs.lang(), m.created_at, now)} }
+                        if m.edited_at.is_some() && !m.deleted { span { class: "muted small", {prefs.t("chat-edited")} } }
                     }
                     if !m.deleted {
                         div { class: "msg-actions",
                             if mine {
-                                a { onclick: { let body = m.body.clone(); move |_| editing.set(Some(body.clone())) }, {ctx.t("action-edit")} }
+                                a { onclick: { let body = m.body.clone(); move |_| editing.set(Some(body.clone())) }, {prefs.t("action-edit")} }
                                 a { class: "danger", onclick: move |_| {
                                     let (room, id) = (del_room.clone(), del_id.clone());
-                                    spawn(async move { if let Err(e) = ctx.client().delete_message(&room, &id).await { ctx.fail(&e) } });
-                                }, {ctx.t("action-delete")} }
+                                    spawn(async move { if let Err(e) = client.get().delete_message(&room, &id).await { notices.fail(&e) } });
+                                }, {prefs.t("action-delete")} }
                             } else {
-                                a { onclick: move |_| on_report.call(rep_id.clone()), {ctx.t("action-report")} }
+                                a { onclick: move |_| on_report.call(rep_id.clone()), {prefs.t("action-report")} }
                             }
                         }
                     }
@@ -407,17 +417,21 @@ fn MessageBubble(
 
 /// People the member follows, to start rooms with or invite.
 fn use_candidates() -> Resource<Result<Vec<Author>, moa_client_core::Error>> {
-    let ctx = use_ctx();
+    let client = use_client();
+    let session = use_session();
     use_resource(move || async move {
-        let me = ctx.my_id().unwrap_or_default();
-        let list = ctx.client().following_list(&me).await?;
+        let me = session.my_id().unwrap_or_default();
+        let list = client.get().following_list(&me).await?;
         Ok(list.into_iter().map(|i| i.member).collect())
     })
 }
 
 #[component]
 fn NewRoom(on_close: EventHandler<()>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let notices = use_notices();
     let candidates = use_candidates();
     let mut picked = use_signal(Vec::<String>::new);
     let mut name = use_signal(String::new);
@@ -425,7 +439,7 @@ fn NewRoom(on_close: EventHandler<()>) -> Element {
         let members = picked.peek().clone();
         let group_name = name.peek().trim().to_owned();
         spawn(async move {
-            let client = ctx.client();
+            let client = client.get();
             let result = if members.len() == 1 && group_name.is_empty() {
                 client.create_direct_room(&members[0]).await
             } else {
@@ -434,20 +448,20 @@ fn NewRoom(on_close: EventHandler<()>) -> Element {
             match result {
                 Ok(id) => {
                     on_close.call(());
-                    ctx.switch(Route::Chat(Some(id)))
+                    nav.switch(Route::Chat(Some(id)))
                 }
-                Err(e) => ctx.fail(&e),
+                Err(e) => notices.fail(&e),
             }
         });
     };
     rsx! {
         div { class: "dialog-backdrop",
             div { class: "dialog", role: "dialog",
-                h3 { {ctx.t("chat-new")} }
+                h3 { {prefs.t("chat-new")} }
                 match &*candidates.read() {
                     None => rsx! { Loading {} },
                     Some(Err(e)) => rsx! { Failed { error: e.clone() } },
-                    Some(Ok(list)) if list.is_empty() => rsx! { p { class: "muted", {ctx.t("chat-no-candidates")} } },
+                    Some(Ok(list)) if list.is_empty() => rsx! { p { class: "muted", {prefs.t("chat-no-candidates")} } },
                     Some(Ok(list)) => rsx! {
                         ul { class: "people pick",
                             for a in list.iter().cloned() {
@@ -461,11 +475,11 @@ fn NewRoom(on_close: EventHandler<()>) -> Element {
                     },
                 }
                 if picked.read().len() > 1 {
-                    input { placeholder: ctx.t("chat-group-name"), value: "{name}", oninput: move |e| name.set(e.value()) }
+                    input { placeholder: prefs.t("chat-group-name"), value: "{name}", oninput: move |e| name.set(e.value()) }
                 }
                 div { class: "dialog-actions",
-                    button { class: "btn", onclick: move |_| on_close.call(()), {ctx.t("action-cancel")} }
-                    button { class: "btn primary", disabled: picked.read().is_empty(), onclick: create, {ctx.t("chat-create")} }
+                    button { class: "btn", onclick: move |_| on_close.call(()), {prefs.t("action-cancel")} }
+                    button { class: "btn primary", disabled: picked.read().is_empty(), onclick: create, {prefs.t("chat-create")} }
                 }
             }
         }
@@ -474,8 +488,12 @@ fn NewRoom(on_close: EventHandler<()>) -> Element {
 
 #[component]
 fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
-    let ctx = use_ctx();
-    let me = ctx.my_id().unwrap_or_default();
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let session = use_session();
+    let notices = use_notices();
+    let me = session.my_id().unwrap_or_default();
     let owner = room.room.owner_id.as_deref() == Some(me.as_str());
     let group = room.room.kind == RoomKind::Group;
     let candidates = use_candidates();
@@ -493,35 +511,35 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
     rsx! {
         div { class: "dialog-backdrop",
             div { class: "dialog manage", role: "dialog",
-                h3 { {ctx.t("chat-manage")} }
+                h3 { {prefs.t("chat-manage")} }
                 if group && owner {
                     form { class: "row-form",
                         onsubmit: move |e: FormEvent| {
                             e.prevent_default();
                             let (id, n) = (rename_id.clone(), name.peek().trim().to_owned());
-                            spawn(async move { if let Err(e) = ctx.client().update_room(&id, RoomChanges { name: Some(n), photo_media_id: None }).await { ctx.fail(&e) } });
+                            spawn(async move { if let Err(e) = client.get().update_room(&id, RoomChanges { name: Some(n), photo_media_id: None }).await { notices.fail(&e) } });
                         },
                         input { value: "{name}", oninput: move |e| name.set(e.value()) }
-                        button { class: "btn", r#type: "submit", {ctx.t("chat-rename")} }
+                        button { class: "btn", r#type: "submit", {prefs.t("chat-rename")} }
                     }
                 }
-                h4 { {ctx.ta("chat-members", &[("count", Arg::Num(room.room.members.len() as i64))])} }
+                h4 { {prefs.ta("chat-members", &[("count", Arg::Num(room.room.members.len() as i64))])} }
                 ul { class: "people",
                     for m in room.room.members.iter().cloned() {
                         li {
                             Avatar { author: m.user.clone(), size: 28 }
                             span { "{m.user.display_name}" }
-                            if room.room.owner_id.as_deref() == Some(m.user.id.as_str()) { span { class: "pill", {ctx.t("chat-owner")} } }
+                            if room.room.owner_id.as_deref() == Some(m.user.id.as_str()) { span { class: "pill", {prefs.t("chat-owner")} } }
                             span { class: "spacer" }
                             if group && owner && m.user.id != me {
-                                a { onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = ctx.client().transfer_owner(&r, &u).await { ctx.fail(&e) } }); } }, {ctx.t("chat-make-owner")} }
-                                a { class: "danger", onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = ctx.client().remove_member(&r, &u).await { ctx.fail(&e) } }); } }, {ctx.t("action-remove")} }
+                                a { onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().transfer_owner(&r, &u).await { notices.fail(&e) } }); } }, {prefs.t("chat-make-owner")} }
+                                a { class: "danger", onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().remove_member(&r, &u).await { notices.fail(&e) } }); } }, {prefs.t("action-remove")} }
                             }
                         }
                     }
                 }
                 if group {
-                    h4 { {ctx.t("chat-invite")} }
+                    h4 { {prefs.t("chat-invite")} }
                     match &*candidates.read() {
                         Some(Ok(list)) => rsx! {
                             ul { class: "people",
@@ -530,27 +548,27 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
                                         Avatar { author: a.clone(), size: 28 }
                                         span { "{a.display_name}" }
                                         span { class: "spacer" }
-                                        a { onclick: { let (r, u) = (invite_id.clone(), a.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = ctx.client().invite(&r, &u).await { ctx.fail(&e) } }); } }, {ctx.t("chat-invite")} }
+                                        a { onclick: { let (r, u) = (invite_id.clone(), a.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().invite(&r, &u).await { notices.fail(&e) } }); } }, {prefs.t("chat-invite")} }
                                     }
                                 }
                             }
                         },
-                        Some(Err(e)) => rsx! { p { class: "muted small", {super::error_text(ctx.lang(), e)} } },
+                        Some(Err(e)) => rsx! { p { class: "muted small", {super::error_text(prefs.lang(), e)} } },
                         None => rsx! { Loading {} },
                     }
                 }
                 div { class: "dialog-actions",
                     button { class: "btn",
-                        onclick: move |_| { let id = mute_id.clone(); spawn(async move { if let Err(e) = ctx.client().set_muted(&id, !muted).await { ctx.fail(&e) } }); },
-                        if muted { {ctx.t("chat-unmute")} } else { {ctx.t("chat-mute")} }
+                        onclick: move |_| { let id = mute_id.clone(); spawn(async move { if let Err(e) = client.get().set_muted(&id, !muted).await { notices.fail(&e) } }); },
+                        if muted { {prefs.t("chat-unmute")} } else { {prefs.t("chat-mute")} }
                     }
                     if group {
                         button { class: "btn danger",
-                            onclick: move |_| { let id = leave_id.clone(); spawn(async move { match ctx.client().leave_room(&id).await { Ok(()) => { on_close.call(()); ctx.switch(Route::Chat(None)) } Err(e) => ctx.fail(&e) } }); },
-                            {ctx.t("chat-leave")}
+                            onclick: move |_| { let id = leave_id.clone(); spawn(async move { match client.get().leave_room(&id).await { Ok(()) => { on_close.call(()); nav.switch(Route::Chat(None)) } Err(e) => notices.fail(&e) } }); },
+                            {prefs.t("chat-leave")}
                         }
                     }
-                    button { class: "btn primary", onclick: move |_| on_close.call(()), {ctx.t("action-close")} }
+                    button { class: "btn primary", onclick: move |_| on_close.call(()), {prefs.t("action-close")} }
                 }
             }
         }

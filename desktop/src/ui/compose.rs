@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Failed, Loading, Photo};
 use crate::i18n::Arg;
-use crate::state::{Route, use_ctx};
+use crate::route::Route;
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_uploads};
 use crate::ui::shell::DataDir;
 
 /// What the member typed so far.
@@ -147,7 +148,7 @@ struct Adding {
 
 #[component]
 pub fn Compose(edit: Option<String>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
     let dir = use_context::<DataDir>().0;
     let editing = edit.clone();
     let load_dir = dir.clone();
@@ -158,7 +159,7 @@ pub fn Compose(edit: Option<String>) -> Element {
         async move {
             match editing {
                 None => Ok(Draft::load(&dir)),
-                Some(id) => ctx.client().review(&id).await.map(|d| {
+                Some(id) => client.get().review(&id).await.map(|d| {
                     let r = d.review;
                     Draft {
                         snap: r.kind == ReviewKind::Snap,
@@ -190,7 +191,12 @@ pub fn Compose(edit: Option<String>) -> Element {
 
 #[component]
 fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let session = use_session();
+    let uploads = use_uploads();
+    let notices = use_notices();
     let mut d = use_signal(|| draft.clone());
     let mut adding = use_signal(Vec::<Adding>::new);
     let mut busy = use_signal(|| false);
@@ -217,7 +223,7 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                 error: None,
             });
             spawn(async move {
-                let result = ctx.client().add_photo(MediaSource::Path(path)).await;
+                let result = client.get().add_photo(MediaSource::Path(path)).await;
                 let mut list = adding.write();
                 match result {
                     Ok(prepared) => {
@@ -229,7 +235,7 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                     }
                     Err(e) => {
                         if let Some(a) = list.iter_mut().find(|a| a.name == name) {
-                            a.error = Some(super::error_text(ctx.lang(), &e));
+                            a.error = Some(super::error_text(prefs.lang(), &e));
                         }
                     }
                 }
@@ -242,9 +248,9 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
     let post = move |_| {
         let draft = d.peek().clone();
         if let Some(key) = draft.problem() {
-            ctx.fail(&moa_client_core::Error::Invalid {
+            notices.fail(&moa_client_core::Error::Invalid {
                 field: "review".into(),
-                reason: ctx.t(key),
+                reason: prefs.t(key),
             });
             return;
         }
@@ -252,7 +258,7 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
         let edit_id = edit_id.clone();
         let dir = post_dir.clone();
         spawn(async move {
-            let client = ctx.client();
+            let client = client.get();
             let result = match edit_id {
                 Some(id) => {
                     let new = draft.to_new_review();
@@ -276,11 +282,11 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
             match result {
                 Ok(id) => {
                     Draft::clear(&dir);
-                    ctx.notify(ctx.t("toast-posted"));
-                    ctx.back();
-                    ctx.go(Route::Review(id));
+                    notices.notify(prefs.t("toast-posted"));
+                    nav.back();
+                    nav.go(Route::Review(id));
                 }
-                Err(e) => ctx.fail(&e),
+                Err(e) => notices.fail(&e),
             }
         });
     };
@@ -292,20 +298,20 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
     } else {
         limits::MAX_STORY_BODY_CHARS
     };
-    let uploads = ctx.uploads.read().clone();
+    let uploads = uploads.all();
     let title = if is_edit {
-        ctx.t("compose-edit-title")
+        prefs.t("compose-edit-title")
     } else {
-        ctx.t("compose-title")
+        prefs.t("compose-title")
     };
     rsx! {
         super::Header { title,
             actions: rsx! {
                 if !is_edit && !current.is_empty() {
-                    button { class: "btn ghost", onclick: move |_| { d.set(Draft::default()); }, {ctx.t("compose-discard")} }
+                    button { class: "btn ghost", onclick: move |_| { d.set(Draft::default()); }, {prefs.t("compose-discard")} }
                 }
                 button { class: "btn primary", disabled: *busy.read() || !adding.read().iter().all(|a| a.error.is_some()), onclick: post,
-                    if *busy.read() { {ctx.t("state-working")} } else if is_edit { {ctx.t("action-save")} } else { {ctx.t("compose-post")} }
+                    if *busy.read() { {prefs.t("state-working")} } else if is_edit { {prefs.t("action-save")} } else { {prefs.t("compose-post")} }
                 }
             }
         }
@@ -321,21 +327,21 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
             div { class: "card",
                 if !is_edit {
                     div { class: "segmented",
-                        button { class: if !current.snap { "seg active" } else { "seg" }, onclick: move |_| d.write().snap = false, {ctx.t("compose-story")} }
-                        button { class: if current.snap { "seg active" } else { "seg" }, onclick: move |_| d.write().snap = true, {ctx.t("compose-snap")} }
+                        button { class: if !current.snap { "seg active" } else { "seg" }, onclick: move |_| d.write().snap = false, {prefs.t("compose-story")} }
+                        button { class: if current.snap { "seg active" } else { "seg" }, onclick: move |_| d.write().snap = true, {prefs.t("compose-snap")} }
                     }
                 }
                 if !current.snap {
-                    input { class: "title-input", placeholder: ctx.t("compose-title-placeholder"), value: "{current.title}",
+                    input { class: "title-input", placeholder: prefs.t("compose-title-placeholder"), value: "{current.title}",
                         oninput: move |e| d.write().title = e.value() }
                 }
-                textarea { class: "body-input", placeholder: ctx.t("compose-body-placeholder"), value: "{current.body}",
+                textarea { class: "body-input", placeholder: prefs.t("compose-body-placeholder"), value: "{current.body}",
                     rows: if current.snap { "4" } else { "10" },
                     oninput: move |e| d.write().body = e.value() }
                 div { class: if body_len > body_max { "counter over" } else { "counter" }, "{body_len} / {body_max}" }
             }
             div { class: "card",
-                h3 { {ctx.t("compose-photos")} }
+                h3 { {prefs.t("compose-photos")} }
                 div { class: "photo-grid",
                     for id in current.photos.iter().cloned() {
                         div { key: "{id}", class: "photo-tile",
@@ -343,7 +349,7 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                             if let Some((sent, total)) = uploads.get(&id).copied().filter(|(s, t)| s < t) {
                                 div { class: "progress", div { class: "bar", style: "width:{sent * 100 / total.max(1)}%" } }
                             }
-                            button { class: "icon-btn remove", title: ctx.t("action-remove"),
+                            button { class: "icon-btn remove", title: prefs.t("action-remove"),
                                 onclick: move |_| d.write().photos.retain(|p| p != &id), "×" }
                         }
                     }
@@ -353,7 +359,7 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                                 span { class: "error-text small", "{a.name}: {err}" }
                             } else {
                                 div { class: "spinner" }
-                                span { class: "small muted", {ctx.t("compose-compressing")} }
+                                span { class: "small muted", {prefs.t("compose-compressing")} }
                             }
                         }
                     }
@@ -365,24 +371,24 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                             }
                         }
                         span { "+" }
-                        span { class: "small", {ctx.t("compose-add-photos")} }
+                        span { class: "small", {prefs.t("compose-add-photos")} }
                     }
                 }
-                p { class: "muted small", {ctx.t("compose-drop-hint")} }
+                p { class: "muted small", {prefs.t("compose-drop-hint")} }
             }
             div { class: "card",
-                h3 { {ctx.t("compose-subject")} }
+                h3 { {prefs.t("compose-subject")} }
                 if let Some((_, _, name)) = current.subject.clone() {
                     div { class: "chosen",
                         span { class: "pill subject", "📍 {name}" }
-                        a { onclick: move |_| d.write().subject = None, {ctx.t("action-remove")} }
+                        a { onclick: move |_| d.write().subject = None, {prefs.t("action-remove")} }
                     }
                 } else if *picking.read() {
                     SubjectPicker { on_pick: move |s| { d.write().subject = Some(s); picking.set(false) } }
                 } else {
-                    button { class: "btn", onclick: move |_| picking.set(true), {ctx.t("compose-pick-subject")} }
+                    button { class: "btn", onclick: move |_| picking.set(true), {prefs.t("compose-pick-subject")} }
                 }
-                h3 { {ctx.t("compose-rating")} }
+                h3 { {prefs.t("compose-rating")} }
                 div { class: "rating-input",
                     for n in 1..=5i64 {
                         button { class: if current.rating.is_some_and(|r| r >= n) { "star on" } else { "star" },
@@ -391,20 +397,20 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                         }
                     }
                 }
-                h3 { {ctx.t("compose-tags")} }
+                h3 { {prefs.t("compose-tags")} }
                 input { placeholder: "#카페 #라떼", value: "{current.tags}", oninput: move |e| d.write().tags = e.value() }
-                if ctx.is_moderator() && !is_edit {
+                if session.is_moderator() && !is_edit {
                     label { class: "check",
                         input { r#type: "checkbox", checked: current.official, onchange: move |e| d.write().official = e.checked() }
-                        {ctx.t("compose-official")}
+                        {prefs.t("compose-official")}
                     }
                 }
             }
             if let Some(key) = current.problem().filter(|_| !current.is_empty()) {
-                p { class: "muted small hint", {ctx.t(key)} }
+                p { class: "muted small hint", {prefs.t(key)} }
             }
             if !is_edit && !current.is_empty() {
-                p { class: "muted small", {ctx.t("compose-draft-saved")} }
+                p { class: "muted small", {prefs.t("compose-draft-saved")} }
             }
         }
     }
@@ -413,7 +419,8 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
 /// Search places and products, or add a new one.
 #[component]
 fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let mut query = use_signal(String::new);
     let mut adding = use_signal(|| None::<SubjectType>);
     let results = use_resource(move || {
@@ -422,7 +429,7 @@ fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
             if q.is_empty() {
                 return Ok(Vec::new());
             }
-            let client = ctx.client();
+            let client = client.get();
             let places = client.search_places(&q).await?;
             let products = client.search_products(&q).await?;
             let mut out: Vec<(String, String, String, String)> = places
@@ -442,7 +449,7 @@ fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
     });
     rsx! {
         div { class: "picker",
-            input { placeholder: ctx.t("compose-search-subject"), value: "{query}", autofocus: true, oninput: move |e| query.set(e.value()) }
+            input { placeholder: prefs.t("compose-search-subject"), value: "{query}", autofocus: true, oninput: move |e| query.set(e.value()) }
             match &*results.read() {
                 Some(Ok(list)) if !list.is_empty() => rsx! {
                     ul { class: "picker-list",
@@ -454,13 +461,13 @@ fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
                         }
                     }
                 },
-                Some(Ok(_)) if !query.read().trim().is_empty() => rsx! { p { class: "muted small", {ctx.t("compose-no-subject")} } },
-                Some(Err(e)) => rsx! { p { class: "error-text small", {super::error_text(ctx.lang(), e)} } },
+                Some(Ok(_)) if !query.read().trim().is_empty() => rsx! { p { class: "muted small", {prefs.t("compose-no-subject")} } },
+                Some(Err(e)) => rsx! { p { class: "error-text small", {super::error_text(prefs.lang(), e)} } },
                 _ => rsx! {},
             }
             div { class: "picker-add",
-                button { class: "btn ghost", onclick: move |_| adding.set(Some(SubjectType::Place)), "+ " {ctx.t("compose-add-place")} }
-                button { class: "btn ghost", onclick: move |_| adding.set(Some(SubjectType::Product)), "+ " {ctx.t("compose-add-product")} }
+                button { class: "btn ghost", onclick: move |_| adding.set(Some(SubjectType::Place)), "+ " {prefs.t("compose-add-place")} }
+                button { class: "btn ghost", onclick: move |_| adding.set(Some(SubjectType::Product)), "+ " {prefs.t("compose-add-product")} }
             }
             if let Some(kind) = *adding.read() {
                 NewSubject { kind, name: query.read().clone(), on_done: move |s| { adding.set(None); on_pick.call(s) } }
@@ -475,7 +482,8 @@ fn NewSubject(
     name: String,
     on_done: EventHandler<(String, String, String)>,
 ) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let mut name = use_signal(|| name.clone());
     let mut extra = use_signal(String::new);
     let mut price = use_signal(String::new);
@@ -488,7 +496,7 @@ fn NewSubject(
         let p = price.peek().trim().replace(',', "");
         let cat = *category.peek();
         spawn(async move {
-            let client = ctx.client();
+            let client = client.get();
             let result = match kind {
                 SubjectType::Place => client
                     .add_place(CreatePlaceRequest {
@@ -503,7 +511,7 @@ fn NewSubject(
                     .map(|p| ("place".to_owned(), p.place.id, p.place.name)),
                 SubjectType::Product => {
                     let Ok(price_krw) = p.parse::<i64>() else {
-                        error.set(Some(ctx.t("compose-price-invalid")));
+                        error.set(Some(prefs.t("compose-price-invalid")));
                         return;
                     };
                     client
@@ -521,7 +529,7 @@ fn NewSubject(
             };
             match result {
                 Ok(s) => on_done.call(s),
-                Err(e) => error.set(Some(super::error_text(ctx.lang(), &e))),
+                Err(e) => error.set(Some(super::error_text(prefs.lang(), &e))),
             }
         });
     };
@@ -537,20 +545,20 @@ fn NewSubject(
     ];
     rsx! {
         form { class: "new-subject", onsubmit: submit,
-            input { placeholder: ctx.t("subject-name"), value: "{name}", oninput: move |e| name.set(e.value()) }
+            input { placeholder: prefs.t("subject-name"), value: "{name}", oninput: move |e| name.set(e.value()) }
             if kind == SubjectType::Place {
-                input { placeholder: ctx.t("subject-address"), value: "{extra}", oninput: move |e| extra.set(e.value()) }
+                input { placeholder: prefs.t("subject-address"), value: "{extra}", oninput: move |e| extra.set(e.value()) }
                 select { onchange: move |e| { if let Some((c, _)) = categories.iter().find(|(_, k)| *k == e.value()) { category.set(*c) } },
                     for (c, key) in categories {
-                        option { value: key, selected: *category.read() == c, {ctx.t(key)} }
+                        option { value: key, selected: *category.read() == c, {prefs.t(key)} }
                     }
                 }
             } else {
-                input { placeholder: ctx.t("subject-price"), value: "{price}", inputmode: "numeric", oninput: move |e| price.set(e.value()) }
-                input { placeholder: ctx.t("subject-shop-url"), value: "{extra}", oninput: move |e| extra.set(e.value()) }
+                input { placeholder: prefs.t("subject-price"), value: "{price}", inputmode: "numeric", oninput: move |e| price.set(e.value()) }
+                input { placeholder: prefs.t("subject-shop-url"), value: "{extra}", oninput: move |e| extra.set(e.value()) }
             }
             if let Some(err) = error.read().clone() { p { class: "form-error", "{err}" } }
-            button { class: "btn primary", r#type: "submit", {ctx.ta("compose-add-subject", &[("kind", Arg::Str(ctx.t(if kind == SubjectType::Place { "target-place" } else { "target-product" })))])} }
+            button { class: "btn primary", r#type: "submit", {prefs.ta("compose-add-subject", &[("kind", Arg::Str(prefs.t(if kind == SubjectType::Place { "target-place" } else { "target-product" })))])} }
         }
     }
 }

@@ -9,7 +9,8 @@ use moa_client_core::{Error, Topic};
 
 use super::{Avatar, Empty, Failed, Loading, Photo, stars};
 use crate::i18n::ago;
-use crate::state::{Route, use_ctx};
+use crate::route::Route;
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_status, use_topics};
 
 /// The height of one feed row in px (keep in step with `.review-row` in the CSS).
 pub const ROW_HEIGHT: f64 = 152.0;
@@ -36,10 +37,10 @@ struct More {
 
 #[component]
 pub fn Home() -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
     let mut tab = use_signal(|| FeedTab::Popular);
     rsx! {
-        super::Header { title: ctx.t("nav-home"),
+        super::Header { title: prefs.t("nav-home"),
             actions: rsx! {
                 RefreshButton {}
             }
@@ -47,7 +48,7 @@ pub fn Home() -> Element {
         div { class: "tabs", role: "tablist",
             for (t, key) in [(FeedTab::Popular, "feed-popular"), (FeedTab::Latest, "feed-latest"), (FeedTab::Following, "feed-following")] {
                 button { class: if *tab.read() == t { "tab active" } else { "tab" }, role: "tab",
-                    onclick: move |_| tab.set(t), {ctx.t(key)} }
+                    onclick: move |_| tab.set(t), {prefs.t(key)} }
             }
         }
         {
@@ -60,27 +61,35 @@ pub fn Home() -> Element {
 /// Syncs now (the desktop's pull-to-refresh).
 #[component]
 pub fn RefreshButton() -> Element {
-    let ctx = use_ctx();
-    let syncing = ctx.status.read().syncing;
+    let client = use_client();
+    let prefs = use_prefs();
+    let status = use_status();
+    let notices = use_notices();
+    let syncing = status.sync().syncing;
     rsx! {
-        button { class: if syncing { "btn ghost spinning" } else { "btn ghost" }, title: ctx.t("action-refresh"),
+        button { class: if syncing { "btn ghost spinning" } else { "btn ghost" }, title: prefs.t("action-refresh"),
             onclick: move |_| {
                 spawn(async move {
-                    if let Err(e) = ctx.client().sync().await {
-                        ctx.fail(&e);
+                    if let Err(e) = client.get().sync().await {
+                        notices.fail(&e);
                     }
                 });
             },
-            "↻ " {ctx.t("action-refresh")}
+            "↻ " {prefs.t("action-refresh")}
         }
     }
 }
 
 #[component]
 fn FeedList(tab: FeedTab) -> Element {
-    let ctx = use_ctx();
-    let feed_version =
-        move || ctx.watch(Topic::Feed) + ctx.watch(Topic::Reviews) + ctx.watch(Topic::Likes);
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let status = use_status();
+    let topics = use_topics();
+    let feed_version = move || {
+        topics.watch(Topic::Feed) + topics.watch(Topic::Reviews) + topics.watch(Topic::Likes)
+    };
     // At launch the feed read from the cache while the webview loaded is
     // usually ready: shown in the very first render, and the resource's
     // first run hands it over instead of reading it again (unless a change
@@ -104,7 +113,7 @@ fn FeedList(tab: FeedTab) -> Element {
                 crate::startup::mark("feed_query");
                 let feed = match crate::startup::prefetched_feed(tab).await {
                     Some(feed) => feed,
-                    None => ctx.client().feed(tab).await,
+                    None => client.get().feed(tab).await,
                 };
                 crate::startup::mark("feed_loaded");
                 feed
@@ -130,22 +139,22 @@ fn FeedList(tab: FeedTab) -> Element {
         }
         Some(Ok(items)) => items.clone(),
     };
-    let status = ctx.status.read().clone();
+    let status = status.sync();
     if first_page.is_empty() && more.read().items.is_empty() {
         if status.syncing || (status.online && status.last_sync_at.is_none()) {
             return rsx! { Loading {} };
         }
         if !status.online && status.last_sync_at.is_none() {
-            return rsx! { Failed { error: Error::Network("offline".into()), retry: move |_| ctx.client().sync_soon() } };
+            return rsx! { Failed { error: Error::Network("offline".into()), retry: move |_| client.get().sync_soon() } };
         }
         let hint = if tab == FeedTab::Following {
-            ctx.t("feed-empty-following")
+            prefs.t("feed-empty-following")
         } else {
-            ctx.t("feed-empty-hint")
+            prefs.t("feed-empty-hint")
         };
         return rsx! {
-            Empty { title: ctx.t("feed-empty"), hint,
-                action: rsx! { button { class: "btn primary", onclick: move |_| ctx.go(Route::Compose(None)), {ctx.t("nav-compose")} } }
+            Empty { title: prefs.t("feed-empty"), hint,
+                action: rsx! { button { class: "btn primary", onclick: move |_| nav.go(Route::Compose(None)), {prefs.t("nav-compose")} } }
             }
         };
     }
@@ -169,7 +178,7 @@ fn FeedList(tab: FeedTab) -> Element {
         spawn(async move {
             more.write().loading = true;
             let cursor = more.peek().cursor.clone();
-            match ctx.client().feed_more(tab, cursor.as_deref()).await {
+            match client.get().feed_more(tab, cursor.as_deref()).await {
                 Ok((page, next)) => {
                     let mut m = more.write();
                     m.done = next.is_none() || page.is_empty();
@@ -202,11 +211,11 @@ fn FeedList(tab: FeedTab) -> Element {
             div { class: "feed-end",
                 if state.loading { Loading {} }
                 else if let Some(e) = state.error.clone() {
-                    p { class: "muted", {super::error_text(ctx.lang(), &e)} " "
-                        a { onclick: move |_| more.write().error = None, {ctx.t("action-retry")} }
+                    p { class: "muted", {super::error_text(prefs.lang(), &e)} " "
+                        a { onclick: move |_| more.write().error = None, {prefs.t("action-retry")} }
                     }
                 }
-                else if state.done { p { class: "muted", {ctx.t("feed-end")} } }
+                else if state.done { p { class: "muted", {prefs.t("feed-end")} } }
             }
         }
         FeedPainted { count: len }
@@ -228,7 +237,8 @@ fn FeedPainted(count: usize) -> Element {
 /// One review in a list (fixed height, see [`ROW_HEIGHT`]).
 #[component]
 pub fn ReviewRow(review: Review) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
+    let nav = use_nav();
     let id = review.id.clone();
     let now = super::now_ms();
     let title = if review.kind == ReviewKind::Snap || review.title.is_empty() {
@@ -237,14 +247,14 @@ pub fn ReviewRow(review: Review) -> Element {
         review.title.clone()
     };
     rsx! {
-        article { class: "review-row", onclick: move |_| ctx.go(Route::Review(id.clone())),
+        article { class: "review-row", onclick: move |_| nav.go(Route::Review(id.clone())),
           div { class: "review-card",
             div { class: "row-main",
                 div { class: "row-meta",
                     Avatar { author: review.author.clone(), size: 24 }
                     span { class: "author-name", "{review.author.display_name}" }
-                    span { class: "muted", " · " {ago(ctx.lang(), review.created_at, now)} }
-                    if review.official { span { class: "pill official", {ctx.t("review-official")} } }
+                    span { class: "muted", " · " {ago(prefs.lang(), review.created_at, now)} }
+                    if review.official { span { class: "pill official", {prefs.t("review-official")} } }
                 }
                 h3 { class: "row-title", "{title}" }
                 if review.kind != ReviewKind::Snap {

@@ -21,7 +21,8 @@ use moa_client_core::protocol::{Author, ErrorCode};
 
 use crate::i18n::Lang;
 use crate::media;
-use crate::state::{Route, use_ctx};
+use crate::route::Route;
+use crate::state::{use_client, use_nav, use_prefs};
 
 /// The words for an error, for people.
 pub fn error_text(lang: Lang, error: &Error) -> String {
@@ -44,11 +45,11 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
 /// A spinner with a word.
 #[component]
 pub fn Loading() -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
     rsx! {
         div { class: "state loading", role: "status",
             div { class: "spinner" }
-            span { {ctx.t("state-loading")} }
+            span { {prefs.t("state-loading")} }
         }
     }
 }
@@ -72,21 +73,21 @@ pub fn Empty(title: String, hint: Option<String>, action: Option<Element>) -> El
 /// happened. Both offer to try again.
 #[component]
 pub fn Failed(error: Error, retry: Option<EventHandler<()>>) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
     let offline = matches!(error, Error::Network(_));
     let (class, title) = if offline {
-        ("state offline", ctx.t("state-offline"))
+        ("state offline", prefs.t("state-offline"))
     } else {
-        ("state error", ctx.t("state-error"))
+        ("state error", prefs.t("state-error"))
     };
-    let detail = error_text(ctx.lang(), &error);
+    let detail = error_text(prefs.lang(), &error);
     rsx! {
         div { class: "{class}", role: "alert",
             div { class: "state-icon", if offline { "⚡" } else { "!" } }
             p { class: "state-title", "{title}" }
             p { class: "state-hint", "{detail}" }
             if let Some(retry) = retry {
-                button { class: "btn", onclick: move |_| retry.call(()), {ctx.t("action-retry")} }
+                button { class: "btn", onclick: move |_| retry.call(()), {prefs.t("action-retry")} }
             }
         }
     }
@@ -121,13 +122,14 @@ pub fn Avatar(author: Author, size: Option<u32>) -> Element {
 /// A member's name, linking to their page.
 #[component]
 pub fn AuthorName(author: Author) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
+    let nav = use_nav();
     if author.deleted {
-        return rsx! { span { class: "author deleted", {ctx.t("author-deleted")} } };
+        return rsx! { span { class: "author deleted", {prefs.t("author-deleted")} } };
     }
     let id = author.id.clone();
     rsx! {
-        a { class: "author", onclick: move |e| { e.stop_propagation(); ctx.go(Route::Profile(Some(id.clone()))) },
+        a { class: "author", onclick: move |e| { e.stop_propagation(); nav.go(Route::Profile(Some(id.clone()))) },
             "{author.display_name}"
         }
         span { class: "handle", " @{author.handle}" }
@@ -142,10 +144,10 @@ pub fn Photo(
     class: Option<String>,
     onclick: Option<EventHandler<()>>,
 ) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
     let info_id = id.clone();
     let placeholder = use_resource(move || {
-        let client = ctx.client();
+        let client = client.get();
         let id = info_id.clone();
         async move {
             let info = client.media_info(&id).await.ok()?;
@@ -182,11 +184,12 @@ pub fn now_ms() -> i64 {
 /// A screen's heading with a back button when there is somewhere to go back.
 #[component]
 pub fn Header(title: String, actions: Option<Element>) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
+    let nav = use_nav();
     rsx! {
         header { class: "screen-header",
-            if ctx.can_go_back() {
-                button { class: "icon-btn", title: ctx.t("action-back"), onclick: move |_| ctx.back(), "←" }
+            if nav.can_go_back() {
+                button { class: "icon-btn", title: prefs.t("action-back"), onclick: move |_| nav.back(), "←" }
             }
             h1 { "{title}" }
             div { class: "header-actions", {actions} }

@@ -7,7 +7,8 @@ use moa_client_core::protocol::{Notification, NotificationKind};
 
 use super::{Avatar, Empty, Failed, Loading};
 use crate::i18n::{Arg, ago};
-use crate::state::{Route, use_ctx};
+use crate::route::Route;
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_topics};
 
 fn kind_key(kind: NotificationKind) -> &'static str {
     match kind {
@@ -33,34 +34,38 @@ fn target(n: &Notification) -> Option<Route> {
 
 #[component]
 pub fn Notifications() -> Element {
-    let ctx = use_ctx();
-    let version = move || ctx.watch(Topic::Notifications);
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let topics = use_topics();
+    let notices = use_notices();
+    let version = move || topics.watch(Topic::Notifications);
     let list = use_resource(move || {
         let _ = version();
-        async move { ctx.client().notifications().await }
+        async move { client.get().notifications().await }
     });
     let now = super::now_ms();
     let (items, unread) = match &*list.read() {
-        None => return rsx! { super::Header { title: ctx.t("nav-notifications") } Loading {} },
+        None => return rsx! { super::Header { title: prefs.t("nav-notifications") } Loading {} },
         Some(Err(e)) => {
-            return rsx! { super::Header { title: ctx.t("nav-notifications") } Failed { error: e.clone() } };
+            return rsx! { super::Header { title: prefs.t("nav-notifications") } Failed { error: e.clone() } };
         }
         Some(Ok((items, unread))) => (items.clone(), *unread),
     };
     rsx! {
-        super::Header { title: ctx.t("nav-notifications"),
+        super::Header { title: prefs.t("nav-notifications"),
             actions: rsx! {
                 if unread > 0 {
                     button { class: "btn ghost",
-                        onclick: move |_| { spawn(async move { if let Err(e) = ctx.client().mark_notifications_read(vec![], true).await { ctx.fail(&e) } }); },
-                        {ctx.t("notif-mark-all")}
+                        onclick: move |_| { spawn(async move { if let Err(e) = client.get().mark_notifications_read(vec![], true).await { notices.fail(&e) } }); },
+                        {prefs.t("notif-mark-all")}
                     }
                 }
             }
         }
         div { class: "scroll",
             if items.is_empty() {
-                Empty { title: ctx.t("notif-empty"), hint: ctx.t("notif-empty-hint") }
+                Empty { title: prefs.t("notif-empty"), hint: prefs.t("notif-empty-hint") }
             } else {
                 ul { class: "card notifications",
                     for n in items {
@@ -70,18 +75,18 @@ pub fn Notifications() -> Element {
                                 move |_| {
                                     let id = n.id.clone();
                                     if !n.read {
-                                        spawn(async move { let _ = ctx.client().mark_notifications_read(vec![id], false).await; });
+                                        spawn(async move { let _ = client.get().mark_notifications_read(vec![id], false).await; });
                                     }
-                                    if let Some(route) = target(&n) { ctx.go(route) }
+                                    if let Some(route) = target(&n) { nav.go(route) }
                                 }
                             },
                             if let Some(actor) = n.actor.clone() { Avatar { author: actor, size: 36 } } else { span { class: "avatar initial system", "M" } }
                             div { class: "notif-main",
                                 p {
-                                    {ctx.ta(kind_key(n.kind), &[("name", Arg::Str(n.actor.as_ref().map(|a| a.display_name.clone()).unwrap_or_default()))])}
+                                    {prefs.ta(kind_key(n.kind), &[("name", Arg::Str(n.actor.as_ref().map(|a| a.display_name.clone()).unwrap_or_default()))])}
                                 }
                                 if !n.preview.is_empty() { p { class: "muted small preview", "{n.preview}" } }
-                                span { class: "muted small", {ago(ctx.lang(), n.created_at, now)} }
+                                span { class: "muted small", {ago(prefs.lang(), n.created_at, now)} }
                             }
                             if !n.read { span { class: "dot unread" } }
                         }

@@ -6,7 +6,7 @@ use moa_client_core::{OutboxState, Topic};
 
 use super::{Empty, Failed, Loading};
 use crate::i18n::{Arg, ago};
-use crate::state::use_ctx;
+use crate::state::{use_client, use_notices, use_prefs, use_topics};
 
 /// The catalog key of an outbox action (`review.create` → `action-review-create`).
 pub fn action_key(action: &str) -> String {
@@ -15,21 +15,24 @@ pub fn action_key(action: &str) -> String {
 
 #[component]
 pub fn Outbox() -> Element {
-    let ctx = use_ctx();
-    let version = move || ctx.watch(Topic::Outbox) + ctx.watch(Topic::Drafts);
+    let client = use_client();
+    let prefs = use_prefs();
+    let topics = use_topics();
+    let notices = use_notices();
+    let version = move || topics.watch(Topic::Outbox) + topics.watch(Topic::Drafts);
     let items = use_resource(move || {
         let _ = version();
-        async move { ctx.client().outbox().await }
+        async move { client.get().outbox().await }
     });
     let drafts = use_resource(move || {
         let _ = version();
-        async move { ctx.client().drafts().await }
+        async move { client.get().drafts().await }
     });
     let now = super::now_ms();
     let list = match &*items.read() {
-        None => return rsx! { super::Header { title: ctx.t("nav-outbox") } Loading {} },
+        None => return rsx! { super::Header { title: prefs.t("nav-outbox") } Loading {} },
         Some(Err(e)) => {
-            return rsx! { super::Header { title: ctx.t("nav-outbox") } Failed { error: e.clone() } };
+            return rsx! { super::Header { title: prefs.t("nav-outbox") } Failed { error: e.clone() } };
         }
         Some(Ok(list)) => list.clone(),
     };
@@ -39,27 +42,27 @@ pub fn Outbox() -> Element {
         .and_then(|d| d.ok())
         .unwrap_or_default();
     rsx! {
-        super::Header { title: ctx.t("nav-outbox"),
+        super::Header { title: prefs.t("nav-outbox"),
             actions: rsx! { super::feed::RefreshButton {} }
         }
         div { class: "scroll",
             if list.is_empty() && drafts.is_empty() {
-                Empty { title: ctx.t("outbox-empty"), hint: ctx.t("outbox-empty-hint") }
+                Empty { title: prefs.t("outbox-empty"), hint: prefs.t("outbox-empty-hint") }
             }
             if !list.is_empty() {
                 ul { class: "card outbox",
                     for item in list {
                         li { key: "{item.id}", class: "outbox-item",
                             div { class: "outbox-main",
-                                b { {ctx.t(&action_key(&item.action))} }
-                                span { class: "muted small", " · " {ago(ctx.lang(), item.created_at, now)} }
+                                b { {prefs.t(&action_key(&item.action))} }
+                                span { class: "muted small", " · " {ago(prefs.lang(), item.created_at, now)} }
                                 match item.state {
-                                    OutboxState::Failed => rsx! { span { class: "pill warn", {ctx.t("outbox-failed")} } },
-                                    OutboxState::Sending => rsx! { span { class: "pill", {ctx.t("outbox-sending")} } },
-                                    _ => rsx! { span { class: "pill", {ctx.t("outbox-waiting")} } },
+                                    OutboxState::Failed => rsx! { span { class: "pill warn", {prefs.t("outbox-failed")} } },
+                                    OutboxState::Sending => rsx! { span { class: "pill", {prefs.t("outbox-sending")} } },
+                                    _ => rsx! { span { class: "pill", {prefs.t("outbox-waiting")} } },
                                 }
                                 if item.attempts > 0 {
-                                    span { class: "muted small", " " {ctx.ta("outbox-attempts", &[("count", Arg::Num(item.attempts as i64))])} }
+                                    span { class: "muted small", " " {prefs.ta("outbox-attempts", &[("count", Arg::Num(item.attempts as i64))])} }
                                 }
                                 if let Some(err) = item.error.clone() {
                                     p { class: "error-text small", "{err.message}" }
@@ -67,15 +70,15 @@ pub fn Outbox() -> Element {
                             }
                             div { class: "outbox-actions",
                                 button { class: "btn",
-                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().retry(&id).await { ctx.fail(&e) } }); } },
-                                    {ctx.t("action-retry")}
+                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().retry(&id).await { notices.fail(&e) } }); } },
+                                    {prefs.t("action-retry")}
                                 }
                                 // One that may have reached the server goes out
                                 // again; it cannot be taken back from here.
                                 if item.discardable {
                                     button { class: "btn ghost danger",
-                                        onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().discard(&id).await { ctx.fail(&e) } }); } },
-                                        {ctx.t("action-discard")}
+                                        onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().discard(&id).await { notices.fail(&e) } }); } },
+                                        {prefs.t("action-discard")}
                                     }
                                 }
                             }
@@ -84,7 +87,7 @@ pub fn Outbox() -> Element {
                 }
             }
             if !drafts.is_empty() {
-                h3 { class: "section-title", {ctx.t("outbox-drafts")} }
+                h3 { class: "section-title", {prefs.t("outbox-drafts")} }
                 ul { class: "card outbox",
                     for d in drafts {
                         li { key: "{d.id}", class: "outbox-item",
@@ -95,12 +98,12 @@ pub fn Outbox() -> Element {
                             }
                             div { class: "outbox-actions",
                                 button { class: "btn",
-                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().reapply_draft(&id).await { ctx.fail(&e) } }); } },
-                                    {ctx.t("outbox-reapply")}
+                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().reapply_draft(&id).await { notices.fail(&e) } }); } },
+                                    {prefs.t("outbox-reapply")}
                                 }
                                 button { class: "btn ghost danger",
-                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = ctx.client().dismiss_draft(&id).await { ctx.fail(&e) } }); } },
-                                    {ctx.t("action-discard")}
+                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().dismiss_draft(&id).await { notices.fail(&e) } }); } },
+                                    {prefs.t("action-discard")}
                                 }
                             }
                         }

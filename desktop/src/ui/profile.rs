@@ -10,12 +10,13 @@ use super::review::ReportDialog;
 use super::subject::ReviewList;
 use super::{Avatar, Empty, Failed, Loading};
 use crate::i18n::{Arg, ago};
-use crate::state::{PeopleList, Route, use_ctx};
+use crate::route::{PeopleList, Route};
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_topics};
 
 #[component]
 pub fn ProfileScreen(user_id: Option<String>) -> Element {
-    let ctx = use_ctx();
-    let mine = user_id.is_none() || user_id == ctx.my_id();
+    let session = use_session();
+    let mine = user_id.is_none() || user_id == session.my_id();
     if mine {
         rsx! { MyPageScreen {} }
     } else {
@@ -33,24 +34,27 @@ enum MyTab {
 
 #[component]
 fn MyPageScreen() -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let topics = use_topics();
     let version = move || {
-        ctx.watch(Topic::Profile)
-            + ctx.watch(Topic::Reviews)
-            + ctx.watch(Topic::Scraps)
-            + ctx.watch(Topic::Likes)
+        topics.watch(Topic::Profile)
+            + topics.watch(Topic::Reviews)
+            + topics.watch(Topic::Scraps)
+            + topics.watch(Topic::Likes)
     };
     let mut tab = use_signal(|| MyTab::Reviews);
     let mut editing = use_signal(|| false);
     let page = use_resource(move || {
         let _ = version();
-        async move { ctx.client().my_page().await }
+        async move { client.get().my_page().await }
     });
     let list = use_resource(move || {
         let t = *tab.read();
         let _ = version();
         async move {
-            let client = ctx.client();
+            let client = client.get();
             match t {
                 MyTab::Reviews => client.my_page().await.map(|p| p.reviews),
                 MyTab::Scraps => client.scraps().await,
@@ -67,7 +71,7 @@ fn MyPageScreen() -> Element {
     let my_id = me.id.clone();
     let my_id2 = me.id.clone();
     rsx! {
-        super::Header { title: ctx.t("nav-profile") }
+        super::Header { title: prefs.t("nav-profile") }
         div { class: "scroll",
             div { class: "card profile-head",
                 Avatar { author, size: 72 }
@@ -76,19 +80,19 @@ fn MyPageScreen() -> Element {
                     div { class: "handle", "@{me.handle}" }
                     if !me.bio.is_empty() { p { "{me.bio}" } }
                     div { class: "counts",
-                        span { b { "{me.counts.reviews}" } " " {ctx.t("profile-reviews")} }
-                        a { onclick: move |_| ctx.go(Route::People(my_id.clone(), PeopleList::Followers)), b { "{me.counts.followers}" } " " {ctx.t("profile-followers")} }
-                        a { onclick: move |_| ctx.go(Route::People(my_id2.clone(), PeopleList::Following)), b { "{me.counts.following}" } " " {ctx.t("profile-following")} }
+                        span { b { "{me.counts.reviews}" } " " {prefs.t("profile-reviews")} }
+                        a { onclick: move |_| nav.go(Route::People(my_id.clone(), PeopleList::Followers)), b { "{me.counts.followers}" } " " {prefs.t("profile-followers")} }
+                        a { onclick: move |_| nav.go(Route::People(my_id2.clone(), PeopleList::Following)), b { "{me.counts.following}" } " " {prefs.t("profile-following")} }
                     }
                 }
-                button { class: "btn", onclick: move |_| editing.set(true), {ctx.t("profile-edit")} }
+                button { class: "btn", onclick: move |_| editing.set(true), {prefs.t("profile-edit")} }
             }
             if *editing.read() {
                 EditProfile { me: me.clone(), on_close: move |_| editing.set(false) }
             }
             div { class: "tabs",
                 for (t, key) in [(MyTab::Reviews, "profile-tab-reviews"), (MyTab::Scraps, "profile-tab-scraps"), (MyTab::Liked, "profile-tab-liked")] {
-                    button { class: if *tab.read() == t { "tab active" } else { "tab" }, onclick: move |_| tab.set(t), {ctx.t(key)} }
+                    button { class: if *tab.read() == t { "tab active" } else { "tab" }, onclick: move |_| tab.set(t), {prefs.t(key)} }
                 }
             }
             match &*list.read() {
@@ -102,7 +106,9 @@ fn MyPageScreen() -> Element {
 
 #[component]
 fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
     let mut name = use_signal(|| me.display_name.clone());
     let mut bio = use_signal(|| me.bio.clone());
     let mut avatar = use_signal(|| me.avatar_media_id.clone());
@@ -121,22 +127,22 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
                             let Some(path) = e.files().first().map(|f| f.path()) else { return };
                             compressing.set(true);
                             spawn(async move {
-                                let result = ctx.client().add_photo(MediaSource::Path(path)).await;
+                                let result = client.get().add_photo(MediaSource::Path(path)).await;
                                 compressing.set(false);
                                 match result {
                                     Ok(p) => avatar.set(Some(p.media_id)),
-                                    Err(e) => ctx.fail(&e),
+                                    Err(e) => notices.fail(&e),
                                 }
                             });
                         }
                     }
-                    if *compressing.read() { {ctx.t("compose-compressing")} } else { {ctx.t("profile-change-avatar")} }
+                    if *compressing.read() { {prefs.t("compose-compressing")} } else { {prefs.t("profile-change-avatar")} }
                 }
             }
-            label { {ctx.t("auth-display-name")} input { value: "{name}", oninput: move |e| name.set(e.value()) } }
-            label { {ctx.t("profile-bio")} textarea { value: "{bio}", oninput: move |e| bio.set(e.value()) } }
+            label { {prefs.t("auth-display-name")} input { value: "{name}", oninput: move |e| name.set(e.value()) } }
+            label { {prefs.t("profile-bio")} textarea { value: "{bio}", oninput: move |e| bio.set(e.value()) } }
             div { class: "dialog-actions",
-                button { class: "btn", onclick: move |_| on_close.call(()), {ctx.t("action-cancel")} }
+                button { class: "btn", onclick: move |_| on_close.call(()), {prefs.t("action-cancel")} }
                 button { class: "btn primary",
                     onclick: move |_| {
                         let changes = ProfileChanges {
@@ -146,13 +152,13 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
                             avatar_media_id: Some(avatar.peek().clone()),
                         };
                         spawn(async move {
-                            match ctx.client().update_profile(changes).await {
-                                Ok(()) => { ctx.notify(ctx.t("toast-saved")); on_close.call(()) }
-                                Err(e) => ctx.fail(&e),
+                            match client.get().update_profile(changes).await {
+                                Ok(()) => { notices.notify(prefs.t("toast-saved")); on_close.call(()) }
+                                Err(e) => notices.fail(&e),
                             }
                         });
                     },
-                    {ctx.t("action-save")}
+                    {prefs.t("action-save")}
                 }
             }
         }
@@ -161,18 +167,22 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
 
 #[component]
 fn OtherProfile(user_id: String) -> Element {
-    let ctx = use_ctx();
-    let version = move || ctx.watch(Topic::Follows);
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let topics = use_topics();
+    let notices = use_notices();
+    let version = move || topics.watch(Topic::Follows);
     let uid = user_id.clone();
     let profile = use_resource(move || {
         let _ = version();
         let id = uid.clone();
-        async move { ctx.client().profile(&id).await }
+        async move { client.get().profile(&id).await }
     });
     let uid = user_id.clone();
     let reviews = use_resource(move || {
         let id = uid.clone();
-        async move { ctx.client().user_reviews(&id, None).await }
+        async move { client.get().user_reviews(&id, None).await }
     });
     let mut reporting = use_signal(|| false);
     let p = match &*profile.read() {
@@ -201,30 +211,30 @@ fn OtherProfile(user_id: String) -> Element {
                     div { class: "handle", "@{p.handle}" }
                     if !p.bio.is_empty() { p { "{p.bio}" } }
                     div { class: "counts",
-                        span { b { "{p.counts.reviews}" } " " {ctx.t("profile-reviews")} }
-                        a { onclick: move |_| ctx.go(Route::People(f1.clone(), PeopleList::Followers)), b { "{p.counts.followers}" } " " {ctx.t("profile-followers")} }
-                        a { onclick: move |_| ctx.go(Route::People(f2.clone(), PeopleList::Following)), b { "{p.counts.following}" } " " {ctx.t("profile-following")} }
+                        span { b { "{p.counts.reviews}" } " " {prefs.t("profile-reviews")} }
+                        a { onclick: move |_| nav.go(Route::People(f1.clone(), PeopleList::Followers)), b { "{p.counts.followers}" } " " {prefs.t("profile-followers")} }
+                        a { onclick: move |_| nav.go(Route::People(f2.clone(), PeopleList::Following)), b { "{p.counts.following}" } " " {prefs.t("profile-following")} }
                     }
                 }
                 div { class: "profile-actions",
                     button { class: if following { "btn" } else { "btn primary" },
                         onclick: move |_| {
                             let id = follow_id.clone();
-                            spawn(async move { if let Err(e) = ctx.client().set_follow(&id, !following).await { ctx.fail(&e) } });
+                            spawn(async move { if let Err(e) = client.get().set_follow(&id, !following).await { notices.fail(&e) } });
                         },
-                        if following { {ctx.t("profile-unfollow")} } else { {ctx.t("profile-follow")} }
+                        if following { {prefs.t("profile-unfollow")} } else { {prefs.t("profile-follow")} }
                     }
                     button { class: "btn",
                         onclick: move |_| {
                             let id = dm_id.clone();
                             spawn(async move {
-                                match ctx.client().create_direct_room(&id).await {
-                                    Ok(room) => ctx.switch(Route::Chat(Some(room))),
-                                    Err(e) => ctx.fail(&e),
+                                match client.get().create_direct_room(&id).await {
+                                    Ok(room) => nav.switch(Route::Chat(Some(room))),
+                                    Err(e) => notices.fail(&e),
                                 }
                             });
                         },
-                        "💬 " {ctx.t("profile-message")}
+                        "💬 " {prefs.t("profile-message")}
                     }
                     button { class: "btn ghost", onclick: move |_| reporting.set(true), "⚑" }
                 }
@@ -243,20 +253,23 @@ fn OtherProfile(user_id: String) -> Element {
 
 #[component]
 pub fn People(user_id: String, list: PeopleList) -> Element {
-    let ctx = use_ctx();
-    let version = move || ctx.watch(Topic::Follows);
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let topics = use_topics();
+    let version = move || topics.watch(Topic::Follows);
     let uid = user_id.clone();
     let people = use_resource(move || {
         let _ = version();
         let id = uid.clone();
         async move {
             match list {
-                PeopleList::Followers => ctx.client().followers(&id).await,
-                PeopleList::Following => ctx.client().following_list(&id).await,
+                PeopleList::Followers => client.get().followers(&id).await,
+                PeopleList::Following => client.get().following_list(&id).await,
             }
         }
     });
-    let title = ctx.t(match list {
+    let title = prefs.t(match list {
         PeopleList::Followers => "profile-followers",
         PeopleList::Following => "profile-following",
     });
@@ -266,14 +279,14 @@ pub fn People(user_id: String, list: PeopleList) -> Element {
         Some(Err(e)) => {
             rsx! { Failed { error: e.clone(), retry: move |_| { let mut p = people; p.restart() } } }
         }
-        Some(Ok(items)) if items.is_empty() => rsx! { Empty { title: ctx.t("people-empty") } },
+        Some(Ok(items)) if items.is_empty() => rsx! { Empty { title: prefs.t("people-empty") } },
         Some(Ok(items)) => rsx! {
             ul { class: "card people",
                 for item in items.iter().cloned() {
-                    li { onclick: move |_| ctx.go(Route::Profile(Some(item.member.id.clone()))),
+                    li { onclick: move |_| nav.go(Route::Profile(Some(item.member.id.clone()))),
                         Avatar { author: item.member.clone(), size: 36 }
                         div { b { "{item.member.display_name}" } div { class: "handle", "@{item.member.handle}" } }
-                        span { class: "muted small", {ctx.ta("people-since", &[("when", Arg::Str(ago(ctx.lang(), item.at, now)))])} }
+                        span { class: "muted small", {prefs.ta("people-since", &[("when", Arg::Str(ago(prefs.lang(), item.at, now)))])} }
                     }
                 }
             }

@@ -10,22 +10,25 @@ use moa_client_core::{LikeTarget, Topic};
 use super::feed::subject_icon;
 use super::{AuthorName, Avatar, Failed, Loading, Photo, stars};
 use crate::i18n::ago;
-use crate::state::{Route, use_ctx};
+use crate::route::Route;
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_topics};
 
 #[component]
 pub fn ReviewScreen(id: String) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let topics = use_topics();
     let version = move || {
-        ctx.watch(Topic::Reviews)
-            + ctx.watch(Topic::Comments)
-            + ctx.watch(Topic::Likes)
-            + ctx.watch(Topic::Scraps)
+        topics.watch(Topic::Reviews)
+            + topics.watch(Topic::Comments)
+            + topics.watch(Topic::Likes)
+            + topics.watch(Topic::Scraps)
     };
     let rid = id.clone();
     let detail = use_resource(move || {
         let _ = version();
         let id = rid.clone();
-        async move { ctx.client().review(&id).await }
+        async move { client.get().review(&id).await }
     });
     let mut lightbox = use_signal(|| None::<String>);
     let body = match &*detail.read() {
@@ -43,7 +46,7 @@ pub fn ReviewScreen(id: String) -> Element {
         }
     };
     rsx! {
-        super::Header { title: ctx.t("review-title") }
+        super::Header { title: prefs.t("review-title") }
         div { class: "scroll",
             div { class: "review-detail", {body} }
         }
@@ -58,8 +61,12 @@ pub fn ReviewScreen(id: String) -> Element {
 
 #[component]
 fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
-    let ctx = use_ctx();
-    let mine = ctx.my_id().as_deref() == Some(review.author.id.as_str());
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let session = use_session();
+    let notices = use_notices();
+    let mine = session.my_id().as_deref() == Some(review.author.id.as_str());
     let mut reporting = use_signal(|| false);
     let mut confirm_delete = use_signal(|| false);
     let now = super::now_ms();
@@ -76,18 +83,18 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
                 div {
                     div { AuthorName { author: review.author.clone() } }
                     div { class: "muted small",
-                        {ago(ctx.lang(), review.created_at, now)}
-                        if review.edited_at.is_some() { " · " {ctx.t("review-edited")} }
+                        {ago(prefs.lang(), review.created_at, now)}
+                        if review.edited_at.is_some() { " · " {prefs.t("review-edited")} }
                     }
                 }
-                if review.official { span { class: "pill official", {ctx.t("review-official")} } }
-                if review.hidden { span { class: "pill warn", {ctx.t("review-hidden")} } }
+                if review.official { span { class: "pill official", {prefs.t("review-official")} } }
+                if review.hidden { span { class: "pill warn", {prefs.t("review-hidden")} } }
             }
             if !review.title.is_empty() { h2 { class: "review-title", "{review.title}" } }
             if let Some(subject) = review.subject.clone() {
                 div { class: "subject-line",
                     a { class: "pill subject",
-                        onclick: move |_| ctx.go(Route::Subject(subject.kind, subject.id.clone())),
+                        onclick: move |_| nav.go(Route::Subject(subject.kind, subject.id.clone())),
                         {subject_icon(subject.kind)} " {subject.name}"
                     }
                     if let Some(r) = review.rating { span { class: "stars", {stars(r)} } }
@@ -105,7 +112,7 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
             if !review.tags.is_empty() {
                 div { class: "tags",
                     for tag in review.tags.iter().cloned() {
-                        a { class: "tag", onclick: move |_| ctx.go(Route::Tag(tag.clone())), "#{tag}" }
+                        a { class: "tag", onclick: move |_| nav.go(Route::Tag(tag.clone())), "#{tag}" }
                     }
                 }
             }
@@ -113,37 +120,37 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
                 button { class: if liked { "btn ghost liked" } else { "btn ghost" },
                     onclick: move |_| {
                         let id = like_id.clone();
-                        spawn(async move { if let Err(e) = ctx.client().set_like(LikeTarget::Review, &id, !liked).await { ctx.fail(&e) } });
+                        spawn(async move { if let Err(e) = client.get().set_like(LikeTarget::Review, &id, !liked).await { notices.fail(&e) } });
                     },
-                    if liked { "♥ " } else { "♡ " } {ctx.t("review-like")} " {review.like_count}"
+                    if liked { "♥ " } else { "♡ " } {prefs.t("review-like")} " {review.like_count}"
                 }
                 button { class: if scrapped { "btn ghost active" } else { "btn ghost" },
                     onclick: move |_| {
                         let id = scrap_id.clone();
                         spawn(async move {
-                            match ctx.client().set_scrap(&id, !scrapped).await {
-                                Ok(()) => ctx.notify(ctx.t(if scrapped { "toast-unscrapped" } else { "toast-scrapped" })),
-                                Err(e) => ctx.fail(&e),
+                            match client.get().set_scrap(&id, !scrapped).await {
+                                Ok(()) => notices.notify(prefs.t(if scrapped { "toast-unscrapped" } else { "toast-scrapped" })),
+                                Err(e) => notices.fail(&e),
                             }
                         });
                     },
-                    "🔖 " {ctx.t("review-scrap")}
+                    "🔖 " {prefs.t("review-scrap")}
                 }
                 button { class: "btn ghost",
                     onclick: move |_| {
                         let link = share_link(&share_id);
                         let script = format!("navigator.clipboard && navigator.clipboard.writeText({});", serde_json::Value::String(link.clone()));
                         let _ = dioxus::document::eval(&script);
-                        ctx.notify(ctx.t("toast-link-copied"));
+                        notices.notify(prefs.t("toast-link-copied"));
                     },
-                    "🔗 " {ctx.t("review-share")}
+                    "🔗 " {prefs.t("review-share")}
                 }
                 span { class: "spacer" }
                 if mine {
-                    button { class: "btn ghost", onclick: move |_| ctx.go(Route::Compose(Some(edit_id.clone()))), {ctx.t("action-edit")} }
-                    button { class: "btn ghost danger", onclick: move |_| confirm_delete.set(true), {ctx.t("action-delete")} }
+                    button { class: "btn ghost", onclick: move |_| nav.go(Route::Compose(Some(edit_id.clone()))), {prefs.t("action-edit")} }
+                    button { class: "btn ghost danger", onclick: move |_| confirm_delete.set(true), {prefs.t("action-delete")} }
                 } else {
-                    button { class: "btn ghost", onclick: move |_| reporting.set(true), "⚑ " {ctx.t("action-report")} }
+                    button { class: "btn ghost", onclick: move |_| reporting.set(true), "⚑ " {prefs.t("action-report")} }
                 }
             }
         }
@@ -153,21 +160,21 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
         if *confirm_delete.read() {
             div { class: "dialog-backdrop",
                 div { class: "dialog", role: "dialog",
-                    p { {ctx.t("review-delete-confirm")} }
+                    p { {prefs.t("review-delete-confirm")} }
                     div { class: "dialog-actions",
-                        button { class: "btn", onclick: move |_| confirm_delete.set(false), {ctx.t("action-cancel")} }
+                        button { class: "btn", onclick: move |_| confirm_delete.set(false), {prefs.t("action-cancel")} }
                         button { class: "btn danger",
                             onclick: move |_| {
                                 let id = delete_id.clone();
                                 confirm_delete.set(false);
                                 spawn(async move {
-                                    match ctx.client().delete_review(&id).await {
-                                        Ok(()) => { ctx.notify(ctx.t("toast-deleted")); ctx.back(); }
-                                        Err(e) => ctx.fail(&e),
+                                    match client.get().delete_review(&id).await {
+                                        Ok(()) => { notices.notify(prefs.t("toast-deleted")); nav.back(); }
+                                        Err(e) => notices.fail(&e),
                                     }
                                 });
                             },
-                            {ctx.t("action-delete")}
+                            {prefs.t("action-delete")}
                         }
                     }
                 }
@@ -176,15 +183,17 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
     }
 }
 
-/// The link to share a review: the app's own link (`moa --open review:ID`
-/// opens the same screen).
+/// The link to share a review: the app's own link (`moa --open` reads it,
+/// as it reads `review:ID`).
 pub fn share_link(review_id: &str) -> String {
-    format!("moa://review/{review_id}")
+    Route::Review(review_id.to_owned()).link()
 }
 
 #[component]
 fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
     let mut draft = use_signal(String::new);
     let mut reply_to = use_signal(|| None::<Comment>);
     let top: Vec<Comment> = comments
@@ -205,20 +214,20 @@ fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
             .map(|c| c.parent_id.clone().unwrap_or(c.id.clone()));
         let rid = rid.clone();
         spawn(async move {
-            match ctx.client().comment(&rid, &body, parent.as_deref()).await {
+            match client.get().comment(&rid, &body, parent.as_deref()).await {
                 Ok(_) => {
                     draft.set(String::new());
                     reply_to.set(None);
                 }
-                Err(e) => ctx.fail(&e),
+                Err(e) => notices.fail(&e),
             }
         });
     };
     rsx! {
         section { class: "card comments",
-            h3 { {ctx.t("comments-title")} " " span { class: "muted", "{comments.len()}" } }
+            h3 { {prefs.t("comments-title")} " " span { class: "muted", "{comments.len()}" } }
             if comments.is_empty() {
-                p { class: "muted", {ctx.t("comments-empty")} }
+                p { class: "muted", {prefs.t("comments-empty")} }
             }
             for c in top {
                 CommentItem { key: "{c.id}", comment: c.clone(), on_reply: move |c| reply_to.set(Some(c)) }
@@ -229,12 +238,12 @@ fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
             form { class: "comment-form", onsubmit: send,
                 if let Some(target) = reply_to.read().clone() {
                     div { class: "replying",
-                        {ctx.t("comments-replying")} " @{target.author.handle} "
+                        {prefs.t("comments-replying")} " @{target.author.handle} "
                         a { onclick: move |_| reply_to.set(None), "×" }
                     }
                 }
-                input { value: "{draft}", placeholder: ctx.t("comments-placeholder"), oninput: move |e| draft.set(e.value()) }
-                button { class: "btn primary", r#type: "submit", disabled: draft.read().trim().is_empty(), {ctx.t("action-send")} }
+                input { value: "{draft}", placeholder: prefs.t("comments-placeholder"), oninput: move |e| draft.set(e.value()) }
+                button { class: "btn primary", r#type: "submit", disabled: draft.read().trim().is_empty(), {prefs.t("action-send")} }
             }
         }
     }
@@ -242,39 +251,42 @@ fn Comments(review_id: String, comments: Vec<Comment>) -> Element {
 
 #[component]
 fn CommentItem(comment: Comment, on_reply: EventHandler<Comment>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let session = use_session();
+    let notices = use_notices();
     let now = super::now_ms();
     let mut reporting = use_signal(|| false);
     let mut editing = use_signal(|| None::<String>);
-    let mine = ctx.my_id().as_deref() == Some(comment.author.id.as_str());
+    let mine = session.my_id().as_deref() == Some(comment.author.id.as_str());
     let (id, liked) = (comment.id.clone(), comment.liked_by_me);
     let like_id = id.clone();
     let edit_id = id.clone();
     let delete_id = id.clone();
     let reply_target = comment.clone();
     if comment.deleted {
-        return rsx! { div { class: "comment deleted muted", {ctx.t("comment-deleted")} } };
+        return rsx! { div { class: "comment deleted muted", {prefs.t("comment-deleted")} } };
     }
     rsx! {
         div { class: "comment",
             Avatar { author: comment.author.clone(), size: 28 }
             div { class: "comment-main",
-                div { AuthorName { author: comment.author.clone() } span { class: "muted small", " · " {ago(ctx.lang(), comment.created_at, now)} } }
+                div { AuthorName { author: comment.author.clone() } span { class: "muted small", " · " {ago(prefs.lang(), comment.created_at, now)} } }
                 if let Some(text) = editing.read().clone() {
                     form { class: "comment-form",
                         onsubmit: move |e: FormEvent| {
                             e.prevent_default();
                             let (id, body) = (edit_id.clone(), editing.peek().clone().unwrap_or_default());
                             spawn(async move {
-                                match ctx.client().edit_comment(&id, &body).await {
+                                match client.get().edit_comment(&id, &body).await {
                                     Ok(()) => editing.set(None),
-                                    Err(e) => ctx.fail(&e),
+                                    Err(e) => notices.fail(&e),
                                 }
                             });
                         },
                         input { value: "{text}", oninput: move |e| editing.set(Some(e.value())) }
-                        button { class: "btn primary", r#type: "submit", {ctx.t("action-save")} }
-                        button { class: "btn", r#type: "button", onclick: move |_| editing.set(None), {ctx.t("action-cancel")} }
+                        button { class: "btn primary", r#type: "submit", {prefs.t("action-save")} }
+                        button { class: "btn", r#type: "button", onclick: move |_| editing.set(None), {prefs.t("action-cancel")} }
                     }
                 } else {
                     p { class: if comment.hidden { "comment-body hidden" } else { "comment-body" }, "{comment.body}" }
@@ -283,22 +295,22 @@ fn CommentItem(comment: Comment, on_reply: EventHandler<Comment>) -> Element {
                     a { class: if liked { "liked" } else { "" },
                         onclick: move |_| {
                             let id = like_id.clone();
-                            spawn(async move { if let Err(e) = ctx.client().set_like(LikeTarget::Comment, &id, !liked).await { ctx.fail(&e) } });
+                            spawn(async move { if let Err(e) = client.get().set_like(LikeTarget::Comment, &id, !liked).await { notices.fail(&e) } });
                         },
                         if liked { "♥ " } else { "♡ " } "{comment.like_count}"
                     }
-                    a { onclick: move |_| on_reply.call(reply_target.clone()), {ctx.t("comments-reply")} }
+                    a { onclick: move |_| on_reply.call(reply_target.clone()), {prefs.t("comments-reply")} }
                     if mine {
-                        a { onclick: move |_| editing.set(Some(comment.body.clone())), {ctx.t("action-edit")} }
+                        a { onclick: move |_| editing.set(Some(comment.body.clone())), {prefs.t("action-edit")} }
                         a { class: "danger",
                             onclick: move |_| {
                                 let id = delete_id.clone();
-                                spawn(async move { if let Err(e) = ctx.client().delete_comment(&id).await { ctx.fail(&e) } });
+                                spawn(async move { if let Err(e) = client.get().delete_comment(&id).await { notices.fail(&e) } });
                             },
-                            {ctx.t("action-delete")}
+                            {prefs.t("action-delete")}
                         }
                     } else {
-                        a { onclick: move |_| reporting.set(true), {ctx.t("action-report")} }
+                        a { onclick: move |_| reporting.set(true), {prefs.t("action-report")} }
                     }
                 }
             }
@@ -312,7 +324,9 @@ fn CommentItem(comment: Comment, on_reply: EventHandler<Comment>) -> Element {
 /// Reports a review, comment, member or message: a reason and a note.
 #[component]
 pub fn ReportDialog(target: ReportTarget, id: String, on_close: EventHandler<()>) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
     let mut reason = use_signal(|| ReportReason::Spam);
     let mut detail = use_signal(String::new);
     let reasons = [
@@ -325,27 +339,27 @@ pub fn ReportDialog(target: ReportTarget, id: String, on_close: EventHandler<()>
     rsx! {
         div { class: "dialog-backdrop",
             div { class: "dialog", role: "dialog",
-                h3 { {ctx.t("report-title")} }
+                h3 { {prefs.t("report-title")} }
                 for (r, key) in reasons {
                     label { class: "radio",
                         input { r#type: "radio", name: "reason", checked: *reason.read() == r, onchange: move |_| reason.set(r) }
-                        {ctx.t(key)}
+                        {prefs.t(key)}
                     }
                 }
-                textarea { placeholder: ctx.t("report-detail"), value: "{detail}", oninput: move |e| detail.set(e.value()) }
+                textarea { placeholder: prefs.t("report-detail"), value: "{detail}", oninput: move |e| detail.set(e.value()) }
                 div { class: "dialog-actions",
-                    button { class: "btn", onclick: move |_| on_close.call(()), {ctx.t("action-cancel")} }
+                    button { class: "btn", onclick: move |_| on_close.call(()), {prefs.t("action-cancel")} }
                     button { class: "btn primary",
                         onclick: move |_| {
                             let (id, r, d) = (id.clone(), *reason.peek(), detail.peek().clone());
                             spawn(async move {
-                                match ctx.client().report(target, &id, r, &d).await {
-                                    Ok(()) => { ctx.notify(ctx.t("toast-reported")); on_close.call(()) }
-                                    Err(e) => ctx.fail(&e),
+                                match client.get().report(target, &id, r, &d).await {
+                                    Ok(()) => { notices.notify(prefs.t("toast-reported")); on_close.call(()) }
+                                    Err(e) => notices.fail(&e),
                                 }
                             });
                         },
-                        {ctx.t("action-report")}
+                        {prefs.t("action-report")}
                     }
                 }
             }

@@ -8,7 +8,7 @@ use moa_client_core::protocol::{Review, SubjectType};
 use super::feed::ReviewRow;
 use super::{Empty, Failed, Loading, stars};
 use crate::i18n::Arg;
-use crate::state::use_ctx;
+use crate::state::{use_client, use_prefs};
 
 /// What a subject page shows at its top.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,12 +22,13 @@ struct Head {
 
 #[component]
 pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
+    let prefs = use_prefs();
     let sid = id.clone();
     let data = use_resource(move || {
         let id = sid.clone();
         async move {
-            let client = ctx.client();
+            let client = client.get();
             let head = match kind {
                 SubjectType::Place => client.place(&id).await.map(|p| Head {
                     name: p.name,
@@ -48,7 +49,7 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
             Ok::<_, moa_client_core::Error>((head, page.items))
         }
     });
-    let title = ctx.t(if kind == SubjectType::Place {
+    let title = prefs.t(if kind == SubjectType::Place {
         "target-place"
     } else {
         "target-product"
@@ -66,10 +67,10 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
                     p { class: "muted", "{head.detail}" }
                     p {
                         if let Some(r) = head.rating { span { class: "stars", {stars(r.round() as i64)} } " {r:.1} · " }
-                        {ctx.ta("subject-review-count", &[("count", Arg::Num(head.reviews))])}
+                        {prefs.ta("subject-review-count", &[("count", Arg::Num(head.reviews))])}
                     }
                     if let Some(link) = head.link.clone() {
-                        button { class: "btn", onclick: move |_| crate::media::open_external(&link), "↗ " {ctx.t("subject-open-shop")} }
+                        button { class: "btn", onclick: move |_| crate::media::open_external(&link), "↗ " {prefs.t("subject-open-shop")} }
                     }
                 }
                 ReviewList { reviews: reviews.clone() }
@@ -84,11 +85,11 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
 
 #[component]
 pub fn TagScreen(tag: String) -> Element {
-    let ctx = use_ctx();
+    let client = use_client();
     let t = tag.clone();
     let data = use_resource(move || {
         let tag = t.clone();
-        async move { ctx.client().tag_reviews(&tag, None).await }
+        async move { client.get().tag_reviews(&tag, None).await }
     });
     let body = match &*data.read() {
         None => rsx! { Loading {} },
@@ -106,9 +107,9 @@ pub fn TagScreen(tag: String) -> Element {
 /// Reviews in a plain list (short lists: subject pages, profiles).
 #[component]
 pub fn ReviewList(reviews: Vec<Review>) -> Element {
-    let ctx = use_ctx();
+    let prefs = use_prefs();
     if reviews.is_empty() {
-        return rsx! { Empty { title: ctx.t("reviews-empty") } };
+        return rsx! { Empty { title: prefs.t("reviews-empty") } };
     }
     rsx! {
         div { class: "feed",

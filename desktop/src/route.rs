@@ -1,0 +1,411 @@
+//! Where the app is: [`Route`], one typed enum that owns its string form
+//! (read with [`FromStr`], written with [`Display`], the two round-trip), the
+//! shared link that opens it (`moa://review/ID`), and the screen that shows
+//! it ([`Route::screen`]). `moa --open ROUTE` and the screenshots script use
+//! the string form; nothing else parses routes.
+//!
+//! The spellings, `SCREEN` or `SCREEN:ARG`:
+//!
+//! | route | string |
+//! |---|---|
+//! | home feed | `home` |
+//! | a review / compose / edit a review | `review:ID`, `compose`, `compose:ID` |
+//! | a place / a product / a tag | `place:ID`, `product:ID`, `tag:TAG` |
+//! | my page / a member's page | `profile`, `profile:ID` |
+//! | a member's followers / followings | `followers:ID`, `following:ID` |
+//! | notifications / outbox / settings | `notifications`, `outbox`, `settings` |
+//! | chat rooms / a room open | `chat`, `chat:ID` |
+//! | admin: report queue / a tab | `admin` (or `admin:reports`), `admin:stats`, `admin:users`, `admin:audit`, `admin:official` |
+//!
+//! An argument is everything after the first `:` (so it may hold `:` or `/`);
+//! it must not be empty, start or end with a space, or hold control
+//! characters. Anything else is refused with a [`RouteError`] saying why.
+
+use std::fmt::{self, Display};
+use std::str::FromStr;
+
+use dioxus::prelude::*;
+use moa_client_core::protocol::SubjectType;
+
+use crate::state::Session;
+use crate::ui::{admin, chat, compose, feed, notifications, outbox, profile, review, subject};
+
+/// Where the app is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Review(String),
+    /// Compose a new review, or edit one (`Some(id)`).
+    Compose(Option<String>),
+    Subject(SubjectType, String),
+    Tag(String),
+    /// A member's page (`None`: the signed-in member's own).
+    Profile(Option<String>),
+    People(String, PeopleList),
+    Notifications,
+    /// The room list, with a room open (`Some(id)`).
+    Chat(Option<String>),
+    Outbox,
+    Settings,
+    Admin(AdminTab),
+}
+
+/// Which list of a member's people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleList {
+    Followers,
+    Following,
+}
+
+/// The admin mode's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminTab {
+    Reports,
+    Stats,
+    Users,
+    Audit,
+    Official,
+}
+
+impl AdminTab {
+    pub const ALL: [AdminTab; 5] = [
+        AdminTab::Reports,
+        AdminTab::Stats,
+        AdminTab::Users,
+        AdminTab::Audit,
+        AdminTab::Official,
+    ];
+
+    /// The tab's name in a route (`admin:stats`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AdminTab::Reports => "reports",
+            AdminTab::Stats => "stats",
+            AdminTab::Users => "users",
+            AdminTab::Audit => "audit",
+            AdminTab::Official => "official",
+        }
+    }
+}
+
+/// Every screen's spelling, for help texts and errors.
+pub const SPELLINGS: &str = "home, review:ID, compose, compose:ID, place:ID, product:ID, tag:TAG, \
+     profile, profile:ID, followers:ID, following:ID, notifications, chat, chat:ID, outbox, \
+     settings, admin, admin:reports|stats|users|audit|official";
+
+/// Why a string is not a route.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("unknown screen {0:?} (screens: {SPELLINGS})")]
+    UnknownScreen(String),
+    #[error("{screen} needs an argument: {screen}:{what}")]
+    MissingArgument { screen: String, what: &'static str },
+    #[error("{screen} takes no argument, but was given {arg:?}")]
+    UnexpectedArgument { screen: String, arg: String },
+    #[error(
+        "{screen}: {arg:?} is not a valid argument (empty, surrounded by spaces or with control characters)"
+    )]
+    BadArgument { screen: String, arg: String },
+    #[error("unknown admin tab {0:?} (tabs: reports, stats, users, audit, official)")]
+    UnknownTab(String),
+}
+
+/// The prefix of the app's shared links.
+const LINK_SCHEME: &str = "moa://";
+
+impl Route {
+    /// The app's link to this screen: `moa://review/ID` (reads back with
+    /// [`FromStr`], like the plain spelling).
+    pub fn link(&self) -> String {
+        let spelled = self.to_string();
+        format!("{LINK_SCHEME}{}", spelled.replacen(':', "/", 1))
+    }
+
+    /// Whether `other` is in the same sidebar section as this route (a
+    /// member's page is its own section, apart from one's own).
+    pub fn same_section(&self, other: &Route) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+            && !matches!((self, other), (Route::Profile(x), Route::Profile(y)) if x != y)
+    }
+
+    /// The route's spelling in two parts: the screen's name and its argument.
+    fn parts(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Route::Home => ("home", None),
+            Route::Review(id) => ("review", Some(id)),
+            Route::Compose(id) => ("compose", id.as_deref()),
+            Route::Subject(SubjectType::Place, id) => ("place", Some(id)),
+            Route::Subject(SubjectType::Product, id) => ("product", Some(id)),
+            Route::Tag(tag) => ("tag", Some(tag)),
+            Route::Profile(id) => ("profile", id.as_deref()),
+            Route::People(id, PeopleList::Followers) => ("followers", Some(id)),
+            Route::People(id, PeopleList::Following) => ("following", Some(id)),
+            Route::Notifications => ("notifications", None),
+            Route::Chat(id) => ("chat", id.as_deref()),
+            Route::Outbox => ("outbox", None),
+            Route::Settings => ("settings", None),
+            Route::Admin(AdminTab::Reports) => ("admin", None),
+            Route::Admin(tab) => ("admin", Some(tab.name())),
+        }
+    }
+
+    /// The screen that shows this route. The admin screens are for
+    /// moderators and admins; anyone else is shown the home feed.
+    pub fn screen(self, session: Session) -> Element {
+        match self {
+            Route::Home => rsx! { feed::Home {} },
+            Route::Review(id) => rsx! { review::ReviewScreen { key: "{id}", id } },
+            Route::Compose(edit) => rsx! { compose::Compose { edit } },
+            Route::Subject(kind, id) => {
+                rsx! { subject::SubjectScreen { key: "{id}", kind, id } }
+            }
+            Route::Tag(tag) => rsx! { subject::TagScreen { key: "{tag}", tag } },
+            Route::Profile(id) => rsx! { profile::ProfileScreen { user_id: id } },
+            Route::People(id, list) => rsx! { profile::People { user_id: id, list } },
+            Route::Notifications => rsx! { notifications::Notifications {} },
+            Route::Chat(room) => rsx! { chat::ChatScreen { room } },
+            Route::Outbox => rsx! { outbox::Outbox {} },
+            Route::Settings => rsx! { crate::ui::settings::SettingsScreen {} },
+            Route::Admin(tab) => {
+                if session.is_moderator() {
+                    rsx! { admin::Admin { tab } }
+                } else {
+                    rsx! { feed::Home {} }
+                }
+            }
+        }
+    }
+}
+
+impl Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (screen, arg) = self.parts();
+        match arg {
+            None => f.write_str(screen),
+            Some(arg) => write!(f, "{screen}:{arg}"),
+        }
+    }
+}
+
+impl FromStr for Route {
+    type Err = RouteError;
+
+    /// Reads `SCREEN[:ARG]`, or a shared link `moa://SCREEN[/ARG]`.
+    fn from_str(spec: &str) -> Result<Route, RouteError> {
+        let link = spec
+            .strip_prefix(LINK_SCHEME)
+            .map(|rest| rest.replacen('/', ":", 1));
+        let spec = link.as_deref().unwrap_or(spec);
+        let (screen, arg) = match spec.split_once(':') {
+            Some((screen, arg)) => (screen, Some(arg)),
+            None => (spec, None),
+        };
+        let arg = Arg { screen, arg };
+        Ok(match screen {
+            "home" => arg.none(Route::Home)?,
+            "review" => Route::Review(arg.required("ID")?),
+            "compose" => Route::Compose(arg.optional()?),
+            "place" => Route::Subject(SubjectType::Place, arg.required("ID")?),
+            "product" => Route::Subject(SubjectType::Product, arg.required("ID")?),
+            "tag" => Route::Tag(arg.required("TAG")?),
+            "profile" => Route::Profile(arg.optional()?),
+            "followers" => Route::People(arg.required("ID")?, PeopleList::Followers),
+            "following" => Route::People(arg.required("ID")?, PeopleList::Following),
+            "notifications" => arg.none(Route::Notifications)?,
+            "chat" => Route::Chat(arg.optional()?),
+            "outbox" => arg.none(Route::Outbox)?,
+            "settings" => arg.none(Route::Settings)?,
+            "admin" => Route::Admin(match arg.optional()? {
+                None => AdminTab::Reports,
+                Some(name) => AdminTab::ALL
+                    .into_iter()
+                    .find(|tab| tab.name() == name)
+                    .ok_or(RouteError::UnknownTab(name))?,
+            }),
+            _ => return Err(RouteError::UnknownScreen(screen.to_owned())),
+        })
+    }
+}
+
+/// A route string's argument, checked for the screen it belongs to.
+struct Arg<'a> {
+    screen: &'a str,
+    arg: Option<&'a str>,
+}
+
+impl Arg<'_> {
+    fn screen(&self) -> String {
+        self.screen.to_owned()
+    }
+
+    fn none(&self, route: Route) -> Result<Route, RouteError> {
+        match self.arg {
+            None => Ok(route),
+            Some(arg) => Err(RouteError::UnexpectedArgument {
+                screen: self.screen(),
+                arg: arg.to_owned(),
+            }),
+        }
+    }
+
+    fn optional(&self) -> Result<Option<String>, RouteError> {
+        self.arg.map(|arg| self.valid(arg)).transpose()
+    }
+
+    fn required(&self, what: &'static str) -> Result<String, RouteError> {
+        match self.arg {
+            Some(arg) => self.valid(arg),
+            None => Err(RouteError::MissingArgument {
+                screen: self.screen(),
+                what,
+            }),
+        }
+    }
+
+    fn valid(&self, arg: &str) -> Result<String, RouteError> {
+        let ok = !arg.is_empty() && arg.trim() == arg && !arg.chars().any(char::is_control);
+        if ok {
+            Ok(arg.to_owned())
+        } else {
+            Err(RouteError::BadArgument {
+                screen: self.screen(),
+                arg: arg.to_owned(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every route, with arguments of several shapes.
+    fn every_route() -> Vec<Route> {
+        let mut routes = vec![
+            Route::Home,
+            Route::Compose(None),
+            Route::Profile(None),
+            Route::Notifications,
+            Route::Chat(None),
+            Route::Outbox,
+            Route::Settings,
+        ];
+        routes.extend(AdminTab::ALL.map(Route::Admin));
+        for arg in [
+            "abc",
+            "0193c3a2-7d4e-7b1a-9a3f-2f1e8c0b9d11",
+            "성수 카페",
+            "a:b",
+            "a/b",
+            "x",
+        ] {
+            let a = arg.to_owned();
+            routes.extend([
+                Route::Review(a.clone()),
+                Route::Compose(Some(a.clone())),
+                Route::Subject(SubjectType::Place, a.clone()),
+                Route::Subject(SubjectType::Product, a.clone()),
+                Route::Tag(a.clone()),
+                Route::Profile(Some(a.clone())),
+                Route::People(a.clone(), PeopleList::Followers),
+                Route::People(a.clone(), PeopleList::Following),
+                Route::Chat(Some(a)),
+            ]);
+        }
+        routes
+    }
+
+    #[test]
+    fn every_route_round_trips_through_its_string_and_its_link() {
+        for route in every_route() {
+            let spelled = route.to_string();
+            assert_eq!(spelled.parse::<Route>(), Ok(route.clone()), "{spelled}");
+            let link = route.link();
+            assert!(link.starts_with("moa://"), "{link}");
+            assert_eq!(link.parse::<Route>(), Ok(route.clone()), "{link}");
+        }
+    }
+
+    #[test]
+    fn the_spellings_the_screenshots_script_and_shared_links_use() {
+        let parse = |s: &str| s.parse::<Route>();
+        assert_eq!(parse("home"), Ok(Route::Home));
+        assert_eq!(parse("review:abc"), Ok(Route::Review("abc".into())));
+        assert_eq!(parse("chat:r1"), Ok(Route::Chat(Some("r1".into()))));
+        assert_eq!(parse("compose"), Ok(Route::Compose(None)));
+        assert_eq!(parse("admin"), Ok(Route::Admin(AdminTab::Reports)));
+        assert_eq!(parse("admin:reports"), Ok(Route::Admin(AdminTab::Reports)));
+        assert_eq!(parse("admin:audit"), Ok(Route::Admin(AdminTab::Audit)));
+        assert_eq!(parse("moa://review/abc"), Ok(Route::Review("abc".into())));
+        assert_eq!(Route::Review("abc".into()).link(), "moa://review/abc");
+        assert_eq!(parse("moa://chat"), Ok(Route::Chat(None)));
+        assert_eq!(Route::Admin(AdminTab::Reports).to_string(), "admin");
+    }
+
+    #[test]
+    fn unknown_and_malformed_routes_are_refused_saying_why() {
+        let parse = |s: &str| s.parse::<Route>();
+        assert_eq!(
+            parse("nowhere"),
+            Err(RouteError::UnknownScreen("nowhere".into()))
+        );
+        assert_eq!(parse(""), Err(RouteError::UnknownScreen(String::new())));
+        assert_eq!(parse("Home"), Err(RouteError::UnknownScreen("Home".into())));
+        assert_eq!(
+            parse("review"),
+            Err(RouteError::MissingArgument {
+                screen: "review".into(),
+                what: "ID"
+            })
+        );
+        assert_eq!(
+            parse("home:x"),
+            Err(RouteError::UnexpectedArgument {
+                screen: "home".into(),
+                arg: "x".into()
+            })
+        );
+        for bad in [
+            "review:",
+            "review: abc",
+            "chat:abc ",
+            "tag:a\nb",
+            "profile:",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(RouteError::BadArgument { .. })),
+                "{bad:?} gave {:?}",
+                parse(bad)
+            );
+        }
+        assert_eq!(
+            parse("admin:bogus"),
+            Err(RouteError::UnknownTab("bogus".into()))
+        );
+        assert_eq!(
+            parse("moa://nowhere/x"),
+            Err(RouteError::UnknownScreen("nowhere".into()))
+        );
+        // The words say what went wrong and what would have been right.
+        let words = parse("nowhere")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            words.contains("nowhere") && words.contains("review:ID"),
+            "{words}"
+        );
+        let words = parse("review")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(words, "review needs an argument: review:ID");
+    }
+
+    #[test]
+    fn sidebar_sections() {
+        assert!(Route::Chat(None).same_section(&Route::Chat(Some("r".into()))));
+        assert!(!Route::Profile(None).same_section(&Route::Profile(Some("u".into()))));
+        assert!(!Route::Home.same_section(&Route::Outbox));
+    }
+}
