@@ -1,9 +1,9 @@
 //! Sync benchmarks (issue 4), client-core against a real server on loopback:
 //!
 //! 1. Cold sync: a member with 10k own items (4,000 reviews, 3,000 comments,
-//!    2,000 likes, 1,000 scraps) signs in on a fresh device; time to caught
-//!    up and bytes on the wire (through a counting TCP proxy; gzip on).
-//!    Targets: ≤ 1.5 s, ≤ 5 MB.
+//!    2,000 likes, 1,000 scraps) and 5 chat rooms of 2,000 messages each
+//!    signs in on a fresh device; time to caught up and bytes on the wire
+//!    (through a counting TCP proxy; gzip on). Targets: ≤ 1.5 s, ≤ 5 MB.
 //! 2. Edit on device A visible on device B, both online with background
 //!    sync (long-polling pulls): p50/p99 over 200 edits. Target p99 ≤ 100 ms.
 //! 3. A feed page read from the cache: p50/p99 over 2,000 reads. Target ≤ 2 ms.
@@ -16,7 +16,13 @@
 use std::time::{Duration, Instant};
 
 use moa_client_core::{Event, FeedTab, ReviewChanges, Topic};
-use moa_protocol::{CreateCommentRequest, CreateReviewRequest, ReviewKind, Role};
+use moa_protocol::chat::args;
+use moa_protocol::limits::MAX_PUSH_MUTATIONS;
+use moa_protocol::sync::{Mutation, PushRequest};
+use moa_protocol::{
+    CreateCommentRequest, CreateReviewRequest, CreateRoomRequest, Op, ReviewKind, Role, RoomKind,
+    SendMessageRequest,
+};
 use moa_server::extract::Member;
 use moa_server::social::service::Target;
 use moa_server::{comments, reviews, social};
@@ -27,6 +33,8 @@ const REVIEWS: usize = 4_000;
 const COMMENTS: usize = 3_000;
 const LIKES: usize = 2_000;
 const SCRAPS: usize = 1_000;
+const ROOMS: usize = 5;
+const MESSAGES_PER_ROOM: usize = 2_000;
 const EDITS: usize = 200;
 const READS: usize = 2_000;
 
@@ -91,12 +99,69 @@ async fn seed(server: &TestServer, user_id: &str) {
 
 use moa_tests::open_client_at as client;
 
+/// Five group rooms with a friend, 2,000 messages each, pushed through the
+/// sync endpoint as typed ops (the wire form every client sends).
+async fn seed_chat(server: &TestServer, member: &moa_tests::Session) -> Vec<String> {
+    let api = server.api();
+    let friend = api.signup("friend").await;
+    let mut ops = Vec::new();
+    let mut rooms = Vec::new();
+    for r in 0..ROOMS {
+        let room_id = uuid::Uuid::now_v7().to_string();
+        ops.push(Op::ChatCreateRoom(CreateRoomRequest {
+            id: room_id.clone(),
+            kind: RoomKind::Group,
+            name: Some(format!("성수 모임 {r}")),
+            photo_media_id: None,
+            members: vec![friend.user_id.clone()],
+        }));
+        for i in 0..MESSAGES_PER_ROOM {
+            ops.push(Op::ChatSend(args::Send {
+                room_id: room_id.clone(),
+                message: SendMessageRequest {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    body: format!("토요일 두 시에 성수역 3번 출구에서 만나요! 메시지 {i}"),
+                    media: vec![],
+                    reply_to: None,
+                },
+            }));
+        }
+        rooms.push(room_id);
+    }
+    for chunk in ops.chunks(MAX_PUSH_MUTATIONS) {
+        let mutations = chunk
+            .iter()
+            .map(|op| Mutation::new(uuid::Uuid::now_v7().to_string(), op).unwrap())
+            .collect();
+        let body = serde_json::to_value(PushRequest { mutations }).unwrap();
+        let reply = api
+            .post("/v1/sync/push", member.token(), body)
+            .await
+            .expect(200);
+        let applied = reply.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied");
+        assert!(applied, "{}", reply.body);
+    }
+    rooms
+}
+
 async fn cold_sync(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let member = api.signup("bench").await;
     let started = Instant::now();
     seed(&server, &member.user_id).await;
+    // MOA_BENCH_CHAT=0 leaves the chat out (the 10k items alone, as the
+    // bench was before chat existed, to compare with older runs).
+    let with_chat = std::env::var("MOA_BENCH_CHAT").map_or(true, |v| v != "0");
+    let rooms = if with_chat {
+        seed_chat(&server, &member).await
+    } else {
+        Vec::new()
+    };
     let seeded = started.elapsed();
     let proxy = Proxy::start(server.addr).await;
     let dir = tempfile::tempdir().unwrap();
@@ -114,18 +179,34 @@ async fn cold_sync(engine: Engine) {
     assert_eq!(page.reviews.len(), 200);
     let scraps = device.scraps().await.unwrap();
     assert_eq!(scraps.len(), SCRAPS.min(500)); // the scraps screen shows the newest 500
+    let chat = device.rooms().await.unwrap();
+    assert_eq!(chat.len(), rooms.len());
+    for room in &rooms {
+        let cached = device.messages(room, None, 5_000).await.unwrap();
+        let sent = cached
+            .iter()
+            .filter(|m| m.body.starts_with("토요일"))
+            .count();
+        assert_eq!(
+            sent, MESSAGES_PER_ROOM,
+            "room {room} caught up from the cache"
+        );
+    }
     let wire = (up1 - up0) + (down1 - down0);
     let raw = uncompressed_pull_bytes(&server, &member).await;
     println!(
-        "cold sync {engine:?}: {} items ({} reviews, {} comments, {} likes, {} scraps) seeded in {:.1} s; \
+        "cold sync {engine:?}: {} items ({} reviews, {} comments, {} likes, {} scraps, \
+         {} messages in {} rooms) seeded in {:.1} s; \
          fresh device caught up in {:.0} ms, {:.2} MB on the wire ({:.2} MB down, {:.3} MB up; \
          the same pull uncompressed: {:.2} MB); \
          targets 1500 ms and 5 MB: time {:.2}x, bytes {:.2}x of target",
-        REVIEWS + COMMENTS + LIKES + SCRAPS,
+        REVIEWS + COMMENTS + LIKES + SCRAPS + rooms.len() * MESSAGES_PER_ROOM,
         REVIEWS,
         COMMENTS,
         LIKES,
         SCRAPS,
+        rooms.len() * MESSAGES_PER_ROOM,
+        rooms.len(),
         seeded.as_secs_f64(),
         took.as_secs_f64() * 1000.0,
         wire as f64 / 1e6,
