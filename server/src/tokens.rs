@@ -189,7 +189,7 @@ mod tests {
         TokenKeys::new(&[7u8; 32], 15 * 60 * 1000)
     }
 
-    fn code(e: Error) -> &'static str {
+    fn code(e: Error) -> ErrorCode {
         match e {
             Error::Unauthorized { code, .. } => code,
             other => panic!("expected 401, got {other:?}"),

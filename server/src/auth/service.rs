@@ -12,9 +12,9 @@ use moa_protocol::{
 };
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::state::AppState;
 use crate::tokens::{hash_refresh_token, new_refresh_token};
 use crate::users::service::{self as users, NewUser, UserRow};
@@ -295,7 +295,7 @@ async fn revoke_other_sessions(
 }
 
 /// Signs out the member's current session (its refresh tokens die with it).
-pub async fn logout(state: &AppState, member: &Member) -> Result<()> {
+pub async fn logout(state: &AppState, member: &Actor) -> Result<()> {
     let mut tx = state.db.begin_write().await?;
     revoke_session(&mut tx, &member.session_id, "logout", now_ms()).await?;
     tx.commit().await?;
@@ -304,7 +304,7 @@ pub async fn logout(state: &AppState, member: &Member) -> Result<()> {
 
 /// The member behind a live session, or `None` if the session was revoked or
 /// the account deleted.
-pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Option<Member>> {
+pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Option<Actor>> {
     let mut conn = db.read().acquire().await?;
     let row = sqlx::query(
         "SELECT u.role, u.suspended_until FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -316,7 +316,7 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
     .await?;
     let Some(row) = row else { return Ok(None) };
     let role: String = row.try_get("role")?;
-    Ok(Some(Member {
+    Ok(Some(Actor {
         user_id: user_id.to_owned(),
         session_id: session_id.to_owned(),
         role: Role::parse(&role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
@@ -327,7 +327,7 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
 /// 422 on `field` unless `password` is the member's current password.
 async fn check_password(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     field: &str,
     password: String,
 ) -> Result<()> {
@@ -351,7 +351,7 @@ async fn check_password(
 /// Changes the password and signs out every other session of the member.
 pub async fn change_password(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     req: ChangePasswordRequest,
 ) -> Result<()> {
     validate::password("new_password", &req.new_password)?;
@@ -375,7 +375,7 @@ pub async fn change_password(
 /// Soft-deletes the member's account and signs out all its sessions.
 pub async fn delete_account(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     req: DeleteAccountRequest,
 ) -> Result<()> {
     check_password(state, member, "password", req.password).await?;

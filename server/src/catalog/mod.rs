@@ -15,9 +15,10 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, ApiQuery, Member, OptionalMember};
-use crate::state::AppState;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -53,12 +54,16 @@ pub struct SearchQuery {
 )]
 async fn create_place(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreatePlaceRequest>,
 ) -> Result<(StatusCode, Json<PlaceCreated>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (place, created) = service::create_place(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
+    let (place, created) = state
+        .write(async |tx| {
+            service::create_place(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -109,12 +114,16 @@ async fn get_place(State(state): State<AppState>, Path(id): Path<String>) -> Res
 )]
 async fn create_product(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateProductRequest>,
 ) -> Result<(StatusCode, Json<ProductCreated>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (product, created) = service::create_product(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
+    let (product, created) = state
+        .write(async |tx| {
+            service::create_product(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -146,7 +155,7 @@ async fn search_products(
 )]
 async fn get_product(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<Product>> {
     let mut conn = state.db.read().acquire().await?;

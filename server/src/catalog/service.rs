@@ -10,9 +10,9 @@ use moa_protocol::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::changelog::{self, Change, PUBLIC};
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
 use crate::util::like_pattern;
@@ -90,7 +90,7 @@ pub async fn get_product(conn: &mut AnyConnection, id: &str) -> Result<Option<Pr
 /// (`created == false`). Replaying a create with the same id is harmless.
 pub async fn create_place(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreatePlaceRequest,
     now: i64,
 ) -> Result<(Place, bool)> {
@@ -197,7 +197,7 @@ fn validate_options(options: &[ProductOption]) -> Result<Vec<ProductOption>> {
 /// link (`created == false`).
 pub async fn create_product(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreateProductRequest,
     now: i64,
 ) -> Result<(Product, bool)> {

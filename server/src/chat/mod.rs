@@ -16,10 +16,10 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiJson, ApiQuery, Member};
-use crate::realtime::Event;
-use crate::state::AppState;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -53,12 +53,12 @@ fn status(created: bool) -> StatusCode {
 )]
 async fn create_room(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateRoomRequest>,
 ) -> Result<(StatusCode, Json<RoomCreated>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (created, events) = service::create_room(&mut tx, &member, &req, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let created = state
+        .write(async |tx| service::create_room(tx, &member, &req, now_ms()).await)
+        .await?;
     Ok((status(created.created), Json(created)))
 }
 
@@ -68,7 +68,7 @@ async fn create_room(
     get, path = "/rooms", tag = "chat", security(("bearer" = [])),
     responses((status = 200, body = RoomList), (status = 401, body = ErrorBody))
 )]
-async fn list_rooms(State(state): State<AppState>, member: Member) -> Result<Json<RoomList>> {
+async fn list_rooms(State(state): State<AppState>, member: Actor) -> Result<Json<RoomList>> {
     let mut conn = state.db.read().acquire().await?;
     Ok(Json(service::list_rooms(&mut conn, &member).await?))
 }
@@ -81,7 +81,7 @@ async fn list_rooms(State(state): State<AppState>, member: Member) -> Result<Jso
 )]
 async fn get_room(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Room>> {
     let mut conn = state.db.read().acquire().await?;
@@ -96,13 +96,13 @@ async fn get_room(
 )]
 async fn update_room(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<UpdateRoomRequest>,
 ) -> Result<Json<Room>> {
-    let mut tx = state.db.begin_write().await?;
-    let (room, events) = service::update_room(&mut tx, &member, &id, &req, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let room = state
+        .write(async |tx| service::update_room(tx, &member, &id, &req, now_ms()).await)
+        .await?;
     Ok(Json(room))
 }
 
@@ -114,12 +114,12 @@ async fn update_room(
 )]
 async fn invite(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<Json<Room>> {
-    let mut tx = state.db.begin_write().await?;
-    let (room, events) = service::invite(&mut tx, &member, &id, &user_id, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let room = state
+        .write(async |tx| service::invite(tx, &member, &id, &user_id, now_ms()).await)
+        .await?;
     Ok(Json(room))
 }
 
@@ -131,12 +131,15 @@ async fn invite(
 )]
 async fn remove_member(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    let events = service::remove(&mut tx, &member, &id, &user_id, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    state
+        .write(async |tx| {
+            let events = service::remove(tx, &member, &id, &user_id, now_ms()).await?;
+            Ok(((), events))
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -148,13 +151,13 @@ async fn remove_member(
 )]
 async fn transfer(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<TransferOwnerRequest>,
 ) -> Result<Json<Room>> {
-    let mut tx = state.db.begin_write().await?;
-    let (room, events) = service::transfer(&mut tx, &member, &id, &req.user_id, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let room = state
+        .write(async |tx| service::transfer(tx, &member, &id, &req.user_id, now_ms()).await)
+        .await?;
     Ok(Json(room))
 }
 
@@ -166,13 +169,17 @@ async fn transfer(
 )]
 async fn mute(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MuteRequest>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    service::set_muted(&mut tx, &member, &id, req.muted, now_ms()).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            service::set_muted(tx, &member, &id, req.muted, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -184,18 +191,13 @@ async fn mute(
 )]
 async fn read(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReadRequest>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    let moved = service::mark_read(&mut tx, &member, &id, req.seq, now_ms()).await?;
-    let events = if moved {
-        vec![Event::read(&id, &member.user_id, req.seq)]
-    } else {
-        Vec::new()
-    };
-    state.realtime.commit(tx, events).await?;
+    state
+        .write(async |tx| service::mark_read(tx, &member, &id, req.seq, now_ms()).await)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -210,18 +212,13 @@ async fn read(
 )]
 async fn send(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (message, created) = service::send(&mut tx, &member, &id, &req, now_ms()).await?;
-    let events = if created {
-        vec![Event::message(&message, None)]
-    } else {
-        Vec::new()
-    };
-    state.realtime.commit(tx, events).await?;
+    let (message, created) = state
+        .write(async |tx| service::send(tx, &member, &id, &req, now_ms()).await)
+        .await?;
     Ok((status(created), Json(message)))
 }
 
@@ -241,7 +238,7 @@ pub struct HistoryQuery {
 )]
 async fn history(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<MessagePage>> {
@@ -259,15 +256,12 @@ async fn history(
 )]
 async fn edit(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, message_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<EditMessageRequest>,
 ) -> Result<Json<Message>> {
-    let mut tx = state.db.begin_write().await?;
-    let message = service::edit(&mut tx, &member, &id, &message_id, &req.body, now_ms()).await?;
-    state
-        .realtime
-        .commit(tx, vec![Event::message(&message, None)])
+    let message = state
+        .write(async |tx| service::edit(tx, &member, &id, &message_id, &req.body, now_ms()).await)
         .await?;
     Ok(Json(message))
 }
@@ -280,14 +274,11 @@ async fn edit(
 )]
 async fn delete(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, message_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    let message = service::delete(&mut tx, &member, &id, &message_id, now_ms()).await?;
     state
-        .realtime
-        .commit(tx, vec![Event::message(&message, None)])
+        .write(async |tx| service::delete(tx, &member, &id, &message_id, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,9 +8,9 @@ use moa_protocol::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::{Actor, Reader};
 use crate::changelog::{self, Change, review_bucket, user_bucket};
 use crate::error::{Error, Result};
-use crate::extract::{Member, OptionalMember};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
@@ -116,7 +116,7 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
 /// the same id by the same author answers the existing comment (`false`).
 pub async fn create(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     review_id: &str,
     req: &CreateCommentRequest,
     now: i64,
@@ -214,7 +214,7 @@ async fn count(
     rank::refresh(conn, review_id).await
 }
 
-async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<CommentRow> {
+async fn own(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<CommentRow> {
     let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
     actor.ensure_author(&row.author_id, row.comment.deleted, "comment")?;
     Ok(row)
@@ -224,7 +224,7 @@ async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<Comme
 /// current comment (a comment has one field, so any newer version conflicts).
 pub async fn edit(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     req: &EditCommentRequest,
     now: i64,
@@ -258,7 +258,7 @@ pub async fn edit(
 }
 
 /// Soft-deletes the actor's comment. Deleting twice is harmless.
-pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
+pub async fn delete(conn: &mut AnyConnection, actor: &Actor, id: &str, now: i64) -> Result<()> {
     let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
     if row.comment.deleted && row.author_id == actor.user_id {
         return Ok(());
@@ -289,7 +289,7 @@ pub async fn remove(conn: &mut AnyConnection, row: &CommentRow, now: i64) -> Res
 /// their `parent_id`).
 pub async fn list(
     conn: &mut AnyConnection,
-    reader: &OptionalMember,
+    reader: &Reader,
     review_id: &str,
     cursor: Option<&str>,
     limit: Option<u32>,

@@ -13,12 +13,12 @@ use moa_protocol::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::admin::service as admin;
 use crate::catalog::service as catalog;
 use crate::changelog::{self, Change, PUBLIC};
 use crate::comments::service as comments;
 use crate::error::{Error, Result, is_unique_violation};
-use crate::extract::Member;
 use crate::notifications::service as notifications;
 use crate::pagination::{self, page_size};
 use crate::reviews::service as reviews;
@@ -51,7 +51,7 @@ fn report_from_row(row: &AnyRow) -> Result<Report> {
 /// Files a report; one open report per reporter per target.
 pub async fn create_report(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreateReportRequest,
     now: i64,
 ) -> Result<Report> {
@@ -336,7 +336,7 @@ async fn responsible(conn: &mut AnyConnection, target: ReportTarget, id: &str) -
 /// Acts on a target and resolves its open reports.
 pub async fn moderate(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &ModerationRequest,
     now: i64,
 ) -> Result<ModerationResult> {
@@ -398,7 +398,7 @@ pub async fn moderate(
 /// Closes the target's open reports and tells each reporter.
 async fn resolve_reports(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: ReportTarget,
     id: &str,
     action: ModerationAction,

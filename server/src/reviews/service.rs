@@ -15,10 +15,10 @@ use moa_protocol::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::catalog::service as catalog;
 use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
 use crate::users::service as users;
@@ -246,7 +246,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
 /// answers the existing review (`false`) and changes nothing.
 pub async fn create(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreateReviewRequest,
     now: i64,
 ) -> Result<(Review, bool)> {
@@ -342,7 +342,7 @@ async fn set_tags(
 }
 
 /// Loads a review the actor may change (their own, not deleted).
-async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<ReviewRow> {
+async fn own(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<ReviewRow> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
     actor.ensure_author(&row.author_id, row.review.deleted, "review")?;
     Ok(row)
@@ -353,7 +353,7 @@ async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<Revie
 /// edits of different fields from two devices both apply.
 pub async fn edit(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     req: &EditReviewRequest,
     now: i64,
@@ -449,7 +449,7 @@ pub async fn edit(
 
 /// Soft-deletes the actor's review: it leaves feeds and counts, and the
 /// change log gets a tombstone. Deleting twice is harmless.
-pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
+pub async fn delete(conn: &mut AnyConnection, actor: &Actor, id: &str, now: i64) -> Result<()> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
     if row.review.deleted && row.author_id == actor.user_id {
         return Ok(());

@@ -10,10 +10,11 @@ use moa_protocol::{ErrorBody, FollowState, LikeState, MemberListItem, Page, Scra
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiQuery, Member};
+use crate::extract::ApiQuery;
 use crate::reviews::PageQuery;
-use crate::state::AppState;
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 use service::Target;
 
@@ -32,19 +33,22 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 async fn set_like(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     target: Target,
     id: &str,
     on: bool,
 ) -> Result<Json<LikeState>> {
-    let mut tx = state.db.begin_write().await?;
     let now = now_ms();
-    let result = if on {
-        service::like(&mut tx, member, target, id, now).await?
-    } else {
-        service::unlike(&mut tx, member, target, id, now).await?
-    };
-    tx.commit().await?;
+    let result = state
+        .write(async |tx| {
+            if on {
+                service::like(tx, member, target, id, now).await
+            } else {
+                service::unlike(tx, member, target, id, now).await
+            }
+            .map(quiet)
+        })
+        .await?;
     Ok(Json(result))
 }
 
@@ -54,7 +58,7 @@ async fn set_like(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn like_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
     set_like(&state, &member, Target::Review, &id, true).await
@@ -66,7 +70,7 @@ async fn like_review(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unlike_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
     set_like(&state, &member, Target::Review, &id, false).await
@@ -93,7 +97,7 @@ async fn review_likers(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn like_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
     set_like(&state, &member, Target::Comment, &id, true).await
@@ -105,7 +109,7 @@ async fn like_comment(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unlike_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
     set_like(&state, &member, Target::Comment, &id, false).await
@@ -139,12 +143,12 @@ async fn comment_likers(
     responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn scrap(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ScrapState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::scrap(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    let result = state
+        .write(async |tx| service::scrap(tx, &member, &id, now_ms()).await.map(quiet))
+        .await?;
     Ok(Json(result))
 }
 
@@ -154,12 +158,16 @@ async fn scrap(
     responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unscrap(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ScrapState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::unscrap(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    let result = state
+        .write(async |tx| {
+            service::unscrap(tx, &member, &id, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(result))
 }
 
@@ -170,12 +178,12 @@ async fn unscrap(
         (status = 404, body = ErrorBody), (status = 422, description = "Following yourself", body = ErrorBody)))]
 async fn follow(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<FollowState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::follow(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    let result = state
+        .write(async |tx| service::follow(tx, &member, &id, now_ms()).await.map(quiet))
+        .await?;
     Ok(Json(result))
 }
 
@@ -185,12 +193,16 @@ async fn follow(
     responses((status = 200, body = FollowState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unfollow(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<FollowState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::unfollow(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    let result = state
+        .write(async |tx| {
+            service::unfollow(tx, &member, &id, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(result))
 }
 
@@ -200,12 +212,16 @@ async fn unfollow(
     responses((status = 204, description = "Removed (or was not following)"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn remove_follower(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    service::remove_follower(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            service::remove_follower(tx, &member, &id, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
