@@ -6,7 +6,7 @@ use moa_protocol::{
     Page,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::{Actor, Reader};
 use crate::changelog::{self, Change, review_bucket, user_bucket};
@@ -35,24 +35,47 @@ pub struct CommentRow {
     pub author_id: String,
 }
 
+/// The columns of [`COMMENT_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct CommentColumns {
+    id: String,
+    review_id: String,
+    parent_id: Option<String>,
+    author_id: String,
+    body: String,
+    like_count: i64,
+    reply_count: i64,
+    version: i64,
+    created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    hidden_at: Option<i64>,
+    #[sqlx(flatten)]
+    author: users::AuthorColumns,
+    liked: i64,
+}
+
 fn from_row(row: &AnyRow) -> Result<CommentRow> {
-    let author_id: String = row.try_get("author_id")?;
+    let c = CommentColumns::from_row(row)?;
     let comment = Comment {
-        id: row.try_get("id")?,
-        review_id: row.try_get("review_id")?,
-        parent_id: row.try_get("parent_id")?,
-        author: users::author_from_row(row, author_id.clone())?,
-        body: row.try_get("body")?,
-        like_count: row.try_get("like_count")?,
-        reply_count: row.try_get("reply_count")?,
-        liked_by_me: row.try_get::<i64, _>("liked")? != 0,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-        edited_at: row.try_get("edited_at")?,
-        hidden: row.try_get::<Option<i64>, _>("hidden_at")?.is_some(),
-        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+        id: c.id,
+        review_id: c.review_id,
+        parent_id: c.parent_id,
+        author: c.author.into_author(c.author_id.clone()),
+        body: c.body,
+        like_count: c.like_count,
+        reply_count: c.reply_count,
+        liked_by_me: c.liked != 0,
+        version: c.version,
+        created_at: c.created_at,
+        edited_at: c.edited_at,
+        hidden: c.hidden_at.is_some(),
+        deleted: c.deleted_at.is_some(),
     };
-    Ok(CommentRow { comment, author_id })
+    Ok(CommentRow {
+        comment,
+        author_id: c.author_id,
+    })
 }
 
 /// One comment as `reader` sees it.

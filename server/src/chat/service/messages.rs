@@ -5,7 +5,7 @@ use moa_protocol::EntityKind;
 use moa_protocol::chat::{Message, MessagePage, room_bucket};
 use moa_protocol::limits::{MAX_MESSAGE_CHARS, MAX_PAGE_SIZE};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use super::{encode, ensure_member};
 use crate::actor::Actor;
@@ -18,20 +18,35 @@ use crate::validate;
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, room_id, seq, sender_id, body, media, reply_to, created_at, edited_at, deleted_at";
 
+/// The columns of [`MESSAGE_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct MessageColumns {
+    id: String,
+    room_id: String,
+    seq: i64,
+    sender_id: String,
+    body: String,
+    media: String,
+    reply_to: Option<String>,
+    created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+}
+
 pub(super) fn message_from_row(row: &AnyRow) -> Result<Message> {
-    let media: String = row.try_get("media")?;
+    let c = MessageColumns::from_row(row)?;
     Ok(Message {
-        id: row.try_get("id")?,
-        room_id: row.try_get("room_id")?,
-        seq: row.try_get("seq")?,
-        sender_id: row.try_get("sender_id")?,
-        body: row.try_get("body")?,
-        media: serde_json::from_str(&media)
+        id: c.id,
+        room_id: c.room_id,
+        seq: c.seq,
+        sender_id: c.sender_id,
+        body: c.body,
+        media: serde_json::from_str(&c.media)
             .map_err(|e| Error::Internal(format!("corrupt message media: {e}")))?,
-        reply_to: row.try_get("reply_to")?,
-        created_at: row.try_get("created_at")?,
-        edited_at: row.try_get("edited_at")?,
-        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+        reply_to: c.reply_to,
+        created_at: c.created_at,
+        edited_at: c.edited_at,
+        deleted: c.deleted_at.is_some(),
     })
 }
 

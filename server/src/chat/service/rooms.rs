@@ -11,7 +11,7 @@ use moa_protocol::chat::{
     UpdateRoomRequest, room_bucket,
 };
 use moa_protocol::limits::{MAX_ROOM_MEMBERS, MAX_ROOM_NAME_CHARS};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use super::messages::{MESSAGE_COLUMNS, message_from_row};
 use super::{encode, ensure_member, is_member, not_member};
@@ -25,21 +25,41 @@ use crate::validate;
 
 /// The rooms `user_id` is in, with their latest `seq`.
 pub async fn heads(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT r.id, r.last_seq FROM room_members rm JOIN rooms r ON r.id = rm.room_id \
          WHERE rm.user_id = $1",
     )
     .bind(user_id)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("last_seq")?)))
-        .collect()
+    .await?)
+}
+
+/// A `rooms` row.
+#[derive(sqlx::FromRow)]
+struct RoomColumns {
+    id: String,
+    kind: String,
+    name: Option<String>,
+    photo_media_id: Option<String>,
+    owner_id: Option<String>,
+    last_seq: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// A member of a room with their author columns.
+#[derive(sqlx::FromRow)]
+struct MemberColumns {
+    user_id: String,
+    joined_at: i64,
+    last_read_seq: i64,
+    #[sqlx(flatten)]
+    author: users::AuthorColumns,
 }
 
 /// A room with its members, whoever asks.
 pub async fn load_room(conn: &mut AnyConnection, room_id: &str) -> Result<Option<Room>> {
-    let Some(row) = sqlx::query(
+    let Some(row) = sqlx::query_as::<_, RoomColumns>(
         "SELECT id, kind, name, photo_media_id, owner_id, last_seq, created_at, updated_at \
          FROM rooms WHERE id = $1",
     )
@@ -49,7 +69,7 @@ pub async fn load_room(conn: &mut AnyConnection, room_id: &str) -> Result<Option
     else {
         return Ok(None);
     };
-    let members = sqlx::query(
+    let members = sqlx::query_as::<_, MemberColumns>(
         "SELECT rm.user_id, rm.joined_at, rm.last_read_seq, u.handle AS a_handle, \
          u.display_name AS a_name, u.avatar_media_id AS a_avatar, u.deleted_at AS a_deleted \
          FROM room_members rm JOIN users u ON u.id = rm.user_id WHERE rm.room_id = $1 \
@@ -58,26 +78,24 @@ pub async fn load_room(conn: &mut AnyConnection, room_id: &str) -> Result<Option
     .bind(room_id)
     .fetch_all(&mut *conn)
     .await?
-    .iter()
-    .map(|m| {
-        Ok(RoomMember {
-            user: users::author_from_row(m, m.try_get("user_id")?)?,
-            joined_at: m.try_get("joined_at")?,
-            last_read_seq: m.try_get("last_read_seq")?,
-        })
+    .into_iter()
+    .map(|m| RoomMember {
+        user: m.author.into_author(m.user_id),
+        joined_at: m.joined_at,
+        last_read_seq: m.last_read_seq,
     })
-    .collect::<Result<Vec<_>>>()?;
-    let kind: String = row.try_get("kind")?;
+    .collect();
     Ok(Some(Room {
-        id: row.try_get("id")?,
-        kind: RoomKind::parse(&kind).ok_or_else(|| Error::Internal(format!("room kind {kind}")))?,
-        name: row.try_get("name")?,
-        photo_media_id: row.try_get("photo_media_id")?,
-        owner_id: row.try_get("owner_id")?,
+        kind: RoomKind::parse(&row.kind)
+            .ok_or_else(|| Error::Internal(format!("room kind {}", row.kind)))?,
+        id: row.id,
+        name: row.name,
+        photo_media_id: row.photo_media_id,
+        owner_id: row.owner_id,
         members,
-        last_seq: row.try_get("last_seq")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        last_seq: row.last_seq,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     }))
 }
 
@@ -520,7 +538,7 @@ pub async fn set_muted(
 
 /// The member's rooms, most recently active first.
 pub async fn list_rooms(conn: &mut AnyConnection, member: &Actor) -> Result<RoomList> {
-    let rows = sqlx::query(
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
         "SELECT r.id, r.last_seq, rm.last_read_seq, rm.muted FROM room_members rm \
          JOIN rooms r ON r.id = rm.room_id WHERE rm.user_id = $1 \
          ORDER BY r.last_message_at DESC, r.id LIMIT 500",
@@ -529,10 +547,7 @@ pub async fn list_rooms(conn: &mut AnyConnection, member: &Actor) -> Result<Room
     .fetch_all(&mut *conn)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id: String = row.try_get("id")?;
-        let last_seq: i64 = row.try_get("last_seq")?;
-        let read: i64 = row.try_get("last_read_seq")?;
+    for (id, last_seq, read, muted) in rows {
         // Others' messages after the marker (one's own are read).
         let unread: i64 = sqlx::query_scalar(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE room_id = $1 AND seq > $2 \
@@ -559,7 +574,7 @@ pub async fn list_rooms(conn: &mut AnyConnection, member: &Actor) -> Result<Room
             room,
             last_message,
             unread,
-            muted: row.try_get::<i64, _>("muted")? != 0,
+            muted: muted != 0,
         });
     }
     Ok(RoomList { items })

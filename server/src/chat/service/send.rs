@@ -6,7 +6,7 @@ use moa_protocol::EntityKind;
 use moa_protocol::ErrorCode;
 use moa_protocol::chat::{Message, SendMessageRequest, room_bucket};
 use moa_protocol::limits::{MAX_MESSAGE_CHARS, MAX_MESSAGE_MEDIA};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use super::messages::{MESSAGE_COLUMNS, message_from_row};
 use super::{encode, not_member, room_id_ok};
@@ -158,16 +158,12 @@ pub async fn send_many(
         "SELECT room_id, user_id FROM room_members WHERE user_id IN ({})",
         placeholders(padded(senders.len()), 1)
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query_as::<_, (String, String)>(&sql);
     for k in 0..padded(senders.len()) {
         query = query.bind(senders[k.min(senders.len() - 1)]);
     }
-    let members: std::collections::HashSet<(String, String)> = query
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("room_id")?, r.try_get("user_id")?)))
-        .collect::<Result<_>>()?;
+    let members: std::collections::HashSet<(String, String)> =
+        query.fetch_all(&mut *conn).await?.into_iter().collect();
     // The rules, item by item, in order (a repeated id within the batch
     // answers the first one).
     let mut accepted: Vec<usize> = Vec::new();
@@ -255,16 +251,12 @@ pub async fn send_many(
             "UPDATE rooms SET last_seq = last_seq + CASE id{cases} ELSE 0 END, last_message_at = $1 \
              WHERE id IN ({ids}) RETURNING id, last_seq"
         );
-        let mut query = sqlx::query(&sql).bind(now);
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(now);
         for (room, n) in &counts {
             query = query.bind(*room).bind(*n);
         }
-        let heads: std::collections::HashMap<String, i64> = query
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("last_seq")?)))
-            .collect::<Result<_>>()?;
+        let heads: std::collections::HashMap<String, i64> =
+            query.fetch_all(&mut *conn).await?.into_iter().collect();
         let mut next: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
         for (room, n) in &counts[..real] {
             let head = heads
