@@ -19,7 +19,7 @@ use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::{AppState, quiet};
-use crate::util::now_ms;
+use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -64,12 +64,10 @@ async fn create_place(
                 .map(quiet)
         })
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(PlaceCreated { place, created })))
+    Ok((
+        created_status(created),
+        Json(PlaceCreated { place, created }),
+    ))
 }
 
 /// Find places by name or address (to pick a review's subject).
@@ -124,12 +122,8 @@ async fn create_product(
                 .map(quiet)
         })
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(ProductCreated { product, created })))
+    let product = ProductCreated { product, created };
+    Ok((created_status(created), Json(product)))
 }
 
 /// Find products by name.

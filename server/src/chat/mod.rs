@@ -20,7 +20,7 @@ use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::{AppState, quiet};
-use crate::util::now_ms;
+use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,14 +32,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read))
         .routes(routes!(send, history))
         .routes(routes!(edit, delete))
-}
-
-fn status(created: bool) -> StatusCode {
-    if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    }
 }
 
 /// Start a direct room (answers the pair's existing room, 200) or a group.
@@ -59,7 +51,7 @@ async fn create_room(
     let created = state
         .write(async |tx| service::create_room(tx, &member, &req, now_ms()).await)
         .await?;
-    Ok((status(created.created), Json(created)))
+    Ok((created_status(created.created), Json(created)))
 }
 
 /// Your rooms, most recently active first, with the last message and the
@@ -219,7 +211,7 @@ async fn send(
     let (message, created) = state
         .write(async |tx| service::send(tx, &member, &id, &req, now_ms()).await)
         .await?;
-    Ok((status(created), Json(message)))
+    Ok((created_status(created), Json(message)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reviews::PageQuery;
 use crate::state::{AppState, quiet};
-use crate::util::now_ms;
+use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -46,14 +46,7 @@ async fn create_comment(
                 .map(quiet)
         })
         .await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(comment),
-    ))
+    Ok((created_status(created), Json(comment)))
 }
 
 /// A review's comments and replies, oldest first.

@@ -18,7 +18,7 @@ use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::{AppState, quiet};
-use crate::util::now_ms;
+use crate::util::{created_status, now_ms};
 use feed::Source;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,14 +81,7 @@ async fn create_review(
                 .map(quiet)
         })
         .await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(review),
-    ))
+    Ok((created_status(created), Json(review)))
 }
 
 /// A review. Signed-in readers' views are counted (once a day each).

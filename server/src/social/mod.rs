@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use moa_protocol::{ErrorBody, FollowState, LikeState, MemberListItem, Page, ScrapState};
+use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,25 +32,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(following))
 }
 
-async fn set_like(
+/// Runs one of these writes (they cause no realtime events) and answers
+/// the state after it.
+async fn toggle<T>(
     state: &AppState,
-    member: &Actor,
-    target: Target,
-    id: &str,
-    on: bool,
-) -> Result<Json<LikeState>> {
+    f: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<T>,
+) -> Result<Json<T>> {
     let now = now_ms();
-    let result = state
-        .write(async |tx| {
-            if on {
-                service::like(tx, member, target, id, now).await
-            } else {
-                service::unlike(tx, member, target, id, now).await
-            }
-            .map(quiet)
-        })
-        .await?;
-    Ok(Json(result))
+    Ok(Json(
+        state.write(async |tx| f(tx, now).await.map(quiet)).await?,
+    ))
 }
 
 /// Like a review (liking twice is one like).
@@ -61,7 +53,10 @@ async fn like_review(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Review, &id, true).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Review, &id, true, now).await
+    })
+    .await
 }
 
 /// Take back a like on a review.
@@ -73,7 +68,10 @@ async fn unlike_review(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Review, &id, false).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Review, &id, false, now).await
+    })
+    .await
 }
 
 /// Who liked a review, newest first.
@@ -100,7 +98,10 @@ async fn like_comment(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Comment, &id, true).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Comment, &id, true, now).await
+    })
+    .await
 }
 
 /// Take back a like on a comment or reply.
@@ -112,7 +113,10 @@ async fn unlike_comment(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Comment, &id, false).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Comment, &id, false, now).await
+    })
+    .await
 }
 
 /// Who liked a comment, newest first.
@@ -146,10 +150,10 @@ async fn scrap(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ScrapState>> {
-    let result = state
-        .write(async |tx| service::scrap(tx, &member, &id, now_ms()).await.map(quiet))
-        .await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_scrap(tx, &member, &id, true, now).await
+    })
+    .await
 }
 
 /// Remove a scrap.
@@ -161,14 +165,10 @@ async fn unscrap(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ScrapState>> {
-    let result = state
-        .write(async |tx| {
-            service::unscrap(tx, &member, &id, now_ms())
-                .await
-                .map(quiet)
-        })
-        .await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_scrap(tx, &member, &id, false, now).await
+    })
+    .await
 }
 
 /// Follow a member.
@@ -181,10 +181,10 @@ async fn follow(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<FollowState>> {
-    let result = state
-        .write(async |tx| service::follow(tx, &member, &id, now_ms()).await.map(quiet))
-        .await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_follow(tx, &member, &id, true, now).await
+    })
+    .await
 }
 
 /// Unfollow a member.
@@ -196,14 +196,10 @@ async fn unfollow(
     member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<FollowState>> {
-    let result = state
-        .write(async |tx| {
-            service::unfollow(tx, &member, &id, now_ms())
-                .await
-                .map(quiet)
-        })
-        .await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_follow(tx, &member, &id, false, now).await
+    })
+    .await
 }
 
 /// Remove someone from my followers.

@@ -509,3 +509,50 @@ pub async fn following(
     let from_where = "FROM follows f JOIN users u ON u.id = f.followee_id WHERE f.follower_id = $1";
     member_page(conn, from_where, "f.created_at", id, cursor, limit).await
 }
+
+/// Likes (`on`) or unlikes a review or comment: the one entry point of the
+/// REST `PUT`/`DELETE` pair and the push's `like.set`.
+pub async fn set_like(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    target: Target,
+    id: &str,
+    on: bool,
+    now: i64,
+) -> Result<LikeState> {
+    if on {
+        like(conn, actor, target, id, now).await
+    } else {
+        unlike(conn, actor, target, id, now).await
+    }
+}
+
+/// Scraps (`on`) or unscraps a review (REST and the push's `scrap.set`).
+pub async fn set_scrap(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    review_id: &str,
+    on: bool,
+    now: i64,
+) -> Result<ScrapState> {
+    if on {
+        scrap(conn, actor, review_id, now).await
+    } else {
+        unscrap(conn, actor, review_id, now).await
+    }
+}
+
+/// Follows (`on`) or unfollows a member (REST and the push's `follow.set`).
+pub async fn set_follow(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user_id: &str,
+    on: bool,
+    now: i64,
+) -> Result<FollowState> {
+    if on {
+        follow(conn, actor, user_id, now).await
+    } else {
+        unfollow(conn, actor, user_id, now).await
+    }
+}

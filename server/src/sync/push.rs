@@ -24,8 +24,8 @@ use crate::error::{Error, Result};
 use crate::extract::parse_json;
 use crate::social::service::{self as social, Target};
 use crate::state::{AppState, Events, quiet};
-use crate::util::{is_uuid, now_ms};
-use crate::{catalog, comments, moderation, notifications, reviews, users};
+use crate::util::now_ms;
+use crate::{catalog, comments, moderation, notifications, reviews, users, validate};
 
 /// Checks the whole request before applying any of it: a bad one is a 422
 /// that changes nothing.
@@ -37,12 +37,7 @@ fn validate(req: &PushRequest) -> Result<()> {
         ));
     }
     for (i, m) in req.mutations.iter().enumerate() {
-        if !is_uuid(&m.id) {
-            return Err(Error::invalid(
-                format!("mutations[{i}].id"),
-                "must be a lowercase UUID (v7 preferred)",
-            ));
-        }
+        validate::uuid(format!("mutations[{i}].id"), &m.id)?;
     }
     Ok(())
 }
@@ -239,27 +234,15 @@ async fn dispatch(
                 LikeTarget::Review => Target::Review,
                 LikeTarget::Comment => Target::Comment,
             };
-            let state = if a.liked {
-                social::like(conn, actor, target, &a.target_id, now).await?
-            } else {
-                social::unlike(conn, actor, target, &a.target_id, now).await?
-            };
+            let state = social::set_like(conn, actor, target, &a.target_id, a.liked, now).await?;
             to_json(&state).map(quiet)
         }
         Op::ScrapSet(a) => {
-            let state = if a.scrapped {
-                social::scrap(conn, actor, &a.review_id, now).await?
-            } else {
-                social::unscrap(conn, actor, &a.review_id, now).await?
-            };
+            let state = social::set_scrap(conn, actor, &a.review_id, a.scrapped, now).await?;
             to_json(&state).map(quiet)
         }
         Op::FollowSet(a) => {
-            let state = if a.following {
-                social::follow(conn, actor, &a.user_id, now).await?
-            } else {
-                social::unfollow(conn, actor, &a.user_id, now).await?
-            };
+            let state = social::set_follow(conn, actor, &a.user_id, a.following, now).await?;
             to_json(&state).map(quiet)
         }
         Op::ReportCreate(req) => {

@@ -75,14 +75,16 @@ async fn own_message(
     Ok(message)
 }
 
-async fn publish_message(conn: &mut AnyConnection, message: &Message, now: i64) -> Result<()> {
+/// Records the message as it is now and answers the event telling its room.
+async fn publish_message(conn: &mut AnyConnection, message: &Message, now: i64) -> Result<Events> {
     let change = Change::upsert(
         EntityKind::Message,
         &message.id,
         encode("message", message)?,
         vec![room_bucket(&message.room_id)],
     );
-    changelog::record(conn, change, now).await
+    changelog::record(conn, change, now).await?;
+    Ok(vec![Event::message(message, None)])
 }
 
 /// Edits one's own message.
@@ -105,8 +107,7 @@ pub async fn edit(
         .await?;
     message.body = body;
     message.edited_at = Some(now);
-    publish_message(conn, &message, now).await?;
-    let events = vec![Event::message(&message, None)];
+    let events = publish_message(conn, &message, now).await?;
     Ok((message, events))
 }
 
@@ -131,8 +132,7 @@ pub async fn delete(
     message.body.clear();
     message.media.clear();
     message.deleted = true;
-    publish_message(conn, &message, now).await?;
-    let events = vec![Event::message(&message, None)];
+    let events = publish_message(conn, &message, now).await?;
     Ok((message, events))
 }
 

@@ -204,12 +204,7 @@ pub async fn create_room(
     now: i64,
 ) -> Result<(RoomCreated, Vec<Event>)> {
     member.ensure_can_write()?;
-    if !is_uuid(&req.id) {
-        return Err(Error::invalid(
-            "id",
-            "must be a lowercase UUID (v7 preferred)",
-        ));
-    }
+    validate::uuid("id", &req.id)?;
     let mut others: Vec<String> = Vec::with_capacity(req.members.len());
     for id in &req.members {
         if id != &member.user_id && !others.contains(id) {
@@ -365,6 +360,34 @@ async fn settings_changed(
     Ok((room, vec![Event::room_changed(room_id)]))
 }
 
+/// A setting of a room, as [`set_room`] changes it.
+#[derive(Clone, Copy)]
+enum Setting {
+    Name,
+    Photo,
+    Owner,
+}
+
+/// Changes one of a room's settings (the caller records and tells).
+async fn set_room(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    setting: Setting,
+    value: Option<&str>,
+) -> Result<()> {
+    let sql = match setting {
+        Setting::Name => "UPDATE rooms SET name = $2 WHERE id = $1",
+        Setting::Photo => "UPDATE rooms SET photo_media_id = $2 WHERE id = $1",
+        Setting::Owner => "UPDATE rooms SET owner_id = $2 WHERE id = $1",
+    };
+    sqlx::query(sql)
+        .bind(room_id)
+        .bind(value)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn touch(conn: &mut AnyConnection, room_id: &str, now: i64) -> Result<()> {
     sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1")
         .bind(room_id)
@@ -393,18 +416,10 @@ pub async fn update_room(
         room_photo(conn, member, Some(photo)).await?;
     }
     if let Some(name) = &name {
-        sqlx::query("UPDATE rooms SET name = $2 WHERE id = $1")
-            .bind(room_id)
-            .bind(name)
-            .execute(&mut *conn)
-            .await?;
+        set_room(conn, room_id, Setting::Name, Some(name)).await?;
     }
     if let Some(photo) = &req.photo_media_id {
-        sqlx::query("UPDATE rooms SET photo_media_id = $2 WHERE id = $1")
-            .bind(room_id)
-            .bind(photo.as_deref())
-            .execute(&mut *conn)
-            .await?;
+        set_room(conn, room_id, Setting::Photo, photo.as_deref()).await?;
     }
     settings_changed(conn, room_id, now).await
 }
@@ -470,11 +485,8 @@ pub async fn remove(
         .await?;
     if room.owner_id.as_deref() == Some(user_id) {
         let heir = room.members.iter().find(|m| m.user.id != user_id);
-        sqlx::query("UPDATE rooms SET owner_id = $2 WHERE id = $1")
-            .bind(room_id)
-            .bind(heir.map(|m| m.user.id.as_str()))
-            .execute(&mut *conn)
-            .await?;
+        let heir = heir.map(|m| m.user.id.as_str());
+        set_room(conn, room_id, Setting::Owner, heir).await?;
     }
     touch(conn, room_id, now).await?;
     publish_room(conn, room_id, &[user_id], now).await?;
@@ -502,11 +514,7 @@ pub async fn transfer(
     if !room.members.iter().any(|m| m.user.id == user_id) {
         return Err(Error::invalid("user_id", "not a member of this room"));
     }
-    sqlx::query("UPDATE rooms SET owner_id = $2 WHERE id = $1")
-        .bind(room_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    set_room(conn, room_id, Setting::Owner, Some(user_id)).await?;
     settings_changed(conn, room_id, now).await
 }
 

@@ -16,7 +16,6 @@ use crate::db::batch::{in_row_chunks, padded, placeholders};
 use crate::error::{Error, Result};
 use crate::realtime::Event;
 use crate::state::Events;
-use crate::util::is_uuid;
 use crate::validate;
 
 /// Checks a message's media (ids already well-formed): each must be the
@@ -80,12 +79,7 @@ pub fn sent_events(message: &Message, created: bool, except: Option<String>) -> 
 
 /// Checks what needs no database: ids, body, media count.
 fn precheck(item: &Outgoing<'_>) -> Result<String> {
-    if !is_uuid(&item.req.id) {
-        return Err(Error::invalid(
-            "id",
-            "must be a lowercase UUID (v7 preferred)",
-        ));
-    }
+    validate::uuid("id", &item.req.id)?;
     room_id_ok(item.room_id)?;
     if item.req.media.len() > MAX_MESSAGE_MEDIA {
         return Err(Error::invalid(
