@@ -85,17 +85,28 @@ pub async fn load_room(conn: &mut AnyConnection, room_id: &str) -> Result<Option
         last_read_seq: m.last_read_seq,
     })
     .collect();
+    let RoomColumns {
+        id,
+        kind,
+        name,
+        photo_media_id,
+        owner_id,
+        last_seq,
+        created_at,
+        updated_at,
+    } = row;
+    let kind =
+        RoomKind::parse(&kind).ok_or_else(|| Error::Internal(format!("room kind {kind}")))?;
     Ok(Some(Room {
-        kind: RoomKind::parse(&row.kind)
-            .ok_or_else(|| Error::Internal(format!("room kind {}", row.kind)))?,
-        id: row.id,
-        name: row.name,
-        photo_media_id: row.photo_media_id,
-        owner_id: row.owner_id,
+        id,
+        kind,
+        name,
+        photo_media_id,
+        owner_id,
         members,
-        last_seq: row.last_seq,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        last_seq,
+        created_at,
+        updated_at,
     }))
 }
 
@@ -236,11 +247,7 @@ pub async fn create_room(
                 let mut events = Vec::new();
                 if !is_member(conn, &id, &member.user_id).await? {
                     add_member(conn, &id, &member.user_id, now).await?;
-                    events.push(Event::Membership {
-                        room_id: id.clone(),
-                        user_id: member.user_id.clone(),
-                        joined: true,
-                    });
+                    events.push(Event::membership(&id, &member.user_id, true));
                     events.push(Event::room_changed(&id));
                     let room = publish_room(conn, &id, &[], now).await?;
                     return Ok((
@@ -313,11 +320,7 @@ pub async fn create_room(
     let mut events = Vec::new();
     for user in std::iter::once(&member.user_id).chain(others.iter()) {
         add_member(conn, &req.id, user, now).await?;
-        events.push(Event::Membership {
-            room_id: req.id.clone(),
-            user_id: user.clone(),
-            joined: true,
-        });
+        events.push(Event::membership(&req.id, user, true));
     }
     let room = publish_room(conn, &req.id, &[], now).await?;
     Ok((
@@ -448,11 +451,7 @@ pub async fn invite(
     touch(conn, room_id, now).await?;
     let room = publish_room(conn, room_id, &[], now).await?;
     let events = vec![
-        Event::Membership {
-            room_id: room_id.to_owned(),
-            user_id: user_id.to_owned(),
-            joined: true,
-        },
+        Event::membership(room_id, user_id, true),
         Event::room_changed(room_id),
     ];
     Ok((room, events))
@@ -491,11 +490,7 @@ pub async fn remove(
     touch(conn, room_id, now).await?;
     publish_room(conn, room_id, &[user_id], now).await?;
     Ok(vec![
-        Event::Membership {
-            room_id: room_id.to_owned(),
-            user_id: user_id.to_owned(),
-            joined: false,
-        },
+        Event::membership(room_id, user_id, false),
         Event::room_changed(room_id),
     ])
 }
