@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use moa_protocol::Role;
-use moa_server::extract::{Member, OptionalMember};
+use moa_server::actor::{Actor, Reader};
 use moa_server::reviews::feed::{self, Source};
 use moa_server::{Backend, Db};
 use sqlx::{AnyConnection, Connection, Row};
@@ -135,7 +135,7 @@ struct Timing {
 
 async fn time_page(
     conn: &mut AnyConnection,
-    reader: &OptionalMember,
+    reader: &Reader,
     source: Source<'_>,
     cursor: Option<&str>,
 ) -> Timing {
@@ -161,11 +161,7 @@ async fn time_page(
 }
 
 /// The cursor after the first `DEEP` items of `source`, found by paging.
-async fn deep_cursor(
-    conn: &mut AnyConnection,
-    reader: &OptionalMember,
-    source: Source<'_>,
-) -> String {
+async fn deep_cursor(conn: &mut AnyConnection, reader: &Reader, source: Source<'_>) -> String {
     let mut cursor: Option<String> = None;
     for _ in 0..(DEEP / 100) {
         let page = feed::page(conn, reader, source, cursor.as_deref(), Some(100))
@@ -265,7 +261,7 @@ async fn main() {
             );
             let mut conn = db.read().acquire().await.unwrap();
             let reader_id = hex_id_value(1);
-            let reader = OptionalMember(Some(Member {
+            let reader = Reader(Some(Actor {
                 user_id: reader_id.clone(),
                 session_id: String::new(),
                 role: Role::Member,

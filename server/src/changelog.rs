@@ -118,13 +118,13 @@ pub async fn append(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
 }
 
 /// Appends many new entities' changes with a few multi-row statements (the
-/// chat writer's batches; sizes as `chat::service::in_row_chunks`).
+/// chat writer's batches; sizes as `db::batch::in_row_chunks`).
 pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64) -> Result<()> {
     let rows: Vec<(&str, &Change)> = changes
         .iter()
         .flat_map(|c| c.buckets.iter().map(move |b| (b.as_str(), c)))
         .collect();
-    for chunk in crate::chat::service::in_row_chunks(&rows) {
+    for chunk in crate::db::batch::in_row_chunks(&rows) {
         let values = (0..chunk.len())
             .map(|k| {
                 let b = k * 5;

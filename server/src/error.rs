@@ -93,115 +93,119 @@ impl Error {
         }
     }
 
-    /// The status, code, message and field this error answers with.
-    fn parts(&self) -> (StatusCode, ErrorCode, String, Option<String>) {
+    /// What the rules refused, or `None` for an infrastructure failure (the
+    /// database, storage, a bug): a refusal is the answer and is stored as
+    /// such (a sync push's rejection, a batch item's error), while a failure
+    /// is retried and never stored.
+    pub fn refusal(&self) -> Option<Refusal> {
         use Error::*;
-        match self {
-            BadRequest { code, message } => {
-                (StatusCode::BAD_REQUEST, code.clone(), message.clone(), None)
-            }
+        let (code, message, field) = match self {
+            BadRequest { code, message }
+            | Unprocessable { code, message }
+            | Unauthorized { code, message }
+            | Forbidden { code, message }
+            | Conflict { code, message } => (code.clone(), message.clone(), None),
             InvalidField { field, .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::InvalidField,
                 self.to_string(),
                 Some(field.clone()),
             ),
-            UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedMediaType,
-                self.to_string(),
-                None,
-            ),
-            PayloadTooLarge { .. } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                self.to_string(),
-                None,
-            ),
-            TooLarge(message) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                message.clone(),
-                None,
-            ),
-            UnsupportedFormat(message) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedFormat,
-                message.clone(),
-                None,
-            ),
-            Unprocessable { code, message } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                code.clone(),
-                message.clone(),
-                None,
-            ),
-            RangeNotSatisfiable { .. } => (
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                ErrorCode::RangeNotSatisfiable,
-                self.to_string(),
-                None,
-            ),
-            Unauthorized { code, message } => (
-                StatusCode::UNAUTHORIZED,
-                code.clone(),
-                message.clone(),
-                None,
-            ),
-            Forbidden { code, message } => {
-                (StatusCode::FORBIDDEN, code.clone(), message.clone(), None)
-            }
-            NotFound(message) => (
-                StatusCode::NOT_FOUND,
-                ErrorCode::NotFound,
-                message.clone(),
-                None,
-            ),
-            MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                ErrorCode::MethodNotAllowed,
-                self.to_string(),
-                None,
-            ),
-            Conflict { code, message } => {
-                (StatusCode::CONFLICT, code.clone(), message.clone(), None)
-            }
-            EditConflict { .. } => (
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                self.to_string(),
-                None,
-            ),
-            RateLimited { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::RateLimited,
-                self.to_string(),
-                None,
-            ),
-            Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Unavailable,
-                "the database is unavailable; try again shortly".into(),
-                None,
-            ),
+            UnsupportedMediaType => (ErrorCode::UnsupportedMediaType, self.to_string(), None),
+            PayloadTooLarge { .. } => (ErrorCode::PayloadTooLarge, self.to_string(), None),
+            TooLarge(message) => (ErrorCode::PayloadTooLarge, message.clone(), None),
+            UnsupportedFormat(message) => (ErrorCode::UnsupportedFormat, message.clone(), None),
+            RangeNotSatisfiable { .. } => (ErrorCode::RangeNotSatisfiable, self.to_string(), None),
+            NotFound(message) => (ErrorCode::NotFound, message.clone(), None),
+            MethodNotAllowed => (ErrorCode::MethodNotAllowed, self.to_string(), None),
+            EditConflict { .. } => (ErrorCode::Conflict, self.to_string(), None),
+            RateLimited { .. } => (ErrorCode::RateLimited, self.to_string(), None),
             Database(e) if is_unique_violation(e) => (
-                StatusCode::CONFLICT,
                 ErrorCode::Conflict,
                 "this conflicts with something that already exists".into(),
                 None,
             ),
-            Database(sqlx::Error::PoolTimedOut) => (
-                StatusCode::SERVICE_UNAVAILABLE,
+            Unavailable | Database(_) | Internal(_) | Storage(_) => return None,
+        };
+        let current = match self {
+            EditConflict { current } => Some(current.clone()),
+            _ => None,
+        };
+        Some(Refusal {
+            code,
+            field,
+            message,
+            current,
+        })
+    }
+
+    /// The HTTP status this error answers with: the one mapping from errors
+    /// to statuses.
+    pub fn status(&self) -> StatusCode {
+        use Error::*;
+        match self {
+            BadRequest { .. } => StatusCode::BAD_REQUEST,
+            InvalidField { .. } | Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            UnsupportedMediaType | UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            PayloadTooLarge { .. } | TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Forbidden { .. } => StatusCode::FORBIDDEN,
+            NotFound(_) => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Conflict { .. } | EditConflict { .. } => StatusCode::CONFLICT,
+            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Database(e) if is_unique_violation(e) => StatusCode::CONFLICT,
+            Unavailable | Database(sqlx::Error::PoolTimedOut) => StatusCode::SERVICE_UNAVAILABLE,
+            Database(_) | Internal(_) | Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The error body's detail: the refusal, or for a failure a generic
+    /// message (its details are logged, never sent).
+    pub fn detail(&self) -> ErrorDetail {
+        if let Some(refusal) = self.refusal() {
+            return refusal.into_detail();
+        }
+        let (code, message) = match self {
+            Error::Unavailable => (
                 ErrorCode::Unavailable,
-                "the server is busy; try again shortly".into(),
-                None,
+                "the database is unavailable; try again shortly",
             ),
-            Database(_) | Internal(_) | Storage(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "something went wrong on the server".into(),
-                None,
+            Error::Database(sqlx::Error::PoolTimedOut) => (
+                ErrorCode::Unavailable,
+                "the server is busy; try again shortly",
             ),
+            _ => (ErrorCode::Internal, "something went wrong on the server"),
+        };
+        ErrorDetail {
+            code,
+            message: message.to_owned(),
+            field: None,
+            current: None,
+        }
+    }
+}
+
+/// Why the rules refused a request or a mutation: what the client can act
+/// on (a code, the field at fault, a message, and for an edit based on an old
+/// version, the current entity). Apart from failures of the server itself,
+/// which [`Error::refusal`] does not turn into one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub field: Option<String>,
+    pub message: String,
+    pub current: Option<serde_json::Value>,
+}
+
+impl Refusal {
+    /// The refusal as the protocol's error detail.
+    pub fn into_detail(self) -> ErrorDetail {
+        ErrorDetail {
+            code: self.code,
+            message: self.message,
+            field: self.field,
+            current: self.current,
         }
     }
 }
@@ -211,28 +215,9 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-impl Error {
-    /// The status and the error body's detail this error answers with (also
-    /// what a sync push stores for a rejected mutation).
-    pub fn detail(&self) -> (StatusCode, ErrorDetail) {
-        let (status, code, message, field) = self.parts();
-        let current = match self {
-            Error::EditConflict { current } => Some(current.clone()),
-            _ => None,
-        };
-        let detail = ErrorDetail {
-            code,
-            message,
-            field,
-            current,
-        };
-        (status, detail)
-    }
-}
-
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let (status, error) = self.detail();
+        let (status, error) = (self.status(), self.detail());
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
@@ -292,13 +277,63 @@ mod tests {
                 "rate_limited",
             ),
             (Error::Internal("secret detail".into()), 500, "internal"),
+            (Error::Unavailable, 503, "unavailable"),
+            (
+                Error::Database(sqlx::Error::PoolTimedOut),
+                503,
+                "unavailable",
+            ),
+            (Error::Database(sqlx::Error::RowNotFound), 500, "internal"),
+            (Error::TooLarge("x".into()), 413, "payload_too_large"),
+            (
+                Error::UnsupportedFormat("x".into()),
+                415,
+                "unsupported_format",
+            ),
+            (
+                Error::Unprocessable {
+                    code: ErrorCode::InvalidField,
+                    message: "x".into(),
+                },
+                422,
+                "invalid_field",
+            ),
+            (
+                Error::RangeNotSatisfiable { size: 1 },
+                416,
+                "range_not_satisfiable",
+            ),
+            (Error::MethodNotAllowed, 405, "method_not_allowed"),
+            (
+                Error::BadRequest {
+                    code: ErrorCode::MalformedJson,
+                    message: "x".into(),
+                },
+                400,
+                "malformed_json",
+            ),
+            (
+                Error::EditConflict {
+                    current: serde_json::json!({"id": "x"}),
+                },
+                409,
+                "conflict",
+            ),
         ];
         for (err, status, code) in cases {
-            let (s, c, message, _) = err.parts();
-            assert_eq!((s.as_u16(), c.as_str()), (status, code));
+            let detail = err.detail();
+            assert_eq!(
+                (err.status().as_u16(), detail.code.as_str()),
+                (status, code)
+            );
             assert!(
-                !message.contains("secret detail"),
+                !detail.message.contains("secret detail"),
                 "5xx details must not leak"
+            );
+            assert_eq!(
+                err.refusal().is_some(),
+                err.status().is_client_error(),
+                "refusals are exactly the 4xx answers: {err:?}"
             );
         }
     }

@@ -1,18 +1,19 @@
 //! Request extractors whose rejections go through the one error mapping:
 //! JSON bodies ([`ApiJson`]), query strings ([`ApiQuery`]), the signed-in
-//! member ([`Member`]) and the client's address ([`ClientIp`]).
+//! member (an [`Actor`], or a [`Reader`] where signing in is optional) and
+//! the client's address ([`ClientIp`]).
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header, request::Parts};
-use moa_protocol::{ErrorCode, Role, limits};
+use moa_protocol::{ErrorCode, limits};
 use serde::de::DeserializeOwned;
 
+use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::util::now_ms;
 
 /// A JSON request body. Unlike `axum::Json`, every failure is an [`Error`]:
 /// 415 without a JSON content type, 413 over the body limit, 400 for broken
@@ -122,108 +123,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The former name of [`Actor`], kept for the workspace's benches.
+pub type Member = Actor;
+
 /// The signed-in member behind a valid access token of a live session.
 ///
-/// Extracting it checks the token's signature and expiry, then that the
-/// session is not revoked and the account not deleted, and reads the current
-/// role and suspension (so a role change takes effect on the next request).
-#[derive(Debug, Clone)]
-pub struct Member {
-    pub user_id: String,
-    pub session_id: String,
-    pub role: Role,
-    pub suspended_until: Option<i64>,
+/// Extracting an [`Actor`] checks the token's signature and expiry, then that
+/// the session is not revoked and the account not deleted, and reads the
+/// current role and suspension (so a role change takes effect on the next
+/// request).
+pub async fn actor_from_token(state: &AppState, token: &str) -> Result<Actor> {
+    let claims = state.tokens.verify_access(token)?;
+    crate::auth::service::load_member(&state.db, &claims.sub, &claims.sid)
+        .await?
+        .ok_or_else(|| {
+            Error::unauthorized(
+                ErrorCode::InvalidToken,
+                "the session has ended; sign in again",
+            )
+        })
 }
 
-impl Member {
-    /// The member behind an access token (signature, expiry, live session).
-    pub async fn from_token(state: &AppState, token: &str) -> Result<Member> {
-        let claims = state.tokens.verify_access(token)?;
-        crate::auth::service::load_member(&state.db, &claims.sub, &claims.sid)
-            .await?
-            .ok_or_else(|| {
-                Error::unauthorized(
-                    ErrorCode::InvalidToken,
-                    "the session has ended; sign in again",
-                )
-            })
-    }
-
-    /// Suspended members may read but not write: 403 `account_suspended`.
-    pub fn ensure_can_write(&self) -> Result<()> {
-        match self.suspended_until {
-            Some(until) if until > now_ms() => Err(Error::Forbidden {
-                code: ErrorCode::AccountSuspended,
-                message: format!("this account is suspended until {until} (Unix ms)"),
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// The rule for changing content: it must exist and not be deleted (404),
-    /// be the member's own (403 `not_author`), and the member may write.
-    pub fn ensure_author(&self, author_id: &str, deleted: bool, what: &str) -> Result<()> {
-        if deleted {
-            return Err(Error::NotFound(format!("no such {what}")));
-        }
-        if author_id != self.user_id {
-            return Err(Error::Forbidden {
-                code: ErrorCode::NotAuthor,
-                message: format!("only the author can change this {what}"),
-            });
-        }
-        self.ensure_can_write()
-    }
-
-    /// 403 unless the member has at least `role`.
-    pub fn ensure_role(&self, role: Role) -> Result<()> {
-        if self.role >= role {
-            Ok(())
-        } else {
-            Err(Error::forbidden(format!(
-                "this needs the {} role",
-                role.as_str()
-            )))
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for Member {
+impl FromRequestParts<AppState> for Actor {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        Member::from_token(state, bearer_token(&parts.headers)?).await
+        actor_from_token(state, bearer_token(&parts.headers)?).await
     }
 }
 
-/// The signed-in member if the request carries a token, `None` otherwise.
+/// The signed-in member if the request carries a token, anonymous otherwise.
 /// A token that is present but invalid or expired is still a 401, so that
 /// clients refresh instead of silently seeing the anonymous view.
-#[derive(Debug, Clone)]
-pub struct OptionalMember(pub Option<Member>);
-
-impl OptionalMember {
-    /// The member's id, or `""` (matches no row) when anonymous.
-    pub fn id(&self) -> &str {
-        self.0.as_ref().map_or("", |m| m.user_id.as_str())
-    }
-
-    /// Whether the reader may see hidden and deleted content (marked).
-    pub fn is_moderator(&self) -> bool {
-        self.0.as_ref().is_some_and(|m| m.role.can_moderate())
-    }
-}
-
-impl FromRequestParts<AppState> for OptionalMember {
+impl FromRequestParts<AppState> for Reader {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         if parts.headers.contains_key(header::AUTHORIZATION) {
-            Member::from_request_parts(parts, state)
+            Actor::from_request_parts(parts, state)
                 .await
-                .map(|m| OptionalMember(Some(m)))
+                .map(|m| Reader(Some(m)))
         } else {
-            Ok(OptionalMember(None))
+            Ok(Reader(None))
         }
     }
 }

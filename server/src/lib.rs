@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod actor;
 pub mod admin;
 pub mod auth;
 pub mod catalog;

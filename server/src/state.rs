@@ -194,3 +194,29 @@ impl AppState {
         }))
     }
 }
+
+/// What a write returns besides its answer: the realtime events to fan out
+/// once it commits (none for most writes: see [`quiet`]).
+pub type Events = Vec<crate::realtime::Event>;
+
+/// The answer of a write that has no realtime events.
+pub fn quiet<T>(value: T) -> (T, Events) {
+    (value, Vec::new())
+}
+
+impl AppState {
+    /// Runs one write: begins the write transaction, calls `f` with it (a
+    /// service function, answering its value and the realtime events it
+    /// caused) and commits through [`crate::realtime::Realtime::commit`],
+    /// which fans the events out if and only if the write commits. An error
+    /// from `f` rolls everything back.
+    pub async fn write<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> crate::Result<(T, Events)>,
+    ) -> crate::Result<T> {
+        let mut tx = self.db.begin_write().await?;
+        let (value, events) = f(&mut tx).await?;
+        self.realtime.commit(tx, events).await?;
+        Ok(value)
+    }
+}

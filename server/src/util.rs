@@ -1,4 +1,5 @@
-//! Small shared helpers: the clock, ids and random secrets.
+//! Small shared helpers: the clock, ids, random secrets and the status of
+//! an idempotent create.
 
 use base64::Engine;
 use rand::RngCore;
@@ -9,6 +10,16 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The status of an idempotent create: 201 when it created something, 200
+/// when it answered what a replay (same id, same content) created before.
+pub fn created_status(created: bool) -> axum::http::StatusCode {
+    if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    }
 }
 
 /// A new UUIDv7 id as text: time-ordered, so ids sort by creation.

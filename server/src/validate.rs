@@ -197,11 +197,19 @@ pub fn media_ids(field: &str, ids: &[String], max: usize) -> Result<Vec<String>>
 pub fn client_id(field: &str, id: Option<&str>) -> Result<String> {
     match id {
         None => Ok(crate::util::new_id()),
-        Some(id) if crate::util::is_uuid(id) => Ok(id.to_owned()),
-        Some(_) => Err(Error::invalid(
+        Some(id) => uuid(field, id).map(|()| id.to_owned()),
+    }
+}
+
+/// A client-generated id that must be a UUID in canonical lowercase form.
+pub fn uuid(field: impl Into<String>, id: &str) -> Result<()> {
+    if crate::util::is_uuid(id) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
             field,
             "must be a lowercase UUID (v7 preferred)",
-        )),
+        ))
     }
 }
 

@@ -11,9 +11,10 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiJson, ApiQuery, Member};
-use crate::state::AppState;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -47,7 +48,7 @@ pub struct ListQuery {
 )]
 async fn list_users(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<AdminUser>>> {
     member.ensure_role(Role::Moderator)?;
@@ -76,13 +77,17 @@ async fn list_users(
 )]
 async fn set_role(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> Result<Json<AdminUser>> {
-    let mut tx = state.db.begin_write().await?;
-    let user = service::set_role(&mut tx, &member, &id, req.role).await?;
-    tx.commit().await?;
+    let user = state
+        .write(async |tx| {
+            service::set_role(tx, &member, &id, req.role)
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(user))
 }
 
@@ -101,13 +106,17 @@ async fn set_role(
 )]
 async fn suspend(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SuspendRequest>,
 ) -> Result<Json<AdminUser>> {
-    let mut tx = state.db.begin_write().await?;
-    let user = service::suspend(&mut tx, &member, &id, req.days, &req.reason).await?;
-    tx.commit().await?;
+    let user = state
+        .write(async |tx| {
+            service::suspend(tx, &member, &id, req.days, &req.reason)
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(user))
 }
 
@@ -124,12 +133,12 @@ async fn suspend(
 )]
 async fn unsuspend(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<AdminUser>> {
-    let mut tx = state.db.begin_write().await?;
-    let user = service::unsuspend(&mut tx, &member, &id).await?;
-    tx.commit().await?;
+    let user = state
+        .write(async |tx| service::unsuspend(tx, &member, &id).await.map(quiet))
+        .await?;
     Ok(Json(user))
 }
 
@@ -145,7 +154,7 @@ async fn unsuspend(
 )]
 async fn list_audit(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
     member.ensure_role(Role::Admin)?;

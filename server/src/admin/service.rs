@@ -4,8 +4,8 @@
 use moa_protocol::{AdminUser, AuditEntry, Page, Role, limits};
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::pagination::{self, into_page, page_size};
 use crate::users::service::{self as users, USER_COLUMNS, UserRow};
 use crate::util::{like_pattern, new_id, now_ms};
@@ -84,7 +84,7 @@ pub async fn audit(
 /// Admins change roles of others (never their own, so an admin always remains).
 pub async fn set_role(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     role: Role,
 ) -> Result<AdminUser> {
@@ -107,7 +107,7 @@ pub async fn set_role(
 /// suspended (demote first), nobody suspends themselves.
 pub async fn suspend(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     days: Option<u32>,
     reason: &str,
@@ -165,7 +165,7 @@ pub async fn suspend(
 }
 
 /// Lifts a suspension.
-pub async fn unsuspend(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<AdminUser> {
+pub async fn unsuspend(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<AdminUser> {
     actor.ensure_role(Role::Moderator)?;
     let mut user = target(conn, id).await?;
     if user.suspended_until.is_some() {

@@ -10,8 +10,9 @@ use moa_protocol::{AuthResponse, ErrorBody, LoginRequest, RefreshRequest, Signup
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, ClientIp, Member};
+use crate::extract::{ApiJson, ClientIp};
 use crate::ratelimit::{RateLimiter, retry_after_secs};
 use crate::state::AppState;
 
@@ -108,7 +109,7 @@ async fn refresh(
         (status = 401, description = "No or invalid access token", body = ErrorBody),
     )
 )]
-async fn logout(State(state): State<AppState>, member: Member) -> Result<StatusCode> {
+async fn logout(State(state): State<AppState>, member: Actor) -> Result<StatusCode> {
     service::logout(&state, &member).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,10 +12,10 @@ use moa_protocol::{
 };
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::extract::Member;
-use crate::state::AppState;
+use crate::state::{AppState, quiet};
 use crate::tokens::{hash_refresh_token, new_refresh_token};
 use crate::users::service::{self as users, NewUser, UserRow};
 use crate::util::{new_id, now_ms};
@@ -92,18 +92,22 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<AuthResponse> 
 async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> {
     let now = now_ms();
     let session_id = new_id();
-    let mut tx = state.db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO sessions (id, user_id, created_at, refreshed_at) VALUES ($1, $2, $3, $3)",
-    )
-    .bind(&session_id)
-    .bind(&user.id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let (refresh_token, refresh_expires_at) =
-        insert_refresh_token(state, &mut tx, &session_id, now).await?;
-    tx.commit().await?;
+    let (refresh_token, refresh_expires_at) = state
+        .write(async |tx| {
+            sqlx::query(
+                "INSERT INTO sessions (id, user_id, created_at, refreshed_at) \
+                 VALUES ($1, $2, $3, $3)",
+            )
+            .bind(&session_id)
+            .bind(&user.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            insert_refresh_token(state, tx, &session_id, now)
+                .await
+                .map(quiet)
+        })
+        .await?;
     token_pair(
         state,
         &user,
@@ -170,10 +174,10 @@ enum Refresh {
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthResponse> {
     let now = now_ms();
     let hash = hash_refresh_token(refresh_token);
-    let mut tx = state.db.begin_write().await?;
-    let outcome = rotate(state, &mut tx, &hash, now).await?;
-    // Commit in every case: a detected reuse must stay revoked.
-    tx.commit().await?;
+    // Committed in every case: a detected reuse must stay revoked.
+    let outcome = state
+        .write(async |tx| rotate(state, tx, &hash, now).await.map(quiet))
+        .await?;
     match outcome {
         Refresh::Rotated {
             user,
@@ -295,16 +299,20 @@ async fn revoke_other_sessions(
 }
 
 /// Signs out the member's current session (its refresh tokens die with it).
-pub async fn logout(state: &AppState, member: &Member) -> Result<()> {
-    let mut tx = state.db.begin_write().await?;
-    revoke_session(&mut tx, &member.session_id, "logout", now_ms()).await?;
-    tx.commit().await?;
+pub async fn logout(state: &AppState, member: &Actor) -> Result<()> {
+    state
+        .write(async |tx| {
+            revoke_session(tx, &member.session_id, "logout", now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(())
 }
 
 /// The member behind a live session, or `None` if the session was revoked or
 /// the account deleted.
-pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Option<Member>> {
+pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Option<Actor>> {
     let mut conn = db.read().acquire().await?;
     let row = sqlx::query(
         "SELECT u.role, u.suspended_until FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -316,7 +324,7 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
     .await?;
     let Some(row) = row else { return Ok(None) };
     let role: String = row.try_get("role")?;
-    Ok(Some(Member {
+    Ok(Some(Actor {
         user_id: user_id.to_owned(),
         session_id: session_id.to_owned(),
         role: Role::parse(&role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
@@ -327,7 +335,7 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
 /// 422 on `field` unless `password` is the member's current password.
 async fn check_password(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     field: &str,
     password: String,
 ) -> Result<()> {
@@ -351,38 +359,38 @@ async fn check_password(
 /// Changes the password and signs out every other session of the member.
 pub async fn change_password(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     req: ChangePasswordRequest,
 ) -> Result<()> {
     validate::password("new_password", &req.new_password)?;
     check_password(state, member, "current_password", req.current_password).await?;
     let hash = password::hash(req.new_password).await?;
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
-    users::set_password_hash(&mut tx, &member.user_id, &hash, now).await?;
-    revoke_other_sessions(
-        &mut tx,
-        &member.user_id,
-        Some(&member.session_id),
-        "password_changed",
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            users::set_password_hash(tx, &member.user_id, &hash, now).await?;
+            let me = Some(member.session_id.as_str());
+            revoke_other_sessions(tx, &member.user_id, me, "password_changed", now).await?;
+            Ok(quiet(()))
+        })
+        .await?;
     Ok(())
 }
 
 /// Soft-deletes the member's account and signs out all its sessions.
 pub async fn delete_account(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     req: DeleteAccountRequest,
 ) -> Result<()> {
     check_password(state, member, "password", req.password).await?;
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
-    users::soft_delete(&mut tx, &member.user_id, now).await?;
-    revoke_other_sessions(&mut tx, &member.user_id, None, "account_deleted", now).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            users::soft_delete(tx, &member.user_id, now).await?;
+            revoke_other_sessions(tx, &member.user_id, None, "account_deleted", now).await?;
+            Ok(quiet(()))
+        })
+        .await?;
     Ok(())
 }

@@ -15,10 +15,11 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, ApiQuery, Member, OptionalMember};
-use crate::state::AppState;
-use crate::util::now_ms;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
+use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -53,18 +54,20 @@ pub struct SearchQuery {
 )]
 async fn create_place(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreatePlaceRequest>,
 ) -> Result<(StatusCode, Json<PlaceCreated>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (place, created) = service::create_place(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(PlaceCreated { place, created })))
+    let (place, created) = state
+        .write(async |tx| {
+            service::create_place(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
+    Ok((
+        created_status(created),
+        Json(PlaceCreated { place, created }),
+    ))
 }
 
 /// Find places by name or address (to pick a review's subject).
@@ -109,18 +112,18 @@ async fn get_place(State(state): State<AppState>, Path(id): Path<String>) -> Res
 )]
 async fn create_product(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateProductRequest>,
 ) -> Result<(StatusCode, Json<ProductCreated>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (product, created) = service::create_product(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(ProductCreated { product, created })))
+    let (product, created) = state
+        .write(async |tx| {
+            service::create_product(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
+    let product = ProductCreated { product, created };
+    Ok((created_status(created), Json(product)))
 }
 
 /// Find products by name.
@@ -146,7 +149,7 @@ async fn search_products(
 )]
 async fn get_product(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<Product>> {
     let mut conn = state.db.read().acquire().await?;

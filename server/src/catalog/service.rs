@@ -8,11 +8,11 @@ use moa_protocol::{
     ProductOption,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
+use crate::actor::Actor;
 use crate::changelog::{self, Change, PUBLIC};
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
 use crate::util::like_pattern;
@@ -27,41 +27,102 @@ fn average(sum: i64, count: i64) -> Option<f64> {
     (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0)
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::Internal(format!("corrupt {column} column: {e}")))
+fn json_column<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Internal(format!("corrupt {column} column: {e}")))
+}
+
+/// The columns places and products share: their tally and who added them.
+#[derive(sqlx::FromRow)]
+struct SubjectColumns {
+    review_count: i64,
+    rating_sum: i64,
+    rating_count: i64,
+    created_by: String,
+    created_at: i64,
+}
+
+/// The columns of [`PLACE_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct PlaceColumns {
+    id: String,
+    name: String,
+    address: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    category: String,
+    #[sqlx(flatten)]
+    common: SubjectColumns,
+}
+
+/// The columns of [`PRODUCT_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct ProductColumns {
+    id: String,
+    name: String,
+    price_krw: i64,
+    options: String,
+    photos: String,
+    shop_url: String,
+    #[sqlx(flatten)]
+    common: SubjectColumns,
 }
 
 fn place_from_row(row: &AnyRow) -> Result<Place> {
-    let category: String = row.try_get("category")?;
+    let c = PlaceColumns::from_row(row)?;
     Ok(Place {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        address: row.try_get("address")?,
-        latitude: row.try_get("latitude")?,
-        longitude: row.try_get("longitude")?,
-        category: PlaceCategory::parse(&category).unwrap_or(PlaceCategory::Other),
-        review_count: row.try_get("review_count")?,
-        average_rating: average(row.try_get("rating_sum")?, row.try_get("rating_count")?),
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
+        id: c.id,
+        name: c.name,
+        address: c.address,
+        latitude: c.latitude,
+        longitude: c.longitude,
+        category: PlaceCategory::parse(&c.category).unwrap_or(PlaceCategory::Other),
+        review_count: c.common.review_count,
+        average_rating: average(c.common.rating_sum, c.common.rating_count),
+        created_by: c.common.created_by,
+        created_at: c.common.created_at,
     })
 }
 
 fn product_from_row(row: &AnyRow) -> Result<Product> {
+    let c = ProductColumns::from_row(row)?;
     Ok(Product {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        price_krw: row.try_get("price_krw")?,
-        options: json_column(row, "options")?,
-        photos: json_column(row, "photos")?,
-        shop_url: row.try_get("shop_url")?,
-        review_count: row.try_get("review_count")?,
-        average_rating: average(row.try_get("rating_sum")?, row.try_get("rating_count")?),
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
+        id: c.id,
+        name: c.name,
+        price_krw: c.price_krw,
+        options: json_column(&c.options, "options")?,
+        photos: json_column(&c.photos, "photos")?,
+        shop_url: c.shop_url,
+        review_count: c.common.review_count,
+        average_rating: average(c.common.rating_sum, c.common.rating_count),
+        created_by: c.common.created_by,
+        created_at: c.common.created_at,
     })
+}
+
+/// The row of `table` with `dedup_key`, if one was added before.
+async fn by_dedup_key(
+    conn: &mut AnyConnection,
+    columns: &str,
+    table: &str,
+    dedup_key: &str,
+) -> Result<Option<AnyRow>> {
+    let sql = format!("SELECT {columns} FROM {table} WHERE dedup_key = $1");
+    Ok(sqlx::query(&sql)
+        .bind(dedup_key)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// Records a new place or product in the public bucket.
+async fn publish<T: serde::Serialize>(
+    conn: &mut AnyConnection,
+    kind: EntityKind,
+    id: &str,
+    entity: &T,
+    now: i64,
+) -> Result<()> {
+    let change = Change::upsert(kind, id, to_json(entity)?, vec![PUBLIC.into()]);
+    changelog::record(conn, change, now).await
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
@@ -90,7 +151,7 @@ pub async fn get_product(conn: &mut AnyConnection, id: &str) -> Result<Option<Pr
 /// (`created == false`). Replaying a create with the same id is harmless.
 pub async fn create_place(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreatePlaceRequest,
     now: i64,
 ) -> Result<(Place, bool)> {
@@ -117,12 +178,7 @@ pub async fn create_place(
         return Ok((existing, false));
     }
     let dedup_key = format!("{}\n{}", validate::fold(&name), validate::fold(&address));
-    let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE dedup_key = $1");
-    if let Some(row) = sqlx::query(&sql)
-        .bind(&dedup_key)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    if let Some(row) = by_dedup_key(conn, PLACE_COLUMNS, "places", &dedup_key).await? {
         return Ok((place_from_row(&row)?, false));
     }
     sqlx::query(
@@ -143,17 +199,7 @@ pub async fn create_place(
     let place = get_place(conn, &id)
         .await?
         .ok_or_else(|| Error::Internal("place vanished".into()))?;
-    changelog::record(
-        conn,
-        Change::upsert(
-            EntityKind::Place,
-            &id,
-            to_json(&place)?,
-            vec![PUBLIC.into()],
-        ),
-        now,
-    )
-    .await?;
+    publish(conn, EntityKind::Place, &id, &place, now).await?;
     Ok((place, true))
 }
 
@@ -197,7 +243,7 @@ fn validate_options(options: &[ProductOption]) -> Result<Vec<ProductOption>> {
 /// link (`created == false`).
 pub async fn create_product(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreateProductRequest,
     now: i64,
 ) -> Result<(Product, bool)> {
@@ -226,12 +272,7 @@ pub async fn create_product(
     )
     .await?;
     let dedup_key = format!("{}\n{}", validate::fold(&name), shop_url.to_lowercase());
-    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE dedup_key = $1");
-    if let Some(row) = sqlx::query(&sql)
-        .bind(&dedup_key)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    if let Some(row) = by_dedup_key(conn, PRODUCT_COLUMNS, "products", &dedup_key).await? {
         return Ok((product_from_row(&row)?, false));
     }
     sqlx::query(
@@ -252,17 +293,7 @@ pub async fn create_product(
     let product = get_product(conn, &id)
         .await?
         .ok_or_else(|| Error::Internal("product vanished".into()))?;
-    changelog::record(
-        conn,
-        Change::upsert(
-            EntityKind::Product,
-            &id,
-            to_json(&product)?,
-            vec![PUBLIC.into()],
-        ),
-        now,
-    )
-    .await?;
+    publish(conn, EntityKind::Product, &id, &product, now).await?;
     Ok((product, true))
 }
 

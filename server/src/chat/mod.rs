@@ -16,11 +16,11 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiJson, ApiQuery, Member};
-use crate::realtime::Event;
-use crate::state::AppState;
-use crate::util::now_ms;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
+use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -34,14 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(edit, delete))
 }
 
-fn status(created: bool) -> StatusCode {
-    if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    }
-}
-
 /// Start a direct room (answers the pair's existing room, 200) or a group.
 #[utoipa::path(
     post, path = "/rooms", tag = "chat", security(("bearer" = [])),
@@ -53,13 +45,13 @@ fn status(created: bool) -> StatusCode {
 )]
 async fn create_room(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateRoomRequest>,
 ) -> Result<(StatusCode, Json<RoomCreated>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (created, events) = service::create_room(&mut tx, &member, &req, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
-    Ok((status(created.created), Json(created)))
+    let created = state
+        .write(async |tx| service::create_room(tx, &member, &req, now_ms()).await)
+        .await?;
+    Ok((created_status(created.created), Json(created)))
 }
 
 /// Your rooms, most recently active first, with the last message and the
@@ -68,7 +60,7 @@ async fn create_room(
     get, path = "/rooms", tag = "chat", security(("bearer" = [])),
     responses((status = 200, body = RoomList), (status = 401, body = ErrorBody))
 )]
-async fn list_rooms(State(state): State<AppState>, member: Member) -> Result<Json<RoomList>> {
+async fn list_rooms(State(state): State<AppState>, member: Actor) -> Result<Json<RoomList>> {
     let mut conn = state.db.read().acquire().await?;
     Ok(Json(service::list_rooms(&mut conn, &member).await?))
 }
@@ -81,7 +73,7 @@ async fn list_rooms(State(state): State<AppState>, member: Member) -> Result<Jso
 )]
 async fn get_room(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Room>> {
     let mut conn = state.db.read().acquire().await?;
@@ -96,13 +88,13 @@ async fn get_room(
 )]
 async fn update_room(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<UpdateRoomRequest>,
 ) -> Result<Json<Room>> {
-    let mut tx = state.db.begin_write().await?;
-    let (room, events) = service::update_room(&mut tx, &member, &id, &req, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let room = state
+        .write(async |tx| service::update_room(tx, &member, &id, &req, now_ms()).await)
+        .await?;
     Ok(Json(room))
 }
 
@@ -114,12 +106,12 @@ async fn update_room(
 )]
 async fn invite(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<Json<Room>> {
-    let mut tx = state.db.begin_write().await?;
-    let (room, events) = service::invite(&mut tx, &member, &id, &user_id, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let room = state
+        .write(async |tx| service::invite(tx, &member, &id, &user_id, now_ms()).await)
+        .await?;
     Ok(Json(room))
 }
 
@@ -131,12 +123,15 @@ async fn invite(
 )]
 async fn remove_member(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    let events = service::remove(&mut tx, &member, &id, &user_id, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    state
+        .write(async |tx| {
+            let events = service::remove(tx, &member, &id, &user_id, now_ms()).await?;
+            Ok(((), events))
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -148,13 +143,13 @@ async fn remove_member(
 )]
 async fn transfer(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<TransferOwnerRequest>,
 ) -> Result<Json<Room>> {
-    let mut tx = state.db.begin_write().await?;
-    let (room, events) = service::transfer(&mut tx, &member, &id, &req.user_id, now_ms()).await?;
-    state.realtime.commit(tx, events).await?;
+    let room = state
+        .write(async |tx| service::transfer(tx, &member, &id, &req.user_id, now_ms()).await)
+        .await?;
     Ok(Json(room))
 }
 
@@ -166,13 +161,17 @@ async fn transfer(
 )]
 async fn mute(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MuteRequest>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    service::set_muted(&mut tx, &member, &id, req.muted, now_ms()).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            service::set_muted(tx, &member, &id, req.muted, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -184,18 +183,13 @@ async fn mute(
 )]
 async fn read(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReadRequest>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    let moved = service::mark_read(&mut tx, &member, &id, req.seq, now_ms()).await?;
-    let events = if moved {
-        vec![Event::read(&id, &member.user_id, req.seq)]
-    } else {
-        Vec::new()
-    };
-    state.realtime.commit(tx, events).await?;
+    state
+        .write(async |tx| service::mark_read(tx, &member, &id, req.seq, now_ms()).await)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -210,19 +204,14 @@ async fn read(
 )]
 async fn send(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (message, created) = service::send(&mut tx, &member, &id, &req, now_ms()).await?;
-    let events = if created {
-        vec![Event::message(&message, None)]
-    } else {
-        Vec::new()
-    };
-    state.realtime.commit(tx, events).await?;
-    Ok((status(created), Json(message)))
+    let (message, created) = state
+        .write(async |tx| service::send(tx, &member, &id, &req, now_ms()).await)
+        .await?;
+    Ok((created_status(created), Json(message)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -241,7 +230,7 @@ pub struct HistoryQuery {
 )]
 async fn history(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<MessagePage>> {
@@ -259,15 +248,12 @@ async fn history(
 )]
 async fn edit(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, message_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<EditMessageRequest>,
 ) -> Result<Json<Message>> {
-    let mut tx = state.db.begin_write().await?;
-    let message = service::edit(&mut tx, &member, &id, &message_id, &req.body, now_ms()).await?;
-    state
-        .realtime
-        .commit(tx, vec![Event::message(&message, None)])
+    let message = state
+        .write(async |tx| service::edit(tx, &member, &id, &message_id, &req.body, now_ms()).await)
         .await?;
     Ok(Json(message))
 }
@@ -280,14 +266,11 @@ async fn edit(
 )]
 async fn delete(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path((id, message_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    let message = service::delete(&mut tx, &member, &id, &message_id, now_ms()).await?;
     state
-        .realtime
-        .commit(tx, vec![Event::message(&message, None)])
+        .write(async |tx| service::delete(tx, &member, &id, &message_id, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

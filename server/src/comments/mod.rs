@@ -9,11 +9,12 @@ use moa_protocol::{Comment, CreateCommentRequest, EditCommentRequest, ErrorBody,
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::{Actor, Reader};
 use crate::error::Result;
-use crate::extract::{ApiJson, ApiQuery, Member, OptionalMember};
+use crate::extract::{ApiJson, ApiQuery};
 use crate::reviews::PageQuery;
-use crate::state::AppState;
-use crate::util::now_ms;
+use crate::state::{AppState, quiet};
+use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -34,21 +35,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 async fn create_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(review_id): Path<String>,
     ApiJson(req): ApiJson<CreateCommentRequest>,
 ) -> Result<(StatusCode, Json<Comment>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (comment, created) = service::create(&mut tx, &member, &review_id, &req, now_ms()).await?;
-    tx.commit().await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(comment),
-    ))
+    let (comment, created) = state
+        .write(async |tx| {
+            service::create(tx, &member, &review_id, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
+    Ok((created_status(created), Json(comment)))
 }
 
 /// A review's comments and replies, oldest first.
@@ -59,7 +57,7 @@ async fn create_comment(
 )]
 async fn list_comments(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(review_id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Comment>>> {
@@ -81,13 +79,17 @@ async fn list_comments(
 )]
 async fn edit_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EditCommentRequest>,
 ) -> Result<Json<Comment>> {
-    let mut tx = state.db.begin_write().await?;
-    let comment = service::edit(&mut tx, &member, &id, &req, now_ms()).await?;
-    tx.commit().await?;
+    let comment = state
+        .write(async |tx| {
+            service::edit(tx, &member, &id, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(comment))
 }
 
@@ -102,11 +104,11 @@ async fn edit_comment(
 )]
 async fn delete_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    service::delete(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| service::delete(tx, &member, &id, now_ms()).await.map(quiet))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,11 +6,11 @@ use moa_protocol::{
     Page,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
+use crate::actor::{Actor, Reader};
 use crate::changelog::{self, Change, review_bucket, user_bucket};
 use crate::error::{Error, Result};
-use crate::extract::{Member, OptionalMember};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
@@ -35,24 +35,47 @@ pub struct CommentRow {
     pub author_id: String,
 }
 
+/// The columns of [`COMMENT_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct CommentColumns {
+    id: String,
+    review_id: String,
+    parent_id: Option<String>,
+    author_id: String,
+    body: String,
+    like_count: i64,
+    reply_count: i64,
+    version: i64,
+    created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    hidden_at: Option<i64>,
+    #[sqlx(flatten)]
+    author: users::AuthorColumns,
+    liked: i64,
+}
+
 fn from_row(row: &AnyRow) -> Result<CommentRow> {
-    let author_id: String = row.try_get("author_id")?;
+    let c = CommentColumns::from_row(row)?;
     let comment = Comment {
-        id: row.try_get("id")?,
-        review_id: row.try_get("review_id")?,
-        parent_id: row.try_get("parent_id")?,
-        author: users::author_from_row(row, author_id.clone())?,
-        body: row.try_get("body")?,
-        like_count: row.try_get("like_count")?,
-        reply_count: row.try_get("reply_count")?,
-        liked_by_me: row.try_get::<i64, _>("liked")? != 0,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-        edited_at: row.try_get("edited_at")?,
-        hidden: row.try_get::<Option<i64>, _>("hidden_at")?.is_some(),
-        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+        id: c.id,
+        review_id: c.review_id,
+        parent_id: c.parent_id,
+        author: c.author.into_author(c.author_id.clone()),
+        body: c.body,
+        like_count: c.like_count,
+        reply_count: c.reply_count,
+        liked_by_me: c.liked != 0,
+        version: c.version,
+        created_at: c.created_at,
+        edited_at: c.edited_at,
+        hidden: c.hidden_at.is_some(),
+        deleted: c.deleted_at.is_some(),
     };
-    Ok(CommentRow { comment, author_id })
+    Ok(CommentRow {
+        comment,
+        author_id: c.author_id,
+    })
 }
 
 /// One comment as `reader` sees it.
@@ -116,7 +139,7 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
 /// the same id by the same author answers the existing comment (`false`).
 pub async fn create(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     review_id: &str,
     req: &CreateCommentRequest,
     now: i64,
@@ -214,7 +237,7 @@ async fn count(
     rank::refresh(conn, review_id).await
 }
 
-async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<CommentRow> {
+async fn own(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<CommentRow> {
     let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
     actor.ensure_author(&row.author_id, row.comment.deleted, "comment")?;
     Ok(row)
@@ -224,7 +247,7 @@ async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<Comme
 /// current comment (a comment has one field, so any newer version conflicts).
 pub async fn edit(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     req: &EditCommentRequest,
     now: i64,
@@ -258,7 +281,7 @@ pub async fn edit(
 }
 
 /// Soft-deletes the actor's comment. Deleting twice is harmless.
-pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
+pub async fn delete(conn: &mut AnyConnection, actor: &Actor, id: &str, now: i64) -> Result<()> {
     let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
     if row.comment.deleted && row.author_id == actor.user_id {
         return Ok(());
@@ -289,7 +312,7 @@ pub async fn remove(conn: &mut AnyConnection, row: &CommentRow, now: i64) -> Res
 /// their `parent_id`).
 pub async fn list(
     conn: &mut AnyConnection,
-    reader: &OptionalMember,
+    reader: &Reader,
     review_id: &str,
     cursor: Option<&str>,
     limit: Option<u32>,

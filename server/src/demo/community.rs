@@ -14,8 +14,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::AnyConnection;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::Member;
 use crate::{catalog, chat, comments, moderation, reviews, social};
 
 /// (name, address, category, latitude, longitude, tags)
@@ -317,8 +317,8 @@ const REPLIES: &[&str] = &[
     "꼭 가보세요!",
 ];
 
-fn member(id: &str, role: Role) -> Member {
-    Member {
+fn member(id: &str, role: Role) -> Actor {
+    Actor {
         user_id: id.to_owned(),
         session_id: String::new(),
         role,
@@ -339,7 +339,7 @@ pub async fn seed(
     now: i64,
 ) -> Result<usize> {
     let mut rng = StdRng::seed_from_u64(20_261_121);
-    let members: Vec<Member> = people.iter().map(|(id, role)| member(id, *role)).collect();
+    let members: Vec<Actor> = people.iter().map(|(id, role)| member(id, *role)).collect();
     let regulars = &members[2..];
     let month = 30 * 86_400_000_i64;
     let start = now - month;
@@ -394,7 +394,7 @@ pub async fn seed(
 
     // Follows first, so the following tab has something.
     for (i, m) in regulars.iter().enumerate() {
-        let mut others: Vec<&Member> = regulars.iter().filter(|o| o.user_id != m.user_id).collect();
+        let mut others: Vec<&Actor> = regulars.iter().filter(|o| o.user_id != m.user_id).collect();
         others.shuffle(&mut rng);
         for other in others.iter().take(2 + i % 3) {
             social::service::follow(conn, m, &other.user_id, start).await?;
@@ -568,7 +568,7 @@ pub async fn seed(
 /// A group room and two direct rooms with some conversation, so chat is not
 /// empty in the demo (and in the screenshots). The first regular has read
 /// everything but the last few messages of the group.
-async fn seed_chat(conn: &mut AnyConnection, regulars: &[Member], now: i64) -> Result<()> {
+async fn seed_chat(conn: &mut AnyConnection, regulars: &[Actor], now: i64) -> Result<()> {
     let group = CreateRoomRequest {
         id: id(),
         kind: RoomKind::Group,
@@ -596,7 +596,7 @@ async fn seed_chat(conn: &mut AnyConnection, regulars: &[Member], now: i64) -> R
             reply_to: None,
         };
         let at = now - 3_600_000 + i as i64 * 240_000;
-        let (message, _) =
+        let ((message, _), _) =
             chat::service::send(conn, &regulars[*who], &group.room.id, &req, at).await?;
         seqs.push(message.seq);
     }

@@ -31,9 +31,10 @@ use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, Member, OptionalMember};
-use crate::state::AppState;
+use crate::extract::ApiJson;
+use crate::state::{AppState, quiet};
 use crate::util::{new_id, now_ms};
 use service::{Access, Upload};
 use store::{chunk_key, file_key, thumbnail_key};
@@ -78,7 +79,7 @@ fn limit_for(state: &AppState, kind: MediaKind) -> u64 {
 )]
 async fn create_upload(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateUploadRequest>,
 ) -> Result<(StatusCode, Json<UploadStarted>)> {
     member.ensure_can_write()?;
@@ -101,43 +102,44 @@ async fn create_upload(
     }
     let now = now_ms();
     sweep_expired(&state, now).await;
-    let mut tx = state.db.begin_write().await?;
-    if let Some(stored) = service::get_media(&mut tx, &req.sha256).await? {
-        service::add_owner(&mut tx, &req.sha256, &member.user_id, now).await?;
-        tx.commit().await?;
-        let started = UploadStarted {
-            media: Some(stored),
-            upload: None,
-        };
-        return Ok((StatusCode::OK, Json(started)));
-    }
-    if let Some(open) =
-        service::open_upload_for(&mut tx, &member.user_id, &req.sha256, req.size, now).await?
-    {
-        tx.commit().await?;
-        let started = UploadStarted {
-            media: None,
-            upload: Some(open.session(MAX_UPLOAD_CHUNK)),
-        };
-        return Ok((StatusCode::OK, Json(started)));
-    }
     let ttl = i64::try_from(state.settings.media.upload_ttl.as_millis()).unwrap_or(i64::MAX);
-    let upload = Upload {
-        id: new_id(),
-        user_id: member.user_id.clone(),
-        sha256: req.sha256.clone(),
-        size: req.size,
-        kind: req.kind,
-        received: 0,
-        expires_at: now.saturating_add(ttl),
-    };
-    service::insert_upload(&mut tx, &upload, now).await?;
-    tx.commit().await?;
-    let started = UploadStarted {
-        media: None,
-        upload: Some(upload.session(MAX_UPLOAD_CHUNK)),
-    };
-    Ok((StatusCode::CREATED, Json(started)))
+    let (status, started) = state
+        .write(async |tx| {
+            if let Some(stored) = service::get_media(tx, &req.sha256).await? {
+                service::add_owner(tx, &req.sha256, &member.user_id, now).await?;
+                let started = UploadStarted {
+                    media: Some(stored),
+                    upload: None,
+                };
+                return Ok(quiet((StatusCode::OK, started)));
+            }
+            if let Some(open) =
+                service::open_upload_for(tx, &member.user_id, &req.sha256, req.size, now).await?
+            {
+                let started = UploadStarted {
+                    media: None,
+                    upload: Some(open.session(MAX_UPLOAD_CHUNK)),
+                };
+                return Ok(quiet((StatusCode::OK, started)));
+            }
+            let upload = Upload {
+                id: new_id(),
+                user_id: member.user_id.clone(),
+                sha256: req.sha256.clone(),
+                size: req.size,
+                kind: req.kind,
+                received: 0,
+                expires_at: now.saturating_add(ttl),
+            };
+            service::insert_upload(tx, &upload, now).await?;
+            let started = UploadStarted {
+                media: None,
+                upload: Some(upload.session(MAX_UPLOAD_CHUNK)),
+            };
+            Ok(quiet((StatusCode::CREATED, started)))
+        })
+        .await?;
+    Ok((status, Json(started)))
 }
 
 /// An upload session of the caller's: how many bytes the server has.
@@ -148,7 +150,7 @@ async fn create_upload(
 )]
 async fn get_upload(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<UploadSession>> {
     let mut conn = state.db.read().acquire().await?;
@@ -171,7 +173,7 @@ async fn get_upload(
 )]
 async fn send_chunk(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
@@ -216,9 +218,14 @@ async fn send_chunk(
     // its own means a racing request for the same offset cannot overwrite it.
     let key = chunk_key(&upload.id, offset, &new_id());
     state.media_store.put(&key, body).await?;
-    let mut tx = state.db.begin_write().await?;
-    if !service::record_chunk(&mut tx, &upload.id, offset, len, &key).await? {
-        drop(tx);
+    let recorded = state
+        .write(async |tx| {
+            service::record_chunk(tx, &upload.id, offset, len, &key)
+                .await
+                .map(quiet)
+        })
+        .await?;
+    if !recorded {
         let _ = state.media_store.delete(&key).await;
         let current = {
             let mut conn = state.db.read().acquire().await?;
@@ -226,7 +233,6 @@ async fn send_chunk(
         };
         return Err(offset_mismatch(current.received));
     }
-    tx.commit().await?;
     let mut session = upload.session(MAX_UPLOAD_CHUNK);
     session.received = offset + len;
     Ok(Json(session))
@@ -257,7 +263,7 @@ fn offset_mismatch(received: u64) -> Error {
 )]
 async fn complete_upload(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Media>)> {
     member.ensure_can_write()?;
@@ -287,16 +293,18 @@ async fn complete_upload(
             // The client's bytes are at fault: nothing of them is kept. A
             // server-side failure keeps the chunks so that completing can be
             // retried.
-            if e.detail().0.is_client_error() {
+            if e.refusal().is_some() {
                 discard(&state, &upload.id, &keys).await;
             }
             return Err(e);
         }
     };
-    let mut tx = state.db.begin_write().await?;
-    service::insert_media(&mut tx, &media, &member.user_id).await?;
-    service::delete_upload(&mut tx, &upload.id).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            service::insert_media(tx, &media, &member.user_id).await?;
+            service::delete_upload(tx, &upload.id).await.map(quiet)
+        })
+        .await?;
     delete_keys(&state, &keys).await;
     // Another upload of the same bytes may have been stored first: answer the
     // stored row.
@@ -458,21 +466,12 @@ async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Res
 /// Forgets an upload and deletes its chunks (best effort: a failure only
 /// leaves garbage under staging/, logged).
 async fn discard(state: &AppState, upload_id: &str, keys: &[String]) {
-    match state.db.begin_write().await {
-        Ok(mut tx) => {
-            if let Err(e) = service::delete_upload(&mut tx, upload_id).await {
-                tracing::warn!(error = %e, upload_id, "cannot forget a refused upload");
-                return;
-            }
-            if let Err(e) = tx.commit().await {
-                tracing::warn!(error = %e, upload_id, "cannot forget a refused upload");
-                return;
-            }
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, upload_id, "cannot forget a refused upload");
-            return;
-        }
+    let forgotten = state
+        .write(async |tx| service::delete_upload(tx, upload_id).await.map(quiet))
+        .await;
+    if let Err(e) = forgotten {
+        tracing::warn!(error = %e, upload_id, "cannot forget a refused upload");
+        return;
     }
     delete_keys(state, keys).await;
 }
@@ -530,7 +529,7 @@ enum Variant {
 )]
 async fn get_file(
     State(state): State<AppState>,
-    viewer: OptionalMember,
+    viewer: Reader,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
@@ -548,7 +547,7 @@ async fn get_file(
 )]
 async fn get_thumbnail(
     State(state): State<AppState>,
-    viewer: OptionalMember,
+    viewer: Reader,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
@@ -563,14 +562,14 @@ async fn get_thumbnail(
 )]
 async fn get_info(
     State(state): State<AppState>,
-    viewer: OptionalMember,
+    viewer: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<Media>> {
     let (stored, _) = visible(&state, &viewer, &id).await?;
     Ok(Json(stored))
 }
 
-async fn visible(state: &AppState, viewer: &OptionalMember, id: &str) -> Result<(Media, Access)> {
+async fn visible(state: &AppState, viewer: &Reader, id: &str) -> Result<(Media, Access)> {
     let not_found = || Error::NotFound("no such media".into());
     let mut conn = state.db.read().acquire().await?;
     let stored = service::get_media(&mut conn, id)
@@ -585,7 +584,7 @@ async fn visible(state: &AppState, viewer: &OptionalMember, id: &str) -> Result<
 
 async fn serve(
     state: &AppState,
-    viewer: &OptionalMember,
+    viewer: &Reader,
     id: &str,
     headers: &HeaderMap,
     variant: Variant,

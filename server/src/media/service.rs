@@ -8,7 +8,7 @@
 
 use moa_protocol::{Media, MediaKind, UploadSession, is_media_id};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::error::{Error, Result};
 
@@ -58,16 +58,28 @@ impl Upload {
 
 const UPLOAD_COLUMNS: &str = "id, user_id, sha256, size, kind, received, expires_at";
 
+/// The columns of [`UPLOAD_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct UploadColumns {
+    id: String,
+    user_id: String,
+    sha256: String,
+    size: i64,
+    kind: String,
+    received: i64,
+    expires_at: i64,
+}
+
 fn upload_from_row(row: &AnyRow) -> Result<Upload> {
-    let kind: String = row.try_get("kind")?;
+    let c = UploadColumns::from_row(row)?;
     Ok(Upload {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        sha256: row.try_get("sha256")?,
-        size: u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
-        kind: MediaKind::parse(&kind).unwrap_or(MediaKind::Photo),
-        received: u64::try_from(row.try_get::<i64, _>("received")?).unwrap_or(0),
-        expires_at: row.try_get("expires_at")?,
+        id: c.id,
+        user_id: c.user_id,
+        sha256: c.sha256,
+        size: u64::try_from(c.size).unwrap_or(0),
+        kind: MediaKind::parse(&c.kind).unwrap_or(MediaKind::Photo),
+        received: u64::try_from(c.received).unwrap_or(0),
+        expires_at: c.expires_at,
     })
 }
 
@@ -171,22 +183,18 @@ pub async fn record_chunk(
 
 /// The stored chunks of an upload, in order: (offset, length, key).
 pub async fn chunks(conn: &mut AnyConnection, upload_id: &str) -> Result<Vec<(u64, u64, String)>> {
-    let rows = sqlx::query(
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT start_offset, len, object_key FROM upload_parts WHERE upload_id = $1 \
          ORDER BY start_offset",
     )
     .bind(upload_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                u64::try_from(r.try_get::<i64, _>("start_offset")?).unwrap_or(0),
-                u64::try_from(r.try_get::<i64, _>("len")?).unwrap_or(0),
-                r.try_get("object_key")?,
-            ))
-        })
-        .collect()
+    let size = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(rows
+        .into_iter()
+        .map(|(offset, len, key)| (size(offset), size(len), key))
+        .collect())
 }
 
 /// Forgets an upload session (its chunk objects are deleted by the caller).
@@ -208,13 +216,13 @@ pub async fn expired_uploads(
     now: i64,
     limit: i64,
 ) -> Result<Vec<String>> {
-    let rows =
-        sqlx::query("SELECT id FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2")
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// Where a media file is served.
@@ -230,26 +238,34 @@ pub fn thumbnail_url(id: &str) -> String {
 const MEDIA_COLUMNS: &str =
     "id, kind, content_type, bytes, width, height, blurhash, has_thumbnail, created_at";
 
+/// The columns of [`MEDIA_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct MediaColumns {
+    id: String,
+    kind: String,
+    content_type: String,
+    bytes: i64,
+    width: Option<i64>,
+    height: Option<i64>,
+    blurhash: Option<String>,
+    has_thumbnail: i64,
+    created_at: i64,
+}
+
 fn media_from_row(row: &AnyRow) -> Result<Media> {
-    let id: String = row.try_get("id")?;
-    let kind: String = row.try_get("kind")?;
-    let has_thumbnail = row.try_get::<i64, _>("has_thumbnail")? != 0;
-    let dim = |name: &str| -> Result<Option<u32>> {
-        Ok(row
-            .try_get::<Option<i64>, _>(name)?
-            .and_then(|v| u32::try_from(v).ok()))
-    };
+    let c = MediaColumns::from_row(row)?;
+    let dim = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
     Ok(Media {
-        url: file_url(&id),
-        thumbnail_url: has_thumbnail.then(|| thumbnail_url(&id)),
-        kind: MediaKind::parse(&kind).unwrap_or(MediaKind::Photo),
-        content_type: row.try_get("content_type")?,
-        bytes: u64::try_from(row.try_get::<i64, _>("bytes")?).unwrap_or(0),
-        width: dim("width")?,
-        height: dim("height")?,
-        blurhash: row.try_get("blurhash")?,
-        created_at: row.try_get("created_at")?,
-        id,
+        url: file_url(&c.id),
+        thumbnail_url: (c.has_thumbnail != 0).then(|| thumbnail_url(&c.id)),
+        kind: MediaKind::parse(&c.kind).unwrap_or(MediaKind::Photo),
+        content_type: c.content_type,
+        bytes: u64::try_from(c.bytes).unwrap_or(0),
+        width: dim(c.width),
+        height: dim(c.height),
+        blurhash: c.blurhash,
+        created_at: c.created_at,
+        id: c.id,
     })
 }
 

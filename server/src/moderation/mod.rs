@@ -15,9 +15,10 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiJson, ApiQuery, Member};
-use crate::state::AppState;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,12 +39,16 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn create_report(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateReportRequest>,
 ) -> Result<(StatusCode, Json<Report>)> {
-    let mut tx = state.db.begin_write().await?;
-    let report = service::create_report(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
+    let report = state
+        .write(async |tx| {
+            service::create_report(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(report)))
 }
 
@@ -64,7 +69,7 @@ pub struct QueueQuery {
     responses((status = 200, body = ReportQueue), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> Result<Json<ReportQueue>> {
     member.ensure_role(Role::Moderator)?;
@@ -93,12 +98,16 @@ async fn queue(
     ))]
 async fn moderate(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<ModerationRequest>,
 ) -> Result<Json<ModerationResult>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::moderate(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
+    let result = state
+        .write(async |tx| {
+            service::moderate(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(result))
 }
 
@@ -114,7 +123,7 @@ pub struct StatsQuery {
     responses((status = 200, body = ReportStats), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn stats(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Json<ReportStats>> {
     member.ensure_role(Role::Admin)?;

@@ -11,14 +11,14 @@ use moa_protocol::{
     ReportReason, ReportState, ReportStats, ReportTarget, ReportTypeCount, Role,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
+use crate::actor::Actor;
 use crate::admin::service as admin;
 use crate::catalog::service as catalog;
 use crate::changelog::{self, Change, PUBLIC};
 use crate::comments::service as comments;
 use crate::error::{Error, Result, is_unique_violation};
-use crate::extract::Member;
 use crate::notifications::service as notifications;
 use crate::pagination::{self, page_size};
 use crate::reviews::service as reviews;
@@ -28,30 +28,43 @@ use crate::validate;
 
 const REPORT_COLUMNS: &str = "id, reporter_id, target_type, target_id, reason, detail, state, resolution, created_at, resolved_at";
 
+/// The columns of [`REPORT_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct ReportColumns {
+    id: String,
+    reporter_id: String,
+    target_type: String,
+    target_id: String,
+    reason: String,
+    detail: String,
+    state: String,
+    resolution: Option<String>,
+    created_at: i64,
+    resolved_at: Option<i64>,
+}
+
 fn report_from_row(row: &AnyRow) -> Result<Report> {
     let bad = |what: &str, v: &str| Error::Internal(format!("unknown report {what} {v}"));
-    let target_type: String = row.try_get("target_type")?;
-    let reason: String = row.try_get("reason")?;
-    let state: String = row.try_get("state")?;
+    let c = ReportColumns::from_row(row)?;
     Ok(Report {
-        id: row.try_get("id")?,
-        reporter_id: row.try_get("reporter_id")?,
-        target_type: ReportTarget::parse(&target_type)
-            .ok_or_else(|| bad("target", &target_type))?,
-        target_id: row.try_get("target_id")?,
-        reason: ReportReason::parse(&reason).ok_or_else(|| bad("reason", &reason))?,
-        detail: row.try_get("detail")?,
-        state: ReportState::parse(&state).ok_or_else(|| bad("state", &state))?,
-        resolution: row.try_get("resolution")?,
-        created_at: row.try_get("created_at")?,
-        resolved_at: row.try_get("resolved_at")?,
+        id: c.id,
+        reporter_id: c.reporter_id,
+        target_type: ReportTarget::parse(&c.target_type)
+            .ok_or_else(|| bad("target", &c.target_type))?,
+        target_id: c.target_id,
+        reason: ReportReason::parse(&c.reason).ok_or_else(|| bad("reason", &c.reason))?,
+        detail: c.detail,
+        state: ReportState::parse(&c.state).ok_or_else(|| bad("state", &c.state))?,
+        resolution: c.resolution,
+        created_at: c.created_at,
+        resolved_at: c.resolved_at,
     })
 }
 
 /// Files a report; one open report per reporter per target.
 pub async fn create_report(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreateReportRequest,
     now: i64,
 ) -> Result<Report> {
@@ -336,7 +349,7 @@ async fn responsible(conn: &mut AnyConnection, target: ReportTarget, id: &str) -
 /// Acts on a target and resolves its open reports.
 pub async fn moderate(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &ModerationRequest,
     now: i64,
 ) -> Result<ModerationResult> {
@@ -398,7 +411,7 @@ pub async fn moderate(
 /// Closes the target's open reports and tells each reporter.
 async fn resolve_reports(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: ReportTarget,
     id: &str,
     action: ModerationAction,
@@ -445,7 +458,7 @@ async fn resolve_reports(
 
 /// Open and closed counts by type, and reports per day over the last `days`.
 pub async fn stats(conn: &mut AnyConnection, days: u32, now: i64) -> Result<ReportStats> {
-    let rows = sqlx::query(
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT target_type, \
            CAST(SUM(CASE WHEN state = 'open' THEN 1 ELSE 0 END) AS BIGINT) AS open, \
            CAST(SUM(CASE WHEN state = 'open' THEN 0 ELSE 1 END) AS BIGINT) AS closed \
@@ -457,18 +470,18 @@ pub async fn stats(conn: &mut AnyConnection, days: u32, now: i64) -> Result<Repo
         ReportTarget::parse(&t).ok_or_else(|| Error::Internal(format!("report target {t}")))
     };
     let by_type = rows
-        .iter()
-        .map(|r| {
+        .into_iter()
+        .map(|(target_type, open, closed)| {
             Ok(ReportTypeCount {
-                target_type: parse(r.try_get("target_type")?)?,
-                open: r.try_get("open")?,
-                closed: r.try_get("closed")?,
+                target_type: parse(target_type)?,
+                open,
+                closed,
             })
         })
         .collect::<Result<Vec<_>>>()?;
     let day_ms = 86_400_000_i64;
     let since = (now / day_ms - i64::from(days.saturating_sub(1))) * day_ms;
-    let rows = sqlx::query(
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT (created_at / 86400000) * 86400000 AS day, target_type, COUNT(*) AS n FROM reports \
          WHERE created_at >= $1 GROUP BY (created_at / 86400000) * 86400000, target_type ORDER BY 1, 2",
     )
@@ -476,12 +489,12 @@ pub async fn stats(conn: &mut AnyConnection, days: u32, now: i64) -> Result<Repo
     .fetch_all(&mut *conn)
     .await?;
     let by_day = rows
-        .iter()
-        .map(|r| {
+        .into_iter()
+        .map(|(day, target_type, count)| {
             Ok(ReportDayCount {
-                day: r.try_get("day")?,
-                target_type: parse(r.try_get("target_type")?)?,
-                count: r.try_get("n")?,
+                day,
+                target_type: parse(target_type)?,
+                count,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -10,10 +10,11 @@ use moa_protocol::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiJson, ApiQuery, Member};
+use crate::extract::{ApiJson, ApiQuery};
 use crate::reviews::PageQuery;
-use crate::state::AppState;
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = NotificationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<NotificationPage>> {
     let mut conn = state.db.read().acquire().await?;
@@ -43,12 +44,16 @@ async fn list(
     responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn mark_read(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<MarkReadRequest>,
 ) -> Result<Json<UnreadCount>> {
-    let mut tx = state.db.begin_write().await?;
-    let count = service::mark_read(&mut tx, &member.user_id, &req, now_ms()).await?;
-    tx.commit().await?;
+    let count = state
+        .write(async |tx| {
+            service::mark_read(tx, &member.user_id, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(count))
 }
 
@@ -57,7 +62,7 @@ async fn mark_read(
     responses((status = 200, body = NotificationSettings), (status = 401, body = ErrorBody)))]
 async fn get_settings(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
 ) -> Result<Json<NotificationSettings>> {
     let mut conn = state.db.read().acquire().await?;
     Ok(Json(service::settings(&mut conn, &member.user_id).await?))
@@ -69,11 +74,15 @@ async fn get_settings(
     responses((status = 200, body = NotificationSettings), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_settings(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<NotificationSettings>,
 ) -> Result<Json<NotificationSettings>> {
-    let mut tx = state.db.begin_write().await?;
-    let settings = service::set_settings(&mut tx, &member.user_id, &req).await?;
-    tx.commit().await?;
+    let settings = state
+        .write(async |tx| {
+            service::set_settings(tx, &member.user_id, &req)
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(settings))
 }

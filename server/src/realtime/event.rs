@@ -92,6 +92,15 @@ impl Event {
         }
     }
 
+    /// `user_id` joined (or left) `room_id`.
+    pub fn membership(room_id: &str, user_id: &str, joined: bool) -> Event {
+        Event::Membership {
+            room_id: room_id.to_owned(),
+            user_id: user_id.to_owned(),
+            joined,
+        }
+    }
+
     /// The room's settings or members changed.
     pub fn room_changed(room_id: &str) -> Event {
         Event::ToRoom {

@@ -36,8 +36,9 @@ use super::event::encode;
 use super::hub::Conn;
 use super::writer::{Job, error_frame};
 use crate::AppState;
+use crate::actor::Actor;
 use crate::error::{Error, Result};
-use crate::extract::{Member, bearer_token};
+use crate::extract::bearer_token;
 
 /// How often the server pings; a client silent for three of these is gone.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -83,7 +84,7 @@ async fn realtime(
         (false, Some(token)) => token.as_str(),
         _ => bearer_token(&headers)?,
     };
-    let member = Member::from_token(&state, token).await?;
+    let member = crate::extract::actor_from_token(&state, token).await?;
     let upgrade =
         upgrade.map_err(|_| Error::invalid("upgrade", "connect with a WebSocket upgrade"))?;
     Ok(upgrade
@@ -118,7 +119,7 @@ fn text(frame: &ServerFrame) -> Message {
 pub async fn session<S, E1, E2>(
     mut socket: S,
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     conn: &Arc<Conn>,
     mut rx: mpsc::Receiver<Utf8Bytes>,
 ) -> std::result::Result<(), SessionError>
@@ -215,7 +216,7 @@ fn error(id: Option<String>, code: ErrorCode, message: &str) -> Message {
 /// from the writer).
 async fn handle(
     state: &AppState,
-    member: &Member,
+    member: &Actor,
     conn: &Arc<Conn>,
     typing: &mut HashMap<String, Instant>,
     raw: &str,

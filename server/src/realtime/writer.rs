@@ -14,12 +14,11 @@ use axum::extract::ws::Utf8Bytes;
 use moa_protocol::chat::{SendMessageRequest, ServerFrame};
 use tokio::sync::mpsc;
 
-use super::Event;
 use super::event::encode;
 use super::hub::Conn;
+use crate::actor::Actor;
 use crate::chat::service as chat;
 use crate::error::Error;
-use crate::extract::Member;
 use crate::util::now_ms;
 
 /// Jobs waiting for the writer before senders wait to queue more.
@@ -36,13 +35,13 @@ const _: () = assert!(2 * BATCH <= super::hub::QUEUE_FRAMES);
 /// Something a socket asked to store.
 pub enum Job {
     Send {
-        member: Member,
+        member: Actor,
         room_id: String,
         req: SendMessageRequest,
         conn: Arc<Conn>,
     },
     Read {
-        member: Member,
+        member: Actor,
         room_id: String,
         seq: i64,
         conn: Arc<Conn>,
@@ -66,7 +65,7 @@ impl Job {
 
 /// The error frame for `error`, naming the message when there is one.
 pub fn error_frame(id: Option<String>, error: &Error) -> Utf8Bytes {
-    let (_, detail) = error.detail();
+    let detail = error.detail();
     Utf8Bytes::from(encode(&ServerFrame::Error {
         id,
         code: detail.code,
@@ -93,69 +92,68 @@ pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
 async fn apply(state: &crate::AppState, batch: &mut [Job]) {
     let started = std::time::Instant::now();
     let mut replies: Vec<(Arc<Conn>, Utf8Bytes)> = Vec::with_capacity(batch.len());
-    let mut events = Vec::with_capacity(batch.len());
-    let result: crate::Result<()> = async {
-        let now = now_ms();
-        let mut tx = state.db.begin_write().await?;
-        let sends: Vec<(chat::Outgoing<'_>, &Arc<Conn>)> = batch
-            .iter()
-            .filter_map(|job| match job {
-                Job::Send {
-                    member,
-                    room_id,
-                    req,
-                    conn,
-                } => Some((
-                    chat::Outgoing {
+    let result: crate::Result<()> = state
+        .write(async |tx| {
+            let now = now_ms();
+            let mut events = Vec::with_capacity(batch.len());
+            let sends: Vec<(chat::Outgoing<'_>, &Arc<Conn>)> = batch
+                .iter()
+                .filter_map(|job| match job {
+                    Job::Send {
                         member,
                         room_id,
                         req,
-                    },
+                        conn,
+                    } => Some((
+                        chat::Outgoing {
+                            member,
+                            room_id,
+                            req,
+                        },
+                        conn,
+                    )),
+                    Job::Read { .. } => None,
+                })
+                .collect();
+            let (items, conns): (Vec<_>, Vec<_>) = sends.into_iter().unzip();
+            let answers = chat::send_many(tx, &items, now).await?;
+            for ((answer, item), conn) in answers.into_iter().zip(&items).zip(conns) {
+                match answer {
+                    Ok((message, created)) => {
+                        let ack = ServerFrame::Ack {
+                            id: message.id.clone(),
+                            room_id: message.room_id.clone(),
+                            seq: message.seq,
+                            created_at: message.created_at,
+                        };
+                        replies.push((conn.clone(), Utf8Bytes::from(encode(&ack))));
+                        events.extend(chat::sent_events(&message, created, Some(conn.key.clone())));
+                    }
+                    Err(e) => {
+                        replies.push((conn.clone(), error_frame(Some(item.req.id.clone()), &e)))
+                    }
+                }
+            }
+            for job in batch.iter() {
+                if let Job::Read {
+                    member,
+                    room_id,
+                    seq,
                     conn,
-                )),
-                Job::Read { .. } => None,
-            })
-            .collect();
-        let (items, conns): (Vec<_>, Vec<_>) = sends.into_iter().unzip();
-        let answers = chat::send_many(&mut tx, &items, now).await?;
-        for ((answer, item), conn) in answers.into_iter().zip(&items).zip(conns) {
-            match answer {
-                Ok((message, created)) => {
-                    let ack = ServerFrame::Ack {
-                        id: message.id.clone(),
-                        room_id: message.room_id.clone(),
-                        seq: message.seq,
-                        created_at: message.created_at,
-                    };
-                    replies.push((conn.clone(), Utf8Bytes::from(encode(&ack))));
-                    if created {
-                        events.push(Event::message(&message, Some(conn.key.clone())));
+                } = job
+                {
+                    match chat::mark_read(tx, member, room_id, *seq, now).await {
+                        Ok((_, read)) => events.extend(read),
+                        Err(e) if e.refusal().is_some() => {
+                            replies.push((conn.clone(), error_frame(None, &e)));
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
-                Err(e) => replies.push((conn.clone(), error_frame(Some(item.req.id.clone()), &e))),
             }
-        }
-        for job in batch.iter() {
-            if let Job::Read {
-                member,
-                room_id,
-                seq,
-                conn,
-            } = job
-            {
-                match chat::mark_read(&mut tx, member, room_id, *seq, now).await {
-                    Ok(true) => events.push(Event::read(room_id, &member.user_id, *seq)),
-                    Ok(false) => {}
-                    Err(e) if e.detail().0.is_client_error() => {
-                        replies.push((conn.clone(), error_frame(None, &e)));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        state.realtime.commit(tx, std::mem::take(&mut events)).await
-    }
-    .await;
+            Ok(((), events))
+        })
+        .await;
     tracing::debug!(
         jobs = batch.len(),
         ms = started.elapsed().as_secs_f64() * 1e3,

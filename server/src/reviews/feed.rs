@@ -10,8 +10,8 @@
 use moa_protocol::{Page, Review};
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Reader;
 use crate::error::Result;
-use crate::extract::OptionalMember;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::service::{
     AUTHOR_OF_REVIEW, REVIEW_COLUMNS, REVIEW_JOINS, VISIBLE, review_from_row,
@@ -148,7 +148,7 @@ pub fn sql(source: Source<'_>) -> String {
 /// One page of `source` as `reader` sees it.
 pub async fn page(
     conn: &mut AnyConnection,
-    reader: &OptionalMember,
+    reader: &Reader,
     source: Source<'_>,
     cursor: Option<&str>,
     limit: Option<u32>,

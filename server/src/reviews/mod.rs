@@ -14,10 +14,11 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, ApiQuery, Member, OptionalMember};
-use crate::state::AppState;
-use crate::util::now_ms;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{AppState, quiet};
+use crate::util::{created_status, now_ms};
 use feed::Source;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -44,7 +45,7 @@ pub struct PageQuery {
 
 async fn list(
     state: &AppState,
-    reader: &OptionalMember,
+    reader: &Reader,
     source: Source<'_>,
     q: &PageQuery,
 ) -> Result<Json<Page<Review>>> {
@@ -70,20 +71,17 @@ async fn list(
 )]
 async fn create_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<CreateReviewRequest>,
 ) -> Result<(StatusCode, Json<Review>)> {
-    let mut tx = state.db.begin_write().await?;
-    let (review, created) = service::create(&mut tx, &member, &req, now_ms()).await?;
-    tx.commit().await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(review),
-    ))
+    let (review, created) = state
+        .write(async |tx| {
+            service::create(tx, &member, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
+    Ok((created_status(created), Json(review)))
 }
 
 /// A review. Signed-in readers' views are counted (once a day each).
@@ -94,7 +92,7 @@ async fn create_review(
 )]
 async fn get_review(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<Review>> {
     let not_found = || Error::NotFound("no such review".into());
@@ -102,13 +100,16 @@ async fn get_review(
         return Err(not_found());
     }
     if let Some(member) = &reader.0 {
-        let mut tx = state.db.begin_write().await?;
-        let visible =
-            service::get(&mut tx, &member.user_id, member.role.can_moderate(), &id).await?;
-        if visible.is_some() {
-            service::record_view(&mut tx, &member.user_id, &id, now_ms()).await?;
-        }
-        tx.commit().await?;
+        state
+            .write(async |tx| {
+                let visible =
+                    service::get(tx, &member.user_id, member.role.can_moderate(), &id).await?;
+                if visible.is_some() {
+                    service::record_view(tx, &member.user_id, &id, now_ms()).await?;
+                }
+                Ok(quiet(()))
+            })
+            .await?;
     }
     let mut conn = state.db.read().acquire().await?;
     let row = service::get(&mut conn, reader.id(), reader.is_moderator(), &id).await?;
@@ -132,13 +133,17 @@ async fn get_review(
 )]
 async fn edit_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<EditReviewRequest>,
 ) -> Result<Json<Review>> {
-    let mut tx = state.db.begin_write().await?;
-    let review = service::edit(&mut tx, &member, &id, &req, now_ms()).await?;
-    tx.commit().await?;
+    let review = state
+        .write(async |tx| {
+            service::edit(tx, &member, &id, &req, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(review))
 }
 
@@ -153,12 +158,12 @@ async fn edit_review(
 )]
 async fn delete_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    service::delete(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| service::delete(tx, &member, &id, now_ms()).await.map(quiet))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -173,7 +178,7 @@ async fn delete_review(
 )]
 async fn feed_tab(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(tab): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
@@ -200,7 +205,7 @@ async fn feed_tab(
 )]
 async fn place_reviews(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
@@ -214,7 +219,7 @@ async fn place_reviews(
 )]
 async fn product_reviews(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
@@ -228,7 +233,7 @@ async fn product_reviews(
 )]
 async fn tag_reviews(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(tag): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
@@ -243,7 +248,7 @@ async fn tag_reviews(
 )]
 async fn user_reviews(
     State(state): State<AppState>,
-    reader: OptionalMember,
+    reader: Reader,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
@@ -257,17 +262,11 @@ async fn user_reviews(
 )]
 async fn my_scraps(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
     let id = member.user_id.clone();
-    list(
-        &state,
-        &OptionalMember(Some(member)),
-        Source::Scraps(&id),
-        &q,
-    )
-    .await
+    list(&state, &Reader(Some(member)), Source::Scraps(&id), &q).await
 }
 
 /// Reviews I liked, newest like first.
@@ -277,15 +276,9 @@ async fn my_scraps(
 )]
 async fn my_liked_reviews(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Review>>> {
     let id = member.user_id.clone();
-    list(
-        &state,
-        &OptionalMember(Some(member)),
-        Source::Liked(&id),
-        &q,
-    )
-    .await
+    list(&state, &Reader(Some(member)), Source::Liked(&id), &q).await
 }

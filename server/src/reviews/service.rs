@@ -13,12 +13,12 @@ use moa_protocol::{
     Subject, SubjectType,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
+use crate::actor::Actor;
 use crate::catalog::service as catalog;
 use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
 use crate::users::service as users;
@@ -65,60 +65,83 @@ pub struct ReviewRow {
     pub field_versions: BTreeMap<String, i64>,
 }
 
-fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| Error::Internal(format!("corrupt {column}: {e}")))
+fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Internal(format!("corrupt {column}: {e}")))
+}
+
+/// The columns of [`REVIEW_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct ReviewColumns {
+    id: String,
+    author_id: String,
+    kind: String,
+    title: String,
+    body: String,
+    photos: String,
+    subject_type: Option<String>,
+    subject_id: Option<String>,
+    rating: Option<i64>,
+    tags: String,
+    official: i64,
+    like_count: i64,
+    comment_count: i64,
+    scrap_count: i64,
+    view_count: i64,
+    version: i64,
+    field_versions: String,
+    created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    hidden_at: Option<i64>,
+    #[sqlx(flatten)]
+    author: users::AuthorColumns,
+    s_name: Option<String>,
+    s_detail: Option<String>,
+    liked: i64,
+    scrapped: i64,
 }
 
 pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
-    let kind: String = row.try_get("kind")?;
-    let subject_type: Option<String> = row.try_get("subject_type")?;
-    let subject_id: Option<String> = row.try_get("subject_id")?;
-    let subject = match (&subject_type, &subject_id) {
+    let c = ReviewColumns::from_row(row)?;
+    let subject = match (&c.subject_type, &c.subject_id) {
         (Some(t), Some(id)) => Some(Subject {
             kind: SubjectType::parse(t)
                 .ok_or_else(|| Error::Internal(format!("subject type {t}")))?,
             id: id.clone(),
-            name: row
-                .try_get::<Option<String>, _>("s_name")?
-                .unwrap_or_default(),
-            detail: row
-                .try_get::<Option<String>, _>("s_detail")?
-                .unwrap_or_default(),
+            name: c.s_name.unwrap_or_default(),
+            detail: c.s_detail.unwrap_or_default(),
         }),
         _ => None,
     };
-    let author_id: String = row.try_get("author_id")?;
-    let author = users::author_from_row(row, author_id.clone())?;
     let review = Review {
-        id: row.try_get("id")?,
-        author,
-        kind: ReviewKind::parse(&kind)
-            .ok_or_else(|| Error::Internal(format!("review kind {kind}")))?,
-        title: row.try_get("title")?,
-        body: row.try_get("body")?,
-        photos: json(row, "photos")?,
+        id: c.id,
+        author: c.author.into_author(c.author_id.clone()),
+        kind: ReviewKind::parse(&c.kind)
+            .ok_or_else(|| Error::Internal(format!("review kind {}", c.kind)))?,
+        title: c.title,
+        body: c.body,
+        photos: json(&c.photos, "photos")?,
         subject,
-        rating: row.try_get("rating")?,
-        tags: json(row, "tags")?,
-        official: row.try_get::<i64, _>("official")? != 0,
-        like_count: row.try_get("like_count")?,
-        comment_count: row.try_get("comment_count")?,
-        scrap_count: row.try_get("scrap_count")?,
-        view_count: row.try_get("view_count")?,
-        liked_by_me: row.try_get::<i64, _>("liked")? != 0,
-        scrapped_by_me: row.try_get::<i64, _>("scrapped")? != 0,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-        edited_at: row.try_get("edited_at")?,
-        hidden: row.try_get::<Option<i64>, _>("hidden_at")?.is_some(),
-        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+        rating: c.rating,
+        tags: json(&c.tags, "tags")?,
+        official: c.official != 0,
+        like_count: c.like_count,
+        comment_count: c.comment_count,
+        scrap_count: c.scrap_count,
+        view_count: c.view_count,
+        liked_by_me: c.liked != 0,
+        scrapped_by_me: c.scrapped != 0,
+        version: c.version,
+        created_at: c.created_at,
+        edited_at: c.edited_at,
+        hidden: c.hidden_at.is_some(),
+        deleted: c.deleted_at.is_some(),
     };
     Ok(ReviewRow {
         review,
-        author_id,
-        subject: subject_type.zip(subject_id),
-        field_versions: json(row, "field_versions")?,
+        author_id: c.author_id,
+        subject: c.subject_type.zip(c.subject_id),
+        field_versions: json(&c.field_versions, "field_versions")?,
     })
 }
 
@@ -246,7 +269,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
 /// answers the existing review (`false`) and changes nothing.
 pub async fn create(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     req: &CreateReviewRequest,
     now: i64,
 ) -> Result<(Review, bool)> {
@@ -342,7 +365,7 @@ async fn set_tags(
 }
 
 /// Loads a review the actor may change (their own, not deleted).
-async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<ReviewRow> {
+async fn own(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<ReviewRow> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
     actor.ensure_author(&row.author_id, row.review.deleted, "review")?;
     Ok(row)
@@ -353,7 +376,7 @@ async fn own(conn: &mut AnyConnection, actor: &Member, id: &str) -> Result<Revie
 /// edits of different fields from two devices both apply.
 pub async fn edit(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     req: &EditReviewRequest,
     now: i64,
@@ -449,7 +472,7 @@ pub async fn edit(
 
 /// Soft-deletes the actor's review: it leaves feeds and counts, and the
 /// change log gets a tombstone. Deleting twice is harmless.
-pub async fn delete(conn: &mut AnyConnection, actor: &Member, id: &str, now: i64) -> Result<()> {
+pub async fn delete(conn: &mut AnyConnection, actor: &Actor, id: &str, now: i64) -> Result<()> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
     if row.review.deleted && row.author_id == actor.user_id {
         return Ok(());

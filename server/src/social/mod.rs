@@ -7,13 +7,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use moa_protocol::{ErrorBody, FollowState, LikeState, MemberListItem, Page, ScrapState};
+use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiQuery, Member};
+use crate::extract::ApiQuery;
 use crate::reviews::PageQuery;
-use crate::state::AppState;
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 use service::Target;
 
@@ -30,22 +32,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(following))
 }
 
-async fn set_like(
+/// Runs one of these writes (they cause no realtime events) and answers
+/// the state after it.
+async fn toggle<T>(
     state: &AppState,
-    member: &Member,
-    target: Target,
-    id: &str,
-    on: bool,
-) -> Result<Json<LikeState>> {
-    let mut tx = state.db.begin_write().await?;
+    f: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<T>,
+) -> Result<Json<T>> {
     let now = now_ms();
-    let result = if on {
-        service::like(&mut tx, member, target, id, now).await?
-    } else {
-        service::unlike(&mut tx, member, target, id, now).await?
-    };
-    tx.commit().await?;
-    Ok(Json(result))
+    Ok(Json(
+        state.write(async |tx| f(tx, now).await.map(quiet)).await?,
+    ))
 }
 
 /// Like a review (liking twice is one like).
@@ -54,10 +50,13 @@ async fn set_like(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn like_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Review, &id, true).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Review, &id, true, now).await
+    })
+    .await
 }
 
 /// Take back a like on a review.
@@ -66,10 +65,13 @@ async fn like_review(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unlike_review(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Review, &id, false).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Review, &id, false, now).await
+    })
+    .await
 }
 
 /// Who liked a review, newest first.
@@ -93,10 +95,13 @@ async fn review_likers(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn like_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Comment, &id, true).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Comment, &id, true, now).await
+    })
+    .await
 }
 
 /// Take back a like on a comment or reply.
@@ -105,10 +110,13 @@ async fn like_comment(
     responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unlike_comment(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<LikeState>> {
-    set_like(&state, &member, Target::Comment, &id, false).await
+    toggle(&state, async |tx, now| {
+        service::set_like(tx, &member, Target::Comment, &id, false, now).await
+    })
+    .await
 }
 
 /// Who liked a comment, newest first.
@@ -139,13 +147,13 @@ async fn comment_likers(
     responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn scrap(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ScrapState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::scrap(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_scrap(tx, &member, &id, true, now).await
+    })
+    .await
 }
 
 /// Remove a scrap.
@@ -154,13 +162,13 @@ async fn scrap(
     responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unscrap(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ScrapState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::unscrap(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_scrap(tx, &member, &id, false, now).await
+    })
+    .await
 }
 
 /// Follow a member.
@@ -170,13 +178,13 @@ async fn unscrap(
         (status = 404, body = ErrorBody), (status = 422, description = "Following yourself", body = ErrorBody)))]
 async fn follow(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<FollowState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::follow(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_follow(tx, &member, &id, true, now).await
+    })
+    .await
 }
 
 /// Unfollow a member.
@@ -185,13 +193,13 @@ async fn follow(
     responses((status = 200, body = FollowState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unfollow(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<FollowState>> {
-    let mut tx = state.db.begin_write().await?;
-    let result = service::unfollow(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
-    Ok(Json(result))
+    toggle(&state, async |tx, now| {
+        service::set_follow(tx, &member, &id, false, now).await
+    })
+    .await
 }
 
 /// Remove someone from my followers.
@@ -200,12 +208,16 @@ async fn unfollow(
     responses((status = 204, description = "Removed (or was not following)"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn remove_follower(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin_write().await?;
-    service::remove_follower(&mut tx, &member, &id, now_ms()).await?;
-    tx.commit().await?;
+    state
+        .write(async |tx| {
+            service::remove_follower(tx, &member, &id, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

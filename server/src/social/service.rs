@@ -8,10 +8,10 @@ use moa_protocol::{
 };
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::changelog::{self, Change, user_bucket};
 use crate::comments::service as comments;
 use crate::error::{Error, Result};
-use crate::extract::Member;
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
@@ -43,7 +43,7 @@ impl Target {
 /// 404 unless the target exists and the actor can see it (and it is not deleted).
 async fn ensure_visible(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: Target,
     id: &str,
 ) -> Result<()> {
@@ -73,7 +73,7 @@ async fn like_count(conn: &mut AnyConnection, target: Target, id: &str) -> Resul
 /// After a like count moved: the rank (reviews) and the change log.
 async fn after_like(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: Target,
     id: &str,
     liked: bool,
@@ -105,7 +105,7 @@ async fn after_like(
 /// Tells the author of the liked review or comment.
 async fn notify_like(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: Target,
     id: &str,
     now: i64,
@@ -141,7 +141,7 @@ async fn notify_like(
 
 pub async fn like(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: Target,
     id: &str,
     now: i64,
@@ -175,7 +175,7 @@ pub async fn like(
 
 pub async fn unlike(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     target: Target,
     id: &str,
     now: i64,
@@ -269,7 +269,7 @@ async fn scrap_count(conn: &mut AnyConnection, id: &str) -> Result<i64> {
 
 async fn after_scrap(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     scrapped: bool,
     now: i64,
@@ -298,7 +298,7 @@ async fn after_scrap(
 
 pub async fn scrap(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     now: i64,
 ) -> Result<ScrapState> {
@@ -323,7 +323,7 @@ pub async fn scrap(
 
 pub async fn unscrap(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     id: &str,
     now: i64,
 ) -> Result<ScrapState> {
@@ -408,7 +408,7 @@ async fn ensure_member(conn: &mut AnyConnection, id: &str) -> Result<()> {
 
 pub async fn follow(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     followee: &str,
     now: i64,
 ) -> Result<FollowState> {
@@ -464,7 +464,7 @@ async fn unfollow_pair(
 
 pub async fn unfollow(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     followee: &str,
     now: i64,
 ) -> Result<FollowState> {
@@ -480,7 +480,7 @@ pub async fn unfollow(
 /// Removes `follower` from the actor's followers.
 pub async fn remove_follower(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     follower: &str,
     now: i64,
 ) -> Result<()> {
@@ -508,4 +508,51 @@ pub async fn following(
 ) -> Result<Page<MemberListItem>> {
     let from_where = "FROM follows f JOIN users u ON u.id = f.followee_id WHERE f.follower_id = $1";
     member_page(conn, from_where, "f.created_at", id, cursor, limit).await
+}
+
+/// Likes (`on`) or unlikes a review or comment: the one entry point of the
+/// REST `PUT`/`DELETE` pair and the push's `like.set`.
+pub async fn set_like(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    target: Target,
+    id: &str,
+    on: bool,
+    now: i64,
+) -> Result<LikeState> {
+    if on {
+        like(conn, actor, target, id, now).await
+    } else {
+        unlike(conn, actor, target, id, now).await
+    }
+}
+
+/// Scraps (`on`) or unscraps a review (REST and the push's `scrap.set`).
+pub async fn set_scrap(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    review_id: &str,
+    on: bool,
+    now: i64,
+) -> Result<ScrapState> {
+    if on {
+        scrap(conn, actor, review_id, now).await
+    } else {
+        unscrap(conn, actor, review_id, now).await
+    }
+}
+
+/// Follows (`on`) or unfollows a member (REST and the push's `follow.set`).
+pub async fn set_follow(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user_id: &str,
+    on: bool,
+    now: i64,
+) -> Result<FollowState> {
+    if on {
+        follow(conn, actor, user_id, now).await
+    } else {
+        unfollow(conn, actor, user_id, now).await
+    }
 }

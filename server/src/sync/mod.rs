@@ -11,8 +11,9 @@ use moa_protocol::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::Actor;
 use crate::error::Result;
-use crate::extract::{ApiJson, Member};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -40,7 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[tracing::instrument(name = "sync.push", skip_all, fields(user_id = %member.user_id, mutations = req.mutations.len()))]
 async fn push_mutations(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
     Ok(Json(push::push(&state, &member, &req).await?))
@@ -65,7 +66,7 @@ async fn push_mutations(
 #[tracing::instrument(name = "sync.pull", skip_all, fields(user_id = %member.user_id, buckets = req.buckets.len(), windows = req.windows.len()))]
 async fn pull_changes(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<PullRequest>,
 ) -> Result<Json<PullResponse>> {
     let stopping = state.stopping.subscribe();

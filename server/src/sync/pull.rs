@@ -26,10 +26,10 @@ use sqlx::AnyConnection;
 use tokio::sync::watch;
 use tokio::time::{Duration, Instant};
 
+use crate::actor::{Actor, Reader};
 use crate::changelog::{self, PUBLIC, user_bucket};
 use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
-use crate::extract::{Member, OptionalMember};
 use crate::reviews::feed::{self, Source};
 use crate::reviews::service as reviews;
 use crate::util::is_uuid;
@@ -43,7 +43,7 @@ enum Bucket<'a> {
     Room(&'a str),
 }
 
-fn parse_bucket<'a>(member: &Member, i: usize, b: &'a BucketCursor) -> Result<Bucket<'a>> {
+fn parse_bucket<'a>(member: &Actor, i: usize, b: &'a BucketCursor) -> Result<Bucket<'a>> {
     let field = || format!("buckets[{i}].bucket");
     if b.cursor < 0 {
         return Err(Error::invalid(
@@ -139,7 +139,7 @@ pub async fn watch_head(db: Db, head: watch::Sender<i64>, mut stopping: watch::R
 /// log moves.
 pub async fn pull(
     db: &Db,
-    member: &Member,
+    member: &Actor,
     req: &PullRequest,
     mut stopping: watch::Receiver<bool>,
     mut head: watch::Receiver<i64>,
@@ -186,7 +186,7 @@ pub async fn global_head(db: &Db) -> Result<i64> {
 }
 
 /// Answers `req` for `member` from one snapshot, without waiting.
-pub async fn pull_once(db: &Db, member: &Member, req: &PullRequest) -> Result<PullResponse> {
+pub async fn pull_once(db: &Db, member: &Actor, req: &PullRequest) -> Result<PullResponse> {
     if req.buckets.len() > MAX_PULL_BUCKETS {
         return Err(Error::invalid(
             "buckets",
@@ -260,7 +260,7 @@ async fn log(conn: &mut AnyConnection, asked: &BucketCursor, limit: u32) -> Resu
 
 async fn review(
     conn: &mut AnyConnection,
-    member: &Member,
+    member: &Actor,
     asked: &BucketCursor,
     id: &str,
     limit: u32,
@@ -296,7 +296,7 @@ async fn review(
 /// theirs moved since its cursor (likes and follows are in theirs).
 async fn window(
     conn: &mut AnyConnection,
-    member: &Member,
+    member: &Actor,
     w: &WindowRequest,
     head: i64,
 ) -> Result<WindowPage> {
@@ -312,7 +312,7 @@ async fn window(
         FeedTab::Popular => Source::Popular,
         FeedTab::Following => Source::Following(&member.user_id),
     };
-    let reader = OptionalMember(Some(member.clone()));
+    let reader = Reader(Some(member.clone()));
     let page = feed::page(conn, &reader, source, None, Some(w.size)).await?;
     Ok(WindowPage {
         tab: w.tab,

@@ -19,13 +19,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
+use crate::actor::Actor;
 use crate::error::{Error, Result};
-use crate::extract::{Member, parse_json};
-use crate::realtime::Event;
+use crate::extract::parse_json;
 use crate::social::service::{self as social, Target};
-use crate::state::AppState;
-use crate::util::{is_uuid, now_ms};
-use crate::{catalog, comments, moderation, notifications, reviews, users};
+use crate::state::{AppState, Events, quiet};
+use crate::util::now_ms;
+use crate::{catalog, comments, moderation, notifications, reviews, users, validate};
 
 /// Checks the whole request before applying any of it: a bad one is a 422
 /// that changes nothing.
@@ -37,18 +37,13 @@ fn validate(req: &PushRequest) -> Result<()> {
         ));
     }
     for (i, m) in req.mutations.iter().enumerate() {
-        if !is_uuid(&m.id) {
-            return Err(Error::invalid(
-                format!("mutations[{i}].id"),
-                "must be a lowercase UUID (v7 preferred)",
-            ));
-        }
+        validate::uuid(format!("mutations[{i}].id"), &m.id)?;
     }
     Ok(())
 }
 
 /// Applies `req`'s mutations in order and answers their outcomes in order.
-pub async fn push(state: &AppState, member: &Member, req: &PushRequest) -> Result<PushResponse> {
+pub async fn push(state: &AppState, member: &Actor, req: &PushRequest) -> Result<PushResponse> {
     validate(req)?;
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in &req.mutations {
@@ -67,50 +62,45 @@ pub async fn push(state: &AppState, member: &Member, req: &PushRequest) -> Resul
 }
 
 /// One mutation: the stored outcome of its id, or applied now.
-async fn apply(state: &AppState, member: &Member, m: &Mutation) -> Result<Outcome> {
-    let db = &state.db;
+async fn apply(state: &AppState, member: &Actor, m: &Mutation) -> Result<Outcome> {
     let now = now_ms();
-    let mut events = Vec::new();
-    let mut tx = db.begin_write().await?;
-    if let Some(outcome) = stored(&mut tx, member, &m.id).await? {
-        tx.rollback().await?;
-        return Ok(outcome);
-    }
-    let applied = match member.ensure_can_write() {
-        Ok(()) => dispatch(&mut tx, member, m, now, &mut events).await,
-        Err(e) => Err(e),
-    };
-    let error = match applied {
-        Ok(result) => {
+    let applied = state
+        .write(async |tx| {
+            if let Some(outcome) = stored(tx, member, &m.id).await? {
+                return Ok(quiet(outcome));
+            }
+            member.ensure_can_write()?;
+            let (result, events) = dispatch(tx, member, m, now).await?;
             let outcome = Outcome::Applied { result };
-            store(&mut tx, member, m, &outcome, now).await?;
-            state.realtime.commit(tx, events).await?;
-            return Ok(outcome);
-        }
-        Err(e) => e,
+            store(tx, member, m, &outcome, now).await?;
+            Ok((outcome, events))
+        })
+        .await;
+    let refusal = match applied {
+        Ok(outcome) => return Ok(outcome),
+        // A failure stores nothing: the client retries and it applies then.
+        Err(e) => e.refusal().ok_or(e)?,
     };
-    let (status, detail) = error.detail();
-    if !status.is_client_error() {
-        // Nothing stored: the client retries and it applies then.
-        return Err(error);
-    }
-    tx.rollback().await?;
-    let outcome = Outcome::Rejected { error: detail };
-    let mut tx = db.begin_write().await?;
-    let outcome = if store(&mut tx, member, m, &outcome, now).await? {
-        outcome
-    } else {
-        // Another push of the same id got there in between: answer its outcome.
-        stored(&mut tx, member, &m.id).await?.unwrap_or(outcome)
+    // Refused: everything it did is rolled back; its rejection is stored.
+    let outcome = Outcome::Rejected {
+        error: refusal.into_detail(),
     };
-    tx.commit().await?;
-    Ok(outcome)
+    state
+        .write(async |tx| {
+            if store(tx, member, m, &outcome, now).await? {
+                return Ok(quiet(outcome));
+            }
+            // Another push of the same id got there in between: answer its outcome.
+            let theirs = stored(tx, member, &m.id).await?;
+            Ok(quiet(theirs.unwrap_or(outcome)))
+        })
+        .await
 }
 
 /// The outcome stored for mutation `id`, if it was pushed before. An id
 /// another member used is refused (ids are UUIDs: only a buggy or hostile
 /// client reuses one).
-async fn stored(conn: &mut AnyConnection, member: &Member, id: &str) -> Result<Option<Outcome>> {
+async fn stored(conn: &mut AnyConnection, member: &Actor, id: &str) -> Result<Option<Outcome>> {
     let row = sqlx::query("SELECT user_id, outcome FROM mutations WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -136,7 +126,7 @@ async fn stored(conn: &mut AnyConnection, member: &Member, id: &str) -> Result<O
 /// Stores the outcome of `m`; `false` if its id is stored already.
 async fn store(
     conn: &mut AnyConnection,
-    member: &Member,
+    member: &Actor,
     m: &Mutation,
     outcome: &Outcome,
     now: i64,
@@ -176,6 +166,11 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
+/// A mutation's answer and the events its write caused.
+fn with<T: Serialize>(value: &T, events: Events) -> Result<(Value, Events)> {
+    Ok((to_json(value)?, events))
+}
+
 /// Decodes args as the REST bodies are decoded: errors name the field under
 /// `args` (`args.edit.body`), and are rejections of that one mutation.
 struct FieldErrors;
@@ -205,133 +200,112 @@ impl ArgsDecoder for FieldErrors {
 /// does not compile until it is handled here.
 async fn dispatch(
     conn: &mut AnyConnection,
-    actor: &Member,
+    actor: &Actor,
     m: &Mutation,
     now: i64,
-    events: &mut Vec<Event>,
-) -> Result<Value> {
+) -> Result<(Value, Events)> {
     use crate::chat::service as chat;
     match Op::decode_with(&m.name, &m.args, &FieldErrors)? {
         Op::ReviewCreate(req) => {
             let (review, _) = reviews::service::create(conn, actor, &req, now).await?;
-            to_json(&review)
+            to_json(&review).map(quiet)
         }
         Op::ReviewEdit(a) => {
-            to_json(&reviews::service::edit(conn, actor, &a.id, &a.edit, now).await?)
+            to_json(&reviews::service::edit(conn, actor, &a.id, &a.edit, now).await?).map(quiet)
         }
         Op::ReviewDelete(a) => {
             reviews::service::delete(conn, actor, &a.id, now).await?;
-            Ok(Value::Null)
+            Ok(quiet(Value::Null))
         }
         Op::CommentCreate(a) => {
             let (comment, _) =
                 comments::service::create(conn, actor, &a.review_id, &a.comment, now).await?;
-            to_json(&comment)
+            to_json(&comment).map(quiet)
         }
         Op::CommentEdit(a) => {
-            to_json(&comments::service::edit(conn, actor, &a.id, &a.edit, now).await?)
+            to_json(&comments::service::edit(conn, actor, &a.id, &a.edit, now).await?).map(quiet)
         }
         Op::CommentDelete(a) => {
             comments::service::delete(conn, actor, &a.id, now).await?;
-            Ok(Value::Null)
+            Ok(quiet(Value::Null))
         }
         Op::LikeSet(a) => {
             let target = match a.target_type {
                 LikeTarget::Review => Target::Review,
                 LikeTarget::Comment => Target::Comment,
             };
-            let state = if a.liked {
-                social::like(conn, actor, target, &a.target_id, now).await?
-            } else {
-                social::unlike(conn, actor, target, &a.target_id, now).await?
-            };
-            to_json(&state)
+            let state = social::set_like(conn, actor, target, &a.target_id, a.liked, now).await?;
+            to_json(&state).map(quiet)
         }
         Op::ScrapSet(a) => {
-            let state = if a.scrapped {
-                social::scrap(conn, actor, &a.review_id, now).await?
-            } else {
-                social::unscrap(conn, actor, &a.review_id, now).await?
-            };
-            to_json(&state)
+            let state = social::set_scrap(conn, actor, &a.review_id, a.scrapped, now).await?;
+            to_json(&state).map(quiet)
         }
         Op::FollowSet(a) => {
-            let state = if a.following {
-                social::follow(conn, actor, &a.user_id, now).await?
-            } else {
-                social::unfollow(conn, actor, &a.user_id, now).await?
-            };
-            to_json(&state)
+            let state = social::set_follow(conn, actor, &a.user_id, a.following, now).await?;
+            to_json(&state).map(quiet)
         }
         Op::ReportCreate(req) => {
-            to_json(&moderation::service::create_report(conn, actor, &req, now).await?)
+            to_json(&moderation::service::create_report(conn, actor, &req, now).await?).map(quiet)
         }
         Op::ProfileUpdate(req) => {
             let user = users::service::update_profile(conn, &actor.user_id, &req, now).await?;
-            to_json(&user.to_me())
+            to_json(&user.to_me()).map(quiet)
         }
         Op::PlaceCreate(req) => {
             let (place, created) = catalog::service::create_place(conn, actor, &req, now).await?;
-            to_json(&PlaceCreated { place, created })
+            to_json(&PlaceCreated { place, created }).map(quiet)
         }
         Op::ProductCreate(req) => {
             let (product, created) =
                 catalog::service::create_product(conn, actor, &req, now).await?;
-            to_json(&ProductCreated { product, created })
+            to_json(&ProductCreated { product, created }).map(quiet)
         }
         Op::NotificationsRead(req) => {
             to_json(&notifications::service::mark_read(conn, &actor.user_id, &req, now).await?)
+                .map(quiet)
         }
         Op::ChatCreateRoom(req) => {
-            let (created, ev) = chat::create_room(conn, actor, &req, now).await?;
-            events.extend(ev);
-            to_json(&created)
+            let (created, events) = chat::create_room(conn, actor, &req, now).await?;
+            with(&created, events)
         }
         Op::ChatUpdateRoom(a) => {
-            let (room, ev) = chat::update_room(conn, actor, &a.room_id, &a.update, now).await?;
-            events.extend(ev);
-            to_json(&room)
+            let (room, events) = chat::update_room(conn, actor, &a.room_id, &a.update, now).await?;
+            with(&room, events)
         }
         Op::ChatInvite(a) => {
-            let (room, ev) = chat::invite(conn, actor, &a.room_id, &a.user_id, now).await?;
-            events.extend(ev);
-            to_json(&room)
+            let (room, events) = chat::invite(conn, actor, &a.room_id, &a.user_id, now).await?;
+            with(&room, events)
         }
         Op::ChatRemove(a) => {
-            events.extend(chat::remove(conn, actor, &a.room_id, &a.user_id, now).await?);
-            Ok(Value::Null)
+            let events = chat::remove(conn, actor, &a.room_id, &a.user_id, now).await?;
+            Ok((Value::Null, events))
         }
         Op::ChatTransfer(a) => {
-            let (room, ev) = chat::transfer(conn, actor, &a.room_id, &a.user_id, now).await?;
-            events.extend(ev);
-            to_json(&room)
+            let (room, events) = chat::transfer(conn, actor, &a.room_id, &a.user_id, now).await?;
+            with(&room, events)
         }
         Op::ChatMute(a) => {
             chat::set_muted(conn, actor, &a.room_id, a.muted, now).await?;
-            Ok(Value::Null)
+            Ok(quiet(Value::Null))
         }
         Op::ChatSend(a) => {
-            let (message, created) = chat::send(conn, actor, &a.room_id, &a.message, now).await?;
-            if created {
-                events.push(Event::message(&message, None));
-            }
-            to_json(&message)
+            let ((message, _), events) =
+                chat::send(conn, actor, &a.room_id, &a.message, now).await?;
+            with(&message, events)
         }
         Op::ChatEdit(a) => {
-            let message = chat::edit(conn, actor, &a.room_id, &a.message_id, &a.body, now).await?;
-            events.push(Event::message(&message, None));
-            to_json(&message)
+            let (message, events) =
+                chat::edit(conn, actor, &a.room_id, &a.message_id, &a.body, now).await?;
+            with(&message, events)
         }
         Op::ChatDelete(a) => {
-            let message = chat::delete(conn, actor, &a.room_id, &a.message_id, now).await?;
-            events.push(Event::message(&message, None));
-            Ok(Value::Null)
+            let (_, events) = chat::delete(conn, actor, &a.room_id, &a.message_id, now).await?;
+            Ok((Value::Null, events))
         }
         Op::ChatRead(a) => {
-            if chat::mark_read(conn, actor, &a.room_id, a.seq, now).await? {
-                events.push(Event::read(&a.room_id, &actor.user_id, a.seq));
-            }
-            Ok(Value::Null)
+            let (_, events) = chat::mark_read(conn, actor, &a.room_id, a.seq, now).await?;
+            Ok((Value::Null, events))
         }
         Op::Unknown { name, .. } => Err(unknown(&name)),
     }

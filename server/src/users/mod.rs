@@ -11,10 +11,11 @@ use moa_protocol::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::actor::{Actor, Reader};
 use crate::auth::service as auth;
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, Member, OptionalMember};
-use crate::state::AppState;
+use crate::extract::ApiJson;
+use crate::state::{AppState, quiet};
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,7 +38,7 @@ fn not_found() -> Error {
         (status = 401, description = "No or invalid access token", body = ErrorBody),
     )
 )]
-async fn get_me(State(state): State<AppState>, member: Member) -> Result<Json<Me>> {
+async fn get_me(State(state): State<AppState>, member: Actor) -> Result<Json<Me>> {
     let mut conn = state.db.read().acquire().await?;
     let user = service::find_by_id(&mut conn, &member.user_id)
         .await?
@@ -58,13 +59,17 @@ async fn get_me(State(state): State<AppState>, member: Member) -> Result<Json<Me
 )]
 async fn update_me(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(edit): ApiJson<UpdateProfileRequest>,
 ) -> Result<Json<Me>> {
     member.ensure_can_write()?;
-    let mut tx = state.db.begin_write().await?;
-    let user = service::update_profile(&mut tx, &member.user_id, &edit, now_ms()).await?;
-    tx.commit().await?;
+    let user = state
+        .write(async |tx| {
+            service::update_profile(tx, &member.user_id, &edit, now_ms())
+                .await
+                .map(quiet)
+        })
+        .await?;
     Ok(Json(user.to_me()))
 }
 
@@ -81,7 +86,7 @@ async fn update_me(
 )]
 async fn delete_me(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<DeleteAccountRequest>,
 ) -> Result<StatusCode> {
     auth::delete_account(&state, &member, req).await?;
@@ -102,7 +107,7 @@ async fn delete_me(
 )]
 async fn change_password(
     State(state): State<AppState>,
-    member: Member,
+    member: Actor,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode> {
     auth::change_password(&state, &member, req).await?;
@@ -120,7 +125,7 @@ async fn change_password(
 )]
 async fn get_user(
     State(state): State<AppState>,
-    viewer: OptionalMember,
+    viewer: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<Profile>> {
     if !crate::util::is_uuid(&id) {
@@ -145,7 +150,7 @@ async fn get_user(
 )]
 async fn get_user_by_handle(
     State(state): State<AppState>,
-    viewer: OptionalMember,
+    viewer: Reader,
     Path(handle): Path<String>,
 ) -> Result<Json<Profile>> {
     let mut conn = state.db.read().acquire().await?;

@@ -7,7 +7,7 @@ use moa_protocol::{
     UpdateProfileRequest,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::changelog::{self, Change, user_bucket};
 use crate::error::{Error, Result, is_unique_violation};
@@ -37,29 +37,48 @@ pub struct UserRow {
     pub counts: ProfileCounts,
 }
 
+/// The columns of [`USER_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct UserColumns {
+    id: String,
+    email: String,
+    handle: String,
+    display_name: String,
+    bio: String,
+    links: String,
+    avatar_media_id: Option<String>,
+    role: String,
+    suspended_until: Option<i64>,
+    deleted_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    review_count: i64,
+    follower_count: i64,
+    following_count: i64,
+}
+
 impl UserRow {
     pub fn from_row(row: &AnyRow) -> Result<Self> {
-        let role: String = row.try_get("role")?;
-        let links: String = row.try_get("links")?;
+        let c = UserColumns::from_row(row)?;
         Ok(UserRow {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            handle: row.try_get("handle")?,
-            display_name: row.try_get("display_name")?,
-            bio: row.try_get("bio")?,
-            links: serde_json::from_str(&links)
+            id: c.id,
+            email: c.email,
+            handle: c.handle,
+            display_name: c.display_name,
+            bio: c.bio,
+            links: serde_json::from_str(&c.links)
                 .map_err(|e| Error::Internal(format!("corrupt links column: {e}")))?,
-            avatar_media_id: row.try_get("avatar_media_id")?,
-            role: Role::parse(&role)
-                .ok_or_else(|| Error::Internal(format!("unknown role in database: {role}")))?,
-            suspended_until: row.try_get("suspended_until")?,
-            deleted_at: row.try_get("deleted_at")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
+            avatar_media_id: c.avatar_media_id,
+            role: Role::parse(&c.role)
+                .ok_or_else(|| Error::Internal(format!("unknown role in database: {}", c.role)))?,
+            suspended_until: c.suspended_until,
+            deleted_at: c.deleted_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
             counts: ProfileCounts {
-                reviews: row.try_get("review_count")?,
-                followers: row.try_get("follower_count")?,
-                following: row.try_get("following_count")?,
+                reviews: c.review_count,
+                followers: c.follower_count,
+                following: c.following_count,
             },
         })
     }
@@ -124,27 +143,40 @@ pub const AUTHOR_COLUMNS: &str = "u.handle AS a_handle, u.display_name AS a_name
 /// The member `id` as shown with content, from [`AUTHOR_COLUMNS`] (which may
 /// come from a `LEFT JOIN`). A deleted account shows nothing personal.
 pub fn author_from_row(row: &AnyRow, id: String) -> Result<Author> {
-    let deleted = row.try_get::<Option<i64>, _>("a_deleted")?.is_some();
-    if deleted {
-        return Ok(Author {
+    Ok(AuthorColumns::from_row(row)?.into_author(id))
+}
+
+/// The columns of [`AUTHOR_COLUMNS`], for row structs to flatten in.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuthorColumns {
+    a_handle: Option<String>,
+    a_name: Option<String>,
+    a_avatar: Option<String>,
+    a_deleted: Option<i64>,
+}
+
+impl AuthorColumns {
+    /// The member `id` as shown with content. A deleted account shows
+    /// nothing personal.
+    pub fn into_author(self, id: String) -> Author {
+        let deleted = self.a_deleted.is_some();
+        if deleted {
+            return Author {
+                id,
+                handle: String::new(),
+                display_name: String::new(),
+                avatar_media_id: None,
+                deleted,
+            };
+        }
+        Author {
             id,
-            handle: String::new(),
-            display_name: String::new(),
-            avatar_media_id: None,
+            handle: self.a_handle.unwrap_or_default(),
+            display_name: self.a_name.unwrap_or_default(),
+            avatar_media_id: self.a_avatar,
             deleted,
-        });
+        }
     }
-    Ok(Author {
-        id,
-        handle: row
-            .try_get::<Option<String>, _>("a_handle")?
-            .unwrap_or_default(),
-        display_name: row
-            .try_get::<Option<String>, _>("a_name")?
-            .unwrap_or_default(),
-        avatar_media_id: row.try_get("a_avatar")?,
-        deleted,
-    })
 }
 
 /// A validated new account.

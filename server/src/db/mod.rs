@@ -11,6 +11,8 @@
 //! with `SQLITE_BUSY`, while reads use a separate read-only pool (WAL mode lets
 //! them run during writes). On PostgreSQL both come from one pool.
 
+pub mod batch;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -228,37 +230,37 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
     (
         1,
         "accounts",
-        include_str!("../../migrations/sqlite/0001_accounts.sql"),
+        include_str!("../../../migrations/sqlite/0001_accounts.sql"),
     ),
     (
         2,
         "community",
-        include_str!("../../migrations/sqlite/0002_community.sql"),
+        include_str!("../../../migrations/sqlite/0002_community.sql"),
     ),
     (
         3,
         "moderation",
-        include_str!("../../migrations/sqlite/0003_moderation.sql"),
+        include_str!("../../../migrations/sqlite/0003_moderation.sql"),
     ),
     (
         4,
         "sync",
-        include_str!("../../migrations/sqlite/0004_sync.sql"),
+        include_str!("../../../migrations/sqlite/0004_sync.sql"),
     ),
     (
         5,
         "media",
-        include_str!("../../migrations/sqlite/0005_media.sql"),
+        include_str!("../../../migrations/sqlite/0005_media.sql"),
     ),
     (
         6,
         "chat",
-        include_str!("../../migrations/sqlite/0006_chat.sql"),
+        include_str!("../../../migrations/sqlite/0006_chat.sql"),
     ),
     (
         7,
         "scrap_reviews",
-        include_str!("../../migrations/sqlite/0007_scrap_reviews.sql"),
+        include_str!("../../../migrations/sqlite/0007_scrap_reviews.sql"),
     ),
 ];
 
@@ -267,37 +269,37 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
     (
         1,
         "accounts",
-        include_str!("../../migrations/postgres/0001_accounts.sql"),
+        include_str!("../../../migrations/postgres/0001_accounts.sql"),
     ),
     (
         2,
         "community",
-        include_str!("../../migrations/postgres/0002_community.sql"),
+        include_str!("../../../migrations/postgres/0002_community.sql"),
     ),
     (
         3,
         "moderation",
-        include_str!("../../migrations/postgres/0003_moderation.sql"),
+        include_str!("../../../migrations/postgres/0003_moderation.sql"),
     ),
     (
         4,
         "sync",
-        include_str!("../../migrations/postgres/0004_sync.sql"),
+        include_str!("../../../migrations/postgres/0004_sync.sql"),
     ),
     (
         5,
         "media",
-        include_str!("../../migrations/postgres/0005_media.sql"),
+        include_str!("../../../migrations/postgres/0005_media.sql"),
     ),
     (
         6,
         "chat",
-        include_str!("../../migrations/postgres/0006_chat.sql"),
+        include_str!("../../../migrations/postgres/0006_chat.sql"),
     ),
     (
         7,
         "scrap_reviews",
-        include_str!("../../migrations/postgres/0007_scrap_reviews.sql"),
+        include_str!("../../../migrations/postgres/0007_scrap_reviews.sql"),
     ),
 ];
 
@@ -331,6 +333,9 @@ impl<'s> MigrationSource<'s> for Embedded {
         })
     }
 }
+
+#[cfg(test)]
+mod dialects;
 
 #[cfg(test)]
 mod tests {
