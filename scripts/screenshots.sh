@@ -197,11 +197,11 @@ snap() {
   printf '  %s.png  (pixel spread %s)\n' "$name" "$s" >&2
 }
 
-# shot NAME SCREEN: a picture of SCREEN, opened at launch with the stored
+# shot NAME SCREEN [DATA_DIR]: a picture of SCREEN, opened at launch with the stored
 # session of the member signed in through the form.
 shot() {
   say "screenshot: $1 ($2)"
-  launch "$1" "$work/member" --open "$2"
+  launch "$1" "${3:-$work/member}" --open "$2"
   snap "$1"
   quit_app
 }
@@ -230,9 +230,14 @@ type_into display_name "새 회원"
 xdotool key Return
 until_shown "signed up as $newbie: the feed live" "$LIVE and \"@$newbie\" in (p[\"member\"] or \"\")"
 sign_out
+# The admin signs in on an app started afresh. (Signing in again in the same
+# app right after this sign-out sometimes stayed signed out or offline under
+# load: a race left for its own issue, see the closing note of issue 18.)
+quit_app
+launch admin-signin "$work/admin"
 sign_in "$admin_email" "$admin_password"
 until_shown "the admin's own account shown" "\"@$newbie\" not in (p[\"member\"] or \"\") and any(\"신고 처리\" in t[0] for t in p[\"targets\"])" 10
 quit_app
 
-shot admin-reports admin
+shot admin-reports admin "$work/admin"
 say "screenshots in $out"
