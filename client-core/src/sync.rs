@@ -914,7 +914,8 @@ fn chat_answer(
             }
         }
         Op::ChatRead(a) => {
-            if chat_store::put_read(tx, &a.room_id, me, a.seq)? {
+            let moved = chat_store::put_read(tx, &a.room_id, me, a.seq)?;
+            if moved {
                 topics.insert(Topic::Rooms);
             }
         }

@@ -305,14 +305,12 @@ pub fn rooms(
                     room.photo_media_id.clone_from(photo);
                 }
             }
-            Op::ChatInvite(a) => {
-                if !room.members.iter().any(|m| m.user.id == a.user_id) {
-                    room.members.push(RoomMember {
-                        user: author(&a.user_id),
-                        joined_at: p.created_at,
-                        last_read_seq: 0,
-                    });
-                }
+            Op::ChatInvite(a) if !room.members.iter().any(|m| m.user.id == a.user_id) => {
+                room.members.push(RoomMember {
+                    user: author(&a.user_id),
+                    joined_at: p.created_at,
+                    last_read_seq: 0,
+                });
             }
             Op::ChatRemove(a) => {
                 if a.user_id == me.id {
@@ -328,10 +326,8 @@ pub fn rooms(
                     m.last_read_seq = m.last_read_seq.max(upto);
                 }
             }
-            Op::ChatSend(a) => {
-                if !known_messages.contains(&a.message.id) {
-                    entry.activity = entry.activity.max(p.created_at);
-                }
+            Op::ChatSend(a) if !known_messages.contains(&a.message.id) => {
+                entry.activity = entry.activity.max(p.created_at);
             }
             // Messages are laid over in `messages`; the rest is not chat.
             _ => {}
