@@ -29,148 +29,81 @@ pub struct ErrorDetail {
     pub current: Option<serde_json::Value>,
 }
 
-/// Stable error codes. Clients switch on these, so they never change
-/// meaning; a code this build does not know (from a newer server) decodes
-/// to [`ErrorCode::Unknown`] with its spelling kept.
-macro_rules! error_codes {
-    ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum ErrorCode {
-            $($(#[$doc])* $variant,)*
-            /// A code from a newer peer, as it was spelled.
-            Unknown(String),
-        }
-
-        impl ErrorCode {
-            /// Every known code (for tests and documentation).
-            pub const KNOWN: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
-
-            /// The code as it is spelled on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(ErrorCode::$variant => $wire,)*
-                    ErrorCode::Unknown(code) => code,
-                }
-            }
-
-            /// The code spelled `code` (never fails: unknown codes are kept).
-            pub fn parse(code: &str) -> ErrorCode {
-                match code {
-                    $($wire => ErrorCode::$variant,)*
-                    other => ErrorCode::Unknown(other.to_owned()),
-                }
-            }
-        }
-    };
-}
-
-error_codes! {
-    /// The body is not valid JSON.
-    MalformedJson = "malformed_json",
-    /// A field is missing, has the wrong type or breaks a rule.
-    InvalidField = "invalid_field",
-    /// The request needs `Content-Type: application/json`.
-    UnsupportedMediaType = "unsupported_media_type",
-    /// The body is larger than the server accepts.
-    PayloadTooLarge = "payload_too_large",
-    /// A path or query parameter is malformed.
-    InvalidParameter = "invalid_parameter",
-    /// The email address is already registered.
-    EmailTaken = "email_taken",
-    /// The handle is already taken.
-    HandleTaken = "handle_taken",
-    /// Email or password is wrong (never says which).
-    InvalidCredentials = "invalid_credentials",
-    /// No access token was sent.
-    MissingToken = "missing_token",
-    /// The access token is malformed, forged or for a revoked session.
-    InvalidToken = "invalid_token",
-    /// The access token has expired; refresh it.
-    TokenExpired = "token_expired",
-    /// The refresh token is unknown or expired.
-    InvalidRefreshToken = "invalid_refresh_token",
-    /// A spent refresh token was presented again: its whole session was revoked.
-    RefreshTokenReused = "refresh_token_reused",
-    /// The role of the caller does not allow this.
-    Forbidden = "forbidden",
-    /// The account is suspended: it may read but not write.
-    AccountSuspended = "account_suspended",
-    /// The thing asked for does not exist (or is not visible to the caller).
-    NotFound = "not_found",
-    /// The HTTP method is not allowed on this path.
-    MethodNotAllowed = "method_not_allowed",
-    /// Too many attempts; wait for `Retry-After` seconds.
-    RateLimited = "rate_limited",
-    /// The write conflicts with existing data, or an edit is based on an old
-    /// version of a field that changed meanwhile (`current` has the new one).
-    Conflict = "conflict",
-    /// The member already has an open report on this target.
-    AlreadyReported = "already_reported",
-    /// Only the author may change this.
-    NotAuthor = "not_author",
-    /// A pushed mutation names no mutation the server knows
-    /// (see [`crate::Op`]).
-    UnknownMutation = "unknown_mutation",
-    /// The file is not a type this endpoint takes (decided by its content),
-    /// or a format Moa cannot decode (HEIC).
-    UnsupportedFormat = "unsupported_format",
-    /// The image is larger in pixels than the server accepts (an image
-    /// bomb is refused from its header, before any decoding).
-    TooManyPixels = "too_many_pixels",
-    /// The file is truncated or damaged.
-    CorruptMedia = "corrupt_media",
-    /// The photo still carries EXIF, XMP or text metadata (location!); strip
-    /// it before uploading (client-core does).
-    MediaHasMetadata = "media_has_metadata",
-    /// The uploaded bytes do not hash to the SHA-256 the upload named.
-    HashMismatch = "hash_mismatch",
-    /// A chunk was sent at an offset other than the one the server is at;
-    /// the message and `GET` on the upload tell the right one.
-    UploadOffsetMismatch = "upload_offset_mismatch",
-    /// Completing an upload that has not received all its bytes.
-    UploadIncomplete = "upload_incomplete",
-    /// The requested byte range is outside the file.
-    RangeNotSatisfiable = "range_not_satisfiable",
-    /// Something failed on the server; details are in its logs.
-    Internal = "internal",
-    /// The server cannot reach its database right now.
-    Unavailable = "unavailable",
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl PartialEq<str> for ErrorCode {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for ErrorCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl From<&str> for ErrorCode {
-    fn from(code: &str) -> Self {
-        ErrorCode::parse(code)
-    }
-}
-
-impl Serialize for ErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let code = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(ErrorCode::parse(&code))
+wire_enum! {
+    /// Stable error codes. Clients switch on these, so they never change
+    /// meaning; a code this build does not know (from a newer server) decodes
+    /// to [`ErrorCode::Unknown`] with its spelling kept.
+    ErrorCode {
+        /// The body is not valid JSON.
+        MalformedJson = "malformed_json",
+        /// A field is missing, has the wrong type or breaks a rule.
+        InvalidField = "invalid_field",
+        /// The request needs `Content-Type: application/json`.
+        UnsupportedMediaType = "unsupported_media_type",
+        /// The body is larger than the server accepts.
+        PayloadTooLarge = "payload_too_large",
+        /// A path or query parameter is malformed.
+        InvalidParameter = "invalid_parameter",
+        /// The email address is already registered.
+        EmailTaken = "email_taken",
+        /// The handle is already taken.
+        HandleTaken = "handle_taken",
+        /// Email or password is wrong (never says which).
+        InvalidCredentials = "invalid_credentials",
+        /// No access token was sent.
+        MissingToken = "missing_token",
+        /// The access token is malformed, forged or for a revoked session.
+        InvalidToken = "invalid_token",
+        /// The access token has expired; refresh it.
+        TokenExpired = "token_expired",
+        /// The refresh token is unknown or expired.
+        InvalidRefreshToken = "invalid_refresh_token",
+        /// A spent refresh token was presented again: its whole session was revoked.
+        RefreshTokenReused = "refresh_token_reused",
+        /// The role of the caller does not allow this.
+        Forbidden = "forbidden",
+        /// The account is suspended: it may read but not write.
+        AccountSuspended = "account_suspended",
+        /// The thing asked for does not exist (or is not visible to the caller).
+        NotFound = "not_found",
+        /// The HTTP method is not allowed on this path.
+        MethodNotAllowed = "method_not_allowed",
+        /// Too many attempts; wait for `Retry-After` seconds.
+        RateLimited = "rate_limited",
+        /// The write conflicts with existing data, or an edit is based on an old
+        /// version of a field that changed meanwhile (`current` has the new one).
+        Conflict = "conflict",
+        /// The member already has an open report on this target.
+        AlreadyReported = "already_reported",
+        /// Only the author may change this.
+        NotAuthor = "not_author",
+        /// A pushed mutation names no mutation the server knows
+        /// (see [`crate::Op`]).
+        UnknownMutation = "unknown_mutation",
+        /// The file is not a type this endpoint takes (decided by its content),
+        /// or a format Moa cannot decode (HEIC).
+        UnsupportedFormat = "unsupported_format",
+        /// The image is larger in pixels than the server accepts (an image
+        /// bomb is refused from its header, before any decoding).
+        TooManyPixels = "too_many_pixels",
+        /// The file is truncated or damaged.
+        CorruptMedia = "corrupt_media",
+        /// The photo still carries EXIF, XMP or text metadata (location!); strip
+        /// it before uploading (client-core does).
+        MediaHasMetadata = "media_has_metadata",
+        /// The uploaded bytes do not hash to the SHA-256 the upload named.
+        HashMismatch = "hash_mismatch",
+        /// A chunk was sent at an offset other than the one the server is at;
+        /// the message and `GET` on the upload tell the right one.
+        UploadOffsetMismatch = "upload_offset_mismatch",
+        /// Completing an upload that has not received all its bytes.
+        UploadIncomplete = "upload_incomplete",
+        /// The requested byte range is outside the file.
+        RangeNotSatisfiable = "range_not_satisfiable",
+        /// Something failed on the server; details are in its logs.
+        Internal = "internal",
+        /// The server cannot reach its database right now.
+        Unavailable = "unavailable",
     }
 }
 

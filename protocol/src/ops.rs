@@ -260,87 +260,39 @@ impl<'de> Deserialize<'de> for Op {
     }
 }
 
-macro_rules! kinds {
-    ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
-        /// What a change in a pull is about (`Change::entity`).
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum EntityKind {
-            $($(#[$doc])* $variant,)*
-            /// A kind this build does not know (a newer server's), kept as
-            /// it was spelled; clients skip it.
-            Unknown(String),
-        }
-
-        impl EntityKind {
-            /// Every known kind.
-            pub const KNOWN: &'static [EntityKind] = &[$(EntityKind::$variant),*];
-
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(EntityKind::$variant => $wire,)*
-                    EntityKind::Unknown(kind) => kind,
-                }
-            }
-
-            /// The kind spelled `kind` (never fails).
-            pub fn parse(kind: &str) -> EntityKind {
-                match kind {
-                    $($wire => EntityKind::$variant,)*
-                    other => EntityKind::Unknown(other.to_owned()),
-                }
-            }
-        }
-    };
-}
-
-kinds! {
-    /// [`crate::Review`].
-    Review = "review",
-    /// [`crate::Comment`].
-    Comment = "comment",
-    /// Id `<target_type>:<target_id>`, data `{target_type, target_id, created_at}`.
-    Like = "like",
-    /// Id = review id, data `{review_id, created_at}`.
-    Scrap = "scrap",
-    /// Id `<follower>:<followee>`, data `{follower_id, followee_id, created_at}`.
-    Follow = "follow",
-    /// [`crate::Notification`].
-    Notification = "notification",
-    /// [`crate::Me`].
-    Profile = "profile",
-    /// [`crate::Place`].
-    Place = "place",
-    /// [`crate::Product`].
-    Product = "product",
-    /// [`crate::Room`].
-    Room = "room",
-    /// [`crate::Message`].
-    Message = "message",
-    /// A member's read marker in a room.
-    Read = "read",
-    /// Whether the member muted a room.
-    Mute = "mute",
-    /// A member's public profile as clients cache it from reads (the server
-    /// sends the signed-in member's own as `profile`).
-    User = "user",
-}
-
-impl std::fmt::Display for EntityKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for EntityKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EntityKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let kind = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(EntityKind::parse(&kind))
+wire_enum! {
+    /// What a change in a pull is about (`Change::entity`); clients skip a
+    /// kind they do not know.
+    EntityKind {
+        /// [`crate::Review`].
+        Review = "review",
+        /// [`crate::Comment`].
+        Comment = "comment",
+        /// Id `<target_type>:<target_id>`, data `{target_type, target_id, created_at}`.
+        Like = "like",
+        /// Id = review id, data `{review_id, created_at}`.
+        Scrap = "scrap",
+        /// Id `<follower>:<followee>`, data `{follower_id, followee_id, created_at}`.
+        Follow = "follow",
+        /// [`crate::Notification`].
+        Notification = "notification",
+        /// [`crate::Me`].
+        Profile = "profile",
+        /// [`crate::Place`].
+        Place = "place",
+        /// [`crate::Product`].
+        Product = "product",
+        /// [`crate::Room`].
+        Room = "room",
+        /// [`crate::Message`].
+        Message = "message",
+        /// A member's read marker in a room.
+        Read = "read",
+        /// Whether the member muted a room.
+        Mute = "mute",
+        /// A member's public profile as clients cache it from reads (the server
+        /// sends the signed-in member's own as `profile`).
+        User = "user",
     }
 }
 
