@@ -1,7 +1,14 @@
 //! The HTTP side of the SDK: one typed call per server endpoint the client
 //! uses, JSON in and out, gzip-compressed answers. Errors become the SDK's
 //! [`Error`] here; nothing above this module sees reqwest.
+//!
+//! Every call goes through a [`Transport`]: HTTP over reqwest in the apps,
+//! a scripted server in unit tests (see `crate::scripted`), so the sync
+//! loop and the client's decisions can be tested without a network.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use moa_protocol::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
@@ -9,7 +16,6 @@ use moa_protocol::{
     AuthResponse, CreateUploadRequest, ErrorBody, ErrorCode, LoginRequest, Media, RefreshRequest,
     SignupRequest, UPLOAD_OFFSET_HEADER, UploadSession, UploadStarted,
 };
-use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -19,22 +25,76 @@ use crate::error::{Error, Result};
 /// long-polling pull waits at most `PULL_WAIT_MAX_MS` less than this).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// A client of one server.
-#[derive(Debug, Clone)]
-pub struct Api {
+/// The HTTP methods the client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+/// What a request carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Empty,
+    /// A JSON document (`application/json`).
+    Json(Vec<u8>),
+    /// Raw bytes of an upload chunk (`application/offset+octet-stream`).
+    Chunk(Vec<u8>),
+}
+
+/// One request as a [`Transport`] carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub verb: Verb,
+    /// The path under `/v1`, with its query string.
+    pub path: String,
+    /// The bearer token, when signed in.
+    pub token: Option<String>,
+    /// Extra headers (the upload offset).
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Body,
+}
+
+impl Request {
+    /// The JSON body decoded as `T` (for scripted servers and logs).
+    pub fn json<T: DeserializeOwned>(&self) -> Option<T> {
+        match &self.body {
+            Body::Json(bytes) => serde_json::from_slice(bytes).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// The server's answer: a status and the body's bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// A request on its way.
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<Answer>> + Send + 'a>>;
+
+/// Carries requests to a server and answers come back. A failure to get an
+/// answer at all is an [`Error::Network`] (whose message tells whether the
+/// request surely never left: [`UNREACHABLE`]); an answer with an error
+/// status is still an `Answer`, mapped to an [`Error`] above the transport.
+pub trait Transport: Send + Sync + std::fmt::Debug {
+    fn send(&self, request: Request) -> Sending<'_>;
+}
+
+/// The transport of the apps: HTTP(S) through reqwest.
+#[derive(Debug)]
+struct Http {
     http: reqwest::Client,
     base: String,
 }
 
-impl Api {
-    pub fn new(server_url: &str) -> Result<Api> {
-        let base = server_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::invalid(
-                "server_url",
-                "must start with http:// or https://",
-            ));
-        }
+impl Http {
+    fn new(base: String) -> Result<Http> {
         // HTTPS through rustls with ring (one process-wide provider; a second
         // install is a no-op).
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -49,7 +109,71 @@ impl Api {
                     e,
                 ))
             })?;
-        Ok(Api { http, base })
+        Ok(Http { http, base })
+    }
+}
+
+impl Transport for Http {
+    fn send(&self, request: Request) -> Sending<'_> {
+        Box::pin(async move {
+            let method = match request.verb {
+                Verb::Get => reqwest::Method::GET,
+                Verb::Post => reqwest::Method::POST,
+                Verb::Put => reqwest::Method::PUT,
+                Verb::Patch => reqwest::Method::PATCH,
+                Verb::Delete => reqwest::Method::DELETE,
+            };
+            let mut req = self
+                .http
+                .request(method, format!("{}/v1{}", self.base, request.path));
+            if let Some(token) = &request.token {
+                req = req.bearer_auth(token);
+            }
+            for (name, value) in request.headers {
+                req = req.header(name, value);
+            }
+            req = match request.body {
+                Body::Empty => req,
+                Body::Json(bytes) => req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(bytes),
+                Body::Chunk(bytes) => req
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/offset+octet-stream",
+                    )
+                    .body(bytes),
+            };
+            let resp = req.send().await.map_err(network)?;
+            let status = resp.status().as_u16();
+            let body = resp.bytes().await.map_err(network)?.to_vec();
+            Ok(Answer { status, body })
+        })
+    }
+}
+
+/// A client of one server.
+#[derive(Debug, Clone)]
+pub struct Api {
+    transport: Arc<dyn Transport>,
+    base: String,
+}
+
+impl Api {
+    /// A client of the server at `server_url`, over HTTP.
+    pub fn new(server_url: &str) -> Result<Api> {
+        let base = base_url(server_url)?;
+        let transport = Arc::new(Http::new(base.clone())?);
+        Ok(Api { transport, base })
+    }
+
+    /// A client of the server at `server_url` that sends every request
+    /// through `transport` (the realtime socket still uses the URL).
+    pub fn with_transport(server_url: &str, transport: Arc<dyn Transport>) -> Result<Api> {
+        Ok(Api {
+            transport,
+            base: base_url(server_url)?,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -58,20 +182,29 @@ impl Api {
 
     async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
-        method: Method,
+        verb: Verb,
         path: &str,
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<T> {
-        let mut req = self.http.request(method, format!("{}/v1{path}", self.base));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let resp = req.send().await.map_err(network)?;
-        answer(resp, path).await
+        let body = match body {
+            Some(body) => Body::Json(
+                serde_json::to_vec(body)
+                    .map_err(|e| Error::invalid("body", &format!("cannot be encoded: {e}")))?,
+            ),
+            None => Body::Empty,
+        };
+        let answer = self
+            .transport
+            .send(Request {
+                verb,
+                path: path.to_owned(),
+                token: token.map(str::to_owned),
+                headers: Vec::new(),
+                body,
+            })
+            .await?;
+        decode(answer, path)
     }
 
     /// [`Api::call`] for reads (GETs and pulls): a request that failed on
@@ -81,51 +214,49 @@ impl Api {
     /// push is not: it waits out its backoff like any outbox item.)
     async fn call_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
-        method: Method,
+        verb: Verb,
         path: &str,
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<T> {
-        match self.call(method.clone(), path, token, body).await {
+        match self.call(verb, path, token, body).await {
             Err(Error::Network(m)) if !m.contains(TIMED_OUT) => {
                 tracing::debug!(path, error = %m, "retrying once on a fresh connection");
-                self.call(method, path, token, body).await
+                self.call(verb, path, token, body).await
             }
             other => other,
         }
     }
 
     pub async fn signup(&self, req: &SignupRequest) -> Result<AuthResponse> {
-        self.call(Method::POST, "/auth/signup", None, Some(req))
-            .await
+        self.call(Verb::Post, "/auth/signup", None, Some(req)).await
     }
 
     pub async fn login(&self, req: &LoginRequest) -> Result<AuthResponse> {
-        self.call(Method::POST, "/auth/login", None, Some(req))
-            .await
+        self.call(Verb::Post, "/auth/login", None, Some(req)).await
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse> {
         let req = RefreshRequest {
             refresh_token: refresh_token.to_owned(),
         };
-        self.call(Method::POST, "/auth/refresh", None, Some(&req))
+        self.call(Verb::Post, "/auth/refresh", None, Some(&req))
             .await
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        self.call::<(), serde_json::Value>(Method::POST, "/auth/logout", Some(token), None)
+        self.call::<(), serde_json::Value>(Verb::Post, "/auth/logout", Some(token), None)
             .await
             .map(|_| ())
     }
 
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
-        self.call(Method::POST, "/sync/push", Some(token), Some(req))
+        self.call(Verb::Post, "/sync/push", Some(token), Some(req))
             .await
     }
 
     pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse> {
-        self.call_idempotent(Method::POST, "/sync/pull", Some(token), Some(req))
+        self.call_idempotent(Verb::Post, "/sync/pull", Some(token), Some(req))
             .await
     }
 
@@ -135,7 +266,7 @@ impl Api {
         token: &str,
         req: &CreateUploadRequest,
     ) -> Result<UploadStarted> {
-        self.call(Method::POST, "/media/uploads", Some(token), Some(req))
+        self.call(Verb::Post, "/media/uploads", Some(token), Some(req))
             .await
     }
 
@@ -153,40 +284,43 @@ impl Api {
         bytes: Vec<u8>,
     ) -> Result<UploadSession> {
         let path = format!("/media/uploads/{id}");
-        let resp = self
-            .http
-            .patch(format!("{}/v1{path}", self.base))
-            .bearer_auth(token)
-            .header(UPLOAD_OFFSET_HEADER, offset.to_string())
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/offset+octet-stream",
-            )
-            .body(bytes)
-            .send()
-            .await
-            .map_err(network)?;
-        answer(resp, &path).await
+        let answer = self
+            .transport
+            .send(Request {
+                verb: Verb::Patch,
+                path: path.clone(),
+                token: Some(token.to_owned()),
+                headers: vec![(UPLOAD_OFFSET_HEADER, offset.to_string())],
+                body: Body::Chunk(bytes),
+            })
+            .await?;
+        decode(answer, &path)
     }
 
     pub async fn complete_upload(&self, token: &str, id: &str) -> Result<Media> {
         let path = format!("/media/uploads/{id}/complete");
-        self.call::<(), Media>(Method::POST, &path, Some(token), None)
+        self.call::<(), Media>(Verb::Post, &path, Some(token), None)
             .await
     }
 
     /// The bytes of a media file (`/v1/media/{id}` or its thumbnail).
     pub async fn download(&self, token: Option<&str>, path: &str) -> Result<Vec<u8>> {
-        let mut req = self.http.get(format!("{}/v1{path}", self.base));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        checked(req.send().await.map_err(network)?).await
+        let answer = self
+            .transport
+            .send(Request {
+                verb: Verb::Get,
+                path: path.to_owned(),
+                token: token.map(str::to_owned),
+                headers: Vec::new(),
+                body: Body::Empty,
+            })
+            .await?;
+        checked(answer)
     }
 
     /// A GET of any JSON resource under `/v1`.
     pub async fn get<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
-        self.call_idempotent::<(), T>(Method::GET, path, token, None)
+        self.call_idempotent::<(), T>(Verb::Get, path, token, None)
             .await
     }
 
@@ -198,7 +332,7 @@ impl Api {
         path: &str,
         body: &B,
     ) -> Result<T> {
-        self.call(Method::POST, path, token, Some(body)).await
+        self.call(Verb::Post, path, token, Some(body)).await
     }
 
     /// A PUT of a JSON body to any resource under `/v1` (idempotent, so
@@ -209,14 +343,14 @@ impl Api {
         path: &str,
         body: &B,
     ) -> Result<T> {
-        self.call_idempotent(Method::PUT, path, token, Some(body))
+        self.call_idempotent(Verb::Put, path, token, Some(body))
             .await
     }
 
     /// A DELETE of any resource under `/v1` (idempotent, as [`Api::put`]);
     /// an empty answer (204) decodes as `()`.
     pub async fn delete<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
-        self.call_idempotent::<(), T>(Method::DELETE, path, token, None)
+        self.call_idempotent::<(), T>(Verb::Delete, path, token, None)
             .await
     }
 }
@@ -252,9 +386,21 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// `server_url` without a trailing slash, if it is an HTTP(S) URL.
+fn base_url(server_url: &str) -> Result<String> {
+    let base = server_url.trim_end_matches('/').to_owned();
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(Error::invalid(
+            "server_url",
+            "must start with http:// or https://",
+        ));
+    }
+    Ok(base)
+}
+
 /// Decodes a JSON answer, or maps an error answer to the SDK's [`Error`].
-async fn answer<T: DeserializeOwned>(resp: reqwest::Response, path: &str) -> Result<T> {
-    let bytes = checked(resp).await?;
+fn decode<T: DeserializeOwned>(answer: Answer, path: &str) -> Result<T> {
+    let bytes = checked(answer)?;
     let bytes = if bytes.is_empty() {
         &b"null"[..]
     } else {
@@ -269,13 +415,12 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response, path: &str) -> Res
 }
 
 /// The body of a successful answer; an error answer becomes an [`Error`].
-async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
-    let status = resp.status();
-    let bytes = resp.bytes().await.map_err(network)?;
-    if status.is_success() {
-        return Ok(bytes.to_vec());
+fn checked(answer: Answer) -> Result<Vec<u8>> {
+    let status = answer.status;
+    if (200..300).contains(&status) {
+        return Ok(answer.body);
     }
-    let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+    let detail = serde_json::from_slice::<ErrorBody>(&answer.body)
         .ok()
         .map(|b| b.error);
     let message = detail
@@ -283,16 +428,16 @@ async fn checked(resp: reqwest::Response) -> Result<Vec<u8>> {
         .map(|d| d.message.clone())
         .unwrap_or_else(|| format!("HTTP {status}"));
     Err(match status {
-        StatusCode::UNAUTHORIZED => Error::Auth(message),
-        StatusCode::NOT_FOUND => Error::NotFound(message),
-        s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
+        401 => Error::Auth(message),
+        404 => Error::NotFound(message),
+        s if s >= 500 || s == 429 => {
             Error::Network(format!("server busy or failing ({status}): {message}").into())
         }
         _ => Error::Rejected {
             code: detail
                 .as_ref()
                 .map(|d| d.code.clone())
-                .unwrap_or_else(|| ErrorCode::Unknown(status.as_u16().to_string())),
+                .unwrap_or_else(|| ErrorCode::Unknown(status.to_string())),
             message,
             field: detail.and_then(|d| d.field),
         },

@@ -117,8 +117,24 @@ impl Client {
         server_url: &str,
         options: Options,
     ) -> Result<Client> {
+        Client::open_on(data_dir, Api::new(server_url)?, options).await
+    }
+
+    /// [`Client::open_with`], carrying every server call through
+    /// `transport` instead of HTTP (a scripted server in tests, another
+    /// stack in an app); the realtime socket still goes to `server_url`.
+    pub async fn open_over(
+        data_dir: impl AsRef<Path>,
+        server_url: &str,
+        options: Options,
+        transport: Arc<dyn crate::transport::Transport>,
+    ) -> Result<Client> {
+        let api = Api::with_transport(server_url, transport)?;
+        Client::open_on(data_dir, api, options).await
+    }
+
+    async fn open_on(data_dir: impl AsRef<Path>, api: Api, options: Options) -> Result<Client> {
         let data_dir = data_dir.as_ref().to_path_buf();
-        let api = Api::new(server_url)?;
         let dir = data_dir.clone();
         tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir.join("accounts")))
             .await?

@@ -36,7 +36,18 @@ mod sync;
 mod upload;
 mod view;
 
+#[cfg(test)]
+mod scripted;
+#[cfg(test)]
+mod sync_tests;
+
 pub use client::{Client, Options};
+
+/// The seam under every server call: implement [`Transport`] to carry the
+/// client's requests some other way than HTTP (a scripted server in tests).
+pub mod transport {
+    pub use crate::api::{Answer, Body, Request, Sending, Transport, Verb};
+}
 pub use error::{Detail, Error, Result};
 pub use media::{MediaSource, PreparedMedia};
 pub use moa_client_rules::{chat, incoming, outbox, overlay};
