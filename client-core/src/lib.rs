@@ -16,19 +16,30 @@
 //! upload (through `moa-media`) and queues them; `upload` sends them,
 //! resumably. `rooms` is the chat API; `realtime` the task owning the
 //! WebSocket that brings messages, receipts, typing and pokes live.
-//! `online` holds what is not cached: catalog search, the review and member
-//! lists the server pages, and the moderator/admin actions (offline they
-//! answer [`Error::Network`]).
+//! `online` holds what is not cached: catalog search and the review and
+//! member lists the server pages (offline they answer [`Error::Network`]).
+//!
+//! Handles: the surface beyond the member's own content is split into
+//! handles that [`Client`] hands out, each cheap (a `Client` clone, and the
+//! room id for a room): [`Client::outbox`] answers an [`OutboxHandle`]
+//! (`pending`: the items, retry, discard, drafts), [`Client::room`] a
+//! [`RoomHandle`] (`rooms`: one room's messages, sends, reads, typing and
+//! members), [`Client::admin`] an [`AdminHandle`] (`admin`: moderation and
+//! account admin, online only) and [`Client::media`] a [`MediaHandle`]
+//! (`media`: adding photos and videos, the files of media ids). The room
+//! list, new rooms and the realtime state stay on `Client`.
 
 #![forbid(unsafe_code)]
 
 mod account;
+mod admin;
 mod api;
 mod client;
 mod error;
 pub mod media;
 pub mod model;
 mod online;
+mod pending;
 mod realtime;
 mod rooms;
 mod store;
@@ -36,11 +47,14 @@ mod sync;
 mod upload;
 mod view;
 
+pub use admin::AdminHandle;
 pub use client::{Client, Options};
 pub use error::{Detail, Error, Result};
-pub use media::{MediaSource, PreparedMedia};
+pub use media::{MediaHandle, MediaSource, PreparedMedia};
 pub use moa_client_rules::{chat, incoming, outbox, overlay};
 pub use moa_protocol as protocol;
 pub use moa_protocol::sync::LikeTarget;
 pub use model::*;
 pub use online::ReviewPage;
+pub use pending::OutboxHandle;
+pub use rooms::RoomHandle;
