@@ -398,9 +398,10 @@ async def synced(client):
 
 
 def test_objects_and_listeners_are_released(server, data_dir):
-    """Every MoaClient, Subscription and listener the test made is freed on
-    the Rust side once Python lets go (counted by `live_handles()`), and the
-    Python listener objects are collectable again."""
+    """Every MoaClient, handle object (MoaOutbox, MoaRoom, MoaMedia),
+    Subscription and listener the test made is freed on the Rust side once
+    Python lets go (counted by `live_handles()`), and the Python listener
+    objects are collectable again."""
     gc.collect()
     baseline = moa.live_handles()
     listener_refs = []
@@ -416,7 +417,14 @@ def test_objects_and_listeners_are_released(server, data_dir):
         assert moa.live_handles() == baseline + 2 + 3 * 2  # clients, subscriptions and listeners
 
         room = await alice.create_direct_room(b.id)
-        sent = await alice.room(room).send("ping", [], None)
+        chat, outbox, media = alice.room(room), alice.outbox(), alice.media()
+        assert moa.live_handles() == baseline + 2 + 3 * 2 + 3  # and the handle objects
+        assert chat.id() == room
+        sent = await chat.send("ping", [], None)
+        assert all(i.action.startswith("chat.") for i in await outbox.items())
+        with pytest.raises(moa.MoaError.Invalid):
+            await media.file("not-a-media-id", False)
+        del chat, outbox, media
         await alice.sync()
         await bob_hears.wait_for(
             lambda e: isinstance(e, moa.Event.MESSAGE) and e[0].id == sent, "the message at bob"
