@@ -11,24 +11,35 @@
 //! Layout: `overlay`, `outbox`, `incoming` and `chat` are the rules of
 //! `moa-client-rules` (no I/O; a crate of their own so the compiler keeps
 //! them so), re-exported here; `store` is the SQLite layer,
-//! `api` the HTTP layer, `sync` the loop that joins them, `view` the local
+//! `api` the HTTP layer (over a `transport::Transport` seam), `sync` the loop that joins them, `view` the local
 //! reads and `client` the public surface. `media` compresses photos before
 //! upload (through `moa-media`) and queues them; `upload` sends them,
 //! resumably. `rooms` is the chat API; `realtime` the task owning the
 //! WebSocket that brings messages, receipts, typing and pokes live.
-//! `online` holds what is not cached: catalog search, the review and member
-//! lists the server pages, and the moderator/admin actions (offline they
-//! answer [`Error::Network`]).
+//! `online` holds what is not cached: catalog search and the review and
+//! member lists the server pages (offline they answer [`Error::Network`]).
+//!
+//! Handles: the surface beyond the member's own content is split into
+//! handles that [`Client`] hands out, each cheap (a `Client` clone, and the
+//! room id for a room): [`Client::outbox`] answers an [`OutboxHandle`]
+//! (`pending`: the items, retry, discard, drafts), [`Client::room`] a
+//! [`RoomHandle`] (`rooms`: one room's messages, sends, reads, typing and
+//! members), [`Client::admin`] an [`AdminHandle`] (`admin`: moderation and
+//! account admin, online only) and [`Client::media`] a [`MediaHandle`]
+//! (`media`: adding photos and videos, the files of media ids). The room
+//! list, new rooms and the realtime state stay on `Client`.
 
 #![forbid(unsafe_code)]
 
 mod account;
+mod admin;
 mod api;
 mod client;
 mod error;
 pub mod media;
 pub mod model;
 mod online;
+mod pending;
 mod realtime;
 mod rooms;
 mod store;
@@ -41,6 +52,7 @@ mod scripted;
 #[cfg(test)]
 mod sync_tests;
 
+pub use admin::AdminHandle;
 pub use client::{Client, Options};
 
 /// The seam under every server call: implement [`Transport`] to carry the
@@ -49,9 +61,11 @@ pub mod transport {
     pub use crate::api::{Answer, Body, Request, Sending, Transport, Verb};
 }
 pub use error::{Detail, Error, Result};
-pub use media::{MediaSource, PreparedMedia};
+pub use media::{MediaHandle, MediaSource, PreparedMedia};
 pub use moa_client_rules::{chat, incoming, outbox, overlay};
 pub use moa_protocol as protocol;
 pub use moa_protocol::sync::LikeTarget;
 pub use model::*;
 pub use online::ReviewPage;
+pub use pending::OutboxHandle;
+pub use rooms::RoomHandle;

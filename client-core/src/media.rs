@@ -1,14 +1,15 @@
 //! Photos and videos on the device: compression before upload, the upload
 //! queue, and the local media files the UI shows.
 //!
-//! [`Client::add_photo`] compresses on a blocking thread (upright, metadata
-//! stripped, long edge at most `Options::photo.max_edge`, JPEG quality 80 by
-//! default, a 320 px thumbnail and a blurhash; progress as
+//! [`MediaHandle`] (`client.media()`) is the handle on them.
+//! [`MediaHandle::add_photo`] compresses on a blocking thread (upright,
+//! metadata stripped, long edge at most `Options::photo.max_edge`, JPEG
+//! quality 80 by default, a 320 px thumbnail and a blurhash; progress as
 //! [`Event::Compressing`]), keeps the result in `DATA_DIR/media/` and queues
 //! an upload in the outbox *before* whatever will use the photo, so the
 //! review is pushed only after its photos are stored. The upload itself
 //! (resumable chunks, `Event::Uploading` progress) runs in the sync loop
-//! (`upload`). [`Client::media_file`] answers a local file for a media id,
+//! (`upload`). [`MediaHandle::file`] answers a local file for a media id,
 //! downloading it (or its thumbnail) once when it is not on the device.
 
 use std::path::{Path, PathBuf};
@@ -135,15 +136,36 @@ fn media_error(e: moa_media::Error) -> Error {
 }
 
 impl Client {
+    /// The member's photos and videos: adding them (compressed, queued for
+    /// upload) and the local files and facts of any media id. Cheap.
+    pub fn media(&self) -> MediaHandle {
+        MediaHandle {
+            client: self.clone(),
+        }
+    }
+}
+
+/// Photos and videos, from [`Client::media`]: [`add_photo`](Self::add_photo)
+/// and [`add_video`](Self::add_video) queue uploads, [`file`](Self::file)
+/// and [`info`](Self::info) answer what a media id is, from the device when
+/// they can. Cheap to clone (a [`Client`] clone). Named so that it does not
+/// clash with the wire type `moa_protocol::Media` (what [`Self::info`]
+/// answers).
+#[derive(Clone, Debug)]
+pub struct MediaHandle {
+    client: Client,
+}
+
+impl MediaHandle {
     /// Compresses a photo, keeps it on the device and queues its upload.
     /// Answers at once with its media id, usable in a review right away
     /// (also offline). Progress: [`Event::Compressing`], then
     /// [`Event::Uploading`] from the sync loop.
     pub async fn add_photo(&self, source: MediaSource) -> Result<PreparedMedia> {
-        let account = self.account()?;
+        let account = self.client.account()?;
         let label = source.label();
         let input = source.read().await?;
-        let options = self.options().photo;
+        let options = self.client.options().photo;
         let events = account.clone();
         let progress_label = label.clone();
         let compressed = tokio::task::spawn_blocking(move || {
@@ -157,8 +179,8 @@ impl Client {
         .await?
         .map_err(media_error)?;
         let id = moa_media::sha256_hex(&compressed.image.bytes);
-        let path = file_path(self.data_dir(), &id, false);
-        let thumbnail_path = file_path(self.data_dir(), &id, true);
+        let path = file_path(self.client.data_dir(), &id, false);
+        let thumbnail_path = file_path(self.client.data_dir(), &id, true);
         write_atomic(&path, &compressed.image.bytes).await?;
         write_atomic(&thumbnail_path, &compressed.thumbnail.bytes).await?;
         let size = compressed.image.bytes.len() as u64;
@@ -181,7 +203,7 @@ impl Client {
     /// Queues a video (MP4, MOV or WebM, at most 100 MB) to upload as it is.
     /// No poster frame is made: that would need a system video library.
     pub async fn add_video(&self, source: MediaSource) -> Result<PreparedMedia> {
-        let account = self.account()?;
+        let account = self.client.account()?;
         let bytes = source.read().await?;
         match moa_media::sniff(&bytes) {
             Some(f) if f.is_video() => {}
@@ -195,7 +217,7 @@ impl Client {
             ));
         }
         let id = moa_media::sha256_hex(&bytes);
-        let path = file_path(self.data_dir(), &id, false);
+        let path = file_path(self.client.data_dir(), &id, false);
         write_atomic(&path, &bytes).await?;
         let upload_id = self
             .queue_upload(&account, &id, size, MediaKind::Video, &path)
@@ -243,7 +265,7 @@ impl Client {
                 Ok(item_id)
             })
             .await?;
-        self.after_write(account, vec![Topic::Outbox]).await;
+        self.client.after_write(account, vec![Topic::Outbox]).await;
         Ok(queued)
     }
 
@@ -255,19 +277,19 @@ impl Client {
         F: Fn(crate::api::Api, Option<String>) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        match self.account() {
+        match self.client.account() {
             Ok(account) => account.authed(|api, token| call(api, Some(token))).await,
-            Err(_) => call(self.api().clone(), None).await,
+            Err(_) => call(self.client.api().clone(), None).await,
         }
     }
 
     /// What the server knows of a media id (size, pixels, blurhash), fetched
     /// once and kept beside the file, so placeholders show offline too.
-    pub async fn media_info(&self, media_id: &str) -> Result<moa_protocol::Media> {
+    pub async fn info(&self, media_id: &str) -> Result<moa_protocol::Media> {
         if !moa_protocol::is_media_id(media_id) {
             return Err(Error::invalid("media_id", "not a media id"));
         }
-        let path = media_dir(self.data_dir()).join(format!("{media_id}.json"));
+        let path = media_dir(self.client.data_dir()).join(format!("{media_id}.json"));
         if let Ok(bytes) = tokio::fs::read(&path).await
             && let Ok(info) = serde_json::from_slice::<moa_protocol::Media>(&bytes)
         {
@@ -289,11 +311,11 @@ impl Client {
 
     /// A local file of a media id (its thumbnail when `thumbnail`): the
     /// photo the member added, or a copy downloaded once from the server.
-    pub async fn media_file(&self, media_id: &str, thumbnail: bool) -> Result<PathBuf> {
+    pub async fn file(&self, media_id: &str, thumbnail: bool) -> Result<PathBuf> {
         if !moa_protocol::is_media_id(media_id) {
             return Err(Error::invalid("media_id", "not a media id"));
         }
-        let path = file_path(self.data_dir(), media_id, thumbnail);
+        let path = file_path(self.client.data_dir(), media_id, thumbnail);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(path);
         }

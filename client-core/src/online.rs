@@ -1,12 +1,11 @@
-//! Online-only queries and moderator/admin actions: catalog search, the
-//! review lists of places, products, tags and members, follower lists, and
-//! the report queue, moderation, statistics, audit log and account admin.
+//! Online-only queries: catalog search, the review lists of places,
+//! products, tags and members, and follower lists (the moderator and admin
+//! actions, online-only too, are on [`AdminHandle`](crate::AdminHandle)).
 //!
 //! Unlike the rest of the SDK these are not cached and not queued: each call
 //! asks the server and answers what it said, so the UI shows them as lists
 //! to load, with a loading state. Offline they answer [`Error::Network`]
-//! (the UI shows an offline state and a retry); a member without the role
-//! gets [`Error::Rejected`] with code `forbidden`. Reviews answered here are
+//! (the UI shows an offline state and a retry). Reviews answered here are
 //! the server's copies, without this device's pending changes on top (open
 //! one with [`Client::review`] for that).
 //!
@@ -14,10 +13,8 @@
 //! rest needs a signed-in member ([`Error::Auth`] otherwise).
 
 use moa_protocol::{
-    AdminUser, AuditEntry, CreatePlaceRequest, CreateProductRequest, MemberListItem,
-    ModerationRequest, ModerationResult, Page, Place, PlaceCreated, Product, ProductCreated,
-    ReportQueue, ReportState, ReportStats, ReportTarget, Review, Role, SetRoleRequest, SubjectType,
-    SuspendRequest,
+    CreatePlaceRequest, CreateProductRequest, MemberListItem, Page, Place, PlaceCreated, Product,
+    ProductCreated, Review, SubjectType,
 };
 use serde::de::DeserializeOwned;
 
@@ -140,105 +137,5 @@ impl Client {
             .await?;
         account.kick.notify_one();
         Ok(())
-    }
-
-    // ----- moderation (moderators and admins) ------------------------------
-
-    /// The report queue (moderators): reports grouped by target, oldest
-    /// first, the content inline. `state` is which reports (open ones to
-    /// work on), `target_type` narrows to one kind of target; the first page,
-    /// or the one after `cursor`.
-    pub async fn report_queue(
-        &self,
-        state: ReportState,
-        target_type: Option<ReportTarget>,
-        cursor: Option<String>,
-    ) -> Result<ReportQueue> {
-        let path = with_query(
-            "/admin/reports",
-            &[
-                ("state", Some(state.as_str())),
-                ("type", target_type.map(ReportTarget::as_str)),
-                ("cursor", cursor.as_deref()),
-            ],
-        );
-        self.account()?.get(&path).await
-    }
-
-    /// Acts on a target (moderators): dismiss, hide, restore, delete,
-    /// suspend, unsuspend. Its open reports resolve.
-    pub async fn moderate(&self, req: ModerationRequest) -> Result<ModerationResult> {
-        let account = self.account()?;
-        let result = account.post("/admin/moderation", &req).await?;
-        // Hidden or deleted content leaves the cached views with the next sync.
-        account.kick.notify_one();
-        Ok(result)
-    }
-
-    /// Report statistics (admins): open and closed by target type, and
-    /// counts per day over the last `days` (the server keeps 1 to 366).
-    pub async fn report_stats(&self, days: u32) -> Result<ReportStats> {
-        let days = days.to_string();
-        let path = with_query("/admin/reports/stats", &[("days", Some(&days))]);
-        self.account()?.get(&path).await
-    }
-
-    /// The moderation audit log, newest first (admins): the first page, or
-    /// the one after `cursor`.
-    pub async fn audit_log(&self, cursor: Option<String>) -> Result<Page<AuditEntry>> {
-        let path = with_query("/admin/audit", &[("cursor", cursor.as_deref())]);
-        self.account()?.get(&path).await
-    }
-
-    /// Accounts whose handle, email or display name contains `query`
-    /// (moderators; empty lists all): the first page, or the one after
-    /// `cursor`.
-    pub async fn admin_users(
-        &self,
-        query: &str,
-        cursor: Option<String>,
-    ) -> Result<Page<AdminUser>> {
-        let q = Some(query).filter(|q| !q.is_empty());
-        let path = with_query("/admin/users", &[("q", q), ("cursor", cursor.as_deref())]);
-        self.account()?.get(&path).await
-    }
-
-    /// Changes a member's role (admins; not their own). Answers the account
-    /// as it is now.
-    pub async fn set_role(&self, user_id: &str, role: Role) -> Result<AdminUser> {
-        let account = self.account()?;
-        let path = format!("/admin/users/{}/role", encode(user_id));
-        let user = account.put(&path, &SetRoleRequest { role }).await?;
-        account.kick.notify_one();
-        Ok(user)
-    }
-
-    /// Suspends a member (moderators and admins) for `days` (1 to 3650), or
-    /// indefinitely with `None`: they can sign in and read, not write. The
-    /// reason goes to the audit log. Answers the account as it is now.
-    pub async fn suspend(
-        &self,
-        user_id: &str,
-        days: Option<u32>,
-        reason: &str,
-    ) -> Result<AdminUser> {
-        let account = self.account()?;
-        let path = format!("/admin/users/{}/suspension", encode(user_id));
-        let req = SuspendRequest {
-            days,
-            reason: reason.to_owned(),
-        };
-        let user = account.post(&path, &req).await?;
-        account.kick.notify_one();
-        Ok(user)
-    }
-
-    /// Lifts a member's suspension. Answers the account as it is now.
-    pub async fn lift_suspension(&self, user_id: &str) -> Result<AdminUser> {
-        let account = self.account()?;
-        let path = format!("/admin/users/{}/suspension", encode(user_id));
-        let user = account.delete(&path).await?;
-        account.kick.notify_one();
-        Ok(user)
     }
 }

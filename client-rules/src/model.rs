@@ -69,7 +69,7 @@ pub struct ChatMessage {
     pub seq: Option<i64>,
     pub sender_id: String,
     pub body: String,
-    /// Photo and video media ids (`Client::media_file` shows them).
+    /// Photo and video media ids (`client.media().file` shows them).
     pub media: Vec<String>,
     pub reply_to: Option<String>,
     pub created_at: i64,

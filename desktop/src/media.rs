@@ -62,7 +62,7 @@ pub fn serve(client: Client, request: Request<Vec<u8>>, responder: RequestAsyncR
         return;
     };
     tokio::spawn(async move {
-        let file = match client.media_file(&id, thumb).await {
+        let file = match client.media().file(&id, thumb).await {
             Ok(path) => tokio::fs::read(path).await.ok(),
             Err(_) => None,
         };

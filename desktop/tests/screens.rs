@@ -290,7 +290,8 @@ async fn chat_rooms_and_messages() {
     let b_id = b.client.me().await.unwrap().id;
     let room = a.client.create_direct_room(&b_id).await.unwrap();
     a.client
-        .send_message(&room, "안녕하세요! 내일 봬요", vec![], None)
+        .room(&room)
+        .send("안녕하세요! 내일 봬요", vec![], None)
         .await
         .unwrap();
     a.client.sync().await.unwrap();

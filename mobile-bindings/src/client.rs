@@ -2,6 +2,9 @@
 //! is one call of the method of the same name in client-core (see its docs
 //! for what each does), with its arguments and answer passed through and
 //! its error converted by [`MoaError`]'s `From`. Nothing is decided here.
+//! Like `Client`, it hands out objects for the rest of the surface:
+//! `outbox()` ([`MoaOutbox`]), `room(id)` ([`MoaRoom`]) and `media()`
+//! ([`MoaMedia`]).
 //!
 //! Async methods run on tokio (uniffi's `async_runtime = "tokio"`): in
 //! Kotlin they are `suspend` functions, in Swift `async`, in Python
@@ -10,16 +13,18 @@
 use std::sync::Arc;
 
 use moa_client_core::{
-    ChatMessage, ChatRoom, Client, Draft, FeedTab, LikeTarget, Me, MediaSource, MyPage, NewReview,
-    Options, OutboxItem, PreparedMedia, Profile, RealtimeState, ReportReason, ReportTarget, Review,
-    ReviewDetail, SyncStatus,
+    ChatRoom, Client, FeedTab, LikeTarget, Me, MyPage, NewReview, Options, Profile, RealtimeState,
+    ReportReason, ReportTarget, Review, ReviewDetail, SyncStatus,
 };
 use tokio::runtime::Handle;
 
 use crate::error::Result;
 use crate::events::{MoaListener, Subscription};
 use crate::handles::Live;
-use crate::types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges};
+use crate::media::MoaMedia;
+use crate::outbox::MoaOutbox;
+use crate::room::MoaRoom;
+use crate::types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges};
 
 /// The client options apps use unless they have a reason not to
 /// (background sync on, photos to 2048 px JPEG at quality 80).
@@ -242,63 +247,24 @@ impl MoaClient {
         Ok(self.core.report(target, &id, reason, &detail).await?)
     }
 
-    // ----- photos and videos ------------------------------------------------
+    // ----- handles ----------------------------------------------------------
 
-    /// Compresses a photo on the device and queues its upload; answers its
-    /// media id at once. Progress: `Compressing`, then `Uploading` events.
-    pub async fn add_photo(&self, source: MediaSource) -> Result<PreparedMedia> {
-        Ok(self.core.add_photo(source).await?)
+    /// Photos and videos: adding them, and the local files of media ids.
+    pub fn media(&self) -> Arc<MoaMedia> {
+        Arc::new(MoaMedia::new(self.core.media()))
     }
 
-    /// Queues a video (MP4, MOV or WebM, at most 100 MB) as it is.
-    pub async fn add_video(&self, source: MediaSource) -> Result<PreparedMedia> {
-        Ok(self.core.add_video(source).await?)
+    /// The outbox (what has not reached the server yet) and the drafts of
+    /// refused edits.
+    pub fn outbox(&self) -> Arc<MoaOutbox> {
+        Arc::new(MoaOutbox::new(self.core.outbox()))
     }
 
-    /// The local file of a media id (or its thumbnail), downloaded once.
-    pub async fn media_file(&self, media_id: String, thumbnail: bool) -> Result<String> {
-        let path = self.core.media_file(&media_id, thumbnail).await?;
-        Ok(path.to_string_lossy().into_owned())
-    }
-
-    // ----- the outbox and drafts --------------------------------------------
-
-    /// Everything not yet confirmed by the server, oldest first.
-    pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
-        Ok(self.core.outbox().await?)
-    }
-
-    /// Sends an outbox item again now (a refused one as a new change).
-    pub async fn retry(&self, id: String) -> Result<()> {
-        Ok(self.core.retry(&id).await?)
-    }
-
-    /// Drops a queued or refused outbox item (its effect leaves the view).
-    pub async fn discard(&self, id: String) -> Result<()> {
-        Ok(self.core.discard(&id).await?)
-    }
-
-    /// Changes the text of a review or comment not sent yet.
-    pub async fn edit_pending_text(
-        &self,
-        id: String,
-        title: Option<String>,
-        body: Option<String>,
-    ) -> Result<()> {
-        Ok(self.core.edit_pending_text(&id, title, body).await?)
-    }
-
-    /// Text kept from refused edits.
-    pub async fn drafts(&self) -> Result<Vec<Draft>> {
-        Ok(self.core.drafts().await?)
-    }
-
-    pub async fn reapply_draft(&self, id: String) -> Result<()> {
-        Ok(self.core.reapply_draft(&id).await?)
-    }
-
-    pub async fn dismiss_draft(&self, id: String) -> Result<()> {
-        Ok(self.core.dismiss_draft(&id).await?)
+    /// One chat room, by id: its messages, sends, reads, typing and
+    /// members. Checks nothing (an unknown room answers `NotFound` from its
+    /// methods).
+    pub fn room(&self, room_id: String) -> Arc<MoaRoom> {
+        Arc::new(MoaRoom::new(self.core.room(&room_id)))
     }
 
     // ----- chat -------------------------------------------------------------
@@ -306,74 +272,6 @@ impl MoaClient {
     /// The rooms the member is in, most recently active first.
     pub async fn rooms(&self) -> Result<Vec<ChatRoom>> {
         Ok(self.core.rooms().await?)
-    }
-
-    pub async fn room(&self, room_id: String) -> Result<ChatRoom> {
-        Ok(self.core.room(&room_id).await?)
-    }
-
-    /// A room's messages from the device, oldest first: the newest `limit`
-    /// before `before_seq` (absent: the newest, then pending sends).
-    pub async fn messages(
-        &self,
-        room_id: String,
-        before_seq: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<ChatMessage>> {
-        Ok(self.core.messages(&room_id, before_seq, limit).await?)
-    }
-
-    /// Older history, fetched from the server when the device lacks it.
-    pub async fn load_older(
-        &self,
-        room_id: String,
-        before_seq: i64,
-        limit: u32,
-    ) -> Result<Vec<ChatMessage>> {
-        Ok(self.core.load_older(&room_id, before_seq, limit).await?)
-    }
-
-    /// Sends a message (text and/or media ids); answers its id.
-    pub async fn send_message(
-        &self,
-        room_id: String,
-        body: String,
-        media: Vec<String>,
-        reply_to: Option<String>,
-    ) -> Result<String> {
-        Ok(self
-            .core
-            .send_message(&room_id, &body, media, reply_to.as_deref())
-            .await?)
-    }
-
-    pub async fn edit_message(
-        &self,
-        room_id: String,
-        message_id: String,
-        body: String,
-    ) -> Result<()> {
-        Ok(self.core.edit_message(&room_id, &message_id, &body).await?)
-    }
-
-    pub async fn delete_message(&self, room_id: String, message_id: String) -> Result<()> {
-        Ok(self.core.delete_message(&room_id, &message_id).await?)
-    }
-
-    /// Marks a room read up to `seq`.
-    pub async fn mark_read(&self, room_id: String, seq: i64) -> Result<()> {
-        Ok(self.core.mark_read(&room_id, seq).await?)
-    }
-
-    /// Tells the room the member is typing (throttled); answers whether a
-    /// notice went out.
-    pub async fn typing(&self, room_id: String) -> Result<bool> {
-        Ok(self.core.typing(&room_id).await?)
-    }
-
-    /// The members typing in a room now.
-    pub fn typing_members(&self, room_id: String) -> Vec<String> {
-        self.core.typing_members(&room_id)
     }
 
     /// The direct room with a member (an existing one, or a new one).
@@ -384,30 +282,6 @@ impl MoaClient {
     /// A new group room with the member as owner; answers its id.
     pub async fn create_group_room(&self, name: String, members: Vec<String>) -> Result<String> {
         Ok(self.core.create_group_room(&name, members).await?)
-    }
-
-    pub async fn update_room(&self, room_id: String, changes: RoomChanges) -> Result<()> {
-        Ok(self.core.update_room(&room_id, changes.into()).await?)
-    }
-
-    pub async fn invite(&self, room_id: String, user_id: String) -> Result<()> {
-        Ok(self.core.invite(&room_id, &user_id).await?)
-    }
-
-    pub async fn remove_member(&self, room_id: String, user_id: String) -> Result<()> {
-        Ok(self.core.remove_member(&room_id, &user_id).await?)
-    }
-
-    pub async fn leave_room(&self, room_id: String) -> Result<()> {
-        Ok(self.core.leave_room(&room_id).await?)
-    }
-
-    pub async fn transfer_owner(&self, room_id: String, user_id: String) -> Result<()> {
-        Ok(self.core.transfer_owner(&room_id, &user_id).await?)
-    }
-
-    pub async fn set_muted(&self, room_id: String, muted: bool) -> Result<()> {
-        Ok(self.core.set_muted(&room_id, muted).await?)
     }
 }
 

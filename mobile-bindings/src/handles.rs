@@ -1,8 +1,10 @@
 //! A count of the live handles this library gave out, so tests can prove
-//! that nothing leaks across the boundary: every [`crate::MoaClient`],
-//! [`crate::Subscription`] and listener held on behalf of the foreign side
-//! holds one [`Live`] token, counted up when it is made and down when Rust
-//! drops it (after the foreign side released its last reference).
+//! that nothing leaks across the boundary: every [`crate::MoaClient`], its
+//! handle objects ([`crate::MoaOutbox`], [`crate::MoaRoom`],
+//! [`crate::MoaMedia`]), every [`crate::Subscription`] and every listener
+//! held on behalf of the foreign side holds one [`Live`] token, counted up
+//! when it is made and down when Rust drops it (after the foreign side
+//! released its last reference).
 //! [`live_handles`] answers the count; it is compiled into release builds
 //! too (one atomic add per object), which keeps the tested library the one
 //! that ships.
@@ -28,10 +30,10 @@ impl Drop for Live {
     }
 }
 
-/// How many clients, subscriptions and listeners are alive on the Rust
-/// side. A test takes it before, releases everything it made, and expects
-/// the same number after (listeners are let go by the task that called
-/// them, shortly after a cancel).
+/// How many clients, handle objects, subscriptions and listeners are alive
+/// on the Rust side. A test takes it before, releases everything it made,
+/// and expects the same number after (listeners are let go by the task that
+/// called them, shortly after a cancel).
 #[uniffi::export]
 pub fn live_handles() -> i64 {
     LIVE.load(Ordering::SeqCst)

@@ -4,26 +4,34 @@
 //! `scripts/test.sh`).
 //!
 //! Thin by design: [`MoaClient`] wraps client-core's `Client` method for
-//! method, the data types are client-core's own (declared to uniffi in
-//! `types`), events reach the app through a [`MoaListener`] and a
-//! [`Subscription`], and errors become one small [`MoaError`] in one place.
-//! Any rule or decision belongs in client-core, where the desktop app gets
-//! it too.
+//! method, and [`MoaOutbox`], [`MoaRoom`] and [`MoaMedia`] wrap its handles
+//! (`outbox()`, `room(id)`, `media()`) the same way; the data types are
+//! client-core's own (declared to uniffi in `types`), events reach the app
+//! through a [`MoaListener`] and a [`Subscription`], and errors become one
+//! small [`MoaError`] in one place. Any rule or decision belongs in
+//! client-core, where the desktop app gets it too.
 //!
-//! Modules: `client` (the object and its methods), `events` (listener and
-//! subscription), `types` (records and enums), `error` (the error and its
-//! conversion), `handles` (the live-handle count the leak test checks).
+//! Modules: `client` (the client object and its methods), `outbox`, `room`
+//! and `media` (the handle objects), `events` (listener and subscription),
+//! `types` (records and enums), `error` (the error and its conversion),
+//! `handles` (the live-handle count the leak test checks).
 
 mod client;
 mod error;
 mod events;
 mod handles;
+mod media;
+mod outbox;
+mod room;
 mod types;
 
 pub use client::{MoaClient, default_options};
 pub use error::MoaError;
 pub use events::{MoaListener, Subscription};
 pub use handles::live_handles;
+pub use media::MoaMedia;
+pub use outbox::MoaOutbox;
+pub use room::MoaRoom;
 pub use types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges};
 
 uniffi::setup_scaffolding!();

@@ -67,21 +67,21 @@ def test_bad_input_gets_auth_invalid_conflict_and_not_found_errors(server, data_
         with pytest.raises(moa.MoaError.Invalid):
             await client.comment("some-review", "   ", None)
         with pytest.raises(moa.MoaError.Invalid) as refused:
-            await client.add_photo(moa.MediaSource.BYTES(name="notes.txt", bytes=b"not a photo at all"))
+            await client.media().add_photo(moa.MediaSource.BYTES(name="notes.txt", bytes=b"not a photo at all"))
         assert "photo" in refused.value.reason
         with pytest.raises(moa.MoaError.Invalid):
-            await client.media_file("../../etc/passwd", False)
+            await client.media().file("../../etc/passwd", False)
         with pytest.raises(moa.MoaError.Invalid):
-            await client.discard("no-such-outbox-item")
+            await client.outbox().discard("no-such-outbox-item")
 
         # Things that do not exist.
         with pytest.raises(moa.MoaError.NotFound):
             await client.review(str(uuid.uuid4()))
         with pytest.raises(moa.MoaError.NotFound):
-            await client.send_message(str(uuid.uuid4()), "hello?", [], None)
+            await client.room(str(uuid.uuid4())).send("hello?", [], None)
         with pytest.raises(moa.MoaError.NotFound):
             await client.profile(str(uuid.uuid4()))
-        assert await client.outbox() == []
+        assert await client.outbox().items() == []
 
         # The server gone: network errors, not crashes.
         server.stop()
@@ -110,7 +110,7 @@ def test_two_members_post_photo_review_comment_like_follow_and_see_each_others_a
         png = make_png(2400, 1600)
         photo_path = tmp_path / "gradient.png"
         photo_path.write_bytes(png)
-        photo = await alice.add_photo(moa.MediaSource.PATH(str(photo_path)))
+        photo = await alice.media().add_photo(moa.MediaSource.PATH(str(photo_path)))
         assert (photo.width, photo.height) == (2048, 1365)
         assert photo.kind == moa.MediaKind.PHOTO
         assert photo.blurhash
@@ -158,7 +158,7 @@ def test_two_members_post_photo_review_comment_like_follow_and_see_each_others_a
 
         [seen] = await eventually(bob_sees_review, "the review in bob's feed")
         assert seen.author.id == a.id and seen.photos == [photo.media_id] and seen.rating == 5
-        downloaded = await bob.media_file(photo.media_id, False)
+        downloaded = await bob.media().file(photo.media_id, False)
         with open(downloaded, "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == photo.media_id
 
@@ -229,7 +229,7 @@ def test_two_members_post_photo_review_comment_like_follow_and_see_each_others_a
 
 
 async def outbox_empty(client):
-    return await client.outbox() == []
+    return await client.outbox().items() == []
 
 
 # ----- chat -------------------------------------------------------------------
@@ -250,9 +250,9 @@ def test_chat_in_real_time_with_the_listener_receiving_events(server, data_dir):
 
         room = await alice.create_direct_room(b.id)
         assert await alice.create_direct_room(b.id) == room, "one direct room per pair"
-        first = await alice.send_message(room, "안녕 bob, coffee later?", [], None)
+        first = await alice.room(room).send("안녕 bob, coffee later?", [], None)
         # Pending at once on alice's device.
-        [pending] = await alice.messages(room, None, 50)
+        [pending] = await alice.room(room).messages(None, 50)
         assert pending.id == first and pending.state == moa.MessageState.PENDING()
 
         # Bob's listener gets it live: no sync call on his side.
@@ -276,15 +276,15 @@ def test_chat_in_real_time_with_the_listener_receiving_events(server, data_dir):
         assert confirmed[0].state == moa.MessageState.SENT()
 
         # Typing, then a reply, then read markers, all live.
-        assert await bob.typing(room)
+        assert await bob.room(room).typing()
         typing = await alice_hears.wait_for(is_event(moa.Event.TYPING), "bob typing at alice")
         assert typing.room_id == room and typing.user_id == b.id and typing.ttl_ms > 0
-        reply = await bob.send_message(room, "Sure, 3pm?", [], first)
+        reply = await bob.room(room).send("Sure, 3pm?", [], first)
         got = await alice_hears.wait_for(
             lambda e: isinstance(e, moa.Event.MESSAGE) and e[0].id == reply, "bob's reply at alice"
         )
         assert got[0].reply_to == first and got[0].seq == 2
-        await bob.mark_read(room, 2)
+        await bob.room(room).mark_read(2)
         marker = await alice_hears.wait_for(
             lambda e: isinstance(e, moa.Event.READ_MARKER) and e.user_id == b.id and e.seq == 2,
             "bob's read marker at alice",
@@ -293,13 +293,13 @@ def test_chat_in_real_time_with_the_listener_receiving_events(server, data_dir):
 
         # History is the same on both devices.
         async def both_have_two():
-            mine = [(m.seq, m.body) for m in await alice.messages(room, None, 50)]
-            theirs = [(m.seq, m.body) for m in await bob.messages(room, None, 50)]
+            mine = [(m.seq, m.body) for m in await alice.room(room).messages(None, 50)]
+            theirs = [(m.seq, m.body) for m in await bob.room(room).messages(None, 50)]
             return mine if mine == theirs and len(mine) == 2 else None
 
         history = await eventually(both_have_two, "the same two messages on both devices")
         assert history == [(1, "안녕 bob, coffee later?"), (2, "Sure, 3pm?")]
-        assert [m.seq for m in await bob.load_older(room, 2, 10)] == [1]
+        assert [m.seq for m in await bob.room(room).load_older(2, 10)] == [1]
 
         for s in subscriptions:
             s.cancel()
@@ -324,12 +324,12 @@ def test_offline_writes_queue_and_are_delivered_once_when_the_server_is_back(ser
         )
         room = await alice.create_direct_room(b.id)
         await alice.sync()
-        assert await alice.outbox() == []
+        assert await alice.outbox().items() == []
 
         # Offline: the server is gone. Writes still answer at once.
         server.stop()
         comment_id = await alice.comment(review_id, "Update: they moved two doors down.", None)
-        message_id = await alice.send_message(room, "sent while offline", [], None)
+        message_id = await alice.room(room).send("sent while offline", [], None)
         await alice.set_like(moa.LikeTarget.REVIEW, review_id, True)
         await alice.set_scrap(review_id, True)
         with pytest.raises(moa.MoaError.Network):
@@ -340,14 +340,14 @@ def test_offline_writes_queue_and_are_delivered_once_when_the_server_is_back(ser
         assert status.pending == 4 and status.error
         await heard.wait_for(lambda e: isinstance(e, moa.Event.STATUS) and not e[0].online, "an offline status event")
 
-        items = await alice.outbox()
+        items = await alice.outbox().items()
         assert [i.action for i in items] == ["comment.create", "chat.send", "like.set", "scrap.set"]
         assert all(i.state == moa.OutboxState.QUEUED for i in items)
         assert items[0].target_id == comment_id and items[1].target_id == message_id
         # The scrap is discarded again; the like waits for a retry now.
-        await alice.discard(items[3].id)
-        await alice.retry(items[2].id)
-        assert [i.action for i in await alice.outbox()] == ["comment.create", "chat.send", "like.set"]
+        await alice.outbox().discard(items[3].id)
+        await alice.outbox().retry(items[2].id)
+        assert [i.action for i in await alice.outbox().items()] == ["comment.create", "chat.send", "like.set"]
         # Shown on the device meanwhile.
         detail = await alice.review(review_id)
         assert [c.id for c in detail.comments] == [comment_id]
@@ -362,7 +362,7 @@ def test_offline_writes_queue_and_are_delivered_once_when_the_server_is_back(ser
         async def bob_has_everything():
             await bob.sync()
             detail = await bob.review(review_id)
-            messages = await bob.messages(room, None, 50) if await bob.rooms() else []
+            messages = await bob.room(room).messages(None, 50) if await bob.rooms() else []
             if detail.comments and detail.review.like_count == 1 and messages:
                 return detail, messages
             return None
@@ -372,7 +372,7 @@ def test_offline_writes_queue_and_are_delivered_once_when_the_server_is_back(ser
         await alice.sync()
         await bob.sync()
         detail = await bob.review(review_id)
-        messages = await bob.messages(room, None, 50)
+        messages = await bob.room(room).messages(None, 50)
         assert [c.body for c in detail.comments] == ["Update: they moved two doors down."]
         assert detail.review.like_count == 1 and detail.review.comment_count == 1
         assert detail.review.scrap_count == 0, "the discarded scrap never left"
@@ -398,9 +398,10 @@ async def synced(client):
 
 
 def test_objects_and_listeners_are_released(server, data_dir):
-    """Every MoaClient, Subscription and listener the test made is freed on
-    the Rust side once Python lets go (counted by `live_handles()`), and the
-    Python listener objects are collectable again."""
+    """Every MoaClient, handle object (MoaOutbox, MoaRoom, MoaMedia),
+    Subscription and listener the test made is freed on the Rust side once
+    Python lets go (counted by `live_handles()`), and the Python listener
+    objects are collectable again."""
     gc.collect()
     baseline = moa.live_handles()
     listener_refs = []
@@ -416,7 +417,14 @@ def test_objects_and_listeners_are_released(server, data_dir):
         assert moa.live_handles() == baseline + 2 + 3 * 2  # clients, subscriptions and listeners
 
         room = await alice.create_direct_room(b.id)
-        sent = await alice.send_message(room, "ping", [], None)
+        chat, outbox, media = alice.room(room), alice.outbox(), alice.media()
+        assert moa.live_handles() == baseline + 2 + 3 * 2 + 3  # and the handle objects
+        assert chat.id() == room
+        sent = await chat.send("ping", [], None)
+        assert all(i.action.startswith("chat.") for i in await outbox.items())
+        with pytest.raises(moa.MoaError.Invalid):
+            await media.file("not-a-media-id", False)
+        del chat, outbox, media
         await alice.sync()
         await bob_hears.wait_for(
             lambda e: isinstance(e, moa.Event.MESSAGE) and e[0].id == sent, "the message at bob"

@@ -182,7 +182,7 @@ async fn cold_sync(engine: Engine) {
     let chat = device.rooms().await.unwrap();
     assert_eq!(chat.len(), rooms.len());
     for room in &rooms {
-        let cached = device.messages(room, None, 5_000).await.unwrap();
+        let cached = device.room(room).messages(None, 5_000).await.unwrap();
         let sent = cached
             .iter()
             .filter(|m| m.body.starts_with("토요일"))
@@ -318,7 +318,7 @@ async fn edit_latency(engine: Engine) {
                 panic!(
                     "B did not hear of edit {i} within 10 s; A: {:?} {:?}, B: {:?}",
                     a.status(),
-                    a.outbox().await,
+                    a.outbox().items().await,
                     b.status()
                 );
             };

@@ -152,7 +152,7 @@ async fn direct_room(a: &Device, b: &Device) -> String {
     let room = a.client.create_direct_room(&b.id).await.unwrap();
     a.client.sync().await.unwrap();
     eventually(LIVE, "the room on the other device", || async {
-        b.client.room(&room).await.is_ok()
+        b.client.room(&room).info().await.is_ok()
     })
     .await;
     room
@@ -177,15 +177,16 @@ async fn two_members_chat_live_both_ways(engine: Engine) {
 
     // Created and used at once, before the server has heard of it.
     let room = a.client.create_direct_room(&b.id).await.unwrap();
-    let shown = a.client.room(&room).await.unwrap();
+    let shown = a.client.room(&room).info().await.unwrap();
     assert!(shown.pending);
     assert_eq!(shown.room.kind, RoomKind::Direct);
     let first = a
         .client
-        .send_message(&room, "안녕, 둘아", vec![], None)
+        .room(&room)
+        .send("안녕, 둘아", vec![], None)
         .await
         .unwrap();
-    let pending = a.client.messages(&room, None, 50).await.unwrap();
+    let pending = a.client.room(&room).messages(None, 50).await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].seq, None);
     assert_eq!(pending[0].state, MessageState::Pending);
@@ -215,7 +216,8 @@ async fn two_members_chat_live_both_ways(engine: Engine) {
     .await;
     let reply = b
         .client
-        .send_message(&room, "반가워!", vec![], Some(&first))
+        .room(&room)
+        .send("반가워!", vec![], Some(&first))
         .await
         .unwrap();
     let got = wait_event(&mut a_events, LIVE, "B's reply at A", |e| match e {
@@ -228,12 +230,12 @@ async fn two_members_chat_live_both_ways(engine: Engine) {
 
     // B's reply is confirmed at B too (its push answer may trail A's frame).
     eventually(LIVE, "B's reply confirmed", || async {
-        let msgs = b.client.messages(&room, None, 50).await.unwrap();
+        let msgs = b.client.room(&room).messages(None, 50).await.unwrap();
         msgs.iter().all(|m| m.state == MessageState::Sent)
     })
     .await;
     for d in [&a, &b] {
-        let msgs = d.client.messages(&room, None, 50).await.unwrap();
+        let msgs = d.client.room(&room).messages(None, 50).await.unwrap();
         assert_eq!(bodies(&msgs), ["안녕, 둘아", "반가워!"]);
         assert_eq!(seqs(&msgs), [1, 2]);
         assert!(msgs.iter().all(|m| m.state == MessageState::Sent));
@@ -282,7 +284,8 @@ async fn a_direct_room_made_twice_becomes_one(engine: Engine) {
     assert_ne!(local, room);
     let sent = b2
         .client
-        .send_message(&local, "다른 기기에서", vec![], None)
+        .room(&local)
+        .send("다른 기기에서", vec![], None)
         .await
         .unwrap();
     let mut events = b2.client.subscribe();
@@ -293,18 +296,18 @@ async fn a_direct_room_made_twice_becomes_one(engine: Engine) {
     })
     .await;
     assert_eq!(moved, (local.clone(), room.clone()));
-    assert!(b2.client.outbox().await.unwrap().is_empty());
+    assert!(b2.client.outbox().items().await.unwrap().is_empty());
     let rooms = b2.client.rooms().await.unwrap();
     assert_eq!(rooms.len(), 1);
     assert_eq!(rooms[0].room.id, room);
     // The old id keeps working.
-    let msgs = b2.client.messages(&local, None, 10).await.unwrap();
+    let msgs = b2.client.room(&local).messages(None, 10).await.unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].id, sent);
     assert_eq!(msgs[0].room_id, room);
-    assert_eq!(b2.client.room(&local).await.unwrap().room.id, room);
+    assert_eq!(b2.client.room(&local).info().await.unwrap().room.id, room);
     eventually(LIVE, "the message at A", || async {
-        a.client.messages(&room, None, 10).await.unwrap().len() == 1
+        a.client.room(&room).messages(None, 10).await.unwrap().len() == 1
     })
     .await;
     assert_eq!(count_where(&server, "SELECT COUNT(*) FROM rooms").await, 1);
@@ -321,16 +324,17 @@ async fn group_rooms_follow_invites_removals_transfers_and_leaves(engine: Engine
         .create_group_room("  주말 등산  ", vec![b.id.clone(), a.id.clone()])
         .await
         .unwrap();
-    let shown = a.client.room(&room).await.unwrap();
+    let shown = a.client.room(&room).info().await.unwrap();
     assert_eq!(shown.room.name.as_deref(), Some("주말 등산"));
     assert_eq!(shown.room.owner_id.as_deref(), Some(a.id.as_str()));
     assert_eq!(shown.room.members.len(), 2);
     a.client
-        .send_message(&room, "토요일 7시", vec![], None)
+        .room(&room)
+        .send("토요일 7시", vec![], None)
         .await
         .unwrap();
     eventually(LIVE, "the group at B", || async {
-        b.client.messages(&room, None, 10).await.unwrap().len() == 1
+        b.client.room(&room).messages(None, 10).await.unwrap().len() == 1
     })
     .await;
     assert!(c.client.rooms().await.unwrap().is_empty());
@@ -340,41 +344,54 @@ async fn group_rooms_follow_invites_removals_transfers_and_leaves(engine: Engine
     assert_eq!(b2.client.rooms().await.unwrap().len(), 1);
 
     // Invited: C sees the room and its history.
-    a.client.invite(&room, &c.id).await.unwrap();
+    a.client.room(&room).invite(&c.id).await.unwrap();
     eventually(LIVE, "the room at C", || async {
-        c.client.messages(&room, None, 10).await.unwrap().len() == 1
+        c.client.room(&room).messages(None, 10).await.unwrap().len() == 1
     })
     .await;
-    let at_c = c.client.room(&room).await.unwrap();
+    let at_c = c.client.room(&room).info().await.unwrap();
     assert_eq!(at_c.room.members.len(), 3);
     assert_eq!(at_c.room.name.as_deref(), Some("주말 등산"));
 
     // Removed: the room leaves B's device with its messages.
-    a.client.remove_member(&room, &b.id).await.unwrap();
+    a.client.room(&room).remove_member(&b.id).await.unwrap();
     eventually(LIVE, "B removed", || async {
         b.client.rooms().await.unwrap().is_empty()
-            && b.client.messages(&room, None, 10).await.unwrap().is_empty()
+            && b.client
+                .room(&room)
+                .messages(None, 10)
+                .await
+                .unwrap()
+                .is_empty()
     })
     .await;
     eventually(LIVE, "C sees B gone", || async {
-        let r = c.client.room(&room).await.unwrap();
+        let r = c.client.room(&room).info().await.unwrap();
         r.room.members.len() == 2 && r.room.members.iter().all(|m| m.user.id != b.id)
     })
     .await;
 
     // Handed over, then the old owner leaves.
-    a.client.transfer_owner(&room, &c.id).await.unwrap();
+    a.client.room(&room).transfer_owner(&c.id).await.unwrap();
     eventually(LIVE, "C owns the room", || async {
-        c.client.room(&room).await.unwrap().room.owner_id.as_deref() == Some(c.id.as_str())
+        c.client
+            .room(&room)
+            .info()
+            .await
+            .unwrap()
+            .room
+            .owner_id
+            .as_deref()
+            == Some(c.id.as_str())
     })
     .await;
-    a.client.leave_room(&room).await.unwrap();
+    a.client.room(&room).leave().await.unwrap();
     assert!(
         a.client.rooms().await.unwrap().is_empty(),
         "leaving shows at once"
     );
     eventually(LIVE, "C sees A leave", || async {
-        let r = c.client.room(&room).await.unwrap();
+        let r = c.client.room(&room).info().await.unwrap();
         r.room.members.len() == 1 && r.room.members[0].user.id == c.id
     })
     .await;
@@ -382,12 +399,12 @@ async fn group_rooms_follow_invites_removals_transfers_and_leaves(engine: Engine
     assert!(a.client.rooms().await.unwrap().is_empty());
 
     // Muting is the member's own setting, kept across devices.
-    c.client.set_muted(&room, true).await.unwrap();
-    assert!(c.client.room(&room).await.unwrap().muted);
+    c.client.room(&room).set_muted(true).await.unwrap();
+    assert!(c.client.room(&room).info().await.unwrap().muted);
     c.client.sync().await.unwrap();
     let c2 = second_device(&url, "chan", false).await;
     c2.client.sync().await.unwrap();
-    let r = c2.client.room(&room).await.unwrap();
+    let r = c2.client.room(&room).info().await.unwrap();
     assert!(r.muted);
     assert_eq!(r.room.name.as_deref(), Some("주말 등산"));
 
@@ -396,7 +413,8 @@ async fn group_rooms_follow_invites_removals_transfers_and_leaves(engine: Engine
     let mut events = b2.client.subscribe();
     let late = b2
         .client
-        .send_message(&room, "아직 있나요?", vec![], None)
+        .room(&room)
+        .send("아직 있나요?", vec![], None)
         .await
         .unwrap();
     b2.client.sync().await.unwrap();
@@ -408,16 +426,17 @@ async fn group_rooms_follow_invites_removals_transfers_and_leaves(engine: Engine
     assert_eq!(refused.action, "chat.send");
     assert_eq!(refused.error.code, "forbidden");
     assert!(b2.client.rooms().await.unwrap().is_empty());
-    let shown = b2.client.messages(&room, None, 10).await.unwrap();
+    let shown = b2.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].id, late);
     assert!(matches!(&shown[0].state, MessageState::Failed(e) if e.code == "forbidden"));
-    let item = b2.client.outbox().await.unwrap().remove(0);
+    let item = b2.client.outbox().items().await.unwrap().remove(0);
     assert_eq!(item.target_id.as_deref(), Some(late.as_str()));
-    b2.client.discard(&item.id).await.unwrap();
+    b2.client.outbox().discard(&item.id).await.unwrap();
     assert!(
         b2.client
-            .messages(&room, None, 10)
+            .room(&room)
+            .messages(None, 10)
             .await
             .unwrap()
             .is_empty()
@@ -445,17 +464,20 @@ async fn offline_sends_are_queued_and_delivered_once(engine: Engine) {
     for i in 1..=3 {
         sent.push(
             a.client
-                .send_message(&room, &format!("오프라인 {i}"), vec![], None)
+                .room(&room)
+                .send(&format!("오프라인 {i}"), vec![], None)
                 .await
                 .unwrap(),
         );
     }
-    let shown = a.client.messages(&room, None, 10).await.unwrap();
+    let shown = a.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(shown.len(), 3);
     assert!(shown.iter().all(|m| m.state == MessageState::Pending));
-    assert_eq!(a.client.outbox().await.unwrap().len(), 3);
+    assert_eq!(a.client.outbox().items().await.unwrap().len(), 3);
     assert_eq!(
-        a.client.outbox().await.unwrap()[0].target_id.as_deref(),
+        a.client.outbox().items().await.unwrap()[0]
+            .target_id
+            .as_deref(),
         Some(sent[0].as_str())
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -483,10 +505,10 @@ async fn offline_sends_are_queued_and_delivered_once(engine: Engine) {
     }
     assert_eq!(heard, sent);
     eventually(LIVE, "A's outbox empty", || async {
-        a.client.outbox().await.unwrap().is_empty()
+        a.client.outbox().items().await.unwrap().is_empty()
     })
     .await;
-    let at_a = a.client.messages(&room, None, 10).await.unwrap();
+    let at_a = a.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(seqs(&at_a), [1, 2, 3]);
     assert!(at_a.iter().all(|m| m.state == MessageState::Sent));
 
@@ -494,7 +516,8 @@ async fn offline_sends_are_queued_and_delivered_once(engine: Engine) {
     proxy.drop_next_push_response();
     let lost = a
         .client
-        .send_message(&room, "응답이 사라진 메시지", vec![], None)
+        .room(&room)
+        .send("응답이 사라진 메시지", vec![], None)
         .await
         .unwrap();
     let got = wait_event(
@@ -511,7 +534,7 @@ async fn offline_sends_are_queued_and_delivered_once(engine: Engine) {
     eventually(
         Duration::from_secs(40),
         "A confirmed the lost answer",
-        || async { a.client.outbox().await.unwrap().is_empty() },
+        || async { a.client.outbox().items().await.unwrap().is_empty() },
     )
     .await;
     assert_eq!(proxy.dropped(), 1);
@@ -519,7 +542,7 @@ async fn offline_sends_are_queued_and_delivered_once(engine: Engine) {
         count_where(&server, "SELECT COUNT(*) FROM messages").await,
         4
     );
-    let at_b = b.client.messages(&room, None, 10).await.unwrap();
+    let at_b = b.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(seqs(&at_b), [1, 2, 3, 4]);
 }
 
@@ -584,10 +607,16 @@ async fn messages_arrive_once_and_in_order_across_reconnects(engine: Engine) {
     }
     let last = ids.last().unwrap().clone();
     eventually(Duration::from_secs(60), "every message at B", || async {
-        b.client.messages(&room, None, 200).await.unwrap().len() == N
+        b.client
+            .room(&room)
+            .messages(None, 200)
+            .await
+            .unwrap()
+            .len()
+            == N
     })
     .await;
-    let msgs = b.client.messages(&room, None, 200).await.unwrap();
+    let msgs = b.client.room(&room).messages(None, 200).await.unwrap();
     assert_eq!(seqs(&msgs), (1..=N as i64).collect::<Vec<_>>());
     assert_eq!(msgs.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), ids);
     // The last one was announced (live or pulled), and nothing twice.
@@ -707,7 +736,8 @@ async fn a_refused_token_is_refreshed_and_the_connection_resumes(engine: Engine)
     connected(&b.client).await;
     let sent = b
         .client
-        .send_message(&room, "새 키로도 잘 와요", vec![], None)
+        .room(&room)
+        .send("새 키로도 잘 와요", vec![], None)
         .await
         .unwrap();
     wait_event(
@@ -733,9 +763,9 @@ async fn typing_and_read_markers_reach_the_other_member(engine: Engine) {
     let mut a_events = a.client.subscribe();
     let mut b_events = b.client.subscribe();
 
-    assert!(a.client.typing(&room).await.unwrap());
+    assert!(a.client.room(&room).typing().await.unwrap());
     // Throttled: one notice every two seconds.
-    assert!(!a.client.typing(&room).await.unwrap());
+    assert!(!a.client.room(&room).typing().await.unwrap());
     let (who, ttl) = wait_event(&mut b_events, LIVE, "typing at B", |e| match e {
         Event::Typing {
             room_id,
@@ -747,12 +777,13 @@ async fn typing_and_read_markers_reach_the_other_member(engine: Engine) {
     .await;
     assert_eq!(who, a.id);
     assert!(ttl > 0);
-    assert_eq!(b.client.typing_members(&room), vec![a.id.clone()]);
-    assert!(a.client.typing_members(&room).is_empty());
+    assert_eq!(b.client.room(&room).typing_members(), vec![a.id.clone()]);
+    assert!(a.client.room(&room).typing_members().is_empty());
 
     for i in 1..=3 {
         a.client
-            .send_message(&room, &format!("읽어 줘 {i}"), vec![], None)
+            .room(&room)
+            .send(&format!("읽어 줘 {i}"), vec![], None)
             .await
             .unwrap();
     }
@@ -766,11 +797,11 @@ async fn typing_and_read_markers_reach_the_other_member(engine: Engine) {
     })
     .await;
     // The message stopped the typing indicator.
-    assert!(b.client.typing_members(&room).is_empty());
+    assert!(b.client.room(&room).typing_members().is_empty());
     // Reads coalesce and only move forward.
-    b.client.mark_read(&room, 2).await.unwrap();
-    b.client.mark_read(&room, 3).await.unwrap();
-    b.client.mark_read(&room, 1).await.unwrap();
+    b.client.room(&room).mark_read(2).await.unwrap();
+    b.client.room(&room).mark_read(3).await.unwrap();
+    b.client.room(&room).mark_read(1).await.unwrap();
     assert_eq!(b.client.rooms().await.unwrap()[0].unread, 0);
     let seq = wait_event(&mut a_events, LIVE, "B's read marker at A", |e| match e {
         Event::ReadMarker {
@@ -782,7 +813,7 @@ async fn typing_and_read_markers_reach_the_other_member(engine: Engine) {
     })
     .await;
     assert_eq!(seq, 3);
-    let at_a = a.client.room(&room).await.unwrap();
+    let at_a = a.client.room(&room).info().await.unwrap();
     let marker = at_a
         .room
         .members
@@ -792,7 +823,7 @@ async fn typing_and_read_markers_reach_the_other_member(engine: Engine) {
         .last_read_seq;
     assert_eq!(marker, 3);
     eventually(LIVE, "B's outbox empty", || async {
-        b.client.outbox().await.unwrap().is_empty()
+        b.client.outbox().items().await.unwrap().is_empty()
     })
     .await;
     let reads = count_where(
@@ -819,16 +850,14 @@ async fn edits_and_deletes_propagate(engine: Engine) {
     a2.client.sync().await.unwrap();
     let m = a2
         .client
-        .send_message(&room, "오타 있음", vec![], None)
+        .room(&room)
+        .send("오타 있음", vec![], None)
         .await
         .unwrap();
-    a2.client
-        .edit_message(&room, &m, "오타 없음")
-        .await
-        .unwrap();
-    assert_eq!(a2.client.outbox().await.unwrap().len(), 1);
+    a2.client.room(&room).edit(&m, "오타 없음").await.unwrap();
+    assert_eq!(a2.client.outbox().items().await.unwrap().len(), 1);
     assert_eq!(
-        bodies(&a2.client.messages(&room, None, 10).await.unwrap()),
+        bodies(&a2.client.room(&room).messages(None, 10).await.unwrap()),
         ["오타 없음"]
     );
     a2.client.sync().await.unwrap();
@@ -840,12 +869,12 @@ async fn edits_and_deletes_propagate(engine: Engine) {
     assert_eq!(got.body, "오타 없음");
     assert_eq!(got.edited_at, None);
     eventually(LIVE, "the message at A's other device", || async {
-        a.client.messages(&room, None, 10).await.unwrap().len() == 1
+        a.client.room(&room).messages(None, 10).await.unwrap().len() == 1
     })
     .await;
 
-    a.client.edit_message(&room, &m, "고친 내용").await.unwrap();
-    let shown = a.client.messages(&room, None, 10).await.unwrap();
+    a.client.room(&room).edit(&m, "고친 내용").await.unwrap();
+    let shown = a.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(shown[0].body, "고친 내용");
     let edited = wait_event(&mut b_events, LIVE, "the edit at B", |e| match e {
         Event::MessageChanged(x) if x.id == m && x.body == "고친 내용" => Some(x.clone()),
@@ -854,17 +883,17 @@ async fn edits_and_deletes_propagate(engine: Engine) {
     .await;
     assert!(edited.edited_at.is_some());
     // Only one's own messages.
-    assert!(b.client.edit_message(&room, &m, "남의 글").await.is_err());
+    assert!(b.client.room(&room).edit(&m, "남의 글").await.is_err());
 
-    a.client.delete_message(&room, &m).await.unwrap();
-    assert!(a.client.messages(&room, None, 10).await.unwrap()[0].deleted);
+    a.client.room(&room).delete(&m).await.unwrap();
+    assert!(a.client.room(&room).messages(None, 10).await.unwrap()[0].deleted);
     let deleted = wait_event(&mut b_events, LIVE, "the delete at B", |e| match e {
         Event::MessageChanged(x) if x.id == m && x.deleted => Some(x.clone()),
         _ => None,
     })
     .await;
     assert!(deleted.body.is_empty());
-    let at_b = b.client.messages(&room, None, 10).await.unwrap();
+    let at_b = b.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(at_b.len(), 1);
     assert!(at_b[0].deleted);
     assert_eq!(at_b[0].seq, Some(1));
@@ -872,11 +901,12 @@ async fn edits_and_deletes_propagate(engine: Engine) {
     // A message deleted before it was sent never reaches the server.
     let gone = a2
         .client
-        .send_message(&room, "보내지 말 것", vec![], None)
+        .room(&room)
+        .send("보내지 말 것", vec![], None)
         .await
         .unwrap();
-    a2.client.delete_message(&room, &gone).await.unwrap();
-    assert!(a2.client.outbox().await.unwrap().is_empty());
+    a2.client.room(&room).delete(&gone).await.unwrap();
+    assert!(a2.client.outbox().items().await.unwrap().is_empty());
     a2.client.sync().await.unwrap();
     let stored = count_where(
         &server,
@@ -884,7 +914,7 @@ async fn edits_and_deletes_propagate(engine: Engine) {
     )
     .await;
     assert_eq!(stored, 0);
-    let at_a2 = a2.client.messages(&room, None, 10).await.unwrap();
+    let at_a2 = a2.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(at_a2.len(), 1);
     assert!(at_a2[0].deleted);
 }
@@ -898,6 +928,7 @@ async fn a_photo_message_arrives_with_its_media(engine: Engine) {
     let mut b_events = b.client.subscribe();
     let photo = a
         .client
+        .media()
         .add_photo(MediaSource::Bytes {
             name: "IMG_1.png".into(),
             bytes: moa_tests::test_png(1200, 800, 7),
@@ -906,10 +937,11 @@ async fn a_photo_message_arrives_with_its_media(engine: Engine) {
         .unwrap();
     let m = a
         .client
-        .send_message(&room, "", vec![photo.media_id.clone()], None)
+        .room(&room)
+        .send("", vec![photo.media_id.clone()], None)
         .await
         .unwrap();
-    let shown = a.client.messages(&room, None, 10).await.unwrap();
+    let shown = a.client.room(&room).messages(None, 10).await.unwrap();
     assert_eq!(shown[0].media, std::slice::from_ref(&photo.media_id));
     let got = wait_event(
         &mut b_events,
@@ -923,16 +955,11 @@ async fn a_photo_message_arrives_with_its_media(engine: Engine) {
     .await;
     assert_eq!(got.media, std::slice::from_ref(&photo.media_id));
     assert!(got.body.is_empty());
-    let file = b.client.media_file(&photo.media_id, false).await.unwrap();
+    let file = b.client.media().file(&photo.media_id, false).await.unwrap();
     let bytes = tokio::fs::read(file).await.unwrap();
     assert_eq!(moa_media::sha256_hex(&bytes), photo.media_id);
     // Empty without a photo is refused on the device.
-    assert!(
-        a.client
-            .send_message(&room, "  ", vec![], None)
-            .await
-            .is_err()
-    );
+    assert!(a.client.room(&room).send("  ", vec![], None).await.is_err());
 }
 
 async fn history_is_cached_and_older_pages_load(engine: Engine) {
@@ -967,21 +994,22 @@ async fn history_is_cached_and_older_pages_load(engine: Engine) {
     // A fresh device: after one sync the newest page is there at once.
     let fresh = second_device(&url, "history", false).await;
     fresh.client.sync().await.unwrap();
-    let page = fresh.client.messages(&room, None, 50).await.unwrap();
+    let page = fresh.client.room(&room).messages(None, 50).await.unwrap();
     assert_eq!(seqs(&page), (81..=N).collect::<Vec<_>>());
     assert_eq!(page.last().unwrap().body, format!("{N}번째"));
     let rooms = fresh.client.rooms().await.unwrap();
     assert_eq!(rooms[0].unread, N);
     // Older pages, down to the first message.
-    let older = fresh.client.load_older(&room, 81, 50).await.unwrap();
+    let older = fresh.client.room(&room).load_older(81, 50).await.unwrap();
     assert_eq!(seqs(&older), (31..=80).collect::<Vec<_>>());
-    let oldest = fresh.client.load_older(&room, 31, 50).await.unwrap();
+    let oldest = fresh.client.room(&room).load_older(31, 50).await.unwrap();
     assert_eq!(seqs(&oldest), (1..=30).collect::<Vec<_>>());
     assert_eq!(oldest[0].body, "1번째");
     assert!(
         fresh
             .client
-            .load_older(&room, 1, 50)
+            .room(&room)
+            .load_older(1, 50)
             .await
             .unwrap()
             .is_empty()
@@ -989,9 +1017,14 @@ async fn history_is_cached_and_older_pages_load(engine: Engine) {
 
     // A device that has pulled nothing fetches history from the server.
     let cold = second_device(&url, "history", false).await;
-    let page = cold.client.load_older(&room, N + 1, 40).await.unwrap();
+    let page = cold.client.room(&room).load_older(N + 1, 40).await.unwrap();
     assert_eq!(seqs(&page), ((N - 39)..=N).collect::<Vec<_>>());
-    let cached = cold.client.messages(&room, Some(N + 1), 40).await.unwrap();
+    let cached = cold
+        .client
+        .room(&room)
+        .messages(Some(N + 1), 40)
+        .await
+        .unwrap();
     assert_eq!(cached, page);
 }
 
@@ -1039,7 +1072,13 @@ async fn more_rooms_than_one_pull_holds_are_all_synced(engine: Engine) {
     assert_eq!(listed[0].room.id, *rooms.last().unwrap());
     for room in &rooms {
         assert_eq!(
-            fresh.client.messages(room, None, 10).await.unwrap().len(),
+            fresh
+                .client
+                .room(room)
+                .messages(None, 10)
+                .await
+                .unwrap()
+                .len(),
             1
         );
     }

@@ -57,6 +57,7 @@ async fn photo_is_compressed_uploaded_before_its_review(engine: Engine, store: S
     let (a, dir) = device(&server.url(""), "minji", true).await;
     let mut events = a.subscribe();
     let photo = a
+        .media()
         .add_photo(MediaSource::Path(photo_file(dir.path(), 1)))
         .await
         .unwrap();
@@ -74,10 +75,10 @@ async fn photo_is_compressed_uploaded_before_its_review(engine: Engine, store: S
         .create_review(snap("성수동 카페", vec![photo.media_id.clone()]))
         .await
         .unwrap();
-    let outbox = a.outbox().await.unwrap();
+    let outbox = a.outbox().items().await.unwrap();
     assert_eq!(outbox.len(), 2, "the upload, then the review");
     a.sync().await.unwrap();
-    assert!(a.outbox().await.unwrap().is_empty());
+    assert!(a.outbox().items().await.unwrap().is_empty());
 
     // Progress went from compressing to a finished upload.
     let mut saw_compress = false;
@@ -113,16 +114,16 @@ async fn photo_is_compressed_uploaded_before_its_review(engine: Engine, store: S
 
     // Another member's device fetches the thumbnail once and keeps it.
     let (b, _bdir) = device(&server.url(""), "jiwoo", true).await;
-    let path = b.media_file(&photo.media_id, true).await.unwrap();
+    let path = b.media().file(&photo.media_id, true).await.unwrap();
     let (_, dims) = moa_media::image_dimensions(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(
         (dims.width, dims.height),
         (320, 213),
         "the server's thumbnail"
     );
-    let full = b.media_file(&photo.media_id, false).await.unwrap();
+    let full = b.media().file(&photo.media_id, false).await.unwrap();
     assert_eq!(std::fs::read(&full).unwrap(), bytes);
-    assert!(b.media_file("nonsense", false).await.is_err());
+    assert!(b.media().file("nonsense", false).await.is_err());
 }
 
 async fn offline_photo_review_is_delivered_once_back_online(engine: Engine, store: Store) {
@@ -131,6 +132,7 @@ async fn offline_photo_review_is_delivered_once_back_online(engine: Engine, stor
     let (a, dir) = device(&proxy.url(), "minji", true).await;
     proxy.down();
     let photo = a
+        .media()
         .add_photo(MediaSource::Path(photo_file(dir.path(), 2)))
         .await
         .unwrap();
@@ -138,21 +140,22 @@ async fn offline_photo_review_is_delivered_once_back_online(engine: Engine, stor
         .await
         .unwrap();
     assert!(a.sync().await.is_err(), "offline");
-    assert_eq!(a.outbox().await.unwrap().len(), 2);
+    assert_eq!(a.outbox().items().await.unwrap().len(), 2);
     // Adding the same photo again queues no second upload.
     let again = a
+        .media()
         .add_photo(MediaSource::Path(dir.path().join("IMG_2.png")))
         .await
         .unwrap();
     assert_eq!(again.upload_id, photo.upload_id);
-    assert_eq!(a.outbox().await.unwrap().len(), 2);
+    assert_eq!(a.outbox().items().await.unwrap().len(), 2);
 
     proxy.up();
-    for item in a.outbox().await.unwrap() {
-        a.retry(&item.id).await.unwrap();
+    for item in a.outbox().items().await.unwrap() {
+        a.outbox().retry(&item.id).await.unwrap();
     }
     a.sync().await.unwrap();
-    assert!(a.outbox().await.unwrap().is_empty());
+    assert!(a.outbox().items().await.unwrap().is_empty());
     assert_eq!(server.count("reviews").await, 1);
     assert_eq!(server.count("media").await, 1);
     assert_eq!(server.count("media_refs").await, 1);
@@ -164,6 +167,7 @@ async fn interrupted_upload_continues_from_the_server(engine: Engine, store: Sto
     let (a, dir) = device(&proxy.url(), "minji", true).await;
     proxy.down();
     let photo = a
+        .media()
         .add_photo(MediaSource::Path(photo_file(dir.path(), 3)))
         .await
         .unwrap();
@@ -221,6 +225,7 @@ async fn a_failed_upload_holds_back_its_review(engine: Engine, store: Store) {
     let server = TestServer::start_store(engine, store).await;
     let (a, dir) = device(&server.url(""), "minji", true).await;
     let photo = a
+        .media()
         .add_photo(MediaSource::Path(photo_file(dir.path(), 4)))
         .await
         .unwrap();
@@ -235,7 +240,7 @@ async fn a_failed_upload_holds_back_its_review(engine: Engine, store: Store) {
     // The compressed file vanished from the device (cleared by the OS).
     std::fs::remove_file(&photo.path).unwrap();
     a.sync().await.unwrap();
-    let outbox = a.outbox().await.unwrap();
+    let outbox = a.outbox().items().await.unwrap();
     let upload = outbox.iter().find(|i| i.id == photo.upload_id).unwrap();
     assert_eq!(upload.state, OutboxState::Failed);
     assert_eq!(upload.error.as_ref().unwrap().code, "file_missing");
@@ -252,9 +257,9 @@ async fn a_failed_upload_holds_back_its_review(engine: Engine, store: Store) {
 
     // Giving up on the photo lets the review go; the server refuses it,
     // naming the photo, and the outbox says why.
-    a.discard(&photo.upload_id).await.unwrap();
+    a.outbox().discard(&photo.upload_id).await.unwrap();
     a.sync().await.unwrap();
-    let outbox = a.outbox().await.unwrap();
+    let outbox = a.outbox().items().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].state, OutboxState::Failed);
     assert_eq!(outbox[0].error.as_ref().unwrap().code, "invalid_field");

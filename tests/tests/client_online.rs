@@ -79,7 +79,7 @@ fn snap(body: &str) -> NewReview {
 async fn post(d: &Device, review: NewReview) -> String {
     let id = d.client.create_review(review).await.unwrap();
     d.client.sync().await.unwrap();
-    assert!(d.client.outbox().await.unwrap().is_empty());
+    assert!(d.client.outbox().items().await.unwrap().is_empty());
     id
 }
 
@@ -302,7 +302,7 @@ async fn review_lists_page_with_cursors(engine: Engine) {
         posted.insert(id);
     }
     mina.client.sync().await.unwrap();
-    assert!(mina.client.outbox().await.unwrap().is_empty());
+    assert!(mina.client.outbox().items().await.unwrap().is_empty());
 
     let me = mina.client.me().await.unwrap().id;
     let first = mina.client.user_reviews(&me, None).await.unwrap();
@@ -424,38 +424,46 @@ async fn members_are_refused_moderation_and_admin(engine: Engine) {
     assert_eq!(moderator.client.me().await.unwrap().role, Role::Moderator);
 
     let c = &member.client;
-    assert_forbidden(c.report_queue(ReportState::Open, None, None).await);
+    assert_forbidden(c.admin().report_queue(ReportState::Open, None, None).await);
     assert_forbidden(
-        c.moderate(ModerationRequest {
-            target_type: ReportTarget::Review,
-            target_id: review.clone(),
-            action: ModerationAction::Hide,
-            reason: "싫어서".into(),
-            days: None,
-        })
-        .await,
+        c.admin()
+            .moderate(ModerationRequest {
+                target_type: ReportTarget::Review,
+                target_id: review.clone(),
+                action: ModerationAction::Hide,
+                reason: "싫어서".into(),
+                days: None,
+            })
+            .await,
     );
-    assert_forbidden(c.report_stats(30).await);
-    assert_forbidden(c.audit_log(None).await);
-    assert_forbidden(c.admin_users("", None).await);
-    assert_forbidden(c.set_role(&other_id, Role::Admin).await);
-    assert_forbidden(c.suspend(&other_id, Some(3), "이유").await);
-    assert_forbidden(c.lift_suspension(&other_id).await);
+    assert_forbidden(c.admin().report_stats(30).await);
+    assert_forbidden(c.admin().audit_log(None).await);
+    assert_forbidden(c.admin().users("", None).await);
+    assert_forbidden(c.admin().set_role(&other_id, Role::Admin).await);
+    assert_forbidden(c.admin().suspend(&other_id, Some(3), "이유").await);
+    assert_forbidden(c.admin().lift_suspension(&other_id).await);
 
     // Moderators work the queue and search accounts; stats, the audit log
     // and roles are for admins.
     let queue = moderator
         .client
+        .admin()
         .report_queue(ReportState::Open, None, None)
         .await
         .unwrap();
     assert!(queue.items.is_empty());
-    let users = moderator.client.admin_users("joon", None).await.unwrap();
+    let users = moderator.client.admin().users("joon", None).await.unwrap();
     assert_eq!(users.items.len(), 1);
     assert_eq!(users.items[0].id, other_id);
-    assert_forbidden(moderator.client.report_stats(30).await);
-    assert_forbidden(moderator.client.audit_log(None).await);
-    assert_forbidden(moderator.client.set_role(&other_id, Role::Moderator).await);
+    assert_forbidden(moderator.client.admin().report_stats(30).await);
+    assert_forbidden(moderator.client.admin().audit_log(None).await);
+    assert_forbidden(
+        moderator
+            .client
+            .admin()
+            .set_role(&other_id, Role::Moderator)
+            .await,
+    );
 
     // An official review from a member is refused by the server, and stays
     // in the outbox as failed for the member to see.
@@ -468,7 +476,7 @@ async fn members_are_refused_moderation_and_admin(engine: Engine) {
         .await
         .unwrap();
     member.client.sync().await.unwrap();
-    let outbox = member.client.outbox().await.unwrap();
+    let outbox = member.client.outbox().items().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].state, OutboxState::Failed);
     assert_eq!(outbox[0].error.as_ref().unwrap().code, "forbidden");
@@ -504,12 +512,13 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
             .await
             .unwrap();
         r.client.sync().await.unwrap();
-        assert!(r.client.outbox().await.unwrap().is_empty());
+        assert!(r.client.outbox().items().await.unwrap().is_empty());
     }
 
     // The queue: one group for the review, two reports, the content inline.
     let queue = admin
         .client
+        .admin()
         .report_queue(ReportState::Open, None, None)
         .await
         .unwrap();
@@ -524,6 +533,7 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     assert!(
         admin
             .client
+            .admin()
             .report_queue(ReportState::Open, Some(ReportTarget::Comment), None)
             .await
             .unwrap()
@@ -541,6 +551,7 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     };
     let hidden = admin
         .client
+        .admin()
         .moderate(act(ModerationAction::Hide))
         .await
         .unwrap();
@@ -549,6 +560,7 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     assert!(
         admin
             .client
+            .admin()
             .report_queue(ReportState::Open, None, None)
             .await
             .unwrap()
@@ -557,6 +569,7 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     );
     let actioned = admin
         .client
+        .admin()
         .report_queue(ReportState::Actioned, None, None)
         .await
         .unwrap();
@@ -580,6 +593,7 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     // Restore: back for everyone.
     let restored = admin
         .client
+        .admin()
         .moderate(act(ModerationAction::Restore))
         .await
         .unwrap();
@@ -591,7 +605,7 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     );
 
     // Statistics: the two review reports, closed.
-    let stats = admin.client.report_stats(7).await.unwrap();
+    let stats = admin.client.admin().report_stats(7).await.unwrap();
     let reviews = stats
         .by_type
         .iter()
@@ -601,16 +615,17 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     assert_eq!(stats.by_day.iter().map(|d| d.count).sum::<i64>(), 2);
 
     // Accounts: search, role, suspension.
-    let found = admin.client.admin_users("bad", None).await.unwrap();
+    let found = admin.client.admin().users("bad", None).await.unwrap();
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].id, bad_id);
     assert_eq!(found.items[0].email, "bad@test.kr");
     assert_eq!(found.items[0].role, Role::Member);
-    let everyone = admin.client.admin_users("", None).await.unwrap();
+    let everyone = admin.client.admin().users("", None).await.unwrap();
     assert_eq!(everyone.items.len(), 4);
 
     let promoted = admin
         .client
+        .admin()
         .set_role(&bad_id, Role::Moderator)
         .await
         .unwrap();
@@ -620,17 +635,29 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     bad.client.sync().await.unwrap();
     assert_eq!(bad.client.me().await.unwrap().role, Role::Moderator);
     bad.client
+        .admin()
         .report_queue(ReportState::Open, None, None)
         .await
         .unwrap();
-    let demoted = admin.client.set_role(&bad_id, Role::Member).await.unwrap();
+    let demoted = admin
+        .client
+        .admin()
+        .set_role(&bad_id, Role::Member)
+        .await
+        .unwrap();
     assert_eq!(demoted.role, Role::Member);
-    assert_forbidden(bad.client.report_queue(ReportState::Open, None, None).await);
+    assert_forbidden(
+        bad.client
+            .admin()
+            .report_queue(ReportState::Open, None, None)
+            .await,
+    );
     let boss = admin.client.me().await.unwrap().id;
-    assert_forbidden(admin.client.set_role(&boss, Role::Member).await);
+    assert_forbidden(admin.client.admin().set_role(&boss, Role::Member).await);
 
     let suspended = admin
         .client
+        .admin()
         .suspend(&bad_id, Some(3), "반복된 광고")
         .await
         .unwrap();
@@ -643,25 +670,26 @@ async fn admin_moderates_and_manages_accounts(engine: Engine) {
     // A suspended member's writes are refused.
     bad.client.create_review(snap("또 광고")).await.unwrap();
     bad.client.sync().await.unwrap();
-    let outbox = bad.client.outbox().await.unwrap();
+    let outbox = bad.client.outbox().items().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].state, OutboxState::Failed);
     assert_eq!(outbox[0].error.as_ref().unwrap().code, "account_suspended");
     let too_long = admin
         .client
+        .admin()
         .suspend(&bad_id, Some(100_000), "영원히")
         .await
         .unwrap_err();
     assert!(matches!(too_long, Error::Rejected { .. }), "{too_long:?}");
 
-    let lifted = admin.client.lift_suspension(&bad_id).await.unwrap();
+    let lifted = admin.client.admin().lift_suspension(&bad_id).await.unwrap();
     assert_eq!(lifted.suspended_until, None);
-    bad.client.retry(&outbox[0].id).await.unwrap();
+    bad.client.outbox().retry(&outbox[0].id).await.unwrap();
     bad.client.sync().await.unwrap();
-    assert!(bad.client.outbox().await.unwrap().is_empty());
+    assert!(bad.client.outbox().items().await.unwrap().is_empty());
 
     // Everything is in the audit log, newest first.
-    let audit = admin.client.audit_log(None).await.unwrap();
+    let audit = admin.client.admin().audit_log(None).await.unwrap();
     let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
     for expected in [
         "moderate_hide",
@@ -693,7 +721,7 @@ async fn offline_calls_answer_network_errors(engine: Engine) {
     let mina_id = mina.client.me().await.unwrap().id;
     // Online first, so the failures below are the network's.
     assert!(mina.client.search_places("").await.unwrap().is_empty());
-    admin.client.audit_log(None).await.unwrap();
+    admin.client.admin().audit_log(None).await.unwrap();
 
     server.stop().await;
 
@@ -713,23 +741,24 @@ async fn offline_calls_answer_network_errors(engine: Engine) {
     assert_network(anonymous.client.search_places("카페").await);
 
     let a = &admin.client;
-    assert_network(a.report_queue(ReportState::Open, None, None).await);
+    assert_network(a.admin().report_queue(ReportState::Open, None, None).await);
     assert_network(
-        a.moderate(ModerationRequest {
-            target_type: ReportTarget::User,
-            target_id: mina_id.clone(),
-            action: ModerationAction::Dismiss,
-            reason: "오프라인".into(),
-            days: None,
-        })
-        .await,
+        a.admin()
+            .moderate(ModerationRequest {
+                target_type: ReportTarget::User,
+                target_id: mina_id.clone(),
+                action: ModerationAction::Dismiss,
+                reason: "오프라인".into(),
+                days: None,
+            })
+            .await,
     );
-    assert_network(a.report_stats(7).await);
-    assert_network(a.audit_log(None).await);
-    assert_network(a.admin_users("mina", None).await);
-    assert_network(a.set_role(&mina_id, Role::Moderator).await);
-    assert_network(a.suspend(&mina_id, None, "오프라인").await);
-    assert_network(a.lift_suspension(&mina_id).await);
+    assert_network(a.admin().report_stats(7).await);
+    assert_network(a.admin().audit_log(None).await);
+    assert_network(a.admin().users("mina", None).await);
+    assert_network(a.admin().set_role(&mina_id, Role::Moderator).await);
+    assert_network(a.admin().suspend(&mina_id, None, "오프라인").await);
+    assert_network(a.admin().lift_suspension(&mina_id).await);
 
     // The cached data still answers.
     assert_eq!(c.me().await.unwrap().handle, "mina");

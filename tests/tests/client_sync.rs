@@ -117,7 +117,7 @@ async fn offline_writes_reach_the_other_device_once(engine: Engine) {
     let status = a.client.status();
     assert!(!status.online);
     assert_eq!(status.pending, 5);
-    let outbox = a.client.outbox().await.unwrap();
+    let outbox = a.client.outbox().items().await.unwrap();
     assert_eq!(outbox.len(), 5);
     assert!(outbox.iter().all(|i| i.state == OutboxState::Queued));
     assert!(
@@ -130,7 +130,7 @@ async fn offline_writes_reach_the_other_device_once(engine: Engine) {
     proxy.retarget(server.addr).await;
     proxy.up();
     a.client.sync().await.unwrap();
-    let left = a.client.outbox().await.unwrap();
+    let left = a.client.outbox().items().await.unwrap();
     assert!(left.is_empty(), "{left:?}");
     assert!(a.client.status().online);
     assert_eq!(a.client.status().pending, 0);
@@ -191,12 +191,12 @@ async fn a_lost_push_response_is_retried_without_duplicates(engine: Engine) {
 
     // The retry waits for its backoff; make it due now, as the user's
     // "retry" button does.
-    for item in a.client.outbox().await.unwrap() {
+    for item in a.client.outbox().items().await.unwrap() {
         assert_eq!(item.attempts, 1);
-        a.client.retry(&item.id).await.unwrap();
+        a.client.outbox().retry(&item.id).await.unwrap();
     }
     a.client.sync().await.unwrap();
-    assert!(a.client.outbox().await.unwrap().is_empty());
+    assert!(a.client.outbox().items().await.unwrap().is_empty());
     assert_eq!(server.count("reviews").await, 1);
     assert_eq!(server.count("comments").await, 1);
     assert_eq!(server.count("likes").await, 1);
@@ -237,11 +237,11 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
     // A won; B's text is a draft, and B's view shows the server's text.
     let seen = b.client.review(&review).await.unwrap();
     assert_eq!(seen.review.body, "A가 고친 글");
-    let drafts = b.client.drafts().await.unwrap();
+    let drafts = b.client.outbox().drafts().await.unwrap();
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].body.as_deref(), Some("B가 고친 글"));
     assert_eq!(drafts[0].error.code, "conflict");
-    let failed = b.client.outbox().await.unwrap();
+    let failed = b.client.outbox().items().await.unwrap();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].state, OutboxState::Failed);
     assert_eq!(b.client.status().failed, 1);
@@ -282,9 +282,13 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
     assert_eq!((on_a.title.as_str(), on_a.rating), ("A의 제목", Some(2)));
 
     // B reapplies the draft: now it wins.
-    b.client.reapply_draft(&drafts[0].id).await.unwrap();
+    b.client
+        .outbox()
+        .reapply_draft(&drafts[0].id)
+        .await
+        .unwrap();
     b.client.sync().await.unwrap();
-    assert!(b.client.drafts().await.unwrap().is_empty());
+    assert!(b.client.outbox().drafts().await.unwrap().is_empty());
     a.client.sync().await.unwrap();
     assert_eq!(
         a.client.review(&review).await.unwrap().review.body,
@@ -303,11 +307,15 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
         b.client.review(&review).await,
         Err(Error::NotFound(_))
     ));
-    let drafts = b.client.drafts().await.unwrap();
+    let drafts = b.client.outbox().drafts().await.unwrap();
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].body.as_deref(), Some("지워진 글을 고침"));
-    b.client.dismiss_draft(&drafts[0].id).await.unwrap();
-    assert!(b.client.outbox().await.unwrap().is_empty());
+    b.client
+        .outbox()
+        .dismiss_draft(&drafts[0].id)
+        .await
+        .unwrap();
+    assert!(b.client.outbox().items().await.unwrap().is_empty());
 
     // Like and unlike races from two devices converge and never conflict.
     let other = a.client.create_review(story("좋아요 경쟁")).await.unwrap();
@@ -332,8 +340,8 @@ async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
     )
     .await;
     for d in [&a, &b] {
-        assert!(d.client.drafts().await.unwrap().is_empty());
-        assert!(d.client.outbox().await.unwrap().is_empty());
+        assert!(d.client.outbox().drafts().await.unwrap().is_empty());
+        assert!(d.client.outbox().items().await.unwrap().is_empty());
         let r = d.client.review(&other).await.unwrap().review;
         assert_eq!(r.like_count, liked_on_server);
         assert_eq!(r.liked_by_me, liked_on_server == 1);
@@ -494,10 +502,10 @@ async fn a_client_killed_mid_sync_loses_nothing(engine: Engine) {
     )
     .await
     .unwrap();
-    let outbox = reopened.outbox().await.unwrap();
+    let outbox = reopened.outbox().items().await.unwrap();
     assert!(outbox.iter().all(|i| i.state != OutboxState::Sending));
     reopened.sync().await.unwrap();
-    assert!(reopened.outbox().await.unwrap().is_empty());
+    assert!(reopened.outbox().items().await.unwrap().is_empty());
     let mine = reopened.my_page().await.unwrap();
     assert_eq!(mine.reviews.len(), REVIEWS);
     let me = mine.me.id;
@@ -814,10 +822,7 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
             }
             9 | 10 => {
                 let text = format!("메시지 {step}");
-                let id = client
-                    .send_message(&room, &text, vec![], None)
-                    .await
-                    .unwrap();
+                let id = client.room(&room).send(&text, vec![], None).await.unwrap();
                 owned.push(Owned {
                     device: k,
                     kind: "message",
@@ -833,13 +838,15 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
                     if rng.gen_bool(0.6) {
                         let text = format!("메시지 고침 {step}");
                         client
-                            .edit_message(&room, &o.id, &text)
+                            .room(&room)
+                            .edit(&o.id, &text)
                             .await
                             .unwrap_or_else(|e| panic!("step {step}: editing {}: {e:?}", o.id));
                         o.text = text;
                     } else {
                         client
-                            .delete_message(&room, &o.id)
+                            .room(&room)
+                            .delete(&o.id)
                             .await
                             .unwrap_or_else(|e| panic!("step {step}: deleting {}: {e:?}", o.id));
                         o.deleted = true;
@@ -885,13 +892,13 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
     // about, then discard them as a user would.
     let mut refused: BTreeSet<String> = BTreeSet::new();
     for d in &devices {
-        for item in d.client.outbox().await.unwrap() {
+        for item in d.client.outbox().items().await.unwrap() {
             assert_eq!(item.state, OutboxState::Failed, "seed {seed}: {item:?}");
             assert!(item.error.is_some());
             if let Some(target) = &item.target_id {
                 refused.insert(target.clone());
             }
-            d.client.discard(&item.id).await.unwrap();
+            d.client.outbox().discard(&item.id).await.unwrap();
         }
         d.client.sync().await.unwrap();
     }
@@ -991,7 +998,8 @@ async fn random_operations_on_three_clients_converge(engine: Engine) {
         expected["messages"] = messages.clone();
         actual["messages"] = json!(
             d.client
-                .messages(&room, None, 500)
+                .room(&room)
+                .messages(None, 500)
                 .await
                 .unwrap()
                 .iter()
@@ -1064,7 +1072,7 @@ async fn sync_losing_answers(proxy: &Proxy, client: &Client) {
 /// Nothing left to send and nothing refused.
 async fn settled(client: &Client) {
     client.sync().await.unwrap();
-    let left = client.outbox().await.unwrap();
+    let left = client.outbox().items().await.unwrap();
     assert!(left.is_empty(), "outbox not empty: {left:?}");
 }
 
@@ -1081,18 +1089,19 @@ async fn an_edit_after_a_lost_answer_reaches_the_server(engine: Engine) {
 
     // review.create, answer lost, then two edits.
     let review = a.client.create_review(story("처음 글")).await.unwrap();
-    assert!(a.client.outbox().await.unwrap()[0].discardable);
+    assert!(a.client.outbox().items().await.unwrap()[0].discardable);
     sync_losing_answers(&proxy, &a.client).await;
     assert_eq!(server.count("reviews").await, 1);
     // It may have been applied: it can no longer be taken back.
-    let sent = a.client.outbox().await.unwrap();
+    let sent = a.client.outbox().items().await.unwrap();
     assert!(!sent[0].discardable, "{sent:?}");
     assert!(matches!(
-        a.client.discard(&sent[0].id).await,
+        a.client.outbox().discard(&sent[0].id).await,
         Err(Error::Invalid { .. })
     ));
     assert!(matches!(
         a.client
+            .outbox()
             .edit_pending_text(&sent[0].id, None, Some("바꿈".into()))
             .await,
         Err(Error::Invalid { .. })
@@ -1140,7 +1149,7 @@ async fn an_edit_after_a_lost_answer_reaches_the_server(engine: Engine) {
         (shown.title.as_str(), shown.body.as_str()),
         ("새 제목", "네 번째")
     );
-    assert!(a.client.drafts().await.unwrap().is_empty());
+    assert!(a.client.outbox().drafts().await.unwrap().is_empty());
 
     // comment.create, answer lost, then an edit.
     let comment = a.client.comment(&review, "댓글 하나", None).await.unwrap();
@@ -1156,18 +1165,20 @@ async fn an_edit_after_a_lost_answer_reaches_the_server(engine: Engine) {
     settled(&a.client).await;
     let message = a
         .client
-        .send_message(&room, "안녕", vec![], None)
+        .room(&room)
+        .send("안녕", vec![], None)
         .await
         .unwrap();
     sync_losing_answers(&proxy, &a.client).await;
     a.client
-        .edit_message(&room, &message, "안녕하세요")
+        .room(&room)
+        .edit(&message, "안녕하세요")
         .await
         .unwrap();
     settled(&a.client).await;
     let sql = format!("SELECT body FROM messages WHERE id = '{message}'");
     assert_eq!(text_where(&server, &sql).await, "안녕하세요");
-    let mine = a.client.messages(&room, None, 50).await.unwrap();
+    let mine = a.client.room(&room).messages(None, 50).await.unwrap();
     assert_eq!(mine.last().map(|m| m.body.as_str()), Some("안녕하세요"));
     drop((a.dir, b.dir));
 }
@@ -1184,17 +1195,19 @@ async fn deleting_a_message_whose_send_lost_its_answer_deletes_it(engine: Engine
     settled(&a.client).await;
     let message = a
         .client
-        .send_message(&room, "지울 말", vec![], None)
+        .room(&room)
+        .send("지울 말", vec![], None)
         .await
         .unwrap();
     // The send and a later edit are both applied; neither answer arrives.
     sync_losing_answers(&proxy, &a.client).await;
     a.client
-        .edit_message(&room, &message, "고친 말")
+        .room(&room)
+        .edit(&message, "고친 말")
         .await
         .unwrap();
     sync_losing_answers(&proxy, &a.client).await;
-    a.client.delete_message(&room, &message).await.unwrap();
+    a.client.room(&room).delete(&message).await.unwrap();
     settled(&a.client).await;
     let deleted = count_where(
         &server,
@@ -1205,7 +1218,7 @@ async fn deleting_a_message_whose_send_lost_its_answer_deletes_it(engine: Engine
     // Both devices show it deleted.
     b.client.sync().await.unwrap();
     for (who, client) in [("sender", &a.client), ("other", &b.client)] {
-        let shown = client.messages(&room, None, 50).await.unwrap();
+        let shown = client.room(&room).messages(None, 50).await.unwrap();
         let m = shown.iter().find(|m| m.id == message).unwrap();
         assert!(m.deleted, "{who} still shows the message: {m:?}");
     }
@@ -1213,13 +1226,14 @@ async fn deleting_a_message_whose_send_lost_its_answer_deletes_it(engine: Engine
     let mutations = server.count("mutations").await;
     let unsent = a
         .client
-        .send_message(&room, "안 보낼 말", vec![], None)
+        .room(&room)
+        .send("안 보낼 말", vec![], None)
         .await
         .unwrap();
-    a.client.delete_message(&room, &unsent).await.unwrap();
+    a.client.room(&room).delete(&unsent).await.unwrap();
     settled(&a.client).await;
     assert_eq!(server.count("mutations").await, mutations);
-    let shown = a.client.messages(&room, None, 50).await.unwrap();
+    let shown = a.client.room(&room).messages(None, 50).await.unwrap();
     assert!(shown.iter().all(|m| m.id != unsent));
     drop((a.dir, b.dir));
 }
@@ -1242,7 +1256,8 @@ async fn deleted_things_stay_deleted_when_older_answers_arrive(engine: Engine) {
     let kept = client.create_review(story("남길 글")).await.unwrap();
     let comment = client.comment(&kept, "곧 지울 댓글", None).await.unwrap();
     eventually(&client, "the first writes confirmed", |c| async move {
-        c.outbox().await.unwrap().is_empty() && c.feed(FeedTab::Latest).await.unwrap().len() == 2
+        c.outbox().items().await.unwrap().is_empty()
+            && c.feed(FeedTab::Latest).await.unwrap().len() == 2
     })
     .await;
 
@@ -1290,7 +1305,7 @@ async fn deleted_things_stay_deleted_when_older_answers_arrive(engine: Engine) {
     proxy.drop_push_responses(false);
     client.sync().await.unwrap();
     client.sync().await.unwrap();
-    assert!(client.outbox().await.unwrap().is_empty());
+    assert!(client.outbox().items().await.unwrap().is_empty());
     assert!(
         matches!(client.review(&review).await, Err(Error::NotFound(_))),
         "the deleted review came back"
@@ -1319,7 +1334,7 @@ where
         assert!(
             tokio::time::Instant::now() < deadline,
             "timed out waiting for {what}: {:?}",
-            client.outbox().await
+            client.outbox().items().await
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -1411,7 +1426,7 @@ async fn a_sign_in_whose_caller_stops_waiting_still_goes_live(engine: Engine) {
         .find(|r| r.id == review)
         .expect("the feed has jiwoo's review");
     assert_ne!(theirs.author.id, me.id);
-    assert!(client.outbox().await.unwrap().is_empty());
+    assert!(client.outbox().items().await.unwrap().is_empty());
 
     // And back to the first member, whose cache is still theirs.
     client.sign_out().await.unwrap();
@@ -1483,7 +1498,7 @@ async fn sessions_refresh_survive_restarts_and_report_bad_input(engine: Engine) 
         .await
         .unwrap();
     d.client.sync().await.unwrap();
-    assert!(d.client.outbox().await.unwrap().is_empty());
+    assert!(d.client.outbox().items().await.unwrap().is_empty());
 
     // A restart of the app keeps the member signed in, offline too.
     let dir = d.dir;
@@ -1542,15 +1557,16 @@ async fn the_outbox_is_controllable_and_online_devices_stay_in_step(engine: Engi
     proxy.down();
     let keep = a.client.create_review(story("초안")).await.unwrap();
     let drop_me = a.client.create_review(story("버릴 글")).await.unwrap();
-    let items = a.client.outbox().await.unwrap();
+    let items = a.client.outbox().items().await.unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].target_id.as_deref(), Some(keep.as_str()));
     // Edit the unsent review's text; discard the other.
     a.client
+        .outbox()
         .edit_pending_text(&items[0].id, None, Some("고친 초안".into()))
         .await
         .unwrap();
-    a.client.discard(&items[1].id).await.unwrap();
+    a.client.outbox().discard(&items[1].id).await.unwrap();
     let feed = a.client.feed(FeedTab::Latest).await.unwrap();
     assert_eq!(feed.len(), 1);
     assert_eq!(feed[0].body, "고친 초안");
@@ -1566,8 +1582,8 @@ async fn the_outbox_is_controllable_and_online_devices_stay_in_step(engine: Engi
         )
         .await
         .unwrap();
-    assert_eq!(a.client.outbox().await.unwrap().len(), 1);
-    assert!(a.client.discard("no-such-item").await.is_err());
+    assert_eq!(a.client.outbox().items().await.unwrap().len(), 1);
+    assert!(a.client.outbox().discard("no-such-item").await.is_err());
     proxy.up();
     a.client.sync().await.unwrap();
     let stored = server

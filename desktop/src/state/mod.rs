@@ -121,7 +121,7 @@ impl AppState {
             }
             Event::ReadMarker { .. } => self.topics.bump([Topic::Messages, Topic::Rooms]),
             Event::Typing { room_id, .. } => {
-                let members = self.client.get().typing_members(&room_id);
+                let members = self.client.get().room(&room_id).typing_members();
                 self.typing.set(room_id, members);
             }
             Event::Realtime(state) => self.status.set_realtime(state),

@@ -90,7 +90,7 @@ fn Reports() -> Element {
     let mut refresh = use_signal(|| 0u32);
     let queue = use_resource(move || {
         let (s, f, _) = (*state.read(), *filter.read(), refresh.read());
-        async move { client.get().report_queue(s, f, None).await }
+        async move { client.get().admin().report_queue(s, f, None).await }
     });
     let states = [
         (ReportState::Open, "report-open"),
@@ -148,7 +148,7 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
         };
         busy.set(true);
         spawn(async move {
-            let result = client.get().moderate(req).await;
+            let result = client.get().admin().moderate(req).await;
             busy.set(false);
             match result {
                 Ok(_) => {
@@ -281,7 +281,7 @@ fn Stats() -> Element {
     let client = use_client();
     let prefs = use_prefs();
     let days = 14u32;
-    let stats = use_resource(move || async move { client.get().report_stats(days).await });
+    let stats = use_resource(move || async move { client.get().admin().report_stats(days).await });
     match &*stats.read() {
         None => rsx! { Loading {} },
         Some(Err(e)) => rsx! { Failed { error: e.clone() } },
@@ -312,7 +312,7 @@ fn Users() -> Element {
     let mut refresh = use_signal(|| 0u32);
     let users = use_resource(move || {
         let (q, _) = (query.read().trim().to_owned(), refresh.read());
-        async move { client.get().admin_users(&q, None).await }
+        async move { client.get().admin().users(&q, None).await }
     });
     rsx! {
         div { class: "filters",
@@ -354,7 +354,7 @@ fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
                         let role = match e.value().as_str() { "admin" => Role::Admin, "moderator" => Role::Moderator, _ => Role::Member };
                         let id = role_id.clone();
                         spawn(async move {
-                            match client.get().set_role(&id, role).await {
+                            match client.get().admin().set_role(&id, role).await {
                                 Ok(_) => { notices.notify(prefs.t("admin-done")); on_change.call(()) }
                                 Err(e) => notices.fail(&e),
                             }
@@ -368,9 +368,9 @@ fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
             td { if suspended { span { class: "pill warn", {prefs.t("admin-suspended")} } } else if user.deleted { span { class: "pill", {prefs.t("author-deleted")} } } else { span { class: "muted", {prefs.t("admin-active")} } } }
             td {
                 if suspended {
-                    button { class: "btn", onclick: move |_| { let id = lift_id.clone(); spawn(async move { match client.get().lift_suspension(&id).await { Ok(_) => on_change.call(()), Err(e) => notices.fail(&e) } }); }, {prefs.t("admin-lift")} }
+                    button { class: "btn", onclick: move |_| { let id = lift_id.clone(); spawn(async move { match client.get().admin().lift_suspension(&id).await { Ok(_) => on_change.call(()), Err(e) => notices.fail(&e) } }); }, {prefs.t("admin-lift")} }
                 } else {
-                    button { class: "btn danger", onclick: move |_| { let id = susp_id.clone(); spawn(async move { match client.get().suspend(&id, Some(7), "admin").await { Ok(_) => on_change.call(()), Err(e) => notices.fail(&e) } }); }, {prefs.t("admin-suspend-7")} }
+                    button { class: "btn danger", onclick: move |_| { let id = susp_id.clone(); spawn(async move { match client.get().admin().suspend(&id, Some(7), "admin").await { Ok(_) => on_change.call(()), Err(e) => notices.fail(&e) } }); }, {prefs.t("admin-suspend-7")} }
                 }
             }
         }
@@ -381,7 +381,7 @@ fn UserRow(user: AdminUser, on_change: EventHandler<()>) -> Element {
 fn Audit() -> Element {
     let client = use_client();
     let prefs = use_prefs();
-    let log = use_resource(move || async move { client.get().audit_log(None).await });
+    let log = use_resource(move || async move { client.get().admin().audit_log(None).await });
     let now = super::now_ms();
     match &*log.read() {
         None => rsx! { Loading {} },

@@ -163,13 +163,13 @@ fn RoomView(room_id: String) -> Element {
     let room = use_resource(move || {
         let _ = rooms_version();
         let id = rid.clone();
-        async move { client.get().room(&id).await }
+        async move { client.get().room(&id).info().await }
     });
     let rid = room_id.clone();
     let recent = use_resource(move || {
         let _ = messages_version();
         let id = rid.clone();
-        async move { client.get().messages(&id, None, PAGE).await }
+        async move { client.get().room(&id).messages(None, PAGE).await }
     });
     let mut older = use_signal(Vec::<ChatMessage>::new);
     let mut older_state = use_signal(|| (false, false)); // (loading, at the beginning)
@@ -189,7 +189,7 @@ fn RoomView(room_id: String) -> Element {
         if let Some(seq) = newest {
             let id = read_id.clone();
             spawn(async move {
-                let _ = client.get().mark_read(&id, seq).await;
+                let _ = client.get().room(&id).mark_read(seq).await;
             });
         }
     }));
@@ -253,7 +253,7 @@ fn RoomView(room_id: String) -> Element {
                         let id = older_id.clone();
                         older_state.set((true, false));
                         spawn(async move {
-                            match client.get().load_older(&id, before, PAGE).await {
+                            match client.get().room(&id).load_older(before, PAGE).await {
                                 Ok(page) => {
                                     let at_start = page.is_empty() || page.first().and_then(|m| m.seq) == Some(1);
                                     let mut o = older.write();
@@ -288,7 +288,7 @@ fn RoomView(room_id: String) -> Element {
                 let id = send_id.clone();
                 draft.set(String::new());
                 spawn(async move {
-                    if let Err(e) = client.get().send_message(&id, &body, vec![], None).await {
+                    if let Err(e) = client.get().room(&id).send(&body, vec![], None).await {
                         draft.set(body);
                         notices.fail(&e);
                     }
@@ -302,8 +302,8 @@ fn RoomView(room_id: String) -> Element {
                         sending_photo.set(true);
                         spawn(async move {
                             let client = client.get();
-                            let result = match client.add_photo(MediaSource::Path(path)).await {
-                                Ok(p) => client.send_message(&id, "", vec![p.media_id], None).await.map(|_| ()),
+                            let result = match client.media().add_photo(MediaSource::Path(path)).await {
+                                Ok(p) => client.room(&id).send("", vec![p.media_id], None).await.map(|_| ()),
                                 Err(e) => Err(e),
                             };
                             sending_photo.set(false);
@@ -317,7 +317,7 @@ fn RoomView(room_id: String) -> Element {
                 oninput: move |e| {
                     draft.set(e.value());
                     let id = type_id.clone();
-                    spawn(async move { let _ = client.get().typing(&id).await; });
+                    spawn(async move { let _ = client.get().room(&id).typing().await; });
                 }
             }
             button { class: "btn primary", r#type: "submit", disabled: draft.read().trim().is_empty(), {prefs.t("action-send")} }
@@ -376,7 +376,7 @@ fn MessageBubble(
                                 e.prevent_default();
                                 let (room, id, body) = (edit_room.clone(), edit_id.clone(), editing.peek().clone().unwrap_or_default());
                                 spawn(async move {
-                                    match client.get().edit_message(&room, &id, &body).await {
+                                    match client.get().room(&room).edit(&id, &body).await {
                                         Ok(()) => editing.set(None),
                                         Err(e) => notices.fail(&e),
                                     }
@@ -401,7 +401,7 @@ fn MessageBubble(
                                 a { onclick: { let body = m.body.clone(); move |_| editing.set(Some(body.clone())) }, {prefs.t("action-edit")} }
                                 a { class: "danger", onclick: move |_| {
                                     let (room, id) = (del_room.clone(), del_id.clone());
-                                    spawn(async move { if let Err(e) = client.get().delete_message(&room, &id).await { notices.fail(&e) } });
+                                    spawn(async move { if let Err(e) = client.get().room(&room).delete(&id).await { notices.fail(&e) } });
                                 }, {prefs.t("action-delete")} }
                             } else {
                                 a { onclick: move |_| on_report.call(rep_id.clone()), {prefs.t("action-report")} }
@@ -517,7 +517,7 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
                         onsubmit: move |e: FormEvent| {
                             e.prevent_default();
                             let (id, n) = (rename_id.clone(), name.peek().trim().to_owned());
-                            spawn(async move { if let Err(e) = client.get().update_room(&id, RoomChanges { name: Some(n), photo_media_id: None }).await { notices.fail(&e) } });
+                            spawn(async move { if let Err(e) = client.get().room(&id).update(RoomChanges { name: Some(n), photo_media_id: None }).await { notices.fail(&e) } });
                         },
                         input { value: "{name}", oninput: move |e| name.set(e.value()) }
                         button { class: "btn", r#type: "submit", {prefs.t("chat-rename")} }
@@ -532,8 +532,8 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
                             if room.room.owner_id.as_deref() == Some(m.user.id.as_str()) { span { class: "pill", {prefs.t("chat-owner")} } }
                             span { class: "spacer" }
                             if group && owner && m.user.id != me {
-                                a { onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().transfer_owner(&r, &u).await { notices.fail(&e) } }); } }, {prefs.t("chat-make-owner")} }
-                                a { class: "danger", onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().remove_member(&r, &u).await { notices.fail(&e) } }); } }, {prefs.t("action-remove")} }
+                                a { onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().room(&r).transfer_owner(&u).await { notices.fail(&e) } }); } }, {prefs.t("chat-make-owner")} }
+                                a { class: "danger", onclick: { let (r, u) = (id.clone(), m.user.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().room(&r).remove_member(&u).await { notices.fail(&e) } }); } }, {prefs.t("action-remove")} }
                             }
                         }
                     }
@@ -548,7 +548,7 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
                                         Avatar { author: a.clone(), size: 28 }
                                         span { "{a.display_name}" }
                                         span { class: "spacer" }
-                                        a { onclick: { let (r, u) = (invite_id.clone(), a.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().invite(&r, &u).await { notices.fail(&e) } }); } }, {prefs.t("chat-invite")} }
+                                        a { onclick: { let (r, u) = (invite_id.clone(), a.id.clone()); move |_| { let (r, u) = (r.clone(), u.clone()); spawn(async move { if let Err(e) = client.get().room(&r).invite(&u).await { notices.fail(&e) } }); } }, {prefs.t("chat-invite")} }
                                     }
                                 }
                             }
@@ -559,12 +559,12 @@ fn ManageRoom(room: ChatRoom, on_close: EventHandler<()>) -> Element {
                 }
                 div { class: "dialog-actions",
                     button { class: "btn",
-                        onclick: move |_| { let id = mute_id.clone(); spawn(async move { if let Err(e) = client.get().set_muted(&id, !muted).await { notices.fail(&e) } }); },
+                        onclick: move |_| { let id = mute_id.clone(); spawn(async move { if let Err(e) = client.get().room(&id).set_muted(!muted).await { notices.fail(&e) } }); },
                         if muted { {prefs.t("chat-unmute")} } else { {prefs.t("chat-mute")} }
                     }
                     if group {
                         button { class: "btn danger",
-                            onclick: move |_| { let id = leave_id.clone(); spawn(async move { match client.get().leave_room(&id).await { Ok(()) => { on_close.call(()); nav.switch(Route::Chat(None)) } Err(e) => notices.fail(&e) } }); },
+                            onclick: move |_| { let id = leave_id.clone(); spawn(async move { match client.get().room(&id).leave().await { Ok(()) => { on_close.call(()); nav.switch(Route::Chat(None)) } Err(e) => notices.fail(&e) } }); },
                             {prefs.t("chat-leave")}
                         }
                     }

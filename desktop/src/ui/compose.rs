@@ -223,7 +223,11 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
                 error: None,
             });
             spawn(async move {
-                let result = client.get().add_photo(MediaSource::Path(path)).await;
+                let result = client
+                    .get()
+                    .media()
+                    .add_photo(MediaSource::Path(path))
+                    .await;
                 let mut list = adding.write();
                 match result {
                     Ok(prepared) => {

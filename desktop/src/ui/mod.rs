@@ -150,7 +150,7 @@ pub fn Photo(
         let client = client.get();
         let id = info_id.clone();
         async move {
-            let info = client.media_info(&id).await.ok()?;
+            let info = client.media().info(&id).await.ok()?;
             media::placeholder(info.blurhash.as_deref()?)
         }
     });

@@ -22,11 +22,11 @@ pub fn Outbox() -> Element {
     let version = move || topics.watch(Topic::Outbox) + topics.watch(Topic::Drafts);
     let items = use_resource(move || {
         let _ = version();
-        async move { client.get().outbox().await }
+        async move { client.get().outbox().items().await }
     });
     let drafts = use_resource(move || {
         let _ = version();
-        async move { client.get().drafts().await }
+        async move { client.get().outbox().drafts().await }
     });
     let now = super::now_ms();
     let list = match &*items.read() {
@@ -70,14 +70,14 @@ pub fn Outbox() -> Element {
                             }
                             div { class: "outbox-actions",
                                 button { class: "btn",
-                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().retry(&id).await { notices.fail(&e) } }); } },
+                                    onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().outbox().retry(&id).await { notices.fail(&e) } }); } },
                                     {prefs.t("action-retry")}
                                 }
                                 // One that may have reached the server goes out
                                 // again; it cannot be taken back from here.
                                 if item.discardable {
                                     button { class: "btn ghost danger",
-                                        onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().discard(&id).await { notices.fail(&e) } }); } },
+                                        onclick: { let id = item.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().outbox().discard(&id).await { notices.fail(&e) } }); } },
                                         {prefs.t("action-discard")}
                                     }
                                 }
@@ -98,11 +98,11 @@ pub fn Outbox() -> Element {
                             }
                             div { class: "outbox-actions",
                                 button { class: "btn",
-                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().reapply_draft(&id).await { notices.fail(&e) } }); } },
+                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().outbox().reapply_draft(&id).await { notices.fail(&e) } }); } },
                                     {prefs.t("outbox-reapply")}
                                 }
                                 button { class: "btn ghost danger",
-                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().dismiss_draft(&id).await { notices.fail(&e) } }); } },
+                                    onclick: { let id = d.id.clone(); move |_| { let id = id.clone(); spawn(async move { if let Err(e) = client.get().outbox().dismiss_draft(&id).await { notices.fail(&e) } }); } },
                                     {prefs.t("action-discard")}
                                 }
                             }

@@ -127,7 +127,7 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
                             let Some(path) = e.files().first().map(|f| f.path()) else { return };
                             compressing.set(true);
                             spawn(async move {
-                                let result = client.get().add_photo(MediaSource::Path(path)).await;
+                                let result = client.get().media().add_photo(MediaSource::Path(path)).await;
                                 compressing.set(false);
                                 match result {
                                     Ok(p) => avatar.set(Some(p.media_id)),
