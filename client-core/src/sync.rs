@@ -608,8 +608,7 @@ pub async fn pull_until_caught_up(account: &Account) -> Result<()> {
         let mut more = false;
         if let Some(request) = main_request(account, None, only_more).await? {
             let response = send_pull(account, &request).await?;
-            more |= incoming::more_follows(&response);
-            apply_pull(account, response).await?;
+            pull_pages(account, response).await?;
         }
         for request in room_requests(account, None, only_more).await? {
             more |= pull_rooms(account, request).await?;
@@ -618,6 +617,22 @@ pub async fn pull_until_caught_up(account: &Account) -> Result<()> {
             return Ok(());
         }
         only_more = true;
+    }
+}
+
+/// Applies `response` and every page after it until its buckets are caught
+/// up, fetching each next page while the one before is being stored (the
+/// next cursors are in the answer), so the server's work and the local
+/// writes overlap.
+async fn pull_pages(account: &Account, mut response: PullResponse) -> Result<()> {
+    loop {
+        let Some(next) = incoming::next_page(&response) else {
+            return apply_pull(account, response).await;
+        };
+        let (applied, fetched) =
+            tokio::join!(apply_pull(account, response), send_pull(account, &next));
+        applied?;
+        response = fetched?;
     }
 }
 

@@ -204,7 +204,7 @@ async fn a_refused_mutation_fails_alone_keeps_a_draft_and_the_rest_apply() {
     assert_eq!(rejected.error.code, "conflict");
     assert_eq!(rejected.mutation_id, rows[0].id);
     assert!(rejected.draft_id.is_some(), "the member's text is kept");
-    let drafts = f.client.drafts().await.unwrap();
+    let drafts = f.client.outbox().drafts().await.unwrap();
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].body.as_deref(), Some("내 수정"));
 

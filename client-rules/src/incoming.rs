@@ -4,7 +4,7 @@
 //! `message`, `read`) become chat actions for the chat tables; everything
 //! else is a generic entity.
 
-use moa_protocol::sync::{ChangeOp, PullResponse};
+use moa_protocol::sync::{BucketCursor, ChangeOp, PullRequest, PullResponse};
 use moa_protocol::{EntityKind, FeedTab, Me, Message, Room};
 use serde::Deserialize;
 use serde_json::Value;
@@ -198,12 +198,69 @@ pub fn more_follows(response: &PullResponse) -> bool {
     response.buckets.iter().any(|b| b.more)
 }
 
+/// The request for the page after `response`: the buckets that said "more
+/// follows", each at the cursor it answered (no windows: they came whole).
+/// `None` when every bucket is caught up. Known before the page is applied,
+/// so the next page can be on its way while this one is stored.
+pub fn next_page(response: &PullResponse) -> Option<PullRequest> {
+    let buckets: Vec<BucketCursor> = response
+        .buckets
+        .iter()
+        .filter(|b| b.more)
+        .map(|b| BucketCursor {
+            bucket: b.bucket.clone(),
+            cursor: b.cursor,
+        })
+        .collect();
+    (!buckets.is_empty()).then_some(PullRequest {
+        buckets,
+        windows: Vec::new(),
+        limit: None,
+        wait_ms: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use moa_protocol::sync::{BucketChanges, Change};
     use serde_json::json;
+
+    fn bucket(name: &str, cursor: i64, more: bool) -> BucketChanges {
+        BucketChanges {
+            bucket: name.to_owned(),
+            changes: Vec::new(),
+            cursor,
+            more,
+        }
+    }
+
+    #[test]
+    fn the_next_page_asks_only_for_buckets_with_more_at_their_new_cursor() {
+        let response = PullResponse {
+            buckets: vec![
+                bucket("user:u1", 2000, true),
+                bucket("review:r1", 7, false),
+                bucket("room:a", 4000, true),
+            ],
+            windows: Vec::new(),
+        };
+        let next = next_page(&response).unwrap();
+        let asked: Vec<(&str, i64)> = next
+            .buckets
+            .iter()
+            .map(|b| (b.bucket.as_str(), b.cursor))
+            .collect();
+        assert_eq!(asked, [("user:u1", 2000), ("room:a", 4000)]);
+        assert!(next.windows.is_empty() && next.wait_ms.is_none());
+
+        let caught_up = PullResponse {
+            buckets: vec![bucket("user:u1", 2000, false)],
+            windows: Vec::new(),
+        };
+        assert!(next_page(&caught_up).is_none());
+    }
 
     #[test]
     fn a_page_becomes_puts_deletes_and_its_cursor_last() {
