@@ -59,6 +59,17 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request with no body and no extra header.
+    pub fn new(verb: Verb, path: &str, token: Option<&str>) -> Request {
+        Request {
+            verb,
+            path: path.to_owned(),
+            token: token.map(str::to_owned),
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
     /// The JSON body decoded as `T` (for scripted servers and logs).
     pub fn json<T: DeserializeOwned>(&self) -> Option<T> {
         match &self.body {
@@ -197,11 +208,8 @@ impl Api {
         let answer = self
             .transport
             .send(Request {
-                verb,
-                path: path.to_owned(),
-                token: token.map(str::to_owned),
-                headers: Vec::new(),
                 body,
+                ..Request::new(verb, path, token)
             })
             .await?;
         decode(answer, path)
@@ -287,11 +295,9 @@ impl Api {
         let answer = self
             .transport
             .send(Request {
-                verb: Verb::Patch,
-                path: path.clone(),
-                token: Some(token.to_owned()),
                 headers: vec![(UPLOAD_OFFSET_HEADER, offset.to_string())],
                 body: Body::Chunk(bytes),
+                ..Request::new(Verb::Patch, &path, Some(token))
             })
             .await?;
         decode(answer, &path)
@@ -307,13 +313,7 @@ impl Api {
     pub async fn download(&self, token: Option<&str>, path: &str) -> Result<Vec<u8>> {
         let answer = self
             .transport
-            .send(Request {
-                verb: Verb::Get,
-                path: path.to_owned(),
-                token: token.map(str::to_owned),
-                headers: Vec::new(),
-                body: Body::Empty,
-            })
+            .send(Request::new(Verb::Get, path, token))
             .await?;
         checked(answer)
     }
