@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, Row};
 use crate::actor::Actor;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::tokens::{hash_refresh_token, new_refresh_token};
 use crate::users::service::{self as users, NewUser, UserRow};
 use crate::util::{new_id, now_ms};
@@ -93,7 +93,7 @@ async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> 
     let now = now_ms();
     let session_id = new_id();
     let (refresh_token, refresh_expires_at) = state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             sqlx::query(
                 "INSERT INTO sessions (id, user_id, created_at, refreshed_at) \
                  VALUES ($1, $2, $3, $3)",
@@ -103,9 +103,7 @@ async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> 
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            insert_refresh_token(state, tx, &session_id, now)
-                .await
-                .map(quiet)
+            insert_refresh_token(state, tx, &session_id, now).await
         })
         .await?;
     token_pair(
@@ -176,7 +174,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
     let hash = hash_refresh_token(refresh_token);
     // Committed in every case: a detected reuse must stay revoked.
     let outcome = state
-        .write(async |tx| rotate(state, tx, &hash, now).await.map(quiet))
+        .write_quiet(async |tx| rotate(state, tx, &hash, now).await)
         .await?;
     match outcome {
         Refresh::Rotated {
@@ -301,11 +299,7 @@ async fn revoke_other_sessions(
 /// Signs out the member's current session (its refresh tokens die with it).
 pub async fn logout(state: &AppState, member: &Actor) -> Result<()> {
     state
-        .write(async |tx| {
-            revoke_session(tx, &member.session_id, "logout", now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| revoke_session(tx, &member.session_id, "logout", now_ms()).await)
         .await?;
     Ok(())
 }
@@ -367,11 +361,11 @@ pub async fn change_password(
     let hash = password::hash(req.new_password).await?;
     let now = now_ms();
     state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             users::set_password_hash(tx, &member.user_id, &hash, now).await?;
             let me = Some(member.session_id.as_str());
             revoke_other_sessions(tx, &member.user_id, me, "password_changed", now).await?;
-            Ok(quiet(()))
+            Ok(())
         })
         .await?;
     Ok(())
@@ -386,10 +380,10 @@ pub async fn delete_account(
     check_password(state, member, "password", req.password).await?;
     let now = now_ms();
     state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             users::soft_delete(tx, &member.user_id, now).await?;
             revoke_other_sessions(tx, &member.user_id, None, "account_deleted", now).await?;
-            Ok(quiet(()))
+            Ok(())
         })
         .await?;
     Ok(())

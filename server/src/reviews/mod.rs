@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::{created_status, now_ms};
 use feed::Source;
 
@@ -75,11 +75,7 @@ async fn create_review(
     ApiJson(req): ApiJson<CreateReviewRequest>,
 ) -> Result<(StatusCode, Json<Review>)> {
     let (review, created) = state
-        .write(async |tx| {
-            service::create(tx, &member, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::create(tx, &member, &req, now_ms()).await)
         .await?;
     Ok((created_status(created), Json(review)))
 }
@@ -101,13 +97,13 @@ async fn get_review(
     }
     if let Some(member) = &reader.0 {
         state
-            .write(async |tx| {
+            .write_quiet(async |tx| {
                 let visible =
                     service::get(tx, &member.user_id, member.role.can_moderate(), &id).await?;
                 if visible.is_some() {
                     service::record_view(tx, &member.user_id, &id, now_ms()).await?;
                 }
-                Ok(quiet(()))
+                Ok(())
             })
             .await?;
     }
@@ -138,11 +134,7 @@ async fn edit_review(
     ApiJson(req): ApiJson<EditReviewRequest>,
 ) -> Result<Json<Review>> {
     let review = state
-        .write(async |tx| {
-            service::edit(tx, &member, &id, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::edit(tx, &member, &id, &req, now_ms()).await)
         .await?;
     Ok(Json(review))
 }
@@ -162,7 +154,7 @@ async fn delete_review(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     state
-        .write(async |tx| service::delete(tx, &member, &id, now_ms()).await.map(quiet))
+        .write_quiet(async |tx| service::delete(tx, &member, &id, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
