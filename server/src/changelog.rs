@@ -81,6 +81,20 @@ impl Change {
             data: None,
         }
     }
+
+    /// An upsert of `data` when there is some, else a tombstone: the change
+    /// of something that is set or unset (a like, a scrap, a follow).
+    pub fn upsert_or_delete(
+        entity: EntityKind,
+        id: &str,
+        data: Option<serde_json::Value>,
+        buckets: Vec<String>,
+    ) -> Self {
+        match data {
+            Some(data) => Change::upsert(entity, id, data, buckets),
+            None => Change::delete(entity, id, buckets),
+        }
+    }
 }
 
 /// Appends `change` (once per bucket) in the caller's transaction, replacing
@@ -95,6 +109,53 @@ pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
             .await?;
     }
     append(conn, change, now).await
+}
+
+/// A review or comment as it now stands, for [`record_content`].
+pub struct Content<'a, T> {
+    pub entity: EntityKind,
+    pub id: &'a str,
+    /// What members see of it (its wire form).
+    pub value: &'a T,
+    pub deleted: bool,
+    pub hidden: bool,
+    /// The buckets that show it to others.
+    pub shared: Vec<String>,
+    /// Its author's own bucket.
+    pub own: String,
+}
+
+/// Records a review or comment as it now stands: deleted, a tombstone in
+/// every bucket; hidden, a tombstone in the shared buckets and an upsert
+/// (marked hidden) in its author's own bucket only; otherwise an upsert in
+/// every bucket.
+pub async fn record_content<T: serde::Serialize>(
+    conn: &mut AnyConnection,
+    content: Content<'_, T>,
+    now: i64,
+) -> Result<()> {
+    let Content {
+        entity,
+        id,
+        value,
+        deleted,
+        hidden,
+        mut shared,
+        own,
+    } = content;
+    if deleted {
+        shared.push(own);
+        return record(conn, Change::delete(entity, id, shared), now).await;
+    }
+    let data = serde_json::to_value(value)
+        .map_err(|e| Error::Internal(format!("cannot encode a {entity}: {e}")))?;
+    if hidden {
+        record(conn, Change::delete(entity.clone(), id, shared), now).await?;
+        record(conn, Change::upsert(entity, id, data, vec![own]), now).await
+    } else {
+        shared.push(own);
+        record(conn, Change::upsert(entity, id, data, shared), now).await
+    }
 }
 
 /// Appends `change` for an entity that is new (nothing earlier to replace),

@@ -297,6 +297,34 @@ pub async fn create_product(
     Ok((product, true))
 }
 
+/// One page of a search, newest first: `sql` selects the rows with
+/// `id < $1` whose text matches the pattern `$2`, at most `$3` of them.
+async fn search<T>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    q: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+    from_row: fn(&AnyRow) -> Result<T>,
+    id: fn(&T) -> &str,
+) -> Result<Page<T>> {
+    let size = page_size(limit);
+    let after = cursor
+        .map(pagination::decode_id)
+        .transpose()?
+        .unwrap_or_else(|| "~".into());
+    let rows = sqlx::query(sql)
+        .bind(after)
+        .bind(like_pattern(q))
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |item| {
+        pagination::encode(&[id(item)])
+    }))
+}
+
 /// Places whose name or address contains `q`, newest first.
 pub async fn search_places(
     conn: &mut AnyConnection,
@@ -304,27 +332,12 @@ pub async fn search_places(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<Place>> {
-    let size = page_size(limit);
-    let after = cursor
-        .map(pagination::decode_id)
-        .transpose()?
-        .unwrap_or_else(|| "~".into());
     let sql = format!(
         "SELECT {PLACE_COLUMNS} FROM places \
          WHERE id < $1 AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(address) LIKE $2 ESCAPE '\\') \
          ORDER BY id DESC LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
-        .bind(after)
-        .bind(like_pattern(q))
-        .bind(size + 1)
-        .fetch_all(&mut *conn)
-        .await?;
-    let items = rows
-        .iter()
-        .map(place_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+    search(conn, &sql, q, cursor, limit, place_from_row, |p| &p.id).await
 }
 
 /// Products whose name contains `q`, newest first.
@@ -334,27 +347,12 @@ pub async fn search_products(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<Product>> {
-    let size = page_size(limit);
-    let after = cursor
-        .map(pagination::decode_id)
-        .transpose()?
-        .unwrap_or_else(|| "~".into());
     let sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM products WHERE id < $1 AND LOWER(name) LIKE $2 ESCAPE '\\' \
          AND hidden_at IS NULL \
          ORDER BY id DESC LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
-        .bind(after)
-        .bind(like_pattern(q))
-        .bind(size + 1)
-        .fetch_all(&mut *conn)
-        .await?;
-    let items = rows
-        .iter()
-        .map(product_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+    search(conn, &sql, q, cursor, limit, product_from_row, |p| &p.id).await
 }
 
 /// Whether moderators hid the product (members then cannot find or open it).

@@ -17,7 +17,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::Actor;
 use crate::catalog::service as catalog;
-use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
+use crate::changelog::{self, PUBLIC, review_bucket, user_bucket};
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
@@ -184,7 +184,6 @@ fn not_found() -> Error {
 pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
     let mut shared = vec![PUBLIC.to_owned(), review_bucket(id)];
-    let own = user_bucket(&row.author_id);
     if row.review.deleted || row.review.hidden {
         // Its scrappers hold it through their scraps, in no bucket of its
         // own: tell their devices it is gone too.
@@ -196,31 +195,16 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
                 .await?;
         shared.extend(scrappers.iter().map(|u| user_bucket(u)));
     }
-    if row.review.deleted {
-        let mut buckets = shared;
-        buckets.push(own);
-        return changelog::record(conn, Change::delete(EntityKind::Review, id, buckets), now).await;
-    }
-    let data = serde_json::to_value(&row.review)
-        .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
-    if row.review.hidden {
-        changelog::record(conn, Change::delete(EntityKind::Review, id, shared), now).await?;
-        changelog::record(
-            conn,
-            Change::upsert(EntityKind::Review, id, data, vec![own]),
-            now,
-        )
-        .await
-    } else {
-        let mut buckets = shared;
-        buckets.push(own);
-        changelog::record(
-            conn,
-            Change::upsert(EntityKind::Review, id, data, buckets),
-            now,
-        )
-        .await
-    }
+    let content = changelog::Content {
+        entity: EntityKind::Review,
+        id,
+        value: &row.review,
+        deleted: row.review.deleted,
+        hidden: row.review.hidden,
+        shared,
+        own: user_bucket(&row.author_id),
+    };
+    changelog::record_content(conn, content, now).await
 }
 
 struct Content {

@@ -288,22 +288,26 @@ pub async fn ensure_available(conn: &mut AnyConnection, email: &str, handle: &st
     Ok(())
 }
 
-pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+/// The account `WHERE {filter}` (on `$1`, `value`), if there is one.
+async fn find_where(
+    conn: &mut AnyConnection,
+    filter: &str,
+    value: &str,
+) -> Result<Option<UserRow>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {filter}");
     let row = sqlx::query(&sql)
-        .bind(id)
+        .bind(value)
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(UserRow::from_row).transpose()
 }
 
+pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
+    find_where(conn, "id = $1", id).await
+}
+
 pub async fn find_by_handle(conn: &mut AnyConnection, handle: &str) -> Result<Option<UserRow>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE handle = $1 AND deleted_at IS NULL");
-    let row = sqlx::query(&sql)
-        .bind(handle)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(UserRow::from_row).transpose()
+    find_where(conn, "handle = $1 AND deleted_at IS NULL", handle).await
 }
 
 /// A live (not deleted) account by email, with its password hash.
