@@ -11,7 +11,7 @@
 //! deletes the earlier ones before appending, so a pull sends an entity once
 //! however often it changed, while `seq` stays global and only grows.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use moa_protocol::EntityKind;
 
@@ -217,6 +217,16 @@ pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64)
     Ok(())
 }
 
+/// A `changes` row as [`since`] reads it.
+#[derive(sqlx::FromRow)]
+struct ChangeColumns {
+    seq: i64,
+    entity: String,
+    entity_id: String,
+    op: String,
+    data: Option<String>,
+}
+
 /// The changes of `bucket` after `cursor`, oldest first, at most `limit`,
 /// and whether more follow.
 pub async fn since(
@@ -226,7 +236,7 @@ pub async fn since(
     limit: u32,
 ) -> Result<(Vec<moa_protocol::sync::Change>, bool)> {
     use moa_protocol::sync::ChangeOp;
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, ChangeColumns>(
         "SELECT seq, entity, entity_id, op, data FROM changes WHERE bucket = $1 AND seq > $2 \
          ORDER BY seq LIMIT $3",
     )
@@ -237,19 +247,18 @@ pub async fn since(
     .await?;
     let more = rows.len() > limit as usize;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-    for row in rows.iter().take(limit as usize) {
-        let op: String = row.try_get("op")?;
-        let data: Option<String> = row.try_get("data")?;
+    for row in rows.into_iter().take(limit as usize) {
         changes.push(moa_protocol::sync::Change {
-            seq: row.try_get("seq")?,
-            entity: EntityKind::parse(row.try_get::<&str, _>("entity")?),
-            id: row.try_get("entity_id")?,
-            op: match op.as_str() {
+            seq: row.seq,
+            entity: EntityKind::parse(&row.entity),
+            id: row.entity_id,
+            op: match row.op.as_str() {
                 "upsert" => ChangeOp::Upsert,
                 "delete" => ChangeOp::Delete,
                 other => return Err(Error::Internal(format!("change op {other}"))),
             },
-            data: data
+            data: row
+                .data
                 .map(|d| serde_json::from_str(&d))
                 .transpose()
                 .map_err(|e| Error::Internal(format!("corrupt change data: {e}")))?,

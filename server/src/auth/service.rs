@@ -10,7 +10,7 @@ use moa_protocol::{
     AuthResponse, ChangePasswordRequest, DeleteAccountRequest, ErrorCode, LoginRequest, Role,
     SignupRequest,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::db::Db;
@@ -196,13 +196,23 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
     }
 }
 
+/// A refresh token with its session, as [`rotate`] reads it.
+#[derive(sqlx::FromRow)]
+struct RefreshColumns {
+    session_id: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    user_id: String,
+    revoked_at: Option<i64>,
+}
+
 async fn rotate(
     state: &AppState,
     conn: &mut AnyConnection,
     hash: &str,
     now: i64,
 ) -> Result<Refresh> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, RefreshColumns>(
         "SELECT rt.session_id, rt.expires_at, rt.used_at, s.user_id, s.revoked_at \
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
     )
@@ -212,17 +222,17 @@ async fn rotate(
     let Some(row) = row else {
         return Ok(Refresh::Invalid("unknown refresh token; sign in again"));
     };
-    let session_id: String = row.try_get("session_id")?;
-    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+    let session_id = row.session_id;
+    if row.revoked_at.is_some() {
         return Ok(Refresh::Invalid(
             "this session has been signed out; sign in again",
         ));
     }
-    if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+    if row.used_at.is_some() {
         revoke_session(conn, &session_id, "refresh_token_reused", now).await?;
         return Ok(Refresh::Reused);
     }
-    if row.try_get::<i64, _>("expires_at")? <= now {
+    if row.expires_at <= now {
         return Ok(Refresh::Invalid(
             "the refresh token has expired; sign in again",
         ));
@@ -239,8 +249,7 @@ async fn rotate(
         revoke_session(conn, &session_id, "refresh_token_reused", now).await?;
         return Ok(Refresh::Reused);
     }
-    let user_id: String = row.try_get("user_id")?;
-    let user = match users::find_by_id(conn, &user_id).await? {
+    let user = match users::find_by_id(conn, &row.user_id).await? {
         Some(user) if user.deleted_at.is_none() => user,
         _ => return Ok(Refresh::Invalid("this account no longer exists")),
     };
@@ -307,8 +316,13 @@ pub async fn logout(state: &AppState, member: &Actor) -> Result<()> {
 /// The member behind a live session, or `None` if the session was revoked or
 /// the account deleted.
 pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Option<Actor>> {
+    #[derive(sqlx::FromRow)]
+    struct MemberColumns {
+        role: String,
+        suspended_until: Option<i64>,
+    }
     let mut conn = db.read().acquire().await?;
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, MemberColumns>(
         "SELECT u.role, u.suspended_until FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.deleted_at IS NULL",
     )
@@ -317,12 +331,12 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get("role")?;
+    let role = &row.role;
     Ok(Some(Actor {
         user_id: user_id.to_owned(),
         session_id: session_id.to_owned(),
-        role: Role::parse(&role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
-        suspended_until: row.try_get("suspended_until")?,
+        role: Role::parse(role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
+        suspended_until: row.suspended_until,
     }))
 }
 

@@ -6,7 +6,7 @@
 use moa_protocol::{
     EntityKind, FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::changelog::{self, Change, user_bucket};
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
-use crate::users::service::AUTHOR_COLUMNS;
+use crate::users::service::{AUTHOR_COLUMNS, AuthorColumns};
 
 /// What can be liked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,11 +217,22 @@ pub async fn unlike(
     })
 }
 
-fn member_item(row: &sqlx::any::AnyRow) -> Result<MemberListItem> {
-    Ok(MemberListItem {
-        member: crate::users::service::author_from_row(row, row.try_get("id")?)?,
-        at: row.try_get("at")?,
-    })
+/// A row of [`member_page`].
+#[derive(sqlx::FromRow)]
+struct MemberColumns {
+    id: String,
+    #[sqlx(flatten)]
+    author: AuthorColumns,
+    at: i64,
+}
+
+impl From<MemberColumns> for MemberListItem {
+    fn from(c: MemberColumns) -> Self {
+        MemberListItem {
+            member: c.author.into_author(c.id),
+            at: c.at,
+        }
+    }
 }
 
 /// A list of members keyed by (`at`, member id), newest first. `from_where`
@@ -243,14 +254,14 @@ async fn member_page(
         "SELECT u.id, {AUTHOR_COLUMNS}, {at} AS at {from_where} AND ({at}, u.id) < ($2, $3) \
          ORDER BY {at} DESC, u.id DESC LIMIT $4"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, MemberColumns>(&sql)
         .bind(arg)
         .bind(time)
         .bind(id)
         .bind(size + 1)
         .fetch_all(&mut *conn)
         .await?;
-    let items = rows.iter().map(member_item).collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(MemberListItem::from).collect();
     Ok(into_page(items, size, |m| {
         pagination::encode(&[&m.at.to_string(), &m.member.id])
     }))

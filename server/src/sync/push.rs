@@ -17,7 +17,7 @@ use moa_protocol::{ErrorCode, ErrorDetail, Op, PlaceCreated, ProductCreated};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::error::{Error, Result};
@@ -101,12 +101,14 @@ async fn apply(state: &AppState, member: &Actor, m: &Mutation) -> Result<Outcome
 /// another member used is refused (ids are UUIDs: only a buggy or hostile
 /// client reuses one).
 async fn stored(conn: &mut AnyConnection, member: &Actor, id: &str) -> Result<Option<Outcome>> {
-    let row = sqlx::query("SELECT user_id, outcome FROM mutations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let user_id: String = row.try_get("user_id")?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT user_id, outcome FROM mutations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((user_id, outcome)) = row else {
+        return Ok(None);
+    };
     if user_id != member.user_id {
         return Ok(Some(Outcome::Rejected {
             error: ErrorDetail {
@@ -117,7 +119,6 @@ async fn stored(conn: &mut AnyConnection, member: &Actor, id: &str) -> Result<Op
             },
         }));
     }
-    let outcome: String = row.try_get("outcome")?;
     serde_json::from_str(&outcome)
         .map(Some)
         .map_err(|e| Error::Internal(format!("corrupt mutation outcome: {e}")))
