@@ -307,10 +307,7 @@ pub async fn list(
         return Err(Error::NotFound("no such review".into()));
     }
     let size = page_size(limit);
-    let (time, id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MIN, String::new()),
-    };
+    let (time, id) = pagination::above_int_id(cursor)?;
     let sql = format!(
         "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id \
          WHERE c.review_id = $3 AND {VISIBLE} AND (c.created_at, c.id) > ($4, $5) \

@@ -191,10 +191,7 @@ pub async fn queue(
     limit: Option<u32>,
 ) -> Result<ReportQueue> {
     let size = page_size(limit);
-    let (after_time, after_id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MIN, String::new()),
-    };
+    let (after_time, after_id) = pagination::above_int_id(cursor)?;
     let groups = sqlx::query_as::<_, GroupColumns>(
         "SELECT target_type, target_id, COUNT(*) AS n, MIN(created_at) AS first_at FROM reports \
          WHERE state = $1 AND ($2 = '' OR target_type = $2) \

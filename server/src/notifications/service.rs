@@ -162,10 +162,7 @@ pub async fn list(
     limit: Option<u32>,
 ) -> Result<NotificationPage> {
     let size = page_size(limit);
-    let (time, id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MAX, "~".to_owned()),
-    };
+    let (time, id) = pagination::below_int_id(cursor)?;
     let sql = format!(
         "SELECT {COLUMNS}, {AUTHOR_COLUMNS} FROM notifications n LEFT JOIN users u ON u.id = n.actor_id \
          WHERE n.user_id = $1 AND (n.created_at, n.id) < ($2, $3) \

@@ -175,16 +175,10 @@ pub async fn page(
         .bind(i64::from(reader.is_moderator()))
         .bind(arg);
     let query = if p.float_key {
-        let (score, id) = match cursor {
-            Some(c) => pagination::decode_float_id(c)?,
-            None => (f64::MAX, "~".to_owned()),
-        };
+        let (score, id) = pagination::below_float_id(cursor)?;
         query.bind(score).bind(id)
     } else {
-        let (time, id) = match cursor {
-            Some(c) => pagination::decode_int_id(c)?,
-            None => (i64::MAX, "~".to_owned()),
-        };
+        let (time, id) = pagination::below_int_id(cursor)?;
         query.bind(time).bind(id)
     };
     let rows = query.bind(size + 1).fetch_all(&mut *conn).await?;

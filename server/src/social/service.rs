@@ -246,10 +246,7 @@ async fn member_page(
     limit: Option<u32>,
 ) -> Result<Page<MemberListItem>> {
     let size = page_size(limit);
-    let (time, id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MAX, "~".to_owned()),
-    };
+    let (time, id) = pagination::below_int_id(cursor)?;
     let sql = format!(
         "SELECT u.id, {AUTHOR_COLUMNS}, {at} AS at {from_where} AND ({at}, u.id) < ($2, $3) \
          ORDER BY {at} DESC, u.id DESC LIMIT $4"
