@@ -190,61 +190,39 @@ async fn feed_tab(
     list(&state, &reader, source, &q).await
 }
 
-/// A place's reviews, newest first.
-#[utoipa::path(
-    get, path = "/places/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn place_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    list(&state, &reader, Source::Subject(&id), &q).await
+/// Makes public handlers that answer a page of reviews: each is `GET path`
+/// with one path parameter (named `param` in the document) bound to `var`,
+/// and lists the `source` made from it.
+macro_rules! review_lists {
+    ($(
+        $(#[doc = $doc:tt])*
+        $name:ident: $path:tt, $param:tt => |$var:ident| $source:expr;
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            get, path = $path, tag = "reviews", params(($param = String, Path), PageQuery),
+            responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
+        )]
+        async fn $name(
+            State(state): State<AppState>,
+            reader: Reader,
+            Path($var): Path<String>,
+            ApiQuery(q): ApiQuery<PageQuery>,
+        ) -> Result<Json<Page<Review>>> {
+            list(&state, &reader, $source, &q).await
+        }
+    )*};
 }
 
-/// A product's reviews, newest first.
-#[utoipa::path(
-    get, path = "/products/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn product_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    list(&state, &reader, Source::Subject(&id), &q).await
-}
-
-/// Reviews with a tag, newest first.
-#[utoipa::path(
-    get, path = "/tags/{tag}/reviews", tag = "reviews", params(("tag" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn tag_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(tag): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    let tag = crate::validate::normalize_tag(&tag);
-    list(&state, &reader, Source::Tag(&tag), &q).await
-}
-
-/// A member's reviews, newest first.
-#[utoipa::path(
-    get, path = "/users/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn user_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    list(&state, &reader, Source::Author(&id), &q).await
+review_lists! {
+    /// A place's reviews, newest first.
+    place_reviews: "/places/{id}/reviews", "id" => |id| Source::Subject(&id);
+    /// A product's reviews, newest first.
+    product_reviews: "/products/{id}/reviews", "id" => |id| Source::Subject(&id);
+    /// Reviews with a tag, newest first.
+    tag_reviews: "/tags/{tag}/reviews", "tag" => |tag| Source::Tag(&crate::validate::normalize_tag(&tag));
+    /// A member's reviews, newest first.
+    user_reviews: "/users/{id}/reviews", "id" => |id| Source::Author(&id);
 }
 
 /// My scraps, newest scrap first.
