@@ -259,9 +259,8 @@ pub async fn since(
             },
             data: row
                 .data
-                .map(|d| serde_json::from_str(&d))
-                .transpose()
-                .map_err(|e| Error::Internal(format!("corrupt change data: {e}")))?,
+                .map(|d| crate::db::json_column(&d, "change data"))
+                .transpose()?,
         });
     }
     Ok((changes, more))

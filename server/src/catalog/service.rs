@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::Actor;
 use crate::changelog::{self, Change, PUBLIC};
+use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
@@ -25,10 +26,6 @@ const PRODUCT_COLUMNS: &str = "id, name, price_krw, options, photos, shop_url, r
 
 fn average(sum: i64, count: i64) -> Option<f64> {
     (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0)
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::Internal(format!("corrupt {column} column: {e}")))
 }
 
 /// The columns places and products share: their tally and who added them.
@@ -89,8 +86,8 @@ fn product_from_row(row: &AnyRow) -> Result<Product> {
         id: c.id,
         name: c.name,
         price_krw: c.price_krw,
-        options: json_column(&c.options, "options")?,
-        photos: json_column(&c.photos, "photos")?,
+        options: json_column(&c.options, "options column")?,
+        photos: json_column(&c.photos, "photos column")?,
         shop_url: c.shop_url,
         review_count: c.common.review_count,
         average_rating: average(c.common.rating_sum, c.common.rating_count),

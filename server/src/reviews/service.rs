@@ -18,6 +18,7 @@ use sqlx::{AnyConnection, FromRow};
 use crate::actor::Actor;
 use crate::catalog::service as catalog;
 use crate::changelog::{self, PUBLIC, review_bucket, user_bucket};
+use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
@@ -63,10 +64,6 @@ pub struct ReviewRow {
     pub author_id: String,
     pub subject: Option<(String, String)>,
     pub field_versions: BTreeMap<String, i64>,
-}
-
-fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::Internal(format!("corrupt {column}: {e}")))
 }
 
 /// The columns of [`REVIEW_COLUMNS`] as stored.
@@ -120,10 +117,10 @@ pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
             .ok_or_else(|| Error::Internal(format!("review kind {}", c.kind)))?,
         title: c.title,
         body: c.body,
-        photos: json(&c.photos, "photos")?,
+        photos: json_column(&c.photos, "photos")?,
         subject,
         rating: c.rating,
-        tags: json(&c.tags, "tags")?,
+        tags: json_column(&c.tags, "tags")?,
         official: c.official != 0,
         like_count: c.like_count,
         comment_count: c.comment_count,
@@ -141,7 +138,7 @@ pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
         review,
         author_id: c.author_id,
         subject: c.subject_type.zip(c.subject_id),
-        field_versions: json(&c.field_versions, "field_versions")?,
+        field_versions: json_column(&c.field_versions, "field_versions")?,
     })
 }
 

@@ -119,9 +119,7 @@ async fn stored(conn: &mut AnyConnection, member: &Actor, id: &str) -> Result<Op
             },
         }));
     }
-    serde_json::from_str(&outcome)
-        .map(Some)
-        .map_err(|e| Error::Internal(format!("corrupt mutation outcome: {e}")))
+    crate::db::json_column(&outcome, "mutation outcome").map(Some)
 }
 
 /// Stores the outcome of `m`; `false` if its id is stored already.

@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
 
 use crate::changelog::{self, Change, user_bucket};
+use crate::db::json_column;
 use crate::error::{Error, Result, is_unique_violation};
 use crate::media::service::{self as media, RefType};
 use crate::validate;
@@ -66,8 +67,7 @@ impl UserRow {
             handle: c.handle,
             display_name: c.display_name,
             bio: c.bio,
-            links: serde_json::from_str(&c.links)
-                .map_err(|e| Error::Internal(format!("corrupt links column: {e}")))?,
+            links: json_column(&c.links, "links column")?,
             avatar_media_id: c.avatar_media_id,
             role: Role::parse(&c.role)
                 .ok_or_else(|| Error::Internal(format!("unknown role in database: {}", c.role)))?,
