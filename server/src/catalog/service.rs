@@ -16,7 +16,7 @@ use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
-use crate::util::like_pattern;
+use crate::util::{like_pattern, to_json};
 use crate::validate;
 
 const PLACE_COLUMNS: &str = "id, name, address, latitude, longitude, category, review_count, \
@@ -120,10 +120,6 @@ async fn publish<T: serde::Serialize>(
 ) -> Result<()> {
     let change = Change::upsert(kind, id, to_json(entity)?, vec![PUBLIC.into()]);
     changelog::record(conn, change, now).await
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
 pub async fn get_place(conn: &mut AnyConnection, id: &str) -> Result<Option<Place>> {

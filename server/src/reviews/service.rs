@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
 use crate::users::service as users;
+use crate::util::to_json_text;
 use crate::validate;
 
 /// Columns of a review as read by a reader (`$1` is the reader's id, `""` if
@@ -242,10 +243,6 @@ fn validate_rating(rating: Option<i64>) -> Result<Option<i64>> {
     }
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
-}
-
 /// Creates a review. Replaying a create with the same id by the same author
 /// answers the existing review (`false`) and changes nothing.
 pub async fn create(
@@ -301,11 +298,11 @@ pub async fn create(
     .bind(req.kind.as_str())
     .bind(&content.title)
     .bind(&content.body)
-    .bind(encode(&content.photos)?)
+    .bind(to_json_text(&content.photos)?)
     .bind(req.subject.as_ref().map(|s| s.kind.as_str()))
     .bind(req.subject.as_ref().map(|s| s.id.clone()))
     .bind(rating)
-    .bind(encode(&tags)?)
+    .bind(to_json_text(&tags)?)
     .bind(i64::from(req.official))
     .bind(now)
     .execute(&mut *conn)
@@ -426,11 +423,11 @@ pub async fn edit(
     )
     .bind(&content.title)
     .bind(&content.body)
-    .bind(encode(&content.photos)?)
+    .bind(to_json_text(&content.photos)?)
     .bind(rating)
-    .bind(encode(&tags)?)
+    .bind(to_json_text(&tags)?)
     .bind(version)
-    .bind(encode(&field_versions)?)
+    .bind(to_json_text(&field_versions)?)
     .bind(now)
     .bind(id)
     .execute(&mut *conn)

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::extract::parse_json;
 use crate::social::service::{self as social, Target};
 use crate::state::{AppState, Events, quiet};
-use crate::util::now_ms;
+use crate::util::{now_ms, to_json, to_json_text};
 use crate::{catalog, comments, moderation, notifications, reviews, users, validate};
 
 /// Checks the whole request before applying any of it: a bad one is a 422
@@ -137,7 +137,7 @@ async fn store(
     .bind(&m.id)
     .bind(&member.user_id)
     .bind(short(&m.name))
-    .bind(to_text(outcome)?)
+    .bind(to_json_text(outcome)?)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -155,14 +155,6 @@ fn unknown(name: &str) -> Error {
 /// At most 100 characters of a client-given name (for storage and logs).
 fn short(name: &str) -> String {
     name.chars().take(100).collect()
-}
-
-fn to_text<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
-}
-
-fn to_json<T: Serialize>(value: &T) -> Result<Value> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
 /// A mutation's answer and the events its write caused.
