@@ -11,7 +11,7 @@
 //! deletes the earlier ones before appending, so a pull sends an entity once
 //! however often it changed, while `seq` stays global and only grows.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use moa_protocol::EntityKind;
 
@@ -81,6 +81,20 @@ impl Change {
             data: None,
         }
     }
+
+    /// An upsert of `data` when there is some, else a tombstone: the change
+    /// of something that is set or unset (a like, a scrap, a follow).
+    pub fn upsert_or_delete(
+        entity: EntityKind,
+        id: &str,
+        data: Option<serde_json::Value>,
+        buckets: Vec<String>,
+    ) -> Self {
+        match data {
+            Some(data) => Change::upsert(entity, id, data, buckets),
+            None => Change::delete(entity, id, buckets),
+        }
+    }
 }
 
 /// Appends `change` (once per bucket) in the caller's transaction, replacing
@@ -95,6 +109,53 @@ pub async fn record(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
             .await?;
     }
     append(conn, change, now).await
+}
+
+/// A review or comment as it now stands, for [`record_content`].
+pub struct Content<'a, T> {
+    pub entity: EntityKind,
+    pub id: &'a str,
+    /// What members see of it (its wire form).
+    pub value: &'a T,
+    pub deleted: bool,
+    pub hidden: bool,
+    /// The buckets that show it to others.
+    pub shared: Vec<String>,
+    /// Its author's own bucket.
+    pub own: String,
+}
+
+/// Records a review or comment as it now stands: deleted, a tombstone in
+/// every bucket; hidden, a tombstone in the shared buckets and an upsert
+/// (marked hidden) in its author's own bucket only; otherwise an upsert in
+/// every bucket.
+pub async fn record_content<T: serde::Serialize>(
+    conn: &mut AnyConnection,
+    content: Content<'_, T>,
+    now: i64,
+) -> Result<()> {
+    let Content {
+        entity,
+        id,
+        value,
+        deleted,
+        hidden,
+        mut shared,
+        own,
+    } = content;
+    if deleted {
+        shared.push(own);
+        return record(conn, Change::delete(entity, id, shared), now).await;
+    }
+    let data = serde_json::to_value(value)
+        .map_err(|e| Error::Internal(format!("cannot encode a {entity}: {e}")))?;
+    if hidden {
+        record(conn, Change::delete(entity.clone(), id, shared), now).await?;
+        record(conn, Change::upsert(entity, id, data, vec![own]), now).await
+    } else {
+        shared.push(own);
+        record(conn, Change::upsert(entity, id, data, shared), now).await
+    }
 }
 
 /// Appends `change` for an entity that is new (nothing earlier to replace),
@@ -156,6 +217,16 @@ pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64)
     Ok(())
 }
 
+/// A `changes` row as [`since`] reads it.
+#[derive(sqlx::FromRow)]
+struct ChangeColumns {
+    seq: i64,
+    entity: String,
+    entity_id: String,
+    op: String,
+    data: Option<String>,
+}
+
 /// The changes of `bucket` after `cursor`, oldest first, at most `limit`,
 /// and whether more follow.
 pub async fn since(
@@ -165,7 +236,7 @@ pub async fn since(
     limit: u32,
 ) -> Result<(Vec<moa_protocol::sync::Change>, bool)> {
     use moa_protocol::sync::ChangeOp;
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, ChangeColumns>(
         "SELECT seq, entity, entity_id, op, data FROM changes WHERE bucket = $1 AND seq > $2 \
          ORDER BY seq LIMIT $3",
     )
@@ -176,22 +247,20 @@ pub async fn since(
     .await?;
     let more = rows.len() > limit as usize;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-    for row in rows.iter().take(limit as usize) {
-        let op: String = row.try_get("op")?;
-        let data: Option<String> = row.try_get("data")?;
+    for row in rows.into_iter().take(limit as usize) {
         changes.push(moa_protocol::sync::Change {
-            seq: row.try_get("seq")?,
-            entity: EntityKind::parse(row.try_get::<&str, _>("entity")?),
-            id: row.try_get("entity_id")?,
-            op: match op.as_str() {
+            seq: row.seq,
+            entity: EntityKind::parse(&row.entity),
+            id: row.entity_id,
+            op: match row.op.as_str() {
                 "upsert" => ChangeOp::Upsert,
                 "delete" => ChangeOp::Delete,
                 other => return Err(Error::Internal(format!("change op {other}"))),
             },
-            data: data
-                .map(|d| serde_json::from_str(&d))
-                .transpose()
-                .map_err(|e| Error::Internal(format!("corrupt change data: {e}")))?,
+            data: row
+                .data
+                .map(|d| crate::db::json_column(&d, "change data"))
+                .transpose()?,
         });
     }
     Ok((changes, more))

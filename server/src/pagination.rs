@@ -73,6 +73,23 @@ pub fn decode_float_id(cursor: &str) -> Result<(f64, String)> {
     }
 }
 
+/// Where a newest-first page of (time, id) keys starts: below the
+/// cursor's key, or below a key above every row for the first page.
+pub fn below_int_id(cursor: Option<&str>) -> Result<(i64, String)> {
+    cursor.map_or_else(|| Ok((i64::MAX, "~".to_owned())), decode_int_id)
+}
+
+/// Where a highest-first page of (score, id) keys starts, as [`below_int_id`].
+pub fn below_float_id(cursor: Option<&str>) -> Result<(f64, String)> {
+    cursor.map_or_else(|| Ok((f64::MAX, "~".to_owned())), decode_float_id)
+}
+
+/// Where an oldest-first page of (time, id) keys starts: above the cursor's
+/// key, or above a key below every row for the first page.
+pub fn above_int_id(cursor: Option<&str>) -> Result<(i64, String)> {
+    cursor.map_or_else(|| Ok((i64::MIN, String::new())), decode_int_id)
+}
+
 /// Page size: `limit` clamped to 1..=100, 20 by default.
 pub fn page_size(limit: Option<u32>) -> i64 {
     i64::from(

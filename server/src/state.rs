@@ -219,4 +219,13 @@ impl AppState {
         self.realtime.commit(tx, events).await?;
         Ok(value)
     }
+
+    /// [`AppState::write`] for a write that causes no realtime events (most
+    /// of them): `f` answers just its value.
+    pub async fn write_quiet<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> crate::Result<T>,
+    ) -> crate::Result<T> {
+        self.write(async |tx| f(tx).await.map(quiet)).await
+    }
 }

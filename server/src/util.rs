@@ -4,6 +4,16 @@
 use base64::Engine;
 use rand::RngCore;
 
+/// `value` as JSON; a value that cannot be encoded is an internal error.
+pub fn to_json<T: serde::Serialize>(value: &T) -> crate::Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| crate::Error::Internal(format!("cannot encode: {e}")))
+}
+
+/// `value` as JSON text (for a text column), as [`to_json`].
+pub fn to_json_text<T: serde::Serialize>(value: &T) -> crate::Result<String> {
+    serde_json::to_string(value).map_err(|e| crate::Error::Internal(format!("cannot encode: {e}")))
+}
+
 /// Now, in Unix milliseconds UTC (the protocol's time unit).
 pub fn now_ms() -> i64 {
     let since_epoch = std::time::SystemTime::now()

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -82,11 +82,7 @@ async fn set_role(
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> Result<Json<AdminUser>> {
     let user = state
-        .write(async |tx| {
-            service::set_role(tx, &member, &id, req.role)
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::set_role(tx, &member, &id, req.role).await)
         .await?;
     Ok(Json(user))
 }
@@ -111,11 +107,7 @@ async fn suspend(
     ApiJson(req): ApiJson<SuspendRequest>,
 ) -> Result<Json<AdminUser>> {
     let user = state
-        .write(async |tx| {
-            service::suspend(tx, &member, &id, req.days, &req.reason)
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::suspend(tx, &member, &id, req.days, &req.reason).await)
         .await?;
     Ok(Json(user))
 }
@@ -137,7 +129,7 @@ async fn unsuspend(
     Path(id): Path<String>,
 ) -> Result<Json<AdminUser>> {
     let user = state
-        .write(async |tx| service::unsuspend(tx, &member, &id).await.map(quiet))
+        .write_quiet(async |tx| service::unsuspend(tx, &member, &id).await)
         .await?;
     Ok(Json(user))
 }

@@ -2,7 +2,7 @@
 //! audit log every such action writes to in the same transaction.
 
 use moa_protocol::{AdminUser, AuditEntry, Page, Role, limits};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::error::{Error, Result};
@@ -185,6 +185,32 @@ pub async fn unsuspend(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Res
     Ok(user.to_admin())
 }
 
+/// An `audit_log` row.
+#[derive(sqlx::FromRow)]
+struct AuditColumns {
+    id: String,
+    actor_id: String,
+    action: String,
+    target_type: String,
+    target_id: String,
+    detail: String,
+    created_at: i64,
+}
+
+impl From<AuditColumns> for AuditEntry {
+    fn from(c: AuditColumns) -> Self {
+        AuditEntry {
+            id: c.id,
+            actor_id: c.actor_id,
+            action: c.action,
+            target_type: c.target_type,
+            target_id: c.target_id,
+            detail: c.detail,
+            created_at: c.created_at,
+        }
+    }
+}
+
 /// The audit log, newest first.
 pub async fn list_audit(
     conn: &mut AnyConnection,
@@ -193,7 +219,7 @@ pub async fn list_audit(
 ) -> Result<Page<AuditEntry>> {
     let size = page_size(limit);
     let after = cursor.map(pagination::decode_id).transpose()?;
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, AuditColumns>(
         "SELECT id, actor_id, action, target_type, target_id, detail, created_at FROM audit_log \
          WHERE ($1 = '' OR id < $1) ORDER BY id DESC LIMIT $2",
     )
@@ -201,20 +227,7 @@ pub async fn list_audit(
     .bind(size + 1)
     .fetch_all(&mut *conn)
     .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                id: r.try_get("id")?,
-                actor_id: r.try_get("actor_id")?,
-                action: r.try_get("action")?,
-                target_type: r.try_get("target_type")?,
-                target_id: r.try_get("target_id")?,
-                detail: r.try_get("detail")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(AuditEntry::from).collect();
     Ok(into_page(items, size, |e| pagination::encode(&[&e.id])))
 }
 

@@ -10,12 +10,12 @@ use moa_protocol::{
     AuthResponse, ChangePasswordRequest, DeleteAccountRequest, ErrorCode, LoginRequest, Role,
     SignupRequest,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::tokens::{hash_refresh_token, new_refresh_token};
 use crate::users::service::{self as users, NewUser, UserRow};
 use crate::util::{new_id, now_ms};
@@ -93,7 +93,7 @@ async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> 
     let now = now_ms();
     let session_id = new_id();
     let (refresh_token, refresh_expires_at) = state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             sqlx::query(
                 "INSERT INTO sessions (id, user_id, created_at, refreshed_at) \
                  VALUES ($1, $2, $3, $3)",
@@ -103,9 +103,7 @@ async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> 
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            insert_refresh_token(state, tx, &session_id, now)
-                .await
-                .map(quiet)
+            insert_refresh_token(state, tx, &session_id, now).await
         })
         .await?;
     token_pair(
@@ -176,7 +174,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
     let hash = hash_refresh_token(refresh_token);
     // Committed in every case: a detected reuse must stay revoked.
     let outcome = state
-        .write(async |tx| rotate(state, tx, &hash, now).await.map(quiet))
+        .write_quiet(async |tx| rotate(state, tx, &hash, now).await)
         .await?;
     match outcome {
         Refresh::Rotated {
@@ -198,13 +196,23 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<AuthRespon
     }
 }
 
+/// A refresh token with its session, as [`rotate`] reads it.
+#[derive(sqlx::FromRow)]
+struct RefreshColumns {
+    session_id: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    user_id: String,
+    revoked_at: Option<i64>,
+}
+
 async fn rotate(
     state: &AppState,
     conn: &mut AnyConnection,
     hash: &str,
     now: i64,
 ) -> Result<Refresh> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, RefreshColumns>(
         "SELECT rt.session_id, rt.expires_at, rt.used_at, s.user_id, s.revoked_at \
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1",
     )
@@ -214,17 +222,17 @@ async fn rotate(
     let Some(row) = row else {
         return Ok(Refresh::Invalid("unknown refresh token; sign in again"));
     };
-    let session_id: String = row.try_get("session_id")?;
-    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+    let session_id = row.session_id;
+    if row.revoked_at.is_some() {
         return Ok(Refresh::Invalid(
             "this session has been signed out; sign in again",
         ));
     }
-    if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+    if row.used_at.is_some() {
         revoke_session(conn, &session_id, "refresh_token_reused", now).await?;
         return Ok(Refresh::Reused);
     }
-    if row.try_get::<i64, _>("expires_at")? <= now {
+    if row.expires_at <= now {
         return Ok(Refresh::Invalid(
             "the refresh token has expired; sign in again",
         ));
@@ -241,8 +249,7 @@ async fn rotate(
         revoke_session(conn, &session_id, "refresh_token_reused", now).await?;
         return Ok(Refresh::Reused);
     }
-    let user_id: String = row.try_get("user_id")?;
-    let user = match users::find_by_id(conn, &user_id).await? {
+    let user = match users::find_by_id(conn, &row.user_id).await? {
         Some(user) if user.deleted_at.is_none() => user,
         _ => return Ok(Refresh::Invalid("this account no longer exists")),
     };
@@ -301,11 +308,7 @@ async fn revoke_other_sessions(
 /// Signs out the member's current session (its refresh tokens die with it).
 pub async fn logout(state: &AppState, member: &Actor) -> Result<()> {
     state
-        .write(async |tx| {
-            revoke_session(tx, &member.session_id, "logout", now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| revoke_session(tx, &member.session_id, "logout", now_ms()).await)
         .await?;
     Ok(())
 }
@@ -313,8 +316,13 @@ pub async fn logout(state: &AppState, member: &Actor) -> Result<()> {
 /// The member behind a live session, or `None` if the session was revoked or
 /// the account deleted.
 pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Option<Actor>> {
+    #[derive(sqlx::FromRow)]
+    struct MemberColumns {
+        role: String,
+        suspended_until: Option<i64>,
+    }
     let mut conn = db.read().acquire().await?;
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, MemberColumns>(
         "SELECT u.role, u.suspended_until FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.deleted_at IS NULL",
     )
@@ -323,12 +331,12 @@ pub async fn load_member(db: &Db, user_id: &str, session_id: &str) -> Result<Opt
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get("role")?;
+    let role = &row.role;
     Ok(Some(Actor {
         user_id: user_id.to_owned(),
         session_id: session_id.to_owned(),
-        role: Role::parse(&role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
-        suspended_until: row.try_get("suspended_until")?,
+        role: Role::parse(role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
+        suspended_until: row.suspended_until,
     }))
 }
 
@@ -367,11 +375,11 @@ pub async fn change_password(
     let hash = password::hash(req.new_password).await?;
     let now = now_ms();
     state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             users::set_password_hash(tx, &member.user_id, &hash, now).await?;
             let me = Some(member.session_id.as_str());
             revoke_other_sessions(tx, &member.user_id, me, "password_changed", now).await?;
-            Ok(quiet(()))
+            Ok(())
         })
         .await?;
     Ok(())
@@ -386,10 +394,10 @@ pub async fn delete_account(
     check_password(state, member, "password", req.password).await?;
     let now = now_ms();
     state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             users::soft_delete(tx, &member.user_id, now).await?;
             revoke_other_sessions(tx, &member.user_id, None, "account_deleted", now).await?;
-            Ok(quiet(()))
+            Ok(())
         })
         .await?;
     Ok(())

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -58,11 +58,7 @@ async fn create_place(
     ApiJson(req): ApiJson<CreatePlaceRequest>,
 ) -> Result<(StatusCode, Json<PlaceCreated>)> {
     let (place, created) = state
-        .write(async |tx| {
-            service::create_place(tx, &member, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::create_place(tx, &member, &req, now_ms()).await)
         .await?;
     Ok((
         created_status(created),
@@ -116,11 +112,7 @@ async fn create_product(
     ApiJson(req): ApiJson<CreateProductRequest>,
 ) -> Result<(StatusCode, Json<ProductCreated>)> {
     let (product, created) = state
-        .write(async |tx| {
-            service::create_product(tx, &member, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::create_product(tx, &member, &req, now_ms()).await)
         .await?;
     let product = ProductCreated { product, created };
     Ok((created_status(created), Json(product)))

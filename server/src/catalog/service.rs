@@ -12,10 +12,11 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::Actor;
 use crate::changelog::{self, Change, PUBLIC};
+use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
-use crate::util::like_pattern;
+use crate::util::{like_pattern, to_json};
 use crate::validate;
 
 const PLACE_COLUMNS: &str = "id, name, address, latitude, longitude, category, review_count, \
@@ -25,10 +26,6 @@ const PRODUCT_COLUMNS: &str = "id, name, price_krw, options, photos, shop_url, r
 
 fn average(sum: i64, count: i64) -> Option<f64> {
     (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0)
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::Internal(format!("corrupt {column} column: {e}")))
 }
 
 /// The columns places and products share: their tally and who added them.
@@ -89,8 +86,8 @@ fn product_from_row(row: &AnyRow) -> Result<Product> {
         id: c.id,
         name: c.name,
         price_krw: c.price_krw,
-        options: json_column(&c.options, "options")?,
-        photos: json_column(&c.photos, "photos")?,
+        options: json_column(&c.options, "options column")?,
+        photos: json_column(&c.photos, "photos column")?,
         shop_url: c.shop_url,
         review_count: c.common.review_count,
         average_rating: average(c.common.rating_sum, c.common.rating_count),
@@ -123,10 +120,6 @@ async fn publish<T: serde::Serialize>(
 ) -> Result<()> {
     let change = Change::upsert(kind, id, to_json(entity)?, vec![PUBLIC.into()]);
     changelog::record(conn, change, now).await
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
 pub async fn get_place(conn: &mut AnyConnection, id: &str) -> Result<Option<Place>> {
@@ -297,6 +290,34 @@ pub async fn create_product(
     Ok((product, true))
 }
 
+/// One page of a search, newest first: `sql` selects the rows with
+/// `id < $1` whose text matches the pattern `$2`, at most `$3` of them.
+async fn search<T>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    q: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+    from_row: fn(&AnyRow) -> Result<T>,
+    id: fn(&T) -> &str,
+) -> Result<Page<T>> {
+    let size = page_size(limit);
+    let after = cursor
+        .map(pagination::decode_id)
+        .transpose()?
+        .unwrap_or_else(|| "~".into());
+    let rows = sqlx::query(sql)
+        .bind(after)
+        .bind(like_pattern(q))
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |item| {
+        pagination::encode(&[id(item)])
+    }))
+}
+
 /// Places whose name or address contains `q`, newest first.
 pub async fn search_places(
     conn: &mut AnyConnection,
@@ -304,27 +325,12 @@ pub async fn search_places(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<Place>> {
-    let size = page_size(limit);
-    let after = cursor
-        .map(pagination::decode_id)
-        .transpose()?
-        .unwrap_or_else(|| "~".into());
     let sql = format!(
         "SELECT {PLACE_COLUMNS} FROM places \
          WHERE id < $1 AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(address) LIKE $2 ESCAPE '\\') \
          ORDER BY id DESC LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
-        .bind(after)
-        .bind(like_pattern(q))
-        .bind(size + 1)
-        .fetch_all(&mut *conn)
-        .await?;
-    let items = rows
-        .iter()
-        .map(place_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+    search(conn, &sql, q, cursor, limit, place_from_row, |p| &p.id).await
 }
 
 /// Products whose name contains `q`, newest first.
@@ -334,27 +340,12 @@ pub async fn search_products(
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<Product>> {
-    let size = page_size(limit);
-    let after = cursor
-        .map(pagination::decode_id)
-        .transpose()?
-        .unwrap_or_else(|| "~".into());
     let sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM products WHERE id < $1 AND LOWER(name) LIKE $2 ESCAPE '\\' \
          AND hidden_at IS NULL \
          ORDER BY id DESC LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
-        .bind(after)
-        .bind(like_pattern(q))
-        .bind(size + 1)
-        .fetch_all(&mut *conn)
-        .await?;
-    let items = rows
-        .iter()
-        .map(product_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(into_page(items, size, |p| pagination::encode(&[&p.id])))
+    search(conn, &sql, q, cursor, limit, product_from_row, |p| &p.id).await
 }
 
 /// Whether moderators hid the product (members then cannot find or open it).

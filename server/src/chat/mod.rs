@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -166,11 +166,7 @@ async fn mute(
     ApiJson(req): ApiJson<MuteRequest>,
 ) -> Result<StatusCode> {
     state
-        .write(async |tx| {
-            service::set_muted(tx, &member, &id, req.muted, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::set_muted(tx, &member, &id, req.muted, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,7 +13,7 @@ use crate::actor::{Actor, Reader};
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reviews::PageQuery;
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::{created_status, now_ms};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -40,11 +40,7 @@ async fn create_comment(
     ApiJson(req): ApiJson<CreateCommentRequest>,
 ) -> Result<(StatusCode, Json<Comment>)> {
     let (comment, created) = state
-        .write(async |tx| {
-            service::create(tx, &member, &review_id, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::create(tx, &member, &review_id, &req, now_ms()).await)
         .await?;
     Ok((created_status(created), Json(comment)))
 }
@@ -84,11 +80,7 @@ async fn edit_comment(
     ApiJson(req): ApiJson<EditCommentRequest>,
 ) -> Result<Json<Comment>> {
     let comment = state
-        .write(async |tx| {
-            service::edit(tx, &member, &id, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::edit(tx, &member, &id, &req, now_ms()).await)
         .await?;
     Ok(Json(comment))
 }
@@ -108,7 +100,7 @@ async fn delete_comment(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     state
-        .write(async |tx| service::delete(tx, &member, &id, now_ms()).await.map(quiet))
+        .write_quiet(async |tx| service::delete(tx, &member, &id, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::{Actor, Reader};
-use crate::changelog::{self, Change, review_bucket, user_bucket};
+use crate::changelog::{self, review_bucket, user_bucket};
 use crate::error::{Error, Result};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
@@ -108,31 +108,16 @@ fn not_found() -> Error {
 /// hidden) in the author's own bucket only.
 pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let row = get(conn, "", true, id).await?.ok_or_else(not_found)?;
-    let shared = review_bucket(&row.comment.review_id);
-    let own = user_bucket(&row.author_id);
-    if row.comment.deleted {
-        let change = Change::delete(EntityKind::Comment, id, vec![shared, own]);
-        return changelog::record(conn, change, now).await;
-    }
-    let data = serde_json::to_value(&row.comment)
-        .map_err(|e| Error::Internal(format!("cannot encode a comment: {e}")))?;
-    if row.comment.hidden {
-        changelog::record(
-            conn,
-            Change::delete(EntityKind::Comment, id, vec![shared]),
-            now,
-        )
-        .await?;
-        changelog::record(
-            conn,
-            Change::upsert(EntityKind::Comment, id, data, vec![own]),
-            now,
-        )
-        .await
-    } else {
-        let change = Change::upsert(EntityKind::Comment, id, data, vec![shared, own]);
-        changelog::record(conn, change, now).await
-    }
+    let content = changelog::Content {
+        entity: EntityKind::Comment,
+        id,
+        value: &row.comment,
+        deleted: row.comment.deleted,
+        hidden: row.comment.hidden,
+        shared: vec![review_bucket(&row.comment.review_id)],
+        own: user_bucket(&row.author_id),
+    };
+    changelog::record_content(conn, content, now).await
 }
 
 /// Comments a review (or replies to a top-level comment of it). Replaying
@@ -322,10 +307,7 @@ pub async fn list(
         return Err(Error::NotFound("no such review".into()));
     }
     let size = page_size(limit);
-    let (time, id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MIN, String::new()),
-    };
+    let (time, id) = pagination::above_int_id(cursor)?;
     let sql = format!(
         "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id \
          WHERE c.review_id = $3 AND {VISIBLE} AND (c.created_at, c.id) > ($4, $5) \

@@ -176,6 +176,12 @@ impl Db {
     }
 }
 
+/// Decodes a column stored as JSON text (a list of photos, the tags, an
+/// outcome); text that does not decode is an internal error naming `what`.
+pub fn json_column<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> crate::Result<T> {
+    serde_json::from_str(text).map_err(|e| crate::Error::Internal(format!("corrupt {what}: {e}")))
+}
+
 /// How often the server checkpoints SQLite's write-ahead log.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 

@@ -34,7 +34,7 @@ use utoipa_axum::routes;
 use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::extract::ApiJson;
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::{new_id, now_ms};
 use service::{Access, Upload};
 use store::{chunk_key, file_key, thumbnail_key};
@@ -104,14 +104,14 @@ async fn create_upload(
     sweep_expired(&state, now).await;
     let ttl = i64::try_from(state.settings.media.upload_ttl.as_millis()).unwrap_or(i64::MAX);
     let (status, started) = state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             if let Some(stored) = service::get_media(tx, &req.sha256).await? {
                 service::add_owner(tx, &req.sha256, &member.user_id, now).await?;
                 let started = UploadStarted {
                     media: Some(stored),
                     upload: None,
                 };
-                return Ok(quiet((StatusCode::OK, started)));
+                return Ok((StatusCode::OK, started));
             }
             if let Some(open) =
                 service::open_upload_for(tx, &member.user_id, &req.sha256, req.size, now).await?
@@ -120,7 +120,7 @@ async fn create_upload(
                     media: None,
                     upload: Some(open.session(MAX_UPLOAD_CHUNK)),
                 };
-                return Ok(quiet((StatusCode::OK, started)));
+                return Ok((StatusCode::OK, started));
             }
             let upload = Upload {
                 id: new_id(),
@@ -136,7 +136,7 @@ async fn create_upload(
                 media: None,
                 upload: Some(upload.session(MAX_UPLOAD_CHUNK)),
             };
-            Ok(quiet((StatusCode::CREATED, started)))
+            Ok((StatusCode::CREATED, started))
         })
         .await?;
     Ok((status, Json(started)))
@@ -219,11 +219,7 @@ async fn send_chunk(
     let key = chunk_key(&upload.id, offset, &new_id());
     state.media_store.put(&key, body).await?;
     let recorded = state
-        .write(async |tx| {
-            service::record_chunk(tx, &upload.id, offset, len, &key)
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::record_chunk(tx, &upload.id, offset, len, &key).await)
         .await?;
     if !recorded {
         let _ = state.media_store.delete(&key).await;
@@ -300,9 +296,9 @@ async fn complete_upload(
         }
     };
     state
-        .write(async |tx| {
+        .write_quiet(async |tx| {
             service::insert_media(tx, &media, &member.user_id).await?;
-            service::delete_upload(tx, &upload.id).await.map(quiet)
+            service::delete_upload(tx, &upload.id).await
         })
         .await?;
     delete_keys(&state, &keys).await;
@@ -467,7 +463,7 @@ async fn finish_video(state: &AppState, upload: &Upload, keys: &[String]) -> Res
 /// leaves garbage under staging/, logged).
 async fn discard(state: &AppState, upload_id: &str, keys: &[String]) {
     let forgotten = state
-        .write(async |tx| service::delete_upload(tx, upload_id).await.map(quiet))
+        .write_quiet(async |tx| service::delete_upload(tx, upload_id).await)
         .await;
     if let Err(e) = forgotten {
         tracing::warn!(error = %e, upload_id, "cannot forget a refused upload");

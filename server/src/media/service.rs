@@ -8,7 +8,7 @@
 
 use moa_protocol::{Media, MediaKind, UploadSession, is_media_id};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::error::{Error, Result};
 
@@ -329,7 +329,7 @@ pub async fn attach_photos(
     ids: &[String],
 ) -> Result<()> {
     for (i, id) in ids.iter().enumerate() {
-        let owned = sqlx::query(
+        let kind: Option<String> = sqlx::query_scalar(
             "SELECT m.kind FROM media m JOIN media_owners o ON o.media_id = m.id \
              WHERE m.id = $1 AND o.user_id = $2",
         )
@@ -342,9 +342,9 @@ pub async fn attach_photos(
         } else {
             format!("{field}[{i}]")
         };
-        match owned {
+        match kind {
             None => return Err(Error::invalid(field, "no such photo: upload it first")),
-            Some(row) if row.try_get::<String, _>("kind")? != "photo" => {
+            Some(kind) if kind != "photo" => {
                 return Err(Error::invalid(field, "must be a photo, not a video"));
             }
             Some(_) => {}

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -43,11 +43,7 @@ async fn create_report(
     ApiJson(req): ApiJson<CreateReportRequest>,
 ) -> Result<(StatusCode, Json<Report>)> {
     let report = state
-        .write(async |tx| {
-            service::create_report(tx, &member, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::create_report(tx, &member, &req, now_ms()).await)
         .await?;
     Ok((StatusCode::CREATED, Json(report)))
 }
@@ -102,11 +98,7 @@ async fn moderate(
     ApiJson(req): ApiJson<ModerationRequest>,
 ) -> Result<Json<ModerationResult>> {
     let result = state
-        .write(async |tx| {
-            service::moderate(tx, &member, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::moderate(tx, &member, &req, now_ms()).await)
         .await?;
     Ok(Json(result))
 }

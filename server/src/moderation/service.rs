@@ -11,7 +11,7 @@ use moa_protocol::{
     ReportReason, ReportState, ReportStats, ReportTarget, ReportTypeCount, Role,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::Actor;
 use crate::admin::service as admin;
@@ -173,6 +173,15 @@ async fn content(
         .map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
+/// A group of the queue: one target's reports, counted.
+#[derive(sqlx::FromRow)]
+struct GroupColumns {
+    target_type: String,
+    target_id: String,
+    n: i64,
+    first_at: i64,
+}
+
 /// The queue: reports in `state`, grouped by target, oldest group first.
 pub async fn queue(
     conn: &mut AnyConnection,
@@ -182,11 +191,8 @@ pub async fn queue(
     limit: Option<u32>,
 ) -> Result<ReportQueue> {
     let size = page_size(limit);
-    let (after_time, after_id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MIN, String::new()),
-    };
-    let groups = sqlx::query(
+    let (after_time, after_id) = pagination::above_int_id(cursor)?;
+    let groups = sqlx::query_as::<_, GroupColumns>(
         "SELECT target_type, target_id, COUNT(*) AS n, MIN(created_at) AS first_at FROM reports \
          WHERE state = $1 AND ($2 = '' OR target_type = $2) \
          GROUP BY target_type, target_id \
@@ -201,11 +207,10 @@ pub async fn queue(
     .fetch_all(&mut *conn)
     .await?;
     let mut items = Vec::with_capacity(groups.len());
-    for g in &groups {
-        let target_type: String = g.try_get("target_type")?;
-        let target_type = ReportTarget::parse(&target_type)
-            .ok_or_else(|| Error::Internal(format!("report target {target_type}")))?;
-        let target_id: String = g.try_get("target_id")?;
+    for g in groups {
+        let target_type = ReportTarget::parse(&g.target_type)
+            .ok_or_else(|| Error::Internal(format!("report target {}", g.target_type)))?;
+        let target_id = g.target_id;
         let sql = format!(
             "SELECT {REPORT_COLUMNS} FROM reports WHERE target_type = $1 AND target_id = $2 AND state = $3 \
              ORDER BY created_at, id"
@@ -219,8 +224,8 @@ pub async fn queue(
         items.push(ReportGroup {
             content: content(conn, target_type, &target_id).await?,
             target_type,
-            report_count: g.try_get("n")?,
-            first_reported_at: g.try_get("first_at")?,
+            report_count: g.n,
+            first_reported_at: g.first_at,
             reports: rows.iter().map(report_from_row).collect::<Result<_>>()?,
             target_id,
         });

@@ -14,7 +14,7 @@ use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reviews::PageQuery;
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -48,11 +48,7 @@ async fn mark_read(
     ApiJson(req): ApiJson<MarkReadRequest>,
 ) -> Result<Json<UnreadCount>> {
     let count = state
-        .write(async |tx| {
-            service::mark_read(tx, &member.user_id, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::mark_read(tx, &member.user_id, &req, now_ms()).await)
         .await?;
     Ok(Json(count))
 }
@@ -78,11 +74,7 @@ async fn put_settings(
     ApiJson(req): ApiJson<NotificationSettings>,
 ) -> Result<Json<NotificationSettings>> {
     let settings = state
-        .write(async |tx| {
-            service::set_settings(tx, &member.user_id, &req)
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::set_settings(tx, &member.user_id, &req).await)
         .await?;
     Ok(Json(settings))
 }

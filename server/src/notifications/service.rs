@@ -8,7 +8,7 @@ use moa_protocol::{
     NotificationSettings, UnreadCount,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::changelog::{self, Change, user_bucket};
 use crate::error::{Error, Result};
@@ -113,23 +113,35 @@ async fn publish(conn: &mut AnyConnection, user_id: &str, id: &str, now: i64) ->
 const COLUMNS: &str = "n.id, n.kind, n.actor_id, n.target_type, n.target_id, n.review_id, n.preview, \
     n.created_at, n.read_at";
 
+/// The columns of [`COLUMNS`] and the actor's [`AUTHOR_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+struct NotificationColumns {
+    id: String,
+    kind: String,
+    actor_id: Option<String>,
+    target_type: String,
+    target_id: String,
+    review_id: Option<String>,
+    preview: String,
+    created_at: i64,
+    read_at: Option<i64>,
+    #[sqlx(flatten)]
+    actor: users::AuthorColumns,
+}
+
 fn from_row(row: &AnyRow) -> Result<Notification> {
-    let kind: String = row.try_get("kind")?;
-    let actor_id: Option<String> = row.try_get("actor_id")?;
-    let actor = actor_id
-        .map(|id| users::author_from_row(row, id))
-        .transpose()?;
+    let c = NotificationColumns::from_row(row)?;
     Ok(Notification {
-        id: row.try_get("id")?,
-        kind: NotificationKind::parse(&kind)
-            .ok_or_else(|| Error::Internal(format!("notification kind {kind}")))?,
-        actor,
-        target_type: row.try_get("target_type")?,
-        target_id: row.try_get("target_id")?,
-        review_id: row.try_get("review_id")?,
-        preview: row.try_get("preview")?,
-        created_at: row.try_get("created_at")?,
-        read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
+        id: c.id,
+        kind: NotificationKind::parse(&c.kind)
+            .ok_or_else(|| Error::Internal(format!("notification kind {}", c.kind)))?,
+        actor: c.actor_id.map(|id| c.actor.into_author(id)),
+        target_type: c.target_type,
+        target_id: c.target_id,
+        review_id: c.review_id,
+        preview: c.preview,
+        created_at: c.created_at,
+        read: c.read_at.is_some(),
     })
 }
 
@@ -150,10 +162,7 @@ pub async fn list(
     limit: Option<u32>,
 ) -> Result<NotificationPage> {
     let size = page_size(limit);
-    let (time, id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MAX, "~".to_owned()),
-    };
+    let (time, id) = pagination::below_int_id(cursor)?;
     let sql = format!(
         "SELECT {COLUMNS}, {AUTHOR_COLUMNS} FROM notifications n LEFT JOIN users u ON u.id = n.actor_id \
          WHERE n.user_id = $1 AND (n.created_at, n.id) < ($2, $3) \

@@ -13,7 +13,6 @@ use std::collections::BTreeSet;
 use axum::extract::ws::Utf8Bytes;
 use moa_protocol::Notification;
 use moa_protocol::chat::ServerFrame;
-use sqlx::Row;
 
 use super::event::encode;
 use crate::AppState;
@@ -44,8 +43,16 @@ pub async fn run(state: AppState) {
     }
 }
 
+/// A change as [`poke`] reads it.
+#[derive(sqlx::FromRow)]
+struct ChangeColumns {
+    bucket: String,
+    entity: String,
+    data: Option<String>,
+}
+
 async fn poke(state: &AppState, after: i64, upto: i64) -> Result<()> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, ChangeColumns>(
         "SELECT bucket, entity, op, data FROM changes WHERE seq > $1 AND seq <= $2 \
          AND (bucket = 'public' OR bucket LIKE 'user:%') ORDER BY seq",
     )
@@ -55,10 +62,12 @@ async fn poke(state: &AppState, after: i64, upto: i64) -> Result<()> {
     .await?;
     let mut moved = BTreeSet::new();
     let hub = &state.realtime.hub;
-    for row in &rows {
-        let bucket: String = row.try_get("bucket")?;
-        let entity: String = row.try_get("entity")?;
-        let data: Option<String> = row.try_get("data")?;
+    for ChangeColumns {
+        bucket,
+        entity,
+        data,
+    } in rows
+    {
         if entity == "notification" {
             let fresh = data
                 .as_deref()

@@ -212,6 +212,20 @@ fn error(id: Option<String>, code: ErrorCode, message: &str) -> Message {
     })
 }
 
+/// Hands a send or read to the writer (which acks it later); the error to
+/// answer at once if the server is stopping.
+async fn submit(state: &AppState, job: Job) -> Option<Message> {
+    if state.realtime.submit(job).await {
+        None
+    } else {
+        Some(error(
+            None,
+            ErrorCode::Unavailable,
+            "the server is stopping",
+        ))
+    }
+}
+
 /// One client frame: the reply to send at once, if any (acks come later,
 /// from the writer).
 async fn handle(
@@ -247,14 +261,7 @@ async fn handle(
                 req: message,
                 conn: conn.clone(),
             };
-            if !state.realtime.submit(job).await {
-                return Some(error(
-                    None,
-                    ErrorCode::Unavailable,
-                    "the server is stopping",
-                ));
-            }
-            None
+            submit(state, job).await
         }
         ClientFrame::Read { room_id, seq } => {
             let job = Job::Read {
@@ -263,14 +270,7 @@ async fn handle(
                 seq,
                 conn: conn.clone(),
             };
-            if !state.realtime.submit(job).await {
-                return Some(error(
-                    None,
-                    ErrorCode::Unavailable,
-                    "the server is stopping",
-                ));
-            }
-            None
+            submit(state, job).await
         }
         ClientFrame::Typing { room_id } => {
             if !conn.is_in(&room_id) {

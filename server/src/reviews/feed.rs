@@ -8,7 +8,7 @@
 //! costs what the first does.
 
 use moa_protocol::{Page, Review};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::Reader;
 use crate::error::Result;
@@ -145,6 +145,20 @@ pub fn sql(source: Source<'_>) -> String {
     )
 }
 
+/// A row's sort key, `k1` (a time, or the hot rank) then `k2` (an id).
+#[derive(sqlx::FromRow)]
+struct SortKey<K> {
+    k1: K,
+    k2: String,
+}
+
+impl<K: ToString> SortKey<K> {
+    /// The cursor of the page after this row.
+    fn cursor(&self) -> String {
+        pagination::encode(&[&self.k1.to_string(), &self.k2])
+    }
+}
+
 /// One page of `source` as `reader` sees it.
 pub async fn page(
     conn: &mut AnyConnection,
@@ -161,31 +175,21 @@ pub async fn page(
         .bind(i64::from(reader.is_moderator()))
         .bind(arg);
     let query = if p.float_key {
-        let (score, id) = match cursor {
-            Some(c) => pagination::decode_float_id(c)?,
-            None => (f64::MAX, "~".to_owned()),
-        };
+        let (score, id) = pagination::below_float_id(cursor)?;
         query.bind(score).bind(id)
     } else {
-        let (time, id) = match cursor {
-            Some(c) => pagination::decode_int_id(c)?,
-            None => (i64::MAX, "~".to_owned()),
-        };
+        let (time, id) = pagination::below_int_id(cursor)?;
         query.bind(time).bind(id)
     };
     let rows = query.bind(size + 1).fetch_all(&mut *conn).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
-        let k1 = if p.float_key {
-            row.try_get::<f64, _>("k1")?.to_string()
+        let cursor = if p.float_key {
+            SortKey::<f64>::from_row(row)?.cursor()
         } else {
-            row.try_get::<i64, _>("k1")?.to_string()
+            SortKey::<i64>::from_row(row)?.cursor()
         };
-        let k2: String = row.try_get("k2")?;
-        items.push((
-            review_from_row(row)?.review,
-            pagination::encode(&[&k1, &k2]),
-        ));
+        items.push((review_from_row(row)?.review, cursor));
     }
     let page = into_page(items, size, |(_, cursor)| cursor.clone());
     Ok(Page {

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use crate::actor::{Actor, Reader};
 use crate::error::{Error, Result};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::{created_status, now_ms};
 use feed::Source;
 
@@ -75,11 +75,7 @@ async fn create_review(
     ApiJson(req): ApiJson<CreateReviewRequest>,
 ) -> Result<(StatusCode, Json<Review>)> {
     let (review, created) = state
-        .write(async |tx| {
-            service::create(tx, &member, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::create(tx, &member, &req, now_ms()).await)
         .await?;
     Ok((created_status(created), Json(review)))
 }
@@ -101,13 +97,13 @@ async fn get_review(
     }
     if let Some(member) = &reader.0 {
         state
-            .write(async |tx| {
+            .write_quiet(async |tx| {
                 let visible =
                     service::get(tx, &member.user_id, member.role.can_moderate(), &id).await?;
                 if visible.is_some() {
                     service::record_view(tx, &member.user_id, &id, now_ms()).await?;
                 }
-                Ok(quiet(()))
+                Ok(())
             })
             .await?;
     }
@@ -138,11 +134,7 @@ async fn edit_review(
     ApiJson(req): ApiJson<EditReviewRequest>,
 ) -> Result<Json<Review>> {
     let review = state
-        .write(async |tx| {
-            service::edit(tx, &member, &id, &req, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::edit(tx, &member, &id, &req, now_ms()).await)
         .await?;
     Ok(Json(review))
 }
@@ -162,7 +154,7 @@ async fn delete_review(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     state
-        .write(async |tx| service::delete(tx, &member, &id, now_ms()).await.map(quiet))
+        .write_quiet(async |tx| service::delete(tx, &member, &id, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -198,61 +190,39 @@ async fn feed_tab(
     list(&state, &reader, source, &q).await
 }
 
-/// A place's reviews, newest first.
-#[utoipa::path(
-    get, path = "/places/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn place_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    list(&state, &reader, Source::Subject(&id), &q).await
+/// Makes public handlers that answer a page of reviews: each is `GET path`
+/// with one path parameter (named `param` in the document) bound to `var`,
+/// and lists the `source` made from it.
+macro_rules! review_lists {
+    ($(
+        $(#[doc = $doc:tt])*
+        $name:ident: $path:tt, $param:tt => |$var:ident| $source:expr;
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            get, path = $path, tag = "reviews", params(($param = String, Path), PageQuery),
+            responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
+        )]
+        async fn $name(
+            State(state): State<AppState>,
+            reader: Reader,
+            Path($var): Path<String>,
+            ApiQuery(q): ApiQuery<PageQuery>,
+        ) -> Result<Json<Page<Review>>> {
+            list(&state, &reader, $source, &q).await
+        }
+    )*};
 }
 
-/// A product's reviews, newest first.
-#[utoipa::path(
-    get, path = "/products/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn product_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    list(&state, &reader, Source::Subject(&id), &q).await
-}
-
-/// Reviews with a tag, newest first.
-#[utoipa::path(
-    get, path = "/tags/{tag}/reviews", tag = "reviews", params(("tag" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn tag_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(tag): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    let tag = crate::validate::normalize_tag(&tag);
-    list(&state, &reader, Source::Tag(&tag), &q).await
-}
-
-/// A member's reviews, newest first.
-#[utoipa::path(
-    get, path = "/users/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<Review>), (status = 400, body = ErrorBody))
-)]
-async fn user_reviews(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Review>>> {
-    list(&state, &reader, Source::Author(&id), &q).await
+review_lists! {
+    /// A place's reviews, newest first.
+    place_reviews: "/places/{id}/reviews", "id" => |id| Source::Subject(&id);
+    /// A product's reviews, newest first.
+    product_reviews: "/products/{id}/reviews", "id" => |id| Source::Subject(&id);
+    /// Reviews with a tag, newest first.
+    tag_reviews: "/tags/{tag}/reviews", "tag" => |tag| Source::Tag(&crate::validate::normalize_tag(&tag));
+    /// A member's reviews, newest first.
+    user_reviews: "/users/{id}/reviews", "id" => |id| Source::Author(&id);
 }
 
 /// My scraps, newest scrap first.

@@ -41,8 +41,15 @@ pub fn hot_rank(score: f64, created_at_ms: i64) -> f64 {
 /// caller's transaction (computed here rather than in SQL: SQLite's `LN` is
 /// an optional build feature).
 pub async fn refresh(conn: &mut sqlx::AnyConnection, id: &str) -> crate::error::Result<()> {
-    use sqlx::Row;
-    let row = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct Counters {
+        like_count: i64,
+        comment_count: i64,
+        scrap_count: i64,
+        view_count: i64,
+        created_at: i64,
+    }
+    let row = sqlx::query_as::<_, Counters>(
         "SELECT like_count, comment_count, scrap_count, view_count, created_at FROM reviews WHERE id = $1",
     )
     .bind(id)
@@ -50,12 +57,12 @@ pub async fn refresh(conn: &mut sqlx::AnyConnection, id: &str) -> crate::error::
     .await?;
     let Some(row) = row else { return Ok(()) };
     let s = score(
-        row.try_get("like_count")?,
-        row.try_get("comment_count")?,
-        row.try_get("scrap_count")?,
-        row.try_get("view_count")?,
+        row.like_count,
+        row.comment_count,
+        row.scrap_count,
+        row.view_count,
     );
-    let rank = hot_rank(s, row.try_get("created_at")?);
+    let rank = hot_rank(s, row.created_at);
     sqlx::query("UPDATE reviews SET hot_rank = $1 WHERE id = $2")
         .bind(rank)
         .bind(id)

@@ -17,11 +17,13 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::actor::Actor;
 use crate::catalog::service as catalog;
-use crate::changelog::{self, Change, PUBLIC, review_bucket, user_bucket};
+use crate::changelog::{self, PUBLIC, review_bucket, user_bucket};
+use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
 use crate::users::service as users;
+use crate::util::to_json_text;
 use crate::validate;
 
 /// Columns of a review as read by a reader (`$1` is the reader's id, `""` if
@@ -63,10 +65,6 @@ pub struct ReviewRow {
     pub author_id: String,
     pub subject: Option<(String, String)>,
     pub field_versions: BTreeMap<String, i64>,
-}
-
-fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::Internal(format!("corrupt {column}: {e}")))
 }
 
 /// The columns of [`REVIEW_COLUMNS`] as stored.
@@ -120,10 +118,10 @@ pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
             .ok_or_else(|| Error::Internal(format!("review kind {}", c.kind)))?,
         title: c.title,
         body: c.body,
-        photos: json(&c.photos, "photos")?,
+        photos: json_column(&c.photos, "photos")?,
         subject,
         rating: c.rating,
-        tags: json(&c.tags, "tags")?,
+        tags: json_column(&c.tags, "tags")?,
         official: c.official != 0,
         like_count: c.like_count,
         comment_count: c.comment_count,
@@ -141,7 +139,7 @@ pub fn review_from_row(row: &AnyRow) -> Result<ReviewRow> {
         review,
         author_id: c.author_id,
         subject: c.subject_type.zip(c.subject_id),
-        field_versions: json(&c.field_versions, "field_versions")?,
+        field_versions: json_column(&c.field_versions, "field_versions")?,
     })
 }
 
@@ -184,7 +182,6 @@ fn not_found() -> Error {
 pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let row = load(conn, id).await?.ok_or_else(not_found)?;
     let mut shared = vec![PUBLIC.to_owned(), review_bucket(id)];
-    let own = user_bucket(&row.author_id);
     if row.review.deleted || row.review.hidden {
         // Its scrappers hold it through their scraps, in no bucket of its
         // own: tell their devices it is gone too.
@@ -196,31 +193,16 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
                 .await?;
         shared.extend(scrappers.iter().map(|u| user_bucket(u)));
     }
-    if row.review.deleted {
-        let mut buckets = shared;
-        buckets.push(own);
-        return changelog::record(conn, Change::delete(EntityKind::Review, id, buckets), now).await;
-    }
-    let data = serde_json::to_value(&row.review)
-        .map_err(|e| Error::Internal(format!("cannot encode a review: {e}")))?;
-    if row.review.hidden {
-        changelog::record(conn, Change::delete(EntityKind::Review, id, shared), now).await?;
-        changelog::record(
-            conn,
-            Change::upsert(EntityKind::Review, id, data, vec![own]),
-            now,
-        )
-        .await
-    } else {
-        let mut buckets = shared;
-        buckets.push(own);
-        changelog::record(
-            conn,
-            Change::upsert(EntityKind::Review, id, data, buckets),
-            now,
-        )
-        .await
-    }
+    let content = changelog::Content {
+        entity: EntityKind::Review,
+        id,
+        value: &row.review,
+        deleted: row.review.deleted,
+        hidden: row.review.hidden,
+        shared,
+        own: user_bucket(&row.author_id),
+    };
+    changelog::record_content(conn, content, now).await
 }
 
 struct Content {
@@ -259,10 +241,6 @@ fn validate_rating(rating: Option<i64>) -> Result<Option<i64>> {
         Some(r) if !(1..=5).contains(&r) => Err(Error::invalid("rating", "must be 1 to 5")),
         other => Ok(other),
     }
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
 /// Creates a review. Replaying a create with the same id by the same author
@@ -320,11 +298,11 @@ pub async fn create(
     .bind(req.kind.as_str())
     .bind(&content.title)
     .bind(&content.body)
-    .bind(encode(&content.photos)?)
+    .bind(to_json_text(&content.photos)?)
     .bind(req.subject.as_ref().map(|s| s.kind.as_str()))
     .bind(req.subject.as_ref().map(|s| s.id.clone()))
     .bind(rating)
-    .bind(encode(&tags)?)
+    .bind(to_json_text(&tags)?)
     .bind(i64::from(req.official))
     .bind(now)
     .execute(&mut *conn)
@@ -445,11 +423,11 @@ pub async fn edit(
     )
     .bind(&content.title)
     .bind(&content.body)
-    .bind(encode(&content.photos)?)
+    .bind(to_json_text(&content.photos)?)
     .bind(rating)
-    .bind(encode(&tags)?)
+    .bind(to_json_text(&tags)?)
     .bind(version)
-    .bind(encode(&field_versions)?)
+    .bind(to_json_text(&field_versions)?)
     .bind(now)
     .bind(id)
     .execute(&mut *conn)

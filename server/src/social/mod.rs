@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use moa_protocol::{ErrorBody, FollowState, LikeState, MemberListItem, Page, ScrapState};
-use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,7 +14,7 @@ use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::ApiQuery;
 use crate::reviews::PageQuery;
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::now_ms;
 use service::Target;
 
@@ -32,46 +31,60 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(following))
 }
 
-/// Runs one of these writes (they cause no realtime events) and answers
-/// the state after it.
-async fn toggle<T>(
-    state: &AppState,
-    f: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<T>,
-) -> Result<Json<T>> {
-    let now = now_ms();
-    Ok(Json(
-        state.write(async |tx| f(tx, now).await.map(quiet)).await?,
-    ))
+/// Makes the `PUT` that sets one of the member's marks (a like, a scrap, a
+/// follow) and the `DELETE` on the same path that takes it back. Both are
+/// idempotent, cause no realtime events and answer the state after the
+/// change; both run `set` with `on` true for the `PUT` and false for the
+/// `DELETE`. Only the `PUT` may be refused as forbidden (a suspended member
+/// cannot add); `put_also` lists any further responses of the `PUT`.
+macro_rules! set_and_unset {
+    (
+        path: $path:tt,
+        answer: $answer:ident,
+        $(#[doc = $put_doc:tt])*
+        put: $put:ident,
+        $(put_also: [$($put_also:tt)*],)?
+        $(#[doc = $delete_doc:tt])*
+        delete: $delete:ident,
+        set: |$tx:ident, $member:ident, $id:ident, $on:ident, $now:ident| $set:expr $(,)?
+    ) => {
+        $(#[doc = $put_doc])*
+        #[utoipa::path(put, path = $path, tag = "social", security(("bearer" = [])),
+            params(("id" = String, Path)),
+            responses((status = 200, body = $answer), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+                (status = 404, body = ErrorBody) $(, $($put_also)*)?))]
+        async fn $put(
+            State(state): State<AppState>,
+            member: Actor,
+            Path(id): Path<String>,
+        ) -> Result<Json<$answer>> {
+            let ($now, $member, $id, $on) = (now_ms(), &member, &id, true);
+            Ok(Json(state.write_quiet(async |$tx| $set.await).await?))
+        }
+
+        $(#[doc = $delete_doc])*
+        #[utoipa::path(delete, path = $path, tag = "social", security(("bearer" = [])),
+            params(("id" = String, Path)),
+            responses((status = 200, body = $answer), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        async fn $delete(
+            State(state): State<AppState>,
+            member: Actor,
+            Path(id): Path<String>,
+        ) -> Result<Json<$answer>> {
+            let ($now, $member, $id, $on) = (now_ms(), &member, &id, false);
+            Ok(Json(state.write_quiet(async |$tx| $set.await).await?))
+        }
+    };
 }
 
-/// Like a review (liking twice is one like).
-#[utoipa::path(put, path = "/reviews/{id}/like", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn like_review(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<LikeState>> {
-    toggle(&state, async |tx, now| {
-        service::set_like(tx, &member, Target::Review, &id, true, now).await
-    })
-    .await
-}
-
-/// Take back a like on a review.
-#[utoipa::path(delete, path = "/reviews/{id}/like", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unlike_review(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<LikeState>> {
-    toggle(&state, async |tx, now| {
-        service::set_like(tx, &member, Target::Review, &id, false, now).await
-    })
-    .await
+set_and_unset! {
+    path: "/reviews/{id}/like",
+    answer: LikeState,
+    /// Like a review (liking twice is one like).
+    put: like_review,
+    /// Take back a like on a review.
+    delete: unlike_review,
+    set: |tx, member, id, on, now| service::set_like(tx, member, Target::Review, id, on, now),
 }
 
 /// Who liked a review, newest first.
@@ -89,34 +102,14 @@ async fn review_likers(
     ))
 }
 
-/// Like a comment or reply.
-#[utoipa::path(put, path = "/comments/{id}/like", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn like_comment(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<LikeState>> {
-    toggle(&state, async |tx, now| {
-        service::set_like(tx, &member, Target::Comment, &id, true, now).await
-    })
-    .await
-}
-
-/// Take back a like on a comment or reply.
-#[utoipa::path(delete, path = "/comments/{id}/like", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = LikeState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unlike_comment(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<LikeState>> {
-    toggle(&state, async |tx, now| {
-        service::set_like(tx, &member, Target::Comment, &id, false, now).await
-    })
-    .await
+set_and_unset! {
+    path: "/comments/{id}/like",
+    answer: LikeState,
+    /// Like a comment or reply.
+    put: like_comment,
+    /// Take back a like on a comment or reply.
+    delete: unlike_comment,
+    set: |tx, member, id, on, now| service::set_like(tx, member, Target::Comment, id, on, now),
 }
 
 /// Who liked a comment, newest first.
@@ -141,65 +134,25 @@ async fn comment_likers(
     ))
 }
 
-/// Scrap (bookmark) a review.
-#[utoipa::path(put, path = "/reviews/{id}/scrap", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn scrap(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<ScrapState>> {
-    toggle(&state, async |tx, now| {
-        service::set_scrap(tx, &member, &id, true, now).await
-    })
-    .await
+set_and_unset! {
+    path: "/reviews/{id}/scrap",
+    answer: ScrapState,
+    /// Scrap (bookmark) a review.
+    put: scrap,
+    /// Remove a scrap.
+    delete: unscrap,
+    set: |tx, member, id, on, now| service::set_scrap(tx, member, id, on, now),
 }
 
-/// Remove a scrap.
-#[utoipa::path(delete, path = "/reviews/{id}/scrap", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = ScrapState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unscrap(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<ScrapState>> {
-    toggle(&state, async |tx, now| {
-        service::set_scrap(tx, &member, &id, false, now).await
-    })
-    .await
-}
-
-/// Follow a member.
-#[utoipa::path(put, path = "/users/{id}/follow", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = FollowState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, description = "Following yourself", body = ErrorBody)))]
-async fn follow(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<FollowState>> {
-    toggle(&state, async |tx, now| {
-        service::set_follow(tx, &member, &id, true, now).await
-    })
-    .await
-}
-
-/// Unfollow a member.
-#[utoipa::path(delete, path = "/users/{id}/follow", tag = "social", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = FollowState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unfollow(
-    State(state): State<AppState>,
-    member: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<FollowState>> {
-    toggle(&state, async |tx, now| {
-        service::set_follow(tx, &member, &id, false, now).await
-    })
-    .await
+set_and_unset! {
+    path: "/users/{id}/follow",
+    answer: FollowState,
+    /// Follow a member.
+    put: follow,
+    put_also: [(status = 422, description = "Following yourself", body = ErrorBody)],
+    /// Unfollow a member.
+    delete: unfollow,
+    set: |tx, member, id, on, now| service::set_follow(tx, member, id, on, now),
 }
 
 /// Remove someone from my followers.
@@ -212,11 +165,7 @@ async fn remove_follower(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     state
-        .write(async |tx| {
-            service::remove_follower(tx, &member, &id, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::remove_follower(tx, &member, &id, now_ms()).await)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,7 @@
 use moa_protocol::{
     EntityKind, FollowState, LikeState, MemberListItem, NotificationKind, Page, ScrapState,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::changelog::{self, Change, user_bucket};
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, into_page, page_size};
 use crate::reviews::{rank, service as reviews};
-use crate::users::service::AUTHOR_COLUMNS;
+use crate::users::service::{AUTHOR_COLUMNS, AuthorColumns};
 
 /// What can be liked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,15 +62,40 @@ async fn ensure_visible(
     }
 }
 
-async fn like_count(conn: &mut AnyConnection, target: Target, id: &str) -> Result<i64> {
-    let sql = format!("SELECT like_count FROM {} WHERE id = $1", target.table());
+/// The counter `column` of row `id` of `table` (a like, scrap or follower
+/// count).
+async fn counter(conn: &mut AnyConnection, table: &str, column: &str, id: &str) -> Result<i64> {
+    let sql = format!("SELECT {column} FROM {table} WHERE id = $1");
     Ok(sqlx::query_scalar::<_, i64>(&sql)
         .bind(id)
         .fetch_one(&mut *conn)
         .await?)
 }
 
-/// After a like count moved: the rank (reviews) and the change log.
+/// Moves the counter `column` of row `id` of `table` by `by` (1 or -1).
+async fn add_to_counter(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    id: &str,
+    by: i64,
+) -> Result<()> {
+    let sql = format!("UPDATE {table} SET {column} = {column} + $1 WHERE id = $2");
+    sqlx::query(&sql)
+        .bind(by)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// `1` when something was added, `-1` when it was taken back.
+fn step(on: bool) -> i64 {
+    if on { 1 } else { -1 }
+}
+
+/// After a like was added or taken back: the like count, the rank (reviews)
+/// and the change log.
 async fn after_like(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -79,19 +104,17 @@ async fn after_like(
     liked: bool,
     now: i64,
 ) -> Result<()> {
+    add_to_counter(conn, target.table(), "like_count", id, step(liked)).await?;
     let key = format!("{}:{id}", target.as_str());
-    let change = if liked {
-        let data =
-            serde_json::json!({"target_type": target.as_str(), "target_id": id, "created_at": now});
-        Change::upsert(
-            EntityKind::Like,
-            &key,
-            data,
-            vec![user_bucket(&actor.user_id)],
-        )
-    } else {
-        Change::delete(EntityKind::Like, &key, vec![user_bucket(&actor.user_id)])
-    };
+    let data = liked.then(
+        || serde_json::json!({"target_type": target.as_str(), "target_id": id, "created_at": now}),
+    );
+    let change = Change::upsert_or_delete(
+        EntityKind::Like,
+        &key,
+        data,
+        vec![user_bucket(&actor.user_id)],
+    );
     changelog::record(conn, change, now).await?;
     match target {
         Target::Review => {
@@ -159,17 +182,12 @@ pub async fn like(
     .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 1 {
-        let sql = format!(
-            "UPDATE {} SET like_count = like_count + 1 WHERE id = $1",
-            target.table()
-        );
-        sqlx::query(&sql).bind(id).execute(&mut *conn).await?;
         after_like(conn, actor, target, id, true, now).await?;
         notify_like(conn, actor, target, id, now).await?;
     }
     Ok(LikeState {
         liked: true,
-        like_count: like_count(conn, target, id).await?,
+        like_count: counter(conn, target.table(), "like_count", id).await?,
     })
 }
 
@@ -189,26 +207,32 @@ pub async fn unlike(
             .execute(&mut *conn)
             .await?;
     if deleted.rows_affected() == 1 {
-        let sql = format!(
-            "UPDATE {} SET like_count = like_count - 1 WHERE id = $1",
-            target.table()
-        );
-        sqlx::query(&sql).bind(id).execute(&mut *conn).await?;
         after_like(conn, actor, target, id, false, now).await?;
     } else {
         ensure_visible(conn, actor, target, id).await?;
     }
     Ok(LikeState {
         liked: false,
-        like_count: like_count(conn, target, id).await?,
+        like_count: counter(conn, target.table(), "like_count", id).await?,
     })
 }
 
-fn member_item(row: &sqlx::any::AnyRow) -> Result<MemberListItem> {
-    Ok(MemberListItem {
-        member: crate::users::service::author_from_row(row, row.try_get("id")?)?,
-        at: row.try_get("at")?,
-    })
+/// A row of [`member_page`].
+#[derive(sqlx::FromRow)]
+struct MemberColumns {
+    id: String,
+    #[sqlx(flatten)]
+    author: AuthorColumns,
+    at: i64,
+}
+
+impl From<MemberColumns> for MemberListItem {
+    fn from(c: MemberColumns) -> Self {
+        MemberListItem {
+            member: c.author.into_author(c.id),
+            at: c.at,
+        }
+    }
 }
 
 /// A list of members keyed by (`at`, member id), newest first. `from_where`
@@ -222,22 +246,19 @@ async fn member_page(
     limit: Option<u32>,
 ) -> Result<Page<MemberListItem>> {
     let size = page_size(limit);
-    let (time, id) = match cursor {
-        Some(c) => pagination::decode_int_id(c)?,
-        None => (i64::MAX, "~".to_owned()),
-    };
+    let (time, id) = pagination::below_int_id(cursor)?;
     let sql = format!(
         "SELECT u.id, {AUTHOR_COLUMNS}, {at} AS at {from_where} AND ({at}, u.id) < ($2, $3) \
          ORDER BY {at} DESC, u.id DESC LIMIT $4"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, MemberColumns>(&sql)
         .bind(arg)
         .bind(time)
         .bind(id)
         .bind(size + 1)
         .fetch_all(&mut *conn)
         .await?;
-    let items = rows.iter().map(member_item).collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(MemberListItem::from).collect();
     Ok(into_page(items, size, |m| {
         pagination::encode(&[&m.at.to_string(), &m.member.id])
     }))
@@ -258,15 +279,6 @@ pub async fn likers(
     member_page(conn, &from_where, "l.created_at", id, cursor, limit).await
 }
 
-async fn scrap_count(conn: &mut AnyConnection, id: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT scrap_count FROM reviews WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
-}
-
 async fn after_scrap(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -274,23 +286,14 @@ async fn after_scrap(
     scrapped: bool,
     now: i64,
 ) -> Result<()> {
-    let sign = if scrapped { 1 } else { -1 };
-    sqlx::query("UPDATE reviews SET scrap_count = scrap_count + $1 WHERE id = $2")
-        .bind(sign)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    let change = if scrapped {
-        let data = serde_json::json!({"review_id": id, "created_at": now});
-        Change::upsert(
-            EntityKind::Scrap,
-            id,
-            data,
-            vec![user_bucket(&actor.user_id)],
-        )
-    } else {
-        Change::delete(EntityKind::Scrap, id, vec![user_bucket(&actor.user_id)])
-    };
+    add_to_counter(conn, "reviews", "scrap_count", id, step(scrapped)).await?;
+    let data = scrapped.then(|| serde_json::json!({"review_id": id, "created_at": now}));
+    let change = Change::upsert_or_delete(
+        EntityKind::Scrap,
+        id,
+        data,
+        vec![user_bucket(&actor.user_id)],
+    );
     changelog::record(conn, change, now).await?;
     rank::refresh(conn, id).await?;
     reviews::publish(conn, id, now).await
@@ -317,7 +320,7 @@ pub async fn scrap(
     }
     Ok(ScrapState {
         scrapped: true,
-        scrap_count: scrap_count(conn, id).await?,
+        scrap_count: counter(conn, "reviews", "scrap_count", id).await?,
     })
 }
 
@@ -340,7 +343,7 @@ pub async fn unscrap(
     }
     Ok(ScrapState {
         scrapped: false,
-        scrap_count: scrap_count(conn, id).await?,
+        scrap_count: counter(conn, "reviews", "scrap_count", id).await?,
     })
 }
 
@@ -356,15 +359,6 @@ pub async fn follows(conn: &mut AnyConnection, follower: &str, followee: &str) -
     Ok(n > 0)
 }
 
-async fn follower_count(conn: &mut AnyConnection, id: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT follower_count FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
-}
-
 /// Moves both members' counters and logs the follow for both of them.
 async fn after_follow(
     conn: &mut AnyConnection,
@@ -373,28 +367,17 @@ async fn after_follow(
     on: bool,
     now: i64,
 ) -> Result<()> {
-    let sign = if on { 1 } else { -1 };
-    sqlx::query("UPDATE users SET following_count = following_count + $1 WHERE id = $2")
-        .bind(sign)
-        .bind(follower)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE users SET follower_count = follower_count + $1 WHERE id = $2")
-        .bind(sign)
-        .bind(followee)
-        .execute(&mut *conn)
-        .await?;
+    add_to_counter(conn, "users", "following_count", follower, step(on)).await?;
+    add_to_counter(conn, "users", "follower_count", followee, step(on)).await?;
     // Both members' own accounts carry the counts: log them as they are now.
     crate::users::service::republish(conn, follower, now).await?;
     crate::users::service::republish(conn, followee, now).await?;
     let key = format!("{follower}:{followee}");
     let buckets = vec![user_bucket(follower), user_bucket(followee)];
-    let change = if on {
-        let data = serde_json::json!({"follower_id": follower, "followee_id": followee, "created_at": now});
-        Change::upsert(EntityKind::Follow, &key, data, buckets)
-    } else {
-        Change::delete(EntityKind::Follow, &key, buckets)
-    };
+    let data = on.then(
+        || serde_json::json!({"follower_id": follower, "followee_id": followee, "created_at": now}),
+    );
+    let change = Change::upsert_or_delete(EntityKind::Follow, &key, data, buckets);
     changelog::record(conn, change, now).await
 }
 
@@ -440,7 +423,7 @@ pub async fn follow(
     }
     Ok(FollowState {
         following: true,
-        follower_count: follower_count(conn, followee).await?,
+        follower_count: counter(conn, "users", "follower_count", followee).await?,
     })
 }
 
@@ -473,7 +456,7 @@ pub async fn unfollow(
     unfollow_pair(conn, &actor.user_id, followee, now).await?;
     Ok(FollowState {
         following: false,
-        follower_count: follower_count(conn, followee).await?,
+        follower_count: counter(conn, "users", "follower_count", followee).await?,
     })
 }
 

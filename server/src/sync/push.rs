@@ -17,14 +17,14 @@ use moa_protocol::{ErrorCode, ErrorDetail, Op, PlaceCreated, ProductCreated};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::extract::parse_json;
 use crate::social::service::{self as social, Target};
 use crate::state::{AppState, Events, quiet};
-use crate::util::now_ms;
+use crate::util::{now_ms, to_json, to_json_text};
 use crate::{catalog, comments, moderation, notifications, reviews, users, validate};
 
 /// Checks the whole request before applying any of it: a bad one is a 422
@@ -101,12 +101,14 @@ async fn apply(state: &AppState, member: &Actor, m: &Mutation) -> Result<Outcome
 /// another member used is refused (ids are UUIDs: only a buggy or hostile
 /// client reuses one).
 async fn stored(conn: &mut AnyConnection, member: &Actor, id: &str) -> Result<Option<Outcome>> {
-    let row = sqlx::query("SELECT user_id, outcome FROM mutations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let user_id: String = row.try_get("user_id")?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT user_id, outcome FROM mutations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((user_id, outcome)) = row else {
+        return Ok(None);
+    };
     if user_id != member.user_id {
         return Ok(Some(Outcome::Rejected {
             error: ErrorDetail {
@@ -117,10 +119,7 @@ async fn stored(conn: &mut AnyConnection, member: &Actor, id: &str) -> Result<Op
             },
         }));
     }
-    let outcome: String = row.try_get("outcome")?;
-    serde_json::from_str(&outcome)
-        .map(Some)
-        .map_err(|e| Error::Internal(format!("corrupt mutation outcome: {e}")))
+    crate::db::json_column(&outcome, "mutation outcome").map(Some)
 }
 
 /// Stores the outcome of `m`; `false` if its id is stored already.
@@ -138,7 +137,7 @@ async fn store(
     .bind(&m.id)
     .bind(&member.user_id)
     .bind(short(&m.name))
-    .bind(to_text(outcome)?)
+    .bind(to_json_text(outcome)?)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -156,14 +155,6 @@ fn unknown(name: &str) -> Error {
 /// At most 100 characters of a client-given name (for storage and logs).
 fn short(name: &str) -> String {
     name.chars().take(100).collect()
-}
-
-fn to_text<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
-}
-
-fn to_json<T: Serialize>(value: &T) -> Result<Value> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode: {e}")))
 }
 
 /// A mutation's answer and the events its write caused.

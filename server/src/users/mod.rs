@@ -15,7 +15,7 @@ use crate::actor::{Actor, Reader};
 use crate::auth::service as auth;
 use crate::error::{Error, Result};
 use crate::extract::ApiJson;
-use crate::state::{AppState, quiet};
+use crate::state::AppState;
 use crate::util::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,11 +64,7 @@ async fn update_me(
 ) -> Result<Json<Me>> {
     member.ensure_can_write()?;
     let user = state
-        .write(async |tx| {
-            service::update_profile(tx, &member.user_id, &edit, now_ms())
-                .await
-                .map(quiet)
-        })
+        .write_quiet(async |tx| service::update_profile(tx, &member.user_id, &edit, now_ms()).await)
         .await?;
     Ok(Json(user.to_me()))
 }

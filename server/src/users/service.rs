@@ -7,9 +7,10 @@ use moa_protocol::{
     UpdateProfileRequest,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::changelog::{self, Change, user_bucket};
+use crate::db::json_column;
 use crate::error::{Error, Result, is_unique_violation};
 use crate::media::service::{self as media, RefType};
 use crate::validate;
@@ -66,8 +67,7 @@ impl UserRow {
             handle: c.handle,
             display_name: c.display_name,
             bio: c.bio,
-            links: serde_json::from_str(&c.links)
-                .map_err(|e| Error::Internal(format!("corrupt links column: {e}")))?,
+            links: json_column(&c.links, "links column")?,
             avatar_media_id: c.avatar_media_id,
             role: Role::parse(&c.role)
                 .ok_or_else(|| Error::Internal(format!("unknown role in database: {}", c.role)))?,
@@ -137,16 +137,11 @@ impl UserRow {
     }
 }
 
-/// The columns of `users u` that [`author_from_row`] reads.
+/// The columns of `users u` that [`AuthorColumns`] reads.
 pub const AUTHOR_COLUMNS: &str = "u.handle AS a_handle, u.display_name AS a_name, u.avatar_media_id AS a_avatar, u.deleted_at AS a_deleted";
 
-/// The member `id` as shown with content, from [`AUTHOR_COLUMNS`] (which may
-/// come from a `LEFT JOIN`). A deleted account shows nothing personal.
-pub fn author_from_row(row: &AnyRow, id: String) -> Result<Author> {
-    Ok(AuthorColumns::from_row(row)?.into_author(id))
-}
-
-/// The columns of [`AUTHOR_COLUMNS`], for row structs to flatten in.
+/// The columns of [`AUTHOR_COLUMNS`] (which may come from a `LEFT JOIN`),
+/// for row structs to flatten in.
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuthorColumns {
     a_handle: Option<String>,
@@ -270,7 +265,12 @@ fn taken(db_message: &str) -> Error {
 /// 409 if `email` or `handle` belongs to someone already (checked before the
 /// expensive password hash; the unique constraints remain the real guard).
 pub async fn ensure_available(conn: &mut AnyConnection, email: &str, handle: &str) -> Result<()> {
-    let row = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct Counts {
+        emails: i64,
+        handles: i64,
+    }
+    let found = sqlx::query_as::<_, Counts>(
         "SELECT \
            (SELECT COUNT(*) FROM users WHERE email = $1) AS emails, \
            (SELECT COUNT(*) FROM users WHERE handle = $2) AS handles",
@@ -279,31 +279,35 @@ pub async fn ensure_available(conn: &mut AnyConnection, email: &str, handle: &st
     .bind(handle)
     .fetch_one(&mut *conn)
     .await?;
-    if row.try_get::<i64, _>("emails")? > 0 {
+    if found.emails > 0 {
         return Err(taken("email"));
     }
-    if row.try_get::<i64, _>("handles")? > 0 {
+    if found.handles > 0 {
         return Err(taken("handle"));
     }
     Ok(())
 }
 
-pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+/// The account `WHERE {filter}` (on `$1`, `value`), if there is one.
+async fn find_where(
+    conn: &mut AnyConnection,
+    filter: &str,
+    value: &str,
+) -> Result<Option<UserRow>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {filter}");
     let row = sqlx::query(&sql)
-        .bind(id)
+        .bind(value)
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(UserRow::from_row).transpose()
 }
 
+pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
+    find_where(conn, "id = $1", id).await
+}
+
 pub async fn find_by_handle(conn: &mut AnyConnection, handle: &str) -> Result<Option<UserRow>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE handle = $1 AND deleted_at IS NULL");
-    let row = sqlx::query(&sql)
-        .bind(handle)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(UserRow::from_row).transpose()
+    find_where(conn, "handle = $1 AND deleted_at IS NULL", handle).await
 }
 
 /// A live (not deleted) account by email, with its password hash.
@@ -321,22 +325,24 @@ pub async fn find_by_email(
     else {
         return Ok(None);
     };
+    #[derive(sqlx::FromRow)]
+    struct PasswordHash {
+        password_hash: Option<String>,
+    }
     Ok(Some((
         UserRow::from_row(&row)?,
-        row.try_get("password_hash")?,
+        PasswordHash::from_row(&row)?.password_hash,
     )))
 }
 
 /// The password hash of a live account.
 pub async fn password_hash(conn: &mut AnyConnection, id: &str) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row
-        .map(|r| r.try_get("password_hash"))
-        .transpose()?
-        .flatten())
+    let hash: Option<Option<String>> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(hash.flatten())
 }
 
 /// Validates and applies a partial profile edit; returns the updated row.

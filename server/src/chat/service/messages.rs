@@ -41,8 +41,7 @@ pub(super) fn message_from_row(row: &AnyRow) -> Result<Message> {
         seq: c.seq,
         sender_id: c.sender_id,
         body: c.body,
-        media: serde_json::from_str(&c.media)
-            .map_err(|e| Error::Internal(format!("corrupt message media: {e}")))?,
+        media: crate::db::json_column(&c.media, "message media")?,
         reply_to: c.reply_to,
         created_at: c.created_at,
         edited_at: c.edited_at,

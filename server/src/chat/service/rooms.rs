@@ -332,7 +332,9 @@ pub async fn create_room(
     ))
 }
 
+/// A group room `member` is in and may change (they may write).
 async fn group_room(conn: &mut AnyConnection, member: &Actor, room_id: &str) -> Result<Room> {
+    member.ensure_can_write()?;
     let room = get_room(conn, member, room_id).await?;
     if room.kind != RoomKind::Group {
         return Err(Error::invalid(
@@ -408,7 +410,6 @@ pub async fn update_room(
     req: &UpdateRoomRequest,
     now: i64,
 ) -> Result<(Room, Vec<Event>)> {
-    member.ensure_can_write()?;
     let room = group_room(conn, member, room_id).await?;
     ensure_owner(&room, member)?;
     let name = match &req.name {
@@ -435,7 +436,6 @@ pub async fn invite(
     user_id: &str,
     now: i64,
 ) -> Result<(Room, Vec<Event>)> {
-    member.ensure_can_write()?;
     let room = group_room(conn, member, room_id).await?;
     if room.members.iter().any(|m| m.user.id == user_id) {
         return Ok((room, Vec::new()));
@@ -503,7 +503,6 @@ pub async fn transfer(
     user_id: &str,
     now: i64,
 ) -> Result<(Room, Vec<Event>)> {
-    member.ensure_can_write()?;
     let room = group_room(conn, member, room_id).await?;
     ensure_owner(&room, member)?;
     if !room.members.iter().any(|m| m.user.id == user_id) {
