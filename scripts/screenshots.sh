@@ -173,9 +173,23 @@ sign_in() {
   until_shown "signed in as $1: the feed live" "$LIVE"
 }
 
+# click_until TEXT WHAT EXPR: clicks TEXT until EXPR holds (3 tries, 5 s
+# each): a click that lands while a just-launched window is still settling
+# (mapped, moved, first layout) can be lost.
+click_until() {
+  local text=$1 what=$2 expr=$3
+  for _ in 1 2 3; do
+    click "$text"
+    for _ in $(seq 1 25); do
+      probe "$expr" && { printf '  %s\n' "$what" >&2; return 0; }
+      sleep 0.2
+    done
+  done
+  die "$what: never shown after 3 clicks on '$text'; the window shows $(cat "$work/$app_name.json")"
+}
+
 sign_out() {
-  click "설정"
-  until_shown "the settings screen" 'p["screen"] == "설정"' 10
+  click_until "설정" "the settings screen" 'p["screen"] == "설정"'
   click "로그아웃"
   until_shown "signed out: the sign-in form" 'p["sign_in_form"]' 15
 }
