@@ -537,6 +537,7 @@ impl Typers {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::overlay::tests::author;
     use moa_protocol::chat::args;
     use moa_protocol::{CreateRoomRequest, SendMessageRequest};
     use serde_json::json;
@@ -569,16 +570,6 @@ mod tests {
             }),
             failed: None,
             created_at: at,
-        }
-    }
-
-    fn author(id: &str) -> Author {
-        Author {
-            id: id.into(),
-            handle: id.into(),
-            display_name: id.into(),
-            avatar_media_id: None,
-            deleted: false,
         }
     }
 

@@ -320,7 +320,7 @@ pub fn scrapped_ids(confirmed: Vec<String>, ops: &[Op]) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use moa_protocol::sync::{
