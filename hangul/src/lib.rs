@@ -175,9 +175,13 @@ fn push_keys(out: &mut String, jamo: char) {
 /// [`normalize`]d text with each Hangul syllable (and each compound jamo
 /// typed alone) as the 두벌식 keys that type it; anything else unchanged.
 pub fn keystrokes(text: &str) -> String {
-    let normal = normalize(text);
-    let mut out = String::with_capacity(normal.len() * 2);
-    for c in normal.chars() {
+    keys_of(&normalize(text))
+}
+
+/// `text` as is, with each Hangul syllable and compound jamo as its keys.
+fn keys_of(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
         match parts(c) {
             Some((initial, vowel, last)) => {
                 out.push(INITIALS[initial]);
@@ -329,20 +333,8 @@ pub fn from_qwerty(text: &str) -> String {
 /// The Latin keys that type `text` on a 두벌식 keyboard: 한글 → `gksrmf`.
 /// Characters that are not Hangul pass through.
 pub fn to_qwerty(text: &str) -> String {
-    let mut keys = String::with_capacity(text.len() * 2);
-    for c in text.chars() {
-        match parts(c) {
-            Some((initial, vowel, last)) => {
-                push_keys(&mut keys, INITIALS[initial]);
-                push_keys(&mut keys, VOWELS[vowel]);
-                if last > 0 {
-                    push_keys(&mut keys, FINALS[last - 1]);
-                }
-            }
-            None => push_keys(&mut keys, c),
-        }
-    }
-    keys.chars()
+    keys_of(text)
+        .chars()
         .map(|c| KEYS.iter().find(|&&(j, _)| j == c).map_or(c, |&(_, l)| l))
         .collect()
 }
