@@ -22,6 +22,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod query;
+
 use unicode_normalization::UnicodeNormalization;
 
 const SYLLABLE_FIRST: u32 = 0xAC00;

@@ -153,3 +153,133 @@ fn normalizing_is_idempotent_and_the_forms_of_normal_text_do_not_move() {
         assert!(!normal.chars().any(char::is_whitespace));
     }
 }
+
+mod query {
+    use crate::query::*;
+
+    fn tier(q: &str, fields: &[&str]) -> Option<Tier> {
+        Query::parse(q).unwrap().tier_of(&forms(fields))
+    }
+
+    #[test]
+    fn every_matching_rule_in_its_tier() {
+        let tumbler = [
+            "스테인리스 보온 텀블러",
+            "겨울에 쓰기 좋은 Stanley 텀블러예요",
+        ];
+        let cases: &[(&str, Option<Tier>)] = &[
+            ("텀블러", Some(Tier::Exact)),
+            ("보온텀블러", Some(Tier::Exact)),
+            ("STANLEY", Some(Tier::Exact)),
+            ("ｓｔａｎｌｅｙ", Some(Tier::Exact)),
+            ("텀", Some(Tier::Exact)),
+            ("텀블ㄹ", Some(Tier::Prefix)),
+            ("텀블럭", Some(Tier::Typo)),
+            ("텀불러", Some(Tier::Typo)),
+            ("터블러", Some(Tier::Typo)),
+            ("스테인리스텀블러", Some(Tier::Words)),
+            ("텀블러 스테인리스", Some(Tier::Words)),
+            ("ㅅㅌㅇㄹㅅ", Some(Tier::Initials)),
+            ("ㅌㅂㄹ", Some(Tier::Initials)),
+            ("xjaqmffj", Some(Tier::Keyboard)),
+            ("냉장고", None),
+            ("텀블러 냉장고", None),
+            ("ㄴㅈㄱ", None),
+            ("%", None),
+            ("_", None),
+        ];
+        for (q, want) in cases {
+            assert_eq!(tier(q, &tumbler), *want, "{q}");
+        }
+    }
+
+    #[test]
+    fn half_typed_and_initials_of_a_word() {
+        let basket = ["장바구니 후기", ""];
+        assert_eq!(tier("장바ㄱ", &basket), Some(Tier::Prefix));
+        assert_eq!(tier("장박", &basket), Some(Tier::Prefix));
+        assert_eq!(tier("ㅈㅂㄱㄴ", &basket), Some(Tier::Initials));
+        assert_eq!(tier("wkdqkrnsl", &basket), Some(Tier::Keyboard));
+        // Jamo typed loose are found as written before as initials.
+        assert_eq!(tier("ㅈㅂ", &["ㅈㅂ 모임", ""]), Some(Tier::Exact));
+    }
+
+    #[test]
+    fn no_match_spans_two_fields() {
+        assert_eq!(tier("후기장", &["후기", "장소"]), None);
+        assert_eq!(tier("후기장", &["후기장소", ""]), Some(Tier::Exact));
+    }
+
+    #[test]
+    fn bad_queries() {
+        assert_eq!(Query::parse("").unwrap_err(), QueryError::Empty);
+        assert_eq!(Query::parse(" \t\u{7}\n ").unwrap_err(), QueryError::Empty);
+        assert_eq!(
+            Query::parse(&"가".repeat(101)).unwrap_err(),
+            QueryError::TooLong
+        );
+        assert!(Query::parse(&"가".repeat(100)).is_ok());
+        let odd = Query::parse("a\u{0}b\u{202e}😀\u{301}").unwrap();
+        assert_eq!(odd.text(), "ab\u{202e}😀\u{301}");
+        for q in ["😀", "\u{202e}", "\u{301}", "\u{ffff}", "ﷺ", "%_\\"] {
+            let q = Query::parse(q).unwrap();
+            let _ = q.plans();
+            let _ = q.highlight("😀 \u{202e}ﷺ\u{301} 텀블러");
+        }
+    }
+
+    #[test]
+    fn highlights_in_characters_of_the_shown_text() {
+        let q = |q: &str| Query::parse(q).unwrap();
+        let text = "스테인리스 보온 텀블러";
+        assert_eq!(q("텀블러").highlight(text), vec![(9, 12)]);
+        assert_eq!(q("보온텀블").highlight(text), vec![(6, 11)]);
+        assert_eq!(q("텀블ㄹ").highlight(text), vec![(9, 12)]);
+        assert_eq!(q("ㅅㅌㅇ").highlight(text), vec![(0, 3)]);
+        assert_eq!(q("스테인리스텀블러").highlight(text), vec![(0, 5), (9, 12)]);
+        assert_eq!(q("텀블럭").highlight(text), vec![(9, 12)]);
+        assert_eq!(q("xjaqmffj").highlight(text), vec![(9, 12)]);
+        assert_eq!(q("STAN").highlight("Stanley 컵"), vec![(0, 4)]);
+        assert!(q("냉장고").highlight(text).is_empty());
+    }
+
+    #[test]
+    fn snippets_keep_the_match_in_view() {
+        let long = format!("{}텀블러{}", "가".repeat(100), "나".repeat(100));
+        let q = Query::parse("텀블러").unwrap();
+        let (text, ranges) = snippet(&long, &q.highlight(&long), 40);
+        assert_eq!(ranges.len(), 1);
+        let chars: Vec<char> = text.chars().collect();
+        let (s, e) = ranges[0];
+        assert_eq!(chars[s..e].iter().collect::<String>(), "텀블러");
+        assert!(text.starts_with('…') && text.ends_with('…'));
+        assert_eq!(
+            snippet("짧은 글", &[(0, 2)], 40),
+            ("짧은 글".into(), vec![(0, 2)])
+        );
+    }
+
+    /// The plans and `tier_of` agree with a direct reading of the rules over
+    /// pseudo-random documents: an exact query is always found exactly, a
+    /// word with one key changed never better than as a typo.
+    #[test]
+    fn generated_words_are_found_in_their_tier() {
+        let mut lcg = super::Lcg(7);
+        for _ in 0..2_000 {
+            let (a, b, c) = (lcg.word(), lcg.word(), lcg.word());
+            let doc = forms(&[&format!("{a} {b} {c}"), ""]);
+            assert_eq!(Query::parse(&b).unwrap().tier_of(&doc), Some(Tier::Exact));
+            let keys: String = crate::initials(&b);
+            if keys.chars().count() > 1 {
+                let t = Query::parse(&keys).unwrap().tier_of(&doc);
+                assert!(
+                    t.is_some_and(|t| t <= Tier::Initials),
+                    "{keys} in {a} {b} {c}"
+                );
+            }
+            let qwerty = crate::to_qwerty(&b);
+            let t = Query::parse(&qwerty).unwrap().tier_of(&doc);
+            assert!(t.is_some_and(|t| t <= Tier::Keyboard), "{qwerty}");
+        }
+    }
+}
