@@ -24,8 +24,9 @@
 //!
 //! Every pattern is a SQL `LIKE` pattern over one form (`%` around, `_` for
 //! the one unknown key), the shape both SQLite's FTS5 trigram index and
-//! PostgreSQL's `pg_trgm` accelerate. The query's own `%`, `_` and `\` are
-//! dropped, so no pattern needs an escape.
+//! PostgreSQL's `pg_trgm` accelerate. `%`, `_` and `\` in a text are
+//! folded to private-use characters in every form (queries and documents
+//! alike), so `haneul_kim` finds `haneul_kim` and no pattern needs an escape.
 
 use crate::{initials, is_initials, keys_of, normalize};
 use unicode_normalization::UnicodeNormalization;
@@ -142,7 +143,7 @@ pub struct Forms {
 pub fn forms(fields: &[&str]) -> Forms {
     let norm = fields
         .iter()
-        .map(|f| normalize(f))
+        .map(|f| fold(f))
         .collect::<Vec<_>>()
         .join(FIELD_SEPARATOR);
     Forms {
@@ -160,13 +161,14 @@ pub struct Like {
 }
 
 /// What one tier asks of a document: any of `any` (one is always there and
-/// is the one an index serves), all of `all`, none of `none`.
+/// is the one an index serves), all of `all`, and not all of any group in
+/// `none` (what better tiers found).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub tier: Tier,
     pub any: Vec<Like>,
     pub all: Vec<Like>,
-    pub none: Vec<Like>,
+    pub none: Vec<Vec<Like>>,
 }
 
 /// A parsed search query.
@@ -185,10 +187,17 @@ pub struct Query {
 /// when it is looked for in two pieces.
 const PIECE_MIN_CHARS: usize = 2;
 
-/// `text` without the characters a `LIKE` pattern gives a meaning to.
-fn literal(text: &str) -> String {
-    text.chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+/// [`normalize`]d text with the characters a `LIKE` pattern gives a
+/// meaning to folded to private-use ones (the same in every form).
+fn fold(text: &str) -> String {
+    normalize(text)
+        .chars()
+        .map(|c| match c {
+            '%' => '\u{e025}',
+            '_' => '\u{e05f}',
+            '\\' => '\u{e05c}',
+            c => c,
+        })
         .collect()
 }
 
@@ -211,11 +220,11 @@ impl Query {
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(QueryError::TooLong);
         }
-        let norm = literal(&normalize(&text));
+        let norm = fold(&text);
         let keys = keys_of(&norm);
         let mut words: Vec<String> = text
             .split_whitespace()
-            .map(|w| keys_of(&literal(&normalize(w))))
+            .map(|w| keys_of(&fold(w)))
             .filter(|w| !w.is_empty())
             .collect();
         words.sort();
@@ -327,13 +336,18 @@ impl Query {
                 tier: Tier::Prefix,
                 any: vec![keys.clone()],
                 all: vec![],
-                none: vec![norm],
+                none: vec![vec![norm]],
             },
         ];
-        let mut better = vec![keys];
+        let mut better = vec![vec![keys]];
         let (words, every) = self.word_patterns();
         if !words.is_empty() {
             let likes: Vec<Like> = words.iter().map(|w| contains(Form::Keys, w)).collect();
+            let found = if every {
+                vec![likes.clone()]
+            } else {
+                likes.iter().map(|l| vec![l.clone()]).collect()
+            };
             plans.push(if every {
                 // The longest word is the rarest: the one the index serves.
                 let longest = likes
@@ -356,6 +370,7 @@ impl Query {
                     none: better.clone(),
                 }
             });
+            better.extend(found);
         }
         if let Some(initials) = &self.initials {
             let like = contains(Form::Initials, initials);
@@ -365,7 +380,7 @@ impl Query {
                 all: vec![],
                 none: better.clone(),
             });
-            better.push(like);
+            better.push(vec![like]);
         }
         if let Some(keyboard) = &self.keyboard {
             let like = contains(Form::Keys, keyboard);
@@ -375,7 +390,7 @@ impl Query {
                 all: vec![],
                 none: better.clone(),
             });
-            better.push(like);
+            better.push(vec![like]);
         }
         let typos = self.typo_patterns();
         if !typos.is_empty() {
@@ -397,7 +412,7 @@ impl Query {
             .find(|plan| {
                 plan.any.iter().any(|l| like(forms, l))
                     && plan.all.iter().all(|l| like(forms, l))
-                    && !plan.none.iter().any(|l| like(forms, l))
+                    && !plan.none.iter().any(|g| g.iter().all(|l| like(forms, l)))
             })
             .map(|plan| plan.tier)
     }
@@ -498,7 +513,7 @@ impl Stream {
         for (i, c) in text.chars().enumerate() {
             one.clear();
             one.push(c);
-            let normal = normalize(&one.nfkc().collect::<String>());
+            let normal = fold(&one.nfkc().collect::<String>());
             let shown = match form {
                 Form::Norm => normal,
                 Form::Keys => keys_of(&normal),

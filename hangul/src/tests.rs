@@ -283,3 +283,70 @@ mod query {
         }
     }
 }
+
+/// Each document matches at most one tier's plan: the `none` groups rule
+/// out what better tiers found, so a hit is never listed twice.
+#[test]
+fn tiers_are_exclusive() {
+    use crate::query::*;
+    let holds = |forms: &Forms, l: &Like| {
+        let text = match l.form {
+            Form::Norm => &forms.norm,
+            Form::Keys => &forms.keys,
+            Form::Initials => &forms.initials,
+        };
+        let pieces: Vec<&str> = l.pattern.split('%').filter(|p| !p.is_empty()).collect();
+        let mut at = 0;
+        pieces.iter().all(|piece| {
+            let piece: Vec<char> = piece.chars().collect();
+            let hay: Vec<char> = text.chars().skip(at).collect();
+            (0..=hay.len().saturating_sub(piece.len()))
+                .find(|&s| {
+                    s + piece.len() <= hay.len()
+                        && piece
+                            .iter()
+                            .zip(&hay[s..])
+                            .all(|(p, t)| *p == '_' || p == t)
+                })
+                .map(|s| at += s + piece.len())
+                .is_some()
+        })
+    };
+    let mut lcg = Lcg(11);
+    let queries = [
+        "스테인리스텀블러",
+        "텀블러 보온",
+        "ㅌㅂㄹ",
+        "xjaqmffj",
+        "텀블럭",
+        "haneul_kim",
+        "장박",
+    ];
+    for i in 0..3_000 {
+        let words: Vec<String> = (0..3).map(|_| lcg.word()).collect();
+        let extra = [
+            "텀블러",
+            "스테인리스",
+            "보온",
+            "장바구니",
+            "haneul_kim",
+            "턴블러",
+        ][i % 6];
+        let doc = forms(&[&format!("{} {extra} {}", words[0], words[1]), &words[2]]);
+        for q in queries {
+            let q = Query::parse(q).unwrap();
+            let matching: Vec<Tier> = q
+                .plans()
+                .iter()
+                .filter(|p| {
+                    p.any.iter().any(|l| holds(&doc, l))
+                        && p.all.iter().all(|l| holds(&doc, l))
+                        && !p.none.iter().any(|g| g.iter().all(|l| holds(&doc, l)))
+                })
+                .map(|p| p.tier)
+                .collect();
+            assert!(matching.len() <= 1, "{matching:?} for {:?}", doc.norm);
+            assert_eq!(matching.first().copied(), q.tier_of(&doc));
+        }
+    }
+}

@@ -93,6 +93,7 @@ pub mod limits;
 pub mod media;
 pub mod moderation;
 pub mod ops;
+pub mod search;
 pub mod sync;
 pub mod users;
 
@@ -103,6 +104,7 @@ pub use error::*;
 pub use media::*;
 pub use moderation::*;
 pub use ops::{EntityKind, Op};
+pub use search::*;
 pub use users::*;
 
 /// Prefix of every versioned API path.

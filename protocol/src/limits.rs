@@ -89,3 +89,8 @@ pub const MAX_ROOM_NAME_CHARS: usize = 50;
 pub const MAX_ROOM_MEMBERS: usize = 500;
 /// Largest frame the realtime socket accepts from a client, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// The longest search text, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+/// Hits of each kind in a `type=all` search.
+pub const SEARCH_ALL_PER_KIND: u32 = 5;

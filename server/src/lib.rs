@@ -31,6 +31,7 @@ pub mod password;
 pub mod ratelimit;
 pub mod realtime;
 pub mod reviews;
+pub mod search;
 pub mod social;
 pub mod state;
 pub mod sync;
@@ -74,6 +75,7 @@ pub use state::{AppState, Settings};
         (name = "auth", description = "Sign-up, sign-in, tokens"),
         (name = "account", description = "The member's own account and public profiles"),
         (name = "catalog", description = "Places and products, the subjects of reviews"),
+        (name = "search", description = "One search box over everything, Korean-aware"),
         (name = "reviews", description = "Reviews, feeds and review lists"),
         (name = "comments", description = "Comments and replies"),
         (name = "social", description = "Likes, scraps and follows"),
@@ -114,6 +116,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(auth::router())
                 .merge(users::router())
                 .merge(catalog::router())
+                .merge(search::router())
                 .merge(reviews::router())
                 .merge(comments::router())
                 .merge(social::router())
@@ -218,12 +221,15 @@ pub enum StartError {
     Key(#[from] tokens::KeyError),
     #[error(transparent)]
     Media(#[from] media::store::StoreError),
+    #[error("cannot build the search index: {0}")]
+    Search(#[from] error::Error),
 }
 
 /// Opens (and migrates) the database and loads the signing key.
 pub async fn start(settings: Settings) -> Result<AppState, StartError> {
     let db = Db::connect(settings.database_url.as_deref(), &settings.data_dir).await?;
     db.migrate().await?;
+    search::service::backfill(&db).await?;
     let secret = tokens::load_or_create_secret(&settings.data_dir, settings.jwt_secret.as_deref())?;
     let media_store = media::store::MediaStore::open(&settings.media.store, &settings.data_dir)?;
     tracing::info!(backend = ?db.backend(), media = media_store.kind(), "database ready");

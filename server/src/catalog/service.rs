@@ -5,7 +5,7 @@
 use moa_protocol::limits::*;
 use moa_protocol::{
     CreatePlaceRequest, CreateProductRequest, EntityKind, Page, Place, PlaceCategory, Product,
-    ProductOption,
+    ProductOption, SearchKind,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
@@ -16,6 +16,7 @@ use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::pagination::{self, into_page, page_size};
+use crate::search::service as search;
 use crate::util::{like_pattern, to_json};
 use crate::validate;
 
@@ -122,6 +123,42 @@ async fn publish<T: serde::Serialize>(
     changelog::record(conn, change, now).await
 }
 
+/// Makes the place findable by its name and address.
+pub async fn index_place(conn: &mut AnyConnection, place: &Place) -> Result<()> {
+    let doc = search::Doc {
+        kind: SearchKind::Place,
+        id: &place.id,
+        author_id: None,
+        title: &place.name,
+        body: &place.address,
+        extra: "",
+        photo_id: None,
+        created_at: place.created_at,
+    };
+    search::put(conn, &doc).await
+}
+
+/// Makes the product findable by its name and options (moderation takes a
+/// hidden one out with `search::remove`).
+pub async fn index_product(conn: &mut AnyConnection, product: &Product) -> Result<()> {
+    let options: Vec<&str> = product
+        .options
+        .iter()
+        .flat_map(|o| std::iter::once(o.name.as_str()).chain(o.values.iter().map(String::as_str)))
+        .collect();
+    let doc = search::Doc {
+        kind: SearchKind::Product,
+        id: &product.id,
+        author_id: None,
+        title: &product.name,
+        body: "",
+        extra: &options.join(" "),
+        photo_id: product.photos.first().map(String::as_str),
+        created_at: product.created_at,
+    };
+    search::put(conn, &doc).await
+}
+
 pub async fn get_place(conn: &mut AnyConnection, id: &str) -> Result<Option<Place>> {
     let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1");
     let row = sqlx::query(&sql)
@@ -193,6 +230,7 @@ pub async fn create_place(
         .await?
         .ok_or_else(|| Error::Internal("place vanished".into()))?;
     publish(conn, EntityKind::Place, &id, &place, now).await?;
+    index_place(conn, &place).await?;
     Ok((place, true))
 }
 
@@ -287,6 +325,7 @@ pub async fn create_product(
         .await?
         .ok_or_else(|| Error::Internal("product vanished".into()))?;
     publish(conn, EntityKind::Product, &id, &product, now).await?;
+    index_product(conn, &product).await?;
     Ok((product, true))
 }
 

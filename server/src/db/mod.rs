@@ -268,6 +268,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "scrap_reviews",
         include_str!("../../../migrations/sqlite/0007_scrap_reviews.sql"),
     ),
+    (
+        8,
+        "search",
+        include_str!("../../../migrations/sqlite/0008_search.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -306,6 +311,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         7,
         "scrap_reviews",
         include_str!("../../../migrations/postgres/0007_scrap_reviews.sql"),
+    ),
+    (
+        8,
+        "search",
+        include_str!("../../../migrations/postgres/0008_search.sql"),
     ),
 ];
 

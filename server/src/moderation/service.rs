@@ -8,7 +8,7 @@ use moa_protocol::limits::MAX_REASON_CHARS;
 use moa_protocol::{
     CreateReportRequest, EntityKind, ErrorCode, ModerationAction, ModerationRequest,
     ModerationResult, NotificationKind, Report, ReportDayCount, ReportGroup, ReportQueue,
-    ReportReason, ReportState, ReportStats, ReportTarget, ReportTypeCount, Role,
+    ReportReason, ReportState, ReportStats, ReportTarget, ReportTypeCount, Role, SearchKind,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
@@ -22,6 +22,7 @@ use crate::error::{Error, Result, is_unique_violation};
 use crate::notifications::service as notifications;
 use crate::pagination::{self, page_size};
 use crate::reviews::service as reviews;
+use crate::search::service as search;
 use crate::users::service as users;
 use crate::util::new_id;
 use crate::validate;
@@ -294,8 +295,10 @@ async fn set_hidden(
                 .execute(&mut *conn)
                 .await?;
             let change = if hide {
+                search::remove(conn, SearchKind::Product, id).await?;
                 Change::delete(EntityKind::Product, id, vec![PUBLIC.into()])
             } else {
+                catalog::index_product(conn, &product).await?;
                 let data =
                     serde_json::to_value(&product).map_err(|e| Error::Internal(e.to_string()))?;
                 Change::upsert(EntityKind::Product, id, data, vec![PUBLIC.into()])

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use moa_protocol::limits::*;
 use moa_protocol::{
     CreateReviewRequest, EditReviewRequest, EntityKind, ErrorCode, Review, ReviewKind, Role,
-    Subject, SubjectType,
+    SearchKind, Subject, SubjectType,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
@@ -22,6 +22,7 @@ use crate::db::json_column;
 use crate::error::{Error, Result};
 use crate::media::service::{self as media, RefType};
 use crate::reviews::rank;
+use crate::search::service as search;
 use crate::users::service as users;
 use crate::util::to_json_text;
 use crate::validate;
@@ -165,7 +166,7 @@ pub async fn get(
 }
 
 /// The review whatever its state (for the rules and the change log).
-async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ReviewRow>> {
+pub(crate) async fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<ReviewRow>> {
     get(conn, "", true, id).await
 }
 
@@ -193,6 +194,7 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
                 .await?;
         shared.extend(scrappers.iter().map(|u| user_bucket(u)));
     }
+    index(conn, &row).await?;
     let content = changelog::Content {
         entity: EntityKind::Review,
         id,
@@ -203,6 +205,26 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()>
         own: user_bucket(&row.author_id),
     };
     changelog::record_content(conn, content, now).await
+}
+
+/// Keeps the review's search entry in step with it: found while visible,
+/// gone once hidden or deleted.
+pub(crate) async fn index(conn: &mut AnyConnection, row: &ReviewRow) -> Result<()> {
+    let review = &row.review;
+    if review.deleted || review.hidden {
+        return search::remove(conn, SearchKind::Review, &review.id).await;
+    }
+    let doc = search::Doc {
+        kind: SearchKind::Review,
+        id: &review.id,
+        author_id: Some(&row.author_id),
+        title: &review.title,
+        body: &review.body,
+        extra: &review.tags.join(" "),
+        photo_id: review.photos.first().map(String::as_str),
+        created_at: review.created_at,
+    };
+    search::put(conn, &doc).await
 }
 
 struct Content {

@@ -3,7 +3,7 @@
 //! logs the member's account ([`Me`]) as a `profile` change in their bucket.
 
 use moa_protocol::{
-    AdminUser, Author, EntityKind, ErrorCode, Me, Profile, ProfileCounts, Role,
+    AdminUser, Author, EntityKind, ErrorCode, Me, Profile, ProfileCounts, Role, SearchKind,
     UpdateProfileRequest,
 };
 use sqlx::any::AnyRow;
@@ -13,6 +13,7 @@ use crate::changelog::{self, Change, user_bucket};
 use crate::db::json_column;
 use crate::error::{Error, Result, is_unique_violation};
 use crate::media::service::{self as media, RefType};
+use crate::search::service as search;
 use crate::validate;
 
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
@@ -230,6 +231,7 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
 
 /// Logs the member's account as it is now in their own bucket.
 pub async fn publish(conn: &mut AnyConnection, user: &UserRow, now: i64) -> Result<()> {
+    index(conn, user).await?;
     let data = serde_json::to_value(user.to_me())
         .map_err(|e| Error::Internal(format!("cannot encode an account: {e}")))?;
     let change = Change::upsert(
@@ -239,6 +241,32 @@ pub async fn publish(conn: &mut AnyConnection, user: &UserRow, now: i64) -> Resu
         vec![user_bucket(&user.id)],
     );
     changelog::record(conn, change, now).await
+}
+
+/// Makes the member findable by handle and display name (never by email);
+/// a deleted account is taken out. (Suspended members stay indexed and are
+/// left out when searched, until the suspension ends.)
+pub(crate) async fn index(conn: &mut AnyConnection, user: &UserRow) -> Result<()> {
+    if user.deleted_at.is_some() {
+        return search::remove(conn, SearchKind::Person, &user.id).await;
+    }
+    let handle = format!("@{}", user.handle);
+    let title = if user.display_name.is_empty() {
+        &user.handle
+    } else {
+        &user.display_name
+    };
+    let doc = search::Doc {
+        kind: SearchKind::Person,
+        id: &user.id,
+        author_id: Some(&user.id),
+        title,
+        body: &handle,
+        extra: &user.bio,
+        photo_id: user.avatar_media_id.as_deref(),
+        created_at: user.created_at,
+    };
+    search::put(conn, &doc).await
 }
 
 /// [`publish`] of the member `id` as stored.
@@ -445,7 +473,7 @@ pub async fn soft_delete(conn: &mut AnyConnection, id: &str, now: i64) -> Result
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    search::remove(conn, SearchKind::Person, id).await
 }
 
 /// How many accounts exist (deleted ones included).

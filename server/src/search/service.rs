@@ -1,0 +1,557 @@
+//! The search index and its queries.
+//!
+//! Writing: [`put`] and [`remove`] keep one `search_docs` row per visible
+//! review, place, product and member, called from each kind's `publish` (the
+//! one write path), so the index changes in the write's own transaction and a
+//! hidden or deleted thing is gone the moment that commits. SQLite mirrors
+//! the rows into an FTS5 trigram table by trigger; PostgreSQL indexes the
+//! same columns with pg_trgm.
+//!
+//! Reading: [`search`] runs `moa_hangul::query` plans tier by tier, each a
+//! `LIKE` the trigram index serves, newest first within a tier, and pages
+//! with a cursor of (tier, last doc). Members who are suspended or deleted
+//! are left out when read, so lifting a suspension brings them back.
+
+use moa_hangul::query::{self, Like, Plan, Query, QueryError, Tier};
+use moa_protocol::limits::{MAX_PAGE_SIZE, SEARCH_ALL_PER_KIND};
+use moa_protocol::{MatchKind, SearchHit, SearchKind, SearchResults, SearchType, TextRange};
+use sqlx::AnyConnection;
+
+use crate::db::Backend;
+use crate::error::{Error, Result};
+use crate::pagination;
+
+/// The characters of a hit's snippet.
+const SNIPPET_CHARS: usize = 80;
+
+/// What a searchable thing shows and is found by.
+pub struct Doc<'a> {
+    pub kind: SearchKind,
+    pub id: &'a str,
+    /// Whose content it is (a review's author, the member themself).
+    pub author_id: Option<&'a str>,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// Text it is found by, shown only when the match is there (tags, a bio).
+    pub extra: &'a str,
+    pub photo_id: Option<&'a str>,
+    pub created_at: i64,
+}
+
+/// Indexes `doc`, replacing what was indexed for it (its row, and so its
+/// place among the newest, is kept).
+pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
+    let forms = query::forms(&[doc.title, doc.body, doc.extra]);
+    let existing: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT doc, norm, title || body || extra, photo_id FROM search_docs \
+         WHERE kind = $1 AND ref_id = $2",
+    )
+    .bind(doc.kind.as_str())
+    .bind(doc.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match existing {
+        Some((_, norm, shown, photo))
+            if norm == forms.norm
+                && shown == format!("{}{}{}", doc.title, doc.body, doc.extra)
+                && photo.as_deref() == doc.photo_id =>
+        {
+            Ok(())
+        }
+        Some((row, ..)) => {
+            sqlx::query(
+                "UPDATE search_docs SET author_id = $1, title = $2, body = $3, extra = $4, \
+                 photo_id = $5, norm = $6, keys = $7, initials = $8 WHERE doc = $9",
+            )
+            .bind(doc.author_id)
+            .bind(doc.title)
+            .bind(doc.body)
+            .bind(doc.extra)
+            .bind(doc.photo_id)
+            .bind(&forms.norm)
+            .bind(&forms.keys)
+            .bind(&forms.initials)
+            .bind(row)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO search_docs (kind, ref_id, author_id, title, body, extra, photo_id, \
+                 norm, keys, initials, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(doc.kind.as_str())
+            .bind(doc.id)
+            .bind(doc.author_id)
+            .bind(doc.title)
+            .bind(doc.body)
+            .bind(doc.extra)
+            .bind(doc.photo_id)
+            .bind(&forms.norm)
+            .bind(&forms.keys)
+            .bind(&forms.initials)
+            .bind(doc.created_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Takes `id` of `kind` out of the index (hidden or deleted).
+pub async fn remove(conn: &mut AnyConnection, kind: SearchKind, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2")
+        .bind(kind.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The things of each kind a backfill indexes: those with no entry yet.
+const UNINDEXED: [(SearchKind, &str); 4] = [
+    (
+        SearchKind::Review,
+        "SELECT r.id FROM reviews r WHERE r.deleted_at IS NULL AND r.hidden_at IS NULL",
+    ),
+    (SearchKind::Place, "SELECT r.id FROM places r WHERE 1 = 1"),
+    (
+        SearchKind::Product,
+        "SELECT r.id FROM products r WHERE r.hidden_at IS NULL",
+    ),
+    (
+        SearchKind::Person,
+        "SELECT r.id FROM users r WHERE r.deleted_at IS NULL",
+    ),
+];
+
+/// Indexes what was written before the index existed (a database from an
+/// older version), a batch per transaction; a no-op once every thing has
+/// its entry. Runs at start-up, before the server takes requests.
+pub async fn backfill(db: &crate::Db) -> Result<()> {
+    const BATCH: i64 = 500;
+    let mut total = 0usize;
+    for (kind, select) in UNINDEXED {
+        loop {
+            let mut tx = db.begin_write().await?;
+            let sql = format!(
+                "{select} AND NOT EXISTS (SELECT 1 FROM search_docs d \
+                 WHERE d.kind = $1 AND d.ref_id = r.id) LIMIT $2"
+            );
+            let ids: Vec<String> = sqlx::query_scalar(&sql)
+                .bind(kind.as_str())
+                .bind(BATCH)
+                .fetch_all(&mut *tx)
+                .await?;
+            for id in &ids {
+                index_stored(&mut tx, kind, id).await?;
+            }
+            tx.commit().await?;
+            total += ids.len();
+            if ids.len() < BATCH as usize {
+                break;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(total, "search index backfilled");
+    }
+    Ok(())
+}
+
+/// Indexes the stored `id` of `kind` as its own write path would.
+async fn index_stored(conn: &mut AnyConnection, kind: SearchKind, id: &str) -> Result<()> {
+    use crate::{
+        catalog::service as catalog, reviews::service as reviews, users::service as users,
+    };
+    match kind {
+        SearchKind::Review => match reviews::load(conn, id).await? {
+            Some(row) => reviews::index(conn, &row).await,
+            None => Ok(()),
+        },
+        SearchKind::Place => match catalog::get_place(conn, id).await? {
+            Some(place) => catalog::index_place(conn, &place).await,
+            None => Ok(()),
+        },
+        SearchKind::Product => match catalog::get_product(conn, id).await? {
+            Some(product) => catalog::index_product(conn, &product).await,
+            None => Ok(()),
+        },
+        SearchKind::Person => match users::find_by_id(conn, id).await? {
+            Some(user) => users::index(conn, &user).await,
+            None => Ok(()),
+        },
+        SearchKind::Campaign | SearchKind::Request => Ok(()),
+    }
+}
+
+/// A value bound to a query built at run time.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text with its binds, numbered as they are added.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        let n = self.binds.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    async fn fetch(self, conn: &mut AnyConnection) -> Result<Vec<Row>> {
+        let mut q = sqlx::query_as::<_, Row>(&self.text);
+        for b in self.binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        Ok(q.fetch_all(&mut *conn).await?)
+    }
+}
+
+/// An indexed row as a query reads it.
+#[derive(sqlx::FromRow)]
+struct Row {
+    doc: i64,
+    ref_id: String,
+    title: String,
+    body: String,
+    extra: String,
+    photo_id: Option<String>,
+    created_at: i64,
+}
+
+const ROW_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.created_at";
+
+/// One `SELECT` of a plan driven by the `LIKE` an index serves: `kind`'s
+/// rows that satisfy the plan, below `before`, newest first.
+fn select(
+    backend: Backend,
+    kind: SearchKind,
+    driver: &Like,
+    plan: &Plan,
+    before: i64,
+    limit: i64,
+    now: i64,
+    sql: &mut Sql,
+) {
+    let like = |sql: &mut Sql, table: &str, l: &Like| {
+        sql.push(&format!(" AND {table}.{} LIKE ", l.form.column()))
+            .bind(Bind::Text(l.pattern.clone()));
+    };
+    sql.push(&format!("SELECT {ROW_COLUMNS} FROM "));
+    match backend {
+        Backend::Sqlite => {
+            sql.push("search_fts f JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ")
+                .bind(Bind::Text(kind.as_str().into()))
+                .push(" AND f.rowid < ")
+                .bind(Bind::Int(before));
+            like(sql, "f", driver);
+        }
+        Backend::Postgres => {
+            sql.push("search_docs d WHERE d.kind = ")
+                .bind(Bind::Text(kind.as_str().into()))
+                .push(" AND d.doc < ")
+                .bind(Bind::Int(before));
+            like(sql, "d", driver);
+        }
+    }
+    for l in &plan.all {
+        like(sql, "d", l);
+    }
+    for group in &plan.none {
+        sql.push(" AND NOT (1 = 1");
+        for l in group {
+            like(sql, "d", l);
+        }
+        sql.push(")");
+    }
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = d.author_id \
+         AND (u.deleted_at IS NOT NULL AND d.kind = 'person' OR u.suspended_until > ",
+    )
+    .bind(Bind::Int(now))
+    .push(")) ORDER BY d.doc DESC LIMIT ")
+    .bind(Bind::Int(limit));
+}
+
+/// Up to `limit` rows of `kind` in `plan`'s tier below `before`, newest
+/// first: one `SELECT` per pattern the index can serve, merged.
+async fn tier_rows(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    kind: SearchKind,
+    plan: &Plan,
+    before: i64,
+    limit: i64,
+    now: i64,
+) -> Result<Vec<Row>> {
+    let mut sql = Sql::default();
+    for (i, driver) in plan.any.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ");
+        }
+        sql.push("SELECT * FROM (");
+        select(backend, kind, driver, plan, before, limit, now, &mut sql);
+        sql.push(&format!(") AS t{i}"));
+    }
+    if plan.any.len() > 1 {
+        sql.push(" ORDER BY doc DESC LIMIT ").bind(Bind::Int(limit));
+    }
+    sql.fetch(conn).await
+}
+
+fn match_kind(tier: Tier) -> MatchKind {
+    match tier {
+        Tier::Exact => MatchKind::Exact,
+        Tier::Prefix => MatchKind::Prefix,
+        Tier::Words => MatchKind::Words,
+        Tier::Initials => MatchKind::Initials,
+        Tier::Keyboard => MatchKind::Keyboard,
+        Tier::Typo => MatchKind::Typo,
+    }
+}
+
+fn ranges(found: Vec<(usize, usize)>) -> Vec<TextRange> {
+    let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    found
+        .into_iter()
+        .map(|(s, e)| TextRange {
+            start: n(s),
+            end: n(e),
+        })
+        .collect()
+}
+
+/// A hit of `kind` from its indexed row (counts filled in later).
+fn hit(q: &Query, kind: SearchKind, tier: Tier, row: Row) -> SearchHit {
+    // The body around the match; the tags or bio when the match is there.
+    let mut shown = (&row.body, q.highlight(&row.body));
+    if shown.1.is_empty() {
+        let extra = q.highlight(&row.extra);
+        if !extra.is_empty() {
+            shown = (&row.extra, extra);
+        }
+    }
+    let (snippet, snippet_ranges) = query::snippet(shown.0, &shown.1, SNIPPET_CHARS);
+    SearchHit {
+        kind,
+        title_ranges: ranges(q.highlight(&row.title)),
+        title: row.title,
+        snippet,
+        snippet_ranges: ranges(snippet_ranges),
+        id: row.ref_id,
+        photo_id: row.photo_id,
+        likes: 0,
+        comments: 0,
+        reviews: 0,
+        followers: 0,
+        matched: match_kind(tier),
+        created_at: row.created_at,
+    }
+}
+
+/// Where a page of one kind starts: its tier and the doc below which it
+/// goes on.
+fn decode_cursor(cursor: Option<&str>) -> Result<(usize, i64)> {
+    let Some(cursor) = cursor else {
+        return Ok((0, i64::MAX));
+    };
+    let parts = pagination::decode(cursor, 2)?;
+    match (parts[0].parse::<usize>(), parts[1].parse::<i64>()) {
+        (Ok(tier), Ok(doc)) if Tier::from_index(tier).is_some() => Ok((tier, doc)),
+        _ => Err(Error::BadRequest {
+            code: moa_protocol::ErrorCode::InvalidParameter,
+            message: "cursor: not a cursor from this list".into(),
+        }),
+    }
+}
+
+/// One page of `kind`: tiers in order from the cursor's, newest first in
+/// each, and the cursor of the next page.
+async fn kind_page(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    q: &Query,
+    kind: SearchKind,
+    cursor: Option<&str>,
+    size: usize,
+    now: i64,
+) -> Result<(Vec<SearchHit>, Option<String>)> {
+    let (start, mut before) = decode_cursor(cursor)?;
+    let mut from_tier = start;
+    let mut hits = Vec::with_capacity(size);
+    let plans = q.plans();
+    for plan in plans.iter().filter(|p| p.tier.index() >= start) {
+        if plan.tier.index() > from_tier {
+            before = i64::MAX;
+            from_tier = plan.tier.index();
+        }
+        let want = size - hits.len();
+        let rows = tier_rows(
+            conn,
+            backend,
+            kind,
+            plan,
+            before,
+            i64::try_from(want + 1).unwrap_or(i64::MAX),
+            now,
+        )
+        .await?;
+        let more = rows.len() > want;
+        for row in rows.into_iter().take(want) {
+            before = row.doc;
+            hits.push(hit(q, kind, plan.tier, row));
+        }
+        if more {
+            let next = pagination::encode(&[&from_tier.to_string(), &before.to_string()]);
+            return Ok((hits, Some(next)));
+        }
+        if hits.len() == size {
+            // The page ends with this tier: the next starts at the next one.
+            let next = pagination::encode(&[&(from_tier + 1).to_string(), &i64::MAX.to_string()]);
+            let left = plans.iter().any(|p| p.tier.index() > from_tier);
+            return Ok((hits, left.then_some(next)));
+        }
+    }
+    Ok((hits, None))
+}
+
+/// Fills in each hit's counts from where they live (they change with every
+/// like and follow, so the index does not copy them).
+async fn fill_counts(conn: &mut AnyConnection, hits: &mut [SearchHit]) -> Result<()> {
+    for hit in hits.iter_mut() {
+        let (sql, fields): (&str, fn(&mut SearchHit, (i64, i64))) = match hit.kind {
+            SearchKind::Review => (
+                "SELECT like_count, comment_count FROM reviews WHERE id = $1",
+                |h, (a, b)| (h.likes, h.comments) = (a, b),
+            ),
+            SearchKind::Place => (
+                "SELECT review_count, 0 FROM places WHERE id = $1",
+                |h, (a, _)| h.reviews = a,
+            ),
+            SearchKind::Product => (
+                "SELECT review_count, 0 FROM products WHERE id = $1",
+                |h, (a, _)| h.reviews = a,
+            ),
+            SearchKind::Person => (
+                "SELECT review_count, follower_count FROM users WHERE id = $1",
+                |h, (a, b)| (h.reviews, h.followers) = (a, b),
+            ),
+            SearchKind::Campaign | SearchKind::Request => continue,
+        };
+        let counts: Option<(i64, i64)> = sqlx::query_as(sql)
+            .bind(&hit.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(counts) = counts {
+            fields(hit, counts);
+        }
+    }
+    Ok(())
+}
+
+/// How engaged members were with a hit: the tie breaker after the match.
+fn engagement(hit: &SearchHit) -> i64 {
+    hit.likes + hit.comments + hit.reviews + hit.followers
+}
+
+/// Orders hits by match, then engagement, then recency.
+fn rank(hits: &mut [SearchHit]) {
+    hits.sort_by(|a, b| {
+        a.matched
+            .cmp(&b.matched)
+            .then(engagement(b).cmp(&engagement(a)))
+            .then(b.created_at.cmp(&a.created_at))
+    });
+}
+
+/// Reads a query, refusing what cannot be searched with a 422.
+pub fn parse(q: &str) -> Result<Query> {
+    Query::parse(q).map_err(|e| {
+        Error::invalid(
+            "q",
+            match e {
+                QueryError::Empty => "enter something to search for".to_owned(),
+                QueryError::TooLong => e.to_string(),
+            },
+        )
+    })
+}
+
+/// `GET /v1/search`: the best few of every kind for `all`; a page of one
+/// kind otherwise. Within a page, hits go by match, then engagement, then
+/// recency.
+pub async fn search(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    q: &Query,
+    kind: SearchType,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+    now: i64,
+) -> Result<SearchResults> {
+    let result = match kind.kind() {
+        None => {
+            let mut hits = Vec::new();
+            for kind in SearchKind::ALL {
+                let size = SEARCH_ALL_PER_KIND as usize;
+                let (mut some, _) = kind_page(conn, backend, q, kind, None, size, now).await?;
+                fill_counts(conn, &mut some).await?;
+                rank(&mut some);
+                hits.extend(some);
+            }
+            SearchResults {
+                hits,
+                next_cursor: None,
+            }
+        }
+        Some(kind) => {
+            let size = limit
+                .unwrap_or(moa_protocol::limits::DEFAULT_PAGE_SIZE)
+                .clamp(1, MAX_PAGE_SIZE) as usize;
+            let (mut hits, next_cursor) =
+                kind_page(conn, backend, q, kind, cursor, size, now).await?;
+            fill_counts(conn, &mut hits).await?;
+            rank(&mut hits);
+            SearchResults { hits, next_cursor }
+        }
+    };
+    Ok(result)
+}
+
+/// The same `LIKE` over the raw text, for the benchmark's comparison: what
+/// search was before this index (a scan of every row).
+pub async fn like_scan(
+    conn: &mut AnyConnection,
+    kind: SearchKind,
+    text: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
+    let pattern = format!("%{}%", text.to_lowercase());
+    let ids = sqlx::query_scalar(
+        "SELECT ref_id FROM search_docs WHERE kind = $1 \
+         AND (LOWER(title) LIKE $2 OR LOWER(body) LIKE $2) ORDER BY doc DESC LIMIT $3",
+    )
+    .bind(kind.as_str())
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids)
+}
