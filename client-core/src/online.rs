@@ -28,7 +28,7 @@ pub type ReviewPage = Page<Review>;
 impl Client {
     /// A GET as the signed-in member, or anonymously when nobody is signed in
     /// (for the lists the server shows to everyone).
-    async fn online_get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+    pub(crate) async fn online_get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         match self.account() {
             Ok(account) => account.get(path).await,
             Err(Error::Auth(_)) => self.api().get(None, path).await,

@@ -591,3 +591,35 @@ pub fn snippet(
         .collect();
     (out, moved)
 }
+
+/// What a hit row shows of a match: the ranges in its title, and a snippet
+/// of its body (or of its extra text — tags, a bio — when only that
+/// matched) with the ranges in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub title_ranges: Vec<(usize, usize)>,
+    pub snippet: String,
+    pub snippet_ranges: Vec<(usize, usize)>,
+}
+
+/// The characters of a hit's snippet.
+pub const SNIPPET_CHARS: usize = 80;
+
+impl Query {
+    /// What a hit with this title, body and extra text shows of the match.
+    pub fn show(&self, title: &str, body: &str, extra: &str) -> Shown {
+        let mut shown = (body, self.highlight(body));
+        if shown.1.is_empty() {
+            let found = self.highlight(extra);
+            if !found.is_empty() {
+                shown = (extra, found);
+            }
+        }
+        let (snippet, snippet_ranges) = snippet(shown.0, &shown.1, SNIPPET_CHARS);
+        Shown {
+            title_ranges: self.highlight(title),
+            snippet,
+            snippet_ranges,
+        }
+    }
+}

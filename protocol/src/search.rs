@@ -122,6 +122,18 @@ pub enum MatchKind {
     Typo,
 }
 
+impl MatchKind {
+    /// Every kind, best first (the order of `moa_hangul::query::Tier::ALL`).
+    pub const ALL: [MatchKind; 6] = [
+        MatchKind::Exact,
+        MatchKind::Prefix,
+        MatchKind::Words,
+        MatchKind::Initials,
+        MatchKind::Keyboard,
+        MatchKind::Typo,
+    ];
+}
+
 /// A highlighted part of a hit's text: characters (Unicode scalar values)
 /// `start` to `end`, end excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +141,20 @@ pub enum MatchKind {
 pub struct TextRange {
     pub start: u32,
     pub end: u32,
+}
+
+impl TextRange {
+    /// Ranges from `(start, end)` character offsets.
+    pub fn from_pairs(pairs: &[(usize, usize)]) -> Vec<TextRange> {
+        let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        pairs
+            .iter()
+            .map(|&(s, e)| TextRange {
+                start: n(s),
+                end: n(e),
+            })
+            .collect()
+    }
 }
 
 /// One search result: what its row shows.

@@ -80,6 +80,9 @@ pub fn put(
          WHERE excluded.seq >= entities.seq",
         params![kind, id, data.to_string(), seq, parent, owner, sort],
     )?;
+    if n > 0 {
+        super::search::index(tx, &EntityKind::parse(kind), id, data)?;
+    }
     Ok(n > 0)
 }
 
@@ -150,6 +153,7 @@ pub fn delete(tx: &Transaction<'_>, kind: &EntityKind, id: &str, seq: i64) -> Re
         "DELETE FROM entities WHERE kind = ?1 AND id = ?2",
         params![kind, id],
     )?;
+    super::search::unindex(tx, &EntityKind::parse(kind), id)?;
     tx.prepare_cached(
         "INSERT INTO tombstones (kind, id, seq, created_at) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (kind, id) DO UPDATE SET seq = MAX(tombstones.seq, excluded.seq)",

@@ -10,6 +10,7 @@
 pub mod chat;
 pub mod entities;
 pub mod outbox;
+pub mod search;
 pub mod session;
 
 use std::path::Path;
@@ -26,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_drafts.sql"),
     include_str!("../../migrations/0003_chat.sql"),
     include_str!("../../migrations/0004_lost_answers.sql"),
+    include_str!("../../migrations/0005_search.sql"),
 ];
 
 /// The database of one account: a writer and a reader.
@@ -84,6 +86,9 @@ impl Store {
         // default, set explicitly because it matters here).
         writer.pragma_update(None, "wal_autocheckpoint", 1000)?;
         migrate(&mut writer, MIGRATIONS)?;
+        let tx = writer.transaction()?;
+        search::backfill(&tx)?;
+        tx.commit()?;
         let reader = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -21,9 +21,6 @@ use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::pagination;
 
-/// The characters of a hit's snippet.
-const SNIPPET_CHARS: usize = 80;
-
 /// What a searchable thing shows and is found by.
 pub struct Doc<'a> {
     pub kind: SearchKind,
@@ -316,52 +313,22 @@ async fn tier_rows(
     sql.fetch(conn).await
 }
 
-fn match_kind(tier: Tier) -> MatchKind {
-    match tier {
-        Tier::Exact => MatchKind::Exact,
-        Tier::Prefix => MatchKind::Prefix,
-        Tier::Words => MatchKind::Words,
-        Tier::Initials => MatchKind::Initials,
-        Tier::Keyboard => MatchKind::Keyboard,
-        Tier::Typo => MatchKind::Typo,
-    }
-}
-
-fn ranges(found: Vec<(usize, usize)>) -> Vec<TextRange> {
-    let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-    found
-        .into_iter()
-        .map(|(s, e)| TextRange {
-            start: n(s),
-            end: n(e),
-        })
-        .collect()
-}
-
 /// A hit of `kind` from its indexed row (counts filled in later).
 fn hit(q: &Query, kind: SearchKind, tier: Tier, row: Row) -> SearchHit {
-    // The body around the match; the tags or bio when the match is there.
-    let mut shown = (&row.body, q.highlight(&row.body));
-    if shown.1.is_empty() {
-        let extra = q.highlight(&row.extra);
-        if !extra.is_empty() {
-            shown = (&row.extra, extra);
-        }
-    }
-    let (snippet, snippet_ranges) = query::snippet(shown.0, &shown.1, SNIPPET_CHARS);
+    let shown = q.show(&row.title, &row.body, &row.extra);
     SearchHit {
         kind,
-        title_ranges: ranges(q.highlight(&row.title)),
+        title_ranges: TextRange::from_pairs(&shown.title_ranges),
         title: row.title,
-        snippet,
-        snippet_ranges: ranges(snippet_ranges),
+        snippet: shown.snippet,
+        snippet_ranges: TextRange::from_pairs(&shown.snippet_ranges),
         id: row.ref_id,
         photo_id: row.photo_id,
         likes: 0,
         comments: 0,
         reviews: 0,
         followers: 0,
-        matched: match_kind(tier),
+        matched: MatchKind::ALL[tier.index()],
         created_at: row.created_at,
     }
 }

@@ -1,0 +1,437 @@
+//! The device's search index: the cached reviews, places, products and
+//! people under moa-hangul's forms, in an FTS5 trigram table, so search
+//! answers offline with the server's rules. [`index`] and [`unindex`] run in
+//! the transaction that stores or deletes the entity (`entities::put`,
+//! `entities::delete`); [`search`] reads a page of one kind; recent searches
+//! are kept here too.
+
+use moa_hangul::query::{self, Like, Plan, Query};
+use moa_protocol::{EntityKind, MatchKind, SearchHit, SearchKind, TextRange};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, Transaction, params, params_from_iter};
+use serde_json::Value;
+
+use crate::error::Result;
+
+/// Recent searches kept.
+const RECENT_KEPT: i64 = 20;
+
+/// The search kind an entity kind is found as, if any.
+fn kind_of(kind: &EntityKind) -> Option<SearchKind> {
+    match kind {
+        EntityKind::Review => Some(SearchKind::Review),
+        EntityKind::Place => Some(SearchKind::Place),
+        EntityKind::Product => Some(SearchKind::Product),
+        EntityKind::Profile => Some(SearchKind::Person),
+        _ => None,
+    }
+}
+
+/// What an entity is indexed as.
+struct Doc {
+    title: String,
+    body: String,
+    extra: String,
+    photo_id: Option<String>,
+    counts: [i64; 4],
+    created_at: i64,
+}
+
+fn text(data: &Value, pointer: &str) -> String {
+    data.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn number(data: &Value, pointer: &str) -> i64 {
+    data.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn strings(data: &Value, pointer: &str) -> Vec<String> {
+    data.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A member as a hit shows them: the display name (or handle) and `@handle`.
+fn person(handle: String, name: String, bio: String, photo: Option<String>) -> Doc {
+    Doc {
+        title: if name.is_empty() {
+            handle.clone()
+        } else {
+            name
+        },
+        body: format!("@{handle}"),
+        extra: bio,
+        photo_id: photo,
+        counts: [0; 4],
+        created_at: 0,
+    }
+}
+
+fn doc(kind: SearchKind, data: &Value) -> Option<Doc> {
+    let hidden = data.get("hidden").and_then(Value::as_bool) == Some(true)
+        || data.get("deleted").and_then(Value::as_bool) == Some(true);
+    if hidden {
+        return None;
+    }
+    let first_photo = strings(data, "/photos").into_iter().next();
+    let created_at = number(data, "/created_at");
+    Some(match kind {
+        SearchKind::Review => Doc {
+            title: text(data, "/title"),
+            body: text(data, "/body"),
+            extra: strings(data, "/tags").join(" "),
+            photo_id: first_photo,
+            counts: [
+                number(data, "/like_count"),
+                number(data, "/comment_count"),
+                0,
+                0,
+            ],
+            created_at,
+        },
+        SearchKind::Place => Doc {
+            title: text(data, "/name"),
+            body: text(data, "/address"),
+            extra: String::new(),
+            photo_id: None,
+            counts: [0, 0, number(data, "/review_count"), 0],
+            created_at,
+        },
+        SearchKind::Product => {
+            let options = data
+                .get("options")
+                .and_then(Value::as_array)
+                .map(|o| {
+                    o.iter()
+                        .flat_map(|o| {
+                            std::iter::once(text(o, "/name")).chain(strings(o, "/values"))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            Doc {
+                title: text(data, "/name"),
+                body: String::new(),
+                extra: options,
+                photo_id: first_photo,
+                counts: [0, 0, number(data, "/review_count"), 0],
+                created_at,
+            }
+        }
+        SearchKind::Person => {
+            let avatar = data
+                .get("avatar_media_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let mut doc = person(
+                text(data, "/handle"),
+                text(data, "/display_name"),
+                text(data, "/bio"),
+                avatar,
+            );
+            doc.counts = [
+                0,
+                0,
+                number(data, "/counts/reviews"),
+                number(data, "/counts/followers"),
+            ];
+            doc.created_at = created_at;
+            doc
+        }
+        SearchKind::Campaign | SearchKind::Request => return None,
+    })
+}
+
+/// Writes (or replaces) the entry of (kind, id); with `keep`, an existing
+/// entry is left as it is (a review's author does not replace a profile).
+fn put(tx: &Transaction<'_>, kind: SearchKind, id: &str, doc: &Doc, keep: bool) -> Result<()> {
+    let forms = query::forms(&[&doc.title, &doc.body, &doc.extra]);
+    let conflict = if keep {
+        "DO NOTHING"
+    } else {
+        "DO UPDATE SET title = excluded.title, body = excluded.body, extra = excluded.extra, \
+         photo_id = excluded.photo_id, norm = excluded.norm, keys = excluded.keys, \
+         initials = excluded.initials, likes = excluded.likes, comments = excluded.comments, \
+         reviews = excluded.reviews, followers = excluded.followers"
+    };
+    let [likes, comments, reviews, followers] = doc.counts;
+    tx.prepare_cached(&format!(
+        "INSERT INTO search_docs (kind, ref_id, title, body, extra, photo_id, norm, keys, initials, \
+         likes, comments, reviews, followers, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         ON CONFLICT (kind, ref_id) {conflict}"
+    ))?
+    .execute(params![
+        kind.as_str(),
+        id,
+        doc.title,
+        doc.body,
+        doc.extra,
+        doc.photo_id,
+        forms.norm,
+        forms.keys,
+        forms.initials,
+        likes,
+        comments,
+        reviews,
+        followers,
+        doc.created_at
+    ])?;
+    Ok(())
+}
+
+/// Indexes a stored entity (or takes it out when it is hidden or deleted);
+/// a review's author becomes findable too.
+pub fn index(tx: &Transaction<'_>, kind: &EntityKind, id: &str, data: &Value) -> Result<()> {
+    let Some(search_kind) = kind_of(kind) else {
+        return Ok(());
+    };
+    match doc(search_kind, data) {
+        Some(doc) => put(tx, search_kind, id, &doc, false)?,
+        None => unindex(tx, kind, id)?,
+    }
+    if search_kind == SearchKind::Review {
+        let author = text(data, "/author/id");
+        let handle = text(data, "/author/handle");
+        if !author.is_empty() && !handle.is_empty() {
+            let avatar = data
+                .pointer("/author/avatar_media_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let doc = person(
+                handle,
+                text(data, "/author/display_name"),
+                String::new(),
+                avatar,
+            );
+            put(tx, SearchKind::Person, &author, &doc, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes (kind, id) out of the index.
+pub fn unindex(tx: &Transaction<'_>, kind: &EntityKind, id: &str) -> Result<()> {
+    if let Some(kind) = kind_of(kind) {
+        tx.prepare_cached("DELETE FROM search_docs WHERE kind = ?1 AND ref_id = ?2")?
+            .execute(params![kind.as_str(), id])?;
+    }
+    Ok(())
+}
+
+/// Indexes cached entities that have no entry (a cache from before search).
+pub fn backfill(tx: &Transaction<'_>) -> Result<usize> {
+    let rows: Vec<(String, String, String)> = tx
+        .prepare(
+            "SELECT e.kind, e.id, e.data FROM entities e \
+             WHERE e.kind IN ('review', 'place', 'product', 'profile') AND NOT EXISTS \
+             (SELECT 1 FROM search_docs d WHERE d.ref_id = e.id \
+             AND d.kind = CASE e.kind WHEN 'profile' THEN 'person' ELSE e.kind END)",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (kind, id, data) in &rows {
+        let data: Value = serde_json::from_str(data)?;
+        index(tx, &EntityKind::parse(kind), id, &data)?;
+    }
+    Ok(rows.len())
+}
+
+/// One `SELECT` of `plan` driven by the pattern the FTS index serves.
+fn select(
+    kind: SearchKind,
+    driver: &Like,
+    plan: &Plan,
+    before: i64,
+    limit: i64,
+    out: &mut (String, Vec<Sql>),
+) {
+    let (sql, binds) = out;
+    let mut bind = |sql: &mut String, v: Sql| {
+        binds.push(v);
+        sql.push_str(&format!("?{}", binds.len()));
+    };
+    sql.push_str(
+        "SELECT d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.likes, d.comments, \
+         d.reviews, d.followers, d.created_at \
+         FROM search_fts f JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ",
+    );
+    bind(sql, Sql::Text(kind.as_str().into()));
+    sql.push_str(" AND f.rowid < ");
+    bind(sql, Sql::Integer(before));
+    sql.push_str(&format!(" AND f.{} LIKE ", driver.form.column()));
+    bind(sql, Sql::Text(driver.pattern.clone()));
+    for l in &plan.all {
+        sql.push_str(&format!(" AND d.{} LIKE ", l.form.column()));
+        bind(sql, Sql::Text(l.pattern.clone()));
+    }
+    for group in &plan.none {
+        sql.push_str(" AND NOT (1 = 1");
+        for l in group {
+            sql.push_str(&format!(" AND d.{} LIKE ", l.form.column()));
+            bind(sql, Sql::Text(l.pattern.clone()));
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ORDER BY d.doc DESC LIMIT ");
+    bind(sql, Sql::Integer(limit));
+}
+
+/// Up to `limit` entries of `kind` in `plan`'s tier below `before`, newest
+/// first, as (doc, hit).
+fn tier_hits(
+    conn: &Connection,
+    q: &Query,
+    kind: SearchKind,
+    plan: &Plan,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<(i64, SearchHit)>> {
+    let mut out = (String::new(), Vec::new());
+    for (i, driver) in plan.any.iter().enumerate() {
+        if i > 0 {
+            out.0.push_str(" UNION ");
+        }
+        out.0.push_str("SELECT * FROM (");
+        select(kind, driver, plan, before, limit, &mut out);
+        out.0.push(')');
+    }
+    if plan.any.len() > 1 {
+        out.0.push_str(&format!(" ORDER BY 1 DESC LIMIT {limit}"));
+    }
+    let (sql, binds) = out;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(binds), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
+            r.get::<_, i64>(10)?,
+        ))
+    })?;
+    let mut hits = Vec::new();
+    for row in rows {
+        let (
+            doc,
+            id,
+            title,
+            body,
+            extra,
+            photo_id,
+            [likes, comments, reviews, followers],
+            created_at,
+        ) = row?;
+        let shown = q.show(&title, &body, &extra);
+        hits.push((
+            doc,
+            SearchHit {
+                kind,
+                id,
+                title,
+                title_ranges: TextRange::from_pairs(&shown.title_ranges),
+                snippet: shown.snippet,
+                snippet_ranges: TextRange::from_pairs(&shown.snippet_ranges),
+                photo_id,
+                likes,
+                comments,
+                reviews,
+                followers,
+                matched: MatchKind::ALL[plan.tier.index()],
+                created_at,
+            },
+        ));
+    }
+    Ok(hits)
+}
+
+/// Up to `size` hits of `kind` from the cache: tiers in order, newest first
+/// in each.
+pub fn search(
+    conn: &Connection,
+    q: &Query,
+    kind: SearchKind,
+    size: usize,
+) -> Result<Vec<SearchHit>> {
+    let mut hits = Vec::with_capacity(size);
+    for plan in q.plans() {
+        let want = size - hits.len();
+        if want == 0 {
+            break;
+        }
+        let found = tier_hits(
+            conn,
+            q,
+            kind,
+            &plan,
+            i64::MAX,
+            i64::try_from(want).unwrap_or(i64::MAX),
+        )?;
+        hits.extend(found.into_iter().map(|(_, hit)| hit));
+    }
+    Ok(hits)
+}
+
+/// Titles of cached things that `q` finds, for suggestions while typing.
+pub fn suggestions(conn: &Connection, q: &Query, limit: usize) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for kind in [
+        SearchKind::Place,
+        SearchKind::Product,
+        SearchKind::Person,
+        SearchKind::Review,
+    ] {
+        for hit in search(conn, q, kind, limit)? {
+            if !hit.title.is_empty() && !out.contains(&hit.title) {
+                out.push(hit.title);
+            }
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Remembers `text` as the newest recent search.
+pub fn remember(tx: &Transaction<'_>, text: &str, now: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO recent_searches (text, at) VALUES (?1, ?2) \
+         ON CONFLICT (text) DO UPDATE SET at = excluded.at",
+        params![text, now],
+    )?;
+    tx.execute(
+        "DELETE FROM recent_searches WHERE text NOT IN \
+         (SELECT text FROM recent_searches ORDER BY at DESC LIMIT ?1)",
+        params![RECENT_KEPT],
+    )?;
+    Ok(())
+}
+
+/// Recent searches, newest first.
+pub fn recent(conn: &Connection) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare_cached("SELECT text FROM recent_searches ORDER BY at DESC")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Forgets one recent search (`Some`) or all of them.
+pub fn forget(tx: &Transaction<'_>, text: Option<&str>) -> Result<()> {
+    match text {
+        Some(text) => tx.execute("DELETE FROM recent_searches WHERE text = ?1", [text])?,
+        None => tx.execute("DELETE FROM recent_searches", [])?,
+    };
+    Ok(())
+}
