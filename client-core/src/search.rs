@@ -103,9 +103,10 @@ impl SearchHandle {
     }
 
     /// Searches for `text`: the device's hits, then the server's below them
-    /// without duplicates. The first page (no `cursor`) is remembered as a
-    /// recent search. Offline, the device's hits with `offline` set; an
-    /// empty or over-long `text` is [`Error::Invalid`].
+    /// without duplicates. Offline, the device's hits with `offline` set; an
+    /// empty or over-long `text` is [`Error::Invalid`]. (What the member
+    /// submitted is kept with [`SearchHandle::remember`]; a picker's lookups
+    /// are not.)
     pub async fn query(
         &self,
         text: &str,
@@ -114,16 +115,6 @@ impl SearchHandle {
     ) -> Result<SearchOutcome> {
         let q = parse(text)?;
         let local = self.local(text, kind).await?;
-        if cursor.is_none()
-            && let Ok(account) = self.client.account()
-        {
-            let remembered = q.text().to_owned();
-            let now = crate::view::now_ms();
-            account
-                .store
-                .write(move |tx| index::remember(tx, &remembered, now))
-                .await?;
-        }
         let path = with_query(
             "/search",
             &[
@@ -172,6 +163,19 @@ impl SearchHandle {
         account
             .store
             .read(move |conn| index::suggestions(conn, &q, SUGGESTIONS))
+            .await
+    }
+
+    /// Keeps `text` (cleaned as a query is) as the newest recent search; the
+    /// last 20 are kept. Text that cannot be searched is not kept.
+    pub async fn remember(&self, text: &str) -> Result<()> {
+        let q = parse(text)?;
+        let account = self.client.account()?;
+        let text = q.text().to_owned();
+        let now = crate::view::now_ms();
+        account
+            .store
+            .write(move |tx| index::remember(tx, &text, now))
             .await
     }
 

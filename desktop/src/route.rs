@@ -14,6 +14,7 @@
 //! | my page / a member's page | `profile`, `profile:ID` |
 //! | a member's followers / followings | `followers:ID`, `following:ID` |
 //! | notifications / outbox / settings | `notifications`, `outbox`, `settings` |
+//! | search: recent searches / results | `search`, `search:QUERY` |
 //! | chat rooms / a room open | `chat`, `chat:ID` |
 //! | admin: report queue / a tab | `admin` (or `admin:reports`), `admin:stats`, `admin:users`, `admin:audit`, `admin:official` |
 //!
@@ -28,7 +29,9 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::SubjectType;
 
 use crate::state::Session;
-use crate::ui::{admin, chat, compose, feed, notifications, outbox, profile, review, subject};
+use crate::ui::{
+    admin, chat, compose, feed, notifications, outbox, profile, review, search, subject,
+};
 
 /// Where the app is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,8 @@ pub enum Route {
     Chat(Option<String>),
     Outbox,
     Settings,
+    /// Search results for a query (`None`: the recent searches).
+    Search(Option<String>),
     Admin(AdminTab),
 }
 
@@ -91,7 +96,7 @@ impl AdminTab {
 /// Every screen's spelling, for help texts and errors.
 pub const SPELLINGS: &str = "home, review:ID, compose, compose:ID, place:ID, product:ID, tag:TAG, \
      profile, profile:ID, followers:ID, following:ID, notifications, chat, chat:ID, outbox, \
-     settings, admin, admin:reports|stats|users|audit|official";
+     settings, search, search:QUERY, admin, admin:reports|stats|users|audit|official";
 
 /// Why a string is not a route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,6 +149,7 @@ impl Route {
             Route::Chat(id) => ("chat", id.as_deref()),
             Route::Outbox => ("outbox", None),
             Route::Settings => ("settings", None),
+            Route::Search(q) => ("search", q.as_deref()),
             Route::Admin(AdminTab::Reports) => ("admin", None),
             Route::Admin(tab) => ("admin", Some(tab.name())),
         }
@@ -166,6 +172,9 @@ impl Route {
             Route::Chat(room) => rsx! { chat::ChatScreen { room } },
             Route::Outbox => rsx! { outbox::Outbox {} },
             Route::Settings => rsx! { crate::ui::settings::SettingsScreen {} },
+            Route::Search(query) => {
+                rsx! { search::SearchScreen { key: "{query:?}", query } }
+            }
             Route::Admin(tab) => {
                 if session.is_moderator() {
                     rsx! { admin::Admin { tab } }
@@ -215,6 +224,7 @@ impl FromStr for Route {
             "chat" => Route::Chat(arg.optional()?),
             "outbox" => arg.none(Route::Outbox)?,
             "settings" => arg.none(Route::Settings)?,
+            "search" => Route::Search(arg.optional()?),
             "admin" => Route::Admin(match arg.optional()? {
                 None => AdminTab::Reports,
                 Some(name) => AdminTab::ALL
@@ -289,6 +299,7 @@ mod tests {
             Route::Chat(None),
             Route::Outbox,
             Route::Settings,
+            Route::Search(None),
         ];
         routes.extend(AdminTab::ALL.map(Route::Admin));
         for arg in [
@@ -309,6 +320,7 @@ mod tests {
                 Route::Profile(Some(a.clone())),
                 Route::People(a.clone(), PeopleList::Followers),
                 Route::People(a.clone(), PeopleList::Following),
+                Route::Search(Some(a.clone())),
                 Route::Chat(Some(a)),
             ]);
         }

@@ -84,6 +84,7 @@ async fn device_search_offline_merge_and_recent(engine: Engine) {
     );
     assert_eq!(local[1].title_ranges[0].start, 6);
 
+    search.remember("텀블러").await.unwrap();
     let online = search.query("텀블러", SearchType::All, None).await.unwrap();
     assert!(!online.offline);
     let found = ids(&online.hits);
@@ -150,6 +151,7 @@ async fn device_search_offline_merge_and_recent(engine: Engine) {
         "스테인리스텀블러",
         "텀블ㄹ",
     ] {
+        search.remember(q).await.unwrap();
         let outcome = search.query(q, SearchType::All, None).await.unwrap();
         assert!(outcome.offline, "{q}");
         assert_eq!(
@@ -158,6 +160,15 @@ async fn device_search_offline_merge_and_recent(engine: Engine) {
             "{q}"
         );
     }
+    // A picker's lookups are not remembered.
+    search
+        .query("베이킹", SearchType::Reviews, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        search.remember(" \t").await,
+        Err(Error::Invalid { .. })
+    ));
     assert!(matches!(
         search.query("  ", SearchType::All, None).await,
         Err(Error::Invalid { .. })

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::{
-    CreatePlaceRequest, CreateProductRequest, PlaceCategory, ReviewKind, SubjectRef, SubjectType,
-    limits,
+    CreatePlaceRequest, CreateProductRequest, PlaceCategory, ReviewKind, SearchType, SubjectRef,
+    SubjectType, limits,
 };
 use moa_client_core::{MediaSource, NewReview, ReviewChanges};
 use serde::{Deserialize, Serialize};
@@ -420,7 +420,8 @@ fn Editor(draft: Draft, edit: Option<String>, dir: PathBuf) -> Element {
     }
 }
 
-/// Search places and products, or add a new one.
+/// Find a place or product with the app's search (on the device first,
+/// then the server; Korean-aware), or add a new one.
 #[component]
 fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
     let client = use_client();
@@ -433,21 +434,18 @@ fn SubjectPicker(on_pick: EventHandler<(String, String, String)>) -> Element {
             if q.is_empty() {
                 return Ok(Vec::new());
             }
-            let client = client.get();
-            let places = client.search_places(&q).await?;
-            let products = client.search_products(&q).await?;
-            let mut out: Vec<(String, String, String, String)> = places
-                .into_iter()
-                .map(|p| ("place".to_owned(), p.id, p.name, p.address))
-                .collect();
-            out.extend(products.into_iter().map(|p| {
-                (
-                    "product".to_owned(),
-                    p.id,
-                    p.name,
-                    format!("₩{}", p.price_krw),
-                )
-            }));
+            let search = client.get().search();
+            let mut out: Vec<(String, String, String, String)> = Vec::new();
+            for kind in [SearchType::Places, SearchType::Products] {
+                for hit in search.query(&q, kind, None).await?.hits {
+                    let name = if kind == SearchType::Places {
+                        "place"
+                    } else {
+                        "product"
+                    };
+                    out.push((name.to_owned(), hit.id, hit.title, hit.snippet));
+                }
+            }
             Ok::<_, moa_client_core::Error>(out)
         }
     });

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod profile;
 pub mod review;
+pub mod search;
 pub mod settings;
 pub mod shell;
 pub mod subject;

@@ -100,6 +100,7 @@ pub fn App(props: AppProps) -> Element {
         });
     }));
 
+    use_effect(super::search::install_shortcut);
     let lang = state.prefs.lang().code();
     if !signed_in {
         return rsx! {
@@ -112,7 +113,7 @@ pub fn App(props: AppProps) -> Element {
     rsx! {
         div { class: "app", lang,
             Sidebar {}
-            main { class: "content", Screen {} }
+            main { class: "content", super::search::SearchBox {} Screen {} }
             StatusBar {}
             Toasts {}
         }
