@@ -229,6 +229,7 @@ quit_app
 shot review "review:$review"
 shot chat "chat:$room"
 shot compose compose
+shot search "search:카페"
 
 say "signing out, signing up a new member through the form, then in as the admin"
 launch switch "$work/member"

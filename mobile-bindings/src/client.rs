@@ -24,6 +24,7 @@ use crate::handles::Live;
 use crate::media::MoaMedia;
 use crate::outbox::MoaOutbox;
 use crate::room::MoaRoom;
+use crate::search::MoaSearch;
 use crate::types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges};
 
 /// The client options apps use unless they have a reason not to
@@ -252,6 +253,11 @@ impl MoaClient {
     /// Photos and videos: adding them, and the local files of media ids.
     pub fn media(&self) -> Arc<MoaMedia> {
         Arc::new(MoaMedia::new(self.core.media()))
+    }
+
+    /// Search on the device and the server, suggestions, recent searches.
+    pub fn search(&self) -> Arc<MoaSearch> {
+        Arc::new(MoaSearch::new(self.core.search()))
     }
 
     /// The outbox (what has not reached the server yet) and the drafts of

@@ -23,6 +23,7 @@ mod handles;
 mod media;
 mod outbox;
 mod room;
+mod search;
 mod types;
 
 pub use client::{MoaClient, default_options};
@@ -32,6 +33,7 @@ pub use handles::live_handles;
 pub use media::MoaMedia;
 pub use outbox::MoaOutbox;
 pub use room::MoaRoom;
+pub use search::MoaSearch;
 pub use types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges};
 
 uniffi::setup_scaffolding!();

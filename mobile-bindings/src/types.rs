@@ -18,13 +18,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
-use moa_client_core::protocol::{MediaKind, NotificationKind, ProfileCounts, Role};
+use moa_client_core::protocol::{
+    MatchKind, MediaKind, NotificationKind, ProfileCounts, Role, SearchHit, SearchKind, SearchType,
+    TextRange,
+};
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
     LikeTarget, Me, MediaSource, MessageState, MyPage, NewReview, Notification, Options,
     OutboxItem, OutboxState, PreparedMedia, Profile, RealtimeState, Rejection, ReportReason,
-    ReportTarget, Review, ReviewDetail, ReviewKind, Room, RoomKind, RoomMember, Subject,
-    SubjectRef, SubjectType, SyncStatus, Topic,
+    ReportTarget, Review, ReviewDetail, ReviewKind, Room, RoomKind, RoomMember, SearchOutcome,
+    Subject, SubjectRef, SubjectType, SyncStatus, Topic,
 };
 
 uniffi::custom_type!(PathBuf, String, {
@@ -727,4 +730,75 @@ mod tests {
         .into();
         assert_eq!(room.photo_media_id, Some(None));
     }
+}
+
+// ----- search (moa-protocol) -------------------------------------------------
+
+/// What a search hit is.
+#[uniffi::remote(Enum)]
+pub enum SearchKind {
+    Review,
+    Place,
+    Product,
+    Person,
+    Campaign,
+    Request,
+}
+
+/// What to search: everything (the best few of each kind) or one kind.
+#[uniffi::remote(Enum)]
+pub enum SearchType {
+    All,
+    Reviews,
+    Places,
+    Products,
+    People,
+    Campaigns,
+    Requests,
+}
+
+/// How a hit matched, best first.
+#[uniffi::remote(Enum)]
+pub enum MatchKind {
+    Exact,
+    Prefix,
+    Words,
+    Initials,
+    Keyboard,
+    Typo,
+}
+
+/// A highlighted part of a hit's text, in characters (Unicode scalar
+/// values; on JVM and Swift strings, count code points, not UTF-16 units).
+#[uniffi::remote(Record)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// One search result: what its row shows.
+#[uniffi::remote(Record)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    pub id: String,
+    pub title: String,
+    pub title_ranges: Vec<TextRange>,
+    pub snippet: String,
+    pub snippet_ranges: Vec<TextRange>,
+    pub photo_id: Option<String>,
+    pub likes: i64,
+    pub comments: i64,
+    pub reviews: i64,
+    pub followers: i64,
+    pub matched: MatchKind,
+    pub created_at: i64,
+}
+
+/// A search's hits, the device's first; `offline` when the server could not
+/// be reached (the device's hits only).
+#[uniffi::remote(Record)]
+pub struct SearchOutcome {
+    pub hits: Vec<SearchHit>,
+    pub next_cursor: Option<String>,
+    pub offline: bool,
 }

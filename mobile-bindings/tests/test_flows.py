@@ -326,8 +326,25 @@ def test_offline_writes_queue_and_are_delivered_once_when_the_server_is_back(ser
         await alice.sync()
         assert await alice.outbox().items() == []
 
+        search = alice.search()
+        found = await search.local("붕어빵", moa.SearchType.REVIEWS)
+        assert [(h.id, h.matched) for h in found] == [(review_id, moa.MatchKind.EXACT)]
+        online = await search.query("붕어빵", moa.SearchType.ALL, None)
+        assert not online.offline and online.hits[0].id == review_id
+
         # Offline: the server is gone. Writes still answer at once.
         server.stop()
+        # Search answers from the device: initials, with the range to mark.
+        outcome = await search.query("ㅂㅇㅃ", moa.SearchType.ALL, None)
+        assert outcome.offline
+        hit = outcome.hits[0]
+        assert (hit.id, hit.matched) == (review_id, moa.MatchKind.INITIALS)
+        r = hit.snippet_ranges[0]
+        assert hit.snippet[r.start:r.end] == "붕어빵"
+        await search.remember("ㅂㅇㅃ")
+        assert (await search.recent())[0] == "ㅂㅇㅃ"
+        with pytest.raises(moa.MoaError.Invalid):
+            await search.query("   ", moa.SearchType.ALL, None)
         comment_id = await alice.comment(review_id, "Update: they moved two doors down.", None)
         message_id = await alice.room(room).send("sent while offline", [], None)
         await alice.set_like(moa.LikeTarget.REVIEW, review_id, True)
@@ -398,7 +415,7 @@ async def synced(client):
 
 
 def test_objects_and_listeners_are_released(server, data_dir):
-    """Every MoaClient, handle object (MoaOutbox, MoaRoom, MoaMedia),
+    """Every MoaClient, handle object (MoaOutbox, MoaRoom, MoaMedia, MoaSearch),
     Subscription and listener the test made is freed on the Rust side once
     Python lets go (counted by `live_handles()`), and the Python listener
     objects are collectable again."""
@@ -417,14 +434,15 @@ def test_objects_and_listeners_are_released(server, data_dir):
         assert moa.live_handles() == baseline + 2 + 3 * 2  # clients, subscriptions and listeners
 
         room = await alice.create_direct_room(b.id)
-        chat, outbox, media = alice.room(room), alice.outbox(), alice.media()
-        assert moa.live_handles() == baseline + 2 + 3 * 2 + 3  # and the handle objects
+        chat, outbox, media, search = alice.room(room), alice.outbox(), alice.media(), alice.search()
+        assert moa.live_handles() == baseline + 2 + 3 * 2 + 4  # and the handle objects
         assert chat.id() == room
         sent = await chat.send("ping", [], None)
         assert all(i.action.startswith("chat.") for i in await outbox.items())
         with pytest.raises(moa.MoaError.Invalid):
             await media.file("not-a-media-id", False)
-        del chat, outbox, media
+        assert await search.recent() == []
+        del chat, outbox, media, search
         await alice.sync()
         await bob_hears.wait_for(
             lambda e: isinstance(e, moa.Event.MESSAGE) and e[0].id == sent, "the message at bob"
