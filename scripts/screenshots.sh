@@ -5,7 +5,8 @@
 # the status bar says "온라인 · 실시간 연결됨" (failing on an error state),
 # then signs out, signs up a new member through the form, and signs out and
 # in as the demo admin — each time waiting for the live feed again. It saves
-# a PNG of the home feed, a review, a chat room, the compose screen and the
+# a PNG of the home feed, a review, a chat room, the compose screen, search
+# results (search:카페) and the
 # admin report queue into OUTDIR. Fails if any step does not happen or a
 # picture is blank. What the window shows is read through `moa --probe`.
 #   scripts/screenshots.sh OUTDIR
