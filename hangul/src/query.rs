@@ -592,6 +592,35 @@ pub fn snippet(
     (out, moved)
 }
 
+/// The characters of a title made from a body (a review without a title).
+pub const TITLE_FROM_BODY_CHARS: usize = 40;
+
+/// A hit's title: `title`, or for an untitled review the start of its
+/// body's first line (cut with an ellipsis), so no row reads "untitled".
+pub fn title_or_body(title: &str, body: &str) -> String {
+    if !title.trim().is_empty() {
+        return title.to_owned();
+    }
+    let line = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    let mut out: String = line.chars().take(TITLE_FROM_BODY_CHARS).collect();
+    if line.chars().count() > TITLE_FROM_BODY_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// Tags as a hit shows them: `#카페 #성수`.
+pub fn hashtags(tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| format!("#{t}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What a hit row shows of a match: the ranges in its title, and a snippet
 /// of its body (or of its extra text — tags, a bio — when only that
 /// matched) with the ranges in it.

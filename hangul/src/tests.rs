@@ -350,3 +350,14 @@ fn tiers_are_exclusive() {
         }
     }
 }
+
+#[test]
+fn untitled_reviews_are_shown_by_their_first_line() {
+    use crate::query::{hashtags, title_or_body};
+    assert_eq!(title_or_body("제목", "본문"), "제목");
+    assert_eq!(title_or_body(" ", "\n  첫 줄\n둘째 줄"), "첫 줄");
+    let long = "가".repeat(50);
+    assert_eq!(title_or_body("", &long), format!("{}…", "가".repeat(40)));
+    assert_eq!(title_or_body("", ""), "");
+    assert_eq!(hashtags(&["카페".into(), "성수".into()]), "#카페 #성수");
+}

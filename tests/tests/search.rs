@@ -38,8 +38,11 @@ async fn search(api: &Api, q: &str, kind: &str) -> Value {
         .body
 }
 
+/// Hits as (id, how it matched).
+type Hits = Vec<(String, String)>;
+
 /// The ids of the hits, with how each matched.
-async fn found(api: &Api, q: &str, kind: &str) -> Vec<(String, String)> {
+async fn found(api: &Api, q: &str, kind: &str) -> Hits {
     search(api, q, kind).await["hits"]
         .as_array()
         .unwrap()
@@ -104,7 +107,7 @@ async fn every_matching_rule_finds_what_a_korean_member_types(engine: Engine) {
         .to_owned();
 
     let one = |id: &str, how: &str| vec![(id.to_owned(), how.to_owned())];
-    let cases: Vec<(&str, &str, Vec<(String, String)>)> = vec![
+    let cases: Vec<(&str, &str, Hits)> = vec![
         // The word itself, anywhere, spacing and case aside.
         ("텀블러", "reviews", one(&tumbler, "exact")),
         ("보온텀블러", "reviews", one(&tumbler, "exact")),

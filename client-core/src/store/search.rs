@@ -86,9 +86,9 @@ fn doc(kind: SearchKind, data: &Value) -> Option<Doc> {
     let created_at = number(data, "/created_at");
     Some(match kind {
         SearchKind::Review => Doc {
-            title: text(data, "/title"),
+            title: query::title_or_body(&text(data, "/title"), &text(data, "/body")),
             body: text(data, "/body"),
-            extra: strings(data, "/tags").join(" "),
+            extra: query::hashtags(&strings(data, "/tags")),
             photo_id: first_photo,
             counts: [
                 number(data, "/like_count"),

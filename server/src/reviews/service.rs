@@ -214,13 +214,14 @@ pub(crate) async fn index(conn: &mut AnyConnection, row: &ReviewRow) -> Result<(
     if review.deleted || review.hidden {
         return search::remove(conn, SearchKind::Review, &review.id).await;
     }
+    let title = moa_hangul::query::title_or_body(&review.title, &review.body);
     let doc = search::Doc {
         kind: SearchKind::Review,
         id: &review.id,
         author_id: Some(&row.author_id),
-        title: &review.title,
+        title: &title,
         body: &review.body,
-        extra: &review.tags.join(" "),
+        extra: &moa_hangul::query::hashtags(&review.tags),
         photo_id: review.photos.first().map(String::as_str),
         created_at: review.created_at,
     };

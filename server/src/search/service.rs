@@ -235,6 +235,18 @@ struct Row {
 
 const ROW_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.created_at";
 
+/// Which rows a `SELECT` may answer: below `before`, at most `limit`,
+/// members suspended at `now` left out.
+#[derive(Clone, Copy)]
+struct Window {
+    before: i64,
+    limit: i64,
+    now: i64,
+}
+
+/// Puts a hit's counts (two numbers read for its kind) in their fields.
+type SetCounts = fn(&mut SearchHit, (i64, i64));
+
 /// One `SELECT` of a plan driven by the `LIKE` an index serves: `kind`'s
 /// rows that satisfy the plan, below `before`, newest first.
 fn select(
@@ -242,11 +254,10 @@ fn select(
     kind: SearchKind,
     driver: &Like,
     plan: &Plan,
-    before: i64,
-    limit: i64,
-    now: i64,
+    window: Window,
     sql: &mut Sql,
 ) {
+    let Window { before, limit, now } = window;
     let like = |sql: &mut Sql, table: &str, l: &Like| {
         sql.push(&format!(" AND {table}.{} LIKE ", l.form.column()))
             .bind(Bind::Text(l.pattern.clone()));
@@ -304,7 +315,8 @@ async fn tier_rows(
             sql.push(" UNION ");
         }
         sql.push("SELECT * FROM (");
-        select(backend, kind, driver, plan, before, limit, now, &mut sql);
+        let window = Window { before, limit, now };
+        select(backend, kind, driver, plan, window, &mut sql);
         sql.push(&format!(") AS t{i}"));
     }
     if plan.any.len() > 1 {
@@ -403,7 +415,7 @@ async fn kind_page(
 /// like and follow, so the index does not copy them).
 async fn fill_counts(conn: &mut AnyConnection, hits: &mut [SearchHit]) -> Result<()> {
     for hit in hits.iter_mut() {
-        let (sql, fields): (&str, fn(&mut SearchHit, (i64, i64))) = match hit.kind {
+        let (sql, fields): (&str, SetCounts) = match hit.kind {
             SearchKind::Review => (
                 "SELECT like_count, comment_count FROM reviews WHERE id = $1",
                 |h, (a, b)| (h.likes, h.comments) = (a, b),
