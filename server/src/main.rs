@@ -68,6 +68,9 @@ struct ServeArgs {
     /// Sign-in attempts allowed per minute for one account.
     #[arg(long, env = "MOA_AUTH_RATE_PER_ACCOUNT", default_value_t = 5)]
     auth_rate_per_account: u32,
+    /// Searches allowed per minute from one IP address.
+    #[arg(long, env = "MOA_SEARCH_RATE_PER_IP", default_value_t = 300)]
+    search_rate_per_ip: u32,
     /// Trust X-Forwarded-For for the client address (only behind a reverse proxy).
     #[arg(long, env = "MOA_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
@@ -243,6 +246,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         refresh_token_ttl: Duration::from_secs(args.refresh_token_days.max(1) * 24 * 3600),
         auth_rate_per_ip: args.auth_rate_per_ip,
         auth_rate_per_account: args.auth_rate_per_account,
+        search_rate_per_ip: args.search_rate_per_ip,
         trust_forwarded_for: args.trust_forwarded_for,
         media: args.media.settings()?,
     };

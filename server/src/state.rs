@@ -25,6 +25,9 @@ pub struct Settings {
     pub auth_rate_per_ip: u32,
     /// Sign-in attempts per minute for one account.
     pub auth_rate_per_account: u32,
+    /// Searches per minute from one IP address (search reads more than
+    /// other reads do).
+    pub search_rate_per_ip: u32,
     /// Take the client address from `X-Forwarded-For` (behind a proxy only).
     pub trust_forwarded_for: bool,
     /// Where media is stored and what uploads may be.
@@ -116,6 +119,7 @@ impl std::fmt::Debug for Settings {
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("auth_rate_per_ip", &self.auth_rate_per_ip)
             .field("auth_rate_per_account", &self.auth_rate_per_account)
+            .field("search_rate_per_ip", &self.search_rate_per_ip)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("media", &self.media)
             .finish()
@@ -133,6 +137,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             auth_rate_per_ip: 20,
             auth_rate_per_account: 5,
+            search_rate_per_ip: 300,
             trust_forwarded_for: false,
             media: MediaSettings::default(),
         }
@@ -151,6 +156,7 @@ pub struct Inner {
     pub signup_per_ip: RateLimiter,
     pub login_per_ip: RateLimiter,
     pub login_per_account: RateLimiter,
+    pub search_per_ip: RateLimiter,
     /// Turns `true` when the server starts shutting down, so that waiting
     /// requests (long-polling pulls) answer at once instead of holding the
     /// shutdown up.
@@ -185,6 +191,7 @@ impl AppState {
             signup_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
             login_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
             login_per_account: RateLimiter::per_minute(settings.auth_rate_per_account),
+            search_per_ip: RateLimiter::per_minute(settings.search_rate_per_ip),
             stopping: tokio::sync::watch::Sender::new(false),
             log_head: tokio::sync::watch::Sender::new(0),
             media_store,

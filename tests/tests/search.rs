@@ -15,6 +15,7 @@ both_engines!(
     hidden_deleted_and_suspended_content_leaves_at_once,
     pages_stay_whole_while_reviews_arrive,
     bad_queries_are_refused_and_odd_ones_never_fail,
+    searches_are_rate_limited_per_address,
 );
 
 fn uuid() -> String {
@@ -409,5 +410,24 @@ async fn bad_queries_are_refused_and_odd_ones_never_fail(engine: Engine) {
     assert_eq!(found(&api, "😀", "reviews").await.len(), 1);
     assert_eq!(found(&api, "مرحبا", "reviews").await.len(), 1);
     assert!(found(&api, "%", "reviews").await.is_empty());
+    server.stop().await;
+}
+
+async fn searches_are_rate_limited_per_address(engine: Engine) {
+    let server = TestServer::start_with(engine, |s| s.search_rate_per_ip = 5).await;
+    let api = server.api();
+    for _ in 0..5 {
+        search(&api, "카페", "all").await;
+    }
+    let refused = api
+        .get(&format!("/v1/search?q={}", enc("카페")), None)
+        .await
+        .expect_error(429, "rate_limited");
+    let retry: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1, "{retry}");
     server.stop().await;
 }

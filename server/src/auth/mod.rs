@@ -24,7 +24,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
 }
 
-fn limit(limiter: &RateLimiter, key: &str) -> Result<()> {
+/// Counts one event for `key` on `limiter`: 429 with `Retry-After` when
+/// over the limit.
+pub(crate) fn limit(limiter: &RateLimiter, key: &str) -> Result<()> {
     limiter.check(key).map_err(|wait| Error::RateLimited {
         retry_after_secs: retry_after_secs(wait),
     })

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::Result;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, ClientIp};
 use crate::state::AppState;
 use crate::util::now_ms;
 
@@ -51,13 +51,15 @@ pub struct SearchParams {
         (status = 200, body = SearchResults),
         (status = 400, body = ErrorBody),
         (status = 422, description = "Empty or over 100 characters", body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 429, description = "Too many searches from this address (`Retry-After`)", body = ErrorBody),
     )
 )]
 async fn search(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
+    crate::auth::limit(&state.search_per_ip, &ip.key())?;
     let query = service::parse(&params.q)?;
     let mut conn = state.db.read().acquire().await?;
     let results = service::search(
