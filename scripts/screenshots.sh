@@ -6,7 +6,7 @@
 # then signs out, signs up a new member through the form, and signs out and
 # in as the demo admin — each time waiting for the live feed again. It saves
 # a PNG of the home feed, a review, a chat room, the compose screen, search
-# results (search:카페) and the
+# results (typed into the search box after Ctrl+K) and the
 # admin report queue into OUTDIR. Fails if any step does not happen or a
 # picture is blank. What the window shows is read through `moa --probe`.
 #   scripts/screenshots.sh OUTDIR
@@ -230,7 +230,17 @@ quit_app
 shot review "review:$review"
 shot chat "chat:$room"
 shot compose compose
-shot search "search:카페"
+
+say "searching as a person does: Ctrl+K, typing, Enter"
+launch search "$work/member"
+until_shown "the stored session: the feed live" "$LIVE"
+xdotool key ctrl+k
+sleep 0.3
+xdotool type --delay 40 "카페"
+xdotool key Return
+until_shown "the search results for 카페" 'p["screen"] == "‘카페’ 검색 결과" and "모두 보기 →" in [t[0] for t in p["targets"]]' 20
+snap search
+quit_app
 
 say "signing out, signing up a new member through the form, then in as the admin"
 launch switch "$work/member"

@@ -167,7 +167,7 @@ pub fn SearchBox() -> Element {
         div { class: "top-bar",
             div { class: "search-box",
                 span { class: "search-icon", "⌕" }
-                input { id: "search-box", r#type: "search", autocomplete: "off",
+                input { id: "search-box", name: "search", r#type: "search", autocomplete: "off",
                     placeholder: prefs.t("search-placeholder"),
                     value: "{text}",
                     oninput: move |e| { text.set(e.value()); typed += 1; open.set(true); },
