@@ -379,7 +379,10 @@ const HANDLES: &[&str] = &[
     "tumbler", "latte", "green", "zero", "home", "trip", "bread", "cafe", "note",
 ];
 
-const CITIES: &[(&str, &[(&str, &[&str])])] = &[
+/// A district and its neighbourhoods.
+type District = (&'static str, &'static [&'static str]);
+
+const CITIES: &[(&str, &[District])] = &[
     (
         "서울",
         &[

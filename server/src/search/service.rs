@@ -244,6 +244,7 @@ const ROW_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id
 
 /// One `SELECT` of a plan driven by the `LIKE` an index serves: `kind`'s
 /// rows that satisfy the plan, below `before`, newest first.
+#[allow(clippy::too_many_arguments)] // the parts of one SELECT
 fn select(
     backend: Backend,
     kind: SearchKind,
@@ -415,11 +416,14 @@ async fn kind_page(
     Ok((hits, None))
 }
 
+/// Puts the two counts a lookup read into a hit.
+type SetCounts = fn(&mut SearchHit, (i64, i64));
+
 /// Fills in each hit's counts from where they live (they change with every
 /// like and follow, so the index does not copy them).
 async fn fill_counts(conn: &mut AnyConnection, hits: &mut [SearchHit]) -> Result<()> {
     for hit in hits.iter_mut() {
-        let (sql, fields): (&str, fn(&mut SearchHit, (i64, i64))) = match hit.kind {
+        let (sql, fields): (&str, SetCounts) = match hit.kind {
             SearchKind::Review => (
                 "SELECT like_count, comment_count FROM reviews WHERE id = $1",
                 |h, (a, b)| (h.likes, h.comments) = (a, b),
