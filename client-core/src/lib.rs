@@ -71,3 +71,12 @@ pub use online::ReviewPage;
 pub use pending::OutboxHandle;
 pub use rooms::RoomHandle;
 pub use search::{SearchHandle, SearchOutcome};
+
+/// What the benchmarks (`benches/search.rs`) reach inside: the store and
+/// the device's search index. Not part of the API.
+#[doc(hidden)]
+pub mod bench_support {
+    pub use crate::store::Store;
+    pub use crate::store::entities::put as put_entity;
+    pub use crate::store::search::{index, search};
+}

@@ -283,7 +283,10 @@ fn select(
         }
         sql.push(')');
     }
-    sql.push_str(" ORDER BY d.doc DESC LIMIT ");
+    // In the FTS table's own rowid order (the same as `d.doc`): FTS5 then
+    // walks its matches newest first and stops at the limit, where by
+    // `d.doc` SQLite collects and sorts every match first.
+    sql.push_str(" ORDER BY f.rowid DESC LIMIT ");
     bind(sql, Sql::Integer(limit));
 }
 
