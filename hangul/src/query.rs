@@ -303,7 +303,7 @@ impl Query {
             return (self.words.clone(), true);
         }
         let chars: Vec<char> = self.norm.chars().collect();
-        if chars.len() < 2 * PIECE_MIN_CHARS {
+        if chars.len() < 2 * PIECE_MIN_CHARS || self.initials.is_some() {
             return (Vec::new(), false);
         }
         let splits = (PIECE_MIN_CHARS..=chars.len() - PIECE_MIN_CHARS)
@@ -312,6 +312,7 @@ impl Query {
                 let b: String = chars[i..].iter().collect();
                 format!("{}%{}", keys_of(&a), keys_of(&b))
             })
+            .filter(|p| indexable(p))
             .collect();
         (splits, false)
     }
@@ -392,7 +393,16 @@ impl Query {
             });
             better.push(vec![like]);
         }
-        let typos = self.typo_patterns();
+        // Fuzzy patterns a trigram index cannot serve would scan every
+        // document: left out (and an initials query has no typos).
+        let typos: Vec<String> = if self.initials.is_some() {
+            Vec::new()
+        } else {
+            self.typo_patterns()
+                .into_iter()
+                .filter(|p| indexable(p))
+                .collect()
+        };
         if !typos.is_empty() {
             plans.push(Plan {
                 tier: Tier::Typo,
@@ -460,6 +470,17 @@ impl Query {
         }
         merge(ranges)
     }
+}
+
+/// The shortest run of literal characters a trigram index can look up.
+const INDEXED_RUN: usize = 3;
+
+/// Whether a pattern has a run of [`INDEXED_RUN`] literal characters, so a
+/// trigram index (FTS5's, pg_trgm's) can serve it instead of a scan.
+fn indexable(pattern: &str) -> bool {
+    pattern
+        .split(['%', '_'])
+        .any(|run| run.chars().count() >= INDEXED_RUN)
 }
 
 /// Whether `forms` satisfy one `LIKE` condition (`%` any run, `_` any one).

@@ -20,6 +20,10 @@ CREATE TABLE search_docs (
 );
 CREATE INDEX search_docs_kind ON search_docs (kind, doc);
 CREATE INDEX search_docs_author ON search_docs (author_id);
+-- The few members search leaves out (suspended, deleted): its check reads
+-- this small index instead of every member.
+CREATE INDEX users_restricted ON users (id)
+    WHERE suspended_until IS NOT NULL OR deleted_at IS NOT NULL;
 
 -- engine-specific below
 -- PostgreSQL: pg_trgm GIN indexes over the forms (they serve LIKE '%…%').

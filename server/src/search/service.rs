@@ -256,7 +256,6 @@ type SetCounts = fn(&mut SearchHit, (i64, i64));
 
 /// One `SELECT` of a plan driven by the `LIKE` an index serves: `kind`'s
 /// rows that satisfy the plan, below `before`, newest first.
-#[allow(clippy::too_many_arguments)] // the parts of one SELECT
 fn select(
     backend: Backend,
     kind: SearchKind,
@@ -299,6 +298,7 @@ fn select(
     }
     sql.push(
         " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = d.author_id \
+         AND (u.suspended_until IS NOT NULL OR u.deleted_at IS NOT NULL) \
          AND (u.deleted_at IS NOT NULL AND d.kind = 'person' OR u.suspended_until > ",
     )
     .bind(Bind::Int(now))
@@ -427,9 +427,6 @@ async fn kind_page(
     }
     Ok((hits, None))
 }
-
-/// Puts the two counts a lookup read into a hit.
-type SetCounts = fn(&mut SearchHit, (i64, i64));
 
 /// Fills in each hit's counts from where they live (they change with every
 /// like and follow, so the index does not copy them).
