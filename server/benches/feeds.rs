@@ -11,6 +11,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench binary
 
+#[path = "common/fill.rs"]
+mod fill;
+use fill::{exec, series};
+
 use std::time::{Duration, Instant};
 
 use moa_protocol::Role;
@@ -36,24 +40,6 @@ fn hex_id(backend: Backend, expr: &str, tag: &str) -> String {
             "lpad(to_hex({expr}), 8, '0') || '-{tag}-7000-8000-' || lpad(to_hex({expr}), 12, '0')"
         ),
     }
-}
-
-fn series(backend: Backend, n: i64) -> String {
-    match backend {
-        Backend::Sqlite => format!(
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
-        ),
-        Backend::Postgres => format!("WITH s(i) AS (SELECT generate_series(1, {n})) "),
-    }
-}
-
-async fn exec(db: &Db, sql: &str) {
-    let mut tx = db.begin_write().await.unwrap();
-    sqlx::query(sql)
-        .execute(&mut *tx)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{sql}"));
-    tx.commit().await.unwrap();
 }
 
 /// Fills an empty, migrated database with `reviews` reviews and the rest in proportion.

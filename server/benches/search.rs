@@ -20,6 +20,10 @@
 #[path = "common/search_corpus.rs"]
 mod corpus;
 
+#[path = "common/fill.rs"]
+mod fill;
+use fill::{exec, series};
+
 use std::time::{Duration, Instant};
 
 use moa_hangul::query::{self, Query};
@@ -77,24 +81,6 @@ const REVIEW: &str = "0002";
 const PLACE: &str = "0004";
 const PRODUCT: &str = "0005";
 const NEW_REVIEW: &str = "0006";
-
-fn series(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => format!(
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
-        ),
-        Backend::Postgres => format!("WITH s(i) AS (SELECT generate_series(1, {n})) "),
-    }
-}
-
-async fn exec(db: &Db, sql: &str) {
-    let mut tx = db.begin_write().await.unwrap();
-    sqlx::query(sql)
-        .execute(&mut *tx)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{sql}"));
-    tx.commit().await.unwrap();
-}
 
 /// One `search_docs` row as `put` writes it.
 struct DocRow {
