@@ -390,6 +390,16 @@ async fn kind_page(
     now: i64,
 ) -> Result<(Vec<SearchHit>, Option<String>)> {
     let (start, mut before) = decode_cursor(cursor)?;
+    // A kind with nothing indexed (group-buys before the first one) answers
+    // at once: its tier queries could only scan to find nothing.
+    let any: Option<i64> =
+        sqlx::query_scalar("SELECT doc FROM search_docs WHERE kind = $1 LIMIT 1")
+            .bind(kind.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if any.is_none() {
+        return Ok((Vec::new(), None));
+    }
     let mut from_tier = start;
     let mut hits = Vec::with_capacity(size);
     let plans = q.plans();
