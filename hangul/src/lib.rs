@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod query;
+pub mod sql;
 
 use unicode_normalization::UnicodeNormalization;
 

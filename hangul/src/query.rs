@@ -1,8 +1,10 @@
 //! Search queries over the normalised forms: what a document is indexed as
-//! ([`forms`]), what a query asks for tier by tier ([`Query::plan`]), and
+//! ([`forms`], [`words`]), what a query asks for tier by tier
+//! ([`Query::plans`]), and
 //! where it matched in a text shown to the reader ([`Query::highlight`],
 //! [`snippet`]). The server and client-core both build their SQL from the
-//! same plans, so a query finds the same things online and offline.
+//! same plans ([`crate::sql`]), so a query finds the same things online and
+//! offline.
 //!
 //! A document is indexed under three forms of its text, each
 //! [`normalize`]d: `norm` itself, `keys` (its [`keystrokes`]) and
@@ -10,8 +12,9 @@
 //!
 //! 1. [`Tier::Exact`]: the document's `norm` contains the query's (case,
 //!    width and spacing aside: `스테인리스텀블러` finds "스테인리스 텀블러").
-//! 2. [`Tier::Prefix`]: its `keys` contain the query's keys, so a
-//!    half-typed last syllable matches (`장바ㄱ`, `장박` → 장바구니).
+//! 2. [`Tier::Prefix`]: the query as typed so far: all but its last
+//!    character whole, and its keys, so a half-typed last syllable matches
+//!    (`장바ㄱ`, `장박` → 장바구니).
 //! 3. [`Tier::Words`]: the query's words all found apart, in any order
 //!    (`스테인리스 텀블러`), or a query typed without spaces found in two
 //!    pieces (`스테인리스텀블러` finds "스테인리스 보온 텀블러").
@@ -19,8 +22,9 @@
 //!    found in `initials`.
 //! 5. [`Tier::Keyboard`]: Latin letters typed with the Korean input off,
 //!    read as the Hangul they type (`gksrmf` → 한글).
-//! 6. [`Tier::Typo`]: the query's keys with one key wrong, missing or extra
-//!    (`텀블럭` → 텀블러), for queries of four keys or more.
+//! 6. [`Tier::Typo`]: a word of the vocabulary (every word indexed) within
+//!    one key of the query — a key wrong, missing or extra (`텀블럭` →
+//!    텀블러) — for queries of four keys or more.
 //!
 //! Every pattern is a SQL `LIKE` pattern over one form (`%` around, `_` for
 //! the one unknown key), the shape both SQLite's FTS5 trigram index and
@@ -160,15 +164,82 @@ pub struct Like {
     pub pattern: String,
 }
 
-/// What one tier asks of a document: any of `any` (one is always there and
-/// is the one an index serves), all of `all`, and not all of any group in
-/// `none` (what better tiers found).
+/// One way a document matches a tier: all of `all`. `driver` is the one of
+/// them (or one they imply) a trigram index serves best: a `SELECT` per way
+/// reads the index through it and checks the rest on the row. A run of
+/// syllables is far rarer than the same run of keys (three keys are about
+/// one syllable), so a driver is a `norm` pattern wherever one has three
+/// characters in a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Way {
+    pub driver: Like,
+    pub all: Vec<Like>,
+}
+
+/// What one tier asks of a document: one of its `ways`, and not all of any
+/// group in `none` (what better tiers found).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub tier: Tier,
-    pub any: Vec<Like>,
-    pub all: Vec<Like>,
+    pub ways: Vec<Way>,
     pub none: Vec<Vec<Like>>,
+    /// The typo tier: its ways are key patterns with a gap, dozens of them,
+    /// which share long runs with common words, so reading the documents
+    /// through each would cost a scan for a query that matches nothing.
+    /// The vocabulary (every word indexed) is asked first which words meet
+    /// them ([`Plan::vocabulary`]), and those words drive
+    /// ([`Plan::through_words`]).
+    pub by_words: bool,
+}
+
+impl Plan {
+    /// A plan of one condition (what the tests check a single `LIKE` with).
+    pub fn single(like: Like) -> Plan {
+        Plan {
+            tier: Tier::Exact,
+            ways: vec![Way {
+                driver: like.clone(),
+                all: vec![like],
+            }],
+            none: Vec::new(),
+            by_words: false,
+        }
+    }
+
+    /// Whether a document of these forms is in this tier.
+    pub fn holds(&self, forms: &Forms) -> bool {
+        self.ways.iter().any(|w| w.all.iter().all(|l| like(forms, l)))
+            && !self.none.iter().any(|g| g.iter().all(|l| like(forms, l)))
+    }
+
+    /// The patterns to look the vocabulary's words up by (over their keys).
+    pub fn vocabulary(&self) -> Vec<&str> {
+        if !self.by_words {
+            return Vec::new();
+        }
+        self.ways.iter().map(|w| w.driver.pattern.as_str()).collect()
+    }
+
+    /// This tier read through the vocabulary's `words` that met its
+    /// patterns: a document holding one of them (whole) is in it. A word
+    /// holding another found word adds nothing and is left out.
+    pub fn through_words(&self, words: &[String]) -> Plan {
+        let mut sorted: Vec<&String> = words.iter().collect();
+        sorted.sort_by_key(|w| (w.chars().count(), w.as_str()));
+        sorted.dedup();
+        let mut kept: Vec<&str> = Vec::new();
+        for word in sorted {
+            if !kept.iter().any(|k| word.contains(k)) {
+                kept.push(word);
+            }
+        }
+        Plan {
+            tier: self.tier,
+            ways: kept.into_iter().map(whole).collect(),
+            none: self.none.clone(),
+            by_words: false,
+        }
+    }
 }
 
 /// A parsed search query.
@@ -177,15 +248,20 @@ pub struct Query {
     text: String,
     norm: String,
     keys: String,
-    /// The keys of each word, when the query has more than one.
+    /// Each word (its norm), when the query has more than one.
     words: Vec<String>,
     initials: Option<String>,
+    /// The Hangul that Latin letters typed with the Korean input off type.
     keyboard: Option<String>,
 }
 
 /// The fewest characters each piece of a query typed without spaces has
 /// when it is looked for in two pieces.
 const PIECE_MIN_CHARS: usize = 2;
+
+/// The longest word the vocabulary keeps, in characters (longer runs are
+/// links and codes, not words anyone mistypes).
+const WORD_MAX_CHARS: usize = 40;
 
 /// [`normalize`]d text with the characters a `LIKE` pattern gives a
 /// meaning to folded to private-use ones (the same in every form).
@@ -208,6 +284,106 @@ fn contains(form: Form, text: &str) -> Like {
     }
 }
 
+/// The document holds `norm` whole: the exact match.
+fn whole(norm: &str) -> Way {
+    let cond = contains(Form::Norm, norm);
+    let driver = if indexable(&cond.pattern) {
+        cond.clone()
+    } else {
+        contains(Form::Keys, &keys_of(norm))
+    };
+    Way {
+        driver,
+        all: vec![cond],
+    }
+}
+
+/// All but the last character of `norm`.
+fn head(norm: &str) -> &str {
+    norm.char_indices().last().map_or("", |(at, _)| &norm[..at])
+}
+
+/// The document holds `norm` as typed so far: everything before its last
+/// character whole, and its keys, so the last syllable may be half-typed
+/// (`장바ㄱ`, `장박` → 장바구니).
+fn typed(norm: &str) -> Way {
+    let keys = contains(Form::Keys, &keys_of(norm));
+    let head = head(norm);
+    if head.is_empty() {
+        return Way {
+            driver: keys.clone(),
+            all: vec![keys],
+        };
+    }
+    let before = contains(Form::Norm, head);
+    let driver = if indexable(&before.pattern) {
+        before.clone()
+    } else {
+        keys.clone()
+    };
+    Way {
+        driver,
+        all: vec![keys, before],
+    }
+}
+
+/// The document holds `a`, then `b` as typed so far further on (a query
+/// typed without spaces, found in two pieces); none if no index serves it.
+fn apart(a: &str, b: &str) -> Option<Way> {
+    let keys = Like {
+        form: Form::Keys,
+        pattern: format!("%{}%{}%", keys_of(a), keys_of(b)),
+    };
+    let norm = Like {
+        form: Form::Norm,
+        pattern: format!("%{a}%{}%", head(b)),
+    };
+    let driver = [&norm, &keys]
+        .into_iter()
+        .find(|l| indexable(&l.pattern))?
+        .clone();
+    Some(Way {
+        driver,
+        all: vec![keys, norm],
+    })
+}
+
+/// The document holds every one of `words`, each as typed so far, driven
+/// by the rarest.
+fn every(words: &[String]) -> Option<Way> {
+    let ways: Vec<Way> = words.iter().map(|w| typed(w)).collect();
+    let driver = ways
+        .iter()
+        .map(|w| &w.driver)
+        .max_by_key(|d| {
+            (
+                indexable(&d.pattern),
+                d.form == Form::Norm,
+                d.pattern.chars().count(),
+            )
+        })?
+        .clone();
+    Some(Way {
+        driver,
+        all: ways.into_iter().flat_map(|w| w.all).collect(),
+    })
+}
+
+/// The words of a document's fields as the vocabulary keeps them: split at
+/// white space, punctuation trimmed from their ends, folded, 2 to
+/// [`WORD_MAX_CHARS`] characters, each once.
+pub fn words(fields: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = fields
+        .iter()
+        .flat_map(|f| f.split_whitespace())
+        .map(|w| fold(w.trim_matches(|c: char| !c.is_alphanumeric())))
+        .filter(|w| (2..=WORD_MAX_CHARS).contains(&w.chars().count()))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 impl Query {
     /// Reads what a member typed: control characters stripped, surrounding
     /// space trimmed; empty or over [`MAX_QUERY_CHARS`] is refused.
@@ -224,7 +400,7 @@ impl Query {
         let keys = keys_of(&norm);
         let mut words: Vec<String> = text
             .split_whitespace()
-            .map(|w| keys_of(&fold(w)))
+            .map(fold)
             .filter(|w| !w.is_empty())
             .collect();
         words.sort();
@@ -236,8 +412,8 @@ impl Query {
         let typed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let keyboard = (typed.chars().any(|c| c.is_ascii_alphabetic())
             && typed.chars().all(|c| c.is_ascii_alphanumeric()))
-        .then(|| keys_of(&normalize(&crate::from_qwerty(&typed))))
-        .filter(|k| *k != keys && !k.is_ascii());
+        .then(|| normalize(&crate::from_qwerty(&typed)))
+        .filter(|h| keys_of(h) != keys && !h.is_ascii());
         Ok(Query {
             text,
             norm,
@@ -295,135 +471,106 @@ impl Query {
         out
     }
 
-    /// The words of the query as key patterns that must all be found; for a
-    /// query of one word, its two-piece splits (`%a%b%`), any one of which
-    /// is enough.
+    /// A query of one word typed without spaces in its two-piece splits
+    /// (norms), for the words tier.
+    fn splits(&self) -> Vec<(String, String)> {
+        let chars: Vec<char> = self.norm.chars().collect();
+        if !self.words.is_empty()
+            || chars.len() < 2 * PIECE_MIN_CHARS
+            || self.initials.is_some()
+        {
+            return Vec::new();
+        }
+        (PIECE_MIN_CHARS..=chars.len() - PIECE_MIN_CHARS)
+            .map(|i| (chars[..i].iter().collect(), chars[i..].iter().collect()))
+            .collect()
+    }
+
+    /// The words tier as key patterns (what highlighting looks for): each
+    /// word, or the splits (`a%b`), any one of which is enough.
     fn word_patterns(&self) -> (Vec<String>, bool) {
         if !self.words.is_empty() {
-            return (self.words.clone(), true);
+            return (self.words.iter().map(|w| keys_of(w)).collect(), true);
         }
-        let chars: Vec<char> = self.norm.chars().collect();
-        if chars.len() < 2 * PIECE_MIN_CHARS || self.initials.is_some() {
-            return (Vec::new(), false);
-        }
-        let splits = (PIECE_MIN_CHARS..=chars.len() - PIECE_MIN_CHARS)
-            .map(|i| {
-                let a: String = chars[..i].iter().collect();
-                let b: String = chars[i..].iter().collect();
-                format!("{}%{}", keys_of(&a), keys_of(&b))
-            })
-            .filter(|p| indexable(p))
+        let splits = self
+            .splits()
+            .into_iter()
+            .map(|(a, b)| format!("{}%{}", keys_of(&a), keys_of(&b)))
             .collect();
         (splits, false)
     }
 
-    /// The tiers this query can match in, each with its conditions, best
-    /// first. A tier's `none` rules out what a better tier already found, so
-    /// every document is found once, in its best tier.
+    /// The tiers this query can match in, each with its ways, best first. A
+    /// tier's `none` rules out what a better tier already found, so every
+    /// document is found once, in its best tier.
     pub fn plans(&self) -> Vec<Plan> {
+        let mut plans = Vec::new();
         if self.is_blank() {
-            return Vec::new();
+            return plans;
         }
-        let keys = contains(Form::Keys, &self.keys);
-        let norm = contains(Form::Norm, &self.norm);
-        let mut plans = vec![
-            Plan {
-                tier: Tier::Exact,
-                any: vec![keys.clone()],
-                all: vec![norm.clone()],
-                none: vec![],
-            },
-            Plan {
-                tier: Tier::Prefix,
-                any: vec![keys.clone()],
-                all: vec![],
-                none: vec![vec![norm]],
-            },
-        ];
-        let mut better = vec![vec![keys]];
-        let (words, every) = self.word_patterns();
-        if !words.is_empty() {
-            let likes: Vec<Like> = words.iter().map(|w| contains(Form::Keys, w)).collect();
-            let found = if every {
-                vec![likes.clone()]
-            } else {
-                likes.iter().map(|l| vec![l.clone()]).collect()
-            };
-            plans.push(if every {
-                // The longest word is the rarest: the one the index serves.
-                let longest = likes
-                    .iter()
-                    .max_by_key(|l| l.pattern.chars().count())
-                    .cloned()
-                    .into_iter()
-                    .collect();
-                Plan {
-                    tier: Tier::Words,
-                    any: longest,
-                    all: likes,
-                    none: better.clone(),
-                }
-            } else {
-                Plan {
-                    tier: Tier::Words,
-                    any: likes,
-                    all: vec![],
-                    none: better.clone(),
-                }
+        let mut better: Vec<Vec<Like>> = Vec::new();
+        let mut add = |tier: Tier, ways: Vec<Way>, by_words: bool| {
+            if ways.is_empty() {
+                return;
+            }
+            let found: Vec<Vec<Like>> = ways.iter().map(|w| w.all.clone()).collect();
+            plans.push(Plan {
+                tier,
+                ways,
+                none: better.clone(),
+                by_words,
             });
             better.extend(found);
-        }
+        };
+        add(Tier::Exact, vec![whole(&self.norm)], false);
+        add(Tier::Prefix, vec![typed(&self.norm)], false);
+        let words = if self.words.is_empty() {
+            self.splits()
+                .iter()
+                .filter_map(|(a, b)| apart(a, b))
+                .collect()
+        } else {
+            every(&self.words).into_iter().collect()
+        };
+        add(Tier::Words, words, false);
         if let Some(initials) = &self.initials {
             let like = contains(Form::Initials, initials);
-            plans.push(Plan {
-                tier: Tier::Initials,
-                any: vec![like.clone()],
-                all: vec![],
-                none: better.clone(),
-            });
-            better.push(vec![like]);
+            let way = Way {
+                driver: like.clone(),
+                all: vec![like],
+            };
+            add(Tier::Initials, vec![way], false);
         }
         if let Some(keyboard) = &self.keyboard {
-            let like = contains(Form::Keys, keyboard);
-            plans.push(Plan {
-                tier: Tier::Keyboard,
-                any: vec![like.clone()],
-                all: vec![],
-                none: better.clone(),
-            });
-            better.push(vec![like]);
+            add(Tier::Keyboard, vec![typed(keyboard)], false);
         }
-        // Fuzzy patterns a trigram index cannot serve would scan every
-        // document: left out (and an initials query has no typos).
-        let typos: Vec<String> = if self.initials.is_some() {
-            Vec::new()
-        } else {
-            self.typo_patterns()
+        // Typos are looked for through the vocabulary, by the patterns an
+        // index serves (an initials query has none).
+        if self.initials.is_none() {
+            let ways = self
+                .typo_patterns()
                 .into_iter()
                 .filter(|p| indexable(p))
-                .collect()
-        };
-        if !typos.is_empty() {
-            plans.push(Plan {
-                tier: Tier::Typo,
-                any: typos.iter().map(|p| contains(Form::Keys, p)).collect(),
-                all: vec![],
-                none: better,
-            });
+                .map(|p| {
+                    let like = contains(Form::Keys, &p);
+                    Way {
+                        driver: like.clone(),
+                        all: vec![like],
+                    }
+                })
+                .collect();
+            add(Tier::Typo, ways, true);
         }
         plans
     }
 
     /// The best tier a document of these forms matches in, if any (the same
-    /// answer the plans give in SQL; client-core's merge and the tests use it).
+    /// answer the plans give in SQL, typos aside: in SQL a typo is found
+    /// within one word of the vocabulary).
     pub fn tier_of(&self, forms: &Forms) -> Option<Tier> {
         self.plans()
             .into_iter()
-            .find(|plan| {
-                plan.any.iter().any(|l| like(forms, l))
-                    && plan.all.iter().all(|l| like(forms, l))
-                    && !plan.none.iter().any(|g| g.iter().all(|l| like(forms, l)))
-            })
+            .find(|plan| plan.holds(forms))
             .map(|plan| plan.tier)
     }
 
@@ -459,7 +606,7 @@ impl Query {
             if ranges.is_empty()
                 && let Some(keyboard) = &self.keyboard
             {
-                ranges = found(&keys, keyboard);
+                ranges = found(&keys, &keys_of(keyboard));
             }
             if ranges.is_empty() {
                 for pattern in self.typo_patterns() {

@@ -339,8 +339,9 @@ fn tiers_are_exclusive() {
                 .plans()
                 .iter()
                 .filter(|p| {
-                    p.any.iter().any(|l| holds(&doc, l))
-                        && p.all.iter().all(|l| holds(&doc, l))
+                    p.ways
+                        .iter()
+                        .any(|w| w.all.iter().all(|l| holds(&doc, l)))
                         && !p.none.iter().any(|g| g.iter().all(|l| holds(&doc, l)))
                 })
                 .map(|p| p.tier)
@@ -360,4 +361,112 @@ fn untitled_reviews_are_shown_by_their_first_line() {
     assert_eq!(title_or_body("", &long), format!("{}…", "가".repeat(40)));
     assert_eq!(title_or_body("", ""), "");
     assert_eq!(hashtags(&["카페".into(), "성수".into()]), "#카페 #성수");
+}
+
+/// Each way's driver (what the index is read through) holds wherever the
+/// way does, so reading through it loses nothing; and a query of three
+/// syllables or more is read through its syllables, not its keys.
+#[test]
+fn drivers_hold_wherever_their_way_does() {
+    use crate::query::*;
+    let mut lcg = Lcg(5);
+    let queries = [
+        "스테인리스텀블러",
+        "텀블러 보온",
+        "장바ㄱ",
+        "장박",
+        "xjaqmffj",
+        "얼룩말자전거",
+        "커피",
+        "텀",
+    ];
+    for i in 0..2_000 {
+        let words: Vec<String> = (0..3).map(|_| lcg.word()).collect();
+        let extra = ["텀블러", "스테인리스 보온", "장바구니", "얼룩말 자전거", "커피"][i % 5];
+        let doc = forms(&[&format!("{} {extra} {}", words[0], words[1]), &words[2]]);
+        for q in queries {
+            let q = Query::parse(q).unwrap();
+            for plan in q.plans() {
+                for way in &plan.ways {
+                    let all = way
+                        .all
+                        .iter()
+                        .all(|l| Plan::single(l.clone()).holds(&doc));
+                    if all {
+                        assert!(
+                            Plan::single(way.driver.clone()).holds(&doc),
+                            "{:?} in {}",
+                            way.driver,
+                            doc.norm
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let exact = &Query::parse("얼룩말자전거").unwrap().plans()[0];
+    assert_eq!(exact.ways[0].driver.form, Form::Norm);
+    let prefix = &Query::parse("장바구ㄴ").unwrap().plans()[1];
+    assert_eq!(prefix.ways[0].driver.pattern, "%장바구%");
+    let short = &Query::parse("커피").unwrap().plans()[0];
+    assert_eq!(short.ways[0].driver.form, Form::Keys);
+}
+
+#[test]
+fn the_vocabulary_keeps_words_and_typos_are_read_through_them() {
+    use crate::query::*;
+    assert_eq!(
+        words(&["텀블러예요! 스테인리스, 텀블러예요", "a 12-3 (보온)"]),
+        vec!["12-3", "보온", "스테인리스", "텀블러예요"]
+    );
+    let q = Query::parse("텀블럭").unwrap();
+    let typo = q.plans().pop().unwrap();
+    assert_eq!(typo.tier, Tier::Typo);
+    assert!(typo.by_words && !typo.vocabulary().is_empty());
+    let through = typo.through_words(&["텀블러를".into(), "텀블러".into(), "텀블".into()]);
+    assert!(!through.by_words && through.vocabulary().is_empty());
+    assert_eq!(through.ways.len(), 1, "텀블 holds the others");
+    assert_eq!(through.none, typo.none);
+    assert!(typo.through_words(&[]).ways.is_empty());
+    // An initials query has no typos.
+    assert!(
+        Query::parse("ㅈㅂㄱㄴ")
+            .unwrap()
+            .plans()
+            .iter()
+            .all(|p| p.tier != Tier::Typo)
+    );
+}
+
+#[test]
+fn the_sql_of_a_plan_binds_what_it_names() {
+    use crate::query::*;
+    use crate::sql::{self, Dialect, Page, Sql};
+    let count = |s: &Sql| (1..=s.binds.len()).all(|n| s.text.contains(&format!("${n}")));
+    let page = Page {
+        kind: "review",
+        before: i64::MAX,
+        limit: 21,
+    };
+    for q in ["스테인리스텀블러", "텀블러 보온", "ㅈㅂㄱㄴ", "얼룩말자전거"] {
+        for plan in Query::parse(q).unwrap().plans() {
+            for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                if plan.by_words {
+                    let v = sql::vocabulary(dialect, &plan).unwrap();
+                    assert!(count(&v) && v.text.contains("search_words"));
+                    assert!(sql::tier(dialect, &plan.through_words(&[]), "d.doc", page, &|_| {}).is_none());
+                    continue;
+                }
+                let s = sql::tier(dialect, &plan, "d.doc", page, &|s: &mut Sql| {
+                    s.push(" AND 1 = ").bind(sql::Value::Int(1));
+                })
+                .unwrap();
+                assert!(count(&s), "{}", s.text);
+                assert!(!s.text.contains(&format!("${}", s.binds.len() + 1)));
+            }
+        }
+    }
+    let insert = sql::remember(&(0..450).map(|i| format!("낱말{i}")).collect::<Vec<_>>());
+    assert_eq!(insert.len(), 3);
+    assert_eq!(insert[0].binds.len(), 400);
 }

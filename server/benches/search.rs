@@ -229,6 +229,21 @@ async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow]) {
             .bind(row.created_at);
     }
     q.execute(&mut *conn).await.unwrap();
+    // The vocabulary, as `put` adds to it.
+    let fields: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| [r.title.as_str(), r.body.as_str(), r.extra.as_str()])
+        .collect();
+    for sql in moa_hangul::sql::remember(&query::words(&fields)) {
+        let mut q = sqlx::query(&sql.text);
+        for value in sql.binds {
+            q = match value {
+                moa_hangul::sql::Value::Text(s) => q.bind(s),
+                moa_hangul::sql::Value::Int(i) => q.bind(i),
+            };
+        }
+        q.execute(&mut *conn).await.unwrap();
+    }
 }
 
 /// Fills an empty, migrated database: the members, their reviews' rows (so
@@ -481,41 +496,48 @@ async fn sizes_report(conn: &mut AnyConnection, backend: Backend) -> Vec<(String
                 }
             }
             out.push((
+                "search_words (the vocabulary, with its FTS5 index)".into(),
+                sum(&|n| n.starts_with("search_words") || n == "sqlite_autoindex_search_words_1"),
+            ));
+            out.push((
                 "everything else (users, reviews, …)".into(),
-                sum(&|n| !n.starts_with("search_") && n != "sqlite_autoindex_search_docs_1"),
+                sum(&|n| !n.starts_with("search_") && !n.starts_with("sqlite_autoindex_search_")),
             ));
             out
         }
         Backend::Postgres => {
             let mut out = Vec::new();
+            // search_docs is split by kind: each size is summed over its
+            // partitions (and theirs for an index).
+            let tree = |name: &str| {
+                format!("SELECT COALESCE(SUM(pg_relation_size(relid)), 0)::BIGINT FROM pg_partition_tree('{name}')")
+            };
+            let heap = tree("search_docs");
+            let norm = tree("search_docs_norm");
+            let keys = tree("search_docs_keys");
+            let initials = tree("search_docs_initials");
+            let total = "SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0)::BIGINT \
+                 FROM pg_partition_tree('search_docs')"
+                .to_owned();
+            let toast = "SELECT COALESCE(SUM(pg_total_relation_size(c.reltoastrelid)), 0)::BIGINT \
+                 FROM pg_partition_tree('search_docs') t JOIN pg_class c ON c.oid = t.relid \
+                 WHERE c.reltoastrelid <> 0"
+                .to_owned();
+            let words = "SELECT pg_total_relation_size('search_words')".to_owned();
             for (label, sql) in [
+                ("search_docs total (heap, TOAST, all indexes)", total),
+                ("search_docs heap (rows with their 3 forms)", heap),
+                ("search_docs TOAST", toast),
+                ("GIN search_docs_norm (pg_trgm)", norm),
+                ("GIN search_docs_keys (pg_trgm)", keys),
+                ("GIN search_docs_initials (pg_trgm)", initials),
+                ("search_words (the vocabulary, with its GIN)", words),
                 (
-                    "search_docs total (heap, TOAST, all indexes)",
-                    "SELECT pg_total_relation_size('search_docs')",
+                    "database",
+                    "SELECT pg_database_size(current_database())".to_owned(),
                 ),
-                (
-                    "search_docs heap (rows with their 3 forms)",
-                    "SELECT pg_relation_size('search_docs')",
-                ),
-                (
-                    "search_docs TOAST",
-                    "SELECT COALESCE(pg_total_relation_size(reltoastrelid), 0) FROM pg_class WHERE relname = 'search_docs'",
-                ),
-                (
-                    "GIN search_docs_keys (pg_trgm)",
-                    "SELECT pg_relation_size('search_docs_keys')",
-                ),
-                (
-                    "GIN search_docs_initials (pg_trgm)",
-                    "SELECT pg_relation_size('search_docs_initials')",
-                ),
-                (
-                    "b-tree indexes (pkey, unique, kind, author)",
-                    "SELECT pg_indexes_size('search_docs') - pg_relation_size('search_docs_keys') - pg_relation_size('search_docs_initials')",
-                ),
-                ("database", "SELECT pg_database_size(current_database())"),
             ] {
-                let bytes: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap();
+                let bytes: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await.unwrap();
                 out.push((label.to_owned(), bytes));
             }
             out

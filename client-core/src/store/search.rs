@@ -5,10 +5,11 @@
 //! `entities::delete`); [`search`] reads a page of one kind; recent searches
 //! are kept here too.
 
-use moa_hangul::query::{self, Like, Plan, Query};
+use moa_hangul::query::{self, Plan, Query};
+use moa_hangul::sql::{self as plan_sql, Dialect, Page, Sql, Value as Bound};
 use moa_protocol::{EntityKind, MatchKind, SearchHit, SearchKind, TextRange};
-use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, Transaction, params, params_from_iter};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use serde_json::Value;
 
 use crate::error::Result;
@@ -187,6 +188,16 @@ fn put(tx: &Transaction<'_>, kind: SearchKind, id: &str, doc: &Doc, keep: bool) 
         followers,
         doc.created_at
     ])?;
+    add_words(tx, &[&doc.title, &doc.body, &doc.extra])
+}
+
+/// Adds the words of a document's fields to the vocabulary (what typos are
+/// looked for among).
+fn add_words(tx: &Transaction<'_>, fields: &[&str]) -> Result<()> {
+    for sql in plan_sql::remember(&query::words(fields)) {
+        let (sql, binds) = values(sql);
+        tx.execute(&sql, params_from_iter(binds))?;
+    }
     Ok(())
 }
 
@@ -244,51 +255,64 @@ pub fn backfill(tx: &Transaction<'_>) -> Result<usize> {
         let data: Value = serde_json::from_str(data)?;
         index(tx, &EntityKind::parse(kind), id, &data)?;
     }
+    // A cache indexed before the vocabulary existed: its words.
+    let no_words = tx
+        .prepare("SELECT word FROM search_words LIMIT 1")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_none();
+    if no_words {
+        let docs: Vec<(String, String, String)> = tx
+            .prepare("SELECT title, body, extra FROM search_docs")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let fields: Vec<&str> = docs
+            .iter()
+            .flat_map(|(t, b, e)| [t.as_str(), b.as_str(), e.as_str()])
+            .collect();
+        add_words(tx, &fields)?;
+    }
     Ok(rows.len())
 }
 
-/// One `SELECT` of `plan` driven by the pattern the FTS index serves.
-fn select(
-    kind: SearchKind,
-    driver: &Like,
-    plan: &Plan,
-    before: i64,
-    limit: i64,
-    out: &mut (String, Vec<Sql>),
-) {
-    let (sql, binds) = out;
-    let mut bind = |sql: &mut String, v: Sql| {
-        binds.push(v);
-        sql.push_str(&format!("?{}", binds.len()));
-    };
-    sql.push_str(
-        "SELECT d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.likes, d.comments, \
-         d.reviews, d.followers, d.created_at \
-         FROM search_fts f JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ",
-    );
-    bind(sql, Sql::Text(kind.as_str().into()));
-    sql.push_str(" AND f.rowid < ");
-    bind(sql, Sql::Integer(before));
-    sql.push_str(&format!(" AND f.{} LIKE ", driver.form.column()));
-    bind(sql, Sql::Text(driver.pattern.clone()));
-    for l in &plan.all {
-        sql.push_str(&format!(" AND d.{} LIKE ", l.form.column()));
-        bind(sql, Sql::Text(l.pattern.clone()));
-    }
-    for group in &plan.none {
-        sql.push_str(" AND NOT (1 = 1");
-        for l in group {
-            sql.push_str(&format!(" AND d.{} LIKE ", l.form.column()));
-            bind(sql, Sql::Text(l.pattern.clone()));
-        }
-        sql.push(')');
-    }
-    // In the FTS table's own rowid order (the same as `d.doc`): FTS5 then
-    // walks its matches newest first and stops at the limit, where by
-    // `d.doc` SQLite collects and sorts every match first.
-    sql.push_str(" ORDER BY f.rowid DESC LIMIT ");
-    bind(sql, Sql::Integer(limit));
+/// Binds the values of built SQL.
+fn values(sql: Sql) -> (String, Vec<SqlValue>) {
+    let binds = sql
+        .binds
+        .into_iter()
+        .map(|v| match v {
+            Bound::Text(s) => SqlValue::Text(s),
+            Bound::Int(i) => SqlValue::Integer(i),
+        })
+        .collect();
+    (sql.text, binds)
 }
+
+/// The plans of `q`, the typo tier read through the vocabulary's words
+/// (left out when no word meets it).
+fn plans(conn: &Connection, q: &Query) -> Result<Vec<Plan>> {
+    let mut out = Vec::new();
+    for plan in q.plans() {
+        match plan_sql::vocabulary(Dialect::Sqlite, &plan) {
+            None => out.push(plan),
+            Some(sql) => {
+                let (sql, binds) = values(sql);
+                let words: Vec<String> = conn
+                    .prepare_cached(&sql)?
+                    .query_map(params_from_iter(binds), |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let through = plan.through_words(&words);
+                if !through.ways.is_empty() {
+                    out.push(through);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+const HIT_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.likes, \
+     d.comments, d.reviews, d.followers, d.created_at";
 
 /// Up to `limit` entries of `kind` in `plan`'s tier below `before`, newest
 /// first, as (doc, hit).
@@ -300,19 +324,15 @@ fn tier_hits(
     before: i64,
     limit: i64,
 ) -> Result<Vec<(i64, SearchHit)>> {
-    let mut out = (String::new(), Vec::new());
-    for (i, driver) in plan.any.iter().enumerate() {
-        if i > 0 {
-            out.0.push_str(" UNION ");
-        }
-        out.0.push_str("SELECT * FROM (");
-        select(kind, driver, plan, before, limit, &mut out);
-        out.0.push(')');
-    }
-    if plan.any.len() > 1 {
-        out.0.push_str(&format!(" ORDER BY 1 DESC LIMIT {limit}"));
-    }
-    let (sql, binds) = out;
+    let page = Page {
+        kind: kind.as_str(),
+        before,
+        limit,
+    };
+    let Some(sql) = plan_sql::tier(Dialect::Sqlite, plan, HIT_COLUMNS, page, &|_| {}) else {
+        return Ok(Vec::new());
+    };
+    let (sql, binds) = values(sql);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(binds), |r| {
         Ok((
@@ -369,8 +389,18 @@ pub fn search(
     kind: SearchKind,
     size: usize,
 ) -> Result<Vec<SearchHit>> {
+    search_with(conn, (q, &plans(conn, q)?), kind, size)
+}
+
+/// [`search`] with the plans already read.
+fn search_with(
+    conn: &Connection,
+    (q, plans): (&Query, &[Plan]),
+    kind: SearchKind,
+    size: usize,
+) -> Result<Vec<SearchHit>> {
     let mut hits = Vec::with_capacity(size);
-    for plan in q.plans() {
+    for plan in plans {
         let want = size - hits.len();
         if want == 0 {
             break;
@@ -379,7 +409,7 @@ pub fn search(
             conn,
             q,
             kind,
-            &plan,
+            plan,
             i64::MAX,
             i64::try_from(want).unwrap_or(i64::MAX),
         )?;
@@ -391,13 +421,14 @@ pub fn search(
 /// Titles of cached things that `q` finds, for suggestions while typing.
 pub fn suggestions(conn: &Connection, q: &Query, limit: usize) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
+    let plans = plans(conn, q)?;
     for kind in [
         SearchKind::Place,
         SearchKind::Product,
         SearchKind::Person,
         SearchKind::Review,
     ] {
-        for hit in search(conn, q, kind, limit)? {
+        for hit in search_with(conn, (q, &plans), kind, limit)? {
             if !hit.title.is_empty() && !out.contains(&hit.title) {
                 out.push(hit.title);
             }

@@ -273,6 +273,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "search",
         include_str!("../../../migrations/sqlite/0008_search.sql"),
     ),
+    (
+        9,
+        "search_words",
+        include_str!("../../../migrations/sqlite/0009_search_words.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -316,6 +321,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         8,
         "search",
         include_str!("../../../migrations/postgres/0008_search.sql"),
+    ),
+    (
+        9,
+        "search_words",
+        include_str!("../../../migrations/postgres/0009_search_words.sql"),
     ),
 ];
 

@@ -12,7 +12,8 @@
 //! with a cursor of (tier, last doc). Members who are suspended or deleted
 //! are left out when read, so lifting a suspension brings them back.
 
-use moa_hangul::query::{self, Like, Plan, Query, QueryError, Tier};
+use moa_hangul::query::{self, Plan, Query, QueryError, Tier};
+use moa_hangul::sql::{self as plan_sql, Dialect, Page, Sql, Value};
 use moa_protocol::limits::{MAX_PAGE_SIZE, SEARCH_ALL_PER_KIND};
 use moa_protocol::{MatchKind, SearchHit, SearchKind, SearchResults, SearchType, TextRange};
 use sqlx::AnyConnection;
@@ -53,12 +54,12 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
                 && shown == format!("{}{}{}", doc.title, doc.body, doc.extra)
                 && photo.as_deref() == doc.photo_id =>
         {
-            Ok(())
+            return Ok(());
         }
         Some((row, ..)) => {
             sqlx::query(
                 "UPDATE search_docs SET author_id = $1, title = $2, body = $3, extra = $4, \
-                 photo_id = $5, norm = $6, keys = $7, initials = $8 WHERE doc = $9",
+                 photo_id = $5, norm = $6, keys = $7, initials = $8 WHERE kind = $9 AND doc = $10",
             )
             .bind(doc.author_id)
             .bind(doc.title)
@@ -68,10 +69,10 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
             .bind(&forms.norm)
             .bind(&forms.keys)
             .bind(&forms.initials)
+            .bind(doc.kind.as_str())
             .bind(row)
             .execute(&mut *conn)
             .await?;
-            Ok(())
         }
         None => {
             sqlx::query(
@@ -91,9 +92,9 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
             .bind(doc.created_at)
             .execute(&mut *conn)
             .await?;
-            Ok(())
         }
     }
+    remember(conn, &[doc.title, doc.body, doc.extra]).await
 }
 
 /// Takes `id` of `kind` out of the index (hidden or deleted).
@@ -154,6 +155,50 @@ pub async fn backfill(db: &crate::Db) -> Result<()> {
     if total > 0 {
         tracing::info!(total, "search index backfilled");
     }
+    backfill_words(db).await
+}
+
+/// Fills the vocabulary from the indexed documents when it is empty (an
+/// index from before it existed), in one transaction, so a start that
+/// stops half-way leaves it empty and the next start begins again.
+async fn backfill_words(db: &crate::Db) -> Result<()> {
+    const BATCH: i64 = 2_000;
+    let mut tx = db.begin_write().await?;
+    let any_word: Option<String> = sqlx::query_scalar("SELECT word FROM search_words LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if any_word.is_some() {
+        return Ok(());
+    }
+    let mut docs = 0usize;
+    for kind in SearchKind::ALL {
+        let mut after = i64::MIN;
+        loop {
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT doc, title, body, extra FROM search_docs \
+                 WHERE kind = $1 AND doc > $2 ORDER BY doc LIMIT $3",
+            )
+            .bind(kind.as_str())
+            .bind(after)
+            .bind(BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut words: Vec<&str> = Vec::new();
+            for (doc, title, body, extra) in &rows {
+                words.extend([title.as_str(), body.as_str(), extra.as_str()]);
+                after = *doc;
+            }
+            remember(&mut tx, &words).await?;
+            docs += rows.len();
+            if rows.len() < BATCH as usize {
+                break;
+            }
+        }
+    }
+    tx.commit().await?;
+    if docs > 0 {
+        tracing::info!(docs, "search vocabulary backfilled");
+    }
     Ok(())
 }
 
@@ -183,49 +228,47 @@ async fn index_stored(conn: &mut AnyConnection, kind: SearchKind, id: &str) -> R
     }
 }
 
-/// A value bound to a query built at run time.
-enum Bind {
-    Text(String),
-    Int(i64),
+fn dialect(backend: Backend) -> Dialect {
+    match backend {
+        Backend::Sqlite => Dialect::Sqlite,
+        Backend::Postgres => Dialect::Postgres,
+    }
 }
 
-/// SQL text with its binds, numbered as they are added.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    binds: Vec<Bind>,
+/// Runs SQL built from a plan. Not a named prepared statement: PostgreSQL
+/// would switch it to a generic plan after five runs, and a generic plan
+/// cannot see how common the pattern is. For a common word it then reads
+/// every match through the GIN index and sorts them (570 ms for 커피 over
+/// 200k entries) where the plan for the actual pattern walks the newest
+/// rows backwards and stops at the page (4 ms). An unnamed statement is
+/// planned for its values every time.
+async fn fetch<T>(conn: &mut AnyConnection, sql: Sql) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut q = sqlx::query_as::<_, T>(&sql.text).persistent(false);
+    for value in sql.binds {
+        q = match value {
+            Value::Text(s) => q.bind(s),
+            Value::Int(i) => q.bind(i),
+        };
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
-impl Sql {
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    fn bind(&mut self, value: Bind) -> &mut Self {
-        self.binds.push(value);
-        let n = self.binds.len();
-        self.text.push_str(&format!("${n}"));
-        self
-    }
-
-    async fn fetch(self, conn: &mut AnyConnection) -> Result<Vec<Row>> {
-        // Not a named prepared statement: PostgreSQL would switch it to a
-        // generic plan after five runs, and a generic plan cannot see how
-        // common the pattern is. For a common word it then reads every match
-        // through the GIN index and sorts them (570 ms for 커피 over 200k
-        // entries) where the plan for the actual pattern walks the newest
-        // rows backwards and stops at the page (4 ms). An unnamed statement
-        // is planned for its values every time.
-        let mut q = sqlx::query_as::<_, Row>(&self.text).persistent(false);
-        for b in self.binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s),
-                Bind::Int(i) => q.bind(i),
+/// Adds the words of a document's fields to the vocabulary.
+async fn remember(conn: &mut AnyConnection, fields: &[&str]) -> Result<()> {
+    for sql in plan_sql::remember(&query::words(fields)) {
+        let mut q = sqlx::query(&sql.text);
+        for value in sql.binds {
+            q = match value {
+                Value::Text(s) => q.bind(s),
+                Value::Int(i) => q.bind(i),
             };
         }
-        Ok(q.fetch_all(&mut *conn).await?)
+        q.execute(&mut *conn).await?;
     }
+    Ok(())
 }
 
 /// An indexed row as a query reads it.
@@ -242,104 +285,48 @@ struct Row {
 
 const ROW_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.created_at";
 
-/// Which rows a `SELECT` may answer: below `before`, at most `limit`,
-/// members suspended at `now` left out.
-#[derive(Clone, Copy)]
-struct Window {
-    before: i64,
-    limit: i64,
-    now: i64,
-}
-
-/// Puts a hit's counts (two numbers read for its kind) in their fields.
-type SetCounts = fn(&mut SearchHit, (i64, i64));
-
-/// One `SELECT` of a plan driven by the `LIKE` an index serves: `kind`'s
-/// rows that satisfy the plan, below `before`, newest first.
-fn select(
-    backend: Backend,
-    kind: SearchKind,
-    driver: &Like,
-    plan: &Plan,
-    window: Window,
-    sql: &mut Sql,
-) {
-    let Window { before, limit, now } = window;
-    let like = |sql: &mut Sql, table: &str, l: &Like| {
-        sql.push(&format!(" AND {table}.{} LIKE ", l.form.column()))
-            .bind(Bind::Text(l.pattern.clone()));
-    };
-    sql.push(&format!("SELECT {ROW_COLUMNS} FROM "));
-    match backend {
-        Backend::Sqlite => {
-            sql.push("search_fts f JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ")
-                .bind(Bind::Text(kind.as_str().into()))
-                .push(" AND f.rowid < ")
-                .bind(Bind::Int(before));
-            like(sql, "f", driver);
-        }
-        Backend::Postgres => {
-            sql.push("search_docs d WHERE d.kind = ")
-                .bind(Bind::Text(kind.as_str().into()))
-                .push(" AND d.doc < ")
-                .bind(Bind::Int(before));
-            like(sql, "d", driver);
+/// The plans of `q`, the typo tier read through the vocabulary's words
+/// (left out when no word meets it).
+async fn plans(conn: &mut AnyConnection, backend: Backend, q: &Query) -> Result<Vec<Plan>> {
+    let mut out = Vec::new();
+    for plan in q.plans() {
+        match plan_sql::vocabulary(dialect(backend), &plan) {
+            None => out.push(plan),
+            Some(sql) => {
+                let words: Vec<(String,)> = fetch(conn, sql).await?;
+                let words: Vec<String> = words.into_iter().map(|(w,)| w).collect();
+                let through = plan.through_words(&words);
+                if !through.ways.is_empty() {
+                    out.push(through);
+                }
+            }
         }
     }
-    for l in &plan.all {
-        like(sql, "d", l);
-    }
-    for group in &plan.none {
-        sql.push(" AND NOT (1 = 1");
-        for l in group {
-            like(sql, "d", l);
-        }
-        sql.push(")");
-    }
-    sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = d.author_id \
-         AND (u.suspended_until IS NOT NULL OR u.deleted_at IS NOT NULL) \
-         AND (u.deleted_at IS NOT NULL AND d.kind = 'person' OR u.suspended_until > ",
-    )
-    .bind(Bind::Int(now))
-    .push(")) ORDER BY ");
-    // SQLite: in the FTS table's own rowid order (the same as `d.doc`), so
-    // FTS5 walks its matches newest first and stops at the limit; by
-    // `d.doc` SQLite collects and sorts every match first (40 ms instead of
-    // 1 ms for a common word over 65k entries; see BENCHMARKS.md, issue 19).
-    sql.push(match backend {
-        Backend::Sqlite => "f.rowid",
-        Backend::Postgres => "d.doc",
-    })
-    .push(" DESC LIMIT ")
-    .bind(Bind::Int(limit));
+    Ok(out)
 }
 
 /// Up to `limit` rows of `kind` in `plan`'s tier below `before`, newest
-/// first: one `SELECT` per pattern the index can serve, merged.
+/// first; members suspended at `now` left out.
 async fn tier_rows(
     conn: &mut AnyConnection,
     backend: Backend,
-    kind: SearchKind,
     plan: &Plan,
-    before: i64,
-    limit: i64,
+    page: Page<'_>,
     now: i64,
 ) -> Result<Vec<Row>> {
-    let mut sql = Sql::default();
-    for (i, driver) in plan.any.iter().enumerate() {
-        if i > 0 {
-            sql.push(" UNION ");
-        }
-        sql.push("SELECT * FROM (");
-        let window = Window { before, limit, now };
-        select(backend, kind, driver, plan, window, &mut sql);
-        sql.push(&format!(") AS t{i}"));
+    let suspended = |sql: &mut Sql| {
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = d.author_id \
+             AND (u.suspended_until IS NOT NULL OR u.deleted_at IS NOT NULL) \
+             AND (u.deleted_at IS NOT NULL AND d.kind = 'person' OR u.suspended_until > ",
+        )
+        .bind(Value::Int(now))
+        .push("))");
+    };
+    match plan_sql::tier(dialect(backend), plan, ROW_COLUMNS, page, &suspended) {
+        Some(sql) => fetch(conn, sql).await,
+        None => Ok(Vec::new()),
     }
-    if plan.any.len() > 1 {
-        sql.push(" ORDER BY doc DESC LIMIT ").bind(Bind::Int(limit));
-    }
-    sql.fetch(conn).await
 }
 
 /// A hit of `kind` from its indexed row (counts filled in later).
@@ -383,7 +370,7 @@ fn decode_cursor(cursor: Option<&str>) -> Result<(usize, i64)> {
 async fn kind_page(
     conn: &mut AnyConnection,
     backend: Backend,
-    q: &Query,
+    (q, plans): (&Query, &[Plan]),
     kind: SearchKind,
     cursor: Option<&str>,
     size: usize,
@@ -402,23 +389,18 @@ async fn kind_page(
     }
     let mut from_tier = start;
     let mut hits = Vec::with_capacity(size);
-    let plans = q.plans();
     for plan in plans.iter().filter(|p| p.tier.index() >= start) {
         if plan.tier.index() > from_tier {
             before = i64::MAX;
             from_tier = plan.tier.index();
         }
         let want = size - hits.len();
-        let rows = tier_rows(
-            conn,
-            backend,
-            kind,
-            plan,
+        let page = Page {
+            kind: kind.as_str(),
             before,
-            i64::try_from(want + 1).unwrap_or(i64::MAX),
-            now,
-        )
-        .await?;
+            limit: i64::try_from(want + 1).unwrap_or(i64::MAX),
+        };
+        let rows = tier_rows(conn, backend, plan, page, now).await?;
         let more = rows.len() > want;
         for row in rows.into_iter().take(want) {
             before = row.doc;
@@ -437,6 +419,9 @@ async fn kind_page(
     }
     Ok((hits, None))
 }
+
+/// Puts a hit's counts (two numbers read for its kind) in their fields.
+type SetCounts = fn(&mut SearchHit, (i64, i64));
 
 /// Fills in each hit's counts from where they live (they change with every
 /// like and follow, so the index does not copy them).
@@ -512,12 +497,13 @@ pub async fn search(
     limit: Option<u32>,
     now: i64,
 ) -> Result<SearchResults> {
+    let plans = plans(conn, backend, q).await?;
     let result = match kind.kind() {
         None => {
             let mut hits = Vec::new();
             for kind in SearchKind::ALL {
                 let size = SEARCH_ALL_PER_KIND as usize;
-                let (mut some, _) = kind_page(conn, backend, q, kind, None, size, now).await?;
+                let (mut some, _) = kind_page(conn, backend, (q, &plans), kind, None, size, now).await?;
                 fill_counts(conn, &mut some).await?;
                 rank(&mut some);
                 hits.extend(some);
@@ -532,7 +518,7 @@ pub async fn search(
                 .unwrap_or(moa_protocol::limits::DEFAULT_PAGE_SIZE)
                 .clamp(1, MAX_PAGE_SIZE) as usize;
             let (mut hits, next_cursor) =
-                kind_page(conn, backend, q, kind, cursor, size, now).await?;
+                kind_page(conn, backend, (q, &plans), kind, cursor, size, now).await?;
             fill_counts(conn, &mut hits).await?;
             rank(&mut hits);
             SearchResults { hits, next_cursor }

@@ -1,0 +1,193 @@
+//! The SQL of a search plan, written once for the server (SQLite or
+//! PostgreSQL through sqlx) and client-core (SQLite through rusqlite), so
+//! both read their index the same way.
+//!
+//! The tables it reads (each side's migrations create them):
+//! - `search_docs d`: one row per document, with its forms `norm`, `keys`
+//!   and `initials`, newest the highest `doc`;
+//! - SQLite: `search_fts f`, an FTS5 trigram table over `kind`, `norm`,
+//!   `keys` and `initials` whose rowid is `d.doc`; PostgreSQL: pg_trgm GIN
+//!   indexes on the same columns;
+//! - `search_words`: the vocabulary (`word`, `keys`), with `search_words_fts`
+//!   on SQLite and a GIN index on `keys` on PostgreSQL.
+//!
+//! Placeholders are `$1`, `$2`, … in the order of [`Sql::binds`]; both
+//! drivers bind them by position.
+
+use crate::query::{Like, Plan, Way};
+
+/// Which engine the SQL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text and its binds, numbered as they are added.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sql {
+    pub text: String,
+    pub binds: Vec<Value>,
+}
+
+impl Sql {
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Adds a placeholder for `value`.
+    pub fn bind(&mut self, value: Value) -> &mut Self {
+        self.binds.push(value);
+        let n = self.binds.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    fn like(&mut self, table: &str, like: &Like) -> &mut Self {
+        self.push(&format!(" AND {table}.{} LIKE ", like.form.column()))
+            .bind(Value::Text(like.pattern.clone()))
+    }
+}
+
+/// Which rows of a tier a page reads: `kind`'s, below `before`, at most
+/// `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    pub kind: &'a str,
+    pub before: i64,
+    pub limit: i64,
+}
+
+/// Adds conditions on `d` of the caller's own (the server leaves out
+/// suspended members' content).
+pub type Filter<'a> = &'a dyn Fn(&mut Sql);
+
+/// One `SELECT` of `way`: rows that meet it and none of `plan.none`,
+/// newest first.
+fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, filter: Filter, sql: &mut Sql) {
+    sql.push(&format!("SELECT {columns} FROM "));
+    match dialect {
+        Dialect::Sqlite => {
+            // The kind is matched in the FTS table too: for a rare kind its
+            // short doclist is what keeps the walk short.
+            sql.push("search_fts f JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ")
+                .bind(Value::Text(page.kind.into()))
+                .push(" AND f.rowid < ")
+                .bind(Value::Int(page.before))
+                .like("f", &way.driver);
+        }
+        Dialect::Postgres => {
+            sql.push("search_docs d WHERE d.kind = ")
+                .bind(Value::Text(page.kind.into()))
+                .push(" AND d.doc < ")
+                .bind(Value::Int(page.before))
+                .like("d", &way.driver);
+        }
+    }
+    for l in way.all.iter().filter(|l| **l != way.driver) {
+        sql.like("d", l);
+    }
+    for group in &plan.none {
+        sql.push(" AND NOT (1 = 1");
+        for l in group {
+            sql.like("d", l);
+        }
+        sql.push(")");
+    }
+    filter(sql);
+    // SQLite: in the FTS table's own rowid order (the same as `d.doc`), so
+    // FTS5 walks its matches newest first and stops at the limit; by `d.doc`
+    // SQLite collects and sorts every match first (BENCHMARKS.md, issue 19).
+    sql.push(match dialect {
+        Dialect::Sqlite => " ORDER BY f.rowid",
+        Dialect::Postgres => " ORDER BY d.doc",
+    })
+    .push(" DESC LIMIT ")
+    .bind(Value::Int(page.limit));
+}
+
+/// Up to `page.limit` rows of `plan`'s tier, newest first: one `SELECT` per
+/// way, merged. `columns` are the `d.` columns read, `d.doc` first. `None`
+/// when the plan has no way (a typo tier no word met).
+pub fn tier(dialect: Dialect, plan: &Plan, columns: &str, page: Page, filter: Filter) -> Option<Sql> {
+    let mut sql = Sql::default();
+    for (i, way) in plan.ways.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ");
+        }
+        sql.push("SELECT * FROM (");
+        select(dialect, plan, way, columns, page, filter, &mut sql);
+        sql.push(&format!(") AS t{i}"));
+    }
+    match plan.ways.len() {
+        0 => None,
+        1 => Some(sql),
+        _ => {
+            sql.push(" ORDER BY 1 DESC LIMIT ").bind(Value::Int(page.limit));
+            Some(sql)
+        }
+    }
+}
+
+/// The most words of the vocabulary a typo tier is read through.
+pub const VOCABULARY_WORDS: i64 = 64;
+
+/// The vocabulary's words that meet one of `plan`'s typo patterns (over
+/// their keys); `None` when the plan is not read through words.
+pub fn vocabulary(dialect: Dialect, plan: &Plan) -> Option<Sql> {
+    let patterns = plan.vocabulary();
+    if patterns.is_empty() {
+        return None;
+    }
+    let mut sql = Sql::default();
+    for (i, pattern) in patterns.into_iter().enumerate() {
+        sql.push(match (i, dialect) {
+            (0, _) => "",
+            (_, Dialect::Sqlite) => " UNION ",
+            (_, Dialect::Postgres) => " OR ",
+        });
+        match (i, dialect) {
+            (_, Dialect::Sqlite) => sql.push(
+                "SELECT w.word FROM search_words_fts f JOIN search_words w \
+                 ON w.rowid = f.rowid WHERE f.keys LIKE ",
+            ),
+            (0, Dialect::Postgres) => sql.push("SELECT word FROM search_words WHERE keys LIKE "),
+            (_, Dialect::Postgres) => sql.push("keys LIKE "),
+        };
+        sql.bind(Value::Text(pattern.to_owned()));
+    }
+    sql.push(" LIMIT ").bind(Value::Int(VOCABULARY_WORDS));
+    Some(sql)
+}
+
+/// The most words one statement adds to the vocabulary.
+const WORDS_PER_INSERT: usize = 200;
+
+/// Adds `words` ([`crate::query::words`]) to the vocabulary, those not in
+/// it yet: a statement per [`WORDS_PER_INSERT`].
+pub fn remember(words: &[String]) -> Vec<Sql> {
+    words
+        .chunks(WORDS_PER_INSERT)
+        .map(|chunk| {
+            let mut sql = Sql::default();
+            sql.push("INSERT INTO search_words (word, keys) VALUES ");
+            for (i, word) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .bind(Value::Text(word.clone()))
+                    .push(", ")
+                    .bind(Value::Text(crate::keys_of(word)))
+                    .push(")");
+            }
+            sql.push(" ON CONFLICT (word) DO NOTHING");
+            sql
+        })
+        .collect()
+}

@@ -1,0 +1,50 @@
+-- Search, second step: the vocabulary, and the text itself indexed.
+-- `search_words` holds every word indexed (moa-hangul's `words`: folded,
+-- split at white space) with its keys; a typo is looked for among these
+-- words first, and the documents are read through the words it meets, so a
+-- query that matches nothing costs no scan. Words are only added.
+CREATE TABLE search_words (
+    word TEXT PRIMARY KEY,
+    keys TEXT NOT NULL
+);
+
+-- engine-specific below
+-- SQLite: the FTS5 table gains `norm`. Three syllables in a row are far
+-- rarer than three keys (about one syllable), so a query of three
+-- syllables or more is read through them.
+DROP TRIGGER search_docs_insert;
+DROP TRIGGER search_docs_delete;
+DROP TRIGGER search_docs_update;
+DROP TABLE search_fts;
+CREATE VIRTUAL TABLE search_fts USING fts5(
+    kind, norm, keys, initials,
+    content = 'search_docs', content_rowid = 'doc',
+    tokenize = 'trigram', detail = 'none'
+);
+INSERT INTO search_fts (search_fts) VALUES ('rebuild');
+CREATE TRIGGER search_docs_insert AFTER INSERT ON search_docs BEGIN
+    INSERT INTO search_fts (rowid, kind, norm, keys, initials)
+    VALUES (new.doc, new.kind, new.norm, new.keys, new.initials);
+END;
+CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
+    INSERT INTO search_fts (search_fts, rowid, kind, norm, keys, initials)
+    VALUES ('delete', old.doc, old.kind, old.norm, old.keys, old.initials);
+END;
+CREATE TRIGGER search_docs_update AFTER UPDATE OF kind, norm, keys, initials ON search_docs BEGIN
+    INSERT INTO search_fts (search_fts, rowid, kind, norm, keys, initials)
+    VALUES ('delete', old.doc, old.kind, old.norm, old.keys, old.initials);
+    INSERT INTO search_fts (rowid, kind, norm, keys, initials)
+    VALUES (new.doc, new.kind, new.norm, new.keys, new.initials);
+END;
+-- The vocabulary's keys, trigram-indexed for the typo patterns.
+CREATE VIRTUAL TABLE search_words_fts USING fts5(
+    keys, content = 'search_words', content_rowid = 'rowid',
+    tokenize = 'trigram', detail = 'none'
+);
+CREATE TRIGGER search_words_insert AFTER INSERT ON search_words BEGIN
+    INSERT INTO search_words_fts (rowid, keys) VALUES (new.rowid, new.keys);
+END;
+CREATE TRIGGER search_words_delete AFTER DELETE ON search_words BEGIN
+    INSERT INTO search_words_fts (search_words_fts, rowid, keys)
+    VALUES ('delete', old.rowid, old.keys);
+END;
