@@ -16,6 +16,29 @@ DROP TRIGGER search_docs_insert;
 DROP TRIGGER search_docs_delete;
 DROP TRIGGER search_docs_update;
 DROP TABLE search_fts;
+-- The initials form is now written in conjoining jamo (U+1100), apart from
+-- the compatibility jamo `norm` and `keys` hold (moa-hangul `initials_form`).
+UPDATE search_docs SET initials =
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(initials,
+        'ㄱ', 'ᄀ'),
+        'ㄲ', 'ᄁ'),
+        'ㄴ', 'ᄂ'),
+        'ㄷ', 'ᄃ'),
+        'ㄸ', 'ᄄ'),
+        'ㄹ', 'ᄅ'),
+        'ㅁ', 'ᄆ'),
+        'ㅂ', 'ᄇ'),
+        'ㅃ', 'ᄈ'),
+        'ㅅ', 'ᄉ'),
+        'ㅆ', 'ᄊ'),
+        'ㅇ', 'ᄋ'),
+        'ㅈ', 'ᄌ'),
+        'ㅉ', 'ᄍ'),
+        'ㅊ', 'ᄎ'),
+        'ㅋ', 'ᄏ'),
+        'ㅌ', 'ᄐ'),
+        'ㅍ', 'ᄑ'),
+        'ㅎ', 'ᄒ');
 CREATE VIRTUAL TABLE search_fts USING fts5(
     kind, norm, keys, initials,
     content = 'search_docs', content_rowid = 'doc',

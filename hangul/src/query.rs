@@ -142,6 +142,25 @@ pub struct Forms {
     pub initials: String,
 }
 
+/// The `initials` form of normalised text: each syllable's initial, and
+/// every initial consonant, written as the conjoining jamo (U+1100 block)
+/// rather than the compatibility jamo people type (U+3130 block), which
+/// `norm` and `keys` hold. The forms share one trigram index (FTS5 keeps no
+/// column in its doclists here), so their alphabets are kept apart: `ㅈㅂㄱ`
+/// in `norm` (someone typed it) is not found among every 장바구니's initials.
+pub fn initials_form(norm: &str) -> String {
+    initials(norm)
+        .chars()
+        .map(|c| {
+            crate::INITIALS
+                .iter()
+                .position(|&i| i == c)
+                .and_then(|at| char::from_u32(0x1100 + u32::try_from(at).unwrap_or(0)))
+                .unwrap_or(c)
+        })
+        .collect()
+}
+
 /// The forms of a document made of `fields` (a title and a body, a name and
 /// an address, a handle and a display name).
 pub fn forms(fields: &[&str]) -> Forms {
@@ -152,7 +171,7 @@ pub fn forms(fields: &[&str]) -> Forms {
         .join(FIELD_SEPARATOR);
     Forms {
         keys: keys_of(&norm),
-        initials: initials(&norm),
+        initials: initials_form(&norm),
         norm,
     }
 }
@@ -187,9 +206,10 @@ pub struct Plan {
     /// which share long runs with common words, so reading the documents
     /// through each would cost a scan for a query that matches nothing.
     /// The vocabulary (every word indexed) is asked first which words meet
-    /// them ([`Plan::vocabulary`]), and those words drive
-    /// ([`Plan::through_words`]).
-    pub by_words: bool,
+    /// them ([`Plan::vocabulary`]): these are key runs one of which every
+    /// such word holds, for its index. The words found then drive
+    /// ([`Plan::through_words`]). Empty for the other tiers.
+    pub by_words: Vec<String>,
 }
 
 impl Plan {
@@ -202,7 +222,7 @@ impl Plan {
                 all: vec![like],
             }],
             none: Vec::new(),
-            by_words: false,
+            by_words: Vec::new(),
         }
     }
 
@@ -212,12 +232,16 @@ impl Plan {
             && !self.none.iter().any(|g| g.iter().all(|l| like(forms, l)))
     }
 
-    /// The patterns to look the vocabulary's words up by (over their keys).
-    pub fn vocabulary(&self) -> Vec<&str> {
-        if !self.by_words {
-            return Vec::new();
+    /// How to look this tier up in the vocabulary: key runs (`LIKE`
+    /// patterns an index serves) one of which a word's keys hold, and the
+    /// patterns one of which they meet. `None` unless the tier is read
+    /// through words.
+    pub fn vocabulary(&self) -> Option<(&[String], Vec<&str>)> {
+        if self.by_words.is_empty() {
+            return None;
         }
-        self.ways.iter().map(|w| w.driver.pattern.as_str()).collect()
+        let patterns = self.ways.iter().map(|w| w.driver.pattern.as_str()).collect();
+        Some((&self.by_words, patterns))
     }
 
     /// This tier read through the vocabulary's `words` that met its
@@ -237,7 +261,7 @@ impl Plan {
             tier: self.tier,
             ways: kept.into_iter().map(whole).collect(),
             none: self.none.clone(),
-            by_words: false,
+            by_words: Vec::new(),
         }
     }
 }
@@ -408,7 +432,7 @@ impl Query {
         if words.len() < 2 {
             words.clear();
         }
-        let initials = is_initials(&norm).then(|| norm.clone());
+        let initials = is_initials(&norm).then(|| initials_form(&norm));
         let typed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let keyboard = (typed.chars().any(|c| c.is_ascii_alphabetic())
             && typed.chars().all(|c| c.is_ascii_alphanumeric()))
@@ -509,7 +533,7 @@ impl Query {
             return plans;
         }
         let mut better: Vec<Vec<Like>> = Vec::new();
-        let mut add = |tier: Tier, ways: Vec<Way>, by_words: bool| {
+        let mut add = |tier: Tier, ways: Vec<Way>, by_words: Vec<String>| {
             if ways.is_empty() {
                 return;
             }
@@ -522,8 +546,8 @@ impl Query {
             });
             better.extend(found);
         };
-        add(Tier::Exact, vec![whole(&self.norm)], false);
-        add(Tier::Prefix, vec![typed(&self.norm)], false);
+        add(Tier::Exact, vec![whole(&self.norm)], Vec::new());
+        add(Tier::Prefix, vec![typed(&self.norm)], Vec::new());
         let words = if self.words.is_empty() {
             self.splits()
                 .iter()
@@ -532,36 +556,57 @@ impl Query {
         } else {
             every(&self.words).into_iter().collect()
         };
-        add(Tier::Words, words, false);
+        add(Tier::Words, words, Vec::new());
         if let Some(initials) = &self.initials {
             let like = contains(Form::Initials, initials);
             let way = Way {
                 driver: like.clone(),
                 all: vec![like],
             };
-            add(Tier::Initials, vec![way], false);
+            add(Tier::Initials, vec![way], Vec::new());
         }
         if let Some(keyboard) = &self.keyboard {
-            add(Tier::Keyboard, vec![typed(keyboard)], false);
+            add(Tier::Keyboard, vec![typed(keyboard)], Vec::new());
         }
-        // Typos are looked for through the vocabulary, by the patterns an
-        // index serves (an initials query has none).
+        // Typos are looked for through the vocabulary (an initials query
+        // has none).
         if self.initials.is_none() {
-            let ways = self
-                .typo_patterns()
-                .into_iter()
-                .filter(|p| indexable(p))
-                .map(|p| {
-                    let like = contains(Form::Keys, &p);
-                    Way {
-                        driver: like.clone(),
-                        all: vec![like],
-                    }
-                })
-                .collect();
-            add(Tier::Typo, ways, true);
+            let patterns = self.typo_patterns();
+            let runs = self.typo_runs(&patterns);
+            if !runs.is_empty() {
+                let ways = patterns
+                    .into_iter()
+                    .map(|p| {
+                        let like = contains(Form::Keys, &p);
+                        Way {
+                            driver: like.clone(),
+                            all: vec![like],
+                        }
+                    })
+                    .collect();
+                add(Tier::Typo, ways, runs);
+            }
         }
         plans
+    }
+
+    /// Key runs one of which every word meeting a typo pattern holds, as
+    /// `LIKE` patterns an index serves: the two halves of the query's keys
+    /// (a key changed, dropped or added leaves one half whole), or, when a
+    /// half is too short to index, the patterns themselves that can be.
+    fn typo_runs(&self, patterns: &[String]) -> Vec<String> {
+        let keys: Vec<char> = self.keys.chars().collect();
+        let half = keys.len() / 2;
+        if half >= INDEXED_RUN && keys.len() - half >= INDEXED_RUN {
+            let a: String = keys[..half].iter().collect();
+            let b: String = keys[half..].iter().collect();
+            return vec![format!("%{a}%"), format!("%{b}%")];
+        }
+        patterns
+            .iter()
+            .filter(|p| indexable(p))
+            .map(|p| format!("%{p}%"))
+            .collect()
     }
 
     /// The best tier a document of these forms matches in, if any (the same
@@ -685,7 +730,7 @@ impl Stream {
             let shown = match form {
                 Form::Norm => normal,
                 Form::Keys => keys_of(&normal),
-                Form::Initials => initials(&normal),
+                Form::Initials => initials_form(&normal),
             };
             for s in shown.chars() {
                 chars.push(s);

@@ -77,8 +77,10 @@ fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, f
     match dialect {
         Dialect::Sqlite => {
             // The kind is matched in the FTS table too: for a rare kind its
-            // short doclist is what keeps the walk short.
-            sql.push("search_fts f JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ")
+            // short doclist is what keeps the walk short. CROSS JOIN keeps
+            // the FTS table the outer loop (SQLite's planner may otherwise
+            // probe it once per row of the other table).
+            sql.push("search_fts f CROSS JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ")
                 .bind(Value::Text(page.kind.into()))
                 .push(" AND f.rowid < ")
                 .bind(Value::Int(page.before))
@@ -141,28 +143,44 @@ pub fn tier(dialect: Dialect, plan: &Plan, columns: &str, page: Page, filter: Fi
 pub const VOCABULARY_WORDS: i64 = 64;
 
 /// The vocabulary's words that meet one of `plan`'s typo patterns (over
-/// their keys); `None` when the plan is not read through words.
+/// their keys), read through the key runs one of which each holds; `None`
+/// when the plan is not read through words.
 pub fn vocabulary(dialect: Dialect, plan: &Plan) -> Option<Sql> {
-    let patterns = plan.vocabulary();
-    if patterns.is_empty() {
-        return None;
-    }
+    let (runs, patterns) = plan.vocabulary()?;
     let mut sql = Sql::default();
-    for (i, pattern) in patterns.into_iter().enumerate() {
-        sql.push(match (i, dialect) {
-            (0, _) => "",
-            (_, Dialect::Sqlite) => " UNION ",
-            (_, Dialect::Postgres) => " OR ",
-        });
-        match (i, dialect) {
-            (_, Dialect::Sqlite) => sql.push(
-                "SELECT w.word FROM search_words_fts f JOIN search_words w \
-                 ON w.rowid = f.rowid WHERE f.keys LIKE ",
-            ),
-            (0, Dialect::Postgres) => sql.push("SELECT word FROM search_words WHERE keys LIKE "),
-            (_, Dialect::Postgres) => sql.push("keys LIKE "),
-        };
-        sql.bind(Value::Text(pattern.to_owned()));
+    let meets = |sql: &mut Sql, column: &str| {
+        sql.push(" AND (");
+        for (i, pattern) in patterns.iter().enumerate() {
+            sql.push(if i == 0 { "" } else { " OR " })
+                .push(&format!("{column} LIKE "))
+                .bind(Value::Text((*pattern).to_owned()));
+        }
+        sql.push(")");
+    };
+    match dialect {
+        Dialect::Sqlite => {
+            for (i, run) in runs.iter().enumerate() {
+                // CROSS JOIN: the FTS table outside (see `select`); with the
+                // vocabulary outside, every word re-ran the FTS query.
+                sql.push(if i == 0 { "" } else { " UNION " })
+                    .push(
+                        "SELECT w.word FROM search_words_fts f CROSS JOIN search_words w \
+                         ON w.rowid = f.rowid WHERE f.keys LIKE ",
+                    )
+                    .bind(Value::Text(run.clone()));
+                meets(&mut sql, "w.keys");
+            }
+        }
+        Dialect::Postgres => {
+            sql.push("SELECT word FROM search_words WHERE (");
+            for (i, run) in runs.iter().enumerate() {
+                sql.push(if i == 0 { "" } else { " OR " })
+                    .push("keys LIKE ")
+                    .bind(Value::Text(run.clone()));
+            }
+            sql.push(")");
+            meets(&mut sql, "keys");
+        }
     }
     sql.push(" LIMIT ").bind(Value::Int(VOCABULARY_WORDS));
     Some(sql)

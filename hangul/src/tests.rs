@@ -422,9 +422,29 @@ fn the_vocabulary_keeps_words_and_typos_are_read_through_them() {
     let q = Query::parse("텀블럭").unwrap();
     let typo = q.plans().pop().unwrap();
     assert_eq!(typo.tier, Tier::Typo);
-    assert!(typo.by_words && !typo.vocabulary().is_empty());
+    let (runs, patterns) = typo.vocabulary().unwrap();
+    assert_eq!(runs, ["%ㅌㅓㅁㅂ%", "%ㅡㄹㄹㅓㄱ%"], "the halves of ㅌㅓㅁㅂㅡㄹㄹㅓㄱ");
+    assert!(patterns.contains(&"%ㅌㅓㅁㅂㅡㄹㄹㅓ%"));
+    // Every typo pattern holds one of the runs (so reading through them loses none).
+    for p in &patterns {
+        let text = p.trim_matches('%');
+        assert!(
+            runs.iter().any(|r| text.split('_').any(|piece| piece.contains(r.trim_matches('%')))),
+            "{p}"
+        );
+    }
+    // A query too short to halve is looked up by its patterns.
+    let (runs, _) = Query::parse("커피")
+        .unwrap()
+        .plans()
+        .pop()
+        .unwrap()
+        .vocabulary()
+        .map(|(r, p)| (r.to_vec(), p.len()))
+        .unwrap();
+    assert!(runs.iter().all(|r| r.trim_matches('%').chars().count() >= 3));
     let through = typo.through_words(&["텀블러를".into(), "텀블러".into(), "텀블".into()]);
-    assert!(!through.by_words && through.vocabulary().is_empty());
+    assert!(through.by_words.is_empty() && through.vocabulary().is_none());
     assert_eq!(through.ways.len(), 1, "텀블 holds the others");
     assert_eq!(through.none, typo.none);
     assert!(typo.through_words(&[]).ways.is_empty());
@@ -451,7 +471,7 @@ fn the_sql_of_a_plan_binds_what_it_names() {
     for q in ["스테인리스텀블러", "텀블러 보온", "ㅈㅂㄱㄴ", "얼룩말자전거"] {
         for plan in Query::parse(q).unwrap().plans() {
             for dialect in [Dialect::Sqlite, Dialect::Postgres] {
-                if plan.by_words {
+                if plan.vocabulary().is_some() {
                     let v = sql::vocabulary(dialect, &plan).unwrap();
                     assert!(count(&v) && v.text.contains("search_words"));
                     assert!(sql::tier(dialect, &plan.through_words(&[]), "d.doc", page, &|_| {}).is_none());

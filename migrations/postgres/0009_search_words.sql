@@ -45,6 +45,29 @@ INSERT INTO search_docs (doc, kind, ref_id, author_id, title, body, extra, photo
 SELECT doc, kind, ref_id, author_id, title, body, extra, photo_id,
     norm, keys, initials, created_at FROM search_docs_unsplit;
 DROP TABLE search_docs_unsplit;
+-- The initials form is now written in conjoining jamo (U+1100), apart from
+-- the compatibility jamo `norm` and `keys` hold (moa-hangul `initials_form`).
+UPDATE search_docs SET initials =
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(initials,
+        'ㄱ', 'ᄀ'),
+        'ㄲ', 'ᄁ'),
+        'ㄴ', 'ᄂ'),
+        'ㄷ', 'ᄃ'),
+        'ㄸ', 'ᄄ'),
+        'ㄹ', 'ᄅ'),
+        'ㅁ', 'ᄆ'),
+        'ㅂ', 'ᄇ'),
+        'ㅃ', 'ᄈ'),
+        'ㅅ', 'ᄉ'),
+        'ㅆ', 'ᄊ'),
+        'ㅇ', 'ᄋ'),
+        'ㅈ', 'ᄌ'),
+        'ㅉ', 'ᄍ'),
+        'ㅊ', 'ᄎ'),
+        'ㅋ', 'ᄏ'),
+        'ㅌ', 'ᄐ'),
+        'ㅍ', 'ᄑ'),
+        'ㅎ', 'ᄒ');
 ALTER SEQUENCE search_docs_doc_seq OWNED BY search_docs.doc;
 CREATE INDEX search_docs_author ON search_docs (author_id);
 -- Three syllables in a row are far rarer than three keys (about one

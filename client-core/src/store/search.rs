@@ -288,27 +288,19 @@ fn values(sql: Sql) -> (String, Vec<SqlValue>) {
     (sql.text, binds)
 }
 
-/// The plans of `q`, the typo tier read through the vocabulary's words
-/// (left out when no word meets it).
-fn plans(conn: &Connection, q: &Query) -> Result<Vec<Plan>> {
-    let mut out = Vec::new();
-    for plan in q.plans() {
-        match plan_sql::vocabulary(Dialect::Sqlite, &plan) {
-            None => out.push(plan),
-            Some(sql) => {
-                let (sql, binds) = values(sql);
-                let words: Vec<String> = conn
-                    .prepare_cached(&sql)?
-                    .query_map(params_from_iter(binds), |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let through = plan.through_words(&words);
-                if !through.ways.is_empty() {
-                    out.push(through);
-                }
-            }
-        }
+/// Reads a typo tier through the vocabulary's words that meet it (the
+/// first time a search reaches it; then it is an ordinary plan, with no way
+/// if no word met it).
+fn through_words(conn: &Connection, plan: &mut Plan) -> Result<()> {
+    if let Some(sql) = plan_sql::vocabulary(Dialect::Sqlite, plan) {
+        let (sql, binds) = values(sql);
+        let words: Vec<String> = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(binds), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        *plan = plan.through_words(&words);
     }
-    Ok(out)
+    Ok(())
 }
 
 const HIT_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.likes, \
@@ -389,22 +381,23 @@ pub fn search(
     kind: SearchKind,
     size: usize,
 ) -> Result<Vec<SearchHit>> {
-    search_with(conn, (q, &plans(conn, q)?), kind, size)
+    search_with(conn, (q, &mut q.plans()), kind, size)
 }
 
 /// [`search`] with the plans already read.
 fn search_with(
     conn: &Connection,
-    (q, plans): (&Query, &[Plan]),
+    (q, plans): (&Query, &mut [Plan]),
     kind: SearchKind,
     size: usize,
 ) -> Result<Vec<SearchHit>> {
     let mut hits = Vec::with_capacity(size);
-    for plan in plans {
+    for plan in plans.iter_mut() {
         let want = size - hits.len();
         if want == 0 {
             break;
         }
+        through_words(conn, plan)?;
         let found = tier_hits(
             conn,
             q,
@@ -421,14 +414,14 @@ fn search_with(
 /// Titles of cached things that `q` finds, for suggestions while typing.
 pub fn suggestions(conn: &Connection, q: &Query, limit: usize) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    let plans = plans(conn, q)?;
+    let mut plans = q.plans();
     for kind in [
         SearchKind::Place,
         SearchKind::Product,
         SearchKind::Person,
         SearchKind::Review,
     ] {
-        for hit in search_with(conn, (q, &plans), kind, limit)? {
+        for hit in search_with(conn, (q, &mut plans), kind, limit)? {
             if !hit.title.is_empty() && !out.contains(&hit.title) {
                 out.push(hit.title);
             }

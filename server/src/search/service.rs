@@ -285,24 +285,16 @@ struct Row {
 
 const ROW_COLUMNS: &str = "d.doc, d.ref_id, d.title, d.body, d.extra, d.photo_id, d.created_at";
 
-/// The plans of `q`, the typo tier read through the vocabulary's words
-/// (left out when no word meets it).
-async fn plans(conn: &mut AnyConnection, backend: Backend, q: &Query) -> Result<Vec<Plan>> {
-    let mut out = Vec::new();
-    for plan in q.plans() {
-        match plan_sql::vocabulary(dialect(backend), &plan) {
-            None => out.push(plan),
-            Some(sql) => {
-                let words: Vec<(String,)> = fetch(conn, sql).await?;
-                let words: Vec<String> = words.into_iter().map(|(w,)| w).collect();
-                let through = plan.through_words(&words);
-                if !through.ways.is_empty() {
-                    out.push(through);
-                }
-            }
-        }
+/// Reads a typo tier through the vocabulary's words that meet it (the
+/// first time a page reaches it; then it is an ordinary plan, with no way
+/// if no word met it).
+async fn through_words(conn: &mut AnyConnection, backend: Backend, plan: &mut Plan) -> Result<()> {
+    if let Some(sql) = plan_sql::vocabulary(dialect(backend), plan) {
+        let words: Vec<(String,)> = fetch(conn, sql).await?;
+        let words: Vec<String> = words.into_iter().map(|(w,)| w).collect();
+        *plan = plan.through_words(&words);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Up to `limit` rows of `kind` in `plan`'s tier below `before`, newest
@@ -370,7 +362,7 @@ fn decode_cursor(cursor: Option<&str>) -> Result<(usize, i64)> {
 async fn kind_page(
     conn: &mut AnyConnection,
     backend: Backend,
-    (q, plans): (&Query, &[Plan]),
+    (q, plans): (&Query, &mut [Plan]),
     kind: SearchKind,
     cursor: Option<&str>,
     size: usize,
@@ -389,7 +381,9 @@ async fn kind_page(
     }
     let mut from_tier = start;
     let mut hits = Vec::with_capacity(size);
-    for plan in plans.iter().filter(|p| p.tier.index() >= start) {
+    let last = plans.last().map(|p| p.tier.index());
+    for plan in plans.iter_mut().filter(|p| p.tier.index() >= start) {
+        through_words(conn, backend, plan).await?;
         if plan.tier.index() > from_tier {
             before = i64::MAX;
             from_tier = plan.tier.index();
@@ -413,7 +407,7 @@ async fn kind_page(
         if hits.len() == size {
             // The page ends with this tier: the next starts at the next one.
             let next = pagination::encode(&[&(from_tier + 1).to_string(), &i64::MAX.to_string()]);
-            let left = plans.iter().any(|p| p.tier.index() > from_tier);
+            let left = last.is_some_and(|t| t > from_tier);
             return Ok((hits, left.then_some(next)));
         }
     }
@@ -497,13 +491,13 @@ pub async fn search(
     limit: Option<u32>,
     now: i64,
 ) -> Result<SearchResults> {
-    let plans = plans(conn, backend, q).await?;
+    let mut plans = q.plans();
     let result = match kind.kind() {
         None => {
             let mut hits = Vec::new();
             for kind in SearchKind::ALL {
                 let size = SEARCH_ALL_PER_KIND as usize;
-                let (mut some, _) = kind_page(conn, backend, (q, &plans), kind, None, size, now).await?;
+                let (mut some, _) = kind_page(conn, backend, (q, &mut plans), kind, None, size, now).await?;
                 fill_counts(conn, &mut some).await?;
                 rank(&mut some);
                 hits.extend(some);
@@ -518,7 +512,7 @@ pub async fn search(
                 .unwrap_or(moa_protocol::limits::DEFAULT_PAGE_SIZE)
                 .clamp(1, MAX_PAGE_SIZE) as usize;
             let (mut hits, next_cursor) =
-                kind_page(conn, backend, (q, &plans), kind, cursor, size, now).await?;
+                kind_page(conn, backend, (q, &mut plans), kind, cursor, size, now).await?;
             fill_counts(conn, &mut hits).await?;
             rank(&mut hits);
             SearchResults { hits, next_cursor }
