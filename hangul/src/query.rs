@@ -669,7 +669,7 @@ const INDEXED_RUN: usize = 3;
 
 /// Whether a pattern has a run of [`INDEXED_RUN`] literal characters, so a
 /// trigram index (FTS5's, pg_trgm's) can serve it instead of a scan.
-fn indexable(pattern: &str) -> bool {
+pub fn indexable(pattern: &str) -> bool {
     pattern
         .split(['%', '_'])
         .any(|run| run.chars().count() >= INDEXED_RUN)

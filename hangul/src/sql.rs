@@ -14,7 +14,13 @@
 //! Placeholders are `$1`, `$2`, … in the order of [`Sql::binds`]; both
 //! drivers bind them by position.
 
-use crate::query::{Like, Plan, Way};
+use crate::query::{Like, Plan, Way, indexable};
+
+/// A kind as SQLite's FTS table holds it: its first three letters, unique
+/// among the kinds (`rev`, `pla`, `pro`, `per`, `cam`, `req`).
+pub fn kind3(kind: &str) -> &str {
+    kind.get(..3).unwrap_or(kind)
+}
 
 /// Which engine the SQL is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +76,11 @@ pub struct Page<'a> {
 /// suspended members' content).
 pub type Filter<'a> = &'a dyn Fn(&mut Sql);
 
+/// The literal runs of a `LIKE` pattern.
+fn pieces(pattern: &str) -> impl Iterator<Item = &str> {
+    pattern.split(['%', '_']).filter(|run| !run.is_empty())
+}
+
 /// One `SELECT` of `way`: rows that meet it and none of `plan.none`,
 /// newest first.
 fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, filter: Filter, sql: &mut Sql) {
@@ -80,8 +91,10 @@ fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, f
             // short doclist is what keeps the walk short. CROSS JOIN keeps
             // the FTS table the outer loop (SQLite's planner may otherwise
             // probe it once per row of the other table).
-            sql.push("search_fts f CROSS JOIN search_docs d ON d.doc = f.rowid WHERE f.kind LIKE ")
-                .bind(Value::Text(page.kind.into()))
+            // The kind is matched by its first three letters (`kind3`, one
+            // trigram: one doclist to walk, where `review` is four).
+            sql.push("search_fts f CROSS JOIN search_docs d ON d.doc = f.rowid WHERE f.kind3 LIKE ")
+                .bind(Value::Text(kind3(page.kind).into()))
                 .push(" AND f.rowid < ")
                 .bind(Value::Int(page.before))
                 .like("f", &way.driver);
@@ -94,8 +107,29 @@ fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, f
                 .like("d", &way.driver);
         }
     }
+    // SQLite: when the driver has a piece too short for the index (which
+    // then sees only the rest of it), the way's other conditions it can
+    // serve are given to FTS5 too: it walks the doclists together, so a
+    // rare run in any of them keeps the walk short (`%스테인%러%` is common
+    // where its keys' `ㄹㅓㅅㅡ` is rare: 56 ms → 15 over 200k reviews). Not
+    // always: every trigram costs FTS5 a doclist to open, and a keys
+    // pattern has many (a full driver plus its keys: 0.6 → 3 ms).
+    let partial = pieces(&way.driver.pattern).any(|run| run.chars().count() < 3);
     for l in way.all.iter().filter(|l| **l != way.driver) {
-        sql.like("d", l);
+        match dialect {
+            Dialect::Sqlite if partial && indexable(&l.pattern) => sql.like("f", l),
+            Dialect::Sqlite => sql.like("d", l),
+            // PostgreSQL multiplies the selectivities of conditions as if
+            // they were independent; these hold for most rows the driver
+            // finds (`%장바%` where `%ㅈㅏㅇㅂㅏㄱ%` holds), so the product
+            // came out 60 times too low and the planner read and sorted all
+            // 7,203 matches (80 ms) instead of walking the newest (1.7 ms).
+            // Behind COALESCE a condition counts as an even chance.
+            Dialect::Postgres => sql
+                .push(&format!(" AND COALESCE(d.{} LIKE ", l.form.column()))
+                .bind(Value::Text(l.pattern.clone()))
+                .push(", FALSE)"),
+        };
     }
     for group in &plan.none {
         sql.push(" AND NOT (1 = 1");

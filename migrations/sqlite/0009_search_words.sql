@@ -39,25 +39,28 @@ UPDATE search_docs SET initials =
         'ㅌ', 'ᄐ'),
         'ㅍ', 'ᄑ'),
         'ㅎ', 'ᄒ');
+-- The kind's first three letters: one trigram to match it by.
+ALTER TABLE search_docs ADD COLUMN kind3 TEXT
+    GENERATED ALWAYS AS (substr(kind, 1, 3)) VIRTUAL;
 CREATE VIRTUAL TABLE search_fts USING fts5(
-    kind, norm, keys, initials,
+    kind3, norm, keys, initials,
     content = 'search_docs', content_rowid = 'doc',
     tokenize = 'trigram', detail = 'none'
 );
 INSERT INTO search_fts (search_fts) VALUES ('rebuild');
 CREATE TRIGGER search_docs_insert AFTER INSERT ON search_docs BEGIN
-    INSERT INTO search_fts (rowid, kind, norm, keys, initials)
-    VALUES (new.doc, new.kind, new.norm, new.keys, new.initials);
+    INSERT INTO search_fts (rowid, kind3, norm, keys, initials)
+    VALUES (new.doc, new.kind3, new.norm, new.keys, new.initials);
 END;
 CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
-    INSERT INTO search_fts (search_fts, rowid, kind, norm, keys, initials)
-    VALUES ('delete', old.doc, old.kind, old.norm, old.keys, old.initials);
+    INSERT INTO search_fts (search_fts, rowid, kind3, norm, keys, initials)
+    VALUES ('delete', old.doc, old.kind3, old.norm, old.keys, old.initials);
 END;
 CREATE TRIGGER search_docs_update AFTER UPDATE OF kind, norm, keys, initials ON search_docs BEGIN
-    INSERT INTO search_fts (search_fts, rowid, kind, norm, keys, initials)
-    VALUES ('delete', old.doc, old.kind, old.norm, old.keys, old.initials);
-    INSERT INTO search_fts (rowid, kind, norm, keys, initials)
-    VALUES (new.doc, new.kind, new.norm, new.keys, new.initials);
+    INSERT INTO search_fts (search_fts, rowid, kind3, norm, keys, initials)
+    VALUES ('delete', old.doc, old.kind3, old.norm, old.keys, old.initials);
+    INSERT INTO search_fts (rowid, kind3, norm, keys, initials)
+    VALUES (new.doc, new.kind3, new.norm, new.keys, new.initials);
 END;
 -- The vocabulary's keys, trigram-indexed for the typo patterns.
 CREATE VIRTUAL TABLE search_words_fts USING fts5(
