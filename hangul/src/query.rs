@@ -362,9 +362,19 @@ fn apart(a: &str, b: &str) -> Option<Way> {
         form: Form::Norm,
         pattern: format!("%{a}%{}%", head(b)),
     };
+    // A driver whose every piece the index sees first (`%스테인%러%` shows it
+    // only 스테인, common: 148 ms over 1M reviews where its keys, whole,
+    // take 18 on SQLite; 320 against 9 on PostgreSQL).
+    let whole_runs = |l: &&Like| {
+        l.pattern
+            .split('%')
+            .filter(|run| !run.is_empty())
+            .all(|run| run.chars().count() >= INDEXED_RUN)
+    };
     let driver = [&norm, &keys]
         .into_iter()
-        .find(|l| indexable(&l.pattern))?
+        .find(whole_runs)
+        .or_else(|| [&norm, &keys].into_iter().find(|l| indexable(&l.pattern)))?
         .clone();
     Some(Way {
         driver,
