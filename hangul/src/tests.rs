@@ -490,3 +490,45 @@ fn the_sql_of_a_plan_binds_what_it_names() {
     assert_eq!(insert.len(), 3);
     assert_eq!(insert[0].binds.len(), 400);
 }
+
+/// A split whose syllables the index sees only in part (`%스테인%러%`) is
+/// read through them on SQLite and through its keys, seen whole, on
+/// PostgreSQL.
+#[test]
+fn each_engine_reads_a_split_through_its_own_driver() {
+    use crate::query::*;
+    use crate::sql::{self, Dialect, Page, Value};
+    let words = Query::parse("스테인러스")
+        .unwrap()
+        .plans()
+        .into_iter()
+        .find(|p| p.tier == Tier::Words)
+        .unwrap();
+    let way = words
+        .ways
+        .iter()
+        .find(|w| w.driver.pattern == "%스테인%러%")
+        .unwrap()
+        .clone();
+    let plan = Plan {
+        ways: vec![way],
+        ..words
+    };
+    let page = Page {
+        kind: "review",
+        before: i64::MAX,
+        limit: 21,
+    };
+    let driver = |dialect| {
+        let s = sql::tier(dialect, &plan, "d.doc", page, &|_| {}).unwrap();
+        match &s.binds[2] {
+            Value::Text(t) => t.clone(),
+            Value::Int(_) => panic!("{}", s.text),
+        }
+    };
+    assert_eq!(driver(Dialect::Sqlite), "%스테인%러%");
+    assert_eq!(
+        driver(Dialect::Postgres),
+        format!("%{}%{}%", crate::keystrokes("스테인"), crate::keystrokes("러스"))
+    );
+}
