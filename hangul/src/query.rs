@@ -228,7 +228,9 @@ impl Plan {
 
     /// Whether a document of these forms is in this tier.
     pub fn holds(&self, forms: &Forms) -> bool {
-        self.ways.iter().any(|w| w.all.iter().all(|l| like(forms, l)))
+        self.ways
+            .iter()
+            .any(|w| w.all.iter().all(|l| like(forms, l)))
             && !self.none.iter().any(|g| g.iter().all(|l| like(forms, l)))
     }
 
@@ -240,7 +242,11 @@ impl Plan {
         if self.by_words.is_empty() {
             return None;
         }
-        let patterns = self.ways.iter().map(|w| w.driver.pattern.as_str()).collect();
+        let patterns = self
+            .ways
+            .iter()
+            .map(|w| w.driver.pattern.as_str())
+            .collect();
         Some((&self.by_words, patterns))
     }
 
@@ -501,10 +507,7 @@ impl Query {
     /// (norms), for the words tier.
     fn splits(&self) -> Vec<(String, String)> {
         let chars: Vec<char> = self.norm.chars().collect();
-        if !self.words.is_empty()
-            || chars.len() < 2 * PIECE_MIN_CHARS
-            || self.initials.is_some()
-        {
+        if !self.words.is_empty() || chars.len() < 2 * PIECE_MIN_CHARS || self.initials.is_some() {
             return Vec::new();
         }
         (PIECE_MIN_CHARS..=chars.len() - PIECE_MIN_CHARS)

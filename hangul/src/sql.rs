@@ -106,7 +106,15 @@ fn driver(dialect: Dialect, way: &Way) -> &Like {
 
 /// One `SELECT` of `way`: rows that meet it and none of `plan.none`,
 /// newest first.
-fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, filter: Filter, sql: &mut Sql) {
+fn select(
+    dialect: Dialect,
+    plan: &Plan,
+    way: &Way,
+    columns: &str,
+    page: Page,
+    filter: Filter,
+    sql: &mut Sql,
+) {
     let driver = driver(dialect, way);
     sql.push(&format!("SELECT {columns} FROM "));
     match dialect {
@@ -117,11 +125,13 @@ fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, f
             // probe it once per row of the other table).
             // The kind is matched by its first three letters (`kind3`, one
             // trigram: one doclist to walk, where `review` is four).
-            sql.push("search_fts f CROSS JOIN search_docs d ON d.doc = f.rowid WHERE f.kind3 LIKE ")
-                .bind(Value::Text(kind3(page.kind).into()))
-                .push(" AND f.rowid < ")
-                .bind(Value::Int(page.before))
-                .like("f", driver);
+            sql.push(
+                "search_fts f CROSS JOIN search_docs d ON d.doc = f.rowid WHERE f.kind3 LIKE ",
+            )
+            .bind(Value::Text(kind3(page.kind).into()))
+            .push(" AND f.rowid < ")
+            .bind(Value::Int(page.before))
+            .like("f", driver);
         }
         Dialect::Postgres => {
             sql.push("search_docs d WHERE d.kind = ")
@@ -181,7 +191,13 @@ fn select(dialect: Dialect, plan: &Plan, way: &Way, columns: &str, page: Page, f
 /// Up to `page.limit` rows of `plan`'s tier, newest first: one `SELECT` per
 /// way, merged. `columns` are the `d.` columns read, `d.doc` first. `None`
 /// when the plan has no way (a typo tier no word met).
-pub fn tier(dialect: Dialect, plan: &Plan, columns: &str, page: Page, filter: Filter) -> Option<Sql> {
+pub fn tier(
+    dialect: Dialect,
+    plan: &Plan,
+    columns: &str,
+    page: Page,
+    filter: Filter,
+) -> Option<Sql> {
     let mut sql = Sql::default();
     for (i, way) in plan.ways.iter().enumerate() {
         if i > 0 {
@@ -195,7 +211,8 @@ pub fn tier(dialect: Dialect, plan: &Plan, columns: &str, page: Page, filter: Fi
         0 => None,
         1 => Some(sql),
         _ => {
-            sql.push(" ORDER BY 1 DESC LIMIT ").bind(Value::Int(page.limit));
+            sql.push(" ORDER BY 1 DESC LIMIT ")
+                .bind(Value::Int(page.limit));
             Some(sql)
         }
     }

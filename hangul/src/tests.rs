@@ -339,9 +339,7 @@ fn tiers_are_exclusive() {
                 .plans()
                 .iter()
                 .filter(|p| {
-                    p.ways
-                        .iter()
-                        .any(|w| w.all.iter().all(|l| holds(&doc, l)))
+                    p.ways.iter().any(|w| w.all.iter().all(|l| holds(&doc, l)))
                         && !p.none.iter().any(|g| g.iter().all(|l| holds(&doc, l)))
                 })
                 .map(|p| p.tier)
@@ -382,16 +380,19 @@ fn drivers_hold_wherever_their_way_does() {
     ];
     for i in 0..2_000 {
         let words: Vec<String> = (0..3).map(|_| lcg.word()).collect();
-        let extra = ["텀블러", "스테인리스 보온", "장바구니", "얼룩말 자전거", "커피"][i % 5];
+        let extra = [
+            "텀블러",
+            "스테인리스 보온",
+            "장바구니",
+            "얼룩말 자전거",
+            "커피",
+        ][i % 5];
         let doc = forms(&[&format!("{} {extra} {}", words[0], words[1]), &words[2]]);
         for q in queries {
             let q = Query::parse(q).unwrap();
             for plan in q.plans() {
                 for way in &plan.ways {
-                    let all = way
-                        .all
-                        .iter()
-                        .all(|l| Plan::single(l.clone()).holds(&doc));
+                    let all = way.all.iter().all(|l| Plan::single(l.clone()).holds(&doc));
                     if all {
                         assert!(
                             Plan::single(way.driver.clone()).holds(&doc),
@@ -423,13 +424,19 @@ fn the_vocabulary_keeps_words_and_typos_are_read_through_them() {
     let typo = q.plans().pop().unwrap();
     assert_eq!(typo.tier, Tier::Typo);
     let (runs, patterns) = typo.vocabulary().unwrap();
-    assert_eq!(runs, ["%ㅌㅓㅁㅂ%", "%ㅡㄹㄹㅓㄱ%"], "the halves of ㅌㅓㅁㅂㅡㄹㄹㅓㄱ");
+    assert_eq!(
+        runs,
+        ["%ㅌㅓㅁㅂ%", "%ㅡㄹㄹㅓㄱ%"],
+        "the halves of ㅌㅓㅁㅂㅡㄹㄹㅓㄱ"
+    );
     assert!(patterns.contains(&"%ㅌㅓㅁㅂㅡㄹㄹㅓ%"));
     // Every typo pattern holds one of the runs (so reading through them loses none).
     for p in &patterns {
         let text = p.trim_matches('%');
         assert!(
-            runs.iter().any(|r| text.split('_').any(|piece| piece.contains(r.trim_matches('%')))),
+            runs.iter().any(|r| text
+                .split('_')
+                .any(|piece| piece.contains(r.trim_matches('%')))),
             "{p}"
         );
     }
@@ -442,7 +449,10 @@ fn the_vocabulary_keeps_words_and_typos_are_read_through_them() {
         .vocabulary()
         .map(|(r, p)| (r.to_vec(), p.len()))
         .unwrap();
-    assert!(runs.iter().all(|r| r.trim_matches('%').chars().count() >= 3));
+    assert!(
+        runs.iter()
+            .all(|r| r.trim_matches('%').chars().count() >= 3)
+    );
     let through = typo.through_words(&["텀블러를".into(), "텀블러".into(), "텀블".into()]);
     assert!(through.by_words.is_empty() && through.vocabulary().is_none());
     assert_eq!(through.ways.len(), 1, "텀블 holds the others");
@@ -468,13 +478,21 @@ fn the_sql_of_a_plan_binds_what_it_names() {
         before: i64::MAX,
         limit: 21,
     };
-    for q in ["스테인리스텀블러", "텀블러 보온", "ㅈㅂㄱㄴ", "얼룩말자전거"] {
+    for q in [
+        "스테인리스텀블러",
+        "텀블러 보온",
+        "ㅈㅂㄱㄴ",
+        "얼룩말자전거",
+    ] {
         for plan in Query::parse(q).unwrap().plans() {
             for dialect in [Dialect::Sqlite, Dialect::Postgres] {
                 if plan.vocabulary().is_some() {
                     let v = sql::vocabulary(dialect, &plan).unwrap();
                     assert!(count(&v) && v.text.contains("search_words"));
-                    assert!(sql::tier(dialect, &plan.through_words(&[]), "d.doc", page, &|_| {}).is_none());
+                    assert!(
+                        sql::tier(dialect, &plan.through_words(&[]), "d.doc", page, &|_| {})
+                            .is_none()
+                    );
                     continue;
                 }
                 let s = sql::tier(dialect, &plan, "d.doc", page, &|s: &mut Sql| {
@@ -529,6 +547,10 @@ fn each_engine_reads_a_split_through_its_own_driver() {
     assert_eq!(driver(Dialect::Sqlite), "%스테인%러%");
     assert_eq!(
         driver(Dialect::Postgres),
-        format!("%{}%{}%", crate::keystrokes("스테인"), crate::keystrokes("러스"))
+        format!(
+            "%{}%{}%",
+            crate::keystrokes("스테인"),
+            crate::keystrokes("러스")
+        )
     );
 }

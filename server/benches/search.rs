@@ -510,7 +510,9 @@ async fn sizes_report(conn: &mut AnyConnection, backend: Backend) -> Vec<(String
             // search_docs is split by kind: each size is summed over its
             // partitions (and theirs for an index).
             let tree = |name: &str| {
-                format!("SELECT COALESCE(SUM(pg_relation_size(relid)), 0)::BIGINT FROM pg_partition_tree('{name}')")
+                format!(
+                    "SELECT COALESCE(SUM(pg_relation_size(relid)), 0)::BIGINT FROM pg_partition_tree('{name}')"
+                )
             };
             let heap = tree("search_docs");
             let norm = tree("search_docs_norm");
@@ -537,7 +539,10 @@ async fn sizes_report(conn: &mut AnyConnection, backend: Backend) -> Vec<(String
                     "SELECT pg_database_size(current_database())".to_owned(),
                 ),
             ] {
-                let bytes: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await.unwrap();
+                let bytes: i64 = sqlx::query_scalar(&sql)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .unwrap();
                 out.push((label.to_owned(), bytes));
             }
             out

@@ -497,7 +497,8 @@ pub async fn search(
             let mut hits = Vec::new();
             for kind in SearchKind::ALL {
                 let size = SEARCH_ALL_PER_KIND as usize;
-                let (mut some, _) = kind_page(conn, backend, (q, &mut plans), kind, None, size, now).await?;
+                let (mut some, _) =
+                    kind_page(conn, backend, (q, &mut plans), kind, None, size, now).await?;
                 fill_counts(conn, &mut some).await?;
                 rank(&mut some);
                 hits.extend(some);
