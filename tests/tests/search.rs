@@ -16,6 +16,7 @@ both_engines!(
     pages_stay_whole_while_reviews_arrive,
     bad_queries_are_refused_and_odd_ones_never_fail,
     searches_are_rate_limited_per_address,
+    a_database_without_its_vocabulary_gets_it_at_start,
 );
 
 fn uuid() -> String {
@@ -430,4 +431,36 @@ async fn searches_are_rate_limited_per_address(engine: Engine) {
         .unwrap();
     assert!(retry >= 1, "{retry}");
     server.stop().await;
+}
+
+/// Typos are found through the vocabulary of indexed words; a database
+/// indexed before the vocabulary existed (here: emptied) gets it at start.
+async fn a_database_without_its_vocabulary_gets_it_at_start(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let s = api.signup("minji").await;
+    let tumbler = story(
+        &api,
+        &s,
+        "스테인리스 보온 텀블러",
+        "겨울 내내 들고 다녔어요",
+    )
+    .await;
+    let typo = vec![(tumbler.clone(), "typo".to_owned())];
+    assert_eq!(found(&api, "스테인러스", "reviews").await, typo);
+    let mut tx = server.state.db.begin_write().await.unwrap();
+    sqlx::query("DELETE FROM search_words")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(found(&api, "스테인러스", "reviews").await.is_empty());
+    // The rest of search does not need it.
+    assert_eq!(
+        found(&api, "텀블러", "reviews").await,
+        vec![(tumbler.clone(), "exact".to_owned())]
+    );
+    let server = server.restart().await;
+    let api = server.api();
+    assert_eq!(found(&api, "스테인러스", "reviews").await, typo);
 }

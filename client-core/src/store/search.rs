@@ -462,3 +462,52 @@ pub fn forget(tx: &Transaction<'_>, text: Option<&str>) -> Result<()> {
     };
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cache indexed before the vocabulary existed gets its words when it
+    /// is opened, so its typos are found offline.
+    #[test]
+    fn a_cache_from_before_the_vocabulary_gets_its_words() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrate(&mut conn, super::super::MIGRATIONS).unwrap();
+        let review = serde_json::json!({
+            "title": "스테인리스 텀블러",
+            "body": "보온이 잘 돼요",
+            "tags": ["여행"],
+        });
+        let tx = conn.transaction().unwrap();
+        index(&tx, &EntityKind::Review, "r1", &review).unwrap();
+        tx.execute("DELETE FROM search_words", []).unwrap();
+        tx.commit().unwrap();
+        let typo = Query::parse("스테인러스").unwrap();
+        assert!(
+            search(&conn, &typo, SearchKind::Review, 10)
+                .unwrap()
+                .is_empty()
+        );
+        let tx = conn.transaction().unwrap();
+        backfill(&tx).unwrap();
+        tx.commit().unwrap();
+        let hits = search(&conn, &typo, SearchKind::Review, 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].matched, MatchKind::Typo);
+        // The words are kept once: a second backfill adds none.
+        let words: i64 = conn
+            .query_row("SELECT COUNT(*) FROM search_words", [], |r| r.get(0))
+            .unwrap();
+        let tx = conn.transaction().unwrap();
+        backfill(&tx).unwrap();
+        tx.commit().unwrap();
+        let again: i64 = conn
+            .query_row("SELECT COUNT(*) FROM search_words", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            (words, again),
+            (5, 5),
+            "스테인리스 텀블러 보온이 돼요 #여행"
+        );
+    }
+}
