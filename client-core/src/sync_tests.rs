@@ -318,9 +318,12 @@ async fn the_background_loop_reports_an_outage_and_recovers_when_kicked() {
         f.server.fail_next("/sync", Fault::Unreachable);
     }
     f.like("r1").await;
+    // The loop may report the outage once before the like is in the outbox
+    // (its first sync after sign-in fails too): wait for the report that
+    // counts it.
     let offline = tokio::time::timeout(
         Duration::from_secs(10),
-        status.wait_for(|s| !s.online && s.error.is_some()),
+        status.wait_for(|s| !s.online && s.error.is_some() && s.pending > 0),
     )
     .await
     .expect("the outage is reported")

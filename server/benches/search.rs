@@ -234,16 +234,7 @@ async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow]) {
         .iter()
         .flat_map(|r| [r.title.as_str(), r.body.as_str(), r.extra.as_str()])
         .collect();
-    for sql in moa_hangul::sql::remember(&query::words(&fields)) {
-        let mut q = sqlx::query(&sql.text);
-        for value in sql.binds {
-            q = match value {
-                moa_hangul::sql::Value::Text(s) => q.bind(s),
-                moa_hangul::sql::Value::Int(i) => q.bind(i),
-            };
-        }
-        q.execute(&mut *conn).await.unwrap();
-    }
+    search::remember(&mut *conn, &fields).await.unwrap();
 }
 
 /// Fills an empty, migrated database: the members, their reviews' rows (so

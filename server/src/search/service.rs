@@ -256,17 +256,24 @@ where
     Ok(q.fetch_all(&mut *conn).await?)
 }
 
-/// Adds the words of a document's fields to the vocabulary.
-async fn remember(conn: &mut AnyConnection, fields: &[&str]) -> Result<()> {
+/// Runs built SQL that answers no rows.
+async fn execute(conn: &mut AnyConnection, sql: Sql) -> Result<()> {
+    let mut q = sqlx::query(&sql.text);
+    for value in sql.binds {
+        q = match value {
+            Value::Text(s) => q.bind(s),
+            Value::Int(i) => q.bind(i),
+        };
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Adds the words of a document's fields to the vocabulary (the benchmark's
+/// fill calls it too).
+pub async fn remember(conn: &mut AnyConnection, fields: &[&str]) -> Result<()> {
     for sql in plan_sql::remember(&query::words(fields)) {
-        let mut q = sqlx::query(&sql.text);
-        for value in sql.binds {
-            q = match value {
-                Value::Text(s) => q.bind(s),
-                Value::Int(i) => q.bind(i),
-            };
-        }
-        q.execute(&mut *conn).await?;
+        execute(conn, sql).await?;
     }
     Ok(())
 }
