@@ -214,7 +214,8 @@ pub struct Plan {
 
 impl Plan {
     /// A plan of one condition (what the tests check a single `LIKE` with).
-    pub fn single(like: Like) -> Plan {
+    #[cfg(test)]
+    pub(crate) fn single(like: Like) -> Plan {
         Plan {
             tier: Tier::Exact,
             ways: vec![Way {
