@@ -32,7 +32,6 @@ fi
 work=$(mktemp -d)
 port=$(free_port)
 url="http://127.0.0.1:$port"
-display=":$(( (RANDOM % 400) + 100 ))"
 cleanup() {
   [ -n "${app_pid:-}" ] && kill -9 "$app_pid" 2>/dev/null || true
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
@@ -63,11 +62,28 @@ review=$(curl -fsS "$url/v1/feeds/popular" -H "authorization: Bearer $token" \
 room=$(curl -fsS "$url/v1/rooms" -H "authorization: Bearer $token" \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); rooms=d["items"] if isinstance(d, dict) else d; print(next(r["room"]["id"] for r in rooms if r["room"]["kind"] == "group"))')
 
-say "starting Xvfb on $display"
-Xvfb "$display" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-export DISPLAY="$display"
-for _ in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && break; xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+# start_xvfb: a fresh Xvfb on a display nobody holds, waited for until it
+# answers. Called again by `launch` if the one we run has gone away.
+start_xvfb() {
+  local n
+  for _ in $(seq 1 50); do
+    n=$(( (RANDOM % 400) + 100 ))
+    [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] || break
+  done
+  display=":$n"
+  say "starting Xvfb on $display"
+  Xvfb "$display" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  export DISPLAY="$display"
+  for _ in $(seq 1 100); do
+    kill -0 "$xvfb_pid" 2>/dev/null || die "Xvfb did not start on $display"
+    xdpyinfo >/dev/null 2>&1 && return 0
+    xdotool getmouselocation >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "Xvfb on $display never answered"
+}
+start_xvfb
 
 # The standard deviation of a picture's pixels: ~0 for a blank one.
 spread() { convert "$1" -colorspace Gray -format '%[fx:standard_deviation]' info:; }
@@ -77,6 +93,23 @@ spread() { convert "$1" -colorspace Gray -format '%[fx:standard_deviation]' info
 # launch NAME DATADIR [ARGS...]: starts the app (its probe in $work/NAME.json)
 # and waits for its window.
 launch() {
+  local tries
+  for tries in 1 2 3; do
+    if start_app "$@"; then return 0; fi
+    # The app could not reach the display (GTK failed to start): make sure
+    # our Xvfb still runs, then try again, up to three times.
+    grep -q "Failed to initialize" "$work/app-$1.log" 2>/dev/null || break
+    say "the app could not open the display (try $tries); checking Xvfb"
+    kill -0 "$xvfb_pid" 2>/dev/null || start_xvfb
+    sleep 1
+  done
+  cat "$work/app-$1.log" >&2
+  die "the app exited ($1)"
+}
+
+# start_app NAME DATADIR [ARGS...]: one attempt; fails if the app exits
+# before its window is up.
+start_app() {
   local name=$1 dir=$2; shift 2
   rm -f "$work/$name.json"
   "$TARGET_DIR/debug/moa" --data-dir "$dir" --server "$url" --size 1280x820 \
@@ -87,7 +120,11 @@ launch() {
   for _ in $(seq 1 300); do
     wid=$(xdotool search --name "모아 Moa" 2>/dev/null | head -1 || true)
     [ -n "$wid" ] && [ -s "$work/$name.json" ] && break
-    kill -0 "$app_pid" 2>/dev/null || { cat "$work/app-$name.log" >&2; die "the app exited ($name)"; }
+    if ! kill -0 "$app_pid" 2>/dev/null; then
+      wait "$app_pid" 2>/dev/null || true
+      app_pid=""
+      return 1
+    fi
     sleep 0.1
   done
   [ -n "$wid" ] || die "no app window for $name"
