@@ -292,6 +292,7 @@ impl Client {
             password: password.to_owned(),
             handle: handle.to_owned(),
             display_name: display_name.to_owned(),
+            community_id: None,
         };
         let auth = self.inner.api.signup(&req).await?;
         self.begin_session(auth).await
@@ -879,6 +880,7 @@ impl Client {
             bio: changes.bio,
             links: changes.links,
             avatar_media_id: changes.avatar_media_id,
+            community_id: None,
         };
         self.enqueue(Op::ProfileUpdate(req), vec![Topic::Profile])
             .await

@@ -316,6 +316,7 @@ pub fn me() -> Me {
             followers: 0,
             following: 0,
         },
+        community_id: None,
         created_at: 0,
         updated_at: 0,
     }

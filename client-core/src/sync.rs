@@ -955,6 +955,6 @@ fn topic_of(kind: &EntityKind) -> Option<Topic> {
         EntityKind::Mute | EntityKind::Room | EntityKind::Read => Topic::Rooms,
         EntityKind::Message => Topic::Messages,
         EntityKind::Place | EntityKind::Product => Topic::Feed,
-        EntityKind::Unknown(_) => return None,
+        EntityKind::Campaign | EntityKind::Order | EntityKind::Unknown(_) => return None,
     })
 }

@@ -149,6 +149,7 @@ pub async fn sign_up(target: &Target, count: usize, concurrency: usize) -> Resul
                 password,
                 handle: handle.clone(),
                 display_name: format!("Loadgen {i}"),
+                community_id: None,
             };
             let body = serde_json::to_vec(&req)?;
             let res = post_patiently(&target, "/v1/auth/signup", None, &body, &warned).await?;

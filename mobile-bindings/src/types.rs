@@ -178,6 +178,8 @@ pub struct Me {
     /// Set while the account is suspended: it can read but not write.
     pub suspended_until: Option<i64>,
     pub counts: ProfileCounts,
+    /// The community the member belongs to (group-buys offered to it).
+    pub community_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -209,6 +211,11 @@ pub enum NotificationKind {
     Follow,
     ContentHidden,
     ReportResolved,
+    OrderPaid,
+    CampaignSucceeded,
+    CampaignFailed,
+    CampaignEndingSoon,
+    RefundCompleted,
 }
 
 /// One notification.

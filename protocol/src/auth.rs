@@ -16,6 +16,9 @@ pub struct SignupRequest {
     pub handle: String,
     /// The name shown to others, 1 to 40 characters (Korean welcome).
     pub display_name: String,
+    /// The community to join (see `GET /v1/communities`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community_id: Option<String>,
 }
 
 /// `POST /v1/auth/login`.

@@ -100,6 +100,24 @@ wire_enum! {
         UploadIncomplete = "upload_incomplete",
         /// The requested byte range is outside the file.
         RangeNotSatisfiable = "range_not_satisfiable",
+        /// The campaign is not taking orders (not started, past its
+        /// deadline, or closed).
+        CampaignClosed = "campaign_closed",
+        /// Fewer units are left (of the campaign or of a choice) than asked for.
+        SoldOut = "sold_out",
+        /// The order would take the member past the campaign's per-member limit.
+        OverLimit = "over_limit",
+        /// The payment provider has no completed payment for this order yet.
+        PaymentIncomplete = "payment_incomplete",
+        /// The provider's payment does not match the order (amount, currency);
+        /// it was refused and cancelled.
+        PaymentMismatch = "payment_mismatch",
+        /// A webhook's signature is missing, forged or too old.
+        InvalidSignature = "invalid_signature",
+        /// The payment provider could not be reached or answered an error.
+        PaymentProvider = "payment_provider",
+        /// The order's state does not allow this (e.g. cancelling a refunded one).
+        InvalidState = "invalid_state",
         /// Something failed on the server; details are in its logs.
         Internal = "internal",
         /// The server cannot reach its database right now.

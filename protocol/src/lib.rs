@@ -94,6 +94,7 @@ pub mod media;
 pub mod moderation;
 pub mod ops;
 pub mod search;
+pub mod shop;
 pub mod sync;
 pub mod users;
 
@@ -105,6 +106,7 @@ pub use media::*;
 pub use moderation::*;
 pub use ops::{EntityKind, Op};
 pub use search::*;
+pub use shop::*;
 pub use users::*;
 
 /// Prefix of every versioned API path.

@@ -21,16 +21,31 @@ pub enum NotificationKind {
     ContentHidden,
     /// A report you filed was resolved.
     ReportResolved,
+    /// Your order's payment was verified.
+    OrderPaid,
+    /// A campaign you ordered from reached its minimum.
+    CampaignSucceeded,
+    /// A campaign you ordered from missed its minimum: your payment is refunded.
+    CampaignFailed,
+    /// A campaign you looked at or scrapped ends within 24 hours.
+    CampaignEndingSoon,
+    /// A refund reached your payment method.
+    RefundCompleted,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::Like,
         NotificationKind::Comment,
         NotificationKind::Reply,
         NotificationKind::Follow,
         NotificationKind::ContentHidden,
         NotificationKind::ReportResolved,
+        NotificationKind::OrderPaid,
+        NotificationKind::CampaignSucceeded,
+        NotificationKind::CampaignFailed,
+        NotificationKind::CampaignEndingSoon,
+        NotificationKind::RefundCompleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +56,11 @@ impl NotificationKind {
             NotificationKind::Follow => "follow",
             NotificationKind::ContentHidden => "content_hidden",
             NotificationKind::ReportResolved => "report_resolved",
+            NotificationKind::OrderPaid => "order_paid",
+            NotificationKind::CampaignSucceeded => "campaign_succeeded",
+            NotificationKind::CampaignFailed => "campaign_failed",
+            NotificationKind::CampaignEndingSoon => "campaign_ending_soon",
+            NotificationKind::RefundCompleted => "refund_completed",
         }
     }
 

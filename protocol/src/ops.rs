@@ -293,6 +293,10 @@ wire_enum! {
         /// A member's public profile as clients cache it from reads (the server
         /// sends the signed-in member's own as `profile`).
         User = "user",
+        /// [`crate::Campaign`] (in the `public` bucket, or a community's).
+        Campaign = "campaign",
+        /// [`crate::Order`] (in its member's bucket).
+        Order = "order",
     }
 }
 
@@ -412,8 +416,8 @@ mod tests {
         for kind in EntityKind::KNOWN {
             assert_eq!(&EntityKind::parse(kind.as_str()), kind);
         }
-        let kind: EntityKind = serde_json::from_str(r#""campaign""#).unwrap();
-        assert_eq!(kind, EntityKind::Unknown("campaign".into()));
-        assert_eq!(serde_json::to_string(&kind).unwrap(), r#""campaign""#);
+        let kind: EntityKind = serde_json::from_str(r#""group_call""#).unwrap();
+        assert_eq!(kind, EntityKind::Unknown("group_call".into()));
+        assert_eq!(serde_json::to_string(&kind).unwrap(), r#""group_call""#);
     }
 }

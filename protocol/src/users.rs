@@ -55,6 +55,9 @@ pub struct Me {
     /// for an indefinite suspension): it can read but not write.
     pub suspended_until: Option<i64>,
     pub counts: crate::ProfileCounts,
+    /// The community the member belongs to (group-buys offered to it).
+    #[serde(default)]
+    pub community_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -98,6 +101,14 @@ pub struct UpdateProfileRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub avatar_media_id: Option<Option<String>>,
+    /// A community id, or `null` to leave one's community.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub community_id: Option<Option<String>>,
 }
 
 /// An account as moderators see it.
@@ -175,6 +186,7 @@ mod tests {
                 followers: 0,
                 following: 0,
             },
+            community_id: None,
             created_at: 1,
             updated_at: 2,
         }
@@ -192,7 +204,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0},"created_at":1,"updated_at":2}}"#
+            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0},"community_id":null,"created_at":1,"updated_at":2}}"#
         );
     }
 

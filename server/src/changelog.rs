@@ -41,6 +41,11 @@ pub fn user_bucket(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
+/// A community's bucket (the campaigns offered to it); its members pull it.
+pub fn community_bucket(community_id: &str) -> String {
+    format!("community:{community_id}")
+}
+
 /// A review's bucket (the review and its comments).
 pub fn review_bucket(review_id: &str) -> String {
     format!("review:{review_id}")

@@ -57,6 +57,10 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable")]
     Unavailable,
+    /// A provider the server depends on (payments) failed or could not be
+    /// reached (502 `payment_provider`); retried, never stored as an answer.
+    #[error("{0}")]
+    Upstream(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -124,7 +128,7 @@ impl Error {
                 "this conflicts with something that already exists".into(),
                 None,
             ),
-            Unavailable | Database(_) | Internal(_) | Storage(_) => return None,
+            Unavailable | Upstream(_) | Database(_) | Internal(_) | Storage(_) => return None,
         };
         let current = match self {
             EditConflict { current } => Some(current.clone()),
@@ -156,6 +160,7 @@ impl Error {
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Database(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             Unavailable | Database(sqlx::Error::PoolTimedOut) => StatusCode::SERVICE_UNAVAILABLE,
+            Upstream(_) => StatusCode::BAD_GATEWAY,
             Database(_) | Internal(_) | Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -174,6 +179,10 @@ impl Error {
             Error::Database(sqlx::Error::PoolTimedOut) => (
                 ErrorCode::Unavailable,
                 "the server is busy; try again shortly",
+            ),
+            Error::Upstream(_) => (
+                ErrorCode::PaymentProvider,
+                "the payment provider could not be reached; try again shortly",
             ),
             _ => (ErrorCode::Internal, "something went wrong on the server"),
         };

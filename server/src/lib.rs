@@ -22,16 +22,19 @@ pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod media;
 pub mod metrics;
 pub mod moderation;
 pub mod notifications;
 pub mod pagination;
 pub mod password;
+pub mod payments;
 pub mod ratelimit;
 pub mod realtime;
 pub mod reviews;
 pub mod search;
+pub mod shop;
 pub mod social;
 pub mod state;
 pub mod sync;
@@ -84,6 +87,7 @@ pub use state::{AppState, Settings};
         (name = "admin", description = "Accounts and the audit log (moderators and admins)"),
         (name = "media", description = "Resumable uploads of photos and videos, and serving them"),
         (name = "chat", description = "Chat rooms, members, messages, read markers, and the realtime socket"),
+        (name = "shop", description = "Communities, group-buys, orders and payments"),
         (name = "sync", description = "Pushing mutations and pulling changes by bucket and feed window"),
     )
 )]
@@ -125,6 +129,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(admin::router())
                 .merge(media::router())
                 .merge(chat::router())
+                .merge(shop::router())
                 .merge(realtime::socket::router())
                 .merge(sync::router()),
         )
@@ -246,6 +251,7 @@ pub async fn serve(
     let db = state.db.clone();
     let stopping = state.stopping.clone();
     realtime::spawn_tasks(&state);
+    jobs::spawn_poller(&state);
     tokio::spawn(checkpoints(db.clone(), stopping.subscribe()));
     tokio::spawn(sync::pull::watch_head(
         db.clone(),

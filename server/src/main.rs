@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use moa_protocol::Role;
 use moa_server::auth::service::{ValidSignup, create_account, validate_signup};
+use moa_server::payments::portone::PaymentSettings;
 use moa_server::state::{MediaSettings, MediaStoreConfig, S3Settings};
 use moa_server::{Db, Settings, demo, users::service as users, util};
 
@@ -76,6 +77,98 @@ struct ServeArgs {
     trust_forwarded_for: bool,
     #[command(flatten)]
     media: MediaArgs,
+    #[command(flatten)]
+    shop: ShopArgs,
+}
+
+#[derive(Debug, Args)]
+struct ShopArgs {
+    /// PortOne V2 API base URL.
+    #[arg(
+        long,
+        env = "MOA_PORTONE_API_BASE",
+        default_value = "https://api.portone.io"
+    )]
+    portone_api_base: String,
+    /// PortOne V2 API secret; without it (and the webhook secret) the shop takes no orders.
+    #[arg(long, env = "MOA_PORTONE_API_SECRET", hide_env_values = true)]
+    portone_api_secret: Option<String>,
+    /// PortOne webhook signing secret (whsec_...).
+    #[arg(long, env = "MOA_PORTONE_WEBHOOK_SECRET", hide_env_values = true)]
+    portone_webhook_secret: Option<String>,
+    /// PortOne store id.
+    #[arg(long, env = "MOA_PORTONE_STORE_ID", default_value = "")]
+    portone_store_id: String,
+    /// PortOne channel key (the browser checkout's payment channel).
+    #[arg(long, env = "MOA_PORTONE_CHANNEL_KEY", default_value = "")]
+    portone_channel_key: String,
+    /// A provider's own checkout page base (a PortOne stand-in); PortOne itself has none.
+    #[arg(long, env = "MOA_PORTONE_CHECKOUT_BASE")]
+    portone_checkout_base: Option<String>,
+    /// Run the local fake PortOne inside the server and take payments through it
+    /// (on by default with --demo when no PortOne secret is given). It moves no money.
+    #[arg(long, env = "MOA_FAKE_PAYMENTS")]
+    fake_payments: bool,
+    /// How long an unpaid order holds its units, in seconds.
+    #[arg(long, env = "MOA_ORDER_TTL", default_value_t = 900)]
+    order_ttl: u64,
+    /// How often each node looks for due jobs, in milliseconds.
+    #[arg(long, env = "MOA_JOB_POLL_MS", default_value_t = 1000)]
+    job_poll_ms: u64,
+    /// How long a node holds a job it took before another may retake it, in seconds.
+    #[arg(long, env = "MOA_JOB_LEASE", default_value_t = 60)]
+    job_lease: u64,
+}
+
+impl ShopArgs {
+    /// The payment settings, starting the local fake provider when asked
+    /// (or for the demo without a real one). Answers the fake too, whose
+    /// webhook URL is set once the server listens.
+    async fn payments(
+        &self,
+        demo: bool,
+    ) -> Result<(Option<PaymentSettings>, Option<fake_portone::Fake>), String> {
+        if let (Some(api_secret), Some(webhook_secret)) =
+            (&self.portone_api_secret, &self.portone_webhook_secret)
+        {
+            if self.fake_payments {
+                return Err("--fake-payments and a PortOne secret exclude each other".into());
+            }
+            return Ok((
+                Some(PaymentSettings {
+                    api_base: self.portone_api_base.clone(),
+                    api_secret: api_secret.clone(),
+                    webhook_secret: webhook_secret.clone(),
+                    store_id: self.portone_store_id.clone(),
+                    channel_key: self.portone_channel_key.clone(),
+                    checkout_base: self.portone_checkout_base.clone(),
+                }),
+                None,
+            ));
+        }
+        if !(self.fake_payments || demo) {
+            return Ok((None, None));
+        }
+        let config = fake_portone::Config::default();
+        let fake = fake_portone::Fake::start(config.clone(), "127.0.0.1:0")
+            .await
+            .map_err(|e| format!("the fake payment provider: {e}"))?;
+        tracing::warn!(
+            url = fake.url(),
+            "payments go to the local FAKE PortOne: no money moves"
+        );
+        Ok((
+            Some(PaymentSettings {
+                api_base: fake.url().to_owned(),
+                api_secret: config.api_secret,
+                webhook_secret: config.webhook_secret,
+                store_id: "store-fake".into(),
+                channel_key: "channel-fake".into(),
+                checkout_base: Some(fake.url().to_owned()),
+            }),
+            Some(fake),
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +331,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
+    let (payments, fake) = args.shop.payments(args.demo).await?;
     let settings = Settings {
         data_dir: common.data_dir,
         database_url: common.database_url,
@@ -249,6 +343,10 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         search_rate_per_ip: args.search_rate_per_ip,
         trust_forwarded_for: args.trust_forwarded_for,
         media: args.media.settings()?,
+        payments,
+        order_ttl: Duration::from_secs(args.shop.order_ttl.max(1)),
+        job_poll: Duration::from_millis(args.shop.job_poll_ms.max(10)),
+        job_lease: Duration::from_secs(args.shop.job_lease.max(1)),
     };
     tracing::info!(settings = ?settings, "starting");
     let state = moa_server::start(settings)
@@ -267,6 +365,9 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, "listening; API docs at http://{addr}/docs");
+    if let Some(fake) = &fake {
+        fake.set_webhook_url(&format!("http://{addr}/v1/payments/webhook"));
+    }
     moa_server::serve(listener, state, moa_server::shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
@@ -306,6 +407,7 @@ async fn user_command(common: CommonArgs, cmd: UserCommand) -> Result<(), String
                 email,
                 handle,
                 password: password.clone(),
+                community_id: None,
             })
             .map_err(|e| e.to_string())?;
             let ValidSignup { email, handle, .. } = input.clone();

@@ -32,6 +32,8 @@ struct Series {
 #[derive(Debug, Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    /// Jobs run, by (kind, succeeded).
+    jobs: Mutex<BTreeMap<(String, bool), u64>>,
 }
 
 impl Metrics {
@@ -48,6 +50,12 @@ impl Metrics {
         s.count += 1;
         s.sum_seconds += seconds;
         s.buckets[slot] += 1;
+    }
+
+    /// Counts one run of a job of `kind`.
+    pub fn job_done(&self, kind: &str, ok: bool) {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        *jobs.entry((kind.to_owned(), ok)).or_default() += 1;
     }
 
     /// The Prometheus text exposition of everything recorded so far.
@@ -99,6 +107,17 @@ impl Metrics {
                 out,
                 "moa_http_request_duration_seconds_count{{{labels}}} {}",
                 s.count
+            );
+        }
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        out.push_str("# HELP moa_jobs_total Jobs run by this node, by kind and outcome.\n");
+        out.push_str("# TYPE moa_jobs_total counter\n");
+        for ((kind, ok), n) in &jobs {
+            let outcome = if *ok { "done" } else { "failed" };
+            let _ = writeln!(
+                out,
+                "moa_jobs_total{{kind=\"{}\",outcome=\"{outcome}\"}} {n}",
+                escape(kind)
             );
         }
         out

@@ -32,6 +32,16 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Where media is stored and what uploads may be.
     pub media: MediaSettings,
+    /// The payment provider (PortOne, or the local fake); `None` and the
+    /// shop takes no orders.
+    pub payments: Option<crate::payments::portone::PaymentSettings>,
+    /// How long an unpaid order holds its units.
+    pub order_ttl: Duration,
+    /// How often each node's job poller looks for due jobs.
+    pub job_poll: Duration,
+    /// How long a taken job is this node's before another may retake it
+    /// (a node that died mid-job).
+    pub job_lease: Duration,
 }
 
 /// Media storage and upload limits.
@@ -122,6 +132,10 @@ impl std::fmt::Debug for Settings {
             .field("search_rate_per_ip", &self.search_rate_per_ip)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("media", &self.media)
+            .field("payments", &self.payments)
+            .field("order_ttl", &self.order_ttl)
+            .field("job_poll", &self.job_poll)
+            .field("job_lease", &self.job_lease)
             .finish()
     }
 }
@@ -140,6 +154,10 @@ impl Settings {
             search_rate_per_ip: 300,
             trust_forwarded_for: false,
             media: MediaSettings::default(),
+            payments: None,
+            order_ttl: Duration::from_secs(15 * 60),
+            job_poll: Duration::from_secs(1),
+            job_lease: Duration::from_secs(60),
         }
     }
 }
@@ -168,6 +186,10 @@ pub struct Inner {
     pub media_store: crate::media::store::MediaStore,
     /// Realtime connections, fan-out and the socket writer.
     pub realtime: crate::realtime::Realtime,
+    /// The payment provider's adapter, if payments are configured.
+    pub payments: Option<crate::payments::PortOne>,
+    /// Wakes this node's job poller early (a job was just scheduled).
+    pub jobs_kick: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for AppState {
@@ -185,6 +207,11 @@ impl AppState {
         media_store: crate::media::store::MediaStore,
     ) -> Self {
         let ttl_ms = i64::try_from(settings.access_token_ttl.as_millis()).unwrap_or(i64::MAX);
+        let payments = settings.payments.clone().and_then(|p| {
+            crate::payments::PortOne::new(p)
+                .inspect_err(|e| tracing::error!(error = %e, "cannot set up the payment provider"))
+                .ok()
+        });
         AppState(Arc::new(Inner {
             tokens: TokenKeys::new(secret, ttl_ms),
             metrics: Metrics::default(),
@@ -196,6 +223,8 @@ impl AppState {
             log_head: tokio::sync::watch::Sender::new(0),
             media_store,
             realtime: crate::realtime::Realtime::new(db.clone()),
+            payments,
+            jobs_kick: tokio::sync::Notify::new(),
             settings,
             db,
         }))

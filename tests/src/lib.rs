@@ -284,6 +284,15 @@ impl TestServer {
         Self::launch(engine, data_dir, settings).await
     }
 
+    /// A second node on this server's database, with its own data directory
+    /// and the same settings (several nodes share one PostgreSQL).
+    pub async fn another_node(&self) -> TestServer {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut settings = self.state.settings.clone();
+        settings.data_dir = data_dir.path().to_owned();
+        Self::launch(self.engine, data_dir, settings).await
+    }
+
     /// Stops this server and starts a new one on the same data directory and
     /// database (and so the same signing key: tokens stay valid). It listens
     /// on a new port: take a new [`TestServer::api`].
@@ -602,6 +611,7 @@ pub async fn account_with_role(
         handle: handle.to_owned(),
         display_name: handle.to_owned(),
         password: format!("password-{handle}"),
+        community_id: None,
     };
     moa_server::auth::service::create_account(&server.state.db, input, role)
         .await

@@ -18,6 +18,11 @@ fn kind_key(kind: NotificationKind) -> &'static str {
         NotificationKind::Follow => "notif-follow",
         NotificationKind::ContentHidden => "notif-content-hidden",
         NotificationKind::ReportResolved => "notif-report-resolved",
+        NotificationKind::OrderPaid => "notif-order-paid",
+        NotificationKind::CampaignSucceeded => "notif-campaign-succeeded",
+        NotificationKind::CampaignFailed => "notif-campaign-failed",
+        NotificationKind::CampaignEndingSoon => "notif-campaign-ending-soon",
+        NotificationKind::RefundCompleted => "notif-refund-completed",
     }
 }
 

@@ -28,6 +28,8 @@ pub struct ValidSignup {
     pub handle: String,
     pub display_name: String,
     pub password: String,
+    /// The community to join, if any (checked when the account is made).
+    pub community_id: Option<String>,
 }
 
 pub fn validate_signup(req: SignupRequest) -> Result<ValidSignup> {
@@ -38,6 +40,10 @@ pub fn validate_signup(req: SignupRequest) -> Result<ValidSignup> {
         handle: validate::handle(&req.handle)?,
         display_name: validate::display_name(&req.display_name)?,
         password: req.password,
+        community_id: req
+            .community_id
+            .map(|c| validate::uuid("community_id", &c).map(|()| c))
+            .transpose()?,
     })
 }
 
@@ -57,7 +63,14 @@ pub async fn create_account(db: &Db, input: ValidSignup, role: Role) -> Result<U
         password_hash,
         role,
     };
-    let user = users::create(&mut tx, new, now_ms()).await?;
+    let now = now_ms();
+    let mut user = users::create(&mut tx, new, now).await?;
+    if let Some(community) = input.community_id.as_deref() {
+        user.community_id =
+            crate::shop::communities::join(&mut tx, &user.id, Some(community), "community_id")
+                .await?;
+        users::publish(&mut tx, &user, now).await?;
+    }
     tx.commit().await?;
     Ok(user)
 }

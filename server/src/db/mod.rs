@@ -278,6 +278,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "search_words",
         include_str!("../../../migrations/sqlite/0009_search_words.sql"),
     ),
+    (
+        10,
+        "shop",
+        include_str!("../../../migrations/sqlite/0010_shop.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -326,6 +331,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         9,
         "search_words",
         include_str!("../../../migrations/postgres/0009_search_words.sql"),
+    ),
+    (
+        10,
+        "shop",
+        include_str!("../../../migrations/postgres/0010_shop.sql"),
     ),
 ];
 

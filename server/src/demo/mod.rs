@@ -109,6 +109,7 @@ pub async fn seed(db: &Db, media_store: &MediaStore) -> Result<Vec<DemoAccount>>
             handle: account.handle.clone(),
             display_name: account.display_name.clone(),
             password: account.password.clone(),
+            community_id: None,
         };
         let user = create_account(db, input, *role).await?;
         let edit = UpdateProfileRequest {

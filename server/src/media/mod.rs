@@ -482,7 +482,7 @@ async fn delete_keys(state: &AppState, keys: &[String]) {
 
 /// Discards a few expired upload sessions (called when uploads start, so
 /// clean-up keeps pace with use without a timer per node).
-async fn sweep_expired(state: &AppState, now: i64) {
+pub(crate) async fn sweep_expired(state: &AppState, now: i64) {
     let expired = match state.db.read().acquire().await {
         Ok(mut conn) => service::expired_uploads(&mut conn, now, 8).await,
         Err(e) => Err(e.into()),

@@ -18,6 +18,8 @@ pub enum RefType {
     Review,
     Product,
     Avatar,
+    /// A sellable product of the shop.
+    ShopProduct,
 }
 
 impl RefType {
@@ -26,6 +28,7 @@ impl RefType {
             RefType::Review => "review",
             RefType::Product => "product",
             RefType::Avatar => "avatar",
+            RefType::ShopProduct => "shop_product",
         }
     }
 }

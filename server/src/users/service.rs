@@ -19,7 +19,7 @@ use crate::validate;
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
 pub const USER_COLUMNS: &str = "id, email, handle, display_name, bio, links, avatar_media_id, \
      role, suspended_until, deleted_at, created_at, updated_at, review_count, follower_count, \
-     following_count";
+     following_count, community_id";
 
 /// A `users` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,7 @@ pub struct UserRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub counts: ProfileCounts,
+    pub community_id: Option<String>,
 }
 
 /// The columns of [`USER_COLUMNS`] as stored.
@@ -56,6 +57,7 @@ struct UserColumns {
     updated_at: i64,
     review_count: i64,
     follower_count: i64,
+    community_id: Option<String>,
     following_count: i64,
 }
 
@@ -81,6 +83,7 @@ impl UserRow {
                 followers: c.follower_count,
                 following: c.following_count,
             },
+            community_id: c.community_id,
         })
     }
 
@@ -96,6 +99,7 @@ impl UserRow {
             role: self.role,
             suspended_until: self.suspended_until,
             counts: self.counts,
+            community_id: self.community_id.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -224,6 +228,7 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
             followers: 0,
             following: 0,
         },
+        community_id: None,
     };
     publish(conn, &user, now).await?;
     Ok(user)
@@ -399,6 +404,10 @@ pub async fn update_profile(
             .transpose()?;
         let photos: Vec<String> = user.avatar_media_id.iter().cloned().collect();
         media::attach_photos(conn, id, RefType::Avatar, id, "avatar_media_id", &photos).await?;
+    }
+    if let Some(community) = &edit.community_id {
+        user.community_id =
+            crate::shop::communities::join(conn, id, community.as_deref(), "community_id").await?;
     }
     user.updated_at = now;
     let links = serde_json::to_string(&user.links)
