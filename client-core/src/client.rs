@@ -287,12 +287,26 @@ impl Client {
         handle: &str,
         display_name: &str,
     ) -> Result<Me> {
+        self.sign_up_in(email, password, handle, display_name, None)
+            .await
+    }
+
+    /// Creates an account in `community` (see `ShopHandle::communities`;
+    /// `None`: none yet) and signs in.
+    pub async fn sign_up_in(
+        &self,
+        email: &str,
+        password: &str,
+        handle: &str,
+        display_name: &str,
+        community: Option<String>,
+    ) -> Result<Me> {
         let req = SignupRequest {
             email: email.to_owned(),
             password: password.to_owned(),
             handle: handle.to_owned(),
             display_name: display_name.to_owned(),
-            community_id: None,
+            community_id: community,
         };
         let auth = self.inner.api.signup(&req).await?;
         self.begin_session(auth).await
@@ -880,7 +894,7 @@ impl Client {
             bio: changes.bio,
             links: changes.links,
             avatar_media_id: changes.avatar_media_id,
-            community_id: None,
+            community_id: changes.community_id,
         };
         self.enqueue(Op::ProfileUpdate(req), vec![Topic::Profile])
             .await

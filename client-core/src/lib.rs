@@ -26,7 +26,9 @@
 //! [`RoomHandle`] (`rooms`: one room's messages, sends, reads, typing and
 //! members), [`Client::admin`] an [`AdminHandle`] (`admin`: moderation and
 //! account admin, online only) and [`Client::media`] a [`MediaHandle`]
-//! (`media`: adding photos and videos, the files of media ids). The room
+//! (`media`: adding photos and videos, the files of media ids) and
+//! [`Client::shop`] a [`ShopHandle`] (`shop`: communities, group-buys and
+//! orders). The room
 //! list, new rooms and the realtime state stay on `Client`.
 
 #![forbid(unsafe_code)]
@@ -43,6 +45,7 @@ mod pending;
 mod realtime;
 mod rooms;
 mod search;
+mod shop;
 mod store;
 mod sync;
 mod upload;
@@ -71,6 +74,7 @@ pub use online::ReviewPage;
 pub use pending::OutboxHandle;
 pub use rooms::RoomHandle;
 pub use search::{SearchHandle, SearchOutcome};
+pub use shop::{CampaignCard, Checkout, ENDING_SOON_MS, MyOrder, OrderDraft, ShopHandle};
 
 /// What the benchmarks (`benches/search.rs`) reach inside: the store and
 /// the device's search index. Not part of the API.

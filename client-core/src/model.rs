@@ -67,6 +67,10 @@ pub enum Topic {
     Rooms,
     /// Messages of a room (the events carry the message itself).
     Messages,
+    /// Group-buys offered to the member (counts move live).
+    Campaigns,
+    /// The member's orders and their history.
+    Orders,
 }
 
 /// Told to subscribers (see `Client::subscribe`).
@@ -218,4 +222,7 @@ pub struct ProfileChanges {
     pub bio: Option<String>,
     pub links: Option<Vec<String>>,
     pub avatar_media_id: Option<Option<String>>,
+    /// The member's community (`Some(None)`: none); its group-buys show
+    /// after the next sync.
+    pub community_id: Option<Option<String>>,
 }

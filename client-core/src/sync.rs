@@ -31,9 +31,11 @@ use crate::view::{now_ms, tab_name};
 pub const PUSH_BATCH: u32 = 100;
 /// Reviews per feed window.
 pub const WINDOW_SIZE: u32 = 20;
-/// How many opened reviews stay subscribed (with the member's own bucket,
-/// the server's limit of buckets per pull).
-pub const OPENED_REVIEWS: usize = moa_protocol::limits::MAX_PULL_BUCKETS - 1;
+/// How many opened reviews stay subscribed (with the member's own bucket
+/// and the two group-buy buckets, the server's limit of buckets per pull).
+pub const OPENED_REVIEWS: usize = moa_protocol::limits::MAX_PULL_BUCKETS - 3;
+/// The bucket of the group-buys offered to everyone.
+pub const SHOP_BUCKET: &str = "shop";
 /// How long a tombstone is kept at least (see
 /// [`entities::compact_tombstones`]): well past any request in flight.
 pub const TOMBSTONE_MIN_AGE_MS: i64 = 24 * 60 * 60 * 1000;
@@ -312,6 +314,11 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                                     &mut chat_topics,
                                     &mut chat_events,
                                 )?;
+                                if matches!(row.op, Op::OrderCancel(_))
+                                    && crate::shop::keep_answer(tx, &EntityKind::Order, &result)?
+                                {
+                                    chat_topics.extend([Topic::Orders, Topic::Campaigns]);
+                                }
                                 upto = upto.max(row.seq);
                             }
                             Decision::Failed { error, draft } => {
@@ -479,8 +486,8 @@ fn save_draft(
     Ok(mutation_id.to_owned())
 }
 
-/// The first request of a pull: the member's bucket, opened reviews and
-/// feed windows. With `only_more`, just the buckets that said "more
+/// The first request of a pull: the member's bucket, the group-buy buckets
+/// (`shop` and the member's community's), opened reviews and feed windows. With `only_more`, just the buckets that said "more
 /// follows" (and no windows); `None` when that leaves nothing.
 async fn main_request(
     account: &Account,
@@ -505,8 +512,26 @@ async fn main_request(
                     cursor: user_cursor,
                 });
             }
+            let community = session::load(conn)?
+                .and_then(|s| s.me.community_id)
+                .map(|id| format!("community:{id}"));
+            for shop in std::iter::once(SHOP_BUCKET.to_owned()).chain(community) {
+                let (cursor, more): (i64, bool) = conn
+                    .query_row(
+                        "SELECT cursor, more FROM buckets WHERE bucket = ?1",
+                        [&shop],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .unwrap_or((0, true));
+                if !only_more || more {
+                    buckets.push(BucketCursor {
+                        bucket: shop,
+                        cursor,
+                    });
+                }
+            }
             let mut stmt = conn.prepare_cached(
-                "SELECT bucket, cursor, more FROM buckets WHERE bucket <> ?1 AND bucket NOT LIKE 'room:%' \
+                "SELECT bucket, cursor, more FROM buckets WHERE bucket <> ?1 AND bucket LIKE 'review:%' \
                  ORDER BY opened_at DESC LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![user_bucket, OPENED_REVIEWS as i64], |r| {
@@ -599,16 +624,27 @@ async fn send_pull(account: &Account, request: &PullRequest) -> Result<PullRespo
         .await
 }
 
+/// The member's community as last confirmed (whose bucket sync pulls).
+async fn community(account: &Account) -> Result<Option<String>> {
+    account
+        .store
+        .read(|c| Ok(session::load(c)?.and_then(|s| s.me.community_id)))
+        .await
+}
+
 /// Pulls until no bucket says "more follows": the member's bucket, opened
 /// reviews and windows first (they may add or remove rooms), then the room
-/// buckets.
+/// buckets. A move to another community (in the member's bucket) pulls
+/// once more, for the new community's bucket.
 pub async fn pull_until_caught_up(account: &Account) -> Result<()> {
     let mut only_more = false;
     loop {
         let mut more = false;
         if let Some(request) = main_request(account, None, only_more).await? {
+            let before = community(account).await?;
             let response = send_pull(account, &request).await?;
             pull_pages(account, response).await?;
+            more |= community(account).await? != before;
         }
         for request in room_requests(account, None, only_more).await? {
             more |= pull_rooms(account, request).await?;
@@ -955,6 +991,8 @@ fn topic_of(kind: &EntityKind) -> Option<Topic> {
         EntityKind::Mute | EntityKind::Room | EntityKind::Read => Topic::Rooms,
         EntityKind::Message => Topic::Messages,
         EntityKind::Place | EntityKind::Product => Topic::Feed,
-        EntityKind::Campaign | EntityKind::Order | EntityKind::Unknown(_) => return None,
+        EntityKind::Campaign => Topic::Campaigns,
+        EntityKind::Order => Topic::Orders,
+        EntityKind::Unknown(_) => return None,
     })
 }

@@ -261,6 +261,9 @@ pub fn me(mut me: Me, ops: &[Op]) -> Me {
             if let Some(v) = &p.avatar_media_id {
                 me.avatar_media_id.clone_from(v);
             }
+            if let Some(v) = &p.community_id {
+                me.community_id.clone_from(v);
+            }
         }
     }
     me

@@ -147,10 +147,146 @@ pub fn ago(lang: Lang, at_ms: i64, now_ms: i64) -> String {
     lang.ta(key, &[("n", Arg::Num(n))])
 }
 
+/// Korea's offset from UTC (no daylight saving time since 1988).
+const KST_OFFSET_MS: i64 = 9 * 60 * 60 * 1000;
+
+/// A moment in Korean time (Asia/Seoul).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kst {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    /// 0 = Sunday.
+    pub weekday: u32,
+    pub hour: u32,
+    pub minute: u32,
+}
+
+impl Kst {
+    /// `at_ms` (Unix ms, UTC) in Korean time.
+    pub fn of(at_ms: i64) -> Kst {
+        let local = at_ms + KST_OFFSET_MS;
+        let days = local.div_euclid(86_400_000);
+        let in_day = local.rem_euclid(86_400_000) / 1000;
+        // Civil from days (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Kst {
+            year,
+            month,
+            day,
+            weekday: (days + 4).rem_euclid(7) as u32,
+            hour: (in_day / 3600) as u32,
+            minute: (in_day / 60 % 60) as u32,
+        }
+    }
+}
+
+/// A date and time in Korean time: "12월 5일 (토) 18:00" /
+/// "Sat, Dec 5, 18:00 KST".
+pub fn kst_datetime(lang: Lang, at_ms: i64) -> String {
+    let k = Kst::of(at_ms);
+    match lang {
+        Lang::Ko => {
+            const DAYS: [&str; 7] = ["일", "월", "화", "수", "목", "금", "토"];
+            format!(
+                "{}월 {}일 ({}) {:02}:{:02}",
+                k.month, k.day, DAYS[k.weekday as usize], k.hour, k.minute
+            )
+        }
+        Lang::En => {
+            const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            format!(
+                "{}, {} {}, {:02}:{:02} KST",
+                DAYS[k.weekday as usize],
+                MONTHS[(k.month as usize).saturating_sub(1) % 12],
+                k.day,
+                k.hour,
+                k.minute
+            )
+        }
+    }
+}
+
+/// The time left until `deadline_ms`: "2일 3시간 남음", "13분 남음", "마감".
+pub fn time_left(lang: Lang, deadline_ms: i64, now_ms: i64) -> String {
+    let secs = (deadline_ms - now_ms) / 1000;
+    if secs <= 0 {
+        return lang.t("time-closed");
+    }
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    let (key, args) = if d > 0 {
+        ("time-left-days", [("d", Arg::Num(d)), ("h", Arg::Num(h))])
+    } else if h > 0 {
+        ("time-left-hours", [("d", Arg::Num(h)), ("h", Arg::Num(m))])
+    } else {
+        (
+            "time-left-minutes",
+            [("d", Arg::Num(m.max(1))), ("h", Arg::Num(secs % 60))],
+        )
+    };
+    lang.ta(key, &args)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn korean_time_is_nine_hours_ahead_across_days_and_years() {
+        // 2026-12-31 15:30 UTC is 2027-01-01 00:30 in Seoul, a Friday.
+        let at = 1_798_731_000_000;
+        assert_eq!(
+            Kst::of(at),
+            Kst {
+                year: 2027,
+                month: 1,
+                day: 1,
+                weekday: 5,
+                hour: 0,
+                minute: 30
+            }
+        );
+        assert_eq!(kst_datetime(Lang::Ko, at), "1월 1일 (금) 00:30");
+        assert_eq!(kst_datetime(Lang::En, at), "Fri, Jan 1, 00:30 KST");
+        // The epoch: 1970-01-01 09:00 in Seoul, a Thursday.
+        assert_eq!(
+            Kst::of(0),
+            Kst {
+                year: 1970,
+                month: 1,
+                day: 1,
+                weekday: 4,
+                hour: 9,
+                minute: 0
+            }
+        );
+        // A leap day.
+        let leap = Kst::of(1_709_164_800_000); // 2024-02-29 00:00 UTC
+        assert_eq!((leap.year, leap.month, leap.day), (2024, 2, 29));
+    }
+
+    #[test]
+    fn time_left_counts_down_to_closed() {
+        let now = 1_000_000_000_000;
+        let ko = |ms| time_left(Lang::Ko, now + ms, now);
+        assert_eq!(ko(2 * 86_400_000 + 3 * 3_600_000), "2일 3시간 남음");
+        assert_eq!(ko(5 * 3_600_000 + 7 * 60_000), "5시간 7분 남음");
+        assert_eq!(ko(13 * 60_000 + 5_000), "13분 남음");
+        assert_eq!(ko(-1), time_left(Lang::Ko, now, now));
+        assert_eq!(time_left(Lang::En, now + 90_000, now), "1 min left");
+    }
 
     #[test]
     fn both_catalogs_parse_and_have_the_same_keys() {

@@ -16,6 +16,7 @@
 //! | notifications / outbox / settings | `notifications`, `outbox`, `settings` |
 //! | search: recent searches / results | `search`, `search:QUERY` |
 //! | chat rooms / a room open | `chat`, `chat:ID` |
+//! | group-buys / one / my orders / one order | `shop`, `campaign:ID`, `orders`, `order:ID` |
 //! | admin: report queue / a tab | `admin` (or `admin:reports`), `admin:stats`, `admin:users`, `admin:audit`, `admin:official` |
 //!
 //! An argument is everything after the first `:` (so it may hold `:` or `/`);
@@ -30,7 +31,7 @@ use moa_client_core::protocol::SubjectType;
 
 use crate::state::Session;
 use crate::ui::{
-    admin, chat, compose, feed, notifications, outbox, profile, review, search, subject,
+    admin, chat, compose, feed, notifications, outbox, profile, review, search, shop, subject,
 };
 
 /// Where the app is.
@@ -52,6 +53,12 @@ pub enum Route {
     Settings,
     /// Search results for a query (`None`: the recent searches).
     Search(Option<String>),
+    /// 공동구매: the campaigns offered to the member.
+    Shop,
+    Campaign(String),
+    /// 주문 내역.
+    Orders,
+    Order(String),
     Admin(AdminTab),
 }
 
@@ -96,7 +103,7 @@ impl AdminTab {
 /// Every screen's spelling, for help texts and errors.
 pub const SPELLINGS: &str = "home, review:ID, compose, compose:ID, place:ID, product:ID, tag:TAG, \
      profile, profile:ID, followers:ID, following:ID, notifications, chat, chat:ID, outbox, \
-     settings, search, search:QUERY, admin, admin:reports|stats|users|audit|official";
+     settings, search, search:QUERY, shop, campaign:ID, orders, order:ID, admin, admin:reports|stats|users|audit|official";
 
 /// Why a string is not a route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +157,10 @@ impl Route {
             Route::Outbox => ("outbox", None),
             Route::Settings => ("settings", None),
             Route::Search(q) => ("search", q.as_deref()),
+            Route::Shop => ("shop", None),
+            Route::Campaign(id) => ("campaign", Some(id)),
+            Route::Orders => ("orders", None),
+            Route::Order(id) => ("order", Some(id)),
             Route::Admin(AdminTab::Reports) => ("admin", None),
             Route::Admin(tab) => ("admin", Some(tab.name())),
         }
@@ -175,6 +186,10 @@ impl Route {
             Route::Search(query) => {
                 rsx! { search::SearchScreen { key: "{query:?}", query } }
             }
+            Route::Shop => rsx! { shop::ShopScreen {} },
+            Route::Campaign(id) => rsx! { shop::CampaignScreen { key: "{id}", id } },
+            Route::Orders => rsx! { shop::OrdersScreen {} },
+            Route::Order(id) => rsx! { shop::OrderScreen { key: "{id}", id } },
             Route::Admin(tab) => {
                 if session.is_moderator() {
                     rsx! { admin::Admin { tab } }
@@ -225,6 +240,10 @@ impl FromStr for Route {
             "outbox" => arg.none(Route::Outbox)?,
             "settings" => arg.none(Route::Settings)?,
             "search" => Route::Search(arg.optional()?),
+            "shop" => arg.none(Route::Shop)?,
+            "campaign" => Route::Campaign(arg.required("ID")?),
+            "orders" => arg.none(Route::Orders)?,
+            "order" => Route::Order(arg.required("ID")?),
             "admin" => Route::Admin(match arg.optional()? {
                 None => AdminTab::Reports,
                 Some(name) => AdminTab::ALL
@@ -300,6 +319,8 @@ mod tests {
             Route::Outbox,
             Route::Settings,
             Route::Search(None),
+            Route::Shop,
+            Route::Orders,
         ];
         routes.extend(AdminTab::ALL.map(Route::Admin));
         for arg in [
@@ -321,6 +342,8 @@ mod tests {
                 Route::People(a.clone(), PeopleList::Followers),
                 Route::People(a.clone(), PeopleList::Following),
                 Route::Search(Some(a.clone())),
+                Route::Campaign(a.clone()),
+                Route::Order(a.clone()),
                 Route::Chat(Some(a)),
             ]);
         }

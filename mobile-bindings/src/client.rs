@@ -25,6 +25,7 @@ use crate::media::MoaMedia;
 use crate::outbox::MoaOutbox;
 use crate::room::MoaRoom;
 use crate::search::MoaSearch;
+use crate::shop::MoaShop;
 use crate::types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges};
 
 /// The client options apps use unless they have a reason not to
@@ -113,6 +114,21 @@ impl MoaClient {
         Ok(self
             .core
             .sign_up(&email, &password, &handle, &display_name)
+            .await?)
+    }
+
+    /// Creates an account in a community (`MoaShop.communities`) and signs in.
+    pub async fn sign_up_in(
+        &self,
+        email: String,
+        password: String,
+        handle: String,
+        display_name: String,
+        community_id: Option<String>,
+    ) -> Result<Me> {
+        Ok(self
+            .core
+            .sign_up_in(&email, &password, &handle, &display_name, community_id)
             .await?)
     }
 
@@ -258,6 +274,11 @@ impl MoaClient {
     /// Search on the device and the server, suggestions, recent searches.
     pub fn search(&self) -> Arc<MoaSearch> {
         Arc::new(MoaSearch::new(self.core.search()))
+    }
+
+    /// Group-buys: communities, campaigns, orders and their payments.
+    pub fn shop(&self) -> Arc<MoaShop> {
+        Arc::new(MoaShop::new(self.core.shop()))
     }
 
     /// The outbox (what has not reached the server yet) and the drafts of

@@ -24,6 +24,7 @@ mod media;
 mod outbox;
 mod room;
 mod search;
+mod shop;
 mod types;
 
 pub use client::{MoaClient, default_options};
@@ -34,6 +35,7 @@ pub use media::MoaMedia;
 pub use outbox::MoaOutbox;
 pub use room::MoaRoom;
 pub use search::MoaSearch;
+pub use shop::MoaShop;
 pub use types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges};
 
 uniffi::setup_scaffolding!();

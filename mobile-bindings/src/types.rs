@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
 use moa_client_core::protocol::{
-    MatchKind, MediaKind, NotificationKind, ProfileCounts, Role, SearchHit, SearchKind, SearchType,
-    TextRange,
+    Campaign, CampaignStatus, Community, CommunityKind, MatchKind, MediaKind, NotificationKind,
+    OptionChoice, OptionGroup, Order, OrderChoice, OrderEvent, OrderStatus, ProfileCounts, Role,
+    SearchHit, SearchKind, SearchType, ShopProduct, TextRange,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -29,6 +30,7 @@ use moa_client_core::{
     ReportTarget, Review, ReviewDetail, ReviewKind, Room, RoomKind, RoomMember, SearchOutcome,
     Subject, SubjectRef, SubjectType, SyncStatus, Topic,
 };
+use moa_client_core::{CampaignCard, Checkout, MyOrder, OrderDraft};
 
 uniffi::custom_type!(PathBuf, String, {
     remote,
@@ -376,6 +378,10 @@ pub enum Topic {
     Rooms,
     /// Messages of a room (the events carry the message itself).
     Messages,
+    /// Group-buys offered to the member (counts move live).
+    Campaigns,
+    /// The member's orders and their history.
+    Orders,
 }
 
 /// The realtime connection.
@@ -659,6 +665,12 @@ pub struct ProfileChanges {
     /// Removes the avatar (`avatar_media_id` is then ignored).
     #[uniffi(default)]
     pub clear_avatar: bool,
+    /// Joins this community (`MoaShop.communities`).
+    #[uniffi(default)]
+    pub community_id: Option<String>,
+    /// Leaves the community (`community_id` is then ignored).
+    #[uniffi(default)]
+    pub clear_community: bool,
 }
 
 impl From<ProfileChanges> for moa_client_core::ProfileChanges {
@@ -668,6 +680,7 @@ impl From<ProfileChanges> for moa_client_core::ProfileChanges {
             bio: c.bio,
             links: c.links,
             avatar_media_id: clearable(c.avatar_media_id, c.clear_avatar),
+            community_id: clearable(c.community_id, c.clear_community),
         }
     }
 }
@@ -808,4 +821,185 @@ pub struct SearchOutcome {
     pub hits: Vec<SearchHit>,
     pub next_cursor: Option<String>,
     pub offline: bool,
+}
+
+// ----- group-buys (moa-protocol and client-core's shop) ---------------------
+
+/// What kind of community.
+#[uniffi::remote(Enum)]
+pub enum CommunityKind {
+    University,
+    Neighbourhood,
+    Company,
+}
+
+/// A community members belong to (a university, a neighbourhood, a company).
+#[uniffi::remote(Record)]
+pub struct Community {
+    pub id: String,
+    pub name: String,
+    pub kind: CommunityKind,
+    /// Members' email domain, e.g. `snu.ac.kr`, if the community has one.
+    pub email_domain: Option<String>,
+    pub member_count: i64,
+    pub created_at: i64,
+}
+
+/// One choice of an option group, e.g. 블랙 (+0원, 12 left).
+#[uniffi::remote(Record)]
+pub struct OptionChoice {
+    pub id: String,
+    pub name: String,
+    /// Added to the unit price (may be 0).
+    pub price_delta_krw: i64,
+    /// Units still available of this choice.
+    pub stock: i64,
+}
+
+/// An option group, e.g. 색상; an order picks one choice of each.
+#[uniffi::remote(Record)]
+pub struct OptionGroup {
+    pub name: String,
+    pub choices: Vec<OptionChoice>,
+}
+
+/// A product the shop sells.
+#[uniffi::remote(Record)]
+pub struct ShopProduct {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// Media ids, the first is the cover.
+    pub photos: Vec<String>,
+    pub base_price_krw: i64,
+    pub option_groups: Vec<OptionGroup>,
+    /// A catalog product (a review subject) this one is, if any.
+    pub catalog_product_id: Option<String>,
+    pub archived: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Where a group-buy stands.
+#[uniffi::remote(Enum)]
+pub enum CampaignStatus {
+    Open,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// A group-buy: a product at a group price, for some communities (or
+/// everyone), until a deadline.
+#[uniffi::remote(Record)]
+pub struct Campaign {
+    pub id: String,
+    pub title: String,
+    pub product: ShopProduct,
+    /// The communities it is offered to; empty = everyone.
+    pub community_ids: Vec<String>,
+    pub group_price_krw: i64,
+    /// Paid participants needed by the deadline.
+    pub min_participants: i64,
+    /// Members with a paid order now.
+    pub participants: i64,
+    pub stock: i64,
+    /// Units not yet taken by a paid or pending order.
+    pub remaining: i64,
+    /// Most units one member may order in all.
+    pub per_member_limit: i64,
+    pub starts_at: i64,
+    /// Show it in Korean time (Asia/Seoul).
+    pub deadline_at: i64,
+    pub status: CampaignStatus,
+    /// When it left OPEN.
+    pub closed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A group-buy as a card shows it.
+#[uniffi::remote(Record)]
+pub struct CampaignCard {
+    pub campaign: Campaign,
+    /// Units the member's orders hold.
+    pub my_units: i64,
+    /// Open and less than a day before its deadline (마감 임박).
+    pub ending_soon: bool,
+}
+
+/// Where an order stands.
+#[uniffi::remote(Enum)]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    Confirmed,
+    Fulfilled,
+    Expired,
+    RefundPending,
+    Refunded,
+}
+
+/// The choice an order took of one option group.
+#[uniffi::remote(Record)]
+pub struct OrderChoice {
+    pub group: String,
+    pub choice_id: String,
+    pub name: String,
+    pub price_delta_krw: i64,
+}
+
+/// One step of an order's history.
+#[uniffi::remote(Record)]
+pub struct OrderEvent {
+    pub status: OrderStatus,
+    /// A member id, or absent for the system (a job, the payment provider).
+    pub actor_id: Option<String>,
+    pub note: String,
+    pub at: i64,
+}
+
+/// An order of a group-buy.
+#[uniffi::remote(Record)]
+pub struct Order {
+    /// Also the payment's id at the provider.
+    pub id: String,
+    pub campaign_id: String,
+    pub campaign_title: String,
+    pub user_id: String,
+    pub choices: Vec<OrderChoice>,
+    pub quantity: i64,
+    pub unit_price_krw: i64,
+    pub amount_krw: i64,
+    pub status: OrderStatus,
+    /// Until when an unpaid order holds its units.
+    pub expires_at: i64,
+    pub history: Vec<OrderEvent>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One of the member's orders.
+#[uniffi::remote(Record)]
+pub struct MyOrder {
+    pub order: Order,
+    /// A cancel is waiting in the outbox.
+    pub cancel_pending: bool,
+}
+
+/// The choice of an order not placed yet (made offline).
+#[uniffi::remote(Record)]
+pub struct OrderDraft {
+    pub campaign_id: String,
+    pub choice_ids: Vec<String>,
+    pub quantity: i64,
+    pub saved_at: i64,
+}
+
+/// An order waiting for its payment, and where to pay it.
+#[uniffi::remote(Record)]
+pub struct Checkout {
+    pub order: Order,
+    /// The provider's checkout page, to open in the browser.
+    pub url: String,
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::chat::{CreateRoomRequest, args as chat};
+use crate::shop;
 use crate::sync::{
     CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, SetFollowArgs, SetLikeArgs,
     SetScrapArgs,
@@ -119,6 +120,8 @@ ops! {
     ChatEdit(chat::Edit) = "chat.edit",
     ChatDelete(chat::Delete) = "chat.delete",
     ChatRead(chat::Read) = "chat.read",
+    /// A member's cancel of their order (refunded when it was paid).
+    OrderCancel(shop::CancelOrderArgs) = "order.cancel",
 }
 
 impl Op {

@@ -372,6 +372,15 @@ pub struct CancelOrderRequest {
     pub reason: String,
 }
 
+/// `order.cancel` (the outbox form of `POST /v1/orders/{id}/cancel`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelOrderArgs {
+    pub id: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
 /// A job that keeps failing, as admins see it (`GET /v1/admin/jobs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -36,6 +36,10 @@ impl Op {
 /// The bucket of public content (feeds, places, products).
 pub const PUBLIC: &str = "public";
 
+/// The bucket of the group-buys offered to everyone (those offered to
+/// communities are in [`community_bucket`]s).
+pub const SHOP: &str = "shop";
+
 /// A member's own bucket.
 pub fn user_bucket(user_id: &str) -> String {
     format!("user:{user_id}")

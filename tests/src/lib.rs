@@ -671,4 +671,5 @@ mod tests {
     }
 }
 pub mod proxy;
+pub mod shop;
 pub mod ws;

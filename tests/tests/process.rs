@@ -549,3 +549,141 @@ async fn two_nodes_fan_out_through_postgres() {
     assert!(node1.terminate().await.success());
     assert!(node2.terminate().await.success());
 }
+
+/// A node killed (SIGKILL) while its refund job waits on the payment
+/// provider leaves the order REFUND_PENDING; restarted, the job is retaken
+/// once its lease runs out and the refund completes, with the provider's
+/// payment cancelled exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_during_a_refund_finishes_it_once_after_a_restart() {
+    let fake = fake_portone::Fake::start(fake_portone::Config::default(), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(server_binary())
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--log-format",
+            "json",
+        ])
+        .args([
+            "user",
+            "create",
+            "--email",
+            "boss@moa.example",
+            "--role",
+            "admin",
+        ])
+        .args(["--password", "password-boss"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let secret = fake.config().api_secret.clone();
+    let webhook_secret = fake.config().webhook_secret.clone();
+    let env = [
+        ("MOA_PORTONE_API_BASE", fake.url()),
+        ("MOA_PORTONE_API_SECRET", secret.as_str()),
+        ("MOA_PORTONE_WEBHOOK_SECRET", webhook_secret.as_str()),
+        ("MOA_PORTONE_STORE_ID", "store-kill"),
+        ("MOA_PORTONE_CHECKOUT_BASE", fake.url()),
+        ("MOA_JOB_POLL_MS", "100"),
+        ("MOA_JOB_LEASE", "2"),
+    ];
+    let mut node = Process::start(dir.path(), &[], &env).await;
+    let api = node.api();
+    let admin = api
+        .login("boss@moa.example", "password-boss")
+        .await
+        .expect(200);
+    let admin = admin.body["access_token"].as_str().unwrap().to_owned();
+    let product = api
+        .post(
+            "/v1/admin/shop/products",
+            Some(&admin),
+            json!({"name": "텀블러", "base_price_krw": 10000}),
+        )
+        .await
+        .expect(201);
+    let campaign = api
+        .post(
+            "/v1/admin/shop/campaigns",
+            Some(&admin),
+            json!({"product_id": product.body["id"], "group_price_krw": 9000,
+                   "min_participants": 1, "stock": 10, "per_member_limit": 2,
+                   "deadline_at": moa_server::util::now_ms() + 3_600_000}),
+        )
+        .await
+        .expect(201);
+    let member = api.signup("killtest").await;
+    let placed = api
+        .post(
+            "/v1/orders",
+            Some(&member.access),
+            json!({"id": uuid::Uuid::now_v7().to_string(), "campaign_id": campaign.body["id"],
+                   "quantity": 1}),
+        )
+        .await
+        .expect(201);
+    let order = placed.body["order"]["id"].as_str().unwrap().to_owned();
+    fake.pay(&order, "store-kill", "텀블러", 9000, false);
+    api.post(
+        &format!("/v1/orders/{order}/payment"),
+        Some(&member.access),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    // The provider takes the cancel at once but answers only after 5 s:
+    // the node is killed in between.
+    fake.set_cancel_delay(Duration::from_secs(5));
+    let r = api
+        .post(
+            &format!("/v1/orders/{order}/cancel"),
+            Some(&member.access),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["status"], "refund_pending");
+    for _ in 0..100 {
+        if fake.payment(&order).unwrap().cancels == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        fake.payment(&order).unwrap().cancels,
+        1,
+        "the cancel reached the provider"
+    );
+    node.child.start_kill().unwrap();
+    node.child.wait().await.unwrap();
+    fake.set_cancel_delay(Duration::ZERO);
+
+    let node = Process::start(dir.path(), &[], &env).await;
+    let api = node.api();
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = api
+            .get(&format!("/v1/orders/{order}"), Some(&member.access))
+            .await
+            .expect(200)
+            .body;
+        if last["status"] == "refunded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(last["status"], "refunded", "{last}");
+    let refunded = last["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "refunded")
+        .count();
+    assert_eq!(refunded, 1);
+    assert_eq!(fake.payment(&order).unwrap().cancels, 1, "cancelled once");
+    assert!(node.terminate().await.success());
+}

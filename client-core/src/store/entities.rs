@@ -37,6 +37,7 @@ pub fn index_fields(kind: &str, data: &Value) -> (Option<String>, Option<String>
         "like" => (text("target_id"), text("target_type")),
         "scrap" => (text("review_id"), None),
         "follow" => (text("followee_id"), text("follower_id")),
+        "order" => (text("campaign_id"), text("user_id")),
         _ => (None, None),
     };
     (parent, owner, sort)

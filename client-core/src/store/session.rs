@@ -26,7 +26,9 @@ impl From<AuthResponse> for Session {
     }
 }
 
-fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
+/// A value kept with the session (also small per-account values such as the
+/// last community list).
+pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row("SELECT value FROM session WHERE key = ?1", [key], |r| {
             r.get(0)
@@ -34,7 +36,8 @@ fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-fn set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+/// Keeps `value` under `key` (see [`get`]).
+pub fn set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO session (key, value) VALUES (?1, ?2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

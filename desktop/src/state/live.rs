@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 use moa_client_core::Topic;
 
 /// Every client-core topic (to reload everything at once).
-pub const ALL_TOPICS: [Topic; 12] = [
+pub const ALL_TOPICS: [Topic; 14] = [
     Topic::Feed,
     Topic::Reviews,
     Topic::Comments,
@@ -21,6 +21,8 @@ pub const ALL_TOPICS: [Topic; 12] = [
     Topic::Drafts,
     Topic::Rooms,
     Topic::Messages,
+    Topic::Campaigns,
+    Topic::Orders,
 ];
 
 /// The change counters views read to reload (one per client-core topic).

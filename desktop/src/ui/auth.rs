@@ -33,6 +33,7 @@ pub fn AuthScreen() -> Element {
             Some(FormValue::Text(text)) => text,
             _ => String::new(),
         };
+        let community = Some(field("community")).filter(|c| !c.is_empty());
         let (em, pw, h, n, m) = (
             field("email").trim().to_owned(),
             field("password"),
@@ -50,7 +51,7 @@ pub fn AuthScreen() -> Element {
             let client = client.get();
             let result = match m {
                 Mode::SignIn => client.sign_in(&em, &pw).await,
-                Mode::SignUp => client.sign_up(&em, &pw, &h, &n).await,
+                Mode::SignUp => client.sign_up_in(&em, &pw, &h, &n, community).await,
             };
             // Signed in, this screen is gone already (the root follows the
             // session: see `shell::App`); only a refusal is left to show.
@@ -83,6 +84,9 @@ pub fn AuthScreen() -> Element {
                         }
                         label { {prefs.t("auth-display-name")}
                             input { name: "display_name", autocomplete: "nickname" }
+                        }
+                        label { {prefs.t("auth-community")}
+                            super::shop::CommunitySelect { name: "community" }
                         }
                     }
                     if let Some(err) = error.read().clone() {

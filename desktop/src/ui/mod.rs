@@ -14,6 +14,7 @@ pub mod review;
 pub mod search;
 pub mod settings;
 pub mod shell;
+pub mod shop;
 pub mod subject;
 
 use dioxus::prelude::*;

@@ -33,7 +33,11 @@ fn target(n: &Notification) -> Option<Route> {
     }
     match n.kind {
         NotificationKind::Follow => n.actor.as_ref().map(|a| Route::Profile(Some(a.id.clone()))),
-        _ => None,
+        _ => match n.target_type.as_str() {
+            "order" => Some(Route::Order(n.target_id.clone())),
+            "campaign" => Some(Route::Campaign(n.target_id.clone())),
+            _ => None,
+        },
     }
 }
 

@@ -1,5 +1,6 @@
-//! Settings: language (한국어 / English), server URL (the app reopens its
-//! client against the new server), and signing out.
+//! Settings: language (한국어 / English), the member's community (its
+//! group-buys), server URL (the app reopens its client against the new
+//! server), and signing out.
 
 use dioxus::prelude::*;
 use moa_client_core::Client;
@@ -33,6 +34,22 @@ pub fn SettingsScreen() -> Element {
                 div { class: "segmented",
                     button { class: if lang == Lang::Ko { "seg active" } else { "seg" }, onclick: move |_| set_lang1(Lang::Ko), "한국어" }
                     button { class: if lang == Lang::En { "seg active" } else { "seg" }, onclick: move |_| set_lang2(Lang::En), "English" }
+                }
+                if let Some(me) = session.me() {
+                    h3 { {prefs.t("settings-community")} }
+                    div { class: "row-form",
+                        super::shop::CommunitySelect { name: "community", value: me.community_id.clone(),
+                            onchange: move |picked: Option<String>| {
+                                spawn(async move {
+                                    match client.get().shop().join_community(picked).await {
+                                        Ok(()) => notices.notify(prefs.t("settings-community-saved")),
+                                        Err(e) => notices.fail(&e),
+                                    }
+                                });
+                            }
+                        }
+                    }
+                    p { class: "muted small", {prefs.t("settings-community-hint")} }
                 }
                 h3 { {prefs.t("settings-server")} }
                 form { class: "row-form",

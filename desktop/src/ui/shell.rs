@@ -215,6 +215,7 @@ fn Sidebar() -> Element {
             NavItem { label: prefs.t("nav-home"), icon: "⌂", target: Route::Home }
             NavItem { label: prefs.t("nav-notifications"), icon: "🔔", target: Route::Notifications, badge: unread.read().unwrap_or(0) }
             NavItem { label: prefs.t("nav-chat"), icon: "💬", target: Route::Chat(None), badge: unread_chat.read().unwrap_or(0) }
+            NavItem { label: prefs.t("nav-shop"), icon: "🛒", target: Route::Shop }
             NavItem { label: prefs.t("nav-profile"), icon: "☺", target: Route::Profile(None) }
             NavItem { label: prefs.t("nav-outbox"), icon: "⇅", target: Route::Outbox, badge: pending }
             if session.is_moderator() {

@@ -2,7 +2,8 @@
 //!
 //! The change log's head watcher (`sync::pull::watch_head`) sees every
 //! node's writes; when it moves, this task reads the new changes of the
-//! `public` bucket and of members' own `user:<id>` buckets and tells the
+//! `public` and `shop` buckets, of members' own `user:<id>` buckets and of
+//! `community:<id>` buckets (the members of that community) and tells the
 //! connections concerned: a new (unread) notification as a `notification`
 //! frame, anything else as one `poke` per bucket and round, after which the
 //! client pulls. Room buckets are left out: their messages, markers and
@@ -16,7 +17,7 @@ use moa_protocol::chat::ServerFrame;
 
 use super::event::encode;
 use crate::AppState;
-use crate::changelog::PUBLIC;
+use crate::changelog::{PUBLIC, SHOP};
 use crate::error::Result;
 
 /// Runs until the server stops.
@@ -54,7 +55,8 @@ struct ChangeColumns {
 async fn poke(state: &AppState, after: i64, upto: i64) -> Result<()> {
     let rows = sqlx::query_as::<_, ChangeColumns>(
         "SELECT bucket, entity, op, data FROM changes WHERE seq > $1 AND seq <= $2 \
-         AND (bucket = 'public' OR bucket LIKE 'user:%') ORDER BY seq",
+         AND (bucket IN ('public', 'shop') OR bucket LIKE 'user:%' OR bucket LIKE 'community:%') \
+         ORDER BY seq",
     )
     .bind(after)
     .bind(upto)
@@ -84,10 +86,19 @@ async fn poke(state: &AppState, after: i64, upto: i64) -> Result<()> {
         let frame = Utf8Bytes::from(encode(&ServerFrame::Poke {
             buckets: vec![bucket.clone()],
         }));
-        if bucket == PUBLIC {
+        if bucket == PUBLIC || bucket == SHOP {
             hub.to_all(&frame);
         } else if let Some(user) = bucket.strip_prefix("user:") {
             hub.to_user(user, &frame);
+        } else if let Some(community) = bucket.strip_prefix("community:") {
+            let members: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM users WHERE community_id = $1")
+                    .bind(community)
+                    .fetch_all(state.db.read())
+                    .await?;
+            for user in members {
+                hub.to_user(&user, &frame);
+            }
         }
     }
     Ok(())

@@ -17,7 +17,7 @@ use moa_protocol::{
 use sqlx::AnyConnection;
 
 use crate::actor::{Actor, Reader};
-use crate::changelog::{self, Change, PUBLIC, community_bucket};
+use crate::changelog::{self, Change, SHOP, community_bucket};
 use crate::error::{Error, Result};
 use crate::jobs;
 use crate::pagination::{self, into_page, page_size};
@@ -154,7 +154,7 @@ pub async fn publish(conn: &mut AnyConnection, id: &str, now: i64) -> Result<Cam
         .ok_or_else(|| Error::Internal("a changed campaign is gone".into()))?;
     let campaign = to_wire(conn, &row).await?;
     let buckets = if campaign.community_ids.is_empty() {
-        vec![PUBLIC.to_owned()]
+        vec![SHOP.to_owned()]
     } else {
         campaign
             .community_ids

@@ -2,8 +2,10 @@
 //! and the feed windows that may have changed since theirs, all read in one
 //! snapshot of the read pool.
 //!
-//! A member may pull `public`, their own `user:<id>` (another member's is a
-//! 403), `room:<id>` of a room they are in (403 otherwise) and `review:<id>`
+//! A member may pull `public`, `shop` (group-buys for everyone), their own `user:<id>` (another member's is a
+//! 403), `room:<id>` of a room they are in (403 otherwise),
+//! `community:<id>` of their own community (another community's answers
+//! nothing, see below) and `review:<id>`
 //! of a review they can see. For a review they cannot
 //! see (deleted, hidden, or never existed) the bucket answers one tombstone
 //! of the review, with the bucket's latest `seq` as its `seq` and cursor, so
@@ -16,18 +18,18 @@
 //! other server nodes), and answers as soon as something for this member
 //! arrived; on shutdown it answers at once.
 
-use moa_protocol::FeedTab;
 use moa_protocol::limits::{MAX_PULL_BUCKETS, MAX_PULL_WINDOWS, MAX_WINDOW_SIZE};
 use moa_protocol::sync::{
     BucketChanges, BucketCursor, Change, ChangeOp, PULL_LIMIT_MAX, PULL_WAIT_MAX_MS, PullRequest,
     PullResponse, WindowPage, WindowRequest,
 };
+use moa_protocol::{FeedTab, Role};
 use sqlx::AnyConnection;
 use tokio::sync::watch;
 use tokio::time::{Duration, Instant};
 
 use crate::actor::{Actor, Reader};
-use crate::changelog::{self, PUBLIC, user_bucket};
+use crate::changelog::{self, PUBLIC, SHOP, user_bucket};
 use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
 use crate::reviews::feed::{self, Source};
@@ -41,6 +43,9 @@ enum Bucket<'a> {
     Review(&'a str),
     /// `room:<id>`: members only.
     Room(&'a str),
+    /// `community:<id>`: the campaigns offered to a community; its members
+    /// (and admins) only.
+    Community(&'a str),
 }
 
 fn parse_bucket<'a>(member: &Actor, i: usize, b: &'a BucketCursor) -> Result<Bucket<'a>> {
@@ -51,7 +56,7 @@ fn parse_bucket<'a>(member: &Actor, i: usize, b: &'a BucketCursor) -> Result<Buc
             "must be 0 or a cursor answered before",
         ));
     }
-    if b.bucket == PUBLIC {
+    if b.bucket == PUBLIC || b.bucket == SHOP {
         return Ok(Bucket::Log);
     }
     if let Some(id) = b.bucket.strip_prefix("user:") {
@@ -77,9 +82,16 @@ fn parse_bucket<'a>(member: &Actor, i: usize, b: &'a BucketCursor) -> Result<Buc
             Err(Error::invalid(field(), "not a room id"))
         };
     }
+    if let Some(id) = b.bucket.strip_prefix("community:") {
+        return if is_uuid(id) {
+            Ok(Bucket::Community(id))
+        } else {
+            Err(Error::invalid(field(), "not a community id"))
+        };
+    }
     Err(Error::invalid(
         field(),
-        "expected public, user:<your id>, review:<id> or room:<id>",
+        "expected public, shop, user:<your id>, review:<id>, room:<id> or community:<your community>",
     ))
 }
 
@@ -228,6 +240,24 @@ pub async fn pull_once(db: &Db, member: &Actor, req: &PullRequest) -> Result<Pul
                     return Err(Error::forbidden("you are not a member of this room"));
                 }
                 log(&mut tx, asked, limit).await?
+            }
+            Bucket::Community(id) => {
+                let mine = member.role >= Role::Admin
+                    || crate::shop::communities::of_member(&mut tx, &member.user_id).await?
+                        == Some((*id).to_owned());
+                if mine {
+                    log(&mut tx, asked, limit).await?
+                } else {
+                    // Not (or no longer) theirs: nothing, and no error, so a
+                    // device that has not yet pulled the member's move to
+                    // another community still gets the rest of its pull.
+                    BucketChanges {
+                        bucket: asked.bucket.clone(),
+                        changes: Vec::new(),
+                        cursor: asked.cursor,
+                        more: false,
+                    }
+                }
             }
         };
         out.push(answer);

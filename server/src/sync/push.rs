@@ -298,6 +298,10 @@ async fn dispatch(
             let (_, events) = chat::mark_read(conn, actor, &a.room_id, a.seq, now).await?;
             Ok((Value::Null, events))
         }
+        Op::OrderCancel(a) => {
+            to_json(&crate::shop::orders::cancel(conn, actor, &a.id, &a.reason, now).await?)
+                .map(quiet)
+        }
         Op::Unknown { name, .. } => Err(unknown(&name)),
     }
 }
