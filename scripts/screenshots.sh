@@ -6,7 +6,9 @@
 # then signs out, signs up a new member through the form, and signs out and
 # in as the demo admin — each time waiting for the live feed again. It saves
 # a PNG of the home feed, a review, a chat room, the compose screen, search
-# results (typed into the search box after Ctrl+K) and the
+# results (typed into the search box after Ctrl+K), a group-buy bought
+# through the app (the 공동구매 tab, a campaign, 참여하기, the checkout
+# "browser" paying at the local fake PortOne, the order paid) and the
 # admin report queue into OUTDIR. Fails if any step does not happen or a
 # picture is blank. What the window shows is read through `moa --probe`.
 #   scripts/screenshots.sh OUTDIR
@@ -223,6 +225,7 @@ click_until() {
       sleep 0.2
     done
   done
+  tail -n 20 "$work/app-$app_name.log" >&2 || true
   die "$what: never shown after 3 clicks on '$text'; the window shows $(cat "$work/$app_name.json")"
 }
 
@@ -277,6 +280,33 @@ xdotool type --delay 40 "카페"
 xdotool key Return
 until_shown "the search results for 카페" 'p["screen"] == "‘카페’ 검색 결과" and "모두 보기 →" in [t[0] for t in p["targets"]]' 20
 snap search
+quit_app
+
+say "a group-buy as a person does it: the 공동구매 tab, a campaign, 참여하기, paying"
+# The app opens the checkout in the system browser (xdg-open): this one
+# notes the address, and the person's payment is the page's 결제하기 form,
+# posted below as the browser would.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$1" >>"%s/opened"\n' "$work" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+export PATH="$work/bin:$PATH"
+launch shop "$work/member"
+until_shown "the stored session: the feed live" "$LIVE"
+click_until "공동구매" "the group-buys" 'p["screen"] == "공동구매" and any("진공 텀블러" in t[0] for t in p["targets"])'
+snap shop
+click "[모두] 진공 텀블러 공동구매"
+until_shown "the campaign page" 'any("참여하기" in t[0] for t in p["targets"])' 15
+snap campaign
+click "참여하기"
+until_shown "the checkout open and the app waiting" '"결제 확인" in [t[0] for t in p["targets"]]' 15
+checkout=$(tail -1 "$work/opened" 2>/dev/null || true)
+case "$checkout" in http*/checkout/*) ;; *) die "the app did not open a checkout (opened: '$checkout')" ;; esac
+pay=$(curl -fsS "$checkout" | grep -o 'action="/checkout/[^"]*/pay[^"]*"' | head -1 |
+  sed 's/^action="//; s/"$//; s/&amp;/\&/g')
+[ -n "$pay" ] || die "no 결제하기 form on the checkout page $checkout"
+curl -fsS -X POST "${checkout%%/checkout/*}$pay" >/dev/null
+until_shown "the payment landed: the order shown, paid" 'p["screen"] == "주문 내역" and "주문 취소" in [t[0] for t in p["targets"]]' 30
+snap order
 quit_app
 
 say "signing out, signing up a new member through the form, then in as the admin"

@@ -36,6 +36,7 @@
 mod account;
 mod admin;
 mod api;
+mod catalog;
 mod client;
 mod error;
 pub mod media;
@@ -57,6 +58,7 @@ mod scripted;
 mod sync_tests;
 
 pub use admin::AdminHandle;
+pub use catalog::CommentPage;
 pub use client::{Client, Options};
 
 /// The seam under every server call: implement [`Transport`] to carry the

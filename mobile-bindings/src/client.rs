@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use moa_client_core::protocol::{EditPlaceRequest, EditProductRequest, Place, Product};
 use moa_client_core::{
     ChatRoom, Client, FeedTab, LikeTarget, Me, MyPage, NewReview, Options, Profile, RealtimeState,
     ReportReason, ReportTarget, Review, ReviewDetail, SyncStatus,
@@ -26,7 +27,7 @@ use crate::outbox::MoaOutbox;
 use crate::room::MoaRoom;
 use crate::search::MoaSearch;
 use crate::shop::MoaShop;
-use crate::types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges};
+use crate::types::{CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges};
 
 /// The client options apps use unless they have a reason not to
 /// (background sync on, photos to 2048 px JPEG at quality 80).
@@ -274,6 +275,51 @@ impl MoaClient {
     /// Search on the device and the server, suggestions, recent searches.
     pub fn search(&self) -> Arc<MoaSearch> {
         Arc::new(MoaSearch::new(self.core.search()))
+    }
+
+    /// A place (online); `NotFound` when there is none, or it was deleted
+    /// and has no reviews.
+    pub async fn place(&self, id: String) -> Result<Place> {
+        Ok(self.core.place(&id).await?)
+    }
+
+    /// A product (online).
+    pub async fn product(&self, id: String) -> Result<Product> {
+        Ok(self.core.product(&id).await?)
+    }
+
+    /// Changes a place the member added (moderators: any), through the
+    /// outbox. Answers the mutation id.
+    pub async fn edit_place(&self, id: String, edit: EditPlaceRequest) -> Result<String> {
+        Ok(self.core.edit_place(&id, edit).await?)
+    }
+
+    /// Deletes a place the member added (moderators: any), through the outbox.
+    pub async fn delete_place(&self, id: String) -> Result<String> {
+        Ok(self.core.delete_place(&id).await?)
+    }
+
+    /// Changes a product the member added (moderators: any).
+    pub async fn edit_product(&self, id: String, edit: EditProductRequest) -> Result<String> {
+        Ok(self.core.edit_product(&id, edit).await?)
+    }
+
+    /// Deletes a product the member added (moderators: any).
+    pub async fn delete_product(&self, id: String) -> Result<String> {
+        Ok(self.core.delete_product(&id).await?)
+    }
+
+    /// A member's comments, newest first, with their reviews' titles (online).
+    pub async fn member_comments(
+        &self,
+        user_id: String,
+        cursor: Option<String>,
+    ) -> Result<CommentPage> {
+        let page = self.core.member_comments(&user_id, cursor).await?;
+        Ok(CommentPage {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Group-buys: communities, campaigns, orders and their payments.

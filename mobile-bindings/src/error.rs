@@ -26,6 +26,12 @@ pub enum MoaError {
     /// No such thing (here or on the server).
     #[error("not found")]
     NotFound,
+    /// A group-buy refused the order or the payment: `code` says why
+    /// (`sold_out`, `over_limit`, `campaign_closed`, `payment_incomplete`
+    /// (not paid yet: ask again), `payment_mismatch`, `invalid_state`,
+    /// `payment_provider`).
+    #[error("{reason}")]
+    Shop { code: String, reason: String },
     /// Anything else: not allowed, local storage failing, an answer the
     /// client does not understand.
     #[error("{reason}")]
@@ -61,6 +67,16 @@ impl From<CoreError> for MoaError {
                 | ErrorCode::UnsupportedFormat
                 | ErrorCode::TooManyPixels
                 | ErrorCode::CorruptMedia => MoaError::Invalid { reason },
+                ErrorCode::SoldOut
+                | ErrorCode::OverLimit
+                | ErrorCode::CampaignClosed
+                | ErrorCode::PaymentIncomplete
+                | ErrorCode::PaymentMismatch
+                | ErrorCode::InvalidState
+                | ErrorCode::PaymentProvider => MoaError::Shop {
+                    code: code.as_str().to_owned(),
+                    reason,
+                },
                 _ => MoaError::Other { reason },
             },
             CoreError::Storage(_) | CoreError::Server(_) => MoaError::Other { reason },

@@ -36,6 +36,8 @@ pub use outbox::MoaOutbox;
 pub use room::MoaRoom;
 pub use search::MoaSearch;
 pub use shop::MoaShop;
-pub use types::{FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges};
+pub use types::{
+    CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges,
+};
 
 uniffi::setup_scaffolding!();

@@ -10,7 +10,8 @@
 //! - partial updates whose "clear this" is `Option<Option<T>>` (Kotlin
 //!   cannot tell `null` from absent): [`ReviewChanges`], [`ProfileChanges`],
 //!   [`RoomChanges`] with an explicit `clear_*` flag;
-//! - answers that are Rust tuples: [`FeedPage`], [`NotificationList`].
+//! - answers that are Rust tuples or generic pages: [`FeedPage`],
+//!   [`NotificationList`], [`CommentPage`].
 //!
 //! File paths cross as strings (`PathBuf` is a custom type over `String`).
 
@@ -19,9 +20,10 @@ use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
 use moa_client_core::protocol::{
-    Campaign, CampaignStatus, Community, CommunityKind, MatchKind, MediaKind, NotificationKind,
-    OptionChoice, OptionGroup, Order, OrderChoice, OrderEvent, OrderStatus, ProfileCounts, Role,
-    SearchHit, SearchKind, SearchType, ShopProduct, TextRange,
+    Campaign, CampaignStatus, Community, CommunityKind, EditPlaceRequest, EditProductRequest,
+    MatchKind, MediaKind, NotificationKind, OptionChoice, OptionGroup, Order, OrderChoice,
+    OrderEvent, OrderStatus, Place, PlaceCategory, Product, ProductOption, ProfileComment,
+    ProfileCounts, Role, SearchHit, SearchKind, SearchType, ShopProduct, TextRange,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -1002,4 +1004,107 @@ pub struct Checkout {
     pub order: Order,
     /// The provider's checkout page, to open in the browser.
     pub url: String,
+}
+
+// ----- places and products (the subjects of reviews) --------------------------
+
+/// What kind of place.
+#[uniffi::remote(Enum)]
+pub enum PlaceCategory {
+    Cafe,
+    Restaurant,
+    Bar,
+    Bakery,
+    Shop,
+    Culture,
+    Travel,
+    Other,
+}
+
+/// A place members review.
+#[uniffi::remote(Record)]
+pub struct Place {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub category: PlaceCategory,
+    pub review_count: i64,
+    pub average_rating: Option<f64>,
+    /// Who added it: they (and moderators) may edit or delete it.
+    pub created_by: String,
+    pub created_at: i64,
+    /// An external page (a map, the place's site), or empty.
+    pub link: String,
+    /// Deleted: the page stays for its reviews.
+    pub deleted: bool,
+}
+
+/// One option of a product, e.g. 색상: 검정, 흰색.
+#[uniffi::remote(Record)]
+pub struct ProductOption {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// A product members review.
+#[uniffi::remote(Record)]
+pub struct Product {
+    pub id: String,
+    pub name: String,
+    pub price_krw: i64,
+    pub options: Vec<ProductOption>,
+    pub photos: Vec<String>,
+    /// The external shop page, or empty.
+    pub shop_url: String,
+    pub review_count: i64,
+    pub average_rating: Option<f64>,
+    pub created_by: String,
+    pub created_at: i64,
+    /// Deleted: the page stays for its reviews.
+    pub deleted: bool,
+}
+
+/// Changes to a place (absent: unchanged; an empty `link` removes it).
+#[uniffi::remote(Record)]
+pub struct EditPlaceRequest {
+    #[uniffi(default)]
+    pub name: Option<String>,
+    #[uniffi(default)]
+    pub address: Option<String>,
+    #[uniffi(default)]
+    pub category: Option<PlaceCategory>,
+    #[uniffi(default)]
+    pub link: Option<String>,
+}
+
+/// Changes to a product (absent: unchanged; an empty `shop_url` removes it).
+#[uniffi::remote(Record)]
+pub struct EditProductRequest {
+    #[uniffi(default)]
+    pub name: Option<String>,
+    #[uniffi(default)]
+    pub price_krw: Option<i64>,
+    #[uniffi(default)]
+    pub options: Option<Vec<ProductOption>>,
+    #[uniffi(default)]
+    pub photos: Option<Vec<String>>,
+    #[uniffi(default)]
+    pub shop_url: Option<String>,
+}
+
+/// A member's comment on their profile, with the review's title.
+#[uniffi::remote(Record)]
+pub struct ProfileComment {
+    pub comment: Comment,
+    pub review_title: String,
+}
+
+/// One page of a member's comments.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CommentPage {
+    pub items: Vec<ProfileComment>,
+    /// Pass back for the next page; absent at the end.
+    pub next_cursor: Option<String>,
 }

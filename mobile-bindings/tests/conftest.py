@@ -58,9 +58,10 @@ def _free_port():
 class Server:
     """A `moa-server` process on a fixed port and data directory."""
 
-    def __init__(self, binary, data_dir):
+    def __init__(self, binary, data_dir, extra_args=()):
         self.binary = binary
         self.data_dir = data_dir
+        self.extra_args = list(extra_args)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(data_dir, "server.log")
@@ -79,6 +80,7 @@ class Server:
                     # Every test signs up members from one address.
                     "--auth-rate-per-ip", "10000",
                     "--log-format", "json",
+                    *self.extra_args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -129,6 +131,52 @@ def server(tmp_path):
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def shop_server(tmp_path):
+    """A server taking payments at its embedded fake PortOne, with an admin
+    (`admin@moa.example`, `PASSWORD`) made through the server's CLI."""
+    binary = os.environ.get("MOA_SERVER_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        raise pytest.UsageError("MOA_SERVER_BIN must name the moa-server binary")
+    data = tmp_path / "shop-server"
+    data.mkdir()
+    subprocess.run(
+        [binary, "--data-dir", str(data), "--log-format", "json", "user", "create",
+         "--email", "admin@moa.example", "--role", "admin", "--password", PASSWORD],
+        check=True, capture_output=True,
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+    )
+    srv = Server(binary, str(data), ["--fake-payments", "--job-poll-ms", "100"])
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def http(method, url, body=None, token=None):
+    """A JSON request over plain HTTP (what an admin's tool or a browser
+    does): answers (status, parsed body or text)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if body is not None:
+        request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+            status, raw = answer.status, answer.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
 
 
 @pytest.fixture

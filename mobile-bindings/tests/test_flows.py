@@ -468,3 +468,123 @@ def test_objects_and_listeners_are_released(server, data_dir):
     assert all(ref() is None for ref in listener_refs), "the Python listeners are collectable"
     assert len(moa._UniffiFfiConverterTypeMoaListener._handle_map) == 0
     assert len(moa._UniffiContinuationHandleMap) == 0
+
+
+# ----- group-buys ---------------------------------------------------------------
+
+
+def test_a_member_joins_a_community_buys_pays_and_cancels_with_a_refund(shop_server, data_dir):
+    """The whole group-buy through the bindings: communities for the sign-up
+    picker, the community's campaigns (and not another's), an order placed,
+    paid on the fake provider's checkout page as a browser would, confirmed,
+    its history offline, a cancel through the outbox and the refund."""
+    import re
+    import time as clock
+
+    from conftest import http
+
+    base = shop_server.url
+    status, login = http("POST", f"{base}/v1/auth/login", {"email": "admin@moa.example", "password": PASSWORD})
+    assert status == 200, login
+    admin = login["access_token"]
+    ids = {}
+    for name in ("서울대학교", "연세대학교"):
+        status, made = http("POST", f"{base}/v1/admin/communities", {"name": name, "kind": "university"}, admin)
+        assert status == 201, made
+        ids[name] = made["id"]
+    status, product = http(
+        "POST", f"{base}/v1/admin/shop/products",
+        {"name": "후드티", "base_price_krw": 49000, "option_groups": [
+            {"name": "사이즈", "choices": [
+                {"name": "M", "price_delta_krw": 0, "stock": 10},
+                {"name": "XL", "price_delta_krw": 1000, "stock": 3}]}]},
+        admin,
+    )
+    assert status == 201, product
+    deadline = int(clock.time() * 1000) + 3_600_000
+    for title, community in (("서울대 후드티", ids["서울대학교"]), ("연세대 후드티", ids["연세대학교"])):
+        status, made = http(
+            "POST", f"{base}/v1/admin/shop/campaigns",
+            {"product_id": product["id"], "title": title, "community_ids": [community],
+             "group_price_krw": 39000, "min_participants": 2, "stock": 10,
+             "per_member_limit": 2, "deadline_at": deadline},
+            admin,
+        )
+        assert status == 201, made
+
+    async def scenario():
+        client = await moa.MoaClient.open(data_dir(), base)
+        shop = client.shop()
+        picked = await shop.communities("서울")
+        assert [c.name for c in picked] == ["서울대학교"]
+        assert picked[0].kind == moa.CommunityKind.UNIVERSITY
+        tag = uuid.uuid4().hex[:8]
+        me = await client.sign_up_in(f"buyer-{tag}@moa.example", PASSWORD, f"buyer_{tag}", "Buyer", picked[0].id)
+        assert me.community_id == picked[0].id
+        await client.sync()
+        cards = await shop.campaigns()
+        assert [c.campaign.title for c in cards] == ["서울대 후드티"]
+        card = cards[0]
+        assert card.campaign.status == moa.CampaignStatus.OPEN
+        assert (card.campaign.remaining, card.my_units) == (10, 0)
+        xl = next(c for c in card.campaign.product.option_groups[0].choices if c.name == "XL")
+
+        # Bad input: over the limit, an unknown option.
+        with pytest.raises(moa.MoaError.Shop) as refused:
+            await shop.place_order(card.campaign.id, [xl.id], 3)
+        assert refused.value.code == "over_limit"
+        with pytest.raises(moa.MoaError.Invalid):
+            await shop.place_order(card.campaign.id, [str(uuid.uuid4())], 1)
+
+        checkout = await shop.place_order(card.campaign.id, [xl.id], 2)
+        order = checkout.order
+        assert order.status == moa.OrderStatus.PENDING_PAYMENT
+        assert order.amount_krw == 2 * 40000
+        with pytest.raises(moa.MoaError.Shop) as refused:
+            await shop.confirm_payment(order.id)
+        assert refused.value.code == "payment_incomplete"
+        # Paid on the provider's page: its 결제하기 form, as a browser posts it.
+        status, page = http("GET", checkout.url)
+        assert status == 200
+        action = re.search(r'action="(/checkout/[^"]*/pay[^"]*)"', page).group(1).replace("&amp;", "&")
+        status, _ = http("POST", checkout.url.split("/checkout/")[0] + action, {})
+        assert status < 400
+        paid = await eventually(
+            "the payment verified",
+            lambda: _paid(shop, order.id),
+        )
+        assert paid.status == moa.OrderStatus.PAID
+        await client.sync()
+        card = await shop.campaign(card.campaign.id)
+        assert (card.campaign.participants, card.campaign.remaining, card.my_units) == (1, 8, 2)
+
+        # Offline: the order and its history read; the cancel waits.
+        shop_server.stop()
+        mine = await shop.order(order.id)
+        assert [e.status for e in mine.order.history] == [moa.OrderStatus.PENDING_PAYMENT, moa.OrderStatus.PAID]
+        await shop.cancel_order(order.id, "사이즈를 잘못 골랐어요")
+        assert (await shop.order(order.id)).cancel_pending
+        shop_server.start()
+        refunded = await eventually(
+            "the refund",
+            lambda: _refunded(client, shop, order.id),
+        )
+        assert refunded.order.history[-1].status == moa.OrderStatus.REFUNDED
+        assert not refunded.cancel_pending
+        await client.sign_out()
+
+    run(scenario())
+
+
+async def _paid(shop, order_id):
+    try:
+        order = await shop.confirm_payment(order_id)
+    except moa.MoaError.Shop:
+        return None
+    return order if order.status == moa.OrderStatus.PAID else None
+
+
+async def _refunded(client, shop, order_id):
+    await client.sync()
+    mine = await shop.order(order_id)
+    return mine if mine.order.status == moa.OrderStatus.REFUNDED else None

@@ -63,6 +63,13 @@ pub struct Place {
     pub average_rating: Option<f64>,
     pub created_by: String,
     pub created_at: i64,
+    /// An external page (a map, the place's own site), or empty.
+    #[serde(default)]
+    pub link: String,
+    /// Deleted by the member who added it (or a moderator): its page stays
+    /// for the reviews that point at it.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 /// `POST /v1/places`.
@@ -79,6 +86,70 @@ pub struct CreatePlaceRequest {
     #[serde(default)]
     pub longitude: Option<f64>,
     pub category: PlaceCategory,
+    /// An external page (http/https), or empty (then not written, so what
+    /// clients sent before links existed keeps its bytes).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub link: String,
+}
+
+/// `PATCH /v1/places/{id}` (the member who added it, or a moderator):
+/// the fields to change (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditPlaceRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub category: Option<PlaceCategory>,
+    /// Empty removes the link.
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+/// `PATCH /v1/products/{id}` (the member who added it, or a moderator).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditProductRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub price_krw: Option<i64>,
+    #[serde(default)]
+    pub options: Option<Vec<ProductOption>>,
+    #[serde(default)]
+    pub photos: Option<Vec<String>>,
+    /// Empty removes the link.
+    #[serde(default)]
+    pub shop_url: Option<String>,
+}
+
+/// `place.edit`: the outbox form of `PATCH /v1/places/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditPlaceArgs {
+    pub id: String,
+    #[serde(flatten)]
+    pub edit: EditPlaceRequest,
+}
+
+/// `product.edit`: the outbox form of `PATCH /v1/products/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditProductArgs {
+    pub id: String,
+    #[serde(flatten)]
+    pub edit: EditProductRequest,
+}
+
+/// A member's comment as their profile lists it, with the review it is on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProfileComment {
+    pub comment: crate::Comment,
+    /// The review's title (a snap's first words when it has none).
+    pub review_title: String,
 }
 
 /// Answer of `POST /v1/places`: the place, and whether it is new (201) or an
@@ -114,6 +185,10 @@ pub struct Product {
     pub average_rating: Option<f64>,
     pub created_by: String,
     pub created_at: i64,
+    /// Deleted by the member who added it (or a moderator): its page stays
+    /// for the reviews that point at it.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 /// `POST /v1/products`.

@@ -106,6 +106,10 @@ ops! {
     ProfileUpdate(UpdateProfileRequest) = "profile.update",
     PlaceCreate(CreatePlaceRequest) = "place.create",
     ProductCreate(CreateProductRequest) = "product.create",
+    PlaceEdit(crate::EditPlaceArgs) = "place.edit",
+    PlaceDelete(IdArgs) = "place.delete",
+    ProductEdit(crate::EditProductArgs) = "product.edit",
+    ProductDelete(IdArgs) = "product.delete",
     NotificationsRead(MarkReadRequest) = "notifications.read",
     ChatCreateRoom(CreateRoomRequest) = "chat.create_room",
     ChatUpdateRoom(chat::UpdateRoom) = "chat.update_room",
@@ -196,6 +200,7 @@ impl Op {
             Op::ReviewCreate(r) => r.photos.iter().map(String::as_str).collect(),
             Op::ReviewEdit(a) => a.edit.photos.iter().flatten().map(String::as_str).collect(),
             Op::ProductCreate(p) => p.photos.iter().map(String::as_str).collect(),
+            Op::ProductEdit(a) => a.edit.photos.iter().flatten().map(String::as_str).collect(),
             Op::ProfileUpdate(p) => p
                 .avatar_media_id
                 .iter()
@@ -337,6 +342,11 @@ mod tests {
         r#"{"id":"m","name":"chat.edit","args":{"body":"b","message_id":"x","room_id":"r"}}"#,
         r#"{"id":"m","name":"chat.delete","args":{"message_id":"x","room_id":"r"}}"#,
         r#"{"id":"m","name":"chat.read","args":{"room_id":"r","seq":7}}"#,
+        r#"{"id":"m","name":"place.edit","args":{"address":null,"category":"bakery","id":"p","link":"https://map.example/p","name":"새 이름"}}"#,
+        r#"{"id":"m","name":"place.delete","args":{"id":"p"}}"#,
+        r#"{"id":"m","name":"product.edit","args":{"id":"p","name":null,"options":null,"photos":["p1"],"price_krw":9900,"shop_url":null}}"#,
+        r#"{"id":"m","name":"product.delete","args":{"id":"p"}}"#,
+        r#"{"id":"m","name":"order.cancel","args":{"id":"o","reason":"마음이 바뀌었어요"}}"#,
     ];
 
     #[test]

@@ -367,6 +367,20 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
     tracing::info!(%addr, "listening; API docs at http://{addr}/docs");
     if let Some(fake) = &fake {
         fake.set_webhook_url(&format!("http://{addr}/v1/payments/webhook"));
+        // The embedded fake starts empty: it learns the payments the
+        // database holds as taken, so their refunds work after a restart.
+        let store = state
+            .settings
+            .payments
+            .as_ref()
+            .map(|p| p.store_id.clone())
+            .unwrap_or_default();
+        let held = demo::shop::held_payments(&state.db)
+            .await
+            .map_err(|e| format!("payments held: {e}"))?;
+        for (order, name, amount) in held {
+            fake.pay(&order, &store, &name, amount, false);
+        }
     }
     moa_server::serve(listener, state, moa_server::shutdown_signal())
         .await

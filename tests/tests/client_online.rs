@@ -91,6 +91,7 @@ fn place_request(name: &str, address: &str) -> CreatePlaceRequest {
         latitude: Some(37.5446),
         longitude: Some(127.0557),
         category: PlaceCategory::Cafe,
+        link: "https://map.example/cafe".into(),
     }
 }
 

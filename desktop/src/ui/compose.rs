@@ -489,6 +489,7 @@ fn NewSubject(
     let mut name = use_signal(|| name.clone());
     let mut extra = use_signal(String::new);
     let mut price = use_signal(String::new);
+    let mut place_link = use_signal(String::new);
     let mut category = use_signal(|| PlaceCategory::Cafe);
     let mut error = use_signal(|| None::<String>);
     let submit = move |e: FormEvent| {
@@ -497,6 +498,7 @@ fn NewSubject(
         let x = extra.peek().trim().to_owned();
         let p = price.peek().trim().replace(',', "");
         let cat = *category.peek();
+        let link = place_link.peek().trim().to_owned();
         spawn(async move {
             let client = client.get();
             let result = match kind {
@@ -508,6 +510,7 @@ fn NewSubject(
                         latitude: None,
                         longitude: None,
                         category: cat,
+                        link,
                     })
                     .await
                     .map(|p| ("place".to_owned(), p.place.id, p.place.name)),
@@ -555,6 +558,7 @@ fn NewSubject(
                         option { value: key, selected: *category.read() == c, {prefs.t(key)} }
                     }
                 }
+                input { placeholder: prefs.t("subject-link"), value: "{place_link}", oninput: move |e| place_link.set(e.value()) }
             } else {
                 input { placeholder: prefs.t("subject-price"), value: "{price}", inputmode: "numeric", oninput: move |e| price.set(e.value()) }
                 input { placeholder: prefs.t("subject-shop-url"), value: "{extra}", oninput: move |e| extra.set(e.value()) }

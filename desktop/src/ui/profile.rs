@@ -28,6 +28,7 @@ pub fn ProfileScreen(user_id: Option<String>) -> Element {
 #[derive(Clone, Copy, PartialEq)]
 enum MyTab {
     Reviews,
+    Comments,
     Scraps,
     Liked,
 }
@@ -56,7 +57,7 @@ fn MyPageScreen() -> Element {
         async move {
             let client = client.get();
             match t {
-                MyTab::Reviews => client.my_page().await.map(|p| p.reviews),
+                MyTab::Reviews | MyTab::Comments => client.my_page().await.map(|p| p.reviews),
                 MyTab::Scraps => client.scraps().await,
                 MyTab::Liked => client.liked_reviews().await,
             }
@@ -91,14 +92,18 @@ fn MyPageScreen() -> Element {
                 EditProfile { me: me.clone(), on_close: move |_| editing.set(false) }
             }
             div { class: "tabs",
-                for (t, key) in [(MyTab::Reviews, "profile-tab-reviews"), (MyTab::Scraps, "profile-tab-scraps"), (MyTab::Liked, "profile-tab-liked")] {
+                for (t, key) in [(MyTab::Reviews, "profile-tab-reviews"), (MyTab::Comments, "profile-tab-comments"), (MyTab::Scraps, "profile-tab-scraps"), (MyTab::Liked, "profile-tab-liked")] {
                     button { class: if *tab.read() == t { "tab active" } else { "tab" }, onclick: move |_| tab.set(t), {prefs.t(key)} }
                 }
             }
-            match &*list.read() {
-                None => rsx! { Loading {} },
-                Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut l = list; l.restart() } } },
-                Some(Ok(reviews)) => rsx! { ReviewList { reviews: reviews.clone() } },
+            if *tab.read() == MyTab::Comments {
+                MemberComments { user_id: me.id.clone() }
+            } else {
+                match &*list.read() {
+                    None => rsx! { Loading {} },
+                    Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| { let mut l = list; l.restart() } } },
+                    Some(Ok(reviews)) => rsx! { ReviewList { reviews: reviews.clone() } },
+                }
             }
         }
     }
@@ -186,6 +191,7 @@ fn OtherProfile(user_id: String) -> Element {
         async move { client.get().user_reviews(&id, None).await }
     });
     let mut reporting = use_signal(|| false);
+    let mut comments_tab = use_signal(|| false);
     let p = match &*profile.read() {
         None => return rsx! { Loading {} },
         Some(Err(e)) => {
@@ -243,11 +249,88 @@ fn OtherProfile(user_id: String) -> Element {
             if *reporting.read() {
                 ReportDialog { target: ReportTarget::User, id: p.id.clone(), on_close: move |_| reporting.set(false) }
             }
-            match &*reviews.read() {
-                None => rsx! { Loading {} },
-                Some(Err(e)) => rsx! { Failed { error: e.clone() } },
-                Some(Ok(page)) => rsx! { ReviewList { reviews: page.items.clone() } },
+            div { class: "tabs",
+                button { class: if !*comments_tab.read() { "tab active" } else { "tab" }, onclick: move |_| comments_tab.set(false), {prefs.t("profile-tab-reviews")} }
+                button { class: if *comments_tab.read() { "tab active" } else { "tab" }, onclick: move |_| comments_tab.set(true), {prefs.t("profile-tab-comments")} }
             }
+            if *comments_tab.read() {
+                MemberComments { user_id: p.id.clone() }
+            } else {
+                match &*reviews.read() {
+                    None => rsx! { Loading {} },
+                    Some(Err(e)) => rsx! { Failed { error: e.clone() } },
+                    Some(Ok(page)) => rsx! { ReviewList { reviews: page.items.clone() } },
+                }
+            }
+        }
+    }
+}
+
+/// A member's comments, newest first, each leading to its review (online;
+/// "more" pages on).
+#[component]
+fn MemberComments(user_id: String) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let mut items = use_signal(Vec::<moa_client_core::protocol::ProfileComment>::new);
+    let mut cursor = use_signal(|| None::<String>);
+    let mut more = use_signal(|| true);
+    let mut error = use_signal(|| None::<moa_client_core::Error>);
+    let mut loading = use_signal(|| false);
+    let mut load = move |uid: String| {
+        if *loading.peek() || !*more.peek() {
+            return;
+        }
+        loading.set(true);
+        let after = cursor.peek().clone();
+        spawn(async move {
+            match client.get().member_comments(&uid, after).await {
+                Ok(page) => {
+                    more.set(page.next_cursor.is_some());
+                    cursor.set(page.next_cursor);
+                    items.write().extend(page.items);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            loading.set(false);
+        });
+    };
+    let first = user_id.clone();
+    use_hook(move || load(first));
+    let now = super::now_ms();
+    let list = items.read().clone();
+    if let Some(e) = error.read().clone()
+        && list.is_empty()
+    {
+        let uid = user_id.clone();
+        return rsx! { Failed { error: e, retry: move |_| { more.set(true); load(uid.clone()) } } };
+    }
+    if list.is_empty() {
+        return if *loading.read() {
+            rsx! { Loading {} }
+        } else {
+            rsx! { Empty { title: prefs.t("profile-comments-empty") } }
+        };
+    }
+    let uid = user_id.clone();
+    rsx! {
+        ul { class: "card comment-list",
+            for pc in list {
+                li { key: "{pc.comment.id}", class: "comment-row",
+                    onclick: {
+                        let review = pc.comment.review_id.clone();
+                        move |_| nav.go(Route::Review(review.clone()))
+                    },
+                    p { class: "muted small", "💬 " {prefs.ta("profile-comment-on", &[("title", Arg::Str(pc.review_title.clone()))])} }
+                    p { "{pc.comment.body}" }
+                    span { class: "muted small", {crate::i18n::ago(prefs.lang(), pc.comment.created_at, now)} }
+                }
+            }
+        }
+        if *more.read() {
+            button { class: "btn ghost wide", disabled: *loading.read(), onclick: move |_| load(uid.clone()), {prefs.t("search-more")} }
         }
     }
 }

@@ -149,7 +149,8 @@ fn CampaignTile(card: CampaignCard, now: i64) -> Element {
                 if card.my_units > 0 { span { class: "badge joined", {prefs.t("campaign-joined")} } }
             }
             div { class: "campaign-body",
-                h3 { "{c.title}" }
+                // A link by its title (the whole card opens it too).
+                h3 { a { class: "title-link", "{c.title}" } }
                 Prices { campaign: c.clone() }
                 Progress { campaign: c.clone() }
                 p { class: "muted small campaign-foot",
@@ -281,7 +282,7 @@ pub fn CampaignScreen(id: String) -> Element {
     let now = *now.read();
     rsx! {
         {header}
-        div { class: "scroll",
+        div { class: "scroll campaign-layout",
             div { class: "card campaign-page",
                 if !c.product.photos.is_empty() {
                     div { class: "campaign-photos",

@@ -1,14 +1,18 @@
-//! A place or product page with its reviews (and the product's shop link,
-//! opened in the system browser), and the reviews of a tag. These are online
-//! reads: offline they say so and offer to try again.
+//! A place or product page with its reviews (and its link, a map or the
+//! shop's page, opened in the system browser), and the reviews of a tag.
+//! The member who added a place or product (or a moderator) edits it or
+//! deletes it here (through the outbox; a deleted one with reviews shows as
+//! deleted). These are online reads: offline they say so and offer to try
+//! again.
 
 use dioxus::prelude::*;
-use moa_client_core::protocol::{Review, SubjectType};
+use moa_client_core::Topic;
+use moa_client_core::protocol::{EditPlaceRequest, EditProductRequest, Review, SubjectType};
 
 use super::feed::ReviewRow;
 use super::{Empty, Failed, Loading, stars};
 use crate::i18n::Arg;
-use crate::state::{use_client, use_prefs};
+use crate::state::{use_client, use_notices, use_prefs, use_session, use_topics};
 
 /// What a subject page shows at its top.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,24 +22,38 @@ struct Head {
     link: Option<String>,
     reviews: i64,
     rating: Option<f64>,
+    created_by: String,
+    deleted: bool,
+    /// The place's address or the product's price, as the edit form shows it.
+    second: String,
 }
 
 #[component]
 pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
     let client = use_client();
     let prefs = use_prefs();
+    let session = use_session();
+    let notices = use_notices();
+    let topics = use_topics();
+    let mut editing = use_signal(|| false);
+    let mut confirm_delete = use_signal(|| false);
     let sid = id.clone();
     let data = use_resource(move || {
         let id = sid.clone();
+        // Read again once a change of it was sent.
+        let _ = topics.watch(Topic::Outbox);
         async move {
             let client = client.get();
             let head = match kind {
                 SubjectType::Place => client.place(&id).await.map(|p| Head {
                     name: p.name,
-                    detail: p.address,
-                    link: None,
+                    detail: p.address.clone(),
+                    link: (!p.link.is_empty()).then_some(p.link),
                     reviews: p.review_count,
                     rating: p.average_rating,
+                    created_by: p.created_by,
+                    deleted: p.deleted,
+                    second: p.address,
                 })?,
                 SubjectType::Product => client.product(&id).await.map(|p| Head {
                     name: p.name,
@@ -43,6 +61,9 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
                     link: (!p.shop_url.is_empty()).then_some(p.shop_url),
                     reviews: p.review_count,
                     rating: p.average_rating,
+                    created_by: p.created_by,
+                    deleted: p.deleted,
+                    second: p.price_krw.to_string(),
                 })?,
             };
             let page = client.subject_reviews(kind, &id, None).await?;
@@ -61,16 +82,62 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
         }
         Some(Ok((head, reviews))) => {
             let head = head.clone();
+            let may_change = !head.deleted
+                && (session.my_id().as_deref() == Some(head.created_by.as_str())
+                    || session.is_moderator());
             rsx! {
                 div { class: "card subject-head",
+                    if head.deleted { p { class: "pill warn", {prefs.t("subject-deleted")} } }
                     h2 { if kind == SubjectType::Place { "📍 " } else { "🛍 " } "{head.name}" }
                     p { class: "muted", "{head.detail}" }
                     p {
                         if let Some(r) = head.rating { span { class: "stars", {stars(r.round() as i64)} } " {r:.1} · " }
                         {prefs.ta("subject-review-count", &[("count", Arg::Num(head.reviews))])}
                     }
-                    if let Some(link) = head.link.clone() {
-                        button { class: "btn", onclick: move |_| crate::media::open_external(&link), "↗ " {prefs.t("subject-open-shop")} }
+                    div { class: "row-actions",
+                        if let Some(link) = head.link.clone() {
+                            button { class: "btn", onclick: move |_| crate::media::open_external(&link),
+                                "↗ " {prefs.t(if kind == SubjectType::Place { "subject-open-link" } else { "subject-open-shop" })}
+                            }
+                        }
+                        if may_change {
+                            button { class: "btn ghost", onclick: move |_| editing.set(true), {prefs.t("action-edit")} }
+                            button { class: "btn ghost danger", onclick: move |_| confirm_delete.set(true), {prefs.t("action-delete")} }
+                        }
+                    }
+                }
+                if *editing.read() {
+                    EditSubject { kind, id: id.clone(), head: head.clone(), on_close: move |_| editing.set(false) }
+                }
+                if *confirm_delete.read() {
+                    div { class: "dialog-backdrop",
+                        div { class: "dialog", role: "dialog",
+                            p { {prefs.t(if head.reviews > 0 { "subject-delete-keeps" } else { "subject-delete-confirm" })} }
+                            div { class: "dialog-actions",
+                                button { class: "btn", onclick: move |_| confirm_delete.set(false), {prefs.t("action-cancel")} }
+                                button { class: "btn danger",
+                                    onclick: {
+                                        let id = id.clone();
+                                        move |_| {
+                                            confirm_delete.set(false);
+                                            let id = id.clone();
+                                            spawn(async move {
+                                                let client = client.get();
+                                                let sent = match kind {
+                                                    SubjectType::Place => client.delete_place(&id).await,
+                                                    SubjectType::Product => client.delete_product(&id).await,
+                                                };
+                                                match sent {
+                                                    Ok(_) => notices.notify(prefs.t("subject-deleted-toast")),
+                                                    Err(e) => notices.fail(&e),
+                                                }
+                                            });
+                                        }
+                                    },
+                                    {prefs.t("action-delete")}
+                                }
+                            }
+                        }
                     }
                 }
                 ReviewList { reviews: reviews.clone() }
@@ -80,6 +147,63 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
     rsx! {
         super::Header { title }
         div { class: "scroll", {body} }
+    }
+}
+
+/// The edit form of a place (name, address, link) or a product (name,
+/// price, shop link), sent through the outbox.
+#[component]
+fn EditSubject(kind: SubjectType, id: String, head: Head, on_close: EventHandler<()>) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
+    let mut name = use_signal(|| head.name.clone());
+    let mut second = use_signal(|| head.second.clone());
+    let mut link = use_signal(|| head.link.clone().unwrap_or_default());
+    let mut error = use_signal(|| None::<String>);
+    let place = kind == SubjectType::Place;
+    rsx! {
+        div { class: "dialog-backdrop",
+            div { class: "dialog", role: "dialog",
+                h3 { {prefs.t(if place { "subject-edit-place" } else { "subject-edit-product" })} }
+                label { {prefs.t("subject-name")} input { value: "{name}", oninput: move |e| name.set(e.value()) } }
+                if place {
+                    label { {prefs.t("subject-address")} input { value: "{second}", oninput: move |e| second.set(e.value()) } }
+                } else {
+                    label { {prefs.t("subject-price")} input { r#type: "number", min: "0", value: "{second}", oninput: move |e| second.set(e.value()) } }
+                }
+                label { {prefs.t(if place { "subject-link" } else { "subject-shop-link" })}
+                    input { value: "{link}", placeholder: "https://", oninput: move |e| link.set(e.value()) }
+                }
+                if let Some(err) = error.read().clone() { p { class: "form-error", "{err}" } }
+                div { class: "dialog-actions",
+                    button { class: "btn", onclick: move |_| on_close.call(()), {prefs.t("action-cancel")} }
+                    button { class: "btn primary",
+                        onclick: move |_| {
+                            let id = id.clone();
+                            let (n, s, l) = (name.peek().trim().to_owned(), second.peek().trim().to_owned(), link.peek().trim().to_owned());
+                            spawn(async move {
+                                let client = client.get();
+                                let sent = if place {
+                                    client.edit_place(&id, EditPlaceRequest { name: Some(n), address: Some(s), category: None, link: Some(l) }).await
+                                } else {
+                                    let Ok(price) = s.parse::<i64>() else {
+                                        error.set(Some(prefs.t("subject-price-invalid")));
+                                        return;
+                                    };
+                                    client.edit_product(&id, EditProductRequest { name: Some(n), price_krw: Some(price), shop_url: Some(l), ..Default::default() }).await
+                                };
+                                match sent {
+                                    Ok(_) => { notices.notify(prefs.t("toast-saved")); on_close.call(()) }
+                                    Err(e) => error.set(Some(super::error_text(prefs.lang(), &e))),
+                                }
+                            });
+                        },
+                        {prefs.t("action-save")}
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! `/v1/places` and `/v1/products`: adding, finding and showing the subjects
-//! of reviews. Their review lists are in `reviews`.
+//! `/v1/places` and `/v1/products`: adding, finding, showing, editing and
+//! deleting the subjects of reviews. Their review lists are in `reviews`.
 
 pub mod service;
 
@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use moa_protocol::{
-    CreatePlaceRequest, CreateProductRequest, ErrorBody, Page, Place, PlaceCreated, Product,
-    ProductCreated,
+    CreatePlaceRequest, CreateProductRequest, EditPlaceRequest, EditProductRequest, ErrorBody,
+    Page, Place, PlaceCreated, Product, ProductCreated,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -24,9 +24,9 @@ use crate::util::{created_status, now_ms};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_place, search_places))
-        .routes(routes!(get_place))
+        .routes(routes!(get_place, edit_place, delete_place))
         .routes(routes!(create_product, search_products))
-        .routes(routes!(get_product))
+        .routes(routes!(get_product, edit_product, delete_product))
 }
 
 /// Search text and paging.
@@ -91,8 +91,52 @@ async fn get_place(State(state): State<AppState>, Path(id): Path<String>) -> Res
     let mut conn = state.db.read().acquire().await?;
     let place = service::get_place(&mut conn, &id).await?;
     place
+        .filter(|p| service::visible_subject(p.deleted, p.review_count))
         .map(Json)
         .ok_or_else(|| Error::NotFound("no such place".into()))
+}
+
+/// Change a place (the member who added it, or a moderator).
+#[utoipa::path(
+    patch, path = "/places/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = EditPlaceRequest,
+    responses(
+        (status = 200, body = Place),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+async fn edit_place(
+    State(state): State<AppState>,
+    member: Actor,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<EditPlaceRequest>,
+) -> Result<Json<Place>> {
+    let place = state
+        .write_quiet(async |tx| service::edit_place(tx, &member, &id, &req, now_ms()).await)
+        .await?;
+    Ok(Json(place))
+}
+
+/// Delete a place (the member who added it, or a moderator). With reviews
+/// its page stays, marked deleted; without, it is gone.
+#[utoipa::path(
+    delete, path = "/places/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+async fn delete_place(
+    State(state): State<AppState>,
+    member: Actor,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    state
+        .write_quiet(async |tx| service::delete_place(tx, &member, &id, now_ms()).await)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Add a product. If one with the same name and shop link exists, it is
@@ -152,6 +196,50 @@ async fn get_product(
         service::get_product(&mut conn, &id).await?
     };
     product
+        .filter(|p| service::visible_subject(p.deleted, p.review_count))
         .map(Json)
         .ok_or_else(|| Error::NotFound("no such product".into()))
+}
+
+/// Change a product (the member who added it, or a moderator).
+#[utoipa::path(
+    patch, path = "/products/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = EditProductRequest,
+    responses(
+        (status = 200, body = Product),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+async fn edit_product(
+    State(state): State<AppState>,
+    member: Actor,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<EditProductRequest>,
+) -> Result<Json<Product>> {
+    let product = state
+        .write_quiet(async |tx| service::edit_product(tx, &member, &id, &req, now_ms()).await)
+        .await?;
+    Ok(Json(product))
+}
+
+/// Delete a product (the member who added it, or a moderator). With reviews
+/// its page stays, marked deleted; without, it is gone.
+#[utoipa::path(
+    delete, path = "/products/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+async fn delete_product(
+    State(state): State<AppState>,
+    member: Actor,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    state
+        .write_quiet(async |tx| service::delete_product(tx, &member, &id, now_ms()).await)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

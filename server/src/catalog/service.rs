@@ -1,11 +1,14 @@
 //! Places and products: the subjects of reviews. Members add them; an entry
 //! with the same folded name and address (places) or name and shop link
-//! (products) is offered instead of being created twice.
+//! (products) is offered instead of being created twice. The member who
+//! added one (or a moderator) edits and deletes it: a deleted one with
+//! reviews keeps its page as a tombstone (`deleted`), one without is gone
+//! (404); either way it leaves search, and adding it again brings it back.
 
 use moa_protocol::limits::*;
 use moa_protocol::{
-    CreatePlaceRequest, CreateProductRequest, EntityKind, Page, Place, PlaceCategory, Product,
-    ProductOption, SearchKind,
+    CreatePlaceRequest, CreateProductRequest, EditPlaceRequest, EditProductRequest, EntityKind,
+    ErrorCode, Page, Place, PlaceCategory, Product, ProductOption, SearchKind,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
@@ -20,10 +23,10 @@ use crate::search::service as search;
 use crate::util::{like_pattern, to_json};
 use crate::validate;
 
-const PLACE_COLUMNS: &str = "id, name, address, latitude, longitude, category, review_count, \
-     rating_sum, rating_count, created_by, created_at";
+const PLACE_COLUMNS: &str = "id, name, address, latitude, longitude, category, link, review_count, \
+     rating_sum, rating_count, created_by, created_at, deleted_at";
 const PRODUCT_COLUMNS: &str = "id, name, price_krw, options, photos, shop_url, review_count, \
-     rating_sum, rating_count, created_by, created_at";
+     rating_sum, rating_count, created_by, created_at, deleted_at";
 
 fn average(sum: i64, count: i64) -> Option<f64> {
     (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0)
@@ -37,6 +40,7 @@ struct SubjectColumns {
     rating_count: i64,
     created_by: String,
     created_at: i64,
+    deleted_at: Option<i64>,
 }
 
 /// The columns of [`PLACE_COLUMNS`] as stored.
@@ -48,6 +52,7 @@ struct PlaceColumns {
     latitude: Option<f64>,
     longitude: Option<f64>,
     category: String,
+    link: String,
     #[sqlx(flatten)]
     common: SubjectColumns,
 }
@@ -78,6 +83,8 @@ fn place_from_row(row: &AnyRow) -> Result<Place> {
         average_rating: average(c.common.rating_sum, c.common.rating_count),
         created_by: c.common.created_by,
         created_at: c.common.created_at,
+        link: c.link,
+        deleted: c.common.deleted_at.is_some(),
     })
 }
 
@@ -94,6 +101,7 @@ fn product_from_row(row: &AnyRow) -> Result<Product> {
         average_rating: average(c.common.rating_sum, c.common.rating_count),
         created_by: c.common.created_by,
         created_at: c.common.created_at,
+        deleted: c.common.deleted_at.is_some(),
     })
 }
 
@@ -189,6 +197,7 @@ pub async fn create_place(
     let id = validate::client_id("id", req.id.as_deref())?;
     let name = validate::text("name", &req.name, 1, MAX_NAME_CHARS)?;
     let address = validate::text("address", &req.address, 1, MAX_ADDRESS_CHARS)?;
+    let link = validate::optional_url("link", &req.link, MAX_URL_CHARS)?;
     match (req.latitude, req.longitude) {
         (Some(lat), Some(lng)) => {
             if !(-90.0..=90.0).contains(&lat) {
@@ -209,11 +218,21 @@ pub async fn create_place(
     }
     let dedup_key = format!("{}\n{}", validate::fold(&name), validate::fold(&address));
     if let Some(row) = by_dedup_key(conn, PLACE_COLUMNS, "places", &dedup_key).await? {
-        return Ok((place_from_row(&row)?, false));
+        let existing = place_from_row(&row)?;
+        if existing.deleted {
+            // Added again: the deleted place comes back.
+            sqlx::query("UPDATE places SET deleted_at = NULL WHERE id = $1")
+                .bind(&existing.id)
+                .execute(&mut *conn)
+                .await?;
+            let place = refreshed_place(conn, &existing.id, now).await?;
+            return Ok((place, true));
+        }
+        return Ok((existing, false));
     }
     sqlx::query(
-        "INSERT INTO places (id, name, address, latitude, longitude, category, dedup_key, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO places (id, name, address, latitude, longitude, category, link, dedup_key, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $10, $7, $8, $9)",
     )
     .bind(&id)
     .bind(&name)
@@ -224,6 +243,7 @@ pub async fn create_place(
     .bind(&dedup_key)
     .bind(&actor.user_id)
     .bind(now)
+    .bind(&link)
     .execute(&mut *conn)
     .await?;
     let place = get_place(conn, &id)
@@ -304,7 +324,16 @@ pub async fn create_product(
     .await?;
     let dedup_key = format!("{}\n{}", validate::fold(&name), shop_url.to_lowercase());
     if let Some(row) = by_dedup_key(conn, PRODUCT_COLUMNS, "products", &dedup_key).await? {
-        return Ok((product_from_row(&row)?, false));
+        let existing = product_from_row(&row)?;
+        if existing.deleted {
+            sqlx::query("UPDATE products SET deleted_at = NULL WHERE id = $1")
+                .bind(&existing.id)
+                .execute(&mut *conn)
+                .await?;
+            let product = refreshed_product(conn, &existing.id, now).await?;
+            return Ok((product, true));
+        }
+        return Ok((existing, false));
     }
     sqlx::query(
         "INSERT INTO products (id, name, price_krw, options, photos, shop_url, dedup_key, created_by, created_at) \
@@ -367,7 +396,7 @@ pub async fn search_places(
     let sql = format!(
         "SELECT {PLACE_COLUMNS} FROM places \
          WHERE id < $1 AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(address) LIKE $2 ESCAPE '\\') \
-         ORDER BY id DESC LIMIT $3"
+         AND deleted_at IS NULL ORDER BY id DESC LIMIT $3"
     );
     search(conn, &sql, q, cursor, limit, place_from_row, |p| &p.id).await
 }
@@ -381,7 +410,7 @@ pub async fn search_products(
 ) -> Result<Page<Product>> {
     let sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM products WHERE id < $1 AND LOWER(name) LIKE $2 ESCAPE '\\' \
-         AND hidden_at IS NULL \
+         AND hidden_at IS NULL AND deleted_at IS NULL \
          ORDER BY id DESC LIMIT $3"
     );
     search(conn, &sql, q, cursor, limit, product_from_row, |p| &p.id).await
@@ -422,5 +451,211 @@ pub async fn count_review(
         .bind(subject_id)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// The place as stored now, published and indexed again (after a change).
+async fn refreshed_place(conn: &mut AnyConnection, id: &str, now: i64) -> Result<Place> {
+    let place = get_place(conn, id)
+        .await?
+        .ok_or_else(|| Error::Internal("place vanished".into()))?;
+    publish(conn, EntityKind::Place, id, &place, now).await?;
+    if place.deleted {
+        search::remove(conn, SearchKind::Place, id).await?;
+    } else {
+        index_place(conn, &place).await?;
+    }
+    Ok(place)
+}
+
+/// The product as stored now, published and indexed again.
+async fn refreshed_product(conn: &mut AnyConnection, id: &str, now: i64) -> Result<Product> {
+    let product = get_product(conn, id)
+        .await?
+        .ok_or_else(|| Error::Internal("product vanished".into()))?;
+    publish(conn, EntityKind::Product, id, &product, now).await?;
+    if product.deleted || product_hidden(conn, id).await? {
+        search::remove(conn, SearchKind::Product, id).await?;
+    } else {
+        index_product(conn, &product).await?;
+    }
+    Ok(product)
+}
+
+/// A place or product a member may change: theirs, or any for moderators;
+/// 404 when there is none (or it is deleted), 403 `not_author` otherwise.
+fn may_change(actor: &Actor, created_by: &str, deleted: bool, what: &str) -> Result<()> {
+    if actor.role.can_moderate() && !deleted {
+        return actor.ensure_can_write();
+    }
+    actor.ensure_author(created_by, deleted, what)
+}
+
+/// A place or product as members may see it: a deleted one without
+/// reviews is gone.
+pub fn visible_subject(deleted: bool, review_count: i64) -> bool {
+    !deleted || review_count > 0
+}
+
+/// Changes a place (its adder or a moderator). A name and address another
+/// place has already is a 409.
+pub async fn edit_place(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    edit: &EditPlaceRequest,
+    now: i64,
+) -> Result<Place> {
+    let place = get_place(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such place".into()))?;
+    may_change(actor, &place.created_by, place.deleted, "place")?;
+    let name = match &edit.name {
+        Some(n) => validate::text("name", n, 1, MAX_NAME_CHARS)?,
+        None => place.name.clone(),
+    };
+    let address = match &edit.address {
+        Some(a) => validate::text("address", a, 1, MAX_ADDRESS_CHARS)?,
+        None => place.address.clone(),
+    };
+    let link = match &edit.link {
+        Some(l) => validate::optional_url("link", l, MAX_URL_CHARS)?,
+        None => place.link.clone(),
+    };
+    let category = edit.category.unwrap_or(place.category);
+    let dedup_key = format!("{}\n{}", validate::fold(&name), validate::fold(&address));
+    if let Some(row) = by_dedup_key(conn, PLACE_COLUMNS, "places", &dedup_key).await?
+        && place_from_row(&row)?.id != place.id
+    {
+        return Err(Error::conflict(
+            ErrorCode::Conflict,
+            "another place has this name and address",
+        ));
+    }
+    sqlx::query(
+        "UPDATE places SET name = $1, address = $2, category = $3, link = $4, dedup_key = $5 WHERE id = $6",
+    )
+    .bind(&name)
+    .bind(&address)
+    .bind(category.as_str())
+    .bind(&link)
+    .bind(&dedup_key)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    refreshed_place(conn, id, now).await
+}
+
+/// Deletes a place (its adder or a moderator): a tombstone its reviews
+/// still point at.
+pub async fn delete_place(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    now: i64,
+) -> Result<()> {
+    let place = get_place(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such place".into()))?;
+    may_change(actor, &place.created_by, place.deleted, "place")?;
+    sqlx::query("UPDATE places SET deleted_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    refreshed_place(conn, id, now).await?;
+    Ok(())
+}
+
+/// Changes a product (its adder or a moderator).
+pub async fn edit_product(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    edit: &EditProductRequest,
+    now: i64,
+) -> Result<Product> {
+    let product = get_product(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such product".into()))?;
+    may_change(actor, &product.created_by, product.deleted, "product")?;
+    let name = match &edit.name {
+        Some(n) => validate::text("name", n, 1, MAX_NAME_CHARS)?,
+        None => product.name.clone(),
+    };
+    let price = edit.price_krw.unwrap_or(product.price_krw);
+    if !(0..=MAX_PRICE_KRW).contains(&price) {
+        return Err(Error::invalid(
+            "price_krw",
+            format!("must be 0 to {MAX_PRICE_KRW}"),
+        ));
+    }
+    let options = match &edit.options {
+        Some(o) => validate_options(o)?,
+        None => product.options.clone(),
+    };
+    let shop_url = match &edit.shop_url {
+        Some(u) => validate::optional_url("shop_url", u, MAX_URL_CHARS)?,
+        None => product.shop_url.clone(),
+    };
+    let photos = match &edit.photos {
+        Some(p) => {
+            let photos = validate::media_ids("photos", p, MAX_PRODUCT_PHOTOS)?;
+            media::attach_photos(
+                conn,
+                &actor.user_id,
+                RefType::Product,
+                id,
+                "photos",
+                &photos,
+            )
+            .await?;
+            photos
+        }
+        None => product.photos.clone(),
+    };
+    let dedup_key = format!("{}\n{}", validate::fold(&name), shop_url.to_lowercase());
+    if let Some(row) = by_dedup_key(conn, PRODUCT_COLUMNS, "products", &dedup_key).await?
+        && product_from_row(&row)?.id != product.id
+    {
+        return Err(Error::conflict(
+            ErrorCode::Conflict,
+            "another product has this name and shop link",
+        ));
+    }
+    sqlx::query(
+        "UPDATE products SET name = $1, price_krw = $2, options = $3, photos = $4, shop_url = $5, \
+         dedup_key = $6 WHERE id = $7",
+    )
+    .bind(&name)
+    .bind(price)
+    .bind(to_json(&options)?.to_string())
+    .bind(to_json(&photos)?.to_string())
+    .bind(&shop_url)
+    .bind(&dedup_key)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    refreshed_product(conn, id, now).await
+}
+
+/// Deletes a product (its adder or a moderator): a tombstone its reviews
+/// still point at.
+pub async fn delete_product(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    now: i64,
+) -> Result<()> {
+    let product = get_product(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such product".into()))?;
+    may_change(actor, &product.created_by, product.deleted, "product")?;
+    sqlx::query("UPDATE products SET deleted_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    refreshed_product(conn, id, now).await?;
     Ok(())
 }

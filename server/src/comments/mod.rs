@@ -1,11 +1,14 @@
-//! `/v1/reviews/{id}/comments` and `/v1/comments/{id}`.
+//! `/v1/reviews/{id}/comments`, `/v1/comments/{id}` and a member's comments
+//! for their profile (`/v1/users/{id}/comments`).
 
 pub mod service;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use moa_protocol::{Comment, CreateCommentRequest, EditCommentRequest, ErrorBody, Page};
+use moa_protocol::{
+    Comment, CreateCommentRequest, EditCommentRequest, ErrorBody, Page, ProfileComment,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,6 +23,26 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_comment, list_comments))
         .routes(routes!(edit_comment, delete_comment))
+        .routes(routes!(member_comments))
+}
+
+/// A member's comments, newest first, each with the review it is on (those
+/// on reviews the reader cannot see are left out).
+#[utoipa::path(
+    get, path = "/users/{id}/comments", tag = "comments",
+    params(("id" = String, Path, description = "Member id"), PageQuery),
+    responses((status = 200, body = Page<ProfileComment>), (status = 400, body = ErrorBody))
+)]
+async fn member_comments(
+    State(state): State<AppState>,
+    reader: Reader,
+    Path(user_id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<ProfileComment>>> {
+    let mut conn = state.db.read().acquire().await?;
+    Ok(Json(
+        service::by_author(&mut conn, &reader, &user_id, q.cursor.as_deref(), q.limit).await?,
+    ))
 }
 
 /// Comment on a review, or reply to a comment (`parent_id`; one level).

@@ -3,10 +3,10 @@
 use moa_protocol::limits::MAX_COMMENT_CHARS;
 use moa_protocol::{
     Comment, CreateCommentRequest, EditCommentRequest, EntityKind, ErrorCode, NotificationKind,
-    Page,
+    Page, ProfileComment,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::actor::{Actor, Reader};
 use crate::changelog::{self, review_bucket, user_bucket};
@@ -328,5 +328,49 @@ pub async fn list(
         .collect::<Result<Vec<_>>>()?;
     Ok(into_page(items, size, |c| {
         pagination::encode(&[&c.created_at.to_string(), &c.id])
+    }))
+}
+
+/// A member's comments as `reader` sees them, newest first, with the title
+/// of the review each is on; comments on reviews the reader cannot see are
+/// left out.
+pub async fn by_author(
+    conn: &mut AnyConnection,
+    reader: &Reader,
+    author_id: &str,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<ProfileComment>> {
+    let size = page_size(limit);
+    let (time, id) = pagination::below_int_id(cursor)?;
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS}, \
+         COALESCE(NULLIF(r.title, ''), SUBSTR(r.body, 1, 40)) AS review_title \
+         FROM comments c JOIN users u ON u.id = c.author_id JOIN reviews r ON r.id = c.review_id \
+         WHERE c.author_id = $3 AND {VISIBLE} AND r.deleted_at IS NULL \
+         AND (r.hidden_at IS NULL OR r.author_id = $1 OR $2 = 1) \
+         AND (c.created_at, c.id) < ($4, $5) \
+         ORDER BY c.created_at DESC, c.id DESC LIMIT $6"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(reader.id())
+        .bind(i64::from(reader.is_moderator()))
+        .bind(author_id)
+        .bind(time)
+        .bind(id)
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(ProfileComment {
+                comment: from_row(r)?.comment,
+                review_title: r.try_get("review_title")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(into_page(items, size, |c| {
+        pagination::encode(&[&c.comment.created_at.to_string(), &c.comment.id])
     }))
 }

@@ -283,6 +283,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "shop",
         include_str!("../../../migrations/sqlite/0010_shop.sql"),
     ),
+    (
+        11,
+        "catalog_upkeep",
+        include_str!("../../../migrations/sqlite/0011_catalog_upkeep.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -336,6 +341,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         10,
         "shop",
         include_str!("../../../migrations/postgres/0010_shop.sql"),
+    ),
+    (
+        11,
+        "catalog_upkeep",
+        include_str!("../../../migrations/postgres/0011_catalog_upkeep.sql"),
     ),
 ];
 

@@ -353,6 +353,7 @@ pub async fn seed(
             latitude: Some(*lat),
             longitude: Some(*lng),
             category: *category,
+            link: String::new(),
         };
         let (place, _) =
             catalog::service::create_place(conn, &regulars[i % regulars.len()], &req, start)

@@ -1,10 +1,11 @@
 //! Demo data (`--demo`): fills an empty database with a believable Korean
 //! community so the apps show something real on first start. Each feature
-//! adds its own part here (places, reviews, chat, ...). Passwords are random
+//! adds its own part here (places, reviews, chat, the shop, ...). Passwords are random
 //! and shown once, on the console, for signing in.
 
 pub mod community;
 mod photos;
+pub mod shop;
 
 use moa_protocol::{Role, UpdateProfileRequest};
 
@@ -122,12 +123,24 @@ pub async fn seed(db: &Db, media_store: &MediaStore) -> Result<Vec<DemoAccount>>
         people.push((user.id, *role));
         created.push(account);
     }
-    let regulars: Vec<String> = people.iter().skip(2).map(|(id, _)| id.clone()).collect();
-    let photos = photos::store(db, media_store, &regulars, DEMO_PHOTOS).await?;
+    // The regulars' photos, the admin's too (for the shop's products).
+    let owners: Vec<String> = people
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, (id, _))| id.clone())
+        .collect();
+    let photos = photos::store(db, media_store, &owners, DEMO_PHOTOS).await?;
     let mut tx = db.begin_write().await?;
     let reviews = community::seed(&mut tx, &people, &photos, now_ms()).await?;
+    let campaigns = shop::seed(&mut tx, &people, &photos, now_ms()).await?;
     tx.commit().await?;
-    tracing::info!(accounts = created.len(), reviews, "demo community created");
+    tracing::info!(
+        accounts = created.len(),
+        reviews,
+        campaigns,
+        "demo community created"
+    );
     Ok(created)
 }
 

@@ -252,6 +252,22 @@ async fn dispatch(
                 catalog::service::create_product(conn, actor, &req, now).await?;
             to_json(&ProductCreated { product, created }).map(quiet)
         }
+        Op::PlaceEdit(a) => {
+            to_json(&catalog::service::edit_place(conn, actor, &a.id, &a.edit, now).await?)
+                .map(quiet)
+        }
+        Op::PlaceDelete(a) => {
+            catalog::service::delete_place(conn, actor, &a.id, now).await?;
+            Ok(quiet(Value::Null))
+        }
+        Op::ProductEdit(a) => {
+            to_json(&catalog::service::edit_product(conn, actor, &a.id, &a.edit, now).await?)
+                .map(quiet)
+        }
+        Op::ProductDelete(a) => {
+            catalog::service::delete_product(conn, actor, &a.id, now).await?;
+            Ok(quiet(Value::Null))
+        }
         Op::NotificationsRead(req) => {
             to_json(&notifications::service::mark_read(conn, &actor.user_id, &req, now).await?)
                 .map(quiet)
