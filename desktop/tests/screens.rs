@@ -458,3 +458,90 @@ async fn routes_spelled_as_moa_open_takes_them_open_their_screens() {
     // A member asking for the admin screen gets home.
     screen(&a, Lang::Ko, Some(open("admin:stats".into())), &["인기"]).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_buys_empty_then_cards_campaign_orders_and_the_community_picker() {
+    let shop = moa_tests::shop::shop(Engine::Sqlite).await;
+    let url = shop.server.url("");
+    let d = member(&url, "buyer").await;
+    // Nothing offered yet, and no community: the empty state and the nudge.
+    screen(
+        &d,
+        Lang::Ko,
+        Some(Route::Shop),
+        &["진행 중인 공동구매가 없어요", "커뮤니티를 선택해 주세요"],
+    )
+    .await;
+    let snu = shop.community("서울대학교").await;
+    let product = shop.product().await;
+    let campaign = shop
+        .campaign(
+            &product,
+            json!({"title": "서울대 텀블러 공구", "community_ids": [snu],
+                   "deadline_at": moa_tests::shop::now_ms() + 3 * 3_600_000}),
+        )
+        .await;
+    // The settings screen offers the community; joining shows its campaign.
+    screen(
+        &d,
+        Lang::Ko,
+        Some(Route::Settings),
+        &["내 커뮤니티", "서울대학교 · 학교"],
+    )
+    .await;
+    d.client.shop().join_community(Some(snu)).await.unwrap();
+    d.client.sync().await.unwrap();
+    screen(
+        &d,
+        Lang::Ko,
+        Some(Route::Shop),
+        &[
+            "서울대 텀블러 공구",
+            "마감 임박",
+            "0/2명 참여",
+            "20%",
+            "8,000원",
+            "10,000원",
+        ],
+    )
+    .await;
+    // The campaign page: options with their price differences and stock.
+    let id = campaign["id"].as_str().unwrap().to_owned();
+    screen(
+        &d,
+        Lang::Ko,
+        Some(Route::Campaign(id.clone())),
+        &[
+            "화이트 (+1,000원)",
+            "남은 수량 5개",
+            "최대 3개",
+            "8,000원 결제하고 참여하기",
+        ],
+    )
+    .await;
+    // An order placed shows in 주문 내역 with its timeline.
+    let black = moa_tests::shop::choice(&product, "블랙")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let checkout = d
+        .client
+        .shop()
+        .place_order(&id, vec![black], 1)
+        .await
+        .unwrap();
+    screen(
+        &d,
+        Lang::Ko,
+        Some(Route::Orders),
+        &["서울대 텀블러 공구", "결제 대기", "블랙 · 1개"],
+    )
+    .await;
+    screen(
+        &d,
+        Lang::En,
+        Some(Route::Order(checkout.order.id.clone())),
+        &["Awaiting payment", "Pay now", "Cancel order", "Progress"],
+    )
+    .await;
+}

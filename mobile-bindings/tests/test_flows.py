@@ -549,10 +549,7 @@ def test_a_member_joins_a_community_buys_pays_and_cancels_with_a_refund(shop_ser
         action = re.search(r'action="(/checkout/[^"]*/pay[^"]*)"', page).group(1).replace("&amp;", "&")
         status, _ = http("POST", checkout.url.split("/checkout/")[0] + action, {})
         assert status < 400
-        paid = await eventually(
-            "the payment verified",
-            lambda: _paid(shop, order.id),
-        )
+        paid = await eventually(lambda: _paid(shop, order.id), "the payment verified")
         assert paid.status == moa.OrderStatus.PAID
         await client.sync()
         card = await shop.campaign(card.campaign.id)
@@ -565,10 +562,7 @@ def test_a_member_joins_a_community_buys_pays_and_cancels_with_a_refund(shop_ser
         await shop.cancel_order(order.id, "사이즈를 잘못 골랐어요")
         assert (await shop.order(order.id)).cancel_pending
         shop_server.start()
-        refunded = await eventually(
-            "the refund",
-            lambda: _refunded(client, shop, order.id),
-        )
+        refunded = await eventually(lambda: _refunded(client, shop, order.id), "the refund")
         assert refunded.order.history[-1].status == moa.OrderStatus.REFUNDED
         assert not refunded.cancel_pending
         await client.sign_out()
