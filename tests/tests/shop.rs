@@ -325,15 +325,20 @@ async fn the_last_units_go_to_exactly_as_many_orders(engine: Engine) {
     for i in 0..50 {
         members.push(api.signup(&format!("rush{i}")).await);
     }
-    let orders = members.iter().map(|m| {
+    let bodies: Vec<Value> = members
+        .iter()
+        .map(|_| {
+            json!({
+                "id": uuid::Uuid::now_v7().to_string(),
+                "campaign_id": campaign["id"],
+                "choice_ids": [black["id"]],
+                "quantity": 1,
+            })
+        })
+        .collect();
+    let orders = members.iter().zip(&bodies).map(|(m, body)| {
         let api = api.clone();
-        let body = json!({
-            "id": uuid::Uuid::now_v7().to_string(),
-            "campaign_id": campaign["id"],
-            "choice_ids": [black["id"]],
-            "quantity": 1,
-        });
-        async move { api.post("/v1/orders", Some(&m.access), body).await }
+        async move { api.post("/v1/orders", Some(&m.access), body.clone()).await }
     });
     let replies = futures_util::future::join_all(orders).await;
     let placed = replies.iter().filter(|r| r.status == 201).count();
@@ -351,6 +356,29 @@ async fn the_last_units_go_to_exactly_as_many_orders(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(reserved, 10);
+    // Sold out now: a placed order sent again still answers itself (a lost
+    // answer retried), a new one is refused before it queues for a write.
+    let winner = replies.iter().position(|r| r.status == 201).unwrap();
+    let again = api
+        .post(
+            "/v1/orders",
+            Some(&members[winner].access),
+            bodies[winner].clone(),
+        )
+        .await
+        .expect(200);
+    assert_eq!(again.body["order"]["id"], bodies[winner]["id"]);
+    assert_eq!(again.body["created"], false);
+    let late = api.signup("latecomer").await;
+    api.post(
+        "/v1/orders",
+        Some(&late.access),
+        json!({"id": uuid::Uuid::now_v7().to_string(), "campaign_id": campaign["id"],
+               "choice_ids": [black["id"]], "quantity": 1}),
+    )
+    .await
+    .expect_error(409, "sold_out");
+    assert_eq!(shop.server.count("orders").await, 10);
 }
 
 async fn a_missed_minimum_refunds_every_paid_order_once(engine: Engine) {

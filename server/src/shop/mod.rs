@@ -199,6 +199,10 @@ async fn place_order(
         ));
     };
     let ttl = i64::try_from(state.settings.order_ttl.as_millis()).unwrap_or(900_000);
+    {
+        let mut conn = state.db.read().acquire().await?;
+        orders::refuse_if_sold_out(&mut conn, &member, &req, now_ms()).await?;
+    }
     let (order, campaign, created) = state
         .write_quiet(async |tx| orders::place(tx, &member, &req, ttl, now_ms()).await)
         .await?;

@@ -274,6 +274,43 @@ async fn units_held(conn: &mut AnyConnection, campaign_id: &str, user_id: &str) 
     .await?)
 }
 
+/// Refuses an order at once, from a read snapshot and without the write
+/// lock, when its campaign is sold out already: in a rush for the last
+/// units most orders are too late, and they need not queue behind the
+/// ones that take the units. Anything else (a replayed order id, a
+/// campaign not offered to the member, one not sold out) is left to
+/// [`place`], whose conditional update stays the authority; a snapshot a
+/// moment old can only let an order through to it, or refuse one the
+/// moment it sold out.
+pub async fn refuse_if_sold_out(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    req: &PlaceOrderRequest,
+    now: i64,
+) -> Result<()> {
+    if !crate::util::is_uuid(&req.id)
+        || !crate::util::is_uuid(&req.campaign_id)
+        || !(1..=MAX_ORDER_QUANTITY).contains(&req.quantity)
+        || row(conn, &req.id).await?.is_some()
+    {
+        return Ok(());
+    }
+    let Some(campaign) = campaigns::row(conn, &req.campaign_id).await? else {
+        return Ok(());
+    };
+    let reader = Reader(Some(actor.clone()));
+    if campaign.taking_orders(now)
+        && campaign.stock - campaign.reserved < req.quantity
+        && campaigns::visible(conn, &campaign, &reader).await?
+    {
+        return Err(Error::conflict(
+            ErrorCode::SoldOut,
+            format!("only {} left", (campaign.stock - campaign.reserved).max(0)),
+        ));
+    }
+    Ok(())
+}
+
 /// Places an order: PENDING_PAYMENT with the server's amount, its units
 /// held until `now + ttl_ms` (an expiry job then releases them unless it
 /// was paid). The same order id placed again answers the first order
