@@ -20,7 +20,7 @@
 
 use moa_protocol::{
     Campaign, CampaignStatus, CancelOrderArgs, Community, EntityKind, Op, Order, OrderStatus,
-    PlaceOrderRequest, PlacedOrder,
+    PlaceOrderRequest, PlacedOrder, SetCampaignScrapArgs,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
@@ -48,6 +48,8 @@ pub struct CampaignCard {
     pub my_units: i64,
     /// Open and less than [`ENDING_SOON_MS`] before its deadline.
     pub ending_soon: bool,
+    /// The member saved it (찜), pending changes included.
+    pub scrapped: bool,
 }
 
 impl CampaignCard {
@@ -166,15 +168,31 @@ fn offered_to(campaign: &Campaign, community: Option<&str>) -> bool {
         || community.is_some_and(|c| campaign.community_ids.iter().any(|id| id == c))
 }
 
-fn card(campaign: Campaign, orders: &[Order], now: i64) -> CampaignCard {
+fn card(
+    conn: &Connection,
+    campaign: Campaign,
+    orders: &[Order],
+    ops: &[Op],
+    now: i64,
+) -> Result<CampaignCard> {
     let ending_soon = campaign.status == CampaignStatus::Open
         && campaign.deadline_at > now
         && campaign.deadline_at - now <= ENDING_SOON_MS;
-    CampaignCard {
+    // The confirmed state, then the member's pending changes in order.
+    let mut scrapped = entities::exists(conn, &EntityKind::CampaignScrap, &campaign.id)?;
+    for op in ops {
+        if let Op::CampaignScrap(a) = op
+            && a.campaign_id == campaign.id
+        {
+            scrapped = a.scrapped;
+        }
+    }
+    Ok(CampaignCard {
         my_units: my_units(orders, &campaign.id),
         ending_soon,
+        scrapped,
         campaign,
-    }
+    })
 }
 
 /// Open campaigns first, the nearest deadline first; closed ones after,
@@ -255,12 +273,12 @@ impl ShopHandle {
                 let community = view::me(c, &ops)?.and_then(|m| m.community_id);
                 let orders = cached_orders(c)?;
                 let now = now_ms();
-                let mut cards: Vec<CampaignCard> =
+                let mut cards =
                     decode::<Campaign>(entities::newest(c, &EntityKind::Campaign, u32::MAX)?)
                         .into_iter()
-                        .filter(|c| offered_to(c, community.as_deref()))
-                        .map(|c| card(c, &orders, now))
-                        .collect();
+                        .filter(|campaign| offered_to(campaign, community.as_deref()))
+                        .map(|campaign| card(c, campaign, &orders, &ops, now))
+                        .collect::<Result<Vec<_>>>()?;
                 cards.sort_by(card_order);
                 Ok(cards)
             })
@@ -279,7 +297,8 @@ impl ShopHandle {
                 let campaign = entities::get(c, &EntityKind::Campaign, &id)?
                     .and_then(|v| serde_json::from_value::<Campaign>(v).ok())
                     .ok_or_else(|| Error::NotFound("no such group-buy here".into()))?;
-                Ok(card(campaign, &cached_orders(c)?, now_ms()))
+                let (ops, _) = view::pending(c)?;
+                card(c, campaign, &cached_orders(c)?, &ops, now_ms())
             })
             .await
     }
@@ -297,6 +316,22 @@ impl ShopHandle {
             .await?;
         account.emit(vec![Topic::Campaigns]);
         self.campaign(id).await
+    }
+
+    /// Saves (찜) a campaign, or lets it go, through the outbox: shown at
+    /// once; the member hears of its deadline a day before unless they
+    /// ordered. Answers the mutation id.
+    pub async fn set_scrap(&self, campaign_id: &str, scrapped: bool) -> Result<String> {
+        self.campaign(campaign_id).await?;
+        self.client
+            .enqueue(
+                Op::CampaignScrap(SetCampaignScrapArgs {
+                    campaign_id: campaign_id.to_owned(),
+                    scrapped,
+                }),
+                vec![Topic::Campaigns],
+            )
+            .await
     }
 
     // ----- orders ----------------------------------------------------------

@@ -991,7 +991,7 @@ fn topic_of(kind: &EntityKind) -> Option<Topic> {
         EntityKind::Mute | EntityKind::Room | EntityKind::Read => Topic::Rooms,
         EntityKind::Message => Topic::Messages,
         EntityKind::Place | EntityKind::Product => Topic::Feed,
-        EntityKind::Campaign => Topic::Campaigns,
+        EntityKind::Campaign | EntityKind::CampaignScrap => Topic::Campaigns,
         EntityKind::Order => Topic::Orders,
         EntityKind::Unknown(_) => return None,
     })

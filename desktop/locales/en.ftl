@@ -446,3 +446,7 @@ outbox-place-edit = Place edit
 outbox-place-delete = Place deletion
 outbox-product-edit = Product edit
 outbox-product-delete = Product deletion
+campaign-scrap = Save
+campaign-scrapped = Saved
+campaign-scrap-hint = Saved group-buys remind you a day before they close
+outbox-campaign-scrap = Group-buy save

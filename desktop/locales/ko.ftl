@@ -446,3 +446,7 @@ outbox-place-edit = 장소 수정
 outbox-place-delete = 장소 삭제
 outbox-product-edit = 상품 수정
 outbox-product-delete = 상품 삭제
+campaign-scrap = 찜하기
+campaign-scrapped = 찜함
+campaign-scrap-hint = 찜해 두면 마감 하루 전에 알려 드려요
+outbox-campaign-scrap = 공동구매 찜

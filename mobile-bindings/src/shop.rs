@@ -59,6 +59,11 @@ impl MoaShop {
         Ok(self.core.refresh_campaign(&id).await?)
     }
 
+    /// Saves (찜) a group-buy or lets it go, through the outbox.
+    pub async fn set_scrap(&self, campaign_id: String, scrapped: bool) -> Result<String> {
+        Ok(self.core.set_scrap(&campaign_id, scrapped).await?)
+    }
+
     /// Orders `quantity` with one choice per option group. Online only:
     /// offline it fails with `Network` and keeps the choice as a draft.
     pub async fn place_order(

@@ -928,6 +928,8 @@ pub struct CampaignCard {
     pub my_units: i64,
     /// Open and less than a day before its deadline (마감 임박).
     pub ending_soon: bool,
+    /// The member saved it (찜).
+    pub scrapped: bool,
 }
 
 /// Where an order stands.

@@ -126,6 +126,8 @@ ops! {
     ChatRead(chat::Read) = "chat.read",
     /// A member's cancel of their order (refunded when it was paid).
     OrderCancel(shop::CancelOrderArgs) = "order.cancel",
+    /// Saves (찜) a group-buy or lets it go: the desired state.
+    CampaignScrap(shop::SetCampaignScrapArgs) = "campaign.scrap",
 }
 
 impl Op {
@@ -305,6 +307,9 @@ wire_enum! {
         Campaign = "campaign",
         /// [`crate::Order`] (in its member's bucket).
         Order = "order",
+        /// A group-buy the member saved (찜): id the campaign's, data
+        /// [`crate::CampaignScrap`] (in the member's bucket).
+        CampaignScrap = "campaign_scrap",
     }
 }
 
@@ -347,6 +352,7 @@ mod tests {
         r#"{"id":"m","name":"product.edit","args":{"id":"p","name":null,"options":null,"photos":["p1"],"price_krw":9900,"shop_url":null}}"#,
         r#"{"id":"m","name":"product.delete","args":{"id":"p"}}"#,
         r#"{"id":"m","name":"order.cancel","args":{"id":"o","reason":"마음이 바뀌었어요"}}"#,
+        r#"{"id":"m","name":"campaign.scrap","args":{"campaign_id":"c","scrapped":true}}"#,
     ];
 
     #[test]

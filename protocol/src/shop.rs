@@ -381,6 +381,23 @@ pub struct CancelOrderArgs {
     pub reason: String,
 }
 
+/// `campaign.scrap`: save (찜) a group-buy, or let it go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetCampaignScrapArgs {
+    pub campaign_id: String,
+    pub scrapped: bool,
+}
+
+/// A group-buy the member saved (`PUT /v1/campaigns/{id}/scrap`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CampaignScrap {
+    pub campaign_id: String,
+    pub scrapped: bool,
+    pub created_at: i64,
+}
+
 /// A job that keeps failing, as admins see it (`GET /v1/admin/jobs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -127,7 +127,30 @@ async fn a_member_joins_orders_pays_and_cancels(engine: Engine) {
         (draft.choice_ids.clone(), draft.quantity),
         (vec![white.clone()], 2)
     );
+    // Saving (찜) works offline, shown at once.
+    mina.shop().set_scrap(&ours_id, true).await.unwrap();
+    assert!(mina.shop().campaign(&ours_id).await.unwrap().scrapped);
+    assert!(matches!(
+        mina.shop().set_scrap(theirs_id, true).await,
+        Err(Error::NotFound(_))
+    ));
     proxy.up();
+    mina.sync().await.unwrap();
+    assert!(mina.shop().campaign(&ours_id).await.unwrap().scrapped);
+    assert_eq!(shop.server.count("campaign_scraps").await, 1);
+    // A second device of hers learns it from her bucket.
+    let (second, _sdir) = moa_tests::open_client(&proxy.url()).await;
+    second
+        .sign_in("mina@test.kr", "password-mina")
+        .await
+        .unwrap();
+    second.sync().await.unwrap();
+    assert!(second.shop().campaign(&ours_id).await.unwrap().scrapped);
+    mina.shop().set_scrap(&ours_id, false).await.unwrap();
+    mina.sync().await.unwrap();
+    second.sync().await.unwrap();
+    assert!(!second.shop().campaign(&ours_id).await.unwrap().scrapped);
+    second.sign_out().await.unwrap();
 
     // Over the per-member limit: refused with the server's code, nothing held.
     let err = mina

@@ -26,6 +26,7 @@ both_engines!(
     community_campaigns_are_invisible_to_other_communities,
     bad_orders_are_refused_and_write_nothing,
     members_cancel_and_admins_cancel_with_refunds,
+    a_day_before_the_deadline_viewers_and_savers_are_reminded,
 );
 
 async fn an_order_is_paid_at_the_provider_and_verified(engine: Engine) {
@@ -806,4 +807,90 @@ async fn members_cancel_and_admins_cancel_with_refunds(engine: Engine) {
     )
     .await
     .expect_error(409, "invalid_state");
+}
+
+/// The 24-hour reminder goes to members who viewed or saved (찜) the
+/// campaign and have not ordered; saving is the desired state (twice is
+/// once), and another community's campaign cannot be saved (404).
+async fn a_day_before_the_deadline_viewers_and_savers_are_reminded(engine: Engine) {
+    let shop = shop(engine).await;
+    let api = shop.server.api();
+    let product = shop.product().await;
+    let snu = shop.community("서울대학교").await;
+    // The reminder falls due three seconds from now.
+    let campaign = shop
+        .campaign(
+            &product,
+            json!({"deadline_at": now_ms() + 24 * 3_600_000 + 3_000, "min_participants": 1}),
+        )
+        .await;
+    let theirs = shop
+        .campaign(
+            &product,
+            json!({"community_ids": [snu], "title": "서울대 전용"}),
+        )
+        .await;
+    let id = campaign["id"].as_str().unwrap();
+    let viewer = api.signup("viewer").await;
+    let saver = api.signup("saver").await;
+    let buyer = api.signup("buyer").await;
+    let stranger = api.signup("stranger").await;
+    shop.campaign_now(&viewer, &campaign["id"]).await;
+    shop.campaign_now(&buyer, &campaign["id"]).await;
+    for _ in 0..2 {
+        let r = api
+            .put(
+                &format!("/v1/campaigns/{id}/scrap"),
+                saver.token(),
+                json!({}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(r.body["scrapped"], true);
+    }
+    api.put(
+        &format!("/v1/campaigns/{}/scrap", theirs["id"].as_str().unwrap()),
+        saver.token(),
+        json!({}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    api.put("/v1/campaigns/not-an-id/scrap", saver.token(), json!({}))
+        .await
+        .expect_error(422, "invalid_field");
+    api.put(&format!("/v1/campaigns/{id}/scrap"), None, json!({}))
+        .await
+        .expect_error(401, "missing_token");
+    // Saved then let go, then saved again through the sync push.
+    api.delete(&format!("/v1/campaigns/{id}/scrap"), stranger.token(), None)
+        .await
+        .expect(200);
+    shop.order(&buyer, &campaign, &choice(&product, "블랙"), 1)
+        .await;
+
+    let reminded = |who: &moa_tests::Session| {
+        let api = api.clone();
+        let token = who.access.clone();
+        async move {
+            let page = api.get("/v1/notifications", Some(&token)).await.expect(200);
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "campaign_ending_soon" && n["target_id"] == id)
+                .count()
+        }
+    };
+    let mut done = false;
+    for _ in 0..200 {
+        if reminded(&viewer).await == 1 && reminded(&saver).await == 1 {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(done, "the viewer and the saver were reminded");
+    assert_eq!(reminded(&buyer).await, 0, "ordered: no reminder");
+    assert_eq!(reminded(&stranger).await, 0, "neither viewed nor saved");
+    assert_eq!(shop.server.count("campaign_scraps").await, 1);
 }

@@ -246,12 +246,17 @@ pub fn ShopScreen() -> Element {
 pub fn CampaignScreen(id: String) -> Element {
     let client = use_client();
     let prefs = use_prefs();
+    let notices = use_notices();
     let topics = use_topics();
     let now = use_clock(1);
     let cid = id.clone();
     let data = use_resource(move || {
         let id = cid.clone();
-        let _ = (topics.watch(Topic::Campaigns), topics.watch(Topic::Orders));
+        let _ = (
+            topics.watch(Topic::Campaigns),
+            topics.watch(Topic::Orders),
+            topics.watch(Topic::Outbox),
+        );
         async move {
             let shop = client.get().shop();
             match shop.campaign(&id).await {
@@ -295,6 +300,22 @@ pub fn CampaignScreen(id: String) -> Element {
                     h2 { "{c.title}" }
                     if card.ending_soon { span { class: "badge hot", {prefs.t("campaign-ending-soon")} } }
                     if c.status != CampaignStatus::Open { span { class: "badge muted", {prefs.t(status_key(c.status))} } }
+                    button { class: if card.scrapped { "btn ghost active" } else { "btn ghost" },
+                        title: prefs.t("campaign-scrap-hint"),
+                        onclick: {
+                            let id = c.id.clone();
+                            let next = !card.scrapped;
+                            move |_| {
+                                let id = id.clone();
+                                spawn(async move {
+                                    if let Err(e) = client.get().shop().set_scrap(&id, next).await {
+                                        notices.fail(&e);
+                                    }
+                                });
+                            }
+                        },
+                        if card.scrapped { "♥ " {prefs.t("campaign-scrapped")} } else { "♡ " {prefs.t("campaign-scrap")} }
+                    }
                 }
                 Prices { campaign: c.clone() }
                 Progress { campaign: c.clone() }

@@ -288,6 +288,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "catalog_upkeep",
         include_str!("../../../migrations/sqlite/0011_catalog_upkeep.sql"),
     ),
+    (
+        12,
+        "campaign_scraps",
+        include_str!("../../../migrations/sqlite/0012_campaign_scraps.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -346,6 +351,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         11,
         "catalog_upkeep",
         include_str!("../../../migrations/postgres/0011_catalog_upkeep.sql"),
+    ),
+    (
+        12,
+        "campaign_scraps",
+        include_str!("../../../migrations/postgres/0012_campaign_scraps.sql"),
     ),
 ];
 

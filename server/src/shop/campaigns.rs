@@ -12,7 +12,8 @@
 
 use moa_protocol::shop::{MAX_CAMPAIGN_STOCK, MAX_ORDER_QUANTITY, MAX_SHOP_NAME_CHARS};
 use moa_protocol::{
-    Campaign, CampaignStatus, CreateCampaignRequest, EntityKind, ErrorCode, Page, Role,
+    Campaign, CampaignScrap, CampaignStatus, CreateCampaignRequest, EntityKind, ErrorCode, Page,
+    Role,
 };
 use sqlx::AnyConnection;
 
@@ -387,6 +388,62 @@ pub async fn viewed(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Saves (찜) a campaign for the member, or lets it go (the desired state:
+/// setting it twice is once). Another community's campaign is 404. The
+/// member's devices hear of it through their bucket.
+pub async fn set_scrap(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    campaign_id: &str,
+    scrapped: bool,
+    now: i64,
+) -> Result<CampaignScrap> {
+    actor.ensure_can_write()?;
+    crate::validate::uuid("campaign_id", campaign_id)?;
+    let reader = Reader(Some(actor.clone()));
+    visible_row(conn, campaign_id, &reader).await?;
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT created_at FROM campaign_scraps WHERE campaign_id = $1 AND user_id = $2",
+    )
+    .bind(campaign_id)
+    .bind(&actor.user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let scrap = CampaignScrap {
+        campaign_id: campaign_id.to_owned(),
+        scrapped,
+        created_at: existing.unwrap_or(now),
+    };
+    if existing.is_some() == scrapped {
+        return Ok(scrap);
+    }
+    if scrapped {
+        sqlx::query(
+            "INSERT INTO campaign_scraps (campaign_id, user_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(campaign_id)
+        .bind(&actor.user_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM campaign_scraps WHERE campaign_id = $1 AND user_id = $2")
+            .bind(campaign_id)
+            .bind(&actor.user_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let data = scrapped.then(|| to_json(&scrap)).transpose()?;
+    let change = Change::upsert_or_delete(
+        EntityKind::CampaignScrap,
+        campaign_id,
+        data,
+        vec![crate::changelog::user_bucket(&actor.user_id)],
+    );
+    changelog::record(conn, change, now).await?;
+    Ok(scrap)
 }
 
 /// Ends an open campaign with `status` at `now` (in the caller's

@@ -164,8 +164,9 @@ pub async fn ending_soon(state: &AppState, job: &Job) -> Result<()> {
                 .is_some_and(|c| c.status() == CampaignStatus::Open);
             if open {
                 let users: Vec<String> = sqlx::query_scalar(
-                    "SELECT v.user_id FROM campaign_views v WHERE v.campaign_id = $1 \
-                     AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.campaign_id = v.campaign_id \
+                    "SELECT v.user_id FROM (SELECT user_id FROM campaign_views WHERE campaign_id = $1 \
+                       UNION SELECT user_id FROM campaign_scraps WHERE campaign_id = $1) v \
+                     WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.campaign_id = $1 \
                        AND o.user_id = v.user_id AND o.status <> 'expired')",
                 )
                 .bind(&id)

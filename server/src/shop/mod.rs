@@ -18,7 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use moa_protocol::{
-    AdminJob, Campaign, CancelOrderRequest, Community, CreateCampaignRequest,
+    AdminJob, Campaign, CampaignScrap, CancelOrderRequest, Community, CreateCampaignRequest,
     CreateCommunityRequest, ErrorBody, ErrorCode, Order, Page, PlaceOrderRequest, PlacedOrder,
     Role, ShopProduct, ShopProductRequest,
 };
@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_community))
         .routes(routes!(list_campaigns))
         .routes(routes!(get_campaign))
+        .routes(routes!(scrap_campaign, unscrap_campaign))
         .routes(routes!(place_order, my_orders))
         .routes(routes!(get_order))
         .routes(routes!(confirm_payment))
@@ -168,6 +169,47 @@ async fn get_campaign(
             .await?;
     }
     Ok(Json(campaign))
+}
+
+/// Save (찜) a group-buy: the member hears of its deadline 24 hours before
+/// unless they ordered.
+#[utoipa::path(
+    put, path = "/campaigns/{id}/scrap", tag = "shop", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = CampaignScrap),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+async fn scrap_campaign(
+    State(state): State<AppState>,
+    member: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignScrap>> {
+    let scrap = state
+        .write_quiet(async |tx| campaigns::set_scrap(tx, &member, &id, true, now_ms()).await)
+        .await?;
+    Ok(Json(scrap))
+}
+
+/// Let a saved group-buy go.
+#[utoipa::path(
+    delete, path = "/campaigns/{id}/scrap", tag = "shop", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = CampaignScrap),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+async fn unscrap_campaign(
+    State(state): State<AppState>,
+    member: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignScrap>> {
+    let scrap = state
+        .write_quiet(async |tx| campaigns::set_scrap(tx, &member, &id, false, now_ms()).await)
+        .await?;
+    Ok(Json(scrap))
 }
 
 /// Order from a group-buy: answers the order (PENDING_PAYMENT, with the

@@ -318,6 +318,11 @@ async fn dispatch(
             to_json(&crate::shop::orders::cancel(conn, actor, &a.id, &a.reason, now).await?)
                 .map(quiet)
         }
+        Op::CampaignScrap(a) => to_json(
+            &crate::shop::campaigns::set_scrap(conn, actor, &a.campaign_id, a.scrapped, now)
+                .await?,
+        )
+        .map(quiet),
         Op::Unknown { name, .. } => Err(unknown(&name)),
     }
 }
