@@ -73,6 +73,9 @@ pub struct MyOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderDraft {
     pub campaign_id: String,
+    /// The order id it was sent under; the same choice placed again uses it
+    /// (a try whose answer was lost is then answered, not placed twice).
+    pub order_id: String,
     pub choice_ids: Vec<String>,
     pub quantity: i64,
     pub saved_at: i64,
@@ -348,8 +351,21 @@ impl ShopHandle {
         choice_ids: Vec<String>,
         quantity: i64,
     ) -> Result<Checkout> {
+        // The same choice tried again after a failure goes under the same
+        // order id: if the first try reached the server and only its answer
+        // was lost, the server answers that order instead of placing two.
+        let account = self.client.account()?;
+        let campaign = campaign_id.to_owned();
+        let earlier = account
+            .store
+            .read(move |c| load_draft(c, &campaign))
+            .await?;
+        let id = match earlier {
+            Some(d) if d.choice_ids == choice_ids && d.quantity == quantity => d.order_id,
+            _ => new_id(),
+        };
         self.place(PlaceOrderRequest {
-            id: new_id(),
+            id,
             campaign_id: campaign_id.to_owned(),
             choice_ids,
             quantity,
@@ -385,6 +401,7 @@ impl ShopHandle {
             Err(Error::Network(e)) => {
                 let draft = OrderDraft {
                     campaign_id: req.campaign_id.clone(),
+                    order_id: req.id.clone(),
                     choice_ids: req.choice_ids.clone(),
                     quantity: req.quantity,
                     saved_at: now_ms(),
@@ -538,11 +555,13 @@ fn mine(order: Order, ops: &[Op]) -> MyOrder {
 
 fn save_draft(tx: &Transaction<'_>, draft: &OrderDraft) -> Result<()> {
     tx.execute(
-        "INSERT INTO order_drafts (campaign_id, choice_ids, quantity, saved_at) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (campaign_id) DO UPDATE SET choice_ids = excluded.choice_ids, \
-         quantity = excluded.quantity, saved_at = excluded.saved_at",
+        "INSERT INTO order_drafts (campaign_id, order_id, choice_ids, quantity, saved_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (campaign_id) DO UPDATE SET order_id = excluded.order_id, \
+         choice_ids = excluded.choice_ids, quantity = excluded.quantity, saved_at = excluded.saved_at",
         params![
             draft.campaign_id,
+            draft.order_id,
             serde_json::to_string(&draft.choice_ids)?,
             draft.quantity,
             draft.saved_at
@@ -552,19 +571,22 @@ fn save_draft(tx: &Transaction<'_>, draft: &OrderDraft) -> Result<()> {
 }
 
 fn load_draft(conn: &Connection, campaign_id: &str) -> Result<Option<OrderDraft>> {
-    let row: Option<(String, i64, i64)> = conn
+    let row: Option<(String, String, i64, i64)> = conn
         .query_row(
-            "SELECT choice_ids, quantity, saved_at FROM order_drafts WHERE campaign_id = ?1",
+            "SELECT order_id, choice_ids, quantity, saved_at FROM order_drafts WHERE campaign_id = ?1",
             [campaign_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    Ok(row.map(|(choices, quantity, saved_at)| OrderDraft {
-        campaign_id: campaign_id.to_owned(),
-        choice_ids: serde_json::from_str(&choices).unwrap_or_default(),
-        quantity,
-        saved_at,
-    }))
+    Ok(
+        row.map(|(order_id, choices, quantity, saved_at)| OrderDraft {
+            campaign_id: campaign_id.to_owned(),
+            order_id,
+            choice_ids: serde_json::from_str(&choices).unwrap_or_default(),
+            quantity,
+            saved_at,
+        }),
+    )
 }
 
 /// `url` as an absolute address: the server may answer a path of its own

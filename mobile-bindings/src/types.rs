@@ -995,6 +995,8 @@ pub struct MyOrder {
 #[uniffi::remote(Record)]
 pub struct OrderDraft {
     pub campaign_id: String,
+    /// The order id it was sent under (placing the same choice reuses it).
+    pub order_id: String,
     pub choice_ids: Vec<String>,
     pub quantity: i64,
     pub saved_at: i64,

@@ -162,12 +162,15 @@ async fn a_member_joins_orders_pays_and_cancels(engine: Engine) {
         matches!(&err, Error::Rejected { code, .. } if *code == ErrorCode::OverLimit),
         "{err:?}"
     );
-    // From the draft: placed, the draft gone, the stock held at once.
+    // From the draft: placed under the order id the failed try used (had
+    // it reached the server, this would answer that order), the draft
+    // gone, the stock held at once.
     let checkout = mina
         .shop()
-        .place_order(&ours_id, draft.choice_ids, draft.quantity)
+        .place_order(&ours_id, draft.choice_ids.clone(), draft.quantity)
         .await
         .unwrap();
+    assert_eq!(checkout.order.id, draft.order_id);
     assert!(mina.shop().order_draft(&ours_id).await.unwrap().is_none());
     let order = checkout.order.clone();
     assert_eq!(order.status, OrderStatus::PendingPayment);

@@ -411,7 +411,9 @@ fn OrderForm(card: CampaignCard) -> Element {
         error.set(None);
         let id = campaign_id.clone();
         let choices = picked.peek().clone();
-        let qty = *quantity.peek();
+        // What the total shows: a restored draft or moved counts may have
+        // left the raw value above what can be ordered.
+        let qty = (*quantity.peek()).clamp(1, can.max(1));
         spawn(async move {
             let result = client.get().shop().place_order(&id, choices, qty).await;
             busy.set(false);

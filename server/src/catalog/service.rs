@@ -473,8 +473,15 @@ async fn refreshed_product(conn: &mut AnyConnection, id: &str, now: i64) -> Resu
     let product = get_product(conn, id)
         .await?
         .ok_or_else(|| Error::Internal("product vanished".into()))?;
+    if product_hidden(conn, id).await? {
+        // Hidden by moderators: it stays out of caches and search.
+        let change = Change::delete(EntityKind::Product, id, vec![PUBLIC.into()]);
+        changelog::record(conn, change, now).await?;
+        search::remove(conn, SearchKind::Product, id).await?;
+        return Ok(product);
+    }
     publish(conn, EntityKind::Product, id, &product, now).await?;
-    if product.deleted || product_hidden(conn, id).await? {
+    if product.deleted {
         search::remove(conn, SearchKind::Product, id).await?;
     } else {
         index_product(conn, &product).await?;
@@ -601,15 +608,15 @@ pub async fn edit_product(
     let photos = match &edit.photos {
         Some(p) => {
             let photos = validate::media_ids("photos", p, MAX_PRODUCT_PHOTOS)?;
-            media::attach_photos(
-                conn,
-                &actor.user_id,
-                RefType::Product,
-                id,
-                "photos",
-                &photos,
-            )
-            .await?;
+            // New photos must be the editor's own uploads; the ones the
+            // product has stay (a moderator may drop one).
+            let new: Vec<String> = photos
+                .iter()
+                .filter(|p| !product.photos.contains(p))
+                .cloned()
+                .collect();
+            media::attach_photos(conn, &actor.user_id, RefType::Product, id, "photos", &new)
+                .await?;
             photos
         }
         None => product.photos.clone(),

@@ -329,7 +329,9 @@ pub async fn seed(
             .take(plan.buyers)
             .collect();
         for (k, buyer) in buyers.iter().enumerate() {
-            let at = opened + (k as i64 + 1) * (plan.deadline_in - plan.starts_in).min(DAY) / 8;
+            // Spread over the first hours it was open, and always in the past.
+            let at = (opened + (k as i64 + 1) * (plan.deadline_in - plan.starts_in).min(DAY) / 8)
+                .min(now - (plan.buyers - k) as i64 * 10 * MINUTE);
             let choice_ids: Vec<String> = product
                 .option_groups
                 .iter()

@@ -298,7 +298,11 @@ async fn set_hidden(
                 search::remove(conn, SearchKind::Product, id).await?;
                 Change::delete(EntityKind::Product, id, vec![PUBLIC.into()])
             } else {
-                catalog::index_product(conn, &product).await?;
+                // Restored by moderators; a product its adder deleted stays
+                // out of search.
+                if !product.deleted {
+                    catalog::index_product(conn, &product).await?;
+                }
                 let data =
                     serde_json::to_value(&product).map_err(|e| Error::Internal(e.to_string()))?;
                 Change::upsert(EntityKind::Product, id, data, vec![PUBLIC.into()])

@@ -113,10 +113,13 @@ const UNINDEXED: [(SearchKind, &str); 4] = [
         SearchKind::Review,
         "SELECT r.id FROM reviews r WHERE r.deleted_at IS NULL AND r.hidden_at IS NULL",
     ),
-    (SearchKind::Place, "SELECT r.id FROM places r WHERE 1 = 1"),
+    (
+        SearchKind::Place,
+        "SELECT r.id FROM places r WHERE r.deleted_at IS NULL",
+    ),
     (
         SearchKind::Product,
-        "SELECT r.id FROM products r WHERE r.hidden_at IS NULL",
+        "SELECT r.id FROM products r WHERE r.hidden_at IS NULL AND r.deleted_at IS NULL",
     ),
     (
         SearchKind::Person,

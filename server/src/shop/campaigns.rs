@@ -402,8 +402,12 @@ pub async fn set_scrap(
 ) -> Result<CampaignScrap> {
     actor.ensure_can_write()?;
     crate::validate::uuid("campaign_id", campaign_id)?;
-    let reader = Reader(Some(actor.clone()));
-    visible_row(conn, campaign_id, &reader).await?;
+    if scrapped {
+        // Only what the member may see can be saved; letting go always works
+        // (they may have moved to another community since).
+        let reader = Reader(Some(actor.clone()));
+        visible_row(conn, campaign_id, &reader).await?;
+    }
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT created_at FROM campaign_scraps WHERE campaign_id = $1 AND user_id = $2",
     )

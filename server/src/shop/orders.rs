@@ -288,6 +288,7 @@ pub async fn refuse_if_sold_out(
     req: &PlaceOrderRequest,
     now: i64,
 ) -> Result<()> {
+    actor.ensure_can_write()?;
     if !crate::util::is_uuid(&req.id)
         || !crate::util::is_uuid(&req.campaign_id)
         || !(1..=MAX_ORDER_QUANTITY).contains(&req.quantity)
@@ -302,6 +303,9 @@ pub async fn refuse_if_sold_out(
     if campaign.taking_orders(now)
         && campaign.stock - campaign.reserved < req.quantity
         && campaigns::visible(conn, &campaign, &reader).await?
+        // Over the limit says so (from `place`), before sold out.
+        && units_held(conn, &campaign.id, &actor.user_id).await? + req.quantity
+            <= campaign.per_member_limit
     {
         return Err(Error::conflict(
             ErrorCode::SoldOut,
