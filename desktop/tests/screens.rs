@@ -64,9 +64,11 @@ fn open(d: &Device, lang: Lang, route: Option<Route>) -> VirtualDom {
 }
 
 /// Runs `dom` until its HTML contains every one of `want` (or the test
-/// fails with the last HTML).
+/// fails with the last HTML). Generous: a review not in the cache waits for
+/// the sync cycle running in the background, which on a loaded CI machine
+/// once took over 20 s.
 async fn until(dom: &mut VirtualDom, want: &[&str]) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(45);
     loop {
         let html = dioxus_ssr::render(dom);
         if want.iter().all(|w| html.contains(w)) {
