@@ -147,47 +147,7 @@ pub fn ago(lang: Lang, at_ms: i64, now_ms: i64) -> String {
     lang.ta(key, &[("n", Arg::Num(n))])
 }
 
-/// Korea's offset from UTC (no daylight saving time since 1988).
-const KST_OFFSET_MS: i64 = 9 * 60 * 60 * 1000;
-
-/// A moment in Korean time (Asia/Seoul).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kst {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    /// 0 = Sunday.
-    pub weekday: u32,
-    pub hour: u32,
-    pub minute: u32,
-}
-
-impl Kst {
-    /// `at_ms` (Unix ms, UTC) in Korean time.
-    pub fn of(at_ms: i64) -> Kst {
-        let local = at_ms + KST_OFFSET_MS;
-        let days = local.div_euclid(86_400_000);
-        let in_day = local.rem_euclid(86_400_000) / 1000;
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        Kst {
-            year,
-            month,
-            day,
-            weekday: (days + 4).rem_euclid(7) as u32,
-            hour: (in_day / 3600) as u32,
-            minute: (in_day / 60 % 60) as u32,
-        }
-    }
-}
+pub use moa_client_core::protocol::kst::Kst;
 
 /// A date and time in Korean time: "12월 5일 (토) 18:00" /
 /// "Sat, Dec 5, 18:00 KST".

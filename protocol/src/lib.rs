@@ -86,9 +86,11 @@ macro_rules! wire_enum {
 }
 
 pub mod auth;
+pub mod backoffice;
 pub mod chat;
 pub mod content;
 pub mod error;
+pub mod kst;
 pub mod limits;
 pub mod media;
 pub mod moderation;
@@ -99,6 +101,7 @@ pub mod sync;
 pub mod users;
 
 pub use auth::*;
+pub use backoffice::*;
 pub use chat::*;
 pub use content::*;
 pub use error::*;

@@ -351,7 +351,7 @@ pub struct ReportTypeCount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportDayCount {
-    /// The day's start, Unix ms UTC.
+    /// The Korean day's start (00:00 Asia/Seoul), as Unix ms UTC.
     pub day: i64,
     pub target_type: ReportTarget,
     pub count: i64,

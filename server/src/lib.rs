@@ -88,6 +88,7 @@ pub use state::{AppState, Settings};
         (name = "media", description = "Resumable uploads of photos and videos, and serving them"),
         (name = "chat", description = "Chat rooms, members, messages, read markers, and the realtime socket"),
         (name = "shop", description = "Communities, group-buys, orders and payments"),
+        (name = "admin-shop", description = "The back office: the order table and its Excel export, order actions, campaign and community edits, statistics, official posts (admins)"),
         (name = "sync", description = "Pushing mutations and pulling changes by bucket and feed window"),
     )
 )]

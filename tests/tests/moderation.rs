@@ -743,11 +743,7 @@ async fn report_statistics_for_admins(engine: Engine) {
     let days = stats["by_day"].as_array().unwrap();
     let total: i64 = days.iter().map(|d| d["count"].as_i64().unwrap()).sum();
     assert_eq!(total, 3);
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-        / 86_400_000
-        * 86_400_000;
-    assert!(days.iter().all(|d| d["day"] == today));
+    // Days are Korean days, each named by its start (00:00 Asia/Seoul).
+    let today = moa_protocol::kst::day_start(moa_server::util::now_ms());
+    assert!(days.iter().all(|d| d["day"] == today), "{days:?}");
 }

@@ -2,6 +2,7 @@
 //! live in [`service`]; every action is written to the audit log.
 
 pub mod service;
+pub mod stats;
 
 use axum::Json;
 use axum::extract::{Path, State};

@@ -293,6 +293,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "campaign_scraps",
         include_str!("../../../migrations/sqlite/0012_campaign_scraps.sql"),
     ),
+    (
+        13,
+        "backoffice",
+        include_str!("../../../migrations/sqlite/0013_backoffice.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -356,6 +361,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         12,
         "campaign_scraps",
         include_str!("../../../migrations/postgres/0012_campaign_scraps.sql"),
+    ),
+    (
+        13,
+        "backoffice",
+        include_str!("../../../migrations/postgres/0013_backoffice.sql"),
     ),
 ];
 

@@ -491,15 +491,17 @@ pub async fn stats(conn: &mut AnyConnection, days: u32, now: i64) -> Result<Repo
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let day_ms = 86_400_000_i64;
-    let since = (now / day_ms - i64::from(days.saturating_sub(1))) * day_ms;
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT (created_at / 86400000) * 86400000 AS day, target_type, COUNT(*) AS n FROM reports \
-         WHERE created_at >= $1 GROUP BY (created_at / 86400000) * 86400000, target_type ORDER BY 1, 2",
-    )
-    .bind(since)
-    .fetch_all(&mut *conn)
-    .await?;
+    // Days are Korean days (00:00 Asia/Seoul), each named by its start.
+    let since = crate::admin::stats::window_start(days, now);
+    let day = crate::admin::stats::kst_day_sql("created_at");
+    let sql = format!(
+        "SELECT {day} AS day, target_type, COUNT(*) AS n FROM reports \
+         WHERE created_at >= $1 GROUP BY {day}, target_type ORDER BY 1, 2"
+    );
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql)
+        .bind(since)
+        .fetch_all(&mut *conn)
+        .await?;
     let by_day = rows
         .into_iter()
         .map(|(day, target_type, count)| {

@@ -527,3 +527,36 @@ pub async fn record_view(
     rank::refresh(conn, id).await?;
     Ok(true)
 }
+
+/// Official reviews, newest first, hidden and deleted ones too (marked), for
+/// the admin list (moderators and admins).
+pub async fn official(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<moa_protocol::Page<Review>> {
+    actor.ensure_role(moa_protocol::Role::Moderator)?;
+    let size = crate::pagination::page_size(limit);
+    let (at, id) = crate::pagination::below_int_id(cursor)?;
+    let sql = format!(
+        "SELECT {REVIEW_COLUMNS} FROM reviews r {REVIEW_JOINS} \
+         WHERE r.official = 1 AND {AUTHOR_OF_REVIEW} \
+         AND (r.created_at < $2 OR (r.created_at = $2 AND r.id < $3)) \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&actor.user_id)
+        .bind(at)
+        .bind(id)
+        .bind(size + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| review_from_row(r).map(|row| row.review))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(crate::pagination::into_page(items, size, |r: &Review| {
+        crate::pagination::encode(&[&r.created_at.to_string(), &r.id])
+    }))
+}

@@ -197,3 +197,143 @@ pub async fn of_member(conn: &mut AnyConnection, user_id: &str) -> Result<Option
             .flatten(),
     )
 }
+
+/// A name for a community: valid, and not another community's (case and
+/// spacing aside; 409 otherwise). Answers the name and its key.
+async fn free_name(conn: &mut AnyConnection, raw: &str, except: &str) -> Result<(String, String)> {
+    let name = validate::text("name", raw, 1, MAX_SHOP_NAME_CHARS)?;
+    let key = validate::fold(&name);
+    let taken: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM communities WHERE name_key = $1 AND id <> $2")
+            .bind(&key)
+            .bind(except)
+            .fetch_one(&mut *conn)
+            .await?;
+    if taken > 0 {
+        return Err(Error::conflict(
+            moa_protocol::ErrorCode::Conflict,
+            "a community of this name exists",
+        ));
+    }
+    Ok((name, key))
+}
+
+/// The community `id` (404 when there is none).
+async fn existing(conn: &mut AnyConnection, id: &str) -> Result<Community> {
+    if !crate::util::is_uuid(id) {
+        return Err(Error::NotFound("no such community".into()));
+    }
+    get(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such community".into()))
+}
+
+/// Renames a community (admins).
+pub async fn rename(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    name: &str,
+    now: i64,
+) -> Result<Community> {
+    actor.ensure_role(Role::Admin)?;
+    let before = existing(conn, id).await?;
+    let (name, key) = free_name(conn, name, id).await?;
+    sqlx::query("UPDATE communities SET name = $1, name_key = $2 WHERE id = $3")
+        .bind(&name)
+        .bind(&key)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    crate::admin::service::audit(
+        conn,
+        &actor.user_id,
+        "rename_community",
+        ("community", id),
+        serde_json::json!({ "from": before.name, "to": name }),
+        now,
+    )
+    .await?;
+    existing(conn, id).await
+}
+
+/// Merges community `id` into `into` (admins): its members and its
+/// campaigns' offers move over, the members' profiles are republished (so
+/// their devices sync the new community's bucket), and `id` is gone.
+pub async fn merge(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    into: &str,
+    now: i64,
+) -> Result<Community> {
+    actor.ensure_role(Role::Admin)?;
+    let from = existing(conn, id).await?;
+    if !crate::util::is_uuid(into) || get(conn, into).await?.is_none() {
+        return Err(Error::invalid("into", "no such community"));
+    }
+    if id == into {
+        return Err(Error::invalid(
+            "into",
+            "a community cannot merge into itself",
+        ));
+    }
+    let members: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE community_id = $1")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE users SET community_id = $1, updated_at = $2 WHERE community_id = $3")
+        .bind(into)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    // A campaign offered to both keeps one offer.
+    sqlx::query(
+        "DELETE FROM campaign_communities WHERE community_id = $1 AND campaign_id IN \
+         (SELECT campaign_id FROM campaign_communities WHERE community_id = $2)",
+    )
+    .bind(id)
+    .bind(into)
+    .execute(&mut *conn)
+    .await?;
+    let campaigns: Vec<String> =
+        sqlx::query_scalar("SELECT campaign_id FROM campaign_communities WHERE community_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    sqlx::query("UPDATE campaign_communities SET community_id = $1 WHERE community_id = $2")
+        .bind(into)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE communities SET member_count = \
+         (SELECT COUNT(*) FROM users WHERE community_id = $1) WHERE id = $1",
+    )
+    .bind(into)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM communities WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for user_id in &members {
+        if let Some(user) = crate::users::service::find_by_id(conn, user_id).await? {
+            crate::users::service::publish(conn, &user, now).await?;
+        }
+    }
+    for campaign_id in &campaigns {
+        super::campaigns::publish(conn, campaign_id, now).await?;
+    }
+    crate::admin::service::audit(
+        conn,
+        &actor.user_id,
+        "merge_community",
+        ("community", id),
+        serde_json::json!({ "name": from.name, "into": into, "members": members.len() }),
+        now,
+    )
+    .await?;
+    existing(conn, into).await
+}

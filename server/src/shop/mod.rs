@@ -5,8 +5,11 @@
 //! The rules live in the submodules; handlers only read the request,
 //! call them in a transaction and answer.
 
+pub mod admin;
+pub mod backoffice;
 pub mod campaigns;
 pub mod communities;
+pub mod export;
 pub mod jobs;
 pub mod orders;
 pub mod payment;
@@ -53,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_campaign))
         .routes(routes!(cancel_campaign))
         .routes(routes!(failing_jobs))
+        .merge(backoffice::router())
 }
 
 /// Search text and paging.
@@ -587,7 +591,7 @@ async fn create_campaign(
 /// A reason for an admin action.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReasonRequest {
-    reason: String,
+    pub reason: String,
 }
 
 /// Cancel an open group-buy (admins): every paid order is refunded.
