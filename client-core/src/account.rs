@@ -141,6 +141,22 @@ impl Account {
             .await
     }
 
+    /// A signed-in PATCH of a JSON body to a resource under `/v1`.
+    pub async fn patch<B, T>(&self, path: &str, body: &B) -> Result<T>
+    where
+        B: serde::Serialize + ?Sized,
+        T: serde::de::DeserializeOwned,
+    {
+        self.authed(|api, token| async move { api.patch(Some(&token), path, body).await })
+            .await
+    }
+
+    /// A signed-in GET of the raw bytes of a resource under `/v1`.
+    pub async fn bytes(&self, path: &str) -> Result<Vec<u8>> {
+        self.authed(|api, token| async move { api.download(Some(&token), path).await })
+            .await
+    }
+
     /// A signed-in DELETE of a resource under `/v1`.
     pub async fn delete<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.authed(|api, token| async move { api.delete(Some(&token), path).await })

@@ -35,7 +35,7 @@ impl Client {
 /// [`Client`] clone).
 #[derive(Clone, Debug)]
 pub struct AdminHandle {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl AdminHandle {

@@ -335,6 +335,16 @@ impl Api {
         self.call(Verb::Post, path, token, Some(body)).await
     }
 
+    /// A PATCH of a JSON body to any resource under `/v1` (sent once).
+    pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        self.call(Verb::Patch, path, token, Some(body)).await
+    }
+
     /// A PUT of a JSON body to any resource under `/v1` (idempotent, so
     /// repeated once on a dropped connection like a GET).
     pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(

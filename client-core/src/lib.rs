@@ -36,6 +36,7 @@
 mod account;
 mod admin;
 mod api;
+mod backoffice;
 mod catalog;
 mod client;
 mod error;
@@ -58,6 +59,7 @@ mod scripted;
 mod sync_tests;
 
 pub use admin::AdminHandle;
+pub use backoffice::{ExportProgress, ExportedOrders};
 pub use catalog::CommentPage;
 pub use client::{Client, Options};
 
