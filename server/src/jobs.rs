@@ -189,6 +189,14 @@ pub async fn run_due(state: &AppState) -> Result<usize> {
             Err(e) => {
                 tracing::warn!(job = %job.kind, key = %job.key, attempt = job.attempts, error = %e, "job failed");
                 state.metrics.job_done(&job.kind, false);
+                if job.attempts >= FAILING_AFTER {
+                    state.alerts.send(crate::alerts::Alert::JobFailing {
+                        kind: job.kind.clone(),
+                        key: job.key.clone(),
+                        attempts: job.attempts,
+                        error: e.to_string().chars().take(200).collect(),
+                    });
+                }
                 failed(state, &job, &e.to_string(), now_ms()).await?;
             }
         }

@@ -12,6 +12,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod catalog;
 pub mod changelog;

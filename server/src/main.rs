@@ -118,6 +118,13 @@ struct ShopArgs {
     /// How long a node holds a job it took before another may retake it, in seconds.
     #[arg(long, env = "MOA_JOB_LEASE", default_value_t = 60)]
     job_lease: u64,
+    /// A Slack incoming-webhook URL for operations alerts (orders paid,
+    /// campaigns closed, jobs failing, server errors), grouped and rate-limited.
+    #[arg(long, env = "MOA_SLACK_WEBHOOK_URL", hide_env_values = true)]
+    slack_webhook_url: Option<String>,
+    /// Slack alert messages a minute at most.
+    #[arg(long, env = "MOA_SLACK_PER_MINUTE", default_value_t = 6)]
+    slack_per_minute: u32,
 }
 
 impl ShopArgs {
@@ -347,6 +354,11 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         order_ttl: Duration::from_secs(args.shop.order_ttl.max(1)),
         job_poll: Duration::from_millis(args.shop.job_poll_ms.max(10)),
         job_lease: Duration::from_secs(args.shop.job_lease.max(1)),
+        alerts: args.shop.slack_webhook_url.as_ref().map(|url| {
+            let mut a = moa_server::alerts::AlertSettings::new(url.clone());
+            a.per_minute = args.shop.slack_per_minute.max(1);
+            a
+        }),
     };
     tracing::info!(settings = ?settings, "starting");
     let state = moa_server::start(settings)

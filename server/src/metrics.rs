@@ -146,6 +146,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     state
         .metrics
         .record(method.as_str(), &route, status, elapsed);
+    if status >= 500 {
+        state.alerts.send(crate::alerts::Alert::ServerError {
+            method: method.to_string(),
+            path: route.clone(),
+            status,
+        });
+    }
     tracing::info!(
         method = %method,
         route = %route,

@@ -42,6 +42,8 @@ pub struct Settings {
     /// How long a taken job is this node's before another may retake it
     /// (a node that died mid-job).
     pub job_lease: Duration,
+    /// Operations alerts to a Slack webhook; `None`: no alerts.
+    pub alerts: Option<crate::alerts::AlertSettings>,
 }
 
 /// Media storage and upload limits.
@@ -136,6 +138,7 @@ impl std::fmt::Debug for Settings {
             .field("order_ttl", &self.order_ttl)
             .field("job_poll", &self.job_poll)
             .field("job_lease", &self.job_lease)
+            .field("alerts", &self.alerts.as_ref().map(|_| "<slack webhook>"))
             .finish()
     }
 }
@@ -158,6 +161,7 @@ impl Settings {
             order_ttl: Duration::from_secs(15 * 60),
             job_poll: Duration::from_secs(1),
             job_lease: Duration::from_secs(60),
+            alerts: None,
         }
     }
 }
@@ -190,6 +194,9 @@ pub struct Inner {
     pub payments: Option<crate::payments::PortOne>,
     /// Wakes this node's job poller early (a job was just scheduled).
     pub jobs_kick: tokio::sync::Notify,
+    /// Operations alerts (Slack), grouped and rate-limited; off when not
+    /// configured.
+    pub alerts: crate::alerts::Alerts,
 }
 
 impl std::ops::Deref for AppState {
@@ -212,7 +219,24 @@ impl AppState {
                 .inspect_err(|e| tracing::error!(error = %e, "cannot set up the payment provider"))
                 .ok()
         });
+        let alerts = match &settings.alerts {
+            Some(a) => {
+                crate::media::store::install_tls_provider();
+                match reqwest::Client::builder()
+                    .connect_timeout(std::time::Duration::from_secs(5))
+                    .build()
+                {
+                    Ok(http) => crate::alerts::Alerts::start(a.clone(), http),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot set up Slack alerts");
+                        crate::alerts::Alerts::off()
+                    }
+                }
+            }
+            None => crate::alerts::Alerts::off(),
+        };
         AppState(Arc::new(Inner {
+            alerts,
             tokens: TokenKeys::new(secret, ttl_ms),
             metrics: Metrics::default(),
             signup_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),

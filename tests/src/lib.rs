@@ -672,4 +672,5 @@ mod tests {
 }
 pub mod proxy;
 pub mod shop;
+pub mod slack;
 pub mod ws;

@@ -32,6 +32,14 @@ pub fn payments(fake: &Fake) -> PaymentSettings {
 }
 
 pub async fn shop_with(engine: Engine, order_ttl: Duration) -> Shop {
+    shop_configured(engine, |s| s.order_ttl = order_ttl).await
+}
+
+/// A shop server with more settings changed by `configure`.
+pub async fn shop_configured(
+    engine: Engine,
+    configure: impl FnOnce(&mut moa_server::Settings),
+) -> Shop {
     let fake = Fake::start(fake_portone::Config::default(), "127.0.0.1:0")
         .await
         .unwrap();
@@ -40,7 +48,7 @@ pub async fn shop_with(engine: Engine, order_ttl: Duration) -> Shop {
         s.payments = Some(settings);
         s.job_poll = Duration::from_millis(50);
         s.job_lease = Duration::from_secs(2);
-        s.order_ttl = order_ttl;
+        configure(s);
     })
     .await;
     fake.set_webhook_url(&server.url("/v1/payments/webhook"));

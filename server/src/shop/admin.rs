@@ -502,7 +502,7 @@ pub async fn close_campaign(
     id: &str,
     reason: &str,
     now: i64,
-) -> Result<Campaign> {
+) -> Result<(Campaign, crate::alerts::Alert)> {
     actor.ensure_role(Role::Admin)?;
     let reason = validate::text("reason", reason, 1, 500)?;
     let row = match campaigns::row(conn, id).await? {
@@ -531,5 +531,6 @@ pub async fn close_campaign(
         now,
     )
     .await?;
-    campaigns::publish(conn, id, now).await
+    let alert = shop_jobs::closed_alert(conn, id, row.participants).await?;
+    Ok((campaigns::publish(conn, id, now).await?, alert))
 }

@@ -267,11 +267,12 @@ async fn close_campaign(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<Json<Campaign>> {
-    let campaign = state
+    let (campaign, alert) = state
         .write_quiet(async |tx| {
             admin::close_campaign(tx, &member, &id, &req.reason, now_ms()).await
         })
         .await?;
+    state.alerts.send(alert);
     state.jobs_kick.notify_one();
     Ok(Json(campaign))
 }

@@ -123,20 +123,40 @@ pub async fn fail(
     Ok(true)
 }
 
+/// The alert of campaign `id` that just closed (in the closing
+/// transaction), with the members who had paid before it closed (a failed
+/// campaign's are being refunded, so its count is 0 by now).
+pub async fn closed_alert(
+    conn: &mut AnyConnection,
+    id: &str,
+    participants: i64,
+) -> Result<crate::alerts::Alert> {
+    let c = campaigns::row(conn, id)
+        .await?
+        .ok_or_else(|| crate::Error::Internal("a closed campaign is gone".into()))?;
+    Ok(crate::alerts::Alert::CampaignClosed {
+        title: c.title.clone(),
+        outcome: c.status().as_str().to_owned(),
+        participants,
+    })
+}
+
 /// A campaign's deadline: succeeded if enough members paid, else failed.
 pub async fn deadline(state: &AppState, job: &Job) -> Result<()> {
     let id = job.text("campaign_id")?.to_owned();
     let now = now_ms();
-    state
+    let alert = state
         .write_quiet(async |tx| {
             let Some(campaign) = campaigns::row(tx, &id).await? else {
-                return jobs::finish(tx, &job.id, now).await;
+                jobs::finish(tx, &job.id, now).await?;
+                return Ok(None);
             };
+            let mut alert = None;
             if campaign.status() == CampaignStatus::Open {
                 if campaign.deadline_at > now {
                     // Moved later since it was scheduled.
                     jobs::reschedule(tx, &job.key, campaign.deadline_at).await?;
-                    return Ok(());
+                    return Ok(None);
                 }
                 if campaign.participants >= campaign.min_participants {
                     succeed(tx, &id, "최소 인원 달성", now).await?;
@@ -144,10 +164,15 @@ pub async fn deadline(state: &AppState, job: &Job) -> Result<()> {
                     fail(tx, &id, CampaignStatus::Failed, None, now).await?;
                 }
                 campaigns::publish(tx, &id, now).await?;
+                alert = Some(closed_alert(tx, &id, campaign.participants).await?);
             }
-            jobs::finish(tx, &job.id, now).await
+            jobs::finish(tx, &job.id, now).await?;
+            Ok(alert)
         })
         .await?;
+    if let Some(alert) = alert {
+        state.alerts.send(alert);
+    }
     state.jobs_kick.notify_one();
     Ok(())
 }

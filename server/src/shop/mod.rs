@@ -615,11 +615,11 @@ async fn cancel_campaign(
     member.ensure_role(Role::Admin)?;
     let reason = crate::validate::text("reason", &req.reason, 1, 500)?;
     let now = now_ms();
-    let campaign = state
+    let (campaign, alert) = state
         .write_quiet(async |tx| {
-            if campaigns::row(tx, &id).await?.is_none() {
+            let Some(before) = campaigns::row(tx, &id).await? else {
                 return Err(Error::NotFound("no such campaign".into()));
-            }
+            };
             let cancelled = jobs::fail(
                 tx,
                 &id,
@@ -643,9 +643,11 @@ async fn cancel_campaign(
                 now,
             )
             .await?;
-            campaigns::publish(tx, &id, now).await
+            let alert = jobs::closed_alert(tx, &id, before.participants).await?;
+            Ok((campaigns::publish(tx, &id, now).await?, alert))
         })
         .await?;
+    state.alerts.send(alert);
     state.jobs_kick.notify_one();
     Ok(Json(campaign))
 }

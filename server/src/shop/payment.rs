@@ -11,6 +11,7 @@
 use moa_protocol::{ErrorCode, NotificationKind, Order, OrderStatus};
 use sqlx::AnyConnection;
 
+use crate::alerts::Alert;
 use crate::error::{Error, Result};
 use crate::jobs;
 use crate::payments::{Payment, PaymentState, ProviderError};
@@ -55,7 +56,8 @@ impl Via<'_> {
 /// What settling came to: the order as it now stands, or a refusal that
 /// was recorded (and committed) before it is answered.
 enum Outcome {
-    Order(Box<Order>),
+    /// With the alerts to send once it commits.
+    Order(Box<Order>, Vec<Alert>),
     Refused(Error),
 }
 
@@ -85,7 +87,12 @@ pub async fn settle(state: &AppState, order_id: &str, via: Via<'_>) -> Result<Or
         .await?;
     state.jobs_kick.notify_one();
     match outcome {
-        Outcome::Order(order) => Ok(*order),
+        Outcome::Order(order, alerts) => {
+            for alert in alerts {
+                state.alerts.send(alert);
+            }
+            Ok(*order)
+        }
         Outcome::Refused(e) => Err(e),
     }
 }
@@ -127,9 +134,10 @@ async fn refuse_payment(
 
 /// The order as it stands, settling nothing.
 async fn current(conn: &mut AnyConnection, order: &orders::OrderRow) -> Result<Outcome> {
-    Ok(Outcome::Order(Box::new(
-        orders::to_wire(conn, order).await?,
-    )))
+    Ok(Outcome::Order(
+        Box::new(orders::to_wire(conn, order).await?),
+        Vec::new(),
+    ))
 }
 
 async fn apply(
@@ -226,14 +234,27 @@ async fn apply(
         now,
     )
     .await?;
-    if let Some(campaign) = campaigns::row(conn, &order.campaign_id).await?
-        && campaign.status() == moa_protocol::CampaignStatus::Open
-        && campaign.paid_units >= campaign.stock
-    {
-        // Sold out: it succeeds now rather than at the deadline.
-        succeed(conn, &campaign.id, "완판", now).await?;
+    let mut alerts = Vec::new();
+    let member: Option<String> = sqlx::query_scalar("SELECT handle FROM users WHERE id = $1")
+        .bind(&order.user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(campaign) = campaigns::row(conn, &order.campaign_id).await? {
+        alerts.push(Alert::OrderPaid {
+            campaign: campaign.title.clone(),
+            amount_krw: order.amount_krw,
+            member: member.unwrap_or_default(),
+        });
+        if campaign.status() == moa_protocol::CampaignStatus::Open
+            && campaign.paid_units >= campaign.stock
+        {
+            // Sold out: it succeeds now rather than at the deadline.
+            succeed(conn, &campaign.id, "완판", now).await?;
+            alerts
+                .push(super::jobs::closed_alert(conn, &campaign.id, campaign.participants).await?);
+        }
     }
     campaigns::publish(conn, &order.campaign_id, now).await?;
     let order = orders::publish(conn, &order.id, now).await?;
-    Ok(Outcome::Order(Box::new(order)))
+    Ok(Outcome::Order(Box::new(order), alerts))
 }
