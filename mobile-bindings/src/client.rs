@@ -3,8 +3,9 @@
 //! for what each does), with its arguments and answer passed through and
 //! its error converted by [`MoaError`]'s `From`. Nothing is decided here.
 //! Like `Client`, it hands out objects for the rest of the surface:
-//! `outbox()` ([`MoaOutbox`]), `room(id)` ([`MoaRoom`]) and `media()`
-//! ([`MoaMedia`]).
+//! `outbox()` ([`MoaOutbox`]), `room(id)` ([`MoaRoom`]), `media()`
+//! ([`MoaMedia`]), `search()` ([`MoaSearch`]), `shop()` ([`MoaShop`]) and
+//! `admin()` ([`MoaAdmin`]).
 //!
 //! Async methods run on tokio (uniffi's `async_runtime = "tokio"`): in
 //! Kotlin they are `suspend` functions, in Swift `async`, in Python
@@ -19,6 +20,7 @@ use moa_client_core::{
 };
 use tokio::runtime::Handle;
 
+use crate::admin::MoaAdmin;
 use crate::error::Result;
 use crate::events::{MoaListener, Subscription};
 use crate::handles::Live;
@@ -320,6 +322,12 @@ impl MoaClient {
             items: page.items,
             next_cursor: page.next_cursor,
         })
+    }
+
+    /// Moderation and the back office (moderators and admins; the server
+    /// refuses others).
+    pub fn admin(&self) -> Arc<MoaAdmin> {
+        Arc::new(MoaAdmin::new(self.core.admin()))
     }
 
     /// Group-buys: communities, campaigns, orders and their payments.

@@ -1,7 +1,8 @@
 //! A count of the live handles this library gave out, so tests can prove
 //! that nothing leaks across the boundary: every [`crate::MoaClient`], its
 //! handle objects ([`crate::MoaOutbox`], [`crate::MoaRoom`],
-//! [`crate::MoaMedia`], [`crate::MoaSearch`]), every [`crate::Subscription`] and every listener
+//! [`crate::MoaMedia`], [`crate::MoaSearch`], [`crate::MoaShop`],
+//! [`crate::MoaAdmin`]), every [`crate::Subscription`] and every listener
 //! held on behalf of the foreign side holds one [`Live`] token, counted up
 //! when it is made and down when Rust drops it (after the foreign side
 //! released its last reference).

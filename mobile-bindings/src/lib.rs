@@ -4,18 +4,21 @@
 //! `scripts/test.sh`).
 //!
 //! Thin by design: [`MoaClient`] wraps client-core's `Client` method for
-//! method, and [`MoaOutbox`], [`MoaRoom`] and [`MoaMedia`] wrap its handles
-//! (`outbox()`, `room(id)`, `media()`) the same way; the data types are
-//! client-core's own (declared to uniffi in `types`), events reach the app
-//! through a [`MoaListener`] and a [`Subscription`], and errors become one
-//! small [`MoaError`] in one place. Any rule or decision belongs in
+//! method, and [`MoaOutbox`], [`MoaRoom`], [`MoaMedia`], [`MoaSearch`],
+//! [`MoaShop`] and [`MoaAdmin`] wrap its handles (`outbox()`, `room(id)`,
+//! `media()`, `search()`, `shop()`, `admin()`) the same way; the data types
+//! are client-core's own (declared to uniffi in `types`), events reach the
+//! app through a [`MoaListener`] and a [`Subscription`], and errors become
+//! one small [`MoaError`] in one place. Any rule or decision belongs in
 //! client-core, where the desktop app gets it too.
 //!
-//! Modules: `client` (the client object and its methods), `outbox`, `room`
-//! and `media` (the handle objects), `events` (listener and subscription),
-//! `types` (records and enums), `error` (the error and its conversion),
-//! `handles` (the live-handle count the leak test checks).
+//! Modules: `client` (the client object and its methods), `outbox`, `room`,
+//! `media`, `search`, `shop` and `admin` (the handle objects), `events`
+//! (listener and subscription), `types` (records and enums), `error` (the
+//! error and its conversion), `handles` (the live-handle count the leak
+//! test checks).
 
+mod admin;
 mod client;
 mod error;
 mod events;
@@ -27,6 +30,7 @@ mod search;
 mod shop;
 mod types;
 
+pub use admin::MoaAdmin;
 pub use client::{MoaClient, default_options};
 pub use error::MoaError;
 pub use events::{MoaListener, Subscription};
@@ -37,7 +41,8 @@ pub use room::MoaRoom;
 pub use search::MoaSearch;
 pub use shop::MoaShop;
 pub use types::{
-    CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges, RoomChanges,
+    AdminUserPage, AuditPage, CampaignPage, CommentPage, FeedPage, NotificationList,
+    ProfileChanges, ReportGroup, ReportQueue, ReviewChanges, ReviewPage, RoomChanges,
 };
 
 uniffi::setup_scaffolding!();

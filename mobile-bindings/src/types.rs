@@ -11,7 +11,10 @@
 //!   cannot tell `null` from absent): [`ReviewChanges`], [`ProfileChanges`],
 //!   [`RoomChanges`] with an explicit `clear_*` flag;
 //! - answers that are Rust tuples or generic pages: [`FeedPage`],
-//!   [`NotificationList`], [`CommentPage`].
+//!   [`NotificationList`], [`CommentPage`], and the admin pages
+//!   [`ReviewPage`], [`CampaignPage`], [`AdminUserPage`], [`AuditPage`];
+//! - the report queue ([`ReportQueue`], [`ReportGroup`]), whose reported
+//!   content is free-form JSON on the wire: it crosses as JSON text.
 //!
 //! File paths cross as strings (`PathBuf` is a custom type over `String`).
 
@@ -20,10 +23,15 @@ use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
 use moa_client_core::protocol::{
-    Campaign, CampaignStatus, Community, CommunityKind, EditPlaceRequest, EditProductRequest,
-    MatchKind, MediaKind, NotificationKind, OptionChoice, OptionGroup, Order, OrderChoice,
-    OrderEvent, OrderStatus, Place, PlaceCategory, Product, ProductOption, ProfileComment,
-    ProfileCounts, Role, SearchHit, SearchKind, SearchType, ShopProduct, TextRange,
+    AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, Campaign, CampaignFunnel,
+    CampaignStatus, Community, CommunityKind, CommunitySignups, CreateCampaignRequest,
+    CreateCommunityRequest, DayStats, EditCampaignRequest, EditPlaceRequest, EditProductRequest,
+    MatchKind, MediaKind, ModerationAction, ModerationRequest, ModerationResult, NotificationKind,
+    OptionChoice, OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent,
+    OrderFilter, OrderSort, OrderStatus, OrderTotals, Page, Place, PlaceCategory, Product,
+    ProductOption, ProfileComment, ProfileCounts, Report, ReportDayCount, ReportState, ReportStats,
+    ReportTypeCount, Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest,
+    TextRange,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -32,7 +40,7 @@ use moa_client_core::{
     ReportTarget, Review, ReviewDetail, ReviewKind, Room, RoomKind, RoomMember, SearchOutcome,
     Subject, SubjectRef, SubjectType, SyncStatus, Topic,
 };
-use moa_client_core::{CampaignCard, Checkout, MyOrder, OrderDraft};
+use moa_client_core::{CampaignCard, Checkout, ExportedOrders, MyOrder, OrderDraft};
 
 uniffi::custom_type!(PathBuf, String, {
     remote,
@@ -1112,3 +1120,407 @@ pub struct CommentPage {
     /// Pass back for the next page; absent at the end.
     pub next_cursor: Option<String>,
 }
+
+// ----- the back office and moderation (moa-protocol, client-core's admin) ----
+
+/// How the admin order table is sorted.
+#[uniffi::remote(Enum)]
+pub enum OrderSort {
+    /// Newest first (the default).
+    Newest,
+    Oldest,
+    /// Largest amount first.
+    AmountDesc,
+    AmountAsc,
+}
+
+/// Which orders the admin table (and its Excel export) shows. Every field
+/// narrows; none set is every order.
+#[uniffi::remote(Record)]
+pub struct OrderFilter {
+    #[uniffi(default)]
+    pub campaign_id: Option<String>,
+    #[uniffi(default)]
+    pub status: Option<OrderStatus>,
+    /// The ordering member's community.
+    #[uniffi(default)]
+    pub community_id: Option<String>,
+    /// First day ordered, `YYYY-MM-DD` in Korean time (inclusive).
+    #[uniffi(default)]
+    pub from: Option<String>,
+    /// Last day ordered, `YYYY-MM-DD` in Korean time (inclusive).
+    #[uniffi(default)]
+    pub to: Option<String>,
+    /// Text in the member's handle or display name.
+    #[uniffi(default)]
+    pub q: Option<String>,
+    #[uniffi(default)]
+    pub sort: Option<OrderSort>,
+}
+
+/// One row of the admin order table: the order with who placed it.
+#[uniffi::remote(Record)]
+pub struct AdminOrder {
+    pub order: Order,
+    pub member_handle: String,
+    pub member_name: String,
+    pub community_id: Option<String>,
+    pub community_name: Option<String>,
+}
+
+/// Sums over every order the filter matches (not only the page).
+#[uniffi::remote(Record)]
+pub struct OrderTotals {
+    pub orders: i64,
+    pub units: i64,
+    /// Sum of every matched order's amount.
+    pub amount_krw: i64,
+    /// Sum over the matched orders that are paid (paid, confirmed, fulfilled).
+    pub paid_amount_krw: i64,
+}
+
+/// A page of the admin order table and the totals of the whole filter.
+#[uniffi::remote(Record)]
+pub struct AdminOrderPage {
+    pub items: Vec<AdminOrder>,
+    /// Pass back for the next page; absent at the end.
+    pub next_cursor: Option<String>,
+    pub totals: OrderTotals,
+}
+
+/// A finished Excel export of the order table.
+#[uniffi::remote(Record)]
+pub struct ExportedOrders {
+    /// The `.xlsx` file (written whole, or not at all).
+    pub path: PathBuf,
+    /// Orders in the file.
+    pub orders: i64,
+    pub bytes: u64,
+}
+
+/// One day of the dashboard, the day in Korean time.
+#[uniffi::remote(Record)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`, Korean time.
+    pub day: String,
+    /// Orders placed that day.
+    pub orders: i64,
+    /// Orders paid that day, and what they paid.
+    pub paid_orders: i64,
+    pub revenue_krw: i64,
+    pub signups: i64,
+    pub reports: i64,
+}
+
+/// A campaign's funnel: who looked, who ordered, who paid.
+#[uniffi::remote(Record)]
+pub struct CampaignFunnel {
+    pub campaign_id: String,
+    pub title: String,
+    pub viewers: i64,
+    /// Members with an order of any status.
+    pub orderers: i64,
+    /// Members with a paid order (paid, confirmed, fulfilled, or refunded later).
+    pub payers: i64,
+}
+
+/// Sign-ups of one day in one community (absent: members of none).
+#[uniffi::remote(Record)]
+pub struct CommunitySignups {
+    /// `YYYY-MM-DD`, Korean time.
+    pub day: String,
+    pub community_id: Option<String>,
+    pub community_name: Option<String>,
+    pub signups: i64,
+}
+
+/// The dashboard: the last days in Korean time, oldest first, every day
+/// present (zeros included), and the funnels of the campaigns open then.
+#[uniffi::remote(Record)]
+pub struct AdminStats {
+    pub days: Vec<DayStats>,
+    pub funnels: Vec<CampaignFunnel>,
+    pub signups_by_community: Vec<CommunitySignups>,
+}
+
+/// A new community.
+#[uniffi::remote(Record)]
+pub struct CreateCommunityRequest {
+    /// 1 to 80 characters, unique (case and spacing aside).
+    pub name: String,
+    pub kind: CommunityKind,
+    #[uniffi(default)]
+    pub email_domain: Option<String>,
+}
+
+/// A choice as an admin writes it; `id` keeps an existing choice (its stock
+/// counts and past orders stay linked), none makes a new one.
+#[uniffi::remote(Record)]
+pub struct OptionChoiceInput {
+    #[uniffi(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[uniffi(default)]
+    pub price_delta_krw: i64,
+    pub stock: i64,
+}
+
+/// An option group as an admin writes it.
+#[uniffi::remote(Record)]
+pub struct OptionGroupInput {
+    pub name: String,
+    pub choices: Vec<OptionChoiceInput>,
+}
+
+/// A sellable product as an admin writes it (to create or replace one).
+#[uniffi::remote(Record)]
+pub struct ShopProductRequest {
+    pub name: String,
+    #[uniffi(default)]
+    pub description: String,
+    /// Media ids, the first is the cover.
+    #[uniffi(default)]
+    pub photos: Vec<String>,
+    pub base_price_krw: i64,
+    #[uniffi(default)]
+    pub option_groups: Vec<OptionGroupInput>,
+    #[uniffi(default)]
+    pub catalog_product_id: Option<String>,
+}
+
+/// A new group-buy.
+#[uniffi::remote(Record)]
+pub struct CreateCampaignRequest {
+    pub product_id: String,
+    /// Defaults to the product's name.
+    #[uniffi(default)]
+    pub title: Option<String>,
+    /// Empty = everyone.
+    #[uniffi(default)]
+    pub community_ids: Vec<String>,
+    pub group_price_krw: i64,
+    pub min_participants: i64,
+    pub stock: i64,
+    pub per_member_limit: i64,
+    /// Unix ms; defaults to now.
+    #[uniffi(default)]
+    pub starts_at: Option<i64>,
+    /// Unix ms.
+    pub deadline_at: i64,
+}
+
+/// What an open group-buy may change (absent: unchanged).
+#[uniffi::remote(Record)]
+pub struct EditCampaignRequest {
+    #[uniffi(default)]
+    pub title: Option<String>,
+    /// Unix ms; must stay in the future.
+    #[uniffi(default)]
+    pub deadline_at: Option<i64>,
+    /// Never below the units held already.
+    #[uniffi(default)]
+    pub stock: Option<i64>,
+    #[uniffi(default)]
+    pub min_participants: Option<i64>,
+    #[uniffi(default)]
+    pub per_member_limit: Option<i64>,
+}
+
+/// Where a report stands.
+#[uniffi::remote(Enum)]
+pub enum ReportState {
+    Open,
+    /// Looked at; nothing done.
+    Dismissed,
+    /// Acted on (hidden, deleted, suspended, ...).
+    Actioned,
+}
+
+/// A report.
+#[uniffi::remote(Record)]
+pub struct Report {
+    pub id: String,
+    pub reporter_id: String,
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub reason: ReportReason,
+    pub detail: String,
+    pub state: ReportState,
+    /// The action that resolved it.
+    pub resolution: Option<String>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+/// What a moderator does about a target.
+#[uniffi::remote(Enum)]
+pub enum ModerationAction {
+    /// Close the reports; change nothing.
+    Dismiss,
+    /// Hide a review, comment or product from members.
+    Hide,
+    /// Undo a hide.
+    Restore,
+    /// Delete a review or comment.
+    Delete,
+    /// Suspend the member (or the content's author) for `days`, or indefinitely.
+    Suspend,
+    /// Lift a suspension.
+    Unsuspend,
+}
+
+/// An action on a target; its open reports resolve.
+#[uniffi::remote(Record)]
+pub struct ModerationRequest {
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub action: ModerationAction,
+    /// Why (written to the audit log).
+    pub reason: String,
+    /// For `Suspend`: 1 to 3650 days; absent for an indefinite suspension.
+    #[uniffi(default)]
+    pub days: Option<u32>,
+}
+
+/// What a moderation action did.
+#[uniffi::remote(Record)]
+pub struct ModerationResult {
+    pub action: ModerationAction,
+    /// Open reports on the target that this closed.
+    pub resolved_reports: i64,
+}
+
+/// Open and closed reports of one target type.
+#[uniffi::remote(Record)]
+pub struct ReportTypeCount {
+    pub target_type: ReportTarget,
+    pub open: i64,
+    pub closed: i64,
+}
+
+/// Reports filed on one day about one target type.
+#[uniffi::remote(Record)]
+pub struct ReportDayCount {
+    /// The Korean day's start (00:00 Asia/Seoul), as Unix ms.
+    pub day: i64,
+    pub target_type: ReportTarget,
+    pub count: i64,
+}
+
+/// Report counts for admins.
+#[uniffi::remote(Record)]
+pub struct ReportStats {
+    pub by_type: Vec<ReportTypeCount>,
+    pub by_day: Vec<ReportDayCount>,
+}
+
+/// An account as moderators see it.
+#[uniffi::remote(Record)]
+pub struct AdminUser {
+    pub id: String,
+    pub email: String,
+    pub handle: String,
+    pub display_name: String,
+    pub role: Role,
+    pub suspended_until: Option<i64>,
+    pub deleted: bool,
+    pub created_at: i64,
+}
+
+/// One entry of the moderation audit log.
+#[uniffi::remote(Record)]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor_id: String,
+    /// e.g. `set_role`, `suspend`, `unsuspend`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// Free-form details of the action (JSON text).
+    pub detail: String,
+    pub created_at: i64,
+}
+
+// Pages: moa-protocol's generic `Page<T>` cannot cross, so one record per
+// item type, converted by field moves.
+
+/// Reports about one target, for the moderators' queue.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReportGroup {
+    pub target_type: ReportTarget,
+    pub target_id: String,
+    pub report_count: i64,
+    pub first_reported_at: i64,
+    pub reports: Vec<Report>,
+    /// The reported content as moderators see it (a review, comment, member
+    /// or product), as JSON text; absent if it no longer exists.
+    pub content: Option<String>,
+}
+
+/// One page of the report queue.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReportQueue {
+    pub items: Vec<ReportGroup>,
+    /// Pass back for the next page; absent at the end.
+    pub next_cursor: Option<String>,
+}
+
+impl From<moa_client_core::protocol::ReportQueue> for ReportQueue {
+    fn from(q: moa_client_core::protocol::ReportQueue) -> Self {
+        ReportQueue {
+            items: q
+                .items
+                .into_iter()
+                .map(|g| ReportGroup {
+                    target_type: g.target_type,
+                    target_id: g.target_id,
+                    report_count: g.report_count,
+                    first_reported_at: g.first_reported_at,
+                    reports: g.reports,
+                    content: g.content.map(|c| c.to_string()),
+                })
+                .collect(),
+            next_cursor: q.next_cursor,
+        }
+    }
+}
+
+/// Declares a page record of one item type and its conversion from
+/// moa-protocol's `Page<T>`.
+macro_rules! page_record {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, uniffi::Record)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass back for the next page; absent at the end.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<Page<$item>> for $name {
+            fn from(page: Page<$item>) -> Self {
+                $name {
+                    items: page.items,
+                    next_cursor: page.next_cursor,
+                }
+            }
+        }
+    };
+}
+
+page_record!(
+    /// One page of reviews (the official posts).
+    ReviewPage of Review
+);
+page_record!(
+    /// One page of group-buys as admins list them.
+    CampaignPage of Campaign
+);
+page_record!(
+    /// One page of accounts.
+    AdminUserPage of AdminUser
+);
+page_record!(
+    /// One page of the audit log, newest first.
+    AuditPage of AuditEntry
+);
