@@ -895,6 +895,8 @@ impl Client {
             links: changes.links,
             avatar_media_id: changes.avatar_media_id,
             community_id: changes.community_id,
+            phone: changes.phone,
+            sms_opt_in: changes.sms_opt_in,
         };
         self.enqueue(Op::ProfileUpdate(req), vec![Topic::Profile])
             .await

@@ -225,4 +225,8 @@ pub struct ProfileChanges {
     /// The member's community (`Some(None)`: none); its group-buys show
     /// after the next sync.
     pub community_id: Option<Option<String>>,
+    /// The member's mobile number (`Some(None)`: removed); private.
+    pub phone: Option<Option<String>>,
+    /// Agree (or no longer agree) to marketing texts.
+    pub sms_opt_in: Option<bool>,
 }

@@ -317,6 +317,8 @@ pub fn me() -> Me {
             following: 0,
         },
         community_id: None,
+        phone: None,
+        sms_opt_in: false,
         created_at: 0,
         updated_at: 0,
     }

@@ -264,6 +264,15 @@ pub fn me(mut me: Me, ops: &[Op]) -> Me {
             if let Some(v) = &p.community_id {
                 me.community_id.clone_from(v);
             }
+            if let Some(v) = &p.phone {
+                // Shown as digits, as the server stores it.
+                me.phone = v
+                    .as_ref()
+                    .map(|n| n.chars().filter(char::is_ascii_digit).collect::<String>());
+            }
+            if let Some(v) = p.sms_opt_in {
+                me.sms_opt_in = v;
+            }
         }
     }
     me

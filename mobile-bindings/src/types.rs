@@ -192,6 +192,10 @@ pub struct Me {
     pub counts: ProfileCounts,
     /// The community the member belongs to (group-buys offered to it).
     pub community_id: Option<String>,
+    /// The member's mobile number (digits); only they see it.
+    pub phone: Option<String>,
+    /// Whether they agreed to marketing texts.
+    pub sms_opt_in: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -681,6 +685,15 @@ pub struct ProfileChanges {
     /// Leaves the community (`community_id` is then ignored).
     #[uniffi(default)]
     pub clear_community: bool,
+    /// A Korean mobile number (`010-1234-5678`); private.
+    #[uniffi(default)]
+    pub phone: Option<String>,
+    /// Removes the number (`phone` is then ignored).
+    #[uniffi(default)]
+    pub clear_phone: bool,
+    /// Agree (`true`) or no longer agree (`false`) to marketing texts.
+    #[uniffi(default)]
+    pub sms_opt_in: Option<bool>,
 }
 
 impl From<ProfileChanges> for moa_client_core::ProfileChanges {
@@ -691,6 +704,8 @@ impl From<ProfileChanges> for moa_client_core::ProfileChanges {
             links: c.links,
             avatar_media_id: clearable(c.avatar_media_id, c.clear_avatar),
             community_id: clearable(c.community_id, c.clear_community),
+            phone: clearable(c.phone, c.clear_phone),
+            sms_opt_in: c.sms_opt_in,
         }
     }
 }

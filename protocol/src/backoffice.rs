@@ -191,6 +191,164 @@ pub struct AdminStats {
     pub signups_by_community: Vec<CommunitySignups>,
 }
 
+/// Why a text goes out: marketing goes only to members who agreed to
+/// receive it (and is marked "(광고)" as Korean law asks); a service notice
+/// about members' own orders goes to the orderers of a campaign whatever
+/// they chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TextPurpose {
+    #[default]
+    Marketing,
+    Service,
+}
+
+impl TextPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextPurpose::Marketing => "marketing",
+            TextPurpose::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [TextPurpose::Marketing, TextPurpose::Service]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// SMS (90 bytes in EUC-KR at most) or LMS (longer, with a subject).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TextKind {
+    Sms,
+    Lms,
+}
+
+impl TextKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextKind::Sms => "sms",
+            TextKind::Lms => "lms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [TextKind::Sms, TextKind::Lms]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// Who a text goes to: every condition narrows (none: every member).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TextAudience {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community_id: Option<String>,
+    /// Members with an order in this campaign (any status but expired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// Joined on or after this Korean date (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joined_from: Option<String>,
+    /// Joined on or before this Korean date (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joined_to: Option<String>,
+    /// Members picked by hand (empty: not narrowed by hand).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_ids: Vec<String>,
+}
+
+/// `POST /v1/admin/texts` (and its preview): `id` is the client's (a
+/// UUID), so a retried send goes once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TextRequest {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub purpose: TextPurpose,
+    #[serde(default)]
+    pub audience: TextAudience,
+    /// LMS only (40 bytes at most); ignored for SMS.
+    #[serde(default)]
+    pub subject: String,
+    pub body: String,
+}
+
+/// What a send would be: who gets it, what it is, what it costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TextPreview {
+    /// Members it goes to.
+    pub recipients: i64,
+    /// In the audience but without a mobile number.
+    pub without_phone: i64,
+    /// In the audience but not agreeing to marketing texts.
+    pub opted_out: i64,
+    pub kind: TextKind,
+    /// The text as sent (marketing gets its "(광고)" and opt-out line).
+    pub body: String,
+    /// Its length in EUC-KR bytes (what SMS and LMS are measured in).
+    pub bytes: i64,
+    /// Estimated cost in won (per-message price × recipients).
+    pub cost_krw: i64,
+}
+
+/// A send, as admins follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TextSend {
+    pub id: String,
+    pub purpose: TextPurpose,
+    pub kind: TextKind,
+    pub subject: String,
+    pub body: String,
+    pub recipients: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub cost_krw: i64,
+    /// `queued`, `sending` or `done`.
+    pub status: String,
+    pub admin_id: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// One recipient of a send and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TextRecipient {
+    pub user_id: String,
+    pub handle: String,
+    pub display_name: String,
+    /// Masked: `010-****-5678`.
+    pub phone: String,
+    /// `pending`, `sent` (accepted by the provider) or `failed`.
+    pub status: String,
+    /// The provider's request id once accepted.
+    pub request_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// EUC-KR bytes of `text` as SMS counts them: ASCII one byte, anything else
+/// (Hangul, CJK, symbols) two.
+pub fn euc_kr_bytes(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// The longest SMS, in EUC-KR bytes; longer texts go as LMS.
+pub const SMS_MAX_BYTES: usize = 90;
+/// The longest LMS body, in EUC-KR bytes.
+pub const LMS_MAX_BYTES: usize = 2_000;
+/// The longest LMS subject, in EUC-KR bytes.
+pub const LMS_SUBJECT_MAX_BYTES: usize = 40;
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -213,5 +371,17 @@ mod tests {
             serde_json::to_string(&filter).unwrap(),
             r#"{"status":"paid"}"#
         );
+    }
+
+    #[test]
+    fn texts_are_measured_in_euc_kr_bytes() {
+        assert_eq!(euc_kr_bytes("모아 Moa!"), 2 * 2 + 5);
+        assert_eq!(euc_kr_bytes(&"가".repeat(45)), SMS_MAX_BYTES);
+        for p in [TextPurpose::Marketing, TextPurpose::Service] {
+            assert_eq!(TextPurpose::parse(p.as_str()), Some(p));
+        }
+        for k in [TextKind::Sms, TextKind::Lms] {
+            assert_eq!(TextKind::parse(k.as_str()), Some(k));
+        }
     }
 }

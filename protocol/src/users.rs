@@ -58,6 +58,12 @@ pub struct Me {
     /// The community the member belongs to (group-buys offered to it).
     #[serde(default)]
     pub community_id: Option<String>,
+    /// The member's mobile number (digits); only they see it.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Whether they agreed to marketing texts.
+    #[serde(default)]
+    pub sms_opt_in: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -109,6 +115,18 @@ pub struct UpdateProfileRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub community_id: Option<Option<String>>,
+    /// A Korean mobile number (`010-1234-5678`), or `null` to remove it.
+    /// Private: only the member and the texts admins send use it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub phone: Option<Option<String>>,
+    /// Agree (or no longer agree) to marketing texts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_opt_in: Option<bool>,
 }
 
 /// An account as moderators see it.
@@ -187,6 +205,8 @@ mod tests {
                 following: 0,
             },
             community_id: None,
+            phone: None,
+            sms_opt_in: false,
             created_at: 1,
             updated_at: 2,
         }
@@ -204,7 +224,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0},"community_id":null,"created_at":1,"updated_at":2}}"#
+            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0},"community_id":null,"phone":null,"sms_opt_in":false,"created_at":1,"updated_at":2}}"#
         );
     }
 

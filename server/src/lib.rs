@@ -36,9 +36,11 @@ pub mod realtime;
 pub mod reviews;
 pub mod search;
 pub mod shop;
+pub mod sms;
 pub mod social;
 pub mod state;
 pub mod sync;
+pub mod texts;
 pub mod tokens;
 pub mod users;
 pub mod util;
@@ -132,6 +134,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(media::router())
                 .merge(chat::router())
                 .merge(shop::router())
+                .merge(texts::router())
                 .merge(realtime::socket::router())
                 .merge(sync::router()),
         )

@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use moa_protocol::Role;
 use moa_server::auth::service::{ValidSignup, create_account, validate_signup};
 use moa_server::payments::portone::PaymentSettings;
+use moa_server::sms::SensSettings;
+use moa_server::sms::fake::FakeSens;
 use moa_server::state::{MediaSettings, MediaStoreConfig, S3Settings};
 use moa_server::{Db, Settings, demo, users::service as users, util};
 
@@ -125,9 +127,63 @@ struct ShopArgs {
     /// Slack alert messages a minute at most.
     #[arg(long, env = "MOA_SLACK_PER_MINUTE", default_value_t = 6)]
     slack_per_minute: u32,
+    /// Naver Cloud SENS access key (texts to members).
+    #[arg(long, env = "MOA_SENS_ACCESS_KEY")]
+    sens_access_key: Option<String>,
+    /// Naver Cloud SENS secret key.
+    #[arg(long, env = "MOA_SENS_SECRET_KEY", hide_env_values = true)]
+    sens_secret_key: Option<String>,
+    /// The SENS SMS project's service id (ncp:sms:kr:...).
+    #[arg(long, env = "MOA_SENS_SERVICE_ID", default_value = "")]
+    sens_service_id: String,
+    /// The registered calling number texts come from.
+    #[arg(long, env = "MOA_SENS_FROM", default_value = "")]
+    sens_from: String,
+    #[arg(
+        long,
+        env = "MOA_SENS_API_BASE",
+        default_value = "https://sens.apigw.ntruss.com"
+    )]
+    sens_api_base: String,
+    /// Run a local fake SENS inside the server and send texts to it (on by
+    /// default with --demo when no SENS key is given). It sends nothing.
+    #[arg(long, env = "MOA_FAKE_SMS")]
+    fake_sms: bool,
 }
 
 impl ShopArgs {
+    /// The text settings, starting the local fake SENS when asked (or for
+    /// the demo without a real one).
+    async fn sms(&self, demo: bool) -> Result<(Option<SensSettings>, Option<FakeSens>), String> {
+        if let (Some(access_key), Some(secret_key)) = (&self.sens_access_key, &self.sens_secret_key)
+        {
+            if self.fake_sms {
+                return Err("--fake-sms and a SENS key exclude each other".into());
+            }
+            return Ok((
+                Some(SensSettings {
+                    api_base: self.sens_api_base.clone(),
+                    service_id: self.sens_service_id.clone(),
+                    access_key: access_key.clone(),
+                    secret_key: secret_key.clone(),
+                    from: self.sens_from.clone(),
+                }),
+                None,
+            ));
+        }
+        if !(self.fake_sms || demo) {
+            return Ok((None, None));
+        }
+        let fake = FakeSens::start(FakeSens::demo_settings(), "127.0.0.1:0")
+            .await
+            .map_err(|e| format!("the fake text provider: {e}"))?;
+        tracing::warn!(
+            url = fake.url(),
+            "texts go to the local FAKE SENS: nothing is sent"
+        );
+        Ok((Some(fake.settings()), Some(fake)))
+    }
+
     /// The payment settings, starting the local fake provider when asked
     /// (or for the demo without a real one). Answers the fake too, whose
     /// webhook URL is set once the server listens.
@@ -339,6 +395,8 @@ async fn main() -> ExitCode {
 
 async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
     let (payments, fake) = args.shop.payments(args.demo).await?;
+    // Kept alive while the server runs.
+    let (sms, _fake_sms) = args.shop.sms(args.demo).await?;
     let settings = Settings {
         data_dir: common.data_dir,
         database_url: common.database_url,
@@ -359,6 +417,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
             a.per_minute = args.shop.slack_per_minute.max(1);
             a
         }),
+        sms,
     };
     tracing::info!(settings = ?settings, "starting");
     let state = moa_server::start(settings)

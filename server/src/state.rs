@@ -44,6 +44,9 @@ pub struct Settings {
     pub job_lease: Duration,
     /// Operations alerts to a Slack webhook; `None`: no alerts.
     pub alerts: Option<crate::alerts::AlertSettings>,
+    /// Texts to members through Naver Cloud SENS (or the local fake);
+    /// `None`: texts can be previewed, not sent.
+    pub sms: Option<crate::sms::SensSettings>,
 }
 
 /// Media storage and upload limits.
@@ -139,6 +142,7 @@ impl std::fmt::Debug for Settings {
             .field("job_poll", &self.job_poll)
             .field("job_lease", &self.job_lease)
             .field("alerts", &self.alerts.as_ref().map(|_| "<slack webhook>"))
+            .field("sms", &self.sms)
             .finish()
     }
 }
@@ -162,6 +166,7 @@ impl Settings {
             job_poll: Duration::from_secs(1),
             job_lease: Duration::from_secs(60),
             alerts: None,
+            sms: None,
         }
     }
 }
@@ -197,6 +202,8 @@ pub struct Inner {
     /// Operations alerts (Slack), grouped and rate-limited; off when not
     /// configured.
     pub alerts: crate::alerts::Alerts,
+    /// The text provider's adapter, if texts are configured.
+    pub sms: Option<crate::sms::Sens>,
 }
 
 impl std::ops::Deref for AppState {
@@ -235,8 +242,14 @@ impl AppState {
             }
             None => crate::alerts::Alerts::off(),
         };
+        let sms = settings.sms.clone().and_then(|s| {
+            crate::sms::Sens::new(s)
+                .inspect_err(|e| tracing::error!(error = %e, "cannot set up texts"))
+                .ok()
+        });
         AppState(Arc::new(Inner {
             alerts,
+            sms,
             tokens: TokenKeys::new(secret, ttl_ms),
             metrics: Metrics::default(),
             signup_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),

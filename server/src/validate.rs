@@ -272,6 +272,33 @@ pub fn normalize_tag(raw: &str) -> String {
     raw.trim().trim_start_matches('#').to_lowercase()
 }
 
+/// A Korean mobile number as its digits (`01012345678`): spaces, hyphens
+/// and dots are dropped, `+82 10…` becomes `010…`; 422 otherwise.
+pub fn phone(raw: &str) -> Result<String> {
+    let mut digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    if let Some(rest) = digits.strip_prefix("+82") {
+        digits = format!("0{}", rest.trim_start_matches('0'));
+    }
+    let ok = digits.chars().all(|c| c.is_ascii_digit())
+        && (10..=11).contains(&digits.len())
+        && digits.starts_with("01")
+        && matches!(
+            digits.as_bytes().get(2),
+            Some(b'0' | b'1' | b'6' | b'7' | b'8' | b'9')
+        );
+    if ok {
+        Ok(digits)
+    } else {
+        Err(Error::invalid(
+            "phone",
+            "must be a Korean mobile number such as 010-1234-5678",
+        ))
+    }
+}
+
 /// Text folded for duplicate detection: lowercase, letters and digits only.
 pub fn fold(raw: &str) -> String {
     raw.chars()
@@ -282,6 +309,28 @@ pub fn fold(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn korean_mobile_numbers() {
+        for (raw, digits) in [
+            ("010-1234-5678", "01012345678"),
+            ("+82 10 1234 5678", "01012345678"),
+            ("011.234.5678", "0112345678"),
+        ] {
+            assert_eq!(super::phone(raw).ok().as_deref(), Some(digits), "{raw}");
+        }
+        for bad in [
+            "02-123-4567",
+            "010-1234",
+            "010-1234-56789",
+            "abc",
+            "",
+            "+1 415 555 0100",
+            "０１０",
+        ] {
+            assert!(super::phone(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -155,7 +155,7 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
                             bio: Some(bio.peek().clone()),
                             links: None,
                             avatar_media_id: Some(avatar.peek().clone()),
-                            community_id: None,
+                            ..ProfileChanges::default()
                         };
                         spawn(async move {
                             match client.get().update_profile(changes).await {

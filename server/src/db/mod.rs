@@ -298,6 +298,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "backoffice",
         include_str!("../../../migrations/sqlite/0013_backoffice.sql"),
     ),
+    (
+        14,
+        "texts",
+        include_str!("../../../migrations/sqlite/0014_texts.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -366,6 +371,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         13,
         "backoffice",
         include_str!("../../../migrations/postgres/0013_backoffice.sql"),
+    ),
+    (
+        14,
+        "texts",
+        include_str!("../../../migrations/postgres/0014_texts.sql"),
     ),
 ];
 

@@ -19,7 +19,7 @@ use crate::validate;
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
 pub const USER_COLUMNS: &str = "id, email, handle, display_name, bio, links, avatar_media_id, \
      role, suspended_until, deleted_at, created_at, updated_at, review_count, follower_count, \
-     following_count, community_id";
+     following_count, community_id, phone, sms_consent_at";
 
 /// A `users` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,10 @@ pub struct UserRow {
     pub updated_at: i64,
     pub counts: ProfileCounts,
     pub community_id: Option<String>,
+    /// The member's mobile number (digits, `01012345678`); private.
+    pub phone: Option<String>,
+    /// When they agreed to marketing texts (`None`: they did not).
+    pub sms_consent_at: Option<i64>,
 }
 
 /// The columns of [`USER_COLUMNS`] as stored.
@@ -59,6 +63,8 @@ struct UserColumns {
     follower_count: i64,
     community_id: Option<String>,
     following_count: i64,
+    phone: Option<String>,
+    sms_consent_at: Option<i64>,
 }
 
 impl UserRow {
@@ -84,6 +90,8 @@ impl UserRow {
                 following: c.following_count,
             },
             community_id: c.community_id,
+            phone: c.phone,
+            sms_consent_at: c.sms_consent_at,
         })
     }
 
@@ -100,6 +108,8 @@ impl UserRow {
             suspended_until: self.suspended_until,
             counts: self.counts,
             community_id: self.community_id.clone(),
+            phone: self.phone.clone(),
+            sms_opt_in: self.sms_consent_at.is_some(),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -229,6 +239,8 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
             following: 0,
         },
         community_id: None,
+        phone: None,
+        sms_consent_at: None,
     };
     publish(conn, &user, now).await?;
     Ok(user)
@@ -405,6 +417,18 @@ pub async fn update_profile(
         let photos: Vec<String> = user.avatar_media_id.iter().cloned().collect();
         media::attach_photos(conn, id, RefType::Avatar, id, "avatar_media_id", &photos).await?;
     }
+    if let Some(phone) = &edit.phone {
+        user.phone = phone
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(validate::phone)
+            .transpose()?;
+    }
+    match edit.sms_opt_in {
+        Some(true) if user.sms_consent_at.is_none() => user.sms_consent_at = Some(now),
+        Some(false) => user.sms_consent_at = None,
+        _ => {}
+    }
     if let Some(community) = &edit.community_id {
         user.community_id =
             crate::shop::communities::join(conn, id, community.as_deref(), "community_id").await?;
@@ -413,14 +437,16 @@ pub async fn update_profile(
     let links = serde_json::to_string(&user.links)
         .map_err(|e| Error::Internal(format!("cannot encode links: {e}")))?;
     sqlx::query(
-        "UPDATE users SET display_name = $1, bio = $2, links = $3, avatar_media_id = $4, updated_at = $5 \
-         WHERE id = $6",
+        "UPDATE users SET display_name = $1, bio = $2, links = $3, avatar_media_id = $4, updated_at = $5, \
+         phone = $6, sms_consent_at = $7 WHERE id = $8",
     )
     .bind(&user.display_name)
     .bind(&user.bio)
     .bind(links)
     .bind(&user.avatar_media_id)
     .bind(now)
+    .bind(&user.phone)
+    .bind(user.sms_consent_at)
     .bind(id)
     .execute(&mut *conn)
     .await?;
