@@ -18,7 +18,7 @@ use moa_protocol::{
     AdminOrder, AdminOrderPage, AdminStats, Campaign, CampaignStatus, Community,
     CreateCampaignRequest, CreateCommunityRequest, EditCampaignRequest, MergeCommunityRequest,
     Order, OrderActionRequest, OrderFilter, Page, RenameCommunityRequest, Review, ShopProduct,
-    ShopProductRequest,
+    ShopProductRequest, TextPreview, TextRecipient, TextRequest, TextSend,
 };
 use serde::Serialize;
 
@@ -276,6 +276,44 @@ impl AdminHandle {
         let campaign = account.post(&path, &Reason { reason }).await?;
         account.kick.notify_one();
         Ok(campaign)
+    }
+
+    /// What a text to an audience would be (admins): who gets it and who is
+    /// left out, SMS or LMS, the text as sent, its cost.
+    pub async fn text_preview(&self, req: &TextRequest) -> Result<TextPreview> {
+        self.client
+            .account()?
+            .post("/admin/texts/preview", req)
+            .await
+    }
+
+    /// Sends a text (admins). A request without an id gets one; sending
+    /// the same request again (after a lost answer) sends it once.
+    pub async fn send_text(&self, req: &TextRequest) -> Result<TextSend> {
+        let mut req = req.clone();
+        if req.id.is_empty() {
+            req.id = uuid::Uuid::now_v7().to_string();
+        }
+        self.client.account()?.post("/admin/texts", &req).await
+    }
+
+    /// The sends, newest first, with their progress (admins).
+    pub async fn texts(&self, cursor: Option<String>) -> Result<Page<TextSend>> {
+        let path = with_query("/admin/texts", &[("cursor", cursor.as_deref())]);
+        self.client.account()?.get(&path).await
+    }
+
+    /// A send's recipients and how each went, numbers masked (admins).
+    pub async fn text_recipients(
+        &self,
+        id: &str,
+        cursor: Option<String>,
+    ) -> Result<Page<TextRecipient>> {
+        let path = with_query(
+            &format!("/admin/texts/{}/recipients", encode(id)),
+            &[("cursor", cursor.as_deref())],
+        );
+        self.client.account()?.get(&path).await
     }
 
     /// Creates a community (admins).

@@ -18,13 +18,16 @@ use moa_client_core::protocol::{
     AdminOrder, AdminOrderPage, AdminStats, AdminUser, Campaign, CampaignStatus, Community,
     CreateCampaignRequest, CreateCommunityRequest, EditCampaignRequest, ModerationRequest,
     ModerationResult, Order, OrderFilter, ReportState, ReportStats, ReportTarget, Role,
-    ShopProduct, ShopProductRequest,
+    ShopProduct, ShopProductRequest, TextPreview, TextRequest, TextSend,
 };
 use moa_client_core::{AdminHandle, ExportedOrders};
 
 use crate::error::Result;
 use crate::handles::Live;
-use crate::types::{AdminUserPage, AuditPage, CampaignPage, ReportQueue, ReviewPage};
+use crate::types::{
+    AdminUserPage, AuditPage, CampaignPage, ReportQueue, ReviewPage, TextRecipientPage,
+    TextSendPage,
+};
 
 /// Moderation and the back office, from `MoaClient.admin()`.
 #[derive(uniffi::Object)]
@@ -153,6 +156,32 @@ impl MoaAdmin {
     /// admins).
     pub async fn official_posts(&self, cursor: Option<String>) -> Result<ReviewPage> {
         Ok(self.core.official_posts(cursor).await?.into())
+    }
+
+    // ----- texts --------------------------------------------------------------
+
+    /// What a text to an audience would be (admins).
+    pub async fn text_preview(&self, request: TextRequest) -> Result<TextPreview> {
+        Ok(self.core.text_preview(&request).await?)
+    }
+
+    /// Sends a text (admins); the same request again sends it once.
+    pub async fn send_text(&self, request: TextRequest) -> Result<TextSend> {
+        Ok(self.core.send_text(&request).await?)
+    }
+
+    /// The sends, newest first, with their progress (admins).
+    pub async fn texts(&self, cursor: Option<String>) -> Result<TextSendPage> {
+        Ok(self.core.texts(cursor).await?.into())
+    }
+
+    /// A send's recipients and how each went (admins).
+    pub async fn text_recipients(
+        &self,
+        id: String,
+        cursor: Option<String>,
+    ) -> Result<TextRecipientPage> {
+        Ok(self.core.text_recipients(&id, cursor).await?.into())
     }
 
     // ----- products and campaigns -------------------------------------------

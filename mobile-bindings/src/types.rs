@@ -31,7 +31,8 @@ use moa_client_core::protocol::{
     OrderFilter, OrderSort, OrderStatus, OrderTotals, Page, Place, PlaceCategory, Product,
     ProductOption, ProfileComment, ProfileCounts, Report, ReportDayCount, ReportState, ReportStats,
     ReportTypeCount, Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest,
-    TextRange,
+    TextAudience, TextKind, TextPreview, TextPurpose, TextRange, TextRecipient, TextRequest,
+    TextSend,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -1539,3 +1540,102 @@ page_record!(
     /// One page of the audit log, newest first.
     AuditPage of AuditEntry
 );
+page_record!(
+    /// One page of text sends, newest first.
+    TextSendPage of TextSend
+);
+page_record!(
+    /// One page of a send's recipients.
+    TextRecipientPage of TextRecipient
+);
+
+/// Why a text goes out.
+#[uniffi::remote(Enum)]
+pub enum TextPurpose {
+    /// To members who agreed (marked "(광고)").
+    Marketing,
+    /// About members' own orders (a campaign's orderers).
+    Service,
+}
+
+/// SMS (90 EUC-KR bytes at most) or LMS.
+#[uniffi::remote(Enum)]
+pub enum TextKind {
+    Sms,
+    Lms,
+}
+
+/// Who a text goes to: every condition narrows (none: every member).
+#[uniffi::remote(Record)]
+pub struct TextAudience {
+    #[uniffi(default)]
+    pub community_id: Option<String>,
+    /// Members with an order in this campaign.
+    #[uniffi(default)]
+    pub campaign_id: Option<String>,
+    /// Joined on or after this Korean date (`YYYY-MM-DD`).
+    #[uniffi(default)]
+    pub joined_from: Option<String>,
+    /// Joined on or before this Korean date.
+    #[uniffi(default)]
+    pub joined_to: Option<String>,
+    /// Members picked by hand.
+    #[uniffi(default)]
+    pub user_ids: Vec<String>,
+}
+
+/// A text to send (or preview); an empty `id` gets one.
+#[uniffi::remote(Record)]
+pub struct TextRequest {
+    #[uniffi(default)]
+    pub id: String,
+    pub purpose: TextPurpose,
+    pub audience: TextAudience,
+    /// LMS only.
+    #[uniffi(default)]
+    pub subject: String,
+    pub body: String,
+}
+
+/// What a send would be.
+#[uniffi::remote(Record)]
+pub struct TextPreview {
+    pub recipients: i64,
+    pub without_phone: i64,
+    pub opted_out: i64,
+    pub kind: TextKind,
+    pub body: String,
+    pub bytes: i64,
+    pub cost_krw: i64,
+}
+
+/// A send and its progress.
+#[uniffi::remote(Record)]
+pub struct TextSend {
+    pub id: String,
+    pub purpose: TextPurpose,
+    pub kind: TextKind,
+    pub subject: String,
+    pub body: String,
+    pub recipients: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub cost_krw: i64,
+    pub status: String,
+    pub admin_id: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// One recipient of a send and how it went (number masked).
+#[uniffi::remote(Record)]
+pub struct TextRecipient {
+    pub user_id: String,
+    pub handle: String,
+    pub display_name: String,
+    pub phone: String,
+    pub status: String,
+    pub request_id: Option<String>,
+    pub error: Option<String>,
+}

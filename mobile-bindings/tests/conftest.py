@@ -148,7 +148,7 @@ def shop_server(tmp_path):
         check=True, capture_output=True,
         env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
     )
-    srv = Server(binary, str(data), ["--fake-payments", "--job-poll-ms", "100"])
+    srv = Server(binary, str(data), ["--fake-payments", "--fake-sms", "--job-poll-ms", "100"])
     srv.start()
     yield srv
     srv.stop()

@@ -414,3 +414,62 @@ def test_a_moderator_works_the_report_queue_and_an_admin_manages_accounts(shop_s
         await boss.sign_out()
 
     run(scenario())
+
+
+# ----- texts --------------------------------------------------------------------
+
+
+def test_members_choose_texts_and_an_admin_sends_one_to_those_who_agreed(shop_server, data_dir):
+    """A member saves a number and agrees to texts (through the outbox),
+    another saves one and does not; the admin previews a marketing text
+    (one recipient, one opted out), sends it to the server's fake SENS and
+    follows it to done, with the recipient's masked number."""
+    base = shop_server.url
+
+    async def scenario():
+        boss = await sign_in_admin(base, data_dir)
+        admin = boss.admin()
+        yes, yes_me = await member_in(base, data_dir, "yuna", None)
+        no, no_me = await member_in(base, data_dir, "dohyun", None)
+        await yes.update_profile(moa.ProfileChanges(phone="010-7777-8888", sms_opt_in=True))
+        await no.update_profile(moa.ProfileChanges(phone="010-7777-9999", sms_opt_in=False))
+
+        async def saved():
+            me = await yes.me()
+            return me if me.phone == "01077778888" and me.sms_opt_in else None
+
+        await eventually(saved, "the number and consent applied")
+        request = moa.TextRequest(
+            id="",
+            purpose=moa.TextPurpose.MARKETING,
+            audience=moa.TextAudience(user_ids=[yes_me.id, no_me.id]),
+            subject="",
+            body="새 공동구매가 열렸어요",
+        )
+
+        async def previewed():
+            p = await admin.text_preview(request)
+            return p if (p.recipients, p.opted_out, p.without_phone) == (1, 1, 0) else None
+
+        preview = await eventually(previewed, "the server has both members' choices")
+        assert preview.kind == moa.TextKind.SMS
+        assert preview.body.startswith("(광고)") and preview.cost_krw == 9
+        sent = await admin.send_text(request)
+        assert sent.recipients == 1
+
+        async def done():
+            page = await admin.texts(None)
+            s = next(s for s in page.items if s.id == sent.id)
+            return s if s.status == "done" else None
+
+        finished = await eventually(done, "the send delivered")
+        assert (finished.sent, finished.failed, finished.pending) == (1, 0, 0)
+        recipients = await admin.text_recipients(sent.id, None)
+        assert [(r.user_id, r.phone, r.status) for r in recipients.items] == [
+            (yes_me.id, "010-****-8888", "sent")
+        ]
+        # A member may not.
+        with pytest.raises(moa.MoaError.Other):
+            await yes.admin().text_preview(request)
+
+    run(scenario())
