@@ -61,10 +61,37 @@ async fn members_and_moderators_are_refused_every_admin_endpoint(engine: Engine)
         ] {
             api.get(&path, t).await.expect_error(403, "forbidden");
         }
+        // The shop's older admin endpoints too.
+        let pid = product["id"].as_str().unwrap();
+        for path in ["/v1/admin/shop/products", "/v1/admin/jobs"] {
+            api.get(path, t).await.expect_error(403, "forbidden");
+        }
+        let new_product = json!({"name": "x", "base_price_krw": 1000});
+        api.post("/v1/admin/shop/products", t, new_product.clone())
+            .await
+            .expect_error(403, "forbidden");
+        api.put(&format!("/v1/admin/shop/products/{pid}"), t, new_product)
+            .await
+            .expect_error(403, "forbidden");
+        api.post(&format!("/v1/admin/shop/products/{pid}/archive"), t, json!({}))
+            .await
+            .expect_error(403, "forbidden");
+        api.post(
+            "/v1/admin/shop/campaigns",
+            t,
+            json!({"product_id": pid, "group_price_krw": 1, "min_participants": 1, "stock": 1,
+                   "per_member_limit": 1, "deadline_at": now_ms() + 3_600_000}),
+        )
+        .await
+        .expect_error(403, "forbidden");
+        api.post("/v1/admin/communities", t, json!({"name": "새 커뮤니티", "kind": "company"}))
+            .await
+            .expect_error(403, "forbidden");
         for path in [
             format!("/v1/admin/shop/orders/{order}/fulfil"),
             format!("/v1/admin/shop/orders/{order}/refund"),
             format!("/v1/admin/shop/campaigns/{cid}/close"),
+            format!("/v1/admin/shop/campaigns/{cid}/cancel"),
         ] {
             api.post(&path, t, reason.clone())
                 .await
