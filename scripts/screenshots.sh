@@ -8,9 +8,14 @@
 # a PNG of the home feed, a review, a chat room, the compose screen, search
 # results (typed into the search box after Ctrl+K), a group-buy bought
 # through the app (the 공동구매 tab, a campaign, 참여하기, the checkout
-# "browser" paying at the local fake PortOne, the order paid) and the
-# admin report queue into OUTDIR. Fails if any step does not happen or a
-# picture is blank. What the window shows is read through `moa --probe`.
+# "browser" paying at the local fake PortOne, the order paid), the
+# admin report queue, and the back office as the admin uses it (운영 관리 in
+# the sidebar: the order table, an order opened from its row with the refund
+# form filled in and the refund done, 엑셀 내보내기 through the save dialog
+# with the file checked, the 통계 dashboard, the group-buys with the form
+# that opens one, and a product's form with its options) into OUTDIR.
+# Fails if any step does not happen or a picture is blank. What the window
+# shows is read through `moa --probe`.
 #   scripts/screenshots.sh OUTDIR
 # Uses the debug build in the target directory (builds it when missing).
 set -euo pipefail
@@ -195,6 +200,24 @@ click() {
   xdotool click 1
 }
 
+# click_last TEXT: clicks the last of several so named (a dialog's button
+# over a list with buttons of the same words).
+click_last() {
+  local at
+  at=$(python3 - "$work/$app_name.json" "$1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+hits = [t for t in p.get("targets", []) if t[0] == sys.argv[2]]
+print(f"{hits[-1][1]} {hits[-1][2]}" if hits else "")
+PY
+)
+  [ -n "$at" ] || die "nothing called '$1' on screen: $(cat "$work/$app_name.json")"
+  # shellcheck disable=SC2086
+  xdotool mousemove --window "$wid" $at
+  sleep 0.1
+  xdotool click 1
+}
+
 # type_into FIELD TEXT: clicks the named field and types, key by key.
 type_into() {
   click "$1"
@@ -333,4 +356,66 @@ until_shown "the admin's own account shown" "\"@$newbie\" not in (p[\"member\"] 
 quit_app
 
 shot admin-reports admin "$work/admin"
+
+say "the back office as the admin: orders, one order refunded, the Excel export, the dashboard"
+# The save dialog: rfd asks the XDG desktop portal, and without one (as
+# under Xvfb) runs zenity; this zenity notes what it was asked and answers
+# with a path, as a person keeping the offered name in a folder would.
+mkdir -p "$work/exports"
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/zenity-args"\nprintf "%%s\\n" "%s/exports/orders"\n' \
+  "$work" "$work" >"$work/bin/zenity"
+chmod +x "$work/bin/zenity"
+launch back-office "$work/admin"
+until_shown "the stored session: the feed live" "$LIVE"
+click_until "운영 관리" "the order table with its totals" \
+  'p["screen"] == "운영 관리" and any("결제 완료 금액" in s for s in p["statuses"]) and "[모두] 진공 텀블러 공동구매" in [t[0] for t in p["targets"]]'
+snap admin-orders
+# The newest order first: the member's, paid above through the checkout.
+click "[모두] 진공 텀블러 공동구매"
+until_shown "the order opened over the table" '"진행 상황" in (p["dialog"] or "") and "환불" in [t[0] for t in p["targets"]]' 15
+click "환불"
+until_shown "the refund asks for a reason" 'any(t[0] == "reason" for t in p["targets"])' 10
+# (A ticket number: xdotool's Hangul loses syllables in WebKit's textarea.)
+type_into reason "CS-1042"
+snap admin-order-refund
+click "환불"
+until_shown "the refund done: the order refunding" '"환불 진행 중" in (p["dialog"] or "") or "환불 완료" in (p["dialog"] or "")' 20
+snap admin-order
+click "×"
+until_shown "the order closed" 'not p["dialog"]' 10
+click "엑셀 내보내기"
+until_shown "the export saved" 'any("건을 저장했습니다" in s for s in p["statuses"])' 60
+grep -q -- "--save" "$work/zenity-args" || die "the save dialog was not asked to save: $(cat "$work/zenity-args")"
+grep -q "moa-orders-[0-9]\{8\}\.xlsx" "$work/zenity-args" || die "the save dialog did not offer moa-orders-YYYYMMDD.xlsx: $(cat "$work/zenity-args")"
+[ "$(head -c 2 "$work/exports/orders.xlsx" 2>/dev/null)" = "PK" ] || die "no Excel workbook at $work/exports/orders.xlsx"
+snap admin-export
+click_until "통계" "the dashboard" '"최근 30일" in [t[0] for t in p["targets"]]'
+until_shown "the dashboard's charts" 'not any("불러오는 중" in s for s in p["statuses"])' 20
+snap admin-dashboard
+# Further down: sign-ups, reports, and each group-buy's funnel.
+xdotool mousemove --window "$wid" 760 560 click --repeat 7 --delay 40 5
+snap admin-dashboard-funnels
+click_until "상품·공동구매" "the group-buys" '"+ 새 공동구매" in [t[0] for t in p["targets"]] and "조기 마감" in [t[0] for t in p["targets"]]'
+snap admin-shop
+click_until "+ 새 공동구매" "the form that opens a group-buy" '"공동구매 열기" in [t[0] for t in p["targets"]]'
+snap admin-campaign-form
+click_last "취소"
+until_shown "the form closed" 'not p["dialog"]' 10
+click_until "상품" "the products" '"+ 새 상품" in [t[0] for t in p["targets"]]'
+click_until "수정" "a product's form with its options" '"+ 옵션 추가" in [t[0] for t in p["targets"]] or "+ 선택지 추가" in [t[0] for t in p["targets"]]'
+snap admin-product-form
+click_last "취소"
+until_shown "the form closed" 'not p["dialog"]' 10
+click_until "문자" "the texts form" '"미리 보기" in [t[0] for t in p["targets"]]'
+# (ASCII: xdotool's Hangul loses syllables in WebKit's textarea.)
+type_into text-body "Winter group-buy opens Friday 6pm"
+click "미리 보기"
+until_shown "the preview: recipients and cost" 'any("받는 사람" in s and "예상 비용" in s for s in p["statuses"])' 20
+snap admin-texts
+click "보내기"
+until_shown "asked once more" '"보내기" in [t[0] for t in p["targets"]] and "취소" in [t[0] for t in p["targets"]]' 10
+click_last "보내기"
+until_shown "sent: the send listed, delivered" 'any("보냄" in s and "대기 0" in s for s in p["statuses"])' 30
+snap admin-texts-sent
+quit_app
 say "screenshots in $out"

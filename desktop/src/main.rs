@@ -174,9 +174,15 @@ fn run(args: Args) -> Result<(), String> {
     };
     let dom = VirtualDom::new_with_props(DesktopRoot, RootProps { app: props, probe });
     let _guard = runtime.enter();
-    runtime.block_on(async move {
+    // The whole app runs inside this one poll (the window's event loop never
+    // returns), so tokio's cooperative budget, set once per poll, would never
+    // be renewed: after some 128 timer, channel and socket operations on the
+    // main thread, every later one would answer "not yet" and wake itself at
+    // once, the UI thread spinning while timers, toasts and loads stall.
+    // Unconstrained, as dioxus's own `launch_virtual_dom` runs it.
+    runtime.block_on(tokio::task::unconstrained(async move {
         dioxus::desktop::launch::launch_virtual_dom_blocking(dom, config);
-    });
+    }));
     #[allow(unreachable_code)]
     Ok(())
 }

@@ -3,8 +3,9 @@
 //! through its forms with a real mouse and keyboard (`scripts/screenshots.sh`
 //! under Xvfb): the status bar's words, how many feed rows are on screen,
 //! whether a screen shows its error or offline state (and its words), and
-//! whether the sign-in form is up, the screen's heading, and where each
-//! button, link and named field is (so a test clicks what a person would). It reads the page itself, so it reports
+//! whether the sign-in form is up, the screen's heading, an open dialog's
+//! words, what status lines say, and where each button, link and named
+//! field is (so a test clicks what a person would). It reads the page itself, so it reports
 //! what a person sees, not what the app meant to show. Off unless asked.
 
 use std::path::PathBuf;
@@ -20,9 +21,12 @@ return {
   sign_in_form: !!document.querySelector('.auth form'),
   member: text('.me-card'),
   screen: text('.screen-header h1'),
+  dialog: text('[role=dialog]'),
+  // What status lines say (totals, progress, toasts).
+  statuses: [...document.querySelectorAll('[role=status]')].map(e => e.innerText.replace(/\\s+/g, ' ').trim()),
   // Where a person would click: each visible button or link by its words,
   // each named field by its name (centres, in window coordinates).
-  targets: [...document.querySelectorAll('button, a, input[name]')]
+  targets: [...document.querySelectorAll('button, a, input[name], textarea[name], select[name]')]
     .map(e => [e, e.getBoundingClientRect()])
     .filter(([e, r]) => r.width > 0 && r.height > 0 && !e.disabled)
     .map(([e, r]) => [e.name || e.innerText.replace(/\\s+/g, ' ').trim(), Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]),

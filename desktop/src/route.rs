@@ -18,6 +18,7 @@
 //! | chat rooms / a room open | `chat`, `chat:ID` |
 //! | group-buys / one / my orders / one order | `shop`, `campaign:ID`, `orders`, `order:ID` |
 //! | admin: report queue / a tab | `admin` (or `admin:reports`), `admin:stats`, `admin:users`, `admin:audit`, `admin:official` |
+//! | back office (admins): orders / products and group-buys / communities / dashboard | `admin:orders`, `admin:shop`, `admin:communities`, `admin:dashboard` |
 //!
 //! An argument is everything after the first `:` (so it may hold `:` or `/`);
 //! it must not be empty, start or end with a space, or hold control
@@ -69,7 +70,9 @@ pub enum PeopleList {
     Following,
 }
 
-/// The admin mode's tabs.
+/// The admin mode's tabs: moderation (reports, their statistics, members,
+/// the audit log, official reviews) and the back office (orders, products
+/// and group-buys, communities, the dashboard), which only admins see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminTab {
     Reports,
@@ -77,16 +80,43 @@ pub enum AdminTab {
     Users,
     Audit,
     Official,
+    Orders,
+    Catalog,
+    Communities,
+    Dashboard,
+    Texts,
 }
 
 impl AdminTab {
-    pub const ALL: [AdminTab; 5] = [
+    pub const ALL: [AdminTab; 10] = [
         AdminTab::Reports,
         AdminTab::Stats,
         AdminTab::Users,
         AdminTab::Audit,
         AdminTab::Official,
+        AdminTab::Orders,
+        AdminTab::Catalog,
+        AdminTab::Communities,
+        AdminTab::Dashboard,
+        AdminTab::Texts,
     ];
+
+    /// Whether the tab is the back office's (the shop as admins run it).
+    pub fn back_office(self) -> bool {
+        matches!(
+            self,
+            AdminTab::Orders
+                | AdminTab::Catalog
+                | AdminTab::Communities
+                | AdminTab::Dashboard
+                | AdminTab::Texts
+        )
+    }
+
+    /// Whether only admins may open it (moderators may not).
+    pub fn admins_only(self) -> bool {
+        self.back_office() || self == AdminTab::Users
+    }
 
     /// The tab's name in a route (`admin:stats`).
     pub fn name(self) -> &'static str {
@@ -96,6 +126,11 @@ impl AdminTab {
             AdminTab::Users => "users",
             AdminTab::Audit => "audit",
             AdminTab::Official => "official",
+            AdminTab::Orders => "orders",
+            AdminTab::Catalog => "shop",
+            AdminTab::Communities => "communities",
+            AdminTab::Dashboard => "dashboard",
+            AdminTab::Texts => "texts",
         }
     }
 }
@@ -103,7 +138,7 @@ impl AdminTab {
 /// Every screen's spelling, for help texts and errors.
 pub const SPELLINGS: &str = "home, review:ID, compose, compose:ID, place:ID, product:ID, tag:TAG, \
      profile, profile:ID, followers:ID, following:ID, notifications, chat, chat:ID, outbox, \
-     settings, search, search:QUERY, shop, campaign:ID, orders, order:ID, admin, admin:reports|stats|users|audit|official";
+     settings, search, search:QUERY, shop, campaign:ID, orders, order:ID, admin, admin:reports|stats|users|audit|official|orders|shop|communities|dashboard|texts";
 
 /// Why a string is not a route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,7 +153,9 @@ pub enum RouteError {
         "{screen}: {arg:?} is not a valid argument (empty, surrounded by spaces or with control characters)"
     )]
     BadArgument { screen: String, arg: String },
-    #[error("unknown admin tab {0:?} (tabs: reports, stats, users, audit, official)")]
+    #[error(
+        "unknown admin tab {0:?} (tabs: reports, stats, users, audit, official, orders, shop, communities, dashboard, texts)"
+    )]
     UnknownTab(String),
 }
 
@@ -134,10 +171,12 @@ impl Route {
     }
 
     /// Whether `other` is in the same sidebar section as this route (a
-    /// member's page is its own section, apart from one's own).
+    /// member's page is its own section, apart from one's own; the back
+    /// office is apart from moderation).
     pub fn same_section(&self, other: &Route) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(other)
             && !matches!((self, other), (Route::Profile(x), Route::Profile(y)) if x != y)
+            && !matches!((self, other), (Route::Admin(x), Route::Admin(y)) if x.back_office() != y.back_office())
     }
 
     /// The route's spelling in two parts: the screen's name and its argument.
@@ -167,7 +206,8 @@ impl Route {
     }
 
     /// The screen that shows this route. The admin screens are for
-    /// moderators and admins; anyone else is shown the home feed.
+    /// moderators and admins (a moderator asking for an admins-only tab gets
+    /// the report queue); anyone else is shown the home feed.
     pub fn screen(self, session: Session) -> Element {
         match self {
             Route::Home => rsx! { feed::Home {} },
@@ -191,8 +231,10 @@ impl Route {
             Route::Orders => rsx! { shop::OrdersScreen {} },
             Route::Order(id) => rsx! { shop::OrderScreen { key: "{id}", id } },
             Route::Admin(tab) => {
-                if session.is_moderator() {
+                if session.is_admin() || (session.is_moderator() && !tab.admins_only()) {
                     rsx! { admin::Admin { tab } }
+                } else if session.is_moderator() {
+                    rsx! { admin::Admin { tab: AdminTab::Reports } }
                 } else {
                     rsx! { feed::Home {} }
                 }
@@ -371,6 +413,13 @@ mod tests {
         assert_eq!(parse("admin"), Ok(Route::Admin(AdminTab::Reports)));
         assert_eq!(parse("admin:reports"), Ok(Route::Admin(AdminTab::Reports)));
         assert_eq!(parse("admin:audit"), Ok(Route::Admin(AdminTab::Audit)));
+        assert_eq!(parse("admin:orders"), Ok(Route::Admin(AdminTab::Orders)));
+        assert_eq!(parse("admin:shop"), Ok(Route::Admin(AdminTab::Catalog)));
+        assert_eq!(
+            parse("admin:dashboard"),
+            Ok(Route::Admin(AdminTab::Dashboard))
+        );
+        assert_eq!(parse("admin:texts"), Ok(Route::Admin(AdminTab::Texts)));
         assert_eq!(parse("moa://review/abc"), Ok(Route::Review("abc".into())));
         assert_eq!(Route::Review("abc".into()).link(), "moa://review/abc");
         assert_eq!(parse("moa://chat"), Ok(Route::Chat(None)));
@@ -442,5 +491,9 @@ mod tests {
         assert!(Route::Chat(None).same_section(&Route::Chat(Some("r".into()))));
         assert!(!Route::Profile(None).same_section(&Route::Profile(Some("u".into()))));
         assert!(!Route::Home.same_section(&Route::Outbox));
+        let admin = |t| Route::Admin(t);
+        assert!(admin(AdminTab::Reports).same_section(&admin(AdminTab::Audit)));
+        assert!(admin(AdminTab::Orders).same_section(&admin(AdminTab::Dashboard)));
+        assert!(!admin(AdminTab::Reports).same_section(&admin(AdminTab::Orders)));
     }
 }

@@ -547,3 +547,202 @@ async fn group_buys_empty_then_cards_campaign_orders_and_the_community_picker() 
     )
     .await;
 }
+
+/// Whether a back-office catalog key shows as words instead of its text.
+fn leaks_keys(html: &str) -> bool {
+    [">bo-", "title=\"bo-", "placeholder=\"bo-"]
+        .iter()
+        .any(|k| html.contains(k))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_office_orders_and_dashboard_for_admins_not_moderators() {
+    let shop = moa_tests::shop::shop(Engine::Sqlite).await;
+    let url = shop.server.url("");
+    let snu = shop.community("서울대학교").await;
+    let product = shop.product().await;
+    let campaign = shop
+        .campaign(&product, json!({"title": "서울대 텀블러 공구"}))
+        .await;
+    let id = campaign["id"].as_str().unwrap().to_owned();
+    let black = moa_tests::shop::choice(&product, "블랙")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // One member of 서울대학교 pays for two; another leaves one unpaid.
+    let buyer = member(&url, "buyer").await;
+    buyer
+        .client
+        .shop()
+        .join_community(Some(snu.clone()))
+        .await
+        .unwrap();
+    buyer.client.sync().await.unwrap();
+    let paid = buyer
+        .client
+        .shop()
+        .place_order(&id, vec![black.clone()], 2)
+        .await
+        .unwrap();
+    shop.fake.pay(
+        &paid.order.id,
+        moa_tests::shop::STORE,
+        "텀블러",
+        paid.order.amount_krw,
+        false,
+    );
+    buyer
+        .client
+        .shop()
+        .confirm_payment(&paid.order.id)
+        .await
+        .unwrap();
+    let later = member(&url, "later").await;
+    later
+        .client
+        .shop()
+        .place_order(&id, vec![black], 1)
+        .await
+        .unwrap();
+
+    let admin = device(&url).await;
+    admin
+        .client
+        .sign_in("shopadmin@test.kr", "password-shopadmin")
+        .await
+        .unwrap();
+    // The order table: both orders with who placed them, and the totals of
+    // everything it matches (3 units, 24,000원, of which 16,000원 paid).
+    let html = screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Orders)),
+        &[
+            "운영 관리",
+            "상품·공동구매",
+            "서울대 텀블러 공구",
+            "회원 buyer",
+            "@buyer",
+            "서울대학교",
+            "결제 완료",
+            "결제 대기",
+            "16,000원",
+            "24,000원",
+            "결제 완료 금액",
+            "엑셀 내보내기",
+            "모든 주문을 봤어요",
+        ],
+    )
+    .await;
+    assert!(html.contains("3개"), "units in the totals: {html}");
+    assert!(!leaks_keys(&html), "a raw catalog key leaked: {html}");
+    screen(
+        &admin,
+        Lang::En,
+        Some(Route::Admin(AdminTab::Orders)),
+        &["Back office", "Export to Excel", "Paid", "₩24,000"],
+    )
+    .await;
+    // The dashboard: today's Korean date, the revenue, the charts and the
+    // campaign's funnel.
+    let today = moa_client_core::protocol::kst::date_of(moa_tests::shop::now_ms());
+    let html = screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Dashboard)),
+        &[
+            today.as_str(),
+            "일별 주문과 매출",
+            "일별 가입 (커뮤니티별)",
+            "일별 신고",
+            "<svg",
+            "공동구매 전환",
+            "서울대 텀블러 공구",
+            "16,000원",
+        ],
+    )
+    .await;
+    assert!(!leaks_keys(&html), "a raw catalog key leaked: {html}");
+    screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Catalog)),
+        &["서울대 텀블러 공구", "새 공동구매", "조기 마감", "8,000원"],
+    )
+    .await;
+    screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Communities)),
+        &["서울대학교", "@snu.ac.kr", "이름 바꾸기", "새 커뮤니티"],
+    )
+    .await;
+    // Texts: the form with its choices, and no send yet.
+    screen(
+        &admin,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Texts)),
+        &[
+            "문자 보내기",
+            "광고",
+            "주문 안내",
+            "미리 보기",
+            "아직 보낸 문자가 없어요",
+        ],
+    )
+    .await;
+
+    // A moderator keeps the report queue and never sees the shop's tabs,
+    // not even when asking for them by route.
+    moa_tests::account_with_role(&shop.server, "moder", Role::Moderator).await;
+    let moderator = device(&url).await;
+    moderator
+        .client
+        .sign_in("moder@test.kr", "password-moder")
+        .await
+        .unwrap();
+    for tab in [
+        AdminTab::Reports,
+        AdminTab::Orders,
+        AdminTab::Dashboard,
+        AdminTab::Texts,
+    ] {
+        let html = screen(
+            &moderator,
+            Lang::Ko,
+            Some(Route::Admin(tab)),
+            &["신고 처리", "처리할 신고가 없어요", "공식 리뷰"],
+        )
+        .await;
+        for hidden in [
+            "운영 관리",
+            "상품·공동구매",
+            "엑셀 내보내기",
+            "서울대 텀블러 공구",
+        ] {
+            assert!(!html.contains(hidden), "a moderator sees {hidden}: {html}");
+        }
+    }
+
+    // Official reviews come from the server's list (none yet here).
+    screen(
+        &moderator,
+        Lang::Ko,
+        Some(Route::Admin(AdminTab::Official)),
+        &["공식 리뷰 쓰기", "아직 공식 리뷰가 없어요"],
+    )
+    .await;
+
+    // The back office reads the live server: offline, it says so.
+    let server = shop.server;
+    server.stop().await;
+    for tab in [AdminTab::Orders, AdminTab::Dashboard] {
+        screen(
+            &admin,
+            Lang::Ko,
+            Some(Route::Admin(tab)),
+            &["운영 관리", "오프라인이에요", "다시 시도"],
+        )
+        .await;
+    }
+}

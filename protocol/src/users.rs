@@ -183,6 +183,28 @@ pub struct AuditEntry {
     pub created_at: i64,
 }
 
+/// A Korean mobile number as its digits (`01012345678`): spaces, hyphens,
+/// dots and brackets are dropped and `+82 10…` becomes `010…`; `None` when
+/// it is not a mobile number (010, 011, 016-019, 10 or 11 digits). The
+/// server stores this form; apps check with it before sending.
+pub fn korean_mobile(raw: &str) -> Option<String> {
+    let mut digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    if let Some(rest) = digits.strip_prefix("+82") {
+        digits = format!("0{}", rest.trim_start_matches('0'));
+    }
+    let ok = digits.chars().all(|c| c.is_ascii_digit())
+        && (10..=11).contains(&digits.len())
+        && digits.starts_with("01")
+        && matches!(
+            digits.as_bytes().get(2),
+            Some(b'0' | b'1' | b'6' | b'7' | b'8' | b'9')
+        );
+    ok.then_some(digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,31 +272,15 @@ pub fn normalize_tag(raw: &str) -> String {
     raw.trim().trim_start_matches('#').to_lowercase()
 }
 
-/// A Korean mobile number as its digits (`01012345678`): spaces, hyphens
-/// and dots are dropped, `+82 10…` becomes `010…`; 422 otherwise.
+/// A Korean mobile number as its digits (`01012345678`; see
+/// [`moa_protocol::korean_mobile`]); 422 otherwise.
 pub fn phone(raw: &str) -> Result<String> {
-    let mut digits: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
-    if let Some(rest) = digits.strip_prefix("+82") {
-        digits = format!("0{}", rest.trim_start_matches('0'));
-    }
-    let ok = digits.chars().all(|c| c.is_ascii_digit())
-        && (10..=11).contains(&digits.len())
-        && digits.starts_with("01")
-        && matches!(
-            digits.as_bytes().get(2),
-            Some(b'0' | b'1' | b'6' | b'7' | b'8' | b'9')
-        );
-    if ok {
-        Ok(digits)
-    } else {
-        Err(Error::invalid(
+    moa_protocol::korean_mobile(raw).ok_or_else(|| {
+        Error::invalid(
             "phone",
             "must be a Korean mobile number such as 010-1234-5678",
-        ))
-    }
+        )
+    })
 }
 
 /// Text folded for duplicate detection: lowercase, letters and digits only.

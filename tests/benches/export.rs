@@ -51,11 +51,23 @@ async fn run(engine: Engine) {
     }
     let product = shop.product().await;
     let campaign = shop
-        .campaign(&product, json!({"title": "겨울 한정 스테인리스 보온 텀블러 공동구매", "stock": 1_000_000}))
+        .campaign(
+            &product,
+            json!({"title": "겨울 한정 스테인리스 보온 텀블러 공동구매", "stock": 1_000_000}),
+        )
         .await;
     let black = choice(&product, "블랙");
-    let choices = json!([{"group": "색상", "choice_id": black["id"], "name": "블랙", "price_delta_krw": 0}]).to_string();
-    let statuses = ["paid", "confirmed", "fulfilled", "pending_payment", "expired", "refunded"];
+    let choices =
+        json!([{"group": "색상", "choice_id": black["id"], "name": "블랙", "price_delta_krw": 0}])
+            .to_string();
+    let statuses = [
+        "paid",
+        "confirmed",
+        "fulfilled",
+        "pending_payment",
+        "expired",
+        "refunded",
+    ];
     let mut written = 0_usize;
     let base = now_ms() - 100 * 86_400_000;
     for target in [10_000_usize, 100_000] {
@@ -90,7 +102,11 @@ async fn run(engine: Engine) {
         reset_peak();
         let start = Instant::now();
         let (status, headers, bytes) = api
-            .bytes("/v1/admin/shop/orders/export", Some(&shop.admin.access), &[])
+            .bytes(
+                "/v1/admin/shop/orders/export",
+                Some(&shop.admin.access),
+                &[],
+            )
             .await;
         let took = start.elapsed();
         assert_eq!(status, 200);

@@ -73,9 +73,13 @@ async fn members_and_moderators_are_refused_every_admin_endpoint(engine: Engine)
         api.put(&format!("/v1/admin/shop/products/{pid}"), t, new_product)
             .await
             .expect_error(403, "forbidden");
-        api.post(&format!("/v1/admin/shop/products/{pid}/archive"), t, json!({}))
-            .await
-            .expect_error(403, "forbidden");
+        api.post(
+            &format!("/v1/admin/shop/products/{pid}/archive"),
+            t,
+            json!({}),
+        )
+        .await
+        .expect_error(403, "forbidden");
         api.post(
             "/v1/admin/shop/campaigns",
             t,
@@ -84,9 +88,13 @@ async fn members_and_moderators_are_refused_every_admin_endpoint(engine: Engine)
         )
         .await
         .expect_error(403, "forbidden");
-        api.post("/v1/admin/communities", t, json!({"name": "새 커뮤니티", "kind": "company"}))
-            .await
-            .expect_error(403, "forbidden");
+        api.post(
+            "/v1/admin/communities",
+            t,
+            json!({"name": "새 커뮤니티", "kind": "company"}),
+        )
+        .await
+        .expect_error(403, "forbidden");
         for path in [
             format!("/v1/admin/shop/orders/{order}/fulfil"),
             format!("/v1/admin/shop/orders/{order}/refund"),

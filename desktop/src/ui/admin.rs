@@ -2,50 +2,80 @@
 //! rules; this only hides what a role cannot do): the report queue grouped
 //! by target with the reported content inline and the actions on it, report
 //! statistics as a chart, the audit log, member search with role changes and
-//! suspensions (admins), and official reviews.
+//! suspensions (admins), and official reviews; and, for admins only, the
+//! back office's tabs ([`super::backoffice`]).
 
 use dioxus::prelude::*;
-use moa_client_core::Topic;
+use moa_client_core::protocol::kst::{DAY_MS, day_start};
 use moa_client_core::protocol::{
-    AdminUser, FeedTab, ModerationAction, ModerationRequest, ReportGroup, ReportState, ReportStats,
-    ReportTarget, Role,
+    AdminUser, ModerationAction, ModerationRequest, ReportGroup, ReportState, ReportStats,
+    ReportTarget, Review, Role,
 };
 use serde_json::Value;
 
-use super::subject::ReviewList;
+use super::backoffice::{
+    catalog::CatalogTab, communities::CommunitiesTab, dashboard::DashboardTab, orders::OrdersTab,
+    texts::TextsTab,
+};
+use super::feed::ReviewRow;
 use super::{Empty, Failed, Loading};
 use crate::i18n::{Arg, ago};
 use crate::route::{AdminTab, Route};
-use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_topics};
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session};
 
 #[component]
 pub fn Admin(tab: AdminTab) -> Element {
     let prefs = use_prefs();
     let nav = use_nav();
     let session = use_session();
-    let mut tabs = vec![
-        (AdminTab::Reports, "admin-reports"),
-        (AdminTab::Stats, "admin-stats"),
-        (AdminTab::Audit, "admin-audit"),
-        (AdminTab::Official, "admin-official"),
-    ];
-    if session.is_admin() {
-        tabs.insert(2, (AdminTab::Users, "admin-users"));
-    }
+    let admin = session.is_admin();
+    let back_office = tab.back_office() && admin;
+    let tabs: Vec<(AdminTab, &str)> = if back_office {
+        vec![
+            (AdminTab::Orders, "bo-tab-orders"),
+            (AdminTab::Catalog, "bo-tab-catalog"),
+            (AdminTab::Communities, "bo-tab-communities"),
+            (AdminTab::Dashboard, "bo-tab-dashboard"),
+            (AdminTab::Texts, "bo-tab-texts"),
+        ]
+    } else {
+        let mut tabs = vec![
+            (AdminTab::Reports, "admin-reports"),
+            (AdminTab::Stats, "admin-stats"),
+            (AdminTab::Audit, "admin-audit"),
+            (AdminTab::Official, "admin-official"),
+        ];
+        if admin {
+            tabs.insert(2, (AdminTab::Users, "admin-users"));
+        }
+        tabs
+    };
+    let title = if back_office {
+        "nav-back-office"
+    } else {
+        "nav-admin-section"
+    };
     rsx! {
-        super::Header { title: prefs.t("nav-admin-section") }
+        super::Header { title: prefs.t(title) }
         div { class: "tabs",
             for (t, key) in tabs {
                 button { class: if tab == t { "tab active" } else { "tab" }, onclick: move |_| nav.switch(Route::Admin(t)), {prefs.t(key)} }
             }
         }
-        div { class: "scroll",
+        div { class: if back_office { "scroll wide" } else { "scroll" },
             match tab {
                 AdminTab::Reports => rsx! { Reports {} },
                 AdminTab::Stats => rsx! { Stats {} },
-                AdminTab::Users => rsx! { if session.is_admin() { Users {} } },
+                AdminTab::Users => rsx! { if admin { Users {} } },
                 AdminTab::Audit => rsx! { Audit {} },
                 AdminTab::Official => rsx! { Official {} },
+                // The back office is for admins only (the route shows a
+                // moderator the report queue instead).
+                AdminTab::Orders => rsx! { if admin { OrdersTab {} } },
+                AdminTab::Catalog => rsx! { if admin { CatalogTab {} } },
+                AdminTab::Communities => rsx! { if admin { CommunitiesTab {} } },
+                AdminTab::Dashboard => rsx! { if admin { DashboardTab {} } },
+                AdminTab::Texts => rsx! { if admin { TextsTab {} } },
             }
         }
     }
@@ -217,24 +247,29 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
     }
 }
 
-/// Bars of reports per day, stacked by type (SVG, no chart library).
+/// Which of the last `days` Korean days (0 = the oldest) holds `day`, a
+/// Korean day's start as the server names it, as of `now_ms`.
+pub fn day_index(day: i64, days: u32, now_ms: i64) -> Option<usize> {
+    let first = day_start(now_ms) - (i64::from(days) - 1) * DAY_MS;
+    let i = (day_start(day) - first).div_euclid(DAY_MS);
+    (0..i64::from(days)).contains(&i).then_some(i as usize)
+}
+
+/// Bars of reports per day, stacked by type (SVG, no chart library); the
+/// days are Korean days.
 #[component]
 pub fn StatsChart(stats: ReportStats, days: u32) -> Element {
     let prefs = use_prefs();
-    const DAY: i64 = 86_400_000;
-    let today = super::now_ms() / DAY;
-    let first = today - i64::from(days) + 1;
+    let now = super::now_ms();
     let colors = ["#5b6cff", "#ff8a4c", "#20b486", "#d64545", "#9b59b6"];
     let mut per_day = vec![[0i64; 5]; days as usize];
     for d in &stats.by_day {
-        let day = if d.day > 100_000 { d.day / DAY } else { d.day };
-        let i = day - first;
-        if (0..i64::from(days)).contains(&i) {
+        if let Some(i) = day_index(d.day, days, now) {
             let t = ReportTarget::ALL
                 .iter()
                 .position(|x| *x == d.target_type)
                 .unwrap_or(0);
-            per_day[i as usize][t] += d.count;
+            per_day[i][t] += d.count;
         }
     }
     let max = per_day
@@ -407,33 +442,77 @@ fn Audit() -> Element {
     }
 }
 
+/// Official reviews from the server (hidden and deleted ones marked),
+/// newest first, a page at a time.
 #[component]
 fn Official() -> Element {
     let client = use_client();
     let prefs = use_prefs();
     let nav = use_nav();
-    let topics = use_topics();
-    let version = move || topics.watch(Topic::Feed);
-    let reviews = use_resource(move || {
-        let _ = version();
-        async move {
-            let client = client.get();
-            let mut all = client.feed(FeedTab::Latest).await?;
-            all.extend(client.feed(FeedTab::Popular).await?);
-            let mut seen = std::collections::HashSet::new();
-            all.retain(|r| r.official && seen.insert(r.id.clone()));
-            Ok::<_, moa_client_core::Error>(all)
-        }
+    let notices = use_notices();
+    let mut refresh = use_signal(|| 0u32);
+    let mut more = use_signal(|| None::<(u32, Vec<Review>, Option<String>)>);
+    let mut loading_more = use_signal(|| false);
+    let first = use_resource(move || {
+        let _ = refresh.read();
+        async move { client.get().admin().official_posts(None).await }
     });
+    let key = *refresh.read();
     rsx! {
         div { class: "card",
             p { {prefs.t("admin-official-hint")} }
             button { class: "btn primary", onclick: move |_| nav.go(Route::Compose(None)), "✎ " {prefs.t("admin-official-write")} }
         }
-        match &*reviews.read() {
+        match &*first.read() {
             None => rsx! { Loading {} },
-            Some(Err(e)) => rsx! { Failed { error: e.clone() } },
-            Some(Ok(list)) => rsx! { ReviewList { reviews: list.clone() } },
+            Some(Err(e)) => rsx! { Failed { error: e.clone(), retry: move |_| refresh += 1 } },
+            Some(Ok(page)) => {
+                let extra = more.read().clone().filter(|m| m.0 == key);
+                let cursor = match &extra {
+                    Some(m) => m.2.clone(),
+                    None => page.next_cursor.clone(),
+                };
+                let mut reviews = page.items.clone();
+                if let Some(m) = extra {
+                    reviews.extend(m.1);
+                }
+                if reviews.is_empty() {
+                    rsx! { Empty { title: prefs.t("admin-official-empty") } }
+                } else {
+                    rsx! {
+                        div { class: "feed",
+                            for review in reviews {
+                                ReviewRow { key: "{review.id}", review: review.clone() }
+                            }
+                        }
+                        if let Some(cursor) = cursor {
+                            div { class: "center",
+                                button { class: "btn", disabled: *loading_more.read(),
+                                    onclick: move |_| {
+                                        let cursor = cursor.clone();
+                                        loading_more.set(true);
+                                        spawn(async move {
+                                            let result = client.get().admin().official_posts(Some(cursor)).await;
+                                            loading_more.set(false);
+                                            match result {
+                                                Ok(next) => {
+                                                    let mut slot = more.write();
+                                                    match slot.as_mut().filter(|m| m.0 == key) {
+                                                        Some(m) => { m.1.extend(next.items); m.2 = next.next_cursor; }
+                                                        None => *slot = Some((key, next.items, next.next_cursor)),
+                                                    }
+                                                }
+                                                Err(e) => notices.fail(&e),
+                                            }
+                                        });
+                                    },
+                                    {prefs.t("search-more")}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -463,5 +542,18 @@ mod tests {
             ("민지 @minji", "제목", "본문", true)
         );
         assert_eq!(summary(ReportTarget::Comment, None).2, "");
+    }
+
+    #[test]
+    fn report_days_are_korean_days() {
+        use moa_client_core::protocol::kst::parse_date;
+        // 2026-12-03 08:00 in Seoul (still 12-02 in UTC).
+        let now = parse_date("2026-12-03").unwrap_or_default() + 8 * 3_600_000;
+        let today = parse_date("2026-12-03").unwrap_or_default();
+        assert_eq!(day_index(today, 14, now), Some(13));
+        assert_eq!(day_index(today - DAY_MS, 14, now), Some(12));
+        assert_eq!(day_index(today - 13 * DAY_MS, 14, now), Some(0));
+        assert_eq!(day_index(today - 14 * DAY_MS, 14, now), None);
+        assert_eq!(day_index(today + DAY_MS, 14, now), None);
     }
 }

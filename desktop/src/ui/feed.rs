@@ -255,6 +255,11 @@ pub fn ReviewRow(review: Review) -> Element {
                     span { class: "author-name", "{review.author.display_name}" }
                     span { class: "muted", " · " {ago(prefs.lang(), review.created_at, now)} }
                     if review.official { span { class: "pill official", {prefs.t("review-official")} } }
+                    if review.deleted {
+                        span { class: "pill", {prefs.t("review-deleted")} }
+                    } else if review.hidden {
+                        span { class: "pill warn", {prefs.t("review-hidden")} }
+                    }
                 }
                 h3 { class: "row-title", "{title}" }
                 if review.kind != ReviewKind::Snap {

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backoffice;
 pub mod chat;
 pub mod compose;
 pub mod feed;

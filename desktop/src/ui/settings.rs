@@ -1,9 +1,11 @@
 //! Settings: language (한국어 / English), the member's community (its
-//! group-buys), server URL (the app reopens its client against the new
-//! server), and signing out.
+//! group-buys), their mobile number and whether they agree to marketing
+//! texts, server URL (the app reopens its client against the new server),
+//! and signing out.
 
 use dioxus::prelude::*;
-use moa_client_core::Client;
+use moa_client_core::protocol::korean_mobile;
+use moa_client_core::{Client, ProfileChanges};
 
 use crate::i18n::Lang;
 use crate::settings::valid_server_url;
@@ -50,6 +52,9 @@ pub fn SettingsScreen() -> Element {
                         }
                     }
                     p { class: "muted small", {prefs.t("settings-community-hint")} }
+                    h3 { {prefs.t("settings-texts")} }
+                    TextConsent { phone: me.phone.clone().unwrap_or_default(), opted_in: me.sms_opt_in }
+                    p { class: "muted small", {prefs.t("settings-texts-hint")} }
                 }
                 h3 { {prefs.t("settings-server")} }
                 form { class: "row-form",
@@ -99,5 +104,57 @@ pub fn SettingsScreen() -> Element {
                 p { class: "muted small", {prefs.t("settings-sign-out-hint")} }
             }
         }
+    }
+}
+
+/// The member's mobile number and their consent to marketing texts, saved
+/// through the outbox (offline too). The number is checked here with the
+/// server's own rule, so a typo is said at once rather than refused later.
+#[component]
+fn TextConsent(phone: String, opted_in: bool) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
+    let mut number = use_signal(|| phone.clone());
+    let mut agree = use_signal(|| opted_in);
+    let mut problem = use_signal(|| None::<String>);
+    rsx! {
+        form { class: "row-form",
+            onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                let typed = number.peek().trim().to_owned();
+                let phone = if typed.is_empty() {
+                    None
+                } else if let Some(digits) = korean_mobile(&typed) {
+                    Some(digits)
+                } else {
+                    problem.set(Some(prefs.t("settings-phone-invalid")));
+                    return;
+                };
+                if phone.is_none() && *agree.peek() {
+                    problem.set(Some(prefs.t("settings-texts-need-phone")));
+                    return;
+                }
+                problem.set(None);
+                let changes = ProfileChanges {
+                    phone: Some(phone),
+                    sms_opt_in: Some(*agree.peek()),
+                    ..ProfileChanges::default()
+                };
+                spawn(async move {
+                    match client.get().update_profile(changes).await {
+                        Ok(()) => notices.notify(prefs.t("settings-texts-saved")),
+                        Err(e) => notices.fail(&e),
+                    }
+                });
+            },
+            input { name: "phone", r#type: "tel", placeholder: "010-1234-5678", value: "{number}", oninput: move |e| number.set(e.value()) }
+            label { class: "check",
+                input { r#type: "checkbox", name: "sms-opt-in", checked: *agree.read(), onchange: move |e| agree.set(e.checked()) }
+                {prefs.t("settings-texts-agree")}
+            }
+            button { class: "btn", r#type: "submit", {prefs.t("action-save")} }
+        }
+        if let Some(p) = problem.read().clone() { p { class: "form-error", "{p}" } }
     }
 }

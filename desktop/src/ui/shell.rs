@@ -222,6 +222,9 @@ fn Sidebar() -> Element {
                 div { class: "nav-section", {prefs.t("nav-admin-section")} }
                 NavItem { label: prefs.t("admin-reports"), icon: "⚑", target: Route::Admin(AdminTab::Reports) }
             }
+            if session.is_admin() {
+                NavItem { label: prefs.t("nav-back-office"), icon: "📦", target: Route::Admin(AdminTab::Orders) }
+            }
             div { class: "nav-spacer" }
             NavItem { label: prefs.t("nav-settings"), icon: "⚙", target: Route::Settings }
             if let Some(me) = me {

@@ -42,7 +42,7 @@ fn use_clock(secs: u64) -> Signal<i64> {
     now
 }
 
-fn status_key(status: CampaignStatus) -> &'static str {
+pub(crate) fn status_key(status: CampaignStatus) -> &'static str {
     match status {
         CampaignStatus::Open => "campaign-status-open",
         CampaignStatus::Succeeded => "campaign-status-succeeded",
@@ -51,7 +51,7 @@ fn status_key(status: CampaignStatus) -> &'static str {
     }
 }
 
-fn order_status_key(status: OrderStatus) -> &'static str {
+pub(crate) fn order_status_key(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::PendingPayment => "order-status-pending-payment",
         OrderStatus::Paid => "order-status-paid",
@@ -63,7 +63,7 @@ fn order_status_key(status: OrderStatus) -> &'static str {
     }
 }
 
-fn order_status_class(status: OrderStatus) -> &'static str {
+pub(crate) fn order_status_class(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::PendingPayment | OrderStatus::RefundPending => "pill warn",
         OrderStatus::Paid | OrderStatus::Confirmed | OrderStatus::Fulfilled => "pill good",
@@ -71,7 +71,7 @@ fn order_status_class(status: OrderStatus) -> &'static str {
     }
 }
 
-fn community_kind_key(kind: CommunityKind) -> &'static str {
+pub(crate) fn community_kind_key(kind: CommunityKind) -> &'static str {
     match kind {
         CommunityKind::University => "community-kind-university",
         CommunityKind::Neighbourhood => "community-kind-neighbourhood",
