@@ -412,8 +412,11 @@ type_into text-body "Winter group-buy opens Friday 6pm"
 click "미리 보기"
 until_shown "the preview: recipients and cost" 'any("받는 사람" in s and "예상 비용" in s for s in p["statuses"])' 20
 snap admin-texts
+# The send button is below the fold: scroll to it.
+xdotool mousemove --window "$wid" 760 560 click --repeat 8 --delay 40 5
+until_shown "the send button in view" 'any(t[0] == "보내기" and t[2] < 780 for t in p["targets"])' 10
 click "보내기"
-until_shown "asked once more" '"보내기" in [t[0] for t in p["targets"]] and "취소" in [t[0] for t in p["targets"]]' 10
+until_shown "asked once more" 'any(t[0] == "취소" for t in p["targets"]) and any(t[0] == "보내기" and t[2] < 780 for t in p["targets"])' 10
 click_last "보내기"
 until_shown "sent: the send listed, delivered" 'any("보냄" in s and "대기 0" in s for s in p["statuses"])' 30
 snap admin-texts-sent

@@ -77,7 +77,7 @@ pub fn TextsTab() -> Element {
     let mut refresh = use_signal(|| 0u32);
     rsx! {
         Compose { on_sent: move |_| refresh += 1 }
-        Sends { refresh: refresh() }
+        Sends { refresh }
     }
 }
 
@@ -292,13 +292,13 @@ fn PickMembers(picked: Vec<AdminUser>, on_change: EventHandler<Vec<AdminUser>>) 
 
 /// Every send with its progress; one opens its recipients.
 #[component]
-fn Sends(refresh: u32) -> Element {
+fn Sends(refresh: Signal<u32>) -> Element {
     let client = use_client();
     let prefs = use_prefs();
     let mut tick = use_signal(|| 0u32);
     let mut open = use_signal(|| None::<String>);
     let sends = use_resource(move || {
-        let _ = (refresh, tick.read());
+        let _ = (refresh.read(), tick.read());
         async move { client.get().admin().texts(None).await }
     });
     // While a send is on its way, look again every two seconds.
