@@ -26,7 +26,7 @@ use crate::state::AppState;
 use crate::util::now_ms;
 
 use super::admin::{self, OrderAction};
-use super::{ReasonRequest, communities, export};
+use super::{PageQuery, ReasonRequest, communities, export};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -355,14 +355,6 @@ async fn stats(
     Ok(Json(
         crate::admin::stats::dashboard(&mut conn, days, now_ms()).await?,
     ))
-}
-
-/// Paging of the official posts.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct PageQuery {
-    cursor: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    limit: Option<u32>,
 }
 
 /// Official posts, newest first, hidden and deleted ones marked

@@ -263,12 +263,12 @@ async fn place_order(
     ))
 }
 
-/// Paging of the member's orders.
+/// Paging of a newest-first list (the member's orders, the admin lists).
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
-    cursor: Option<String>,
+    pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
-    limit: Option<u32>,
+    pub limit: Option<u32>,
 }
 
 /// The member's orders, newest first, each with its history.

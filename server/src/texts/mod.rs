@@ -8,14 +8,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use moa_protocol::{ErrorBody, Page, TextPreview, TextRecipient, TextRequest, TextSend};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::actor::Actor;
 use crate::error::Result;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::shop::PageQuery;
 use crate::state::AppState;
 use crate::util::{created_status, now_ms};
 
@@ -75,14 +74,6 @@ async fn send(
         .await?;
     state.jobs_kick.notify_one();
     Ok((created_status(created), Json(sent)))
-}
-
-/// Paging.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct PageQuery {
-    cursor: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    limit: Option<u32>,
 }
 
 /// The sends, newest first, with their progress (admins).
