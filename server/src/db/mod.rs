@@ -12,6 +12,7 @@
 //! them run during writes). On PostgreSQL both come from one pool.
 
 pub mod batch;
+pub mod filter;
 
 use std::path::Path;
 use std::time::Duration;

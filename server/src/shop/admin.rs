@@ -15,6 +15,7 @@ use moa_protocol::{
 use sqlx::AnyConnection;
 
 use crate::actor::Actor;
+use crate::db::filter::{Bind, Where};
 use crate::error::{Error, Result};
 use crate::pagination;
 use crate::validate;
@@ -22,50 +23,6 @@ use crate::validate;
 use super::campaigns;
 use super::jobs::{self as shop_jobs, CAMPAIGN_DEADLINE, CAMPAIGN_ENDING_SOON};
 use super::orders::{self, OrderRow};
-
-/// A value bound to a built query.
-#[derive(Debug, Clone)]
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-/// The `WHERE` of a filter over `orders o JOIN users u`, with its binds
-/// (numbered from `$1`).
-#[derive(Debug, Default)]
-struct Where {
-    clauses: Vec<String>,
-    binds: Vec<Bind>,
-}
-
-impl Where {
-    fn push(&mut self, clause: impl FnOnce(usize) -> String, bind: Bind) {
-        self.binds.push(bind);
-        let n = self.binds.len();
-        self.clauses.push(clause(n));
-    }
-
-    fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            "1 = 1".to_owned()
-        } else {
-            self.clauses.join(" AND ")
-        }
-    }
-
-    fn bind<'q>(
-        &'q self,
-        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        for b in &self.binds {
-            q = match b {
-                Bind::Text(t) => q.bind(t.as_str()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }
-}
 
 /// A date of the filter as the start of its Korean day (422 naming the
 /// field when it is not `YYYY-MM-DD`).
@@ -186,19 +143,16 @@ pub async fn table_rows(
     if let Some(c) = cursor {
         let (at, id) = pagination::decode_int_id(c)?;
         let op = if desc { "<" } else { ">" };
-        w.binds.push(Bind::Int(at));
-        w.binds.push(Bind::Text(id));
-        let (a, b) = (w.binds.len() - 1, w.binds.len());
-        w.clauses.push(format!(
+        let (a, b) = (w.arg(Bind::Int(at)), w.arg(Bind::Text(id)));
+        w.clause(format!(
             "({key} {op} ${a} OR ({key} = ${a} AND o.id {op} ${b}))"
         ));
     }
     let dir = if desc { "DESC" } else { "ASC" };
-    w.binds.push(Bind::Int(size));
+    let limit = w.arg(Bind::Int(size));
     let sql = format!(
-        "SELECT {TABLE_COLUMNS} FROM {TABLE_FROM} WHERE {} ORDER BY {key} {dir}, o.id {dir} LIMIT ${}",
+        "SELECT {TABLE_COLUMNS} FROM {TABLE_FROM} WHERE {} ORDER BY {key} {dir}, o.id {dir} LIMIT ${limit}",
         w.sql(),
-        w.binds.len()
     );
     let rows = w.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
     rows.iter()

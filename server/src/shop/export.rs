@@ -75,7 +75,6 @@ struct Sheet {
     book: Workbook,
     next_row: u32,
     widths: [usize; HEADERS.len()],
-    header: Format,
     text: Format,
     count: Format,
     won: Format,
@@ -109,7 +108,6 @@ impl Sheet {
             book,
             next_row: 1,
             widths: HEADERS.map(display_width),
-            header,
             text: Format::new(),
             count: Format::new().set_num_format("#,##0"),
             when: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
@@ -203,7 +201,6 @@ impl Sheet {
             // Two units of margin; very long texts wrap at 60.
             sheet.set_column_width(col as u16, ((*width + 2).min(60)) as f64)?;
         }
-        let _ = &self.header;
         self.book.save_to_buffer()
     }
 }

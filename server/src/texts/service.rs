@@ -18,6 +18,7 @@ use moa_protocol::{
 use sqlx::AnyConnection;
 
 use crate::actor::Actor;
+use crate::db::filter::{Bind, Where};
 use crate::error::{Error, Result};
 use crate::jobs::{self, Job};
 use crate::pagination::{self, into_page, page_size};
@@ -79,20 +80,10 @@ pub fn compose(
     Ok((kind, subject, full, bytes))
 }
 
-/// A value bound to the audience query.
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
 /// The audience as conditions on `users u`, with its binds.
-fn audience_sql(purpose: TextPurpose, a: &TextAudience) -> Result<(String, Vec<Bind>)> {
-    let mut clauses = vec!["u.deleted_at IS NULL".to_owned()];
-    let mut binds = Vec::new();
-    let mut push = |clause: &dyn Fn(usize) -> String, bind: Bind, binds: &mut Vec<Bind>| {
-        binds.push(bind);
-        clauses.push(clause(binds.len()));
-    };
+fn audience_sql(purpose: TextPurpose, a: &TextAudience) -> Result<Where> {
+    let mut w = Where::default();
+    w.clause("u.deleted_at IS NULL");
     let some = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
@@ -101,24 +92,19 @@ fn audience_sql(purpose: TextPurpose, a: &TextAudience) -> Result<(String, Vec<B
     };
     if let Some(c) = some(&a.community_id) {
         validate::uuid("audience.community_id", &c)?;
-        push(
-            &|n| format!("u.community_id = ${n}"),
-            Bind::Text(c),
-            &mut binds,
-        );
+        w.push(|n| format!("u.community_id = ${n}"), Bind::Text(c));
     }
     match some(&a.campaign_id) {
         Some(c) => {
             validate::uuid("audience.campaign_id", &c)?;
-            push(
-                &|n| {
+            w.push(
+                |n| {
                     format!(
                         "EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id \
                          AND o.campaign_id = ${n} AND o.status <> 'expired')"
                     )
                 },
                 Bind::Text(c),
-                &mut binds,
             );
         }
         None if purpose == TextPurpose::Service => {
@@ -135,19 +121,11 @@ fn audience_sql(purpose: TextPurpose, a: &TextAudience) -> Result<(String, Vec<B
     };
     if let Some(d) = some(&a.joined_from) {
         let at = day("audience.joined_from", &d)?;
-        push(
-            &|n| format!("u.created_at >= ${n}"),
-            Bind::Int(at),
-            &mut binds,
-        );
+        w.push(|n| format!("u.created_at >= ${n}"), Bind::Int(at));
     }
     if let Some(d) = some(&a.joined_to) {
         let at = day("audience.joined_to", &d)? + kst::DAY_MS;
-        push(
-            &|n| format!("u.created_at < ${n}"),
-            Bind::Int(at),
-            &mut binds,
-        );
+        w.push(|n| format!("u.created_at < ${n}"), Bind::Int(at));
     }
     if !a.user_ids.is_empty() {
         if a.user_ids.len() > MAX_PICKED {
@@ -159,25 +137,11 @@ fn audience_sql(purpose: TextPurpose, a: &TextAudience) -> Result<(String, Vec<B
         let mut marks = Vec::new();
         for (i, id) in a.user_ids.iter().enumerate() {
             validate::uuid(format!("audience.user_ids[{i}]"), id)?;
-            binds.push(Bind::Text(id.clone()));
-            marks.push(format!("${}", binds.len()));
+            marks.push(format!("${}", w.arg(Bind::Text(id.clone()))));
         }
-        clauses.push(format!("u.id IN ({})", marks.join(", ")));
+        w.clause(format!("u.id IN ({})", marks.join(", ")));
     }
-    Ok((clauses.join(" AND "), binds))
-}
-
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    binds: &'q [Bind],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for b in binds {
-        q = match b {
-            Bind::Text(t) => q.bind(t.as_str()),
-            Bind::Int(i) => q.bind(*i),
-        };
-    }
-    q
+    Ok(w)
 }
 
 /// Who can receive: a number, and (for marketing) consent.
@@ -196,7 +160,8 @@ pub async fn preview(
 ) -> Result<TextPreview> {
     actor.ensure_role(Role::Admin)?;
     let (kind, _, body, bytes) = compose(req.purpose, &req.subject, &req.body)?;
-    let (cond, binds) = audience_sql(req.purpose, &req.audience)?;
+    let w = audience_sql(req.purpose, &req.audience)?;
+    let cond = w.sql();
     let sql = format!(
         "SELECT COUNT(*), \
            CAST(COALESCE(SUM(CASE WHEN u.phone IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -205,9 +170,7 @@ pub async fn preview(
          FROM users u WHERE {cond}"
     );
     use sqlx::Row;
-    let row = bind_all(sqlx::query(&sql), &binds)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = w.bind(sqlx::query(&sql)).fetch_one(&mut *conn).await?;
     let (all, without_phone, no_consent): (i64, i64, i64) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     let opted_out = if req.purpose == TextPurpose::Marketing {
@@ -343,8 +306,8 @@ pub async fn send(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let (cond, binds) = audience_sql(req.purpose, &req.audience)?;
-    let n = binds.len();
+    let w = audience_sql(req.purpose, &req.audience)?;
+    let (cond, n) = (w.sql(), w.args());
     let sql = format!(
         "INSERT INTO text_recipients (send_id, user_id, phone, status, updated_at) \
          SELECT ${}, u.id, u.phone, 'pending', ${} FROM users u WHERE {cond} AND {}",
@@ -352,7 +315,8 @@ pub async fn send(
         n + 2,
         reachable(req.purpose)
     );
-    let inserted = bind_all(sqlx::query(&sql), &binds)
+    let inserted = w
+        .bind(sqlx::query(&sql))
         .bind(&req.id)
         .bind(now)
         .execute(&mut *conn)
