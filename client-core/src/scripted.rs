@@ -311,11 +311,7 @@ pub fn me() -> Me {
         avatar_media_id: None,
         role: Role::Member,
         suspended_until: None,
-        counts: ProfileCounts {
-            reviews: 0,
-            followers: 0,
-            following: 0,
-        },
+        counts: ProfileCounts::default(),
         community_id: None,
         phone: None,
         sms_opt_in: false,

@@ -435,12 +435,18 @@ pub struct MemberListItem {
 }
 
 /// Counts shown on a profile and on "my page".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileCounts {
     pub reviews: i64,
     pub followers: i64,
     pub following: i64,
+    /// Reviews received as a helper of requests (부탁), and the sum of
+    /// their ratings (average = sum / count).
+    #[serde(default)]
+    pub helper_reviews: i64,
+    #[serde(default)]
+    pub helper_rating_sum: i64,
 }
 
 /// The feed tabs of the home screen.

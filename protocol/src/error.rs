@@ -118,6 +118,13 @@ wire_enum! {
         PaymentProvider = "payment_provider",
         /// The order's state does not allow this (e.g. cancelling a refunded one).
         InvalidState = "invalid_state",
+        /// The member's points do not cover it (accepting a quote): charge
+        /// points first.
+        InsufficientPoints = "insufficient_points",
+        /// The request is not open any more (matched, closed or expired).
+        RequestClosed = "request_closed",
+        /// Members cannot quote on their own requests.
+        OwnRequest = "own_request",
         /// Something failed on the server; details are in its logs.
         Internal = "internal",
         /// The server cannot reach its database right now.

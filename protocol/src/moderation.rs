@@ -31,10 +31,24 @@ pub enum NotificationKind {
     CampaignEndingSoon,
     /// A refund reached your payment method.
     RefundCompleted,
+    /// Someone quoted on your request.
+    QuoteReceived,
+    /// Your quote was accepted.
+    QuoteAccepted,
+    /// Another quote was accepted on a request you quoted on.
+    QuoteDeclined,
+    /// The requester confirmed your help: the points are yours.
+    RequestCompleted,
+    /// A request you are in was cancelled.
+    RequestCancelled,
+    /// The requester reviewed your help.
+    HelperReviewed,
+    /// Points reached your wallet (a charge or a grant).
+    PointsAdded,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 18] = [
         NotificationKind::Like,
         NotificationKind::Comment,
         NotificationKind::Reply,
@@ -46,6 +60,13 @@ impl NotificationKind {
         NotificationKind::CampaignFailed,
         NotificationKind::CampaignEndingSoon,
         NotificationKind::RefundCompleted,
+        NotificationKind::QuoteReceived,
+        NotificationKind::QuoteAccepted,
+        NotificationKind::QuoteDeclined,
+        NotificationKind::RequestCompleted,
+        NotificationKind::RequestCancelled,
+        NotificationKind::HelperReviewed,
+        NotificationKind::PointsAdded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +82,13 @@ impl NotificationKind {
             NotificationKind::CampaignFailed => "campaign_failed",
             NotificationKind::CampaignEndingSoon => "campaign_ending_soon",
             NotificationKind::RefundCompleted => "refund_completed",
+            NotificationKind::QuoteReceived => "quote_received",
+            NotificationKind::QuoteAccepted => "quote_accepted",
+            NotificationKind::QuoteDeclined => "quote_declined",
+            NotificationKind::RequestCompleted => "request_completed",
+            NotificationKind::RequestCancelled => "request_cancelled",
+            NotificationKind::HelperReviewed => "helper_reviewed",
+            NotificationKind::PointsAdded => "points_added",
         }
     }
 
@@ -132,15 +160,18 @@ pub enum ReportTarget {
     Product,
     /// A chat message.
     Message,
+    /// A request (부탁): moderators see it with its quotes and chat.
+    Request,
 }
 
 impl ReportTarget {
-    pub const ALL: [ReportTarget; 5] = [
+    pub const ALL: [ReportTarget; 6] = [
         ReportTarget::User,
         ReportTarget::Review,
         ReportTarget::Comment,
         ReportTarget::Product,
         ReportTarget::Message,
+        ReportTarget::Request,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +181,7 @@ impl ReportTarget {
             ReportTarget::Comment => "comment",
             ReportTarget::Product => "product",
             ReportTarget::Message => "message",
+            ReportTarget::Request => "request",
         }
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::chat::{CreateRoomRequest, args as chat};
-use crate::shop;
+use crate::{requests, shop};
 use crate::sync::{
     CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, SetFollowArgs, SetLikeArgs,
     SetScrapArgs,
@@ -128,6 +128,19 @@ ops! {
     OrderCancel(shop::CancelOrderArgs) = "order.cancel",
     /// Saves (찜) a group-buy or lets it go: the desired state.
     CampaignScrap(shop::SetCampaignScrapArgs) = "campaign.scrap",
+    /// A request for help (부탁), its `id` chosen by the client.
+    RequestCreate(requests::RequestInput) = "request.create",
+    /// The whole request again, while it is open (the requester's).
+    RequestEdit(requests::RequestInput) = "request.edit",
+    /// Either side's cancel before completion (held points released).
+    RequestCancel(requests::CancelRequestArgs) = "request.cancel",
+    /// The requester confirms the help: the held points go to the helper.
+    RequestComplete(IdArgs) = "request.complete",
+    /// The requester rates the helper of a completed request.
+    RequestReview(requests::HelperReviewInput) = "request.review",
+    /// A member's one quote on a request (made or edited).
+    QuoteSet(requests::QuoteInput) = "quote.set",
+    QuoteWithdraw(IdArgs) = "quote.withdraw",
 }
 
 impl Op {
@@ -218,6 +231,10 @@ impl Op {
                 .map(String::as_str)
                 .collect(),
             Op::ChatSend(a) => a.message.media.iter().map(String::as_str).collect(),
+            Op::RequestCreate(r) | Op::RequestEdit(r) => {
+                r.photos.iter().map(String::as_str).collect()
+            }
+            Op::RequestReview(r) => r.photos.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         }
     }
@@ -310,6 +327,11 @@ wire_enum! {
         /// A group-buy the member saved (찜): id the campaign's, data
         /// [`crate::CampaignScrap`] (in the member's bucket).
         CampaignScrap = "campaign_scrap",
+        HelpRequest = "request",
+        Quote = "quote",
+        Wallet = "wallet",
+        PointEntry = "point_entry",
+        PointCharge = "point_charge",
     }
 }
 
@@ -353,6 +375,13 @@ mod tests {
         r#"{"id":"m","name":"product.delete","args":{"id":"p"}}"#,
         r#"{"id":"m","name":"order.cancel","args":{"id":"o","reason":"마음이 바뀌었어요"}}"#,
         r#"{"id":"m","name":"campaign.scrap","args":{"campaign_id":"c","scrapped":true}}"#,
+        r#"{"id":"m","name":"request.create","args":{"budget_max_krw":50000,"budget_min_krw":10000,"category":"purchase","community_only":false,"details":"한정판","ends_on":"2026-12-20","id":"q","photos":["p"],"place_id":null,"region":"도쿄","starts_on":"2026-12-10","title":"굿즈 대신 사다 주실 분"}}"#,
+        r#"{"id":"m","name":"request.edit","args":{"budget_max_krw":60000,"budget_min_krw":0,"category":"travel","community_only":true,"details":"","ends_on":"2026-12-12","id":"q","photos":[],"place_id":"p","region":"제주","starts_on":"2026-12-10","title":"제주 2박 3일"}}"#,
+        r#"{"id":"m","name":"request.cancel","args":{"id":"q","reason":"일정이 바뀌었어요"}}"#,
+        r#"{"id":"m","name":"request.complete","args":{"id":"q"}}"#,
+        r#"{"id":"m","name":"request.review","args":{"photos":[],"rating":5,"request_id":"q","text":"최고"}}"#,
+        r#"{"id":"m","name":"quote.set","args":{"id":"x","message":"제가 할게요","price_krw":30000,"request_id":"q"}}"#,
+        r#"{"id":"m","name":"quote.withdraw","args":{"id":"x"}}"#,
     ];
 
     #[test]

@@ -221,11 +221,7 @@ mod tests {
             avatar_media_id: None,
             role: Role::Member,
             suspended_until: None,
-            counts: crate::ProfileCounts {
-                reviews: 0,
-                followers: 0,
-                following: 0,
-            },
+            counts: crate::ProfileCounts::default(),
             community_id: None,
             phone: None,
             sms_opt_in: false,

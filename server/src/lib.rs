@@ -33,6 +33,7 @@ pub mod password;
 pub mod payments;
 pub mod ratelimit;
 pub mod realtime;
+pub mod requests;
 pub mod reviews;
 pub mod search;
 pub mod shop;
@@ -134,6 +135,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(media::router())
                 .merge(chat::router())
                 .merge(shop::router())
+                .merge(requests::router())
                 .merge(texts::router())
                 .merge(realtime::socket::router())
                 .merge(sync::router()),

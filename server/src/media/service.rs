@@ -20,6 +20,10 @@ pub enum RefType {
     Avatar,
     /// A sellable product of the shop.
     ShopProduct,
+    /// A request (부탁).
+    Request,
+    /// A requester's review of a helper.
+    HelperReview,
 }
 
 impl RefType {
@@ -29,6 +33,8 @@ impl RefType {
             RefType::Product => "product",
             RefType::Avatar => "avatar",
             RefType::ShopProduct => "shop_product",
+            RefType::Request => "request",
+            RefType::HelperReview => "helper_review",
         }
     }
 }

@@ -111,6 +111,12 @@ pub async fn create_report(
                 .await?
                 .ok_or_else(missing)?;
         }
+        // Only who may see a request can report it.
+        ReportTarget::Request => {
+            crate::requests::service::get_for(conn, &req.target_id, &actor.user_id, false)
+                .await
+                .map_err(|_| missing())?;
+        }
         // Only a member of the message's room can see it, hence report it.
         ReportTarget::Message => {
             if !crate::chat::service::can_see_message(conn, &actor.user_id, &req.target_id).await? {
@@ -168,6 +174,9 @@ async fn content(
         ReportTarget::Message => crate::chat::service::load_message(conn, id)
             .await?
             .map(serde_json::to_value),
+        ReportTarget::Request => {
+            return crate::requests::service::moderation_view(conn, id).await;
+        }
     };
     value
         .transpose()
@@ -310,6 +319,13 @@ async fn set_hidden(
             changelog::record(conn, change, now).await?;
             (product.created_by, None, product.name)
         }
+        ReportTarget::Request => {
+            let row = crate::requests::service::row(conn, id)
+                .await?
+                .ok_or_else(missing)?;
+            crate::requests::service::set_hidden(conn, id, hide, now).await?;
+            (row.user_id, None, row.title)
+        }
         other => {
             let action = if hide {
                 ModerationAction::Hide
@@ -355,6 +371,10 @@ async fn responsible(conn: &mut AnyConnection, target: ReportTarget, id: &str) -
             .await?
             .ok_or_else(missing)?
             .sender_id),
+        ReportTarget::Request => Ok(crate::requests::service::row(conn, id)
+            .await?
+            .ok_or_else(missing)?
+            .user_id),
     }
 }
 

@@ -227,7 +227,8 @@ async fn index_stored(conn: &mut AnyConnection, kind: SearchKind, id: &str) -> R
             Some(user) => users::index(conn, &user).await,
             None => Ok(()),
         },
-        SearchKind::Campaign | SearchKind::Request => Ok(()),
+        SearchKind::Request => crate::requests::service::reindex(conn, id).await,
+        SearchKind::Campaign => Ok(()),
     }
 }
 
@@ -448,7 +449,11 @@ async fn fill_counts(conn: &mut AnyConnection, hits: &mut [SearchHit]) -> Result
                 "SELECT review_count, follower_count FROM users WHERE id = $1",
                 |h, (a, b)| (h.reviews, h.followers) = (a, b),
             ),
-            SearchKind::Campaign | SearchKind::Request => continue,
+            SearchKind::Request => (
+                "SELECT quote_count, 0 FROM requests WHERE id = $1",
+                |h, (a, _)| h.comments = a,
+            ),
+            SearchKind::Campaign => continue,
         };
         let counts: Option<(i64, i64)> = sqlx::query_as(sql)
             .bind(&hit.id)

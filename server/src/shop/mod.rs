@@ -368,6 +368,20 @@ async fn checkout_page(State(state): State<AppState>, Path(id): Path<String>) ->
         .as_ref()
         .ok_or_else(|| Error::Upstream("payments are not configured on this server".into()))?;
     let mut conn = state.db.read().acquire().await?;
+    // A charge of points is paid on the same page.
+    if let Some(charge) = crate::requests::points::charge_row(&mut conn, &id)
+        .await?
+        .filter(|c| c.status() == moa_protocol::ChargeStatus::Pending)
+    {
+        let name = crate::requests::points::charge_name(charge.amount_krw);
+        let page = crate::payments::portone::checkout_page(
+            provider.settings(),
+            &charge.id,
+            &name,
+            charge.amount_krw,
+        );
+        return Ok(Html(page).into_response());
+    }
     let order = orders::row(&mut conn, &id)
         .await?
         .filter(|o| o.status() == moa_protocol::OrderStatus::PendingPayment)
@@ -463,7 +477,22 @@ async fn payment_webhook(
         })
         .await?;
     if first && let Some(payment_id) = delivery.data.payment_id.as_deref() {
-        match payment::settle(&state, payment_id, payment::Via::Webhook).await {
+        let is_charge = {
+            let mut conn = state.db.read().acquire().await?;
+            crate::requests::points::charge_row(&mut conn, payment_id)
+                .await?
+                .is_some()
+        };
+        let settled = if is_charge {
+            crate::requests::points::settle_charge(&state, payment_id, None)
+                .await
+                .map(drop)
+        } else {
+            payment::settle(&state, payment_id, payment::Via::Webhook)
+                .await
+                .map(drop)
+        };
+        match settled {
             // A refusal was recorded; the provider needs no retry.
             Ok(_) | Err(Error::Conflict { .. } | Error::NotFound(_)) => {}
             Err(e) => {

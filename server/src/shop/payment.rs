@@ -97,12 +97,15 @@ pub async fn settle(state: &AppState, order_id: &str, via: Via<'_>) -> Result<Or
     }
 }
 
-async fn refuse_payment(
+/// Records a refused payment in the audit log and, if money was taken,
+/// schedules its cancellation (`void_payment`). `via`: who asked
+/// (`app`, `webhook`, `expiry`).
+pub(crate) async fn refuse_payment(
     conn: &mut AnyConnection,
     action: &str,
     order_id: &str,
     payment: &Payment,
-    via: Via<'_>,
+    via: &str,
     now: i64,
 ) -> Result<()> {
     crate::admin::service::audit(
@@ -113,7 +116,7 @@ async fn refuse_payment(
         serde_json::json!({
             "amount": payment.amount,
             "currency": payment.currency,
-            "via": via.name(),
+            "via": via,
         }),
         now,
     )
@@ -153,7 +156,7 @@ async fn apply(
             && p.state == PaymentState::Paid
             && p.store_id.as_deref().is_none_or(|s| s == store)
         {
-            refuse_payment(conn, "payment_unknown_order", order_id, p, via, now).await?;
+            refuse_payment(conn, "payment_unknown_order", order_id, p, via.name(), now).await?;
         }
         return Ok(Outcome::Refused(Error::NotFound("no such order".into())));
     };
@@ -189,7 +192,7 @@ async fn apply(
         )));
     }
     if p.amount != order.amount_krw || p.currency != "KRW" {
-        refuse_payment(conn, "payment_mismatch", order_id, p, via, now).await?;
+        refuse_payment(conn, "payment_mismatch", order_id, p, via.name(), now).await?;
         if order.status() == OrderStatus::PendingPayment {
             orders::transition(
                 conn,
@@ -215,7 +218,7 @@ async fn apply(
     match order.status() {
         OrderStatus::PendingPayment => {}
         OrderStatus::Expired => {
-            refuse_payment(conn, "payment_after_expiry", order_id, p, via, now).await?;
+            refuse_payment(conn, "payment_after_expiry", order_id, p, via.name(), now).await?;
             return Ok(Outcome::Refused(Error::conflict(
                 ErrorCode::CampaignClosed,
                 "the order expired before it was paid; the payment is being refunded",

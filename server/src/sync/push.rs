@@ -196,6 +196,7 @@ async fn dispatch(
     now: i64,
 ) -> Result<(Value, Events)> {
     use crate::chat::service as chat;
+    use crate::requests::service as requests;
     match Op::decode_with(&m.name, &m.args, &FieldErrors)? {
         Op::ReviewCreate(req) => {
             let (review, _) = reviews::service::create(conn, actor, &req, now).await?;
@@ -323,6 +324,25 @@ async fn dispatch(
                 .await?,
         )
         .map(quiet),
+        Op::RequestCreate(input) => {
+            to_json(&requests::create(conn, actor, &input, now).await?).map(quiet)
+        }
+        Op::RequestEdit(input) => {
+            to_json(&requests::edit(conn, actor, &input, now).await?).map(quiet)
+        }
+        Op::RequestCancel(a) => to_json(&requests::cancel(conn, actor, &a, now).await?).map(quiet),
+        Op::RequestComplete(a) => {
+            to_json(&requests::complete(conn, actor, &a.id, now).await?).map(quiet)
+        }
+        Op::RequestReview(input) => {
+            to_json(&requests::review(conn, actor, &input, now).await?).map(quiet)
+        }
+        Op::QuoteSet(input) => {
+            to_json(&requests::set_quote(conn, actor, &input, now).await?).map(quiet)
+        }
+        Op::QuoteWithdraw(a) => {
+            to_json(&requests::withdraw_quote(conn, actor, &a.id, now).await?).map(quiet)
+        }
         Op::Unknown { name, .. } => Err(unknown(&name)),
     }
 }

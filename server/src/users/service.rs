@@ -19,7 +19,7 @@ use crate::validate;
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
 pub const USER_COLUMNS: &str = "id, email, handle, display_name, bio, links, avatar_media_id, \
      role, suspended_until, deleted_at, created_at, updated_at, review_count, follower_count, \
-     following_count, community_id, phone, sms_consent_at";
+     following_count, community_id, phone, sms_consent_at, helper_review_count, helper_rating_sum";
 
 /// A `users` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,8 @@ struct UserColumns {
     follower_count: i64,
     community_id: Option<String>,
     following_count: i64,
+    helper_review_count: i64,
+    helper_rating_sum: i64,
     phone: Option<String>,
     sms_consent_at: Option<i64>,
 }
@@ -88,6 +90,8 @@ impl UserRow {
                 reviews: c.review_count,
                 followers: c.follower_count,
                 following: c.following_count,
+                helper_reviews: c.helper_review_count,
+                helper_rating_sum: c.helper_rating_sum,
             },
             community_id: c.community_id,
             phone: c.phone,
@@ -233,11 +237,7 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
         deleted_at: None,
         created_at: now,
         updated_at: now,
-        counts: ProfileCounts {
-            reviews: 0,
-            followers: 0,
-            following: 0,
-        },
+        counts: ProfileCounts::default(),
         community_id: None,
         phone: None,
         sms_consent_at: None,

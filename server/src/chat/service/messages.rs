@@ -162,6 +162,28 @@ pub async fn history(
     Ok(MessagePage { items, next_before })
 }
 
+/// The latest `n` messages of a room, oldest first, whoever asks (what
+/// moderators see beside a reported request).
+pub async fn latest_messages(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    n: i64,
+) -> Result<Vec<Message>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 ORDER BY seq DESC LIMIT $2"
+    );
+    let mut items = sqlx::query(&sql)
+        .bind(room_id)
+        .bind(n)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(message_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    items.reverse();
+    Ok(items)
+}
+
 /// Whether `reader` may see message `id` (a member of its room), for reports.
 pub async fn can_see_message(conn: &mut AnyConnection, reader: &str, id: &str) -> Result<bool> {
     Ok(sqlx::query(
