@@ -124,6 +124,25 @@ impl AdminHandle {
         Ok(user)
     }
 
+    /// Grants a member bonus points with a reason (admins; in the member's
+    /// ledger and the audit log). Answers the ledger entry.
+    pub async fn grant_points(
+        &self,
+        user_id: &str,
+        amount: i64,
+        reason: &str,
+    ) -> Result<moa_protocol::PointEntry> {
+        let account = self.client.account()?;
+        let req = moa_protocol::GrantPointsRequest {
+            user_id: user_id.to_owned(),
+            amount,
+            reason: reason.to_owned(),
+        };
+        let entry = account.post("/admin/points/grants", &req).await?;
+        account.kick.notify_one();
+        Ok(entry)
+    }
+
     /// Lifts a member's suspension. Answers the account as it is now.
     pub async fn lift_suspension(&self, user_id: &str) -> Result<AdminUser> {
         let account = self.client.account()?;

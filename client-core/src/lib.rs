@@ -28,7 +28,8 @@
 //! account admin, online only) and [`Client::media`] a [`MediaHandle`]
 //! (`media`: adding photos and videos, the files of media ids) and
 //! [`Client::shop`] a [`ShopHandle`] (`shop`: communities, group-buys and
-//! orders). The room
+//! orders), [`Client::requests`] a [`RequestsHandle`] (`requests`: 부탁 and
+//! quotes) and [`Client::wallet`] a [`WalletHandle`] (points). The room
 //! list, new rooms and the realtime state stay on `Client`.
 
 #![forbid(unsafe_code)]
@@ -45,6 +46,7 @@ pub mod model;
 mod online;
 mod pending;
 mod realtime;
+mod requests;
 mod rooms;
 mod search;
 mod shop;
@@ -76,6 +78,9 @@ pub use moa_protocol::sync::LikeTarget;
 pub use model::*;
 pub use online::ReviewPage;
 pub use pending::OutboxHandle;
+pub use requests::{
+    QuoteView, RequestCard, RequestDraft, RequestFilter, RequestsHandle, WalletHandle,
+};
 pub use rooms::RoomHandle;
 pub use search::{SearchHandle, SearchOutcome};
 pub use shop::{CampaignCard, Checkout, ENDING_SOON_MS, MyOrder, OrderDraft, ShopHandle};

@@ -71,6 +71,10 @@ pub enum Topic {
     Campaigns,
     /// The member's orders and their history.
     Orders,
+    /// Requests (부탁) and quotes.
+    Requests,
+    /// The member's points: balance, ledger, charges.
+    Wallet,
 }
 
 /// Told to subscribers (see `Client::subscribe`).

@@ -319,6 +319,11 @@ pub async fn push_due(account: &Account) -> Result<i64> {
                                 {
                                     chat_topics.extend([Topic::Orders, Topic::Campaigns]);
                                 }
+                                if let Some(kind) = crate::requests::answered_kind(&row.op)
+                                    && crate::shop::keep_answer(tx, &kind, &result)?
+                                {
+                                    chat_topics.insert(Topic::Requests);
+                                }
                                 upto = upto.max(row.seq);
                             }
                             Decision::Failed { error, draft } => {
@@ -993,6 +998,8 @@ fn topic_of(kind: &EntityKind) -> Option<Topic> {
         EntityKind::Place | EntityKind::Product => Topic::Feed,
         EntityKind::Campaign | EntityKind::CampaignScrap => Topic::Campaigns,
         EntityKind::Order => Topic::Orders,
+        EntityKind::HelpRequest | EntityKind::Quote => Topic::Requests,
+        EntityKind::Wallet | EntityKind::PointEntry | EntityKind::PointCharge => Topic::Wallet,
         EntityKind::Unknown(_) => return None,
     })
 }

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::chat::{CreateRoomRequest, args as chat};
-use crate::{requests, shop};
 use crate::sync::{
     CreateCommentArgs, EditCommentArgs, EditReviewArgs, IdArgs, SetFollowArgs, SetLikeArgs,
     SetScrapArgs,
@@ -24,6 +23,7 @@ use crate::{
     CreatePlaceRequest, CreateProductRequest, CreateReportRequest, CreateReviewRequest,
     MarkReadRequest, UpdateProfileRequest,
 };
+use crate::{requests, shop};
 
 /// Decodes a mutation's `args` into its typed arguments. The default is
 /// `serde_json::from_value`; the server passes one that names the field at

@@ -167,7 +167,9 @@ async fn run(state: &AppState, job: &Job) -> Result<()> {
         crate::shop::jobs::ORDER_EXPIRY => crate::shop::jobs::expiry(state, job).await,
         crate::shop::jobs::REFUND => crate::shop::jobs::refund(state, job).await,
         crate::shop::jobs::VOID_PAYMENT => crate::shop::jobs::void_payment(state, job).await,
-        crate::requests::service::REQUEST_EXPIRY => crate::requests::service::expire(state, job).await,
+        crate::requests::service::REQUEST_EXPIRY => {
+            crate::requests::service::expire(state, job).await
+        }
         crate::texts::service::TEXT_SEND => crate::texts::service::deliver(state, job).await,
         CLEANUP => cleanup(state, job).await,
         other => Err(crate::Error::Internal(format!("unknown job kind {other}"))),

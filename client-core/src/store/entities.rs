@@ -38,6 +38,20 @@ pub fn index_fields(kind: &str, data: &Value) -> (Option<String>, Option<String>
         "scrap" => (text("review_id"), None),
         "follow" => (text("followee_id"), text("follower_id")),
         "order" => (text("campaign_id"), text("user_id")),
+        "request" => (
+            None,
+            data.get("requester")
+                .and_then(|a| a.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        ),
+        "quote" => (
+            text("request_id"),
+            data.get("quoter")
+                .and_then(|a| a.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        ),
         _ => (None, None),
     };
     (parent, owner, sort)

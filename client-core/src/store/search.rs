@@ -24,6 +24,7 @@ fn kind_of(kind: &EntityKind) -> Option<SearchKind> {
         EntityKind::Place => Some(SearchKind::Place),
         EntityKind::Product => Some(SearchKind::Product),
         EntityKind::Profile => Some(SearchKind::Person),
+        EntityKind::HelpRequest => Some(SearchKind::Request),
         _ => None,
     }
 }
@@ -149,7 +150,21 @@ fn doc(kind: SearchKind, data: &Value) -> Option<Doc> {
             doc.created_at = created_at;
             doc
         }
-        SearchKind::Campaign | SearchKind::Request => return None,
+        // Open requests only: a matched or closed one leaves the index.
+        SearchKind::Request => {
+            if text(data, "/status") != "open" {
+                return None;
+            }
+            Doc {
+                title: text(data, "/title"),
+                body: text(data, "/details"),
+                extra: text(data, "/region"),
+                photo_id: first_photo,
+                counts: [0, number(data, "/quote_count"), 0, 0],
+                created_at,
+            }
+        }
+        SearchKind::Campaign => return None,
     })
 }
 
@@ -245,7 +260,7 @@ pub fn backfill(tx: &Transaction<'_>) -> Result<usize> {
     let rows: Vec<(String, String, String)> = tx
         .prepare(
             "SELECT e.kind, e.id, e.data FROM entities e \
-             WHERE e.kind IN ('review', 'place', 'product', 'profile') AND NOT EXISTS \
+             WHERE e.kind IN ('review', 'place', 'product', 'profile', 'request') AND NOT EXISTS \
              (SELECT 1 FROM search_docs d WHERE d.ref_id = e.id \
              AND d.kind = CASE e.kind WHEN 'profile' THEN 'person' ELSE e.kind END)",
         )?

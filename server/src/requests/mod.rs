@@ -506,10 +506,16 @@ async fn start_charge(
     let (charge, created) = state
         .write_quiet(async |tx| {
             let existed = points::charge_row(tx, &req.id).await?.is_some();
-            Ok((points::start_charge(tx, &member, &req, now).await?, !existed))
+            Ok((
+                points::start_charge(tx, &member, &req, now).await?,
+                !existed,
+            ))
         })
         .await?;
-    Ok((created_status(created), Json(points::checkout(&state, charge)?)))
+    Ok((
+        created_status(created),
+        Json(points::checkout(&state, charge)?),
+    ))
 }
 
 /// After the checkout: the server looks the payment up with the provider

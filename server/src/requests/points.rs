@@ -381,7 +381,11 @@ pub fn checkout(state: &AppState, charge: PointCharge) -> Result<ChargeCheckout>
         .payments
         .as_ref()
         .ok_or_else(|| Error::Upstream("payments are not configured on this server".into()))?;
-    let checkout_url = provider.checkout_url(&charge.id, &charge_name(charge.amount_krw), charge.amount_krw);
+    let checkout_url = provider.checkout_url(
+        &charge.id,
+        &charge_name(charge.amount_krw),
+        charge.amount_krw,
+    );
     Ok(ChargeCheckout {
         charge,
         checkout_url,

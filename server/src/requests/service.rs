@@ -14,11 +14,11 @@
 use moa_protocol::chat::{CreateRoomRequest, RoomKind, SendMessageRequest};
 use moa_protocol::kst;
 use moa_protocol::{
-    Author, CancelRequestArgs, EntityKind, ErrorCode, HelpRequest, HelperReview,
-    HelperReviewInput, MAX_HELPER_REVIEW_CHARS, MAX_QUOTE_MESSAGE_CHARS, MAX_REGION_CHARS,
-    MAX_REQUEST_DAYS_AHEAD, MAX_REQUEST_DETAILS_CHARS, MAX_REQUEST_PHOTOS, MAX_REQUEST_PRICE_KRW,
-    MAX_REQUEST_TITLE_CHARS, NotificationKind, PointKind, Quote, QuoteInput, QuoteStatus,
-    RequestCategory, RequestInput, RequestStatus,
+    Author, CancelRequestArgs, EntityKind, ErrorCode, HelpRequest, HelperReview, HelperReviewInput,
+    MAX_HELPER_REVIEW_CHARS, MAX_QUOTE_MESSAGE_CHARS, MAX_REGION_CHARS, MAX_REQUEST_DAYS_AHEAD,
+    MAX_REQUEST_DETAILS_CHARS, MAX_REQUEST_PHOTOS, MAX_REQUEST_PRICE_KRW, MAX_REQUEST_TITLE_CHARS,
+    NotificationKind, PointKind, Quote, QuoteInput, QuoteStatus, RequestCategory, RequestInput,
+    RequestStatus,
 };
 use sqlx::AnyConnection;
 
@@ -324,9 +324,7 @@ pub async fn reindex(conn: &mut AnyConnection, id: &str) -> Result<()> {
     let Some(row) = row(conn, id).await? else {
         return Ok(());
     };
-    if row.hidden_at.is_none()
-        && row.community_id.is_none()
-        && row.status() == RequestStatus::Open
+    if row.hidden_at.is_none() && row.community_id.is_none() && row.status() == RequestStatus::Open
     {
         let request = to_wire(conn, row).await?;
         index(conn, &request).await?;
@@ -836,12 +834,14 @@ pub fn won(n: i64) -> String {
 }
 
 async fn bump_quotes(conn: &mut AnyConnection, request_id: &str, by: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE requests SET quote_count = quote_count + $1, updated_at = $2 WHERE id = $3")
-        .bind(by)
-        .bind(now)
-        .bind(request_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE requests SET quote_count = quote_count + $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(by)
+    .bind(now)
+    .bind(request_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -1120,14 +1120,7 @@ pub async fn complete(
         now,
     )
     .await?;
-    set_status(
-        conn,
-        &request.id,
-        RequestStatus::Completed,
-        None,
-        now,
-    )
-    .await?;
+    set_status(conn, &request.id, RequestStatus::Completed, None, now).await?;
     let preview = format!("{}: {}P 지급", request.title, won(price));
     notifications::notify(
         conn,
@@ -1334,7 +1327,11 @@ pub async fn review(
     if let Some(user) = crate::users::service::find_by_id(conn, &helper).await? {
         crate::users::service::publish(conn, &user, now).await?;
     }
-    let preview = format!("{}: {}", request.title, "★".repeat(usize::try_from(input.rating).unwrap_or(0)));
+    let preview = format!(
+        "{}: {}",
+        request.title,
+        "★".repeat(usize::try_from(input.rating).unwrap_or(0))
+    );
     notifications::notify(
         conn,
         Event {
