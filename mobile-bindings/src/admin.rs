@@ -2,7 +2,8 @@
 //! object: moderation (the report queue, actions, report statistics, the
 //! audit log, accounts, roles and suspensions) and the back office (the
 //! order table, one order and the actions on it, the Excel export, the
-//! dashboard, official posts, products, campaigns and communities). Each
+//! dashboard, official posts, products, campaigns and communities, points
+//! granted to a member). Each
 //! method is one call of the method of the same name there.
 //!
 //! Nothing is cached or queued: every call asks the server (offline:
@@ -17,7 +18,7 @@ use std::path::Path;
 use moa_client_core::protocol::{
     AdminOrder, AdminOrderPage, AdminStats, AdminUser, Campaign, CampaignStatus, Community,
     CreateCampaignRequest, CreateCommunityRequest, EditCampaignRequest, ModerationRequest,
-    ModerationResult, Order, OrderFilter, ReportState, ReportStats, ReportTarget, Role,
+    ModerationResult, Order, OrderFilter, PointEntry, ReportState, ReportStats, ReportTarget, Role,
     ShopProduct, ShopProductRequest, TextPreview, TextRequest, TextSend,
 };
 use moa_client_core::{AdminHandle, ExportedOrders};
@@ -106,6 +107,19 @@ impl MoaAdmin {
     /// Lifts a member's suspension.
     pub async fn lift_suspension(&self, user_id: String) -> Result<AdminUser> {
         Ok(self.core.lift_suspension(&user_id).await?)
+    }
+
+    // ----- points -----------------------------------------------------------
+
+    /// Grants a member `amount` points (admins; 1 to 1,000,000); `reason`
+    /// (1 to 200 characters) shows in their ledger. Answers the entry.
+    pub async fn grant_points(
+        &self,
+        user_id: String,
+        amount: i64,
+        reason: String,
+    ) -> Result<PointEntry> {
+        Ok(self.core.grant_points(&user_id, amount, &reason).await?)
     }
 
     // ----- orders -----------------------------------------------------------

@@ -4,8 +4,9 @@
 //! its error converted by [`MoaError`]'s `From`. Nothing is decided here.
 //! Like `Client`, it hands out objects for the rest of the surface:
 //! `outbox()` ([`MoaOutbox`]), `room(id)` ([`MoaRoom`]), `media()`
-//! ([`MoaMedia`]), `search()` ([`MoaSearch`]), `shop()` ([`MoaShop`]) and
-//! `admin()` ([`MoaAdmin`]).
+//! ([`MoaMedia`]), `search()` ([`MoaSearch`]), `shop()` ([`MoaShop`]),
+//! `requests()` ([`MoaRequests`]), `wallet()` ([`MoaWallet`]) and `admin()`
+//! ([`MoaAdmin`]).
 //!
 //! Async methods run on tokio (uniffi's `async_runtime = "tokio"`): in
 //! Kotlin they are `suspend` functions, in Swift `async`, in Python
@@ -26,6 +27,7 @@ use crate::events::{MoaListener, Subscription};
 use crate::handles::Live;
 use crate::media::MoaMedia;
 use crate::outbox::MoaOutbox;
+use crate::requests::{MoaRequests, MoaWallet};
 use crate::room::MoaRoom;
 use crate::search::MoaSearch;
 use crate::shop::MoaShop;
@@ -256,7 +258,7 @@ impl MoaClient {
         Ok(self.core.set_follow(&user_id, following).await?)
     }
 
-    /// Reports a member, review, comment, product or message.
+    /// Reports a member, review, comment, product, message or request.
     pub async fn report(
         &self,
         target: ReportTarget,
@@ -333,6 +335,17 @@ impl MoaClient {
     /// Group-buys: communities, campaigns, orders and their payments.
     pub fn shop(&self) -> Arc<MoaShop> {
         Arc::new(MoaShop::new(self.core.shop()))
+    }
+
+    /// Requests (부탁) and quotes: browsing, posting, quoting, accepting,
+    /// completing, reviewing the helper.
+    pub fn requests(&self) -> Arc<MoaRequests> {
+        Arc::new(MoaRequests::new(self.core.requests()))
+    }
+
+    /// The member's points: balance, ledger, charges and their payments.
+    pub fn wallet(&self) -> Arc<MoaWallet> {
+        Arc::new(MoaWallet::new(self.core.wallet()))
     }
 
     /// The outbox (what has not reached the server yet) and the drafts of

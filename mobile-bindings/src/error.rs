@@ -26,10 +26,12 @@ pub enum MoaError {
     /// No such thing (here or on the server).
     #[error("not found")]
     NotFound,
-    /// A group-buy refused the order or the payment: `code` says why
-    /// (`sold_out`, `over_limit`, `campaign_closed`, `payment_incomplete`
-    /// (not paid yet: ask again), `payment_mismatch`, `invalid_state`,
-    /// `payment_provider`).
+    /// A group-buy refused the order, a request (부탁) refused the action,
+    /// or a payment (an order's or a points charge's) is not through:
+    /// `code` says why (`sold_out`, `over_limit`, `campaign_closed`,
+    /// `payment_incomplete` (not paid yet: ask again), `payment_mismatch`,
+    /// `invalid_state`, `payment_provider`, `insufficient_points` (accepting
+    /// a quote: charge points first), `request_closed`).
     #[error("{reason}")]
     Shop { code: String, reason: String },
     /// Anything else: not allowed, local storage failing, an answer the
@@ -66,14 +68,17 @@ impl From<CoreError> for MoaError {
                 | ErrorCode::PayloadTooLarge
                 | ErrorCode::UnsupportedFormat
                 | ErrorCode::TooManyPixels
-                | ErrorCode::CorruptMedia => MoaError::Invalid { reason },
+                | ErrorCode::CorruptMedia
+                | ErrorCode::OwnRequest => MoaError::Invalid { reason },
                 ErrorCode::SoldOut
                 | ErrorCode::OverLimit
                 | ErrorCode::CampaignClosed
                 | ErrorCode::PaymentIncomplete
                 | ErrorCode::PaymentMismatch
                 | ErrorCode::InvalidState
-                | ErrorCode::PaymentProvider => MoaError::Shop {
+                | ErrorCode::PaymentProvider
+                | ErrorCode::InsufficientPoints
+                | ErrorCode::RequestClosed => MoaError::Shop {
                     code: code.as_str().to_owned(),
                     reason,
                 },
@@ -124,6 +129,19 @@ mod tests {
         );
         assert_eq!(
             MoaError::from(rejected("invalid_field")),
+            MoaError::Invalid {
+                reason: "refused".into()
+            }
+        );
+        assert_eq!(
+            MoaError::from(rejected("insufficient_points")),
+            MoaError::Shop {
+                code: "insufficient_points".into(),
+                reason: "refused".into()
+            }
+        );
+        assert_eq!(
+            MoaError::from(rejected("own_request")),
             MoaError::Invalid {
                 reason: "refused".into()
             }

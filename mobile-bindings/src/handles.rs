@@ -2,7 +2,7 @@
 //! that nothing leaks across the boundary: every [`crate::MoaClient`], its
 //! handle objects ([`crate::MoaOutbox`], [`crate::MoaRoom`],
 //! [`crate::MoaMedia`], [`crate::MoaSearch`], [`crate::MoaShop`],
-//! [`crate::MoaAdmin`]), every [`crate::Subscription`] and every listener
+//! [`crate::MoaRequests`], [`crate::MoaWallet`], [`crate::MoaAdmin`]), every [`crate::Subscription`] and every listener
 //! held on behalf of the foreign side holds one [`Live`] token, counted up
 //! when it is made and down when Rust drops it (after the foreign side
 //! released its last reference).

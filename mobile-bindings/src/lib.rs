@@ -5,15 +5,17 @@
 //!
 //! Thin by design: [`MoaClient`] wraps client-core's `Client` method for
 //! method, and [`MoaOutbox`], [`MoaRoom`], [`MoaMedia`], [`MoaSearch`],
-//! [`MoaShop`] and [`MoaAdmin`] wrap its handles (`outbox()`, `room(id)`,
-//! `media()`, `search()`, `shop()`, `admin()`) the same way; the data types
+//! [`MoaShop`], [`MoaRequests`], [`MoaWallet`] and [`MoaAdmin`] wrap its
+//! handles (`outbox()`, `room(id)`, `media()`, `search()`, `shop()`,
+//! `requests()`, `wallet()`, `admin()`) the same way; the data types
 //! are client-core's own (declared to uniffi in `types`), events reach the
 //! app through a [`MoaListener`] and a [`Subscription`], and errors become
 //! one small [`MoaError`] in one place. Any rule or decision belongs in
 //! client-core, where the desktop app gets it too.
 //!
 //! Modules: `client` (the client object and its methods), `outbox`, `room`,
-//! `media`, `search`, `shop` and `admin` (the handle objects), `events`
+//! `media`, `search`, `shop`, `requests` (requests and the wallet) and
+//! `admin` (the handle objects), `events`
 //! (listener and subscription), `types` (records and enums), `error` (the
 //! error and its conversion), `handles` (the live-handle count the leak
 //! test checks).
@@ -25,6 +27,7 @@ mod events;
 mod handles;
 mod media;
 mod outbox;
+mod requests;
 mod room;
 mod search;
 mod shop;
@@ -37,12 +40,14 @@ pub use events::{MoaListener, Subscription};
 pub use handles::live_handles;
 pub use media::MoaMedia;
 pub use outbox::MoaOutbox;
+pub use requests::{MoaRequests, MoaWallet};
 pub use room::MoaRoom;
 pub use search::MoaSearch;
 pub use shop::MoaShop;
 pub use types::{
-    AdminUserPage, AuditPage, CampaignPage, CommentPage, FeedPage, NotificationList,
-    ProfileChanges, ReportGroup, ReportQueue, ReviewChanges, ReviewPage, RoomChanges,
+    AdminUserPage, AuditPage, CampaignPage, CommentPage, FeedPage, HelperReviewPage, MyQuote,
+    NotificationList, ProfileChanges, ReportGroup, ReportQueue, RequestPage, ReviewChanges,
+    ReviewPage, RoomChanges,
 };
 
 uniffi::setup_scaffolding!();

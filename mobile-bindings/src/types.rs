@@ -11,7 +11,8 @@
 //!   cannot tell `null` from absent): [`ReviewChanges`], [`ProfileChanges`],
 //!   [`RoomChanges`] with an explicit `clear_*` flag;
 //! - answers that are Rust tuples or generic pages: [`FeedPage`],
-//!   [`NotificationList`], [`CommentPage`], and the admin pages
+//!   [`NotificationList`], [`CommentPage`], [`MyQuote`], the request pages
+//!   [`RequestPage`] and [`HelperReviewPage`], and the admin pages
 //!   [`ReviewPage`], [`CampaignPage`], [`AdminUserPage`], [`AuditPage`];
 //! - the report queue ([`ReportQueue`], [`ReportGroup`]), whose reported
 //!   content is free-form JSON on the wire: it crosses as JSON text.
@@ -23,16 +24,17 @@ use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
 use moa_client_core::protocol::{
-    AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, Campaign, CampaignFunnel,
-    CampaignStatus, Community, CommunityKind, CommunitySignups, CreateCampaignRequest,
-    CreateCommunityRequest, DayStats, EditCampaignRequest, EditPlaceRequest, EditProductRequest,
-    MatchKind, MediaKind, ModerationAction, ModerationRequest, ModerationResult, NotificationKind,
-    OptionChoice, OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent,
-    OrderFilter, OrderSort, OrderStatus, OrderTotals, Page, Place, PlaceCategory, Product,
-    ProductOption, ProfileComment, ProfileCounts, Report, ReportDayCount, ReportState, ReportStats,
-    ReportTypeCount, Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest,
-    TextAudience, TextKind, TextPreview, TextPurpose, TextRange, TextRecipient, TextRequest,
-    TextSend,
+    AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, Campaign,
+    CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community, CommunityKind,
+    CommunitySignups, CreateCampaignRequest, CreateCommunityRequest, DayStats, EditCampaignRequest,
+    EditPlaceRequest, EditProductRequest, HelpRequest, HelperReview, MatchKind, MediaKind,
+    ModerationAction, ModerationRequest, ModerationResult, NotificationKind, OptionChoice,
+    OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent, OrderFilter,
+    OrderSort, OrderStatus, OrderTotals, Page, Place, PlaceCategory, PointCharge, PointEntry,
+    PointKind, Product, ProductOption, ProfileComment, ProfileCounts, Quote, QuoteStatus, Report,
+    ReportDayCount, ReportState, ReportStats, ReportTypeCount, RequestCategory, RequestStatus,
+    Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest, TextAudience,
+    TextKind, TextPreview, TextPurpose, TextRange, TextRecipient, TextRequest, TextSend, Wallet,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -42,6 +44,7 @@ use moa_client_core::{
     Subject, SubjectRef, SubjectType, SyncStatus, Topic,
 };
 use moa_client_core::{CampaignCard, Checkout, ExportedOrders, MyOrder, OrderDraft};
+use moa_client_core::{QuoteView, RequestCard, RequestDraft, RequestFilter};
 
 uniffi::custom_type!(PathBuf, String, {
     remote,
@@ -175,6 +178,10 @@ pub struct ProfileCounts {
     pub reviews: i64,
     pub followers: i64,
     pub following: i64,
+    /// Reviews received as the helper of requests (부탁).
+    pub helper_reviews: i64,
+    /// The sum of their ratings (average = `helper_rating_sum / helper_reviews`).
+    pub helper_rating_sum: i64,
 }
 
 /// The signed-in member's own account.
@@ -233,6 +240,20 @@ pub enum NotificationKind {
     CampaignFailed,
     CampaignEndingSoon,
     RefundCompleted,
+    /// Someone quoted on the member's request.
+    QuoteReceived,
+    /// The member's quote was accepted.
+    QuoteAccepted,
+    /// Another quote was accepted on a request the member quoted on.
+    QuoteDeclined,
+    /// The requester confirmed the member's help: the points are theirs.
+    RequestCompleted,
+    /// A request the member is in was cancelled.
+    RequestCancelled,
+    /// The requester reviewed the member's help.
+    HelperReviewed,
+    /// Points reached the member's wallet (a charge or a grant).
+    PointsAdded,
 }
 
 /// One notification.
@@ -242,7 +263,8 @@ pub struct Notification {
     pub kind: NotificationKind,
     /// Who did it (absent for moderation outcomes).
     pub actor: Option<Author>,
-    /// `review`, `comment`, `user` or `report`.
+    /// `review`, `comment`, `user`, `report`, `request`, ... (what the
+    /// notification is about).
     pub target_type: String,
     pub target_id: String,
     /// The review to open, when there is one.
@@ -262,6 +284,8 @@ pub enum ReportTarget {
     Product,
     /// A chat message.
     Message,
+    /// A request (부탁): moderators see it with its quotes and chat.
+    Request,
 }
 
 /// Why something is reported.
@@ -397,6 +421,10 @@ pub enum Topic {
     Campaigns,
     /// The member's orders and their history.
     Orders,
+    /// Requests (부탁) and quotes.
+    Requests,
+    /// The member's points: balance, ledger, charges.
+    Wallet,
 }
 
 /// The realtime connection.
@@ -1639,3 +1667,279 @@ pub struct TextRecipient {
     pub request_id: Option<String>,
     pub error: Option<String>,
 }
+
+// ----- requests (부탁) and points (moa-protocol and client-core's requests) ---
+
+/// What kind of help is asked for.
+#[uniffi::remote(Enum)]
+pub enum RequestCategory {
+    /// 대리 구매: buy something and bring it.
+    Purchase,
+    /// 대리 여행: go somewhere and record it.
+    Travel,
+    /// 심부름: an errand.
+    Errand,
+    /// 기타.
+    Other,
+}
+
+/// Where a request stands.
+#[uniffi::remote(Enum)]
+pub enum RequestStatus {
+    /// Taking quotes (editable).
+    Open,
+    /// A quote was accepted; its price is held from the requester's points.
+    Matched,
+    /// The requester confirmed: the helper was paid.
+    Completed,
+    /// Cancelled by either side before completion (held points released).
+    Cancelled,
+    /// Its dates passed with no quote accepted.
+    Expired,
+}
+
+/// Where a quote stands.
+#[uniffi::remote(Enum)]
+pub enum QuoteStatus {
+    Active,
+    Withdrawn,
+    Accepted,
+    /// Another quote was accepted (or the request closed).
+    Declined,
+}
+
+/// What a ledger entry records.
+#[uniffi::remote(Enum)]
+pub enum PointKind {
+    /// Points bought through the payment provider (+).
+    Charge,
+    /// A request's price set aside when a quote is accepted (−).
+    Hold,
+    /// A hold given back on cancellation (+).
+    Release,
+    /// A completed request's price paid to the helper (+, the helper's).
+    Pay,
+    /// A charge given back to the payment method (−).
+    Refund,
+    /// Granted by an admin, with a reason (+).
+    Bonus,
+}
+
+/// Where a charge of points stands.
+#[uniffi::remote(Enum)]
+pub enum ChargeStatus {
+    /// Waiting for the payment.
+    Pending,
+    /// Paid: its points are in the wallet.
+    Paid,
+    /// Given back (its points taken out of the wallet first).
+    Refunded,
+}
+
+/// A requester's review of the helper of a completed request.
+#[uniffi::remote(Record)]
+pub struct HelperReview {
+    pub id: String,
+    pub request_id: String,
+    /// The request's title, for lists on the helper's profile.
+    pub request_title: String,
+    pub reviewer: Author,
+    pub helper_id: String,
+    /// 1 to 5.
+    pub rating: i64,
+    pub text: String,
+    /// Media ids.
+    pub photos: Vec<String>,
+    pub created_at: i64,
+}
+
+/// A request for help (부탁).
+#[uniffi::remote(Record)]
+pub struct HelpRequest {
+    pub id: String,
+    pub requester: Author,
+    pub title: String,
+    pub category: RequestCategory,
+    /// Where: a region in words ("도쿄 시부야").
+    pub region: String,
+    /// A catalog place it is about, if any.
+    pub place_id: Option<String>,
+    /// First and last day, Korean dates (`YYYY-MM-DD`).
+    pub starts_on: String,
+    pub ends_on: String,
+    pub budget_min_krw: i64,
+    pub budget_max_krw: i64,
+    pub details: String,
+    /// Media ids, the first is the cover.
+    pub photos: Vec<String>,
+    /// Offered only to this community (the requester's); absent: everyone.
+    pub community_id: Option<String>,
+    pub status: RequestStatus,
+    /// Active quotes (public).
+    pub quote_count: i64,
+    /// Set once a quote is accepted.
+    pub accepted_quote_id: Option<String>,
+    pub helper: Option<Author>,
+    pub price_krw: Option<i64>,
+    /// The requester and helper's direct room, once matched
+    /// (`MoaClient.room(roomId)`).
+    pub room_id: Option<String>,
+    /// The requester's review of the helper, once given.
+    pub review: Option<HelperReview>,
+    /// A note on how it closed (a cancel's reason).
+    pub closing_note: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A quote: a member's offer to help with a request.
+#[uniffi::remote(Record)]
+pub struct Quote {
+    pub id: String,
+    pub request_id: String,
+    pub quoter: Author,
+    pub price_krw: i64,
+    pub message: String,
+    pub status: QuoteStatus,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A quote as shown, with whether a change of it waits in the outbox.
+#[uniffi::remote(Record)]
+pub struct QuoteView {
+    pub quote: Quote,
+    pub pending: bool,
+}
+
+/// A request as a card or its page shows it.
+#[uniffi::remote(Record)]
+pub struct RequestCard {
+    /// With the member's pending changes applied.
+    pub request: HelpRequest,
+    /// The member posted it.
+    pub mine: bool,
+    /// The member is its helper (their quote was accepted).
+    pub helping: bool,
+    /// A change of it waits in the outbox (posted offline, edited, ...).
+    pub pending: bool,
+    /// The member's own quote on it, if any.
+    pub my_quote: Option<QuoteView>,
+}
+
+/// What a member fills in to post (or edit) a request.
+#[uniffi::remote(Record)]
+pub struct RequestDraft {
+    /// 2 to 80 characters.
+    pub title: String,
+    pub category: RequestCategory,
+    /// 1 to 60 characters.
+    pub region: String,
+    #[uniffi(default)]
+    pub place_id: Option<String>,
+    /// Korean dates, `YYYY-MM-DD`: `starts_on <= ends_on`, not in the past.
+    pub starts_on: String,
+    pub ends_on: String,
+    /// 0 to 10,000,000 won, `min <= max`.
+    pub budget_min_krw: i64,
+    pub budget_max_krw: i64,
+    #[uniffi(default)]
+    pub details: String,
+    /// Media ids of photos already prepared (`MoaMedia.add_photo`).
+    #[uniffi(default)]
+    pub photos: Vec<String>,
+    /// Offer it to the member's community only.
+    #[uniffi(default)]
+    pub community_only: bool,
+}
+
+/// Filters of the request feed (none set: every open request).
+#[uniffi::remote(Record)]
+pub struct RequestFilter {
+    #[uniffi(default)]
+    pub category: Option<RequestCategory>,
+    /// Text the region contains (empty: any).
+    #[uniffi(default)]
+    pub region: String,
+    /// Budget reaching at least this much.
+    #[uniffi(default)]
+    pub budget_min: Option<i64>,
+    /// Budget starting at most this much.
+    #[uniffi(default)]
+    pub budget_max: Option<i64>,
+}
+
+/// A member's points.
+#[uniffi::remote(Record)]
+pub struct Wallet {
+    pub user_id: String,
+    /// What can be spent. Never negative.
+    pub balance: i64,
+    /// Set aside for matched requests (already out of `balance`).
+    pub held: i64,
+    pub updated_at: i64,
+}
+
+/// One entry of a member's ledger.
+#[uniffi::remote(Record)]
+pub struct PointEntry {
+    pub id: String,
+    pub user_id: String,
+    pub kind: PointKind,
+    /// Signed: what it added to the balance.
+    pub amount: i64,
+    /// The balance right after it.
+    pub balance_after: i64,
+    /// `charge`, `request` or `grant`.
+    pub cause_type: String,
+    pub cause_id: String,
+    /// Words for the list ("부탁: 도쿄 굿즈", an admin's reason).
+    pub note: String,
+    pub created_at: i64,
+}
+
+/// Points bought through the payment provider.
+#[uniffi::remote(Record)]
+pub struct PointCharge {
+    /// Also the payment's id at the provider.
+    pub id: String,
+    pub user_id: String,
+    pub amount_krw: i64,
+    pub status: ChargeStatus,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A charge waiting for its payment, and where to pay it.
+#[uniffi::remote(Record)]
+pub struct ChargeCheckout {
+    pub charge: PointCharge,
+    /// The provider's checkout page, to open in the browser.
+    pub checkout_url: String,
+}
+
+/// The answer of accepting a quote: the matched request (with its room),
+/// the accepted quote, and the requester's wallet after the hold.
+#[uniffi::remote(Record)]
+pub struct AcceptedQuote {
+    pub request: HelpRequest,
+    pub quote: Quote,
+    pub wallet: Wallet,
+}
+
+/// One of the member's quotes with its request, when the device has it
+/// (client-core answers a tuple).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MyQuote {
+    pub quote: QuoteView,
+    pub request: Option<HelpRequest>,
+}
+
+page_record!(
+    /// One page of open requests from the server.
+    RequestPage of HelpRequest
+);
+page_record!(
+    /// One page of the reviews a member received as a helper, newest first.
+    HelperReviewPage of HelperReview
+);

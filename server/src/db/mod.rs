@@ -304,6 +304,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "texts",
         include_str!("../../../migrations/sqlite/0014_texts.sql"),
     ),
+    (
+        15,
+        "requests",
+        include_str!("../../../migrations/sqlite/0015_requests.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -377,6 +382,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         14,
         "texts",
         include_str!("../../../migrations/postgres/0014_texts.sql"),
+    ),
+    (
+        15,
+        "requests",
+        include_str!("../../../migrations/postgres/0015_requests.sql"),
     ),
 ];
 

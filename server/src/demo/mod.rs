@@ -5,6 +5,7 @@
 
 pub mod community;
 mod photos;
+mod requests;
 pub mod shop;
 
 use moa_protocol::{Role, UpdateProfileRequest};
@@ -134,11 +135,13 @@ pub async fn seed(db: &Db, media_store: &MediaStore) -> Result<Vec<DemoAccount>>
     let mut tx = db.begin_write().await?;
     let reviews = community::seed(&mut tx, &people, &photos, now_ms()).await?;
     let campaigns = shop::seed(&mut tx, &people, &photos, now_ms()).await?;
+    let requests = requests::seed(&mut tx, &people, now_ms()).await?;
     tx.commit().await?;
     tracing::info!(
         accounts = created.len(),
         reviews,
         campaigns,
+        requests,
         "demo community created"
     );
     Ok(created)

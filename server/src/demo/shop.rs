@@ -27,7 +27,7 @@ const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
 
-fn actor(id: &str, role: Role) -> Actor {
+pub(super) fn actor(id: &str, role: Role) -> Actor {
     Actor {
         user_id: id.to_owned(),
         session_id: String::new(),
