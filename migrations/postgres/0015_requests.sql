@@ -103,3 +103,8 @@ CREATE TABLE point_charges (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX point_charges_user ON point_charges (user_id, created_at, id);
+
+-- Requests can be reported.
+ALTER TABLE reports DROP CONSTRAINT IF EXISTS reports_target_type_check;
+ALTER TABLE reports ADD CONSTRAINT reports_target_type_check
+    CHECK (target_type IN ('user', 'review', 'comment', 'product', 'message', 'request'));

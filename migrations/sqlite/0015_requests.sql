@@ -103,3 +103,28 @@ CREATE TABLE point_charges (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX point_charges_user ON point_charges (user_id, created_at, id);
+
+-- Requests can be reported: the reports table is rebuilt with the wider
+-- CHECK (SQLite cannot alter a constraint); nothing references it.
+CREATE TABLE reports_new (
+    id          TEXT PRIMARY KEY NOT NULL,
+    reporter_id TEXT NOT NULL REFERENCES users (id),
+    target_type TEXT NOT NULL CHECK (target_type IN ('user', 'review', 'comment', 'product', 'message', 'request')),
+    target_id   TEXT NOT NULL,
+    reason      TEXT NOT NULL CHECK (reason IN ('spam', 'abuse', 'illegal', 'false_information', 'other')),
+    detail      TEXT NOT NULL DEFAULT '',
+    state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'dismissed', 'actioned')),
+    resolution  TEXT,
+    resolved_by TEXT REFERENCES users (id),
+    resolved_at INTEGER,
+    created_at  INTEGER NOT NULL
+);
+INSERT INTO reports_new (id, reporter_id, target_type, target_id, reason, detail, state,
+    resolution, resolved_by, resolved_at, created_at)
+SELECT id, reporter_id, target_type, target_id, reason, detail, state, resolution,
+    resolved_by, resolved_at, created_at FROM reports;
+DROP TABLE reports;
+ALTER TABLE reports_new RENAME TO reports;
+CREATE UNIQUE INDEX reports_one_open ON reports (reporter_id, target_type, target_id) WHERE state = 'open';
+CREATE INDEX reports_queue ON reports (state, target_type, target_id, created_at);
+CREATE INDEX reports_by_day ON reports (created_at);

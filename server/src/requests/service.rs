@@ -518,8 +518,9 @@ pub async fn create(
     now: i64,
 ) -> Result<HelpRequest> {
     actor.ensure_can_write()?;
-    let c = check(input, now)?;
+    validate::uuid("id", &input.id)?;
     if let Some(existing) = row(conn, &input.id).await? {
+        // A retried push or POST answers what was stored.
         if existing.user_id == actor.user_id {
             return to_wire(conn, existing).await;
         }
@@ -528,6 +529,7 @@ pub async fn create(
             "this request id is taken",
         ));
     }
+    let c = check(input, now)?;
     check_place(conn, c.place_id.as_deref()).await?;
     let community = if input.community_only {
         Some(
