@@ -42,10 +42,12 @@ use_target_dir() {
   TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 }
 
+# Below Linux's ephemeral range (32768-60999), so an outgoing connection
+# cannot take it between this check and the bind.
 free_port() {
   local port
   for _ in $(seq 1 50); do
-    port=$(( (RANDOM % 20000) + 30000 ))
+    port=$(( (RANDOM % 20000) + 10000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   die "no free port found"
