@@ -47,14 +47,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "starting a demo server on $url"
-MOA_LOG=warn "$TARGET_DIR/debug/moa-server" --demo --data-dir "$work/server" --bind "127.0.0.1:$port" \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  curl -fsS "$url/health" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; die "the server did not start"; }
-  sleep 0.2
+# The demo server; a port taken meanwhile (it seeds for a while before it
+# binds) means another port and another try.
+start_server() {
+  rm -rf "$work/server"
+  say "starting a demo server on $url"
+  MOA_LOG=warn "$TARGET_DIR/debug/moa-server" --demo --data-dir "$work/server" --bind "127.0.0.1:$port" \
+    >"$work/server.out" 2>"$work/server.err" &
+  server_pid=$!
+  for _ in $(seq 1 300); do
+    curl -fsS "$url/health" >/dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+for attempt in 1 2 3; do
+  start_server && break
+  if [ "$attempt" -lt 3 ] && grep -q "in use" "$work/server.err"; then
+    port=$(free_port)
+    url="http://127.0.0.1:$port"
+    continue
+  fi
+  cat "$work/server.err" >&2
+  die "the server did not start"
 done
 creds() { awk -v role="$1" '$1 == role { print $2, $3; exit }' "$work/server.out"; }
 read -r member_email member_password < <(awk '$2 == "minji@moa.example" { print $2, $3; exit }' "$work/server.out")
