@@ -711,6 +711,19 @@ async fn community_requests_are_invisible_elsewhere(engine: Engine) {
         )
         .await;
     assert!(!elsewhere.body.to_string().contains(rid));
+    // Merged into the other community: its requests follow.
+    api.post(
+        &format!("/v1/admin/communities/{x}/merge"),
+        Some(&shop.admin.access),
+        json!({"into": y}),
+    )
+    .await
+    .expect(200);
+    let moved = api
+        .get(&format!("/v1/requests/{rid}"), Some(&far.access))
+        .await
+        .expect(200);
+    assert_eq!(moved.body["community_id"], y.as_str());
     // Without a community, community-only is refused.
     let none = api.signup("nobody").await;
     api.post(

@@ -307,6 +307,17 @@ pub async fn merge(
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    // Community-only requests follow their community.
+    let requests: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM requests WHERE community_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    sqlx::query("UPDATE requests SET community_id = $1 WHERE community_id = $2")
+        .bind(into)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "UPDATE communities SET member_count = \
          (SELECT COUNT(*) FROM users WHERE community_id = $1) WHERE id = $1",
@@ -325,6 +336,9 @@ pub async fn merge(
     }
     for campaign_id in &campaigns {
         super::campaigns::publish(conn, campaign_id, now).await?;
+    }
+    for request_id in &requests {
+        crate::requests::service::publish(conn, request_id, now).await?;
     }
     crate::admin::service::audit(
         conn,
