@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Search text and paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Text the name (or address) contains; empty lists everything.
     #[serde(default)]

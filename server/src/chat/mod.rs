@@ -211,6 +211,7 @@ async fn send(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Messages with a `seq` below this (absent: the newest).
     pub before: Option<i64>,

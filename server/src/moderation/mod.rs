@@ -50,6 +50,7 @@ async fn create_report(
 
 /// Filters of the queue.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// `open` (default), `dismissed` or `actioned`.
     state: Option<ReportState>,
@@ -105,6 +106,7 @@ async fn moderate(
 
 /// Window of the statistics.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Days of per-day counts, 1 to 366 (default 30).
     days: Option<u32>,

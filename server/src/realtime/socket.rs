@@ -54,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RealtimeQuery {
     /// The access token, for clients that cannot set headers (browsers).
     pub access_token: Option<String>,

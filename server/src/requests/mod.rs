@@ -53,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Filters and paging of the open-request feed.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestQuery {
     /// `purchase`, `travel`, `errand` or `other`.
     category: Option<String>,
@@ -358,6 +359,7 @@ async fn review_helper(
 
 /// Which of one's requests, and which page.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MineQuery {
     /// `posted` (default) or `helping`.
     role: Option<String>,
@@ -404,6 +406,7 @@ async fn my_requests(
 
 /// Paging only.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).

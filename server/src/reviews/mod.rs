@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Paging of every list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Opaque cursor from the previous page's `next_cursor`.
     pub cursor: Option<String>,

@@ -45,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The order table's filters, sort and page.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     campaign_id: Option<String>,
     status: Option<OrderStatus>,
@@ -330,6 +331,7 @@ async fn merge_community(
 
 /// Window of the dashboard.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Korean days, today included: 1 to 366 (default 14).
     days: Option<u32>,

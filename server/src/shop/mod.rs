@@ -61,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Search text and paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Text the name contains; empty lists everything.
     #[serde(default)]
@@ -110,6 +111,7 @@ async fn create_community(
 
 /// Which campaigns and which page.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CampaignQuery {
     /// `open` (default: deadline nearest first) or `closed` (latest first).
     status: Option<String>,
@@ -265,6 +267,7 @@ async fn place_order(
 
 /// Paging of a newest-first list (the member's orders, the admin lists).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
