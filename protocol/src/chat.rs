@@ -220,6 +220,7 @@ pub mod args {
 
     /// `chat.send`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Send {
         pub room_id: String,
         #[serde(flatten)]
@@ -228,6 +229,7 @@ pub mod args {
 
     /// `chat.edit`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Edit {
         pub room_id: String,
         pub message_id: String,
@@ -236,6 +238,7 @@ pub mod args {
 
     /// `chat.delete`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Delete {
         pub room_id: String,
         pub message_id: String,
@@ -243,6 +246,7 @@ pub mod args {
 
     /// `chat.read`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Read {
         pub room_id: String,
         pub seq: i64,
@@ -250,6 +254,7 @@ pub mod args {
 
     /// `chat.invite` and `chat.remove` (removing oneself is leaving).
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Member {
         pub room_id: String,
         pub user_id: String,
@@ -257,6 +262,7 @@ pub mod args {
 
     /// `chat.mute`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Mute {
         pub room_id: String,
         pub muted: bool,
@@ -264,6 +270,7 @@ pub mod args {
 
     /// `chat.update_room`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct UpdateRoom {
         pub room_id: String,
         #[serde(flatten)]

@@ -74,6 +74,21 @@ macro_rules! ops {
                 }
             }
 
+            /// Each known mutation's name with the schema of its `args`
+            /// (for the published API document).
+            #[cfg(feature = "openapi")]
+            pub fn arg_schemas() -> Vec<(&'static str, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)> {
+                vec![$(($name, <$args as utoipa::PartialSchema>::schema()),)*]
+            }
+
+            /// The component schemas the `args` schemas refer to.
+            #[cfg(feature = "openapi")]
+            pub fn arg_components(
+                out: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+            ) {
+                $(<$args as utoipa::ToSchema>::schemas(out);)*
+            }
+
             /// The op named `name` with `args` decoded by `decoder`; an
             /// unknown name is [`Op::Unknown`], known ones with bad args fail.
             pub fn decode_with<D: ArgsDecoder>(

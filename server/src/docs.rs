@@ -4,12 +4,147 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
+
+/// The published document: what the handler annotations say, completed by
+/// the rules every operation shares, so no operation can forget them:
+///
+/// - every operation may answer 401 (a missing, forged or ended token: the
+///   operations that take an optional token refuse a bad one too);
+/// - those that need a token also 403 (suspended, not allowed);
+/// - those with path parameters 404;
+/// - those with query parameters 400 (`invalid_parameter`, a bad cursor);
+/// - those with a body 400 (malformed JSON), 413 (too large), 415 (not
+///   JSON) and 422 (a field at fault);
+/// - sign-in, sign-up and search 429 (rate limits);
+/// - raw bodies (upload chunks) are binary strings, not arrays of numbers;
+/// - a sync push's mutations are one of the known names with its `args`
+///   schema, derived from `moa_protocol::Op`.
+pub fn finish(doc: &utoipa::openapi::OpenApi) -> Value {
+    let mut doc = serde_json::to_value(doc).unwrap_or(Value::Null);
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, op) in item.iter_mut() {
+                if matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                    complete_operation(path, op);
+                }
+            }
+        }
+    }
+    publish_mutations(&mut doc);
+    doc
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    })
+}
+
+fn complete_operation(path: &str, op: &mut Value) {
+    let params = op["parameters"].as_array().cloned().unwrap_or_default();
+    let has = |place: &str| params.iter().any(|p| p["in"] == place);
+    let has_body = op["requestBody"].is_object();
+    let secured = op["security"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+    let mut add: Vec<(&str, &str)> = vec![(
+        "401",
+        "No valid token: missing (where one is required), forged, expired or ended",
+    )];
+    if secured {
+        add.push(("403", "Not allowed (a suspended account, or not your role)"));
+    }
+    if has("path") {
+        add.push(("404", "No such thing (or not visible to you)"));
+    }
+    if has("query") || has_body {
+        add.push(("400", "A malformed body or a bad query parameter"));
+    }
+    if has_body {
+        add.push(("413", "The body is too large"));
+        add.push(("415", "Not the expected content type"));
+        add.push(("422", "A field at fault (named in `field`)"));
+    }
+    if path.starts_with("/v1/auth/") || path.starts_with("/v1/search") {
+        add.push(("429", "Too many attempts: wait `Retry-After` seconds"));
+    }
+    if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+        for (status, description) in add {
+            responses
+                .entry(status)
+                .or_insert_with(|| error_response(description));
+        }
+    }
+    // Raw bodies are bytes.
+    if let Some(content) = op
+        .get_mut("requestBody")
+        .and_then(|b| b.get_mut("content"))
+        .and_then(Value::as_object_mut)
+    {
+        for (kind, media) in content.iter_mut() {
+            if !kind.contains("json") {
+                media["schema"] = json!({"type": "string", "format": "binary"});
+            }
+        }
+    }
+}
+
+/// `PushRequest.mutations[]` as one of the known mutations.
+fn publish_mutations(doc: &mut Value) {
+    let mut components = Vec::new();
+    moa_protocol::Op::arg_components(&mut components);
+    let variants: Vec<Value> = moa_protocol::Op::arg_schemas()
+        .into_iter()
+        .map(|(name, schema)| {
+            json!({
+                "type": "object",
+                "title": name,
+                "required": ["id", "name", "args"],
+                "properties": {
+                    "id": {"type": "string", "description": "Client-generated UUID: the idempotency key"},
+                    "name": {"type": "string", "const": name},
+                    "args": serde_json::to_value(schema).unwrap_or(Value::Null),
+                },
+            })
+        })
+        .collect();
+    let Some(schemas) = doc
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (name, schema) in components {
+        if !schemas.contains_key(&name) {
+            schemas.insert(name, serde_json::to_value(schema).unwrap_or(Value::Null));
+        }
+    }
+    schemas.insert(
+        "SyncMutation".into(),
+        json!({
+            "description": "One mutation: its name picks the schema of its args. A name this \
+                server does not know is answered `rejected` with `unknown_mutation`.",
+            "oneOf": variants,
+        }),
+    );
+    if let Some(mutations) = schemas
+        .get_mut("PushRequest")
+        .and_then(|p| p.get_mut("properties"))
+        .and_then(|p| p.get_mut("mutations"))
+    {
+        mutations["items"] = json!({"$ref": "#/components/schemas/SyncMutation"});
+    }
+}
 
 /// Renders `doc` as one HTML page: endpoints grouped by tag, each with its
 /// parameters, request body and responses, then every schema.
-pub fn render(doc: &utoipa::openapi::OpenApi) -> String {
-    let doc = serde_json::to_value(doc).unwrap_or(Value::Null);
+pub fn render(doc: &Value) -> String {
     let mut out = String::new();
     let title = esc(doc["info"]["title"].as_str().unwrap_or("API"));
     let _ = write!(
@@ -21,7 +156,7 @@ pub fn render(doc: &utoipa::openapi::OpenApi) -> String {
         esc(doc["info"]["version"].as_str().unwrap_or("")),
         esc(doc["info"]["description"].as_str().unwrap_or("")),
     );
-    let empty = serde_json::Map::new();
+    let empty = Map::new();
     let paths = doc["paths"].as_object().unwrap_or(&empty);
     let tags: Vec<String> = doc["tags"]
         .as_array()
@@ -144,7 +279,7 @@ mod tests {
     fn renders_every_endpoint_and_escapes() {
         let doc = crate::openapi();
         let html = super::render(&doc);
-        for path in doc.paths.paths.keys() {
+        for path in doc["paths"].as_object().unwrap().keys() {
             assert!(
                 html.contains(&super::esc(path)),
                 "{path} missing from /docs"

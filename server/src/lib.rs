@@ -78,6 +78,8 @@ pub use state::{AppState, Settings};
             times are Unix milliseconds UTC.",
     ),
     modifiers(&BearerAuth),
+    // Schemas only query parameters refer to (the routes register the rest).
+    components(schemas(moa_protocol::OrderSort, moa_protocol::ReportState, moa_protocol::ReportTarget)),
     tags(
         (name = "auth", description = "Sign-up, sign-in, tokens"),
         (name = "account", description = "The member's own account and public profiles"),
@@ -93,6 +95,8 @@ pub use state::{AppState, Settings};
         (name = "chat", description = "Chat rooms, members, messages, read markers, and the realtime socket"),
         (name = "shop", description = "Communities, group-buys, orders and payments"),
         (name = "admin-shop", description = "The back office: the order table and its Excel export, order actions, campaign and community edits, statistics, official posts (admins)"),
+        (name = "requests", description = "Requests (부탁) and quotes: ask for help, quote, accept, complete, review"),
+        (name = "points", description = "The points wallet: balance, ledger, charges through the payment provider, grants"),
         (name = "sync", description = "Pushing mutations and pulling changes by bucket and feed window"),
     )
 )]
@@ -143,15 +147,19 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The OpenAPI 3 document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().1
+/// The OpenAPI 3.1 document of the whole API, as published at
+/// `/v1/openapi.json` (see [`docs::finish`]).
+pub fn openapi() -> serde_json::Value {
+    docs::finish(&api().1)
 }
 
 /// The complete HTTP application.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api();
-    let doc_json: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
+    let doc = docs::finish(&doc);
+    let doc_json: Arc<str> = serde_json::to_string_pretty(&doc)
+        .unwrap_or_default()
+        .into();
     let doc_html: Arc<str> = docs::render(&doc).into();
     Router::new()
         .merge(api)

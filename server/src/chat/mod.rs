@@ -191,7 +191,7 @@ async fn read(
 
 /// Send a message. Sending the same `id` again answers the stored message.
 #[utoipa::path(
-    post, path = "/rooms/{id}/messages", tag = "chat", security(("bearer" = [])),
+    post, path = "/rooms/{id}/messages", operation_id = "send_message", tag = "chat", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = SendMessageRequest,
     responses(
         (status = 201, body = Message), (status = 200, description = "Sent before (same id)", body = Message),

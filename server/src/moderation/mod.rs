@@ -113,7 +113,7 @@ pub struct StatsQuery {
 }
 
 /// Report statistics (admins): open/closed by type, and counts per day.
-#[utoipa::path(get, path = "/admin/reports/stats", tag = "moderation", security(("bearer" = [])), params(StatsQuery),
+#[utoipa::path(get, path = "/admin/reports/stats", operation_id = "report_stats", tag = "moderation", security(("bearer" = [])), params(StatsQuery),
     responses((status = 200, body = ReportStats), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn stats(
     State(state): State<AppState>,

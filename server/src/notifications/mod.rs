@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// My notifications, newest first, with the unread count.
-#[utoipa::path(get, path = "/notifications", tag = "notifications", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/notifications", operation_id = "list_notifications", tag = "notifications", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = NotificationPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,

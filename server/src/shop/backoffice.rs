@@ -150,7 +150,7 @@ async fn export_orders(
 
 /// Any member's order with its history (admins).
 #[utoipa::path(
-    get, path = "/admin/shop/orders/{id}", tag = "admin-shop", security(("bearer" = [])),
+    get, path = "/admin/shop/orders/{id}", operation_id = "admin_get_order", tag = "admin-shop", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses(
         (status = 200, body = AdminOrder),
@@ -340,7 +340,7 @@ pub struct StatsQuery {
 /// The dashboard (admins): orders, payments, revenue, sign-ups and reports
 /// per Korean day, sign-ups per community, and recent campaigns' funnels.
 #[utoipa::path(
-    get, path = "/admin/stats", tag = "admin-shop", security(("bearer" = [])), params(StatsQuery),
+    get, path = "/admin/stats", operation_id = "shop_stats", tag = "admin-shop", security(("bearer" = [])), params(StatsQuery),
     responses(
         (status = 200, body = AdminStats),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

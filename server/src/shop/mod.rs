@@ -534,7 +534,7 @@ async fn admin_products(
 
 /// Create a sellable product (admins).
 #[utoipa::path(
-    post, path = "/admin/shop/products", tag = "shop", security(("bearer" = [])),
+    post, path = "/admin/shop/products", operation_id = "create_shop_product", tag = "shop", security(("bearer" = [])),
     request_body = ShopProductRequest,
     responses(
         (status = 201, body = ShopProduct),

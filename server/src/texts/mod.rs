@@ -50,7 +50,7 @@ async fn preview(
 /// recipient, delivered by a job. The same `id` again answers the first
 /// send (200).
 #[utoipa::path(
-    post, path = "/admin/texts", tag = "admin-shop", security(("bearer" = [])),
+    post, path = "/admin/texts", operation_id = "send_text", tag = "admin-shop", security(("bearer" = [])),
     request_body = TextRequest,
     responses(
         (status = 201, body = TextSend),
@@ -78,7 +78,7 @@ async fn send(
 
 /// The sends, newest first, with their progress (admins).
 #[utoipa::path(
-    get, path = "/admin/texts", tag = "admin-shop", security(("bearer" = [])), params(PageQuery),
+    get, path = "/admin/texts", operation_id = "list_texts", tag = "admin-shop", security(("bearer" = [])), params(PageQuery),
     responses(
         (status = 200, body = Page<TextSend>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
