@@ -8,8 +8,11 @@
 # a PNG of the home feed, a review, a chat room, the compose screen, search
 # results (typed into the search box after Ctrl+K), a group-buy bought
 # through the app (the 공동구매 tab, a campaign, 참여하기, the checkout
-# "browser" paying at the local fake PortOne, the order paid), the
-# admin report queue, and the back office as the admin uses it (운영 관리 in
+# "browser" paying at the local fake PortOne, the order paid), requests
+# (the 부탁 tab's open requests; a request posted through its form; a quote
+# sent from another demo member's app; the requester's page with it, 수락
+# refused short of points, 포인트 charged through the same checkout, 수락
+# again and the pair's chat room open), the admin report queue, and the back office as the admin uses it (운영 관리 in
 # the sidebar: the order table, an order opened from its row with the refund
 # form filled in and the refund done, 엑셀 내보내기 through the save dialog
 # with the file checked, the 통계 dashboard, the group-buys with the form
@@ -347,6 +350,92 @@ curl -fsS -X POST "${checkout%%/checkout/*}$pay" >/dev/null
 until_shown "the payment landed: the order shown, paid" 'p["screen"] == "주문 내역" and "주문 취소" in [t[0] for t in p["targets"]]' 30
 snap order
 quit_app
+
+say "requests (부탁) as people use them: the 부탁 tab, a request posted through its form, a quote from another member's app, accepting it short of points, charging points, accepting"
+read -r helper_email helper_password < <(awk '$2 == "seojun@moa.example" { print $2, $3; exit }' "$work/server.out")
+[ -n "${helper_password:-}" ] || die "no demo credentials for seojun@moa.example in the server output"
+starts=$(TZ=Asia/Seoul date -d '+10 days' +%F)
+ends=$(TZ=Asia/Seoul date -d '+12 days' +%F)
+# (ASCII: xdotool's Hangul loses syllables in WebKit's inputs.)
+request_title="Ghibli Museum tickets for two"
+targets_have() { printf '%s in [t[0] for t in p["targets"]]' "$1"; }
+SENT='"보낼 변경" not in (p["status"] or "")'
+launch requests "$work/member"
+until_shown "the stored session: the feed live" "$LIVE"
+click_until "부탁" "the 부탁 tab" "p[\"screen\"] == \"부탁\" and $(targets_have '"둘러보기"')"
+until_shown "the open requests listed" 'not any("불러오는 중" in s for s in p["statuses"])' 20
+snap requests
+click_until "+ 부탁하기" "the request form" "$(targets_have '"title"')"
+type_into title "$request_title"
+click "대리 구매"
+type_into region "Tokyo Mitaka"
+type_into starts_on "$starts"
+type_into ends_on "$ends"
+type_into budget_min "50000"
+type_into budget_max "150000"
+type_into details "Two tickets for the 3pm slot on any of these days, and a photo of the receipt please."
+# Back to the top of the form for its picture.
+xdotool mousemove --window "$wid" 760 400 click --repeat 10 --delay 40 4
+snap request-form
+click budget_max
+xdotool key Return
+until_shown "the request posted: its page, for its requester" "$(targets_have '"부탁 취소"') and $(targets_have '"수정"')" 20
+until_shown "the request sent to the server" "$SENT" 30
+quit_app
+token=$(curl -fsS -X POST "$url/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"email\":\"$member_email\",\"password\":\"$member_password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+request_id=$(curl -fsS "$url/v1/me/requests" -H "authorization: Bearer $token" |
+  python3 -c 'import json,sys; print(next(r["id"] for r in json.load(sys.stdin)["items"] if r["title"] == sys.argv[1]))' "$request_title")
+[ -n "$request_id" ] || die "the request posted through the form is not on the server"
+
+say "another member quotes on it through their app"
+launch helper-signin "$work/helper"
+sign_in "$helper_email" "$helper_password"
+quit_app
+launch helper-quote "$work/helper" --open "request:$request_id"
+until_shown "the request's page with the quote form" "$(targets_have '"price"')" 30
+type_into price "120000"
+type_into message "I live near Mitaka and can go on the first day. Receipt photo included."
+click "견적 보내기"
+until_shown "the quote sent: shown as the member's own" "$(targets_have '"견적 철회"') and $SENT" 30
+snap request-quote
+quit_app
+
+say "the requester accepts it: short of points, charges, accepts"
+launch request "$work/member" --open "request:$request_id"
+until_shown "the requester's page with the quote and 수락" "$(targets_have '"수락"')" 30
+snap request-detail
+click "수락"
+until_shown "asked before accepting" "$(targets_have '"수락하기"')" 10
+click "수락하기"
+until_shown "accepted, or short of points" "$(targets_have '"💰 포인트 충전하기"') or p[\"screen\"] == \"채팅\"" 20
+if probe "$(targets_have '"💰 포인트 충전하기"')"; then
+  snap request-short
+  click "💰 포인트 충전하기"
+  until_shown "the points screen" "p[\"screen\"] == \"포인트\" and $(targets_have '"amount"')" 15
+  type_into amount "200000"
+  click "200,000원 결제하고 충전하기"
+  until_shown "the checkout open and the app waiting" "$(targets_have '"결제 확인"')" 15
+  checkout=$(tail -1 "$work/opened" 2>/dev/null || true)
+  case "$checkout" in http*/checkout/*) ;; *) die "the app did not open a checkout for the points (opened: '$checkout')" ;; esac
+  pay=$(curl -fsS "$checkout" | grep -o 'action="/checkout/[^"]*/pay[^"]*"' | head -1 |
+    sed 's/^action="//; s/"$//; s/&amp;/\&/g')
+  [ -n "$pay" ] || die "no 결제하기 form on the checkout page $checkout"
+  curl -fsS -X POST "${checkout%%/checkout/*}$pay" >/dev/null
+  until_shown "the charge landed: the points in, refundable" "not p[\"dialog\"] and $(targets_have '"환불"')" 30
+  snap points
+  click "←"
+  until_shown "back on the request" "$(targets_have '"수락"')" 15
+  click "수락"
+  until_shown "asked before accepting" "$(targets_have '"수락하기"')" 10
+  click "수락하기"
+  until_shown "accepted: the pair's chat room open" 'p["screen"] == "채팅"' 20
+else
+  shot_points=1
+fi
+snap request-chat
+quit_app
+if [ -n "${shot_points:-}" ]; then shot points points; fi
 
 say "signing out, signing up a new member through the form, then in as the admin"
 launch switch "$work/member"

@@ -28,8 +28,10 @@ struct Args {
     password: Option<String>,
     /// Open this screen first: home, review:ID, compose[:ID], place:ID,
     /// product:ID, tag:TAG, profile[:ID], followers:ID, following:ID,
-    /// notifications, chat[:ID], outbox, settings,
-    /// admin[:stats|users|audit|official], or a link such as moa://review/ID.
+    /// notifications, chat[:ID], outbox, settings, shop, campaign:ID, orders,
+    /// order:ID, requests[:mine|quotes|helping], request:ID,
+    /// request-form[:ID], points, admin[:stats|users|audit|official|...],
+    /// or a link such as moa://review/ID.
     #[arg(long, value_name = "ROUTE")]
     open: Option<Route>,
     /// Language: ko or en (saved in settings).

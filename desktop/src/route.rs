@@ -17,6 +17,8 @@
 //! | search: recent searches / results | `search`, `search:QUERY` |
 //! | chat rooms / a room open | `chat`, `chat:ID` |
 //! | group-buys / one / my orders / one order | `shop`, `campaign:ID`, `orders`, `order:ID` |
+//! | requests (부탁): browse / mine / my quotes / helping | `requests`, `requests:mine`, `requests:quotes`, `requests:helping` |
+//! | a request / post one / edit one / points (포인트) | `request:ID`, `request-form`, `request-form:ID`, `points` |
 //! | admin: report queue / a tab | `admin` (or `admin:reports`), `admin:stats`, `admin:users`, `admin:audit`, `admin:official` |
 //! | back office (admins): orders / products and group-buys / communities / dashboard | `admin:orders`, `admin:shop`, `admin:communities`, `admin:dashboard` |
 //!
@@ -32,7 +34,8 @@ use moa_client_core::protocol::SubjectType;
 
 use crate::state::Session;
 use crate::ui::{
-    admin, chat, compose, feed, notifications, outbox, profile, review, search, shop, subject,
+    admin, chat, compose, feed, notifications, outbox, profile, request_form, requests, review,
+    search, shop, subject, wallet,
 };
 
 /// Where the app is.
@@ -60,7 +63,46 @@ pub enum Route {
     /// 주문 내역.
     Orders,
     Order(String),
+    /// 부탁: open requests, or one of the member's own lists.
+    Requests(RequestsTab),
+    Request(String),
+    /// Post a request, or edit one (`Some(id)`).
+    RequestForm(Option<String>),
+    /// 포인트: balance, ledger, charges.
+    Wallet,
     Admin(AdminTab),
+}
+
+/// The 부탁 screen's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestsTab {
+    /// 둘러보기: open requests offered to the member.
+    Browse,
+    /// 내 부탁: the requests the member posted.
+    Mine,
+    /// 내 견적: the member's quotes.
+    Quotes,
+    /// 도와주는 중: the requests the member helps with.
+    Helping,
+}
+
+impl RequestsTab {
+    pub const ALL: [RequestsTab; 4] = [
+        RequestsTab::Browse,
+        RequestsTab::Mine,
+        RequestsTab::Quotes,
+        RequestsTab::Helping,
+    ];
+
+    /// The tab's name in a route (`requests:mine`; none for browsing).
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            RequestsTab::Browse => None,
+            RequestsTab::Mine => Some("mine"),
+            RequestsTab::Quotes => Some("quotes"),
+            RequestsTab::Helping => Some("helping"),
+        }
+    }
 }
 
 /// Which list of a member's people.
@@ -138,7 +180,9 @@ impl AdminTab {
 /// Every screen's spelling, for help texts and errors.
 pub const SPELLINGS: &str = "home, review:ID, compose, compose:ID, place:ID, product:ID, tag:TAG, \
      profile, profile:ID, followers:ID, following:ID, notifications, chat, chat:ID, outbox, \
-     settings, search, search:QUERY, shop, campaign:ID, orders, order:ID, admin, admin:reports|stats|users|audit|official|orders|shop|communities|dashboard|texts";
+     settings, search, search:QUERY, shop, campaign:ID, orders, order:ID, requests, \
+     requests:mine|quotes|helping, request:ID, request-form, request-form:ID, points, admin, \
+     admin:reports|stats|users|audit|official|orders|shop|communities|dashboard|texts";
 
 /// Why a string is not a route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,6 +201,8 @@ pub enum RouteError {
         "unknown admin tab {0:?} (tabs: reports, stats, users, audit, official, orders, shop, communities, dashboard, texts)"
     )]
     UnknownTab(String),
+    #[error("unknown requests tab {0:?} (tabs: mine, quotes, helping)")]
+    UnknownRequestsTab(String),
 }
 
 /// The prefix of the app's shared links.
@@ -172,8 +218,18 @@ impl Route {
 
     /// Whether `other` is in the same sidebar section as this route (a
     /// member's page is its own section, apart from one's own; the back
-    /// office is apart from moderation).
+    /// office is apart from moderation; a request, its form and the points
+    /// are the 부탁 tab's).
     pub fn same_section(&self, other: &Route) -> bool {
+        let requests = |r: &Route| {
+            matches!(
+                r,
+                Route::Requests(_) | Route::Request(_) | Route::RequestForm(_) | Route::Wallet
+            )
+        };
+        if requests(self) && requests(other) {
+            return true;
+        }
         std::mem::discriminant(self) == std::mem::discriminant(other)
             && !matches!((self, other), (Route::Profile(x), Route::Profile(y)) if x != y)
             && !matches!((self, other), (Route::Admin(x), Route::Admin(y)) if x.back_office() != y.back_office())
@@ -200,6 +256,10 @@ impl Route {
             Route::Campaign(id) => ("campaign", Some(id)),
             Route::Orders => ("orders", None),
             Route::Order(id) => ("order", Some(id)),
+            Route::Requests(tab) => ("requests", tab.name()),
+            Route::Request(id) => ("request", Some(id)),
+            Route::RequestForm(id) => ("request-form", id.as_deref()),
+            Route::Wallet => ("points", None),
             Route::Admin(AdminTab::Reports) => ("admin", None),
             Route::Admin(tab) => ("admin", Some(tab.name())),
         }
@@ -230,6 +290,12 @@ impl Route {
             Route::Campaign(id) => rsx! { shop::CampaignScreen { key: "{id}", id } },
             Route::Orders => rsx! { shop::OrdersScreen {} },
             Route::Order(id) => rsx! { shop::OrderScreen { key: "{id}", id } },
+            Route::Requests(tab) => rsx! { requests::RequestsScreen { tab } },
+            Route::Request(id) => rsx! { requests::RequestScreen { key: "{id}", id } },
+            Route::RequestForm(edit) => {
+                rsx! { request_form::RequestFormScreen { key: "{edit:?}", edit } }
+            }
+            Route::Wallet => rsx! { wallet::WalletScreen {} },
             Route::Admin(tab) => {
                 if session.is_admin() || (session.is_moderator() && !tab.admins_only()) {
                     rsx! { admin::Admin { tab } }
@@ -286,6 +352,16 @@ impl FromStr for Route {
             "campaign" => Route::Campaign(arg.required("ID")?),
             "orders" => arg.none(Route::Orders)?,
             "order" => Route::Order(arg.required("ID")?),
+            "requests" => Route::Requests(match arg.optional()? {
+                None => RequestsTab::Browse,
+                Some(name) => RequestsTab::ALL
+                    .into_iter()
+                    .find(|tab| tab.name() == Some(name.as_str()))
+                    .ok_or(RouteError::UnknownRequestsTab(name))?,
+            }),
+            "request" => Route::Request(arg.required("ID")?),
+            "request-form" => Route::RequestForm(arg.optional()?),
+            "points" => arg.none(Route::Wallet)?,
             "admin" => Route::Admin(match arg.optional()? {
                 None => AdminTab::Reports,
                 Some(name) => AdminTab::ALL
@@ -363,8 +439,11 @@ mod tests {
             Route::Search(None),
             Route::Shop,
             Route::Orders,
+            Route::RequestForm(None),
+            Route::Wallet,
         ];
         routes.extend(AdminTab::ALL.map(Route::Admin));
+        routes.extend(RequestsTab::ALL.map(Route::Requests));
         for arg in [
             "abc",
             "0193c3a2-7d4e-7b1a-9a3f-2f1e8c0b9d11",
@@ -386,6 +465,8 @@ mod tests {
                 Route::Search(Some(a.clone())),
                 Route::Campaign(a.clone()),
                 Route::Order(a.clone()),
+                Route::Request(a.clone()),
+                Route::RequestForm(Some(a.clone())),
                 Route::Chat(Some(a)),
             ]);
         }
@@ -420,6 +501,15 @@ mod tests {
             Ok(Route::Admin(AdminTab::Dashboard))
         );
         assert_eq!(parse("admin:texts"), Ok(Route::Admin(AdminTab::Texts)));
+        assert_eq!(parse("requests"), Ok(Route::Requests(RequestsTab::Browse)));
+        assert_eq!(
+            parse("requests:quotes"),
+            Ok(Route::Requests(RequestsTab::Quotes))
+        );
+        assert_eq!(parse("request:r1"), Ok(Route::Request("r1".into())));
+        assert_eq!(parse("request-form"), Ok(Route::RequestForm(None)));
+        assert_eq!(parse("points"), Ok(Route::Wallet));
+        assert_eq!(Route::Requests(RequestsTab::Browse).to_string(), "requests");
         assert_eq!(parse("moa://review/abc"), Ok(Route::Review("abc".into())));
         assert_eq!(Route::Review("abc".into()).link(), "moa://review/abc");
         assert_eq!(parse("moa://chat"), Ok(Route::Chat(None)));
@@ -467,6 +557,14 @@ mod tests {
             Err(RouteError::UnknownTab("bogus".into()))
         );
         assert_eq!(
+            parse("requests:bogus"),
+            Err(RouteError::UnknownRequestsTab("bogus".into()))
+        );
+        assert!(matches!(
+            parse("points:x"),
+            Err(RouteError::UnexpectedArgument { .. })
+        ));
+        assert_eq!(
             parse("moa://nowhere/x"),
             Err(RouteError::UnknownScreen("nowhere".into()))
         );
@@ -495,5 +593,9 @@ mod tests {
         assert!(admin(AdminTab::Reports).same_section(&admin(AdminTab::Audit)));
         assert!(admin(AdminTab::Orders).same_section(&admin(AdminTab::Dashboard)));
         assert!(!admin(AdminTab::Reports).same_section(&admin(AdminTab::Orders)));
+        let browse = Route::Requests(RequestsTab::Browse);
+        assert!(Route::Request("r".into()).same_section(&browse));
+        assert!(Route::Wallet.same_section(&browse));
+        assert!(!Route::Shop.same_section(&browse));
     }
 }

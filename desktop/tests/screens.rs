@@ -12,7 +12,7 @@ use dioxus::prelude::*;
 use moa_client_core::protocol::{ReviewKind, Role};
 use moa_client_core::{Client, NewReview};
 use moa_desktop::i18n::Lang;
-use moa_desktop::route::{AdminTab, Route};
+use moa_desktop::route::{AdminTab, RequestsTab, Route};
 use moa_desktop::settings::Settings;
 use moa_desktop::ui::shell::{App, AppProps, Start};
 use moa_tests::{Engine, TestServer};
@@ -745,4 +745,264 @@ async fn back_office_orders_and_dashboard_for_admins_not_moderators() {
         )
         .await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_browse_quote_accept_complete_review_and_points() {
+    use moa_client_core::protocol::{ErrorCode, RequestCategory, kst};
+    use moa_client_core::{Error, RequestDraft};
+    let server = TestServer::start(Engine::Sqlite).await;
+    let url = server.url("");
+    let asker = member(&url, "asker").await;
+    let helper = member(&url, "helper").await;
+    let tab = |t| Some(Route::Requests(t));
+    // Nothing yet: each list's empty state, in Korean.
+    screen(
+        &asker,
+        Lang::Ko,
+        tab(RequestsTab::Browse),
+        &[
+            "아직 열린 부탁이 없어요",
+            "둘러보기",
+            "내 견적",
+            "도와주는 중",
+            "대리 여행",
+        ],
+    )
+    .await;
+    screen(
+        &asker,
+        Lang::Ko,
+        tab(RequestsTab::Mine),
+        &["아직 올린 부탁이 없어요"],
+    )
+    .await;
+    screen(
+        &helper,
+        Lang::Ko,
+        tab(RequestsTab::Quotes),
+        &["아직 보낸 견적이 없어요"],
+    )
+    .await;
+    screen(
+        &helper,
+        Lang::Ko,
+        tab(RequestsTab::Helping),
+        &["도와주는 중인 부탁이 없어요"],
+    )
+    .await;
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::RequestForm(None)),
+        &[
+            "부탁하기",
+            "심부름",
+            "YYYY-MM-DD",
+            "우리 커뮤니티에만 보이기",
+            "부탁 올리기",
+        ],
+    )
+    .await;
+
+    // A request posted; another member finds it and quotes.
+    let day = |n: i64| kst::date_of(moa_tests::shop::now_ms() + n * kst::DAY_MS);
+    let id = asker
+        .client
+        .requests()
+        .post(RequestDraft {
+            title: "도쿄 굿즈 대신 사 주세요".into(),
+            category: RequestCategory::Purchase,
+            region: "도쿄 시부야".into(),
+            place_id: None,
+            starts_on: day(3),
+            ends_on: day(5),
+            budget_min_krw: 30_000,
+            budget_max_krw: 80_000,
+            details: "키링 2개 부탁드려요".into(),
+            photos: vec![],
+            community_only: false,
+        })
+        .await
+        .unwrap();
+    asker.client.sync().await.unwrap();
+    helper.client.sync().await.unwrap();
+    screen(
+        &helper,
+        Lang::Ko,
+        tab(RequestsTab::Browse),
+        &[
+            "도쿄 굿즈 대신 사 주세요",
+            "대리 구매",
+            "도쿄 시부야",
+            "3만~8만원",
+            "견적 0개",
+        ],
+    )
+    .await;
+    screen(
+        &helper,
+        Lang::Ko,
+        Some(Route::Request(id.clone())),
+        &[
+            "키링 2개 부탁드려요",
+            "견적 보내기",
+            "요청자의 예산: 3만~8만원",
+            "신고",
+        ],
+    )
+    .await;
+    let quote = helper
+        .client
+        .requests()
+        .quote(&id, 45_000, "다음 주에 도쿄 가요")
+        .await
+        .unwrap();
+    helper.client.sync().await.unwrap();
+    screen(
+        &helper,
+        Lang::Ko,
+        tab(RequestsTab::Quotes),
+        &["도쿄 굿즈 대신 사 주세요", "제안 중", "45,000원"],
+    )
+    .await;
+
+    // The requester sees the quote with 수락; without points, accepting is
+    // refused as insufficient.
+    asker.client.sync().await.unwrap();
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::Request(id.clone())),
+        &[
+            "받은 견적",
+            "다음 주에 도쿄 가요",
+            "45,000원",
+            "수락",
+            "부탁 취소",
+        ],
+    )
+    .await;
+    let refused = asker.client.requests().accept(&id, &quote).await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Rejected {
+                code: ErrorCode::InsufficientPoints,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+
+    // Points granted by an admin show in the wallet with the ledger entry.
+    moa_tests::account_with_role(&server, "padmin", Role::Admin).await;
+    let admin = device(&url).await;
+    admin
+        .client
+        .sign_in("padmin@test.kr", "password-padmin")
+        .await
+        .unwrap();
+    let asker_id = asker.client.me().await.unwrap().id;
+    admin
+        .client
+        .admin()
+        .grant_points(&asker_id, 100_000, "환영 포인트")
+        .await
+        .unwrap();
+    asker.client.sync().await.unwrap();
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::Wallet),
+        &[
+            "100,000P",
+            "보관 중",
+            "보너스",
+            "환영 포인트",
+            "잔액 100,000P",
+            "포인트 충전",
+            "10만원",
+            "30,000원 결제하고 충전하기",
+        ],
+    )
+    .await;
+
+    // Accepted: matched, the price held, the pair's room made.
+    let accepted = asker.client.requests().accept(&id, &quote).await.unwrap();
+    assert!(accepted.request.room_id.is_some());
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::Request(id.clone())),
+        &[
+            "매칭됨",
+            "완료 확인",
+            "채팅 열기",
+            "45,000P가 보관되어 있어요",
+        ],
+    )
+    .await;
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::Wallet),
+        &["55,000P", "45,000P", "보관", "−45,000P"],
+    )
+    .await;
+    helper.client.sync().await.unwrap();
+    screen(
+        &helper,
+        Lang::Ko,
+        tab(RequestsTab::Helping),
+        &["도쿄 굿즈 대신 사 주세요", "매칭됨"],
+    )
+    .await;
+
+    // Completed and reviewed: the helper is paid and rated.
+    asker.client.requests().complete(&id).await.unwrap();
+    asker.client.sync().await.unwrap();
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::Request(id.clone())),
+        &["완료", "도우미 후기", "후기 남기기"],
+    )
+    .await;
+    asker
+        .client
+        .requests()
+        .review_helper(&id, 5, "빠르고 친절했어요", vec![])
+        .await
+        .unwrap();
+    asker.client.sync().await.unwrap();
+    let helper_id = helper.client.me().await.unwrap().id;
+    screen(
+        &asker,
+        Lang::Ko,
+        Some(Route::Profile(Some(helper_id))),
+        &["도우미 ★ 5.0 (1)", "도우미 후기"],
+    )
+    .await;
+    helper.client.sync().await.unwrap();
+    screen(
+        &helper,
+        Lang::Ko,
+        Some(Route::Wallet),
+        &["45,000P", "지급", "+45,000P"],
+    )
+    .await;
+
+    // And in English.
+    let html = screen(
+        &asker,
+        Lang::En,
+        tab(RequestsTab::Mine),
+        &["My requests", "Completed", "Purchase"],
+    )
+    .await;
+    assert!(
+        !html.contains(">request-"),
+        "a raw catalog key leaked: {html}"
+    );
 }

@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 use moa_client_core::Topic;
 
 /// Every client-core topic (to reload everything at once).
-pub const ALL_TOPICS: [Topic; 14] = [
+pub const ALL_TOPICS: [Topic; 16] = [
     Topic::Feed,
     Topic::Reviews,
     Topic::Comments,
@@ -23,6 +23,8 @@ pub const ALL_TOPICS: [Topic; 14] = [
     Topic::Messages,
     Topic::Campaigns,
     Topic::Orders,
+    Topic::Requests,
+    Topic::Wallet,
 ];
 
 /// The change counters views read to reload (one per client-core topic).

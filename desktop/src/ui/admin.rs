@@ -108,6 +108,16 @@ pub fn summary(target: ReportTarget, content: Option<&Value>) -> (String, String
         ),
         ReportTarget::Product => (String::new(), s(v, "name"), s(v, "shop_url"), false),
         ReportTarget::Message => (s(v, "sender_id"), String::new(), s(v, "body"), false),
+        // The request (with its quotes and chat, which its page shows).
+        ReportTarget::Request => {
+            let r = v.get("request").unwrap_or(&Value::Null);
+            let who = r
+                .get("requester")
+                .map(|a| format!("{} @{}", s(a, "display_name"), s(a, "handle")))
+                .unwrap_or_default();
+            let text = s(r, "details");
+            (who, s(r, "title"), text, false)
+        }
     }
 }
 
@@ -207,6 +217,8 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
                 span { class: "spacer" }
                 if target == ReportTarget::Review {
                     a { onclick: move |_| nav.go(Route::Review(open_id.clone())), {prefs.t("admin-open")} }
+                } else if target == ReportTarget::Request {
+                    a { onclick: move |_| nav.go(Route::Request(open_id.clone())), {prefs.t("admin-open")} }
                 }
             }
             blockquote { class: "reported",
@@ -226,14 +238,14 @@ fn ReportCard(group: ReportGroup, on_done: EventHandler<()>) -> Element {
             div { class: "report-actions",
                 input { class: "reason", placeholder: prefs.t("admin-reason"), value: "{reason}", oninput: move |e| reason.set(e.value()) }
                 button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Dismiss), {prefs.t("admin-dismiss")} }
-                if matches!(target, ReportTarget::Review | ReportTarget::Comment) {
+                if matches!(target, ReportTarget::Review | ReportTarget::Comment | ReportTarget::Request) {
                     if hidden {
                         button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Restore), {prefs.t("admin-restore")} }
                     } else {
                         button { class: "btn", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Hide), {prefs.t("admin-hide")} }
                     }
                 }
-                if target != ReportTarget::User {
+                if !matches!(target, ReportTarget::User | ReportTarget::Request) {
                     button { class: "btn danger", disabled: *busy.read(), onclick: move |_| act.call(ModerationAction::Delete), {prefs.t("action-delete")} }
                 }
                 span { class: "suspend",
@@ -525,6 +537,7 @@ pub fn target_key(target: ReportTarget) -> &'static str {
         ReportTarget::User => "target-user",
         ReportTarget::Message => "target-message",
         ReportTarget::Product => "target-product",
+        ReportTarget::Request => "target-request",
     }
 }
 
@@ -542,6 +555,13 @@ mod tests {
             ("민지 @minji", "제목", "본문", true)
         );
         assert_eq!(summary(ReportTarget::Comment, None).2, "");
+        let request = serde_json::json!({"request": {"title": "도쿄 굿즈", "details": "키링 2개",
+            "requester": {"display_name": "민지", "handle": "minji"}}, "quotes": [], "messages": []});
+        let (who, head, text, _) = summary(ReportTarget::Request, Some(&request));
+        assert_eq!(
+            (who.as_str(), head.as_str(), text.as_str()),
+            ("민지 @minji", "도쿄 굿즈", "키링 2개")
+        );
     }
 
     #[test]

@@ -11,12 +11,15 @@ pub mod feed;
 pub mod notifications;
 pub mod outbox;
 pub mod profile;
+pub mod request_form;
+pub mod requests;
 pub mod review;
 pub mod search;
 pub mod settings;
 pub mod shell;
 pub mod shop;
 pub mod subject;
+pub mod wallet;
 
 use dioxus::prelude::*;
 use moa_client_core::Error;
@@ -37,6 +40,9 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
             ErrorCode::Forbidden => lang.t("error-forbidden"),
             ErrorCode::Conflict => lang.t("error-conflict"),
             ErrorCode::RateLimited => lang.t("error-rate-limited"),
+            ErrorCode::InsufficientPoints => lang.t("error-insufficient-points"),
+            ErrorCode::RequestClosed => lang.t("error-request-closed"),
+            ErrorCode::OwnRequest => lang.t("error-own-request"),
             _ => message.clone(),
         },
         Error::Invalid { reason, .. } => reason.clone(),

@@ -23,6 +23,13 @@ fn kind_key(kind: NotificationKind) -> &'static str {
         NotificationKind::CampaignFailed => "notif-campaign-failed",
         NotificationKind::CampaignEndingSoon => "notif-campaign-ending-soon",
         NotificationKind::RefundCompleted => "notif-refund-completed",
+        NotificationKind::QuoteReceived => "notif-quote-received",
+        NotificationKind::QuoteAccepted => "notif-quote-accepted",
+        NotificationKind::QuoteDeclined => "notif-quote-declined",
+        NotificationKind::RequestCompleted => "notif-request-completed",
+        NotificationKind::RequestCancelled => "notif-request-cancelled",
+        NotificationKind::HelperReviewed => "notif-helper-reviewed",
+        NotificationKind::PointsAdded => "notif-points-added",
     }
 }
 
@@ -36,6 +43,9 @@ fn target(n: &Notification) -> Option<Route> {
         _ => match n.target_type.as_str() {
             "order" => Some(Route::Order(n.target_id.clone())),
             "campaign" => Some(Route::Campaign(n.target_id.clone())),
+            "request" => Some(Route::Request(n.target_id.clone())),
+            "charge" | "grant" | "points" => Some(Route::Wallet),
+            _ if n.kind == NotificationKind::PointsAdded => Some(Route::Wallet),
             _ => None,
         },
     }

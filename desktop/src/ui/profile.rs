@@ -1,11 +1,14 @@
 //! Profiles: the member's own page (their reviews, scraps and likes, editing
-//! the profile and avatar) and other members' pages (follow, message,
-//! report), plus follower and following lists.
+//! the profile and avatar, the way to their points) and other members'
+//! pages (follow, message, report), plus follower and following lists. A
+//! member who has helped with requests (부탁) shows their helper rating
+//! (★ average and count) and a tab of the reviews they received.
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::{Author, ReportTarget};
 use moa_client_core::{MediaSource, ProfileChanges, Topic};
 
+use super::requests::{HelperReviews, helper_rating};
 use super::review::ReportDialog;
 use super::subject::ReviewList;
 use super::{Avatar, Empty, Failed, Loading};
@@ -31,6 +34,8 @@ enum MyTab {
     Comments,
     Scraps,
     Liked,
+    /// Reviews received as a helper of requests (부탁).
+    Helper,
 }
 
 #[component]
@@ -60,6 +65,7 @@ fn MyPageScreen() -> Element {
                 MyTab::Reviews | MyTab::Comments => client.my_page().await.map(|p| p.reviews),
                 MyTab::Scraps => client.scraps().await,
                 MyTab::Liked => client.liked_reviews().await,
+                MyTab::Helper => Ok(Vec::new()),
             }
         }
     });
@@ -69,6 +75,20 @@ fn MyPageScreen() -> Element {
         Some(Ok(p)) => (p.me.clone(), p.reviews.len()),
     };
     let author = super::shell::author_of(&me);
+    let my_rating = helper_rating(
+        &prefs,
+        me.counts.helper_reviews,
+        me.counts.helper_rating_sum,
+    );
+    let my_tabs: Vec<(MyTab, &str)> = [
+        (MyTab::Reviews, "profile-tab-reviews"),
+        (MyTab::Comments, "profile-tab-comments"),
+        (MyTab::Scraps, "profile-tab-scraps"),
+        (MyTab::Liked, "profile-tab-liked"),
+    ]
+    .into_iter()
+    .chain((me.counts.helper_reviews > 0).then_some((MyTab::Helper, "profile-tab-helper")))
+    .collect();
     let my_id = me.id.clone();
     let my_id2 = me.id.clone();
     rsx! {
@@ -84,20 +104,28 @@ fn MyPageScreen() -> Element {
                         span { b { "{me.counts.reviews}" } " " {prefs.t("profile-reviews")} }
                         a { onclick: move |_| nav.go(Route::People(my_id.clone(), PeopleList::Followers)), b { "{me.counts.followers}" } " " {prefs.t("profile-followers")} }
                         a { onclick: move |_| nav.go(Route::People(my_id2.clone(), PeopleList::Following)), b { "{me.counts.following}" } " " {prefs.t("profile-following")} }
+                        if let Some(rating) = my_rating.clone() {
+                            a { class: "helper-rating", onclick: move |_| tab.set(MyTab::Helper), "{rating}" }
+                        }
                     }
                 }
-                button { class: "btn", onclick: move |_| editing.set(true), {prefs.t("profile-edit")} }
+                div { class: "profile-actions",
+                    button { class: "btn", onclick: move |_| editing.set(true), {prefs.t("profile-edit")} }
+                    button { class: "btn ghost", onclick: move |_| nav.go(Route::Wallet), "💰 " {prefs.t("nav-points")} }
+                }
             }
             if *editing.read() {
                 EditProfile { me: me.clone(), on_close: move |_| editing.set(false) }
             }
             div { class: "tabs",
-                for (t, key) in [(MyTab::Reviews, "profile-tab-reviews"), (MyTab::Comments, "profile-tab-comments"), (MyTab::Scraps, "profile-tab-scraps"), (MyTab::Liked, "profile-tab-liked")] {
+                for (t, key) in my_tabs {
                     button { class: if *tab.read() == t { "tab active" } else { "tab" }, onclick: move |_| tab.set(t), {prefs.t(key)} }
                 }
             }
             if *tab.read() == MyTab::Comments {
                 MemberComments { user_id: me.id.clone() }
+            } else if *tab.read() == MyTab::Helper {
+                HelperReviews { user_id: me.id.clone() }
             } else {
                 match &*list.read() {
                     None => rsx! { Loading {} },
@@ -171,6 +199,14 @@ fn EditProfile(me: moa_client_core::Me, on_close: EventHandler<()>) -> Element {
     }
 }
 
+/// The tabs of another member's page.
+#[derive(Clone, Copy, PartialEq)]
+enum OtherTab {
+    Reviews,
+    Comments,
+    Helper,
+}
+
 #[component]
 fn OtherProfile(user_id: String) -> Element {
     let client = use_client();
@@ -191,7 +227,7 @@ fn OtherProfile(user_id: String) -> Element {
         async move { client.get().user_reviews(&id, None).await }
     });
     let mut reporting = use_signal(|| false);
-    let mut comments_tab = use_signal(|| false);
+    let mut other_tab = use_signal(|| OtherTab::Reviews);
     let p = match &*profile.read() {
         None => return rsx! { Loading {} },
         Some(Err(e)) => {
@@ -207,6 +243,14 @@ fn OtherProfile(user_id: String) -> Element {
         deleted: p.deleted,
     };
     let following = p.followed_by_me;
+    let rating = helper_rating(&prefs, p.counts.helper_reviews, p.counts.helper_rating_sum);
+    let other_tabs: Vec<(OtherTab, &str)> = [
+        (OtherTab::Reviews, "profile-tab-reviews"),
+        (OtherTab::Comments, "profile-tab-comments"),
+    ]
+    .into_iter()
+    .chain((p.counts.helper_reviews > 0).then_some((OtherTab::Helper, "profile-tab-helper")))
+    .collect();
     let (follow_id, dm_id, f1, f2) = (p.id.clone(), p.id.clone(), p.id.clone(), p.id.clone());
     rsx! {
         super::Header { title: p.display_name.clone() }
@@ -221,6 +265,9 @@ fn OtherProfile(user_id: String) -> Element {
                         span { b { "{p.counts.reviews}" } " " {prefs.t("profile-reviews")} }
                         a { onclick: move |_| nav.go(Route::People(f1.clone(), PeopleList::Followers)), b { "{p.counts.followers}" } " " {prefs.t("profile-followers")} }
                         a { onclick: move |_| nav.go(Route::People(f2.clone(), PeopleList::Following)), b { "{p.counts.following}" } " " {prefs.t("profile-following")} }
+                        if let Some(rating) = rating.clone() {
+                            a { class: "helper-rating", onclick: move |_| other_tab.set(OtherTab::Helper), "{rating}" }
+                        }
                     }
                 }
                 div { class: "profile-actions",
@@ -250,11 +297,14 @@ fn OtherProfile(user_id: String) -> Element {
                 ReportDialog { target: ReportTarget::User, id: p.id.clone(), on_close: move |_| reporting.set(false) }
             }
             div { class: "tabs",
-                button { class: if !*comments_tab.read() { "tab active" } else { "tab" }, onclick: move |_| comments_tab.set(false), {prefs.t("profile-tab-reviews")} }
-                button { class: if *comments_tab.read() { "tab active" } else { "tab" }, onclick: move |_| comments_tab.set(true), {prefs.t("profile-tab-comments")} }
+                for (t, key) in other_tabs {
+                    button { class: if *other_tab.read() == t { "tab active" } else { "tab" }, onclick: move |_| other_tab.set(t), {prefs.t(key)} }
+                }
             }
-            if *comments_tab.read() {
+            if *other_tab.read() == OtherTab::Comments {
                 MemberComments { user_id: p.id.clone() }
+            } else if *other_tab.read() == OtherTab::Helper {
+                HelperReviews { user_id: p.id.clone() }
             } else {
                 match &*reviews.read() {
                     None => rsx! { Loading {} },

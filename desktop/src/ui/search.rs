@@ -57,14 +57,15 @@ fn tab_key(kind: SearchType) -> &'static str {
         .map_or("search-tab-all", |(_, k)| k)
 }
 
-/// Where a hit leads (group-buys and requests have no screen yet).
+/// Where a hit leads.
 fn target(hit: &SearchHit) -> Option<Route> {
     match hit.kind {
         SearchKind::Review => Some(Route::Review(hit.id.clone())),
         SearchKind::Place => Some(Route::Subject(SubjectType::Place, hit.id.clone())),
         SearchKind::Product => Some(Route::Subject(SubjectType::Product, hit.id.clone())),
         SearchKind::Person => Some(Route::Profile(Some(hit.id.clone()))),
-        SearchKind::Campaign | SearchKind::Request => None,
+        SearchKind::Campaign => Some(Route::Campaign(hit.id.clone())),
+        SearchKind::Request => Some(Route::Request(hit.id.clone())),
     }
 }
 

@@ -1,15 +1,16 @@
 //! Settings: language (한국어 / English), the member's community (its
 //! group-buys), their mobile number and whether they agree to marketing
-//! texts, server URL (the app reopens its client against the new server),
-//! and signing out.
+//! texts, the way to their points (포인트), server URL (the app reopens its
+//! client against the new server), and signing out.
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::korean_mobile;
 use moa_client_core::{Client, ProfileChanges};
 
 use crate::i18n::Lang;
+use crate::route::Route;
 use crate::settings::valid_server_url;
-use crate::state::{use_client, use_notices, use_prefs, use_session, use_status};
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_status};
 use crate::ui::shell::DataDir;
 
 #[component]
@@ -19,6 +20,7 @@ pub fn SettingsScreen() -> Element {
     let session = use_session();
     let status = use_status();
     let notices = use_notices();
+    let nav = use_nav();
     let dir = use_context::<DataDir>().0;
     let mut url = use_signal(|| prefs.server_url());
     let mut url_error = use_signal(|| None::<String>);
@@ -88,7 +90,12 @@ pub fn SettingsScreen() -> Element {
                 p { class: "muted small", {prefs.t("settings-server-hint")} }
                 h3 { {prefs.t("settings-account")} }
                 if let Some(me) = session.me() {
-                    p { class: "muted", "{me.email}" }
+                    div { class: "account-row",
+                        p { class: "muted", "{me.email}" }
+                        button { class: "btn ghost", title: prefs.t("settings-points-hint"),
+                            onclick: move |_| nav.go(Route::Wallet), "💰 " {prefs.t("settings-points")}
+                        }
+                    }
                 }
                 button { class: "btn danger",
                     onclick: move |_| {

@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::auth;
 use crate::i18n::Arg;
-use crate::route::{AdminTab, Route};
+use crate::route::{AdminTab, RequestsTab, Route};
 use crate::settings::Settings;
 use crate::state::{
     AppState, use_client, use_nav, use_notices, use_prefs, use_session, use_status, use_topics,
@@ -216,6 +216,7 @@ fn Sidebar() -> Element {
             NavItem { label: prefs.t("nav-notifications"), icon: "🔔", target: Route::Notifications, badge: unread.read().unwrap_or(0) }
             NavItem { label: prefs.t("nav-chat"), icon: "💬", target: Route::Chat(None), badge: unread_chat.read().unwrap_or(0) }
             NavItem { label: prefs.t("nav-shop"), icon: "🛒", target: Route::Shop }
+            NavItem { label: prefs.t("nav-requests"), icon: "🙋", target: Route::Requests(RequestsTab::Browse) }
             NavItem { label: prefs.t("nav-profile"), icon: "☺", target: Route::Profile(None) }
             NavItem { label: prefs.t("nav-outbox"), icon: "⇅", target: Route::Outbox, badge: pending }
             if session.is_moderator() {
