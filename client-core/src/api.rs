@@ -215,12 +215,11 @@ impl Api {
         decode(answer, path)
     }
 
-    /// [`Api::call`] for requests that may be sent twice (GETs, pulls, and
-    /// pushes, whose mutations carry their ids): one that failed on the
-    /// connection itself (a pooled connection the network dropped
+    /// [`Api::call`] for reads (GETs and pulls): a request that failed on
+    /// the connection itself (a pooled connection the network dropped
     /// meanwhile, say) is sent once more at once, on a fresh one, before it
-    /// counts as a network failure. Timeouts are not repeated: a push that
-    /// timed out waits out its backoff like any outbox item.
+    /// counts as a network failure. Timeouts are not repeated. (A failed
+    /// push is not: it waits out its backoff like any outbox item.)
     async fn call_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         verb: Verb,
@@ -260,9 +259,7 @@ impl Api {
     }
 
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
-        // Every mutation carries its id: a push that reached the server
-        // before the connection failed is answered from the stored outcomes.
-        self.call_idempotent(Verb::Post, "/sync/push", Some(token), Some(req))
+        self.call(Verb::Post, "/sync/push", Some(token), Some(req))
             .await
     }
 
