@@ -104,6 +104,7 @@ CREATE TABLE point_charges (
 );
 CREATE INDEX point_charges_user ON point_charges (user_id, created_at, id);
 
+-- engine-specific below
 -- Requests can be reported.
 ALTER TABLE reports DROP CONSTRAINT IF EXISTS reports_target_type_check;
 ALTER TABLE reports ADD CONSTRAINT reports_target_type_check

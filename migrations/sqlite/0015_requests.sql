@@ -104,6 +104,7 @@ CREATE TABLE point_charges (
 );
 CREATE INDEX point_charges_user ON point_charges (user_id, created_at, id);
 
+-- engine-specific below
 -- Requests can be reported: the reports table is rebuilt with the wider
 -- CHECK (SQLite cannot alter a constraint); nothing references it.
 CREATE TABLE reports_new (

@@ -42,8 +42,11 @@ macro_rules! str_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        // Every wire name is the variant in snake case (checked by a test);
+        // a per-variant rename would be lost on the published schema.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$doc])* #[serde(rename = $wire)] $variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl $name {
@@ -389,6 +392,30 @@ mod tests {
         }
         for k in PointKind::ALL {
             assert_eq!(PointKind::parse(k.as_str()), Some(*k));
+        }
+        for k in ChargeStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
+        }
+        for k in QuoteStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
+        }
+        for k in PointKind::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
+        }
+        for k in RequestStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
         }
         assert_eq!(RequestCategory::parse("Purchase"), None);
         assert_eq!(RequestCategory::Travel.label_ko(), "대리 여행");

@@ -64,9 +64,10 @@ pub struct PushRequest {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     /// Applied; `result` is what the matching REST call answers (the entity
-    /// with its new version, or the like/scrap/follow state).
+    /// with its new version, or the like/scrap/follow state; `null` for a
+    /// delete, whose REST call answers nothing).
     Applied {
-        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
         result: serde_json::Value,
     },
     /// Refused for good (validation, permission, conflict): retrying the same
@@ -195,13 +196,15 @@ pub struct PullRequest {
     #[serde(default)]
     pub windows: Vec<WindowRequest>,
     /// Most changes per bucket in this answer (default and maximum
-    /// [`PULL_LIMIT_MAX`]).
+    /// [`PULL_LIMIT_MAX`]; more is refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2000))]
     pub limit: Option<u32>,
     /// Long poll: when nothing changed since the cursors, wait up to this
-    /// many milliseconds (at most [`PULL_WAIT_MAX_MS`]) for a change before
-    /// answering.
+    /// many milliseconds (at most [`PULL_WAIT_MAX_MS`]; more is refused)
+    /// for a change before answering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 25000))]
     pub wait_ms: Option<u32>,
 }
 

@@ -242,7 +242,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0},"community_id":null,"phone":null,"sms_opt_in":false,"created_at":1,"updated_at":2}}"#
+            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0,"helper_reviews":0,"helper_rating_sum":0},"community_id":null,"phone":null,"sms_opt_in":false,"created_at":1,"updated_at":2}}"#
         );
     }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 /// - every operation may answer 401 (a missing, forged or ended token: the
 ///   operations that take an optional token refuse a bad one too);
 /// - those that need a token also 403 (suspended, not allowed);
-/// - those with path parameters 404;
+/// - those with path parameters 404 (and 422 for an id that is no id);
 /// - those with query parameters 400 (`invalid_parameter`, a bad cursor);
 /// - those with a body 400 (malformed JSON), 413 (too large), 415 (not
 ///   JSON) and 422 (a field at fault);
@@ -61,6 +61,10 @@ fn complete_operation(path: &str, op: &mut Value) {
     }
     if has("path") {
         add.push(("404", "No such thing (or not visible to you)"));
+        add.push((
+            "422",
+            "A field at fault (named in `field`), or an id that is not an id",
+        ));
     }
     if has("query") || has_body {
         add.push(("400", "A malformed body or a bad query parameter"));
@@ -90,6 +94,13 @@ fn complete_operation(path: &str, op: &mut Value) {
             if !kind.contains("json") {
                 media["schema"] = json!({"type": "string", "format": "binary"});
             }
+        }
+        // The server reads a raw body whatever its declared type; the plain
+        // octet-stream type is what most clients send.
+        if content.keys().any(|k| k.ends_with("octet-stream")) {
+            content
+                .entry("application/octet-stream")
+                .or_insert_with(|| json!({"schema": {"type": "string", "format": "binary"}}));
         }
     }
 }

@@ -112,6 +112,31 @@ pub fn into_page<T>(mut items: Vec<T>, size: i64, cursor_of: impl Fn(&T) -> Stri
     Page { items, next_cursor }
 }
 
+/// Deserializes a page size (`limit`): 1 to [`limits::MAX_PAGE_SIZE`], or
+/// absent. Out of range is refused (400 `invalid_parameter`, as the
+/// document's bounds say), never silently clamped: one rule for every list.
+pub fn limit<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u32>, D::Error> {
+    let value: Option<u32> = serde::Deserialize::deserialize(d)?;
+    match value {
+        Some(n) if !(1..=limits::MAX_PAGE_SIZE).contains(&n) => Err(serde::de::Error::custom(
+            format!("limit must be 1 to {}", limits::MAX_PAGE_SIZE),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Deserializes an optional number that must be 1 or more (a `before`
+/// sequence number).
+pub fn positive<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    let value: Option<i64> = serde::Deserialize::deserialize(d)?;
+    match value {
+        Some(n) if n < 1 => Err(serde::de::Error::custom("must be 1 or more")),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -443,14 +443,21 @@ impl Api {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Reply {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
             req = req.json(b);
         }
-        Self::reply(req.send().await.expect("request sent")).await
+        Self::reply(
+            method.as_str(),
+            path,
+            req.send().await.expect("request sent"),
+        )
+        .await
     }
 
     /// Sends one upload chunk at `offset`.
@@ -470,7 +477,8 @@ impl Api {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        Self::reply(req.send().await.expect("request sent")).await
+        let path = format!("/v1/media/uploads/{upload}");
+        Self::reply("PATCH", &path, req.send().await.expect("request sent")).await
     }
 
     /// GETs raw bytes with extra request headers: status, headers, body.
@@ -499,10 +507,11 @@ impl Api {
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
-        Self::reply(req.send().await.expect("request sent")).await
+        Self::reply("POST", path, req.send().await.expect("request sent")).await
     }
 
-    async fn reply(resp: reqwest::Response) -> Reply {
+    /// The reply, checked against the published document (see `conform`).
+    async fn reply(method: &str, path: &str, resp: reqwest::Response) -> Reply {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");
@@ -512,6 +521,7 @@ impl Api {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
+        conform::enforce(method, path, status.as_u16(), &body);
         Reply {
             status,
             headers,
@@ -670,6 +680,7 @@ mod tests {
         );
     }
 }
+pub mod conform;
 pub mod proxy;
 pub mod shop;
 pub mod slack;

@@ -610,7 +610,7 @@ async fn likes_scraps_and_follows_are_idempotent(engine: Engine) {
     assert_eq!(profile["followed_by_me"], true);
     assert_eq!(
         profile["counts"],
-        json!({"reviews": 1, "followers": 1, "following": 0})
+        json!({"reviews": 1, "followers": 1, "following": 0, "helper_reviews": 0, "helper_rating_sum": 0})
     );
     let followers = api
         .get(&format!("/v1/users/{}/followers", a.user_id), None)

@@ -778,11 +778,31 @@ async fn pulls_are_private_and_bounded(engine: Engine) {
     .expect_error(422, "invalid_field");
     assert_eq!(r.field(), "windows[0].tab");
 
-    // The limit is capped, never an error.
+    // Out of its documented bounds (1 to 2,000 changes, at most 25 s of
+    // waiting), refused like every other bound.
+    for (body, field) in [
+        (
+            json!({"buckets": [{"bucket": "public"}], "limit": 1_000_000}),
+            "limit",
+        ),
+        (
+            json!({"buckets": [{"bucket": "public"}], "limit": 0}),
+            "limit",
+        ),
+        (
+            json!({"buckets": [{"bucket": "public"}], "wait_ms": 1_560_000}),
+            "wait_ms",
+        ),
+    ] {
+        let r = pull(&api, &a, body)
+            .await
+            .expect_error(422, "invalid_field");
+        assert_eq!(r.field(), field);
+    }
     let r = pull(
         &api,
         &a,
-        json!({"buckets": [{"bucket": "public"}], "limit": 1_000_000}),
+        json!({"buckets": [{"bucket": "public"}], "limit": 2000}),
     )
     .await
     .expect(200);

@@ -34,6 +34,8 @@ pub struct ListQuery {
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

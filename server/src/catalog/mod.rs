@@ -39,6 +39,8 @@ pub struct SearchQuery {
     /// Opaque cursor from the previous page.
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

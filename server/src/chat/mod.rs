@@ -213,9 +213,13 @@ async fn send(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// Messages with a `seq` below this (absent: the newest).
+    /// Messages with a `seq` below this (absent: the newest); 1 or more.
+    #[serde(default, deserialize_with = "crate::pagination::positive")]
+    #[param(minimum = 1)]
     pub before: Option<i64>,
     /// 1 to 100 (default 50).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

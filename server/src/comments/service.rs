@@ -238,6 +238,13 @@ pub async fn edit(
     now: i64,
 ) -> Result<Comment> {
     let row = own(conn, actor, id).await?;
+    if row.comment.hidden {
+        // Hidden by a moderator: an edit must not slip new text past them.
+        return Err(Error::conflict(
+            ErrorCode::InvalidState,
+            "a moderator hid this comment; it cannot be edited",
+        ));
+    }
     if req.base_version < 1 || req.base_version > row.comment.version {
         return Err(Error::invalid(
             "base_version",

@@ -58,6 +58,8 @@ pub struct QueueQuery {
     #[serde(rename = "type")]
     target_type: Option<ReportTarget>,
     cursor: Option<String>,
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

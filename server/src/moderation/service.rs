@@ -192,7 +192,8 @@ struct GroupColumns {
     first_at: i64,
 }
 
-/// The queue: reports in `state`, grouped by target, oldest group first.
+/// The queue: reports in `state`, grouped by target, oldest group first
+/// (by first report).
 pub async fn queue(
     conn: &mut AnyConnection,
     state: ReportState,
@@ -206,8 +207,8 @@ pub async fn queue(
         "SELECT target_type, target_id, COUNT(*) AS n, MIN(created_at) AS first_at FROM reports \
          WHERE state = $1 AND ($2 = '' OR target_type = $2) \
          GROUP BY target_type, target_id \
-         HAVING (MIN(created_at), target_id) > ($3, $4) \
-         ORDER BY MIN(created_at), target_id LIMIT $5",
+         HAVING (MIN(created_at), MIN(id)) > ($3, $4) \
+         ORDER BY MIN(created_at), MIN(id) LIMIT $5",
     )
     .bind(state.as_str())
     .bind(target.map_or("", ReportTarget::as_str))
@@ -240,8 +241,12 @@ pub async fn queue(
             target_id,
         });
     }
+    // Groups first reported in the same millisecond keep the order of
+    // their first reports (UUIDv7 ids grow): the key is (time, first id),
+    // unique, so pages neither skip nor repeat.
     let page = pagination::into_page(items, size, |g| {
-        pagination::encode(&[&g.first_reported_at.to_string(), &g.target_id])
+        let first = g.reports.iter().map(|r| r.id.as_str()).min().unwrap_or("");
+        pagination::encode(&[&g.first_reported_at.to_string(), first])
     });
     Ok(ReportQueue {
         items: page.items,

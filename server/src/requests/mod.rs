@@ -66,6 +66,8 @@ pub struct RequestQuery {
     budget_max: Option<i64>,
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -365,6 +367,8 @@ pub struct MineQuery {
     role: Option<String>,
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -410,6 +414,8 @@ async fn my_requests(
 pub struct PageQuery {
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

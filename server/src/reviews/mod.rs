@@ -41,6 +41,8 @@ pub struct PageQuery {
     /// Opaque cursor from the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

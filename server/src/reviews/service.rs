@@ -384,6 +384,13 @@ pub async fn edit(
 ) -> Result<Review> {
     let row = own(conn, actor, id).await?;
     let current = &row.review;
+    if current.hidden {
+        // Hidden by a moderator: an edit must not slip new text past them.
+        return Err(Error::conflict(
+            ErrorCode::InvalidState,
+            "a moderator hid this review; it cannot be edited",
+        ));
+    }
     if req.base_version < 1 || req.base_version > current.version {
         return Err(Error::invalid(
             "base_version",

@@ -36,6 +36,8 @@ pub struct SearchParams {
     /// Opaque cursor from the previous page (one kind only).
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20; one kind only).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

@@ -61,6 +61,8 @@ pub struct OrderQuery {
     /// Opaque cursor from the previous page (the table only).
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20; the table only).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

@@ -69,6 +69,8 @@ pub struct ListQuery {
     /// Opaque cursor from the previous page.
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -117,6 +119,8 @@ pub struct CampaignQuery {
     status: Option<String>,
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -271,6 +275,8 @@ async fn place_order(
 pub struct PageQuery {
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[serde(default, deserialize_with = "crate::pagination::limit")]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -156,7 +156,23 @@ pub async fn pull(
     mut stopping: watch::Receiver<bool>,
     mut head: watch::Receiver<i64>,
 ) -> Result<PullResponse> {
-    let wait = Duration::from_millis(u64::from(req.wait_ms.unwrap_or(0).min(PULL_WAIT_MAX_MS)));
+    // Out of bounds is refused, as the document's bounds say.
+    if req.wait_ms.is_some_and(|w| w > PULL_WAIT_MAX_MS) {
+        return Err(Error::invalid(
+            "wait_ms",
+            format!("at most {PULL_WAIT_MAX_MS} milliseconds"),
+        ));
+    }
+    if req
+        .limit
+        .is_some_and(|l| !(1..=PULL_LIMIT_MAX).contains(&l))
+    {
+        return Err(Error::invalid(
+            "limit",
+            format!("1 to {PULL_LIMIT_MAX} changes per bucket"),
+        ));
+    }
+    let wait = Duration::from_millis(u64::from(req.wait_ms.unwrap_or(0)));
     let deadline = Instant::now() + wait;
     let mut seen = global_head(db).await?;
     let mut answer = pull_once(db, member, req).await?;
