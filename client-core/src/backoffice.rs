@@ -87,7 +87,7 @@ impl AdminHandle {
         cursor: Option<String>,
         limit: Option<u32>,
     ) -> Result<AdminOrderPage> {
-        let limit = limit.map(|l| l.to_string());
+        let limit = limit.map(|l| l.clamp(1, moa_protocol::limits::MAX_PAGE_SIZE).to_string());
         let path = orders_path(
             "/admin/shop/orders",
             filter,
