@@ -413,8 +413,10 @@ if probe "$(targets_have '"💰 포인트 충전하기"')"; then
   snap request-short
   click "💰 포인트 충전하기"
   until_shown "the points screen" "p[\"screen\"] == \"포인트\" and $(targets_have '"amount"')" 15
-  type_into amount "200000"
-  click "200,000원 결제하고 충전하기"
+  # A preset amount (typing into a freshly shown field can lose keys);
+  # 90,000P of the demo + 100,000P covers the 120,000원 quote.
+  click_until "10만원" "the 100,000P preset picked" "$(targets_have '"100,000원 결제하고 충전하기"')"
+  click "100,000원 결제하고 충전하기"
   until_shown "the checkout open and the app waiting" "$(targets_have '"결제 확인"')" 15
   checkout=$(tail -1 "$work/opened" 2>/dev/null || true)
   case "$checkout" in http*/checkout/*) ;; *) die "the app did not open a checkout for the points (opened: '$checkout')" ;; esac

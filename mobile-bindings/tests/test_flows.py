@@ -579,6 +579,12 @@ async def _paid(shop, order_id):
 
 
 async def _refunded(client, shop, order_id):
+    # The cancel may have met the server down (or a connection it cut when
+    # it stopped) and be waiting out its backoff: send it now, as an app's
+    # "retry" would.
+    outbox = client.outbox()
+    for item in await outbox.items():
+        await outbox.retry(item.id)
     await client.sync()
     mine = await shop.order(order_id)
     return mine if mine.order.status == moa.OrderStatus.REFUNDED else None
