@@ -1405,7 +1405,7 @@ pub async fn list_open(
          WHERE r.status = 'open' AND r.hidden_at IS NULL \
          AND (r.community_id IS NULL OR r.community_id = $1 OR r.user_id = $2) \
          AND ($3 = '' OR r.category = $3) \
-         AND ($4 = '' OR LOWER(r.region) LIKE $5) \
+         AND ($4 = '' OR LOWER(r.region) LIKE $5 ESCAPE '\\') \
          AND r.budget_max_krw >= $6 AND r.budget_min_krw <= $7 \
          AND (r.created_at, r.id) < ($8, $9) \
          ORDER BY r.created_at DESC, r.id DESC LIMIT $10"
