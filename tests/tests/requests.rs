@@ -1006,6 +1006,29 @@ async fn bad_input_is_refused_and_writes_nothing(engine: Engine) {
         .await
         .expect_error(422, "invalid_field");
     }
+    // The requester edits it while open: every field changes, the rest stays.
+    let edited = api
+        .put(
+            &format!("/v1/requests/{rid}"),
+            Some(&a.access),
+            request_body(
+                "고친 제목",
+                json!({"id": rid, "category": "errand", "region": "제주", "budget_min_krw": 0,
+                       "budget_max_krw": 70000, "details": "바뀐 내용"}),
+            ),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(edited["title"], "고친 제목");
+    assert_eq!(edited["category"], "errand");
+    assert_eq!(edited["region"], "제주");
+    assert_eq!(edited["budget_max_krw"], 70000);
+    assert_eq!(edited["status"], "open");
+    assert_eq!(edited["requester"]["id"], a.user_id.as_str());
+    assert_eq!(edited["created_at"], request["created_at"]);
+    let feed = api.get("/v1/requests?region=제주", None).await.expect(200);
+    assert_eq!(feed.body["items"][0]["title"], "고친 제목");
     // Someone else's request cannot be edited; unknown ids are not found.
     api.put(
         &format!("/v1/requests/{rid}"),

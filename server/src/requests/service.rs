@@ -549,28 +549,15 @@ pub async fn create(
         &c.photos,
     )
     .await?;
-    sqlx::query(
-        "INSERT INTO requests (id, user_id, title, category, region, place_id, starts_on, ends_on, \
-         budget_min_krw, budget_max_krw, details, photos, community_id, status, expires_at, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15)",
+    save(
+        conn,
+        &input.id,
+        &actor.user_id,
+        input,
+        &c,
+        community.as_deref(),
+        now,
     )
-    .bind(&input.id)
-    .bind(&actor.user_id)
-    .bind(&c.title)
-    .bind(input.category.as_str())
-    .bind(&c.region)
-    .bind(&c.place_id)
-    .bind(&c.starts_on)
-    .bind(&c.ends_on)
-    .bind(input.budget_min_krw)
-    .bind(input.budget_max_krw)
-    .bind(&c.details)
-    .bind(to_json_text(&c.photos)?)
-    .bind(&community)
-    .bind(c.expires_at)
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
     schedule_expiry(conn, &input.id, c.expires_at, now).await?;
     publish(conn, &input.id, now).await
@@ -593,6 +580,50 @@ async fn schedule_expiry(
     )
     .await?;
     jobs::reschedule(conn, &key, expires_at).await
+}
+
+/// Stores a request's fields: a new row (open, created now), or the
+/// fields of an existing one (its requester, state and creation stay).
+#[allow(clippy::too_many_arguments)]
+async fn save(
+    conn: &mut AnyConnection,
+    id: &str,
+    user_id: &str,
+    input: &RequestInput,
+    c: &Checked,
+    community: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO requests (id, user_id, title, category, region, place_id, starts_on, ends_on, \
+         budget_min_krw, budget_max_krw, details, photos, community_id, status, expires_at, \
+         created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15) \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, category = excluded.category, \
+         region = excluded.region, place_id = excluded.place_id, starts_on = excluded.starts_on, \
+         ends_on = excluded.ends_on, budget_min_krw = excluded.budget_min_krw, \
+         budget_max_krw = excluded.budget_max_krw, details = excluded.details, \
+         photos = excluded.photos, community_id = excluded.community_id, \
+         expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(&c.title)
+    .bind(input.category.as_str())
+    .bind(&c.region)
+    .bind(&c.place_id)
+    .bind(&c.starts_on)
+    .bind(&c.ends_on)
+    .bind(input.budget_min_krw)
+    .bind(input.budget_max_krw)
+    .bind(&c.details)
+    .bind(to_json_text(&c.photos)?)
+    .bind(community)
+    .bind(c.expires_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The requester's own request, for a change only they may make.
@@ -662,26 +693,15 @@ pub async fn edit(
         &c.photos,
     )
     .await?;
-    sqlx::query(
-        "UPDATE requests SET title = $1, category = $2, region = $3, place_id = $4, starts_on = $5, \
-         ends_on = $6, budget_min_krw = $7, budget_max_krw = $8, details = $9, photos = $10, \
-         community_id = $11, expires_at = $12, updated_at = $13 WHERE id = $14",
+    save(
+        conn,
+        &row.id,
+        &row.user_id,
+        input,
+        &c,
+        community.as_deref(),
+        now,
     )
-    .bind(&c.title)
-    .bind(input.category.as_str())
-    .bind(&c.region)
-    .bind(&c.place_id)
-    .bind(&c.starts_on)
-    .bind(&c.ends_on)
-    .bind(input.budget_min_krw)
-    .bind(input.budget_max_krw)
-    .bind(&c.details)
-    .bind(to_json_text(&c.photos)?)
-    .bind(&community)
-    .bind(c.expires_at)
-    .bind(now)
-    .bind(&row.id)
-    .execute(&mut *conn)
     .await?;
     schedule_expiry(conn, &row.id, c.expires_at, now).await?;
     publish(conn, &row.id, now).await
