@@ -826,16 +826,39 @@ async fn tell_requester(
     now: i64,
 ) -> Result<()> {
     let preview = format!("{}: {}원 견적", request.title, won(price));
+    tell(
+        conn,
+        &request.user_id,
+        NotificationKind::QuoteReceived,
+        Some(&actor.user_id),
+        &request.id,
+        &preview,
+        now,
+    )
+    .await
+}
+
+/// Tells `user_id` of `kind` on request `request_id` (a notification in
+/// their own bucket, live over the socket).
+async fn tell(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    kind: NotificationKind,
+    actor_id: Option<&str>,
+    request_id: &str,
+    preview: &str,
+    now: i64,
+) -> Result<()> {
     notifications::notify(
         conn,
         Event {
-            user_id: &request.user_id,
-            kind: NotificationKind::QuoteReceived,
-            actor_id: Some(&actor.user_id),
+            user_id,
+            kind,
+            actor_id,
             target_type: "request",
-            target_id: &request.id,
+            target_id: request_id,
             review_id: None,
-            preview: &preview,
+            preview,
         },
         now,
     )
@@ -1018,17 +1041,13 @@ pub async fn accept(
         .execute(&mut *conn)
         .await?;
     let preview = format!("{}: {}원", request.title, won(price));
-    notifications::notify(
+    tell(
         conn,
-        Event {
-            user_id: &quote.user_id,
-            kind: NotificationKind::QuoteAccepted,
-            actor_id: Some(&actor.user_id),
-            target_type: "request",
-            target_id: &request.id,
-            review_id: None,
-            preview: &preview,
-        },
+        &quote.user_id,
+        NotificationKind::QuoteAccepted,
+        Some(&actor.user_id),
+        &request.id,
+        &preview,
         now,
     )
     .await?;
@@ -1077,20 +1096,7 @@ async fn decline_others(
                 format!("{}: 부탁이 마감되었어요", request.title),
             )
         };
-        notifications::notify(
-            conn,
-            Event {
-                user_id,
-                kind,
-                actor_id: None,
-                target_type: "request",
-                target_id: &request.id,
-                review_id: None,
-                preview: &preview,
-            },
-            now,
-        )
-        .await?;
+        tell(conn, user_id, kind, None, &request.id, &preview, now).await?;
         publish_quote(conn, id, now).await?;
     }
     if keep.is_some() {
@@ -1144,17 +1150,13 @@ pub async fn complete(
     .await?;
     set_status(conn, &request.id, RequestStatus::Completed, None, now).await?;
     let preview = format!("{}: {}P 지급", request.title, won(price));
-    notifications::notify(
+    tell(
         conn,
-        Event {
-            user_id: &helper,
-            kind: NotificationKind::RequestCompleted,
-            actor_id: Some(&actor.user_id),
-            target_type: "request",
-            target_id: &request.id,
-            review_id: None,
-            preview: &preview,
-        },
+        &helper,
+        NotificationKind::RequestCompleted,
+        Some(&actor.user_id),
+        &request.id,
+        &preview,
         now,
     )
     .await?;
@@ -1235,17 +1237,13 @@ pub async fn cancel(
     };
     if let Some(other) = other {
         let preview = format!("{}: {note}", request.title);
-        notifications::notify(
+        tell(
             conn,
-            Event {
-                user_id: &other,
-                kind: NotificationKind::RequestCancelled,
-                actor_id: Some(&actor.user_id),
-                target_type: "request",
-                target_id: &request.id,
-                review_id: None,
-                preview: &preview,
-            },
+            &other,
+            NotificationKind::RequestCancelled,
+            Some(&actor.user_id),
+            &request.id,
+            &preview,
             now,
         )
         .await?;
@@ -1354,17 +1352,13 @@ pub async fn review(
         request.title,
         "★".repeat(usize::try_from(input.rating).unwrap_or(0))
     );
-    notifications::notify(
+    tell(
         conn,
-        Event {
-            user_id: &helper,
-            kind: NotificationKind::HelperReviewed,
-            actor_id: Some(&actor.user_id),
-            target_type: "request",
-            target_id: &request.id,
-            review_id: None,
-            preview: &preview,
-        },
+        &helper,
+        NotificationKind::HelperReviewed,
+        Some(&actor.user_id),
+        &request.id,
+        &preview,
         now,
     )
     .await?;
