@@ -215,11 +215,14 @@ impl Api {
         decode(answer, path)
     }
 
-    /// [`Api::call`] for reads (GETs and pulls): a request that failed on
-    /// the connection itself (a pooled connection the network dropped
-    /// meanwhile, say) is sent once more at once, on a fresh one, before it
-    /// counts as a network failure. Timeouts are not repeated. (A failed
-    /// push is not: it waits out its backoff like any outbox item.)
+    /// [`Api::call`] for requests that are safe to repeat (reads, pulls, and
+    /// pushes, which the server applies once per mutation id and answers
+    /// the same again): a request that failed on the connection itself (a
+    /// pooled connection the network dropped meanwhile, say, which is what
+    /// the first request after coming back online meets) is sent once more
+    /// at once, on a fresh one, before it counts as a network failure.
+    /// Timeouts are not repeated; a push failing twice waits out its
+    /// backoff like any outbox item.
     async fn call_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         verb: Verb,
@@ -259,7 +262,7 @@ impl Api {
     }
 
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
-        self.call(Verb::Post, "/sync/push", Some(token), Some(req))
+        self.call_idempotent(Verb::Post, "/sync/push", Some(token), Some(req))
             .await
     }
 

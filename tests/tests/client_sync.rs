@@ -181,11 +181,14 @@ async fn a_lost_push_response_is_retried_without_duplicates(engine: Engine) {
         .unwrap();
     a.client.comment(&review, "댓글", None).await.unwrap();
 
-    proxy.drop_next_push_response();
+    // Both the push and its immediate resend lose their answers: the sync
+    // fails, and the items stay in the outbox.
+    proxy.drop_push_responses(true);
     let err = a.client.sync().await.unwrap_err();
     assert!(matches!(err, Error::Network(_)), "{err:?}");
-    assert_eq!(proxy.dropped(), 1);
-    // The server did apply them.
+    proxy.drop_push_responses(false);
+    assert_eq!(proxy.dropped(), 2);
+    // The server did apply them, once.
     assert_eq!(server.count("reviews").await, 1);
     assert_eq!(server.count("mutations").await, 3);
 
@@ -205,6 +208,20 @@ async fn a_lost_push_response_is_retried_without_duplicates(engine: Engine) {
     assert_eq!(detail.review.like_count, 1);
     assert_eq!(detail.review.comment_count, 1);
     assert_eq!(detail.comments.len(), 1);
+
+    // One lost answer (a connection that died under the push, as after
+    // coming back online) is absorbed by the resend: the sync succeeds and
+    // the server, answering the resend, applies the edit once.
+    a.client
+        .comment(&review, "두 번째 댓글", None)
+        .await
+        .unwrap();
+    proxy.drop_next_push_response();
+    a.client.sync().await.unwrap();
+    assert_eq!(proxy.dropped(), 3);
+    assert!(a.client.outbox().items().await.unwrap().is_empty());
+    assert_eq!(server.count("comments").await, 2);
+    assert_eq!(server.count("mutations").await, 4);
 }
 
 async fn conflicting_edits_keep_the_losing_text_as_a_draft(engine: Engine) {
