@@ -255,6 +255,27 @@ impl Api {
             .await
     }
 
+    pub async fn auth_methods(&self) -> Result<moa_protocol::AuthMethods> {
+        self.call_idempotent::<(), _>(Verb::Get, "/auth/methods", None, None)
+            .await
+    }
+
+    pub async fn password_reset(
+        &self,
+        req: &moa_protocol::PasswordResetRequest,
+    ) -> Result<moa_protocol::PasswordResetSent> {
+        self.call(Verb::Post, "/auth/password-reset", None, Some(req))
+            .await
+    }
+
+    pub async fn password_reset_confirm(
+        &self,
+        req: &moa_protocol::PasswordResetConfirm,
+    ) -> Result<AuthResponse> {
+        self.call(Verb::Post, "/auth/password-reset/confirm", None, Some(req))
+            .await
+    }
+
     pub async fn logout(&self, token: &str) -> Result<()> {
         self.call::<(), serde_json::Value>(Verb::Post, "/auth/logout", Some(token), None)
             .await

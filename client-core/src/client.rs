@@ -325,6 +325,45 @@ impl Client {
         self.begin_session(auth).await
     }
 
+    /// The ways in the server offers (online): a sign-in screen shows
+    /// "forgot your password?" only when `password_reset` is on.
+    pub async fn sign_in_methods(&self) -> Result<moa_protocol::AuthMethods> {
+        self.inner.api.auth_methods().await
+    }
+
+    /// Asks the server to mail a password reset code to `email` (online).
+    /// The answer is the same whether or not the address has an account.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+    ) -> Result<moa_protocol::PasswordResetSent> {
+        let email = email.trim();
+        if !email.contains('@') {
+            return Err(Error::invalid("email", "is not an email address"));
+        }
+        let req = moa_protocol::PasswordResetRequest {
+            email: email.to_owned(),
+        };
+        self.inner.api.password_reset(&req).await
+    }
+
+    /// Sets a new password with the mailed 6-digit `code` and signs in
+    /// (online). Every other session of the account ends; a wrong code is
+    /// refused with `invalid_code` and five wrong codes end it.
+    pub async fn reset_password(&self, email: &str, code: &str, new_password: &str) -> Result<Me> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid("code", "is the 6 digits from the mail"));
+        }
+        let req = moa_protocol::PasswordResetConfirm {
+            email: email.trim().to_owned(),
+            code,
+            new_password: new_password.to_owned(),
+        };
+        let auth = self.inner.api.password_reset_confirm(&req).await?;
+        self.begin_session(auth).await
+    }
+
     /// Signs out: the sync loop stops and the tokens are forgotten. Changes
     /// not yet sent stay in that account's outbox and go out at the next
     /// sign-in.

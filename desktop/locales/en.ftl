@@ -882,3 +882,19 @@ charge-refund-body = { $amount } goes back to your payment method and { $points 
 charge-refund-spent = Some of these points were spent, so it cannot be refunded.
 charge-refunded = Refund requested
 unit-won = won
+
+# Password reset
+reset-forgot = Forgot your password?
+reset-title = Reset your password
+reset-intro = Enter the email address you signed up with and we will mail you a 6-digit code.
+reset-send = Send me a code
+reset-sent = We sent a code to { $email }. Enter it within { $minutes } minutes; if you don't see the mail, check your spam folder.
+reset-code = Code from the mail
+reset-new-password = New password (8 characters or more)
+reset-new-password-again = New password again
+reset-mismatch = The two passwords differ.
+reset-set = Change password and sign in
+reset-resend = Send a new code
+reset-back = Back to sign in
+error-invalid-code = The code is wrong or expired. Check it, or ask for a new one.
+error-not-offered = This server does not offer that.

@@ -879,3 +879,19 @@ charge-refund-body = { $amount }이 결제 수단으로 돌아가고, 포인트�
 charge-refund-spent = 이미 쓴 포인트가 있어 환불할 수 없어요.
 charge-refunded = 환불을 요청했어요
 unit-won = 원
+
+# Password reset
+reset-forgot = 비밀번호를 잊으셨나요?
+reset-title = 비밀번호 재설정
+reset-intro = 가입한 이메일 주소를 입력하면 재설정 코드 6자리를 메일로 보내 드려요.
+reset-send = 코드 받기
+reset-sent = { $email } 주소로 코드를 보냈어요. { $minutes }분 안에 입력해 주세요. 메일이 안 보이면 스팸함도 확인해 주세요.
+reset-code = 메일로 받은 코드
+reset-new-password = 새 비밀번호 (8자 이상)
+reset-new-password-again = 새 비밀번호 확인
+reset-mismatch = 두 비밀번호가 서로 달라요.
+reset-set = 비밀번호 바꾸고 로그인
+reset-resend = 코드 다시 받기
+reset-back = 로그인으로 돌아가기
+error-invalid-code = 코드가 맞지 않거나 만료되었어요. 다시 확인하거나 새 코드를 받아 주세요.
+error-not-offered = 이 서버에서는 쓸 수 없는 기능이에요.

@@ -65,3 +65,44 @@ pub struct ChangePasswordRequest {
 pub struct DeleteAccountRequest {
     pub password: String,
 }
+
+/// `POST /v1/auth/password-reset`: mail a single-use code to this address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// The answer to a reset request: the same whether or not the address has
+/// an account (so it tells nobody which addresses are members).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetSent {
+    /// How long a code stays valid, in seconds (1800).
+    pub valid_for_secs: i64,
+    /// How long before another code can be asked for, in seconds (60).
+    pub resend_after_secs: i64,
+}
+
+/// `POST /v1/auth/password-reset/confirm`: the mailed code sets a new
+/// password, ends every session and signs this device in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetConfirm {
+    pub email: String,
+    /// The 6 digits from the mail.
+    pub code: String,
+    /// 8 to 128 characters.
+    pub new_password: String,
+}
+
+/// `GET /v1/auth/methods`: the ways in this server offers, so a sign-in
+/// screen shows only what works.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthMethods {
+    /// Email and password sign-in (always).
+    pub password: bool,
+    /// "Forgot your password?": codes can be mailed.
+    pub password_reset: bool,
+}

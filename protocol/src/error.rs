@@ -125,6 +125,12 @@ wire_enum! {
         RequestClosed = "request_closed",
         /// Members cannot quote on their own requests.
         OwnRequest = "own_request",
+        /// A mailed or texted code is wrong, used or expired (ask for a
+        /// new one); five wrong tries end a code.
+        InvalidCode = "invalid_code",
+        /// This server does not offer it (e.g. password reset without mail
+        /// settings); `GET /v1/auth/methods` tells what it offers.
+        NotOffered = "not_offered",
         /// Something failed on the server; details are in its logs.
         Internal = "internal",
         /// The server cannot reach its database right now.

@@ -46,6 +46,9 @@ pub enum Error {
     Forbidden { code: ErrorCode, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// Something this server is not set up to offer (404 `not_offered`).
+    #[error("{0}")]
+    NotOffered(String),
     #[error("method not allowed on this path")]
     MethodNotAllowed,
     #[error("{message}")]
@@ -120,6 +123,7 @@ impl Error {
             UnsupportedFormat(message) => (ErrorCode::UnsupportedFormat, message.clone(), None),
             RangeNotSatisfiable { .. } => (ErrorCode::RangeNotSatisfiable, self.to_string(), None),
             NotFound(message) => (ErrorCode::NotFound, message.clone(), None),
+            NotOffered(message) => (ErrorCode::NotOffered, message.clone(), None),
             MethodNotAllowed => (ErrorCode::MethodNotAllowed, self.to_string(), None),
             EditConflict { .. } => (ErrorCode::Conflict, self.to_string(), None),
             RateLimited { .. } => (ErrorCode::RateLimited, self.to_string(), None),
@@ -154,7 +158,7 @@ impl Error {
             RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Forbidden { .. } => StatusCode::FORBIDDEN,
-            NotFound(_) => StatusCode::NOT_FOUND,
+            NotFound(_) | NotOffered(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Conflict { .. } | EditConflict { .. } => StatusCode::CONFLICT,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

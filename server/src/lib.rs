@@ -24,6 +24,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod moderation;

@@ -81,6 +81,57 @@ struct ServeArgs {
     media: MediaArgs,
     #[command(flatten)]
     shop: ShopArgs,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+/// Mail to members (password reset codes).
+#[derive(Debug, Args)]
+struct MailArgs {
+    /// SMTP relay for mail to members: smtps://user:pass@mail.example.kr:465 (TLS on
+    /// connect), smtp://user:pass@mail.example.kr:587?tls=required (STARTTLS), or plain
+    /// smtp://host:port for a relay on a trusted network.
+    #[arg(long, env = "MOA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Write mail as .eml files into this folder instead of sending it (on by
+    /// default with --demo when no SMTP relay is given: DATA_DIR/mail).
+    #[arg(long, env = "MOA_MAIL_DIR")]
+    mail_dir: Option<std::path::PathBuf>,
+    /// The sender of mail to members.
+    #[arg(
+        long,
+        env = "MOA_MAIL_FROM",
+        default_value = "모아 <no-reply@moa.local>"
+    )]
+    mail_from: String,
+}
+
+impl MailArgs {
+    fn settings(
+        &self,
+        demo: bool,
+        data_dir: &std::path::Path,
+    ) -> Result<Option<moa_server::mail::MailSettings>, String> {
+        use moa_server::mail::MailSettings;
+        let from = self.mail_from.clone();
+        match (&self.smtp_url, &self.mail_dir) {
+            (Some(_), Some(_)) => Err("--smtp-url and --mail-dir exclude each other".into()),
+            (Some(url), None) => Ok(Some(MailSettings::Smtp {
+                url: url.clone(),
+                from,
+            })),
+            (None, Some(path)) => Ok(Some(MailSettings::Dir {
+                path: path.clone(),
+                from,
+            })),
+            (None, None) if demo => {
+                let path = data_dir.join("mail");
+                tracing::warn!(dir = %path.display(), "mail to members is written to files: nothing is sent");
+                Ok(Some(MailSettings::Dir { path, from }))
+            }
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -397,6 +448,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
     let (payments, fake) = args.shop.payments(args.demo).await?;
     // Kept alive while the server runs.
     let (sms, _fake_sms) = args.shop.sms(args.demo).await?;
+    let mail = args.mail.settings(args.demo, &common.data_dir)?;
     let settings = Settings {
         data_dir: common.data_dir,
         database_url: common.database_url,
@@ -418,6 +470,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
             a
         }),
         sms,
+        mail,
     };
     tracing::info!(settings = ?settings, "starting");
     let state = moa_server::start(settings)

@@ -47,6 +47,9 @@ pub struct Settings {
     /// Texts to members through Naver Cloud SENS (or the local fake);
     /// `None`: texts can be previewed, not sent.
     pub sms: Option<crate::sms::SensSettings>,
+    /// Mail to members (password reset codes): SMTP or a folder; `None`:
+    /// no password reset.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// Media storage and upload limits.
@@ -143,6 +146,7 @@ impl std::fmt::Debug for Settings {
             .field("job_lease", &self.job_lease)
             .field("alerts", &self.alerts.as_ref().map(|_| "<slack webhook>"))
             .field("sms", &self.sms)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -167,6 +171,7 @@ impl Settings {
             job_lease: Duration::from_secs(60),
             alerts: None,
             sms: None,
+            mail: None,
         }
     }
 }
@@ -204,6 +209,8 @@ pub struct Inner {
     pub alerts: crate::alerts::Alerts,
     /// The text provider's adapter, if texts are configured.
     pub sms: Option<crate::sms::Sens>,
+    /// The mailer, if mail is configured.
+    pub mail: Option<crate::mail::Mailer>,
 }
 
 impl std::ops::Deref for AppState {
@@ -247,9 +254,15 @@ impl AppState {
                 .inspect_err(|e| tracing::error!(error = %e, "cannot set up texts"))
                 .ok()
         });
+        let mail = settings.mail.as_ref().and_then(|m| {
+            crate::mail::Mailer::new(m)
+                .inspect_err(|e| tracing::error!(error = %e, "cannot set up mail"))
+                .ok()
+        });
         AppState(Arc::new(Inner {
             alerts,
             sms,
+            mail,
             tokens: TokenKeys::new(secret, ttl_ms),
             metrics: Metrics::default(),
             signup_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),

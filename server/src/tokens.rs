@@ -39,6 +39,9 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     access_ttl_ms: i64,
+    /// Keys the hashes of mailed and texted codes (derived from the secret,
+    /// so a copy of the database alone cannot try the million codes).
+    code_key: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -59,7 +62,30 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl_ms,
+            code_key: Sha256::new()
+                .chain_update(b"moa one-time codes\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         }
+    }
+
+    /// The stored form of a one-time `code` sent for `purpose` to `subject`
+    /// (HMAC-SHA256, hex): equal codes for other members or purposes hash
+    /// apart.
+    pub fn code_hash(&self, purpose: &str, subject: &str, code: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.code_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        for part in [purpose, subject, code] {
+            mac.update(part.as_bytes());
+            mac.update(b"\0");
+        }
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// A new access token for `user_id` in `session_id`, and when it expires (Unix ms).

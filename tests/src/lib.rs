@@ -354,6 +354,13 @@ impl TestServer {
     }
 
     /// Counts rows of `table` straight from the database.
+    /// Runs one statement in a write transaction (a test moving the clock).
+    pub async fn exec(&self, sql: &str) {
+        let mut tx = self.state.db.begin_write().await.unwrap();
+        sqlx::query(sql).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(self.state.db.read())
@@ -684,4 +691,5 @@ pub mod conform;
 pub mod proxy;
 pub mod shop;
 pub mod slack;
+pub mod smtp;
 pub mod ws;

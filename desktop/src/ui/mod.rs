@@ -43,6 +43,8 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
             ErrorCode::InsufficientPoints => lang.t("error-insufficient-points"),
             ErrorCode::RequestClosed => lang.t("error-request-closed"),
             ErrorCode::OwnRequest => lang.t("error-own-request"),
+            ErrorCode::InvalidCode => lang.t("error-invalid-code"),
+            ErrorCode::NotOffered => lang.t("error-not-offered"),
             _ => message.clone(),
         },
         Error::Invalid { reason, .. } => reason.clone(),

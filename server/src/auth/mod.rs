@@ -1,12 +1,16 @@
 //! `/v1/auth`: sign-up, sign-in, token refresh and sign-out endpoints. Thin:
 //! rate limiting and parsing here, the rules in [`service`].
 
+pub mod reset;
 pub mod service;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use moa_protocol::{AuthResponse, ErrorBody, LoginRequest, RefreshRequest, SignupRequest};
+use moa_protocol::{
+    AuthMethods, AuthResponse, ErrorBody, LoginRequest, PasswordResetConfirm, PasswordResetRequest,
+    PasswordResetSent, RefreshRequest, SignupRequest,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,6 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
+        .routes(routes!(methods))
+        .routes(routes!(password_reset))
+        .routes(routes!(password_reset_confirm))
 }
 
 /// Counts one event for `key` on `limiter`: 429 with `Retry-After` when
@@ -114,4 +121,68 @@ async fn refresh(
 async fn logout(State(state): State<AppState>, member: Actor) -> Result<StatusCode> {
     service::logout(&state, &member).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The ways in this server offers (a sign-in screen shows only these).
+#[utoipa::path(
+    get, path = "/auth/methods", tag = "auth",
+    responses((status = 200, description = "What is on", body = AuthMethods))
+)]
+async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
+    Json(AuthMethods {
+        password: true,
+        password_reset: state.mail.is_some(),
+    })
+}
+
+/// Mail a single-use code that sets a new password. Answers the same
+/// whether or not the address has an account; a second request within a
+/// minute mails nothing new.
+#[utoipa::path(
+    post, path = "/auth/password-reset", tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "A code is on its way if the address is a member's", body = PasswordResetSent),
+        (status = 404, description = "`not_offered`: the server has no mail settings", body = ErrorBody),
+        (status = 422, description = "Not an email address", body = ErrorBody),
+        (status = 429, description = "Too many requests (see `Retry-After`)", body = ErrorBody),
+    )
+)]
+async fn password_reset(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiJson(req): ApiJson<PasswordResetRequest>,
+) -> Result<(StatusCode, Json<PasswordResetSent>)> {
+    limit(&state.login_per_ip, &format!("reset:{}", ip.key()))?;
+    limit(
+        &state.login_per_account,
+        &format!("reset:{}", req.email.trim().to_lowercase()),
+    )?;
+    let sent = reset::request(&state, &req.email).await?;
+    Ok((StatusCode::ACCEPTED, Json(sent)))
+}
+
+/// Set a new password with the mailed code: every session ends and this
+/// device is signed in. Five wrong codes end the code.
+#[utoipa::path(
+    post, path = "/auth/password-reset/confirm", tag = "auth",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 200, description = "New password set, signed in", body = AuthResponse),
+        (status = 404, description = "`not_offered`: the server has no mail settings", body = ErrorBody),
+        (status = 422, description = "`invalid_code` (wrong, used or expired), or a field is invalid", body = ErrorBody),
+        (status = 429, description = "Too many attempts (see `Retry-After`)", body = ErrorBody),
+    )
+)]
+async fn password_reset_confirm(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiJson(req): ApiJson<PasswordResetConfirm>,
+) -> Result<Json<AuthResponse>> {
+    limit(&state.login_per_ip, &format!("reset:{}", ip.key()))?;
+    limit(
+        &state.login_per_account,
+        &format!("reset-confirm:{}", req.email.trim().to_lowercase()),
+    )?;
+    Ok(Json(reset::confirm(&state, req).await?))
 }

@@ -102,7 +102,7 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<AuthResponse> 
 }
 
 /// Opens a new session for `user` and answers its first token pair.
-async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> {
+pub(crate) async fn start_session(state: &AppState, user: UserRow) -> Result<AuthResponse> {
     let now = now_ms();
     let session_id = new_id();
     let (refresh_token, refresh_expires_at) = state
@@ -295,6 +295,16 @@ async fn revoke_session(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Revokes every live session of `user_id` (a password reset).
+pub(crate) async fn revoke_all_sessions(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<u64> {
+    revoke_other_sessions(conn, user_id, None, reason, now).await
 }
 
 /// Revokes every live session of `user_id` except `keep` (if any).

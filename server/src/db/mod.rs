@@ -309,6 +309,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "requests",
         include_str!("../../../migrations/sqlite/0015_requests.sql"),
     ),
+    (
+        16,
+        "password_resets",
+        include_str!("../../../migrations/sqlite/0016_password_resets.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -387,6 +392,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         15,
         "requests",
         include_str!("../../../migrations/postgres/0015_requests.sql"),
+    ),
+    (
+        16,
+        "password_resets",
+        include_str!("../../../migrations/postgres/0016_password_resets.sql"),
     ),
 ];
 
