@@ -93,6 +93,20 @@ tools_dir() {
   echo "$dir"
 }
 
+# The real SMTP server the tests mail through (aiosmtpd from PyPI, pinned),
+# in a venv under the tools dir (kept across runs); exports
+# MOA_TEST_SMTP_PYTHON for tests/src/smtp.rs.
+ensure_smtp_capture() {
+  local venv; venv="$(tools_dir)/smtp-venv"
+  if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing aiosmtpd 1.4.6 (a real SMTP server for the tests)"
+    python3 -m venv "$venv" >&2 || die "python3 -m venv failed (apt install python3-venv)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6 >&2 \
+      || die "pip install aiosmtpd failed"
+  fi
+  export MOA_TEST_SMTP_PYTHON="$venv/bin/python"
+}
+
 # Installs a crate's binary into tools_dir (once): ensure_cargo_tool BIN CRATE ARGS...
 ensure_cargo_tool() {
   local bin="$1"; shift

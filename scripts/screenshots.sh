@@ -3,8 +3,9 @@
 # --demo server and the app under Xvfb, signs in through the sign-in form
 # (typing with the keyboard, xdotool), waits until the feed has rows and
 # the status bar says "온라인 · 실시간 연결됨" (failing on an error state),
-# then signs out, signs up a new member through the form, and signs out and
-# in as the demo admin — each time waiting for the live feed again. It saves
+# then signs out, signs up a new member through the form, resets its
+# password through 비밀번호를 잊으셨나요? (the code read from the demo's mail
+# folder), and signs out and in as the demo admin — each time waiting for the live feed again. It saves
 # a PNG of the home feed, a review, a chat room, the compose screen, search
 # results (typed into the search box after Ctrl+K), a group-buy bought
 # through the app (the 공동구매 tab, a campaign, 참여하기, the checkout
@@ -452,6 +453,32 @@ type_into handle "$newbie"
 type_into display_name "새 회원"
 xdotool key Return
 until_shown "signed up as $newbie: the feed live" "$LIVE and \"@$newbie\" in (p[\"member\"] or \"\")"
+sign_out
+say "the new member forgets the password: a code by mail (the demo's mail folder), a new password"
+click_until "비밀번호를 잊으셨나요?" "the reset form" 'any(t[0] == "코드 받기" for t in p["targets"])'
+type_into email "$newbie@moa.example"
+click "코드 받기"
+until_shown "the code step" 'any(t[0] == "code" for t in p["targets"])' 15
+reset_code() {
+  python3 - "$work/server/mail" "$newbie@moa.example" <<'PY'
+import email, email.policy, pathlib, re, sys
+mails = sorted(pathlib.Path(sys.argv[1]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+for path in reversed(mails):
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    if sys.argv[2] in str(msg["To"]):
+        print(re.search(r"\b\d{6}\b", msg.get_body(("plain",)).get_content()).group(0))
+        break
+PY
+}
+code=""
+for _ in $(seq 1 25); do code=$(reset_code 2>/dev/null || true); [ -n "$code" ] && break; sleep 0.2; done
+[ -n "$code" ] || die "no reset code mailed to $newbie@moa.example in $work/server/mail"
+snap reset-password
+type_into code "$code"
+type_into new_password "new-password-$newbie"
+type_into new_password_again "new-password-$newbie"
+xdotool key Return
+until_shown "the password reset: signed in as $newbie" "$LIVE and \"@$newbie\" in (p[\"member\"] or \"\")"
 sign_out
 # The admin signs in on an app started afresh. (Signing in again in the same
 # app right after this sign-out sometimes stayed signed out or offline under

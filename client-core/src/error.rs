@@ -107,6 +107,13 @@ pub enum Error {
     /// The server answered something this client does not understand.
     #[error("server: {0}")]
     Server(#[source] Detail),
+    /// A photo of a type this device cannot decode: `heic` (what iPhones
+    /// store), `avif` or `gif`. The one refusal an app can act on by itself:
+    /// convert the photo to JPEG (on iOS, let the system) and add it again.
+    /// (Bytes that are no photo at all, too many pixels or a damaged file
+    /// are [`Error::Invalid`].)
+    #[error("unsupported photo format ({format}): choose a JPEG, PNG or WebP photo")]
+    UnsupportedPhoto { format: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

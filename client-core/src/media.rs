@@ -120,9 +120,16 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn media_error(e: moa_media::Error) -> Error {
     match e {
+        // Photos of a type this device cannot decode (HEIC from an iPhone):
+        // a refusal apps recognise, to convert the photo and try again.
+        moa_media::Error::Unsupported { format }
+            if matches!(format.as_str(), "heic" | "avif" | "gif") =>
+        {
+            Error::UnsupportedPhoto { format }
+        }
         moa_media::Error::Unsupported { format } => Error::invalid(
             "photo",
-            &format!("unsupported format ({format}): choose a JPEG, PNG or WebP photo"),
+            &format!("not a photo ({format}): choose a JPEG, PNG or WebP photo"),
         ),
         moa_media::Error::TooManyPixels { width, height, max } => Error::invalid(
             "photo",
@@ -337,5 +344,31 @@ impl MediaHandle {
         }
         write_atomic(&path, &bytes).await?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn photos_of_an_undecodable_type_are_their_own_error() {
+        for format in ["heic", "avif", "gif"] {
+            let e = media_error(moa_media::Error::Unsupported {
+                format: format.into(),
+            });
+            assert_eq!(
+                e,
+                Error::UnsupportedPhoto {
+                    format: format.into()
+                }
+            );
+        }
+        // Bytes that are no photo at all stay a plain refusal of the field.
+        let e = media_error(moa_media::Error::Unsupported {
+            format: "unknown".into(),
+        });
+        assert!(matches!(e, Error::Invalid { field, .. } if field == "photo"));
     }
 }

@@ -113,7 +113,9 @@ impl Scripted {
             Some(Fault::Status(status, code)) => Ok(error(status, code, "scripted failure")),
             Some(Fault::Lost) => {
                 let _ = server.handle(&request);
-                Err(Error::Network("connection failed: reset by peer".into()))
+                Err(Error::Network(
+                    format!("{}reset by peer", crate::api::BROKEN).into(),
+                ))
             }
             None => Ok(server.handle(&request)),
         }

@@ -898,3 +898,4 @@ reset-resend = Send a new code
 reset-back = Back to sign in
 error-invalid-code = The code is wrong or expired. Check it, or ask for a new one.
 error-not-offered = This server does not offer that.
+error-unsupported-photo = { $format } photos cannot be opened here. Choose a JPEG, PNG or WebP photo.

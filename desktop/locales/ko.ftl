@@ -895,3 +895,4 @@ reset-resend = 코드 다시 받기
 reset-back = 로그인으로 돌아가기
 error-invalid-code = 코드가 맞지 않거나 만료되었어요. 다시 확인하거나 새 코드를 받아 주세요.
 error-not-offered = 이 서버에서는 쓸 수 없는 기능이에요.
+error-unsupported-photo = { $format } 사진은 열 수 없어요. JPEG, PNG, WebP 사진을 골라 주세요.

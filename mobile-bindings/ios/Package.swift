@@ -17,7 +17,15 @@ let package = Package(
         .target(
             name: "MoaBindings",
             dependencies: ["MoaBindingsFFI"],
-            path: "Sources/MoaBindings"
+            path: "Sources/MoaBindings",
+            // The static Rust library checks server certificates with the
+            // system's trust store (rustls-platform-verifier, through
+            // Security.framework); a static archive does not bring its
+            // frameworks along, so they are named here.
+            linkerSettings: [
+                .linkedFramework("Security"),
+                .linkedFramework("CoreFoundation"),
+            ]
         ),
     ]
 )

@@ -3,13 +3,17 @@
 # the Python module, runs the pytest suite in mobile-bindings/tests/ against
 # real moa-server processes (the suite starts and stops them itself), then
 # generates the Kotlin and Swift sources and compiles the C header
-# (scripts/generate.sh). Installs pytest if it is missing.
+# (scripts/generate.sh), then compiles the Kotlin on the JVM and runs its
+# JUnit suite against real servers too (scripts/kotlin.sh). Installs pytest,
+# Maven and a JDK if they are missing.
 #
 #   mobile-bindings/scripts/test.sh [PYTEST ARGS...]
 #
-# Closing line: "mobile-bindings: N passed, M failed" (pytest's own summary
-# is above it). Exits non-zero if anything failed. MOA_SKIP_BUILD=1 uses
-# what the target dir holds (scripts/test, which has just built it all).
+# Closing lines: "mobile-bindings: N passed, M failed" (the Python suite;
+# pytest's own summary is above it), then "kotlin: N passed, M failed" (the
+# JUnit suite). Exits non-zero if anything failed. MOA_SKIP_BUILD=1 uses
+# what the target dir holds (scripts/test, which has just built it all);
+# MOA_SKIP_KOTLIN=1 leaves the JVM out (a quick Python-only run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
@@ -69,4 +73,10 @@ awk '/ in [0-9.]+s/ { line = $0 }
      END { n = split(line, w, /[ ,]+/); for (i = 2; i <= n; i++) {
              if (w[i] ~ /^passed/) p += w[i-1]; if (w[i] ~ /^(failed|errors?)/) f += w[i-1] }
            printf "mobile-bindings: %d passed, %d failed\n", p, f }' "$work/pytest.log"
+
+# The Kotlin bindings on the JVM; its closing line "kotlin: N passed, M
+# failed" is the last line of this script.
+if [ "${MOA_SKIP_KOTLIN:-}" != 1 ]; then
+  MOA_SKIP_BUILD=1 mobile-bindings/scripts/kotlin.sh || status=1
+fi
 exit "$status"

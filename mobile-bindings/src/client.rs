@@ -14,10 +14,13 @@
 
 use std::sync::Arc;
 
-use moa_client_core::protocol::{EditPlaceRequest, EditProductRequest, Place, Product};
+use moa_client_core::protocol::{
+    AuthMethods, CreatePlaceRequest, CreateProductRequest, EditPlaceRequest, EditProductRequest,
+    MemberListItem, PasswordResetSent, Place, PlaceCreated, Product, ProductCreated,
+};
 use moa_client_core::{
     ChatRoom, Client, FeedTab, LikeTarget, Me, MyPage, NewReview, Options, Profile, RealtimeState,
-    ReportReason, ReportTarget, Review, ReviewDetail, SyncStatus,
+    ReportReason, ReportTarget, Review, ReviewDetail, SubjectType, SyncStatus,
 };
 use tokio::runtime::Handle;
 
@@ -31,7 +34,9 @@ use crate::requests::{MoaRequests, MoaWallet};
 use crate::room::MoaRoom;
 use crate::search::MoaSearch;
 use crate::shop::MoaShop;
-use crate::types::{CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges};
+use crate::types::{
+    CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges, ReviewPage,
+};
 
 /// The client options apps use unless they have a reason not to
 /// (background sync on, photos to 2048 px JPEG at quality 80).
@@ -142,6 +147,33 @@ impl MoaClient {
         Ok(self.core.sign_in(&email, &password).await?)
     }
 
+    /// The ways in the server offers (online): show "forgot your password?"
+    /// only when `password_reset` is on.
+    pub async fn sign_in_methods(&self) -> Result<AuthMethods> {
+        Ok(self.core.sign_in_methods().await?)
+    }
+
+    /// Mails a password reset code to `email` (online). The answer is the
+    /// same whether or not the address has an account.
+    pub async fn request_password_reset(&self, email: String) -> Result<PasswordResetSent> {
+        Ok(self.core.request_password_reset(&email).await?)
+    }
+
+    /// Sets a new password with the mailed 6-digit `code` and signs in
+    /// (online); every other session of the account ends. A wrong, used or
+    /// expired code is `Invalid`.
+    pub async fn reset_password(
+        &self,
+        email: String,
+        code: String,
+        new_password: String,
+    ) -> Result<Me> {
+        Ok(self
+            .core
+            .reset_password(&email, &code, &new_password)
+            .await?)
+    }
+
     /// Signs out; unsent changes stay for the next sign-in of the account.
     pub async fn sign_out(&self) -> Result<()> {
         Ok(self.core.sign_out().await?)
@@ -204,9 +236,30 @@ impl MoaClient {
         Ok(self.core.profile(&user_id).await?)
     }
 
-    /// Ids of the members the member follows.
+    /// Ids of the members the member follows (from the device).
     pub async fn following(&self) -> Result<Vec<String>> {
         Ok(self.core.following().await?)
+    }
+
+    /// A member's followers, newest first (the first page; online).
+    pub async fn followers(&self, user_id: String) -> Result<Vec<MemberListItem>> {
+        Ok(self.core.followers(&user_id).await?)
+    }
+
+    /// Whom a member follows, newest first (the first page; online).
+    pub async fn following_list(&self, user_id: String) -> Result<Vec<MemberListItem>> {
+        Ok(self.core.following_list(&user_id).await?)
+    }
+
+    /// Removes a member from the signed-in member's followers (online; done
+    /// if they were not following).
+    pub async fn remove_follower(&self, user_id: String) -> Result<()> {
+        Ok(self.core.remove_follower(&user_id).await?)
+    }
+
+    /// Reviews the member liked, newest like first (the first page; online).
+    pub async fn liked_reviews(&self) -> Result<Vec<Review>> {
+        Ok(self.core.liked_reviews().await?)
     }
 
     // ----- writing (local at once, then through the outbox) -----------------
@@ -279,6 +332,60 @@ impl MoaClient {
     /// Search on the device and the server, suggestions, recent searches.
     pub fn search(&self) -> Arc<MoaSearch> {
         Arc::new(MoaSearch::new(self.core.search()))
+    }
+
+    // ----- places and products (online) -------------------------------------
+
+    /// Places whose name or address contains `query` (the first page; empty
+    /// lists all), to pick a review's subject. Online; works signed out.
+    pub async fn search_places(&self, query: String) -> Result<Vec<Place>> {
+        Ok(self.core.search_places(&query).await?)
+    }
+
+    /// Products whose name contains `query` (the first page). Online.
+    pub async fn search_products(&self, query: String) -> Result<Vec<Product>> {
+        Ok(self.core.search_products(&query).await?)
+    }
+
+    /// Adds a place; the existing one of the same name and address is
+    /// answered instead (`created` false). Online.
+    pub async fn add_place(&self, place: CreatePlaceRequest) -> Result<PlaceCreated> {
+        Ok(self.core.add_place(place).await?)
+    }
+
+    /// Adds a product (an existing one with the same name and shop link is
+    /// answered instead). Online.
+    pub async fn add_product(&self, product: CreateProductRequest) -> Result<ProductCreated> {
+        Ok(self.core.add_product(product).await?)
+    }
+
+    /// A place's or product's reviews, newest first: the first page, or the
+    /// one after `cursor`. Online; works signed out.
+    pub async fn subject_reviews(
+        &self,
+        subject: SubjectType,
+        id: String,
+        cursor: Option<String>,
+    ) -> Result<ReviewPage> {
+        Ok(self
+            .core
+            .subject_reviews(subject, &id, cursor)
+            .await?
+            .into())
+    }
+
+    /// A member's reviews, newest first (online).
+    pub async fn user_reviews(
+        &self,
+        user_id: String,
+        cursor: Option<String>,
+    ) -> Result<ReviewPage> {
+        Ok(self.core.user_reviews(&user_id, cursor).await?.into())
+    }
+
+    /// Reviews with a tag, newest first (online).
+    pub async fn tag_reviews(&self, tag: String, cursor: Option<String>) -> Result<ReviewPage> {
+        Ok(self.core.tag_reviews(&tag, cursor).await?.into())
     }
 
     /// A place (online); `NotFound` when there is none, or it was deleted

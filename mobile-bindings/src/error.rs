@@ -34,6 +34,12 @@ pub enum MoaError {
     /// a quote: charge points first), `request_closed`).
     #[error("{reason}")]
     Shop { code: String, reason: String },
+    /// A photo of a type this device cannot decode: `format` is `heic`
+    /// (what iPhones store: let the system convert it to JPEG and add that),
+    /// `avif` or `gif`. Hand over JPEG, PNG or WebP. (Bytes that are no
+    /// photo at all are `Invalid`.)
+    #[error("{reason}")]
+    UnsupportedPhoto { format: String, reason: String },
     /// Anything else: not allowed, local storage failing, an answer the
     /// client does not understand.
     #[error("{reason}")]
@@ -46,6 +52,7 @@ impl From<CoreError> for MoaError {
     fn from(e: CoreError) -> Self {
         let reason = e.to_string();
         match e {
+            CoreError::UnsupportedPhoto { format } => MoaError::UnsupportedPhoto { format, reason },
             CoreError::Network(_) => MoaError::Network,
             CoreError::Auth(_) => MoaError::Auth,
             CoreError::NotFound(_) => MoaError::NotFound,
@@ -69,7 +76,9 @@ impl From<CoreError> for MoaError {
                 | ErrorCode::UnsupportedFormat
                 | ErrorCode::TooManyPixels
                 | ErrorCode::CorruptMedia
-                | ErrorCode::OwnRequest => MoaError::Invalid { reason },
+                | ErrorCode::OwnRequest
+                // A mailed reset code that is wrong, used or expired.
+                | ErrorCode::InvalidCode => MoaError::Invalid { reason },
                 ErrorCode::SoldOut
                 | ErrorCode::OverLimit
                 | ErrorCode::CampaignClosed
@@ -152,6 +161,19 @@ mod tests {
                 reason: "refused".into()
             }
         );
+        assert!(matches!(
+            MoaError::from(CoreError::UnsupportedPhoto {
+                format: "heic".into(),
+            }),
+            MoaError::UnsupportedPhoto { format, .. } if format == "heic"
+        ));
+        assert!(matches!(
+            MoaError::from(CoreError::Invalid {
+                field: "photo".into(),
+                reason: "not a photo (unknown): choose a JPEG, PNG or WebP photo".into()
+            }),
+            MoaError::Invalid { .. }
+        ));
         assert!(matches!(
             MoaError::from(CoreError::Storage("disk full".into())),
             MoaError::Other { reason } if reason.contains("disk full")

@@ -1,7 +1,9 @@
 //! [`MoaMedia`]: client-core's `MediaHandle` (`client.media()`) as a uniffi
-//! object: adding photos and videos, and the local files of media ids.
+//! object: adding photos and videos, and the facts and local files of
+//! media ids.
 //! Each method is one call of the method of the same name there.
 
+use moa_client_core::protocol::Media;
 use moa_client_core::{MediaHandle, MediaSource, PreparedMedia};
 
 use crate::error::Result;
@@ -34,6 +36,12 @@ impl MoaMedia {
     /// Queues a video (MP4, MOV or WebM, at most 100 MB) as it is.
     pub async fn add_video(&self, source: MediaSource) -> Result<PreparedMedia> {
         Ok(self.core.add_video(source).await?)
+    }
+
+    /// What the server knows of a media id (type, size, pixels, blurhash),
+    /// fetched once and kept on the device, so placeholders show offline.
+    pub async fn info(&self, media_id: String) -> Result<Media> {
+        Ok(self.core.info(&media_id).await?)
     }
 
     /// The local file of a media id (or its thumbnail), downloaded once.

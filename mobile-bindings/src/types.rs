@@ -24,17 +24,19 @@ use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
 use moa_client_core::protocol::{
-    AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, Campaign,
-    CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community, CommunityKind,
-    CommunitySignups, CreateCampaignRequest, CreateCommunityRequest, DayStats, EditCampaignRequest,
-    EditPlaceRequest, EditProductRequest, HelpRequest, HelperReview, MatchKind, MediaKind,
+    AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, AuthMethods,
+    Campaign, CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community,
+    CommunityKind, CommunitySignups, CreateCampaignRequest, CreateCommunityRequest,
+    CreatePlaceRequest, CreateProductRequest, DayStats, EditCampaignRequest, EditPlaceRequest,
+    EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind, MemberListItem,
     ModerationAction, ModerationRequest, ModerationResult, NotificationKind, OptionChoice,
     OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent, OrderFilter,
-    OrderSort, OrderStatus, OrderTotals, Page, Place, PlaceCategory, PointCharge, PointEntry,
-    PointKind, Product, ProductOption, ProfileComment, ProfileCounts, Quote, QuoteStatus, Report,
-    ReportDayCount, ReportState, ReportStats, ReportTypeCount, RequestCategory, RequestStatus,
-    Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest, TextAudience,
-    TextKind, TextPreview, TextPurpose, TextRange, TextRecipient, TextRequest, TextSend, Wallet,
+    OrderSort, OrderStatus, OrderTotals, Page, PasswordResetSent, Place, PlaceCategory,
+    PlaceCreated, PointCharge, PointEntry, PointKind, Product, ProductCreated, ProductOption,
+    ProfileComment, ProfileCounts, Quote, QuoteStatus, Report, ReportDayCount, ReportState,
+    ReportStats, ReportTypeCount, RequestCategory, RequestStatus, Role, SearchHit, SearchKind,
+    SearchType, ShopProduct, ShopProductRequest, TextAudience, TextKind, TextPreview, TextPurpose,
+    TextRange, TextRecipient, TextRequest, TextSend, Wallet,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -1165,6 +1167,104 @@ pub struct CommentPage {
     pub next_cursor: Option<String>,
 }
 
+// ----- signing in -------------------------------------------------------------
+
+/// The ways in a server offers (`MoaClient.signInMethods`).
+#[uniffi::remote(Record)]
+pub struct AuthMethods {
+    /// Email and password sign-in (always).
+    pub password: bool,
+    /// "Forgot your password?": codes can be mailed.
+    pub password_reset: bool,
+}
+
+/// A reset code was mailed (or not: the answer is the same for an address
+/// without an account).
+#[uniffi::remote(Record)]
+pub struct PasswordResetSent {
+    /// How long a code stays valid, in seconds.
+    pub valid_for_secs: i64,
+    /// How long before another code can be asked for, in seconds.
+    pub resend_after_secs: i64,
+}
+
+// ----- places and products: adding them ------------------------------------------
+
+/// A new place to review (`MoaClient.addPlace`).
+#[uniffi::remote(Record)]
+pub struct CreatePlaceRequest {
+    /// A UUIDv7 of the app's, or none (the server makes one).
+    #[uniffi(default)]
+    pub id: Option<String>,
+    pub name: String,
+    pub address: String,
+    #[uniffi(default)]
+    pub latitude: Option<f64>,
+    #[uniffi(default)]
+    pub longitude: Option<f64>,
+    pub category: PlaceCategory,
+    /// An external page (http or https), or empty.
+    #[uniffi(default)]
+    pub link: String,
+}
+
+/// The place added, or the existing one of the same name and address
+/// (`created` false): either way `place.id` is the subject to review.
+#[uniffi::remote(Record)]
+pub struct PlaceCreated {
+    pub place: Place,
+    pub created: bool,
+}
+
+/// A new product to review (`MoaClient.addProduct`).
+#[uniffi::remote(Record)]
+pub struct CreateProductRequest {
+    #[uniffi(default)]
+    pub id: Option<String>,
+    pub name: String,
+    pub price_krw: i64,
+    #[uniffi(default)]
+    pub options: Vec<ProductOption>,
+    /// Media ids from `MoaMedia.addPhoto`.
+    #[uniffi(default)]
+    pub photos: Vec<String>,
+    /// The external shop page, or empty.
+    #[uniffi(default)]
+    pub shop_url: String,
+}
+
+/// The product added, or the existing one (`created` false).
+#[uniffi::remote(Record)]
+pub struct ProductCreated {
+    pub product: Product,
+    pub created: bool,
+}
+
+/// A member in a list (followers, following), with when they followed.
+#[uniffi::remote(Record)]
+pub struct MemberListItem {
+    pub member: Author,
+    pub at: i64,
+}
+
+/// What the server knows of a stored photo or video (`MoaMedia.info`).
+#[uniffi::remote(Record)]
+pub struct Media {
+    /// The SHA-256 of the file (lowercase hex): the media id.
+    pub id: String,
+    pub kind: MediaKind,
+    /// Decided by the content: `image/jpeg`, `image/png`, `image/webp`,
+    /// `video/mp4`, `video/quicktime`, `video/webm`.
+    pub content_type: String,
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub blurhash: Option<String>,
+    pub url: String,
+    pub thumbnail_url: Option<String>,
+    pub created_at: i64,
+}
+
 // ----- the back office and moderation (moa-protocol, client-core's admin) ----
 
 /// How the admin order table is sorted.
@@ -1553,7 +1653,8 @@ macro_rules! page_record {
 }
 
 page_record!(
-    /// One page of reviews (the official posts).
+    /// One page of reviews (the official posts; a place's, product's,
+    /// member's or tag's reviews).
     ReviewPage of Review
 );
 page_record!(

@@ -69,6 +69,19 @@ def test_bad_input_gets_auth_invalid_conflict_and_not_found_errors(server, data_
         with pytest.raises(moa.MoaError.Invalid) as refused:
             await client.media().add_photo(moa.MediaSource.BYTES(name="notes.txt", bytes=b"not a photo at all"))
         assert "photo" in refused.value.reason
+        # An iPhone's HEIC photo (a real one, 64x48): its own error, which an
+        # app acts on by handing over a JPEG instead.
+        heic = os.path.join(os.path.dirname(__file__), "data", "iphone.heic")
+        with pytest.raises(moa.MoaError.UnsupportedPhoto) as refused:
+            await client.media().add_photo(moa.MediaSource.PATH(heic))
+        assert refused.value.format == "heic" and "JPEG" in refused.value.reason
+        with open(heic, "rb") as f:
+            heic_bytes = f.read()
+        with pytest.raises(moa.MoaError.UnsupportedPhoto):
+            await client.media().add_photo(moa.MediaSource.BYTES(name="IMG_0001.HEIC", bytes=heic_bytes))
+        assert await client.outbox().items() == []
+        with pytest.raises(moa.MoaError.Invalid):
+            await client.media().info("not-a-media-id")
         with pytest.raises(moa.MoaError.Invalid):
             await client.media().file("../../etc/passwd", False)
         with pytest.raises(moa.MoaError.Invalid):
@@ -230,6 +243,69 @@ def test_two_members_post_photo_review_comment_like_follow_and_see_each_others_a
 
 async def outbox_empty(client):
     return await client.outbox().items() == []
+
+
+# ----- the online lists, the catalog, a photo's facts --------------------------
+
+
+def test_followers_likes_catalog_and_media_info_online(server, data_dir, tmp_path):
+    async def scenario():
+        alice, a = await member(server.url, data_dir(), "alice")
+        bob, b = await member(server.url, data_dir(), "bob")
+        tag = uuid.uuid4().hex[:8]
+        added = await alice.add_place(
+            moa.CreatePlaceRequest(id=None, name=f"모아 카페 {tag}", address="서울 성동구 1",
+                                   latitude=None, longitude=None, category=moa.PlaceCategory.CAFE, link="")
+        )
+        assert added.created
+        again = await bob.add_place(
+            moa.CreatePlaceRequest(id=None, name=f"모아 카페 {tag}", address="서울 성동구 1",
+                                   latitude=None, longitude=None, category=moa.PlaceCategory.CAFE, link="")
+        )
+        assert (again.place.id, again.created) == (added.place.id, False)
+        assert [p.id for p in await bob.search_places(f"모아 카페 {tag}")] == [added.place.id]
+        product = await alice.add_product(
+            moa.CreateProductRequest(id=None, name=f"텀블러 {tag}", price_krw=25000, options=[], photos=[], shop_url="")
+        )
+        assert [p.id for p in await bob.search_products(f"텀블러 {tag}")] == [product.product.id]
+
+        photo_path = tmp_path / "small.png"
+        photo_path.write_bytes(make_png(320, 240))
+        photo = await alice.media().add_photo(moa.MediaSource.PATH(str(photo_path)))
+        review_id = await alice.create_review(
+            moa.NewReview(kind=moa.ReviewKind.SNAP, title="", body="Good beans.", photos=[photo.media_id],
+                          subject=moa.SubjectRef(kind=moa.SubjectType.PLACE, id=added.place.id),
+                          rating=5, tags=["beans"], official=False)
+        )
+        await alice.sync()
+        await eventually(lambda: outbox_empty(alice), "alice's outbox to empty")
+        info = await bob.media().info(photo.media_id)
+        assert (info.content_type, info.width, info.height) == ("image/jpeg", 320, 240)
+
+        async def on_place_page():
+            page = await bob.subject_reviews(moa.SubjectType.PLACE, added.place.id, None)
+            return page if page.items else None
+
+        page = await eventually(on_place_page, "the review on the place's page")
+        assert [r.id for r in page.items] == [review_id] and page.next_cursor is None
+        assert [r.id for r in (await bob.user_reviews(a.id, None)).items] == [review_id]
+        assert [r.id for r in (await bob.tag_reviews("beans", None)).items] == [review_id]
+
+        await bob.set_follow(a.id, True)
+        await bob.set_like(moa.LikeTarget.REVIEW, review_id, True)
+        await bob.sync()
+        await eventually(lambda: outbox_empty(bob), "bob's outbox to empty")
+        assert [m.member.id for m in await alice.followers(a.id)] == [b.id]
+        assert [m.member.id for m in await alice.following_list(b.id)] == [a.id]
+        assert [r.id for r in await bob.liked_reviews()] == [review_id]
+        await alice.remove_follower(b.id)
+        assert await alice.followers(a.id) == []
+
+        server.stop()
+        with pytest.raises(moa.MoaError.Network):
+            await alice.followers(a.id)
+
+    run(scenario())
 
 
 # ----- chat -------------------------------------------------------------------

@@ -49,6 +49,10 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
         },
         Error::Invalid { reason, .. } => reason.clone(),
         Error::Storage(_) => lang.t("error-storage"),
+        Error::UnsupportedPhoto { format } => lang.ta(
+            "error-unsupported-photo",
+            &[("format", crate::i18n::Arg::Str(format.to_uppercase()))],
+        ),
         Error::Server(_) => lang.t("error-server"),
     }
 }
