@@ -218,8 +218,8 @@ impl Api {
     /// [`Api::call`] for reads (GETs and pulls): a request that failed on
     /// the connection itself (a pooled connection the network dropped
     /// meanwhile, say) is sent once more at once, on a fresh one, before it
-    /// counts as a network failure. Timeouts are not repeated. (Pushes have
-    /// their own rule: [`Api::push`].)
+    /// counts as a network failure. Timeouts are not repeated. (A failed
+    /// push is not: it waits out its backoff like any outbox item.)
     async fn call_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         verb: Verb,
@@ -279,29 +279,9 @@ impl Api {
             .map(|_| ())
     }
 
-    /// Sends a batch of the outbox. A connection that broke under it (a
-    /// pooled one the network cut meanwhile: what the first push after
-    /// coming back online meets) is tried once more at once; the server
-    /// applies a mutation id once and answers a resend the same. Not
-    /// repeated: timeouts, error statuses (a busy server waits out the
-    /// backoff), and a server that cannot be reached at all. If the resend
-    /// cannot even connect, the first failure stands, since the batch may
-    /// have reached the server then ([`Error::never_applied`] must not say
-    /// otherwise).
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
-        let path = "/sync/push";
-        match self.call(Verb::Post, path, Some(token), Some(req)).await {
-            Err(Error::Network(first)) if first.starts_with(BROKEN) => {
-                tracing::debug!(error = %first, "push: resending once on a fresh connection");
-                match self.call(Verb::Post, path, Some(token), Some(req)).await {
-                    Err(Error::Network(again)) if again == UNREACHABLE => {
-                        Err(Error::Network(first))
-                    }
-                    other => other,
-                }
-            }
-            other => other,
-        }
+        self.call(Verb::Post, "/sync/push", Some(token), Some(req))
+            .await
     }
 
     pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse> {
@@ -496,8 +476,6 @@ fn checked(answer: Answer) -> Result<Vec<u8>> {
 }
 
 const TIMED_OUT: &str = "the server did not answer in time";
-/// How the message of a connection that broke mid-request starts.
-pub(crate) const BROKEN: &str = "connection failed: ";
 /// A connection that could not be made: the request never left.
 pub(crate) const UNREACHABLE: &str = "cannot reach the server";
 
@@ -507,7 +485,7 @@ fn network(e: reqwest::Error) -> Error {
     } else if e.is_connect() {
         UNREACHABLE.to_owned()
     } else {
-        format!("{BROKEN}{e}")
+        format!("connection failed: {e}")
     };
     Error::Network(crate::error::Detail::caused_by(message, e))
 }

@@ -113,9 +113,7 @@ impl Scripted {
             Some(Fault::Status(status, code)) => Ok(error(status, code, "scripted failure")),
             Some(Fault::Lost) => {
                 let _ = server.handle(&request);
-                Err(Error::Network(
-                    format!("{}reset by peer", crate::api::BROKEN).into(),
-                ))
+                Err(Error::Network("connection failed: reset by peer".into()))
             }
             None => Ok(server.handle(&request)),
         }

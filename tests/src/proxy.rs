@@ -30,6 +30,17 @@ struct State {
     dropped: AtomicU64,
     bytes_up: AtomicU64,
     bytes_down: AtomicU64,
+    /// Connections being relayed now.
+    live: AtomicU64,
+}
+
+/// Counts a relay as live while it runs.
+struct Live(Arc<State>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Proxy {
@@ -45,6 +56,7 @@ impl Proxy {
             dropped: AtomicU64::new(0),
             bytes_up: AtomicU64::new(0),
             bytes_down: AtomicU64::new(0),
+            live: AtomicU64::new(0),
         });
         let st = Arc::clone(&state);
         let task = tokio::spawn(async move {
@@ -53,6 +65,7 @@ impl Proxy {
                     drop(client);
                     continue;
                 }
+                st.live.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(relay(client, Arc::clone(&st)));
             }
         });
@@ -70,8 +83,17 @@ impl Proxy {
         self.state.generation.send_modify(|g| *g += 1);
     }
 
-    /// Lets connections through again.
-    pub fn up(&self) {
+    /// Lets connections through again, once every connection `down` cut is
+    /// closed and the clients have had a moment to see it: a client then
+    /// opens a fresh connection instead of sending its next request down a
+    /// pooled one the cut left dead (which fails at random, as a request
+    /// racing a close does).
+    pub async fn up(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.state.live.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         self.state.down.store(false, Ordering::SeqCst);
     }
 
@@ -124,11 +146,17 @@ impl Drop for Proxy {
 }
 
 async fn relay(client: TcpStream, state: Arc<State>) {
+    let _live = Live(Arc::clone(&state));
+    // Subscribed first, then checked: a `down` that came before this
+    // connection was relayed cuts it too.
+    let mut cut = state.generation.subscribe();
+    if state.down.load(Ordering::SeqCst) {
+        return;
+    }
     let target = *state.target.lock().await;
     let Ok(server) = TcpStream::connect(target).await else {
         return;
     };
-    let mut cut = state.generation.subscribe();
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
     let swallow = Arc::new(AtomicBool::new(false));

@@ -487,7 +487,7 @@ async fn offline_sends_are_queued_and_delivered_once(engine: Engine) {
     );
 
     // Back: delivered once, in order, and B hears each once.
-    proxy.up();
+    proxy.up().await;
     a.client.sync_soon();
     let mut heard = Vec::new();
     while heard.len() < 3 {
@@ -601,7 +601,7 @@ async fn messages_arrive_once_and_in_order_across_reconnects(engine: Engine) {
         if i == 15 || i == 40 {
             proxy.down();
             tokio::time::sleep(Duration::from_millis(300)).await;
-            proxy.up();
+            proxy.up().await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -686,7 +686,7 @@ async fn the_connection_reports_its_state_and_backs_off(engine: Engine) {
         RealtimeState::Disconnected { .. } | RealtimeState::Connecting
     ));
 
-    proxy.up();
+    proxy.up().await;
     client.sync_soon();
     wait_event(
         &mut events,

@@ -150,7 +150,7 @@ async fn offline_photo_review_is_delivered_once_back_online(engine: Engine, stor
     assert_eq!(again.upload_id, photo.upload_id);
     assert_eq!(a.outbox().items().await.unwrap().len(), 2);
 
-    proxy.up();
+    proxy.up().await;
     for item in a.outbox().items().await.unwrap() {
         a.outbox().retry(&item.id).await.unwrap();
     }
@@ -200,7 +200,7 @@ async fn interrupted_upload_continues_from_the_server(engine: Engine, store: Sto
         .await
         .expect(200);
 
-    proxy.up();
+    proxy.up().await;
     let before = proxy.bytes().0;
     a.sync().await.unwrap();
     let sent = proxy.bytes().0 - before;

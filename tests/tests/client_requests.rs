@@ -80,7 +80,7 @@ async fn two_members_go_from_request_to_review(engine: Engine) {
     assert!(mine[0].pending && mine[0].mine);
     assert_eq!(mine[0].request.status, RequestStatus::Open);
     // Offline search of the device finds it (open requests are indexed).
-    proxy.up();
+    proxy.up().await;
     mina.sync().await.unwrap();
     mina.sync().await.unwrap();
     let card = mina.requests().request(&id).await.unwrap();
@@ -159,7 +159,7 @@ async fn two_members_go_from_request_to_review(engine: Engine) {
         mina.requests().accept(&id, &quote_id).await,
         Err(Error::Network(_))
     ));
-    proxy.up();
+    proxy.up().await;
 
     // Charge at the provider's checkout.
     let checkout = mina.wallet().charge(50_000).await.unwrap();
@@ -283,7 +283,7 @@ async fn a_cancel_made_offline_releases_once(engine: Engine) {
         mina.requests().request(&id).await.unwrap().request.status,
         RequestStatus::Cancelled
     );
-    proxy.up();
+    proxy.up().await;
     mina.sync().await.unwrap();
     mina.sync().await.unwrap();
     let w = mina.wallet().wallet().await.unwrap();

@@ -134,7 +134,7 @@ async fn a_member_joins_orders_pays_and_cancels(engine: Engine) {
         mina.shop().set_scrap(theirs_id, true).await,
         Err(Error::NotFound(_))
     ));
-    proxy.up();
+    proxy.up().await;
     mina.sync().await.unwrap();
     assert!(mina.shop().campaign(&ours_id).await.unwrap().scrapped);
     assert_eq!(shop.server.count("campaign_scraps").await, 1);
@@ -224,7 +224,7 @@ async fn a_member_joins_orders_pays_and_cancels(engine: Engine) {
     let twice = mina.shop().cancel_order(&order.id, "").await.unwrap_err();
     assert!(matches!(twice, Error::Rejected { .. }), "{twice:?}");
     assert!(matches!(mina.sync().await, Err(Error::Network(_))));
-    proxy.up();
+    proxy.up().await;
     mina.sync().await.unwrap();
     let mine = mina.shop().order(&order.id).await.unwrap();
     assert!(!mine.cancel_pending);
