@@ -5,8 +5,10 @@
 # the status bar says "온라인 · 실시간 연결됨" (failing on an error state),
 # then signs out, signs up a new member through the form, resets its
 # password through 비밀번호를 잊으셨나요? (the code read from the demo's mail
-# folder), and signs out and in as the demo admin — each time waiting for the live feed again. It saves
-# a PNG of the home feed, a review, a chat room, the compose screen, search
+# folder), verifies its mobile number in 설정 (the texted code read from the
+# demo's fake SENS log), and signs out and in as the demo admin — each time waiting for the live feed again. It saves
+# a PNG of the home feed, a review (and its 🔗 공유 link copied; a moa://
+# link handed to the running app by a second launch), a chat room, the compose screen, search
 # results (typed into the search box after Ctrl+K), a group-buy bought
 # through the app (the 공동구매 tab, a campaign, 참여하기, the checkout
 # "browser" paying at the local fake PortOne, the order paid), requests
@@ -272,8 +274,15 @@ click_until() {
   die "$what: never shown after 3 clicks on '$text'; the window shows $(cat "$work/$app_name.json")"
 }
 
+# scroll_down: the wheel over the screen's middle, to its bottom.
+scroll_down() {
+  xdotool mousemove --window "$wid" 760 400 click --repeat 12 --delay 30 5
+  sleep 0.3
+}
+
 sign_out() {
   click_until "설정" "the settings screen" 'p["screen"] == "설정"'
+  scroll_down
   click "로그아웃"
   until_shown "signed out: the sign-in form" 'p["sign_in_form"]' 15
 }
@@ -311,6 +320,20 @@ snap home
 quit_app
 
 shot review "review:$review"
+
+say "sharing: 🔗 공유 copies the review's https link (its page previews it), and a link clicked elsewhere opens in the running app"
+launch share "$work/member" --open "review:$review"
+until_shown "the review with its share button" 'any(t[0] == "🔗 공유" for t in p["targets"])' 20
+click "🔗 공유"
+until_shown "the link copied" "any(\"/r/$review\" in s for s in p[\"statuses\"])" 10
+snap review-share
+curl -fsS "$url/r/$review" | grep -q "og:title" || die "the review's share page has no preview"
+# What the system runs when a moa:// link is clicked: a second launch on the
+# same data directory hands the link over and quits.
+"$TARGET_DIR/debug/moa" --data-dir "$work/member" --server "$url" "moa://chat/$room" >"$work/app-handoff.log" 2>&1 ||
+  die "the second launch failed: $(cat "$work/app-handoff.log")"
+until_shown "the link opened in the running app" 'p["screen"] == "채팅"' 15
+quit_app
 shot chat "chat:$room"
 shot compose compose
 
@@ -479,6 +502,27 @@ type_into new_password "new-password-$newbie"
 type_into new_password_again "new-password-$newbie"
 xdotool key Return
 until_shown "the password reset: signed in as $newbie" "$LIVE and \"@$newbie\" in (p[\"member\"] or \"\")"
+say "the new member verifies a mobile number in 설정: a code texted (the demo's fake SENS logs it), typed back"
+click_until "설정" "the settings screen" 'p["screen"] == "설정"'
+until_shown "the phone verification form" 'any(t[0] == "verify-phone" for t in p["targets"])' 15
+scroll_down
+newbie_phone="010-7$(printf '%03d' $((RANDOM % 1000)))-$(printf '%04d' $((RANDOM % 10000)))"
+type_into verify-phone "$newbie_phone"
+click "인증번호 받기"
+until_shown "the code step" 'any(t[0] == "phone-code" for t in p["targets"])' 15
+phone_digits=$(printf '%s' "$newbie_phone" | tr -d -)
+phone_code=""
+for _ in $(seq 1 25); do
+  phone_code=$(grep -h "FAKE SENS got a text" "$work/server.out" "$work/server.err" 2>/dev/null | grep "$phone_digits" |
+    tail -1 | grep -o '인증번호 \[[0-9]\{6\}\]' | grep -o '[0-9]\{6\}' || true)
+  [ -n "$phone_code" ] && break
+  sleep 0.2
+done
+[ -n "$phone_code" ] || die "no verification code for $phone_digits in the demo server's log"
+type_into phone-code "$phone_code"
+snap phone-verify
+click "확인"
+until_shown "the number verified" 'any("인증된 번호" in s for s in p["statuses"])' 15
 sign_out
 # The admin signs in on an app started afresh. (Signing in again in the same
 # app right after this sign-out sometimes stayed signed out or offline under

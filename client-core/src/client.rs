@@ -364,6 +364,52 @@ impl Client {
         self.begin_session(auth).await
     }
 
+    /// The link to share for a review, place or group-buy on this server
+    /// (`https://…/r/{id}`): messengers show its preview page, which opens
+    /// the app at `moa://review/{id}`. Read links back with
+    /// [`moa_protocol::links::parse`].
+    pub fn share_link(&self, kind: moa_protocol::links::LinkKind, id: &str) -> String {
+        moa_protocol::links::share_link(self.inner.api.base_url(), kind, id)
+    }
+
+    /// Texts a 6-digit code to `phone` (a Korean mobile number in any usual
+    /// spelling) to verify it (online). Answers the number in E.164 and how
+    /// long the code is good; `not_offered` where the server sends no texts,
+    /// `rate_limited` (with the wait) when asked again within a minute.
+    pub async fn request_phone_verification(
+        &self,
+        phone: &str,
+    ) -> Result<moa_protocol::PhoneCodeSent> {
+        let Some(phone) = moa_protocol::korean_mobile(phone) else {
+            return Err(Error::invalid(
+                "phone",
+                "is not a Korean mobile number (010-1234-5678)",
+            ));
+        };
+        let account = self.account()?;
+        let req = moa_protocol::PhoneVerificationRequest { phone };
+        account.post("/me/phone/verification", &req).await
+    }
+
+    /// Confirms the texted `code` (online): the number it went to becomes
+    /// the member's verified number, saved to the cache at once. A wrong
+    /// code is refused with `invalid_code`; five wrong codes end it.
+    pub async fn confirm_phone_verification(&self, code: &str) -> Result<Me> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid("code", "is the 6 digits from the text"));
+        }
+        let account = self.account()?;
+        let req = moa_protocol::PhoneVerificationConfirm { code };
+        let me: moa_protocol::Me = account.post("/me/phone/verification/confirm", &req).await?;
+        account
+            .store
+            .write(move |tx| session::save_me(tx, &me))
+            .await?;
+        account.emit(vec![Topic::Profile]);
+        self.me().await
+    }
+
     /// Signs out: the sync loop stops and the tokens are forgotten. Changes
     /// not yet sent stay in that account's outbox and go out at the next
     /// sign-in.

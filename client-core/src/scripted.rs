@@ -315,6 +315,7 @@ pub fn me() -> Me {
         community_id: None,
         phone: None,
         sms_opt_in: false,
+        phone_verified: false,
         created_at: 0,
         updated_at: 0,
     }

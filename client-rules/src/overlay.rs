@@ -265,10 +265,13 @@ pub fn me(mut me: Me, ops: &[Op]) -> Me {
                 me.community_id.clone_from(v);
             }
             if let Some(v) = &p.phone {
-                // Shown as digits, as the server stores it.
-                me.phone = v
-                    .as_ref()
-                    .map(|n| n.chars().filter(char::is_ascii_digit).collect::<String>());
+                // Shown as the server stores it; another number is not
+                // verified until its own code comes back.
+                let phone = v.as_deref().and_then(moa_protocol::korean_mobile);
+                if phone != me.phone {
+                    me.phone_verified = false;
+                }
+                me.phone = phone;
             }
             if let Some(v) = p.sms_opt_in {
                 me.sms_opt_in = v;

@@ -899,3 +899,25 @@ reset-back = Back to sign in
 error-invalid-code = The code is wrong or expired. Check it, or ask for a new one.
 error-not-offered = This server does not offer that.
 error-unsupported-photo = { $format } photos cannot be opened here. Choose a JPEG, PNG or WebP photo.
+
+## Phone verification
+phone-title = Phone verification
+phone-hint = Ordering in group-buys and quoting on requests need a verified mobile number.
+phone-verified = ✅ Verified number { $phone }
+phone-send = Text me a code
+phone-resend = Resend ({ $secs } s)
+phone-resend-now = Text me a new code
+phone-sent = We texted a code to { $phone }. Enter it within 3 minutes.
+phone-code = 6-digit code
+phone-confirm = Verify
+phone-done = Your mobile number is verified
+phone-code-invalid = Enter the 6 digits from the text.
+phone-needed = A verified phone number is needed
+phone-needed-order = Verify your mobile number before joining a group-buy.
+phone-needed-quote = Verify your mobile number before sending a quote.
+phone-go = Verify my number
+error-phone-unverified = A verified mobile number is needed: verify yours in Settings.
+
+## Share links
+share-hint = Copies the link: messengers show a preview, and it opens in the Moa app.
+toast-link-copied-url = Link copied: { $link }

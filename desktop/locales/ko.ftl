@@ -896,3 +896,25 @@ reset-back = 로그인으로 돌아가기
 error-invalid-code = 코드가 맞지 않거나 만료되었어요. 다시 확인하거나 새 코드를 받아 주세요.
 error-not-offered = 이 서버에서는 쓸 수 없는 기능이에요.
 error-unsupported-photo = { $format } 사진은 열 수 없어요. JPEG, PNG, WebP 사진을 골라 주세요.
+
+## Phone verification (휴대폰 인증)
+phone-title = 휴대폰 인증
+phone-hint = 공동구매 주문과 부탁 견적에는 인증된 휴대폰 번호가 필요해요.
+phone-verified = ✅ 인증된 번호 { $phone }
+phone-send = 인증번호 받기
+phone-resend = 다시 받기 ({ $secs }초)
+phone-resend-now = 인증번호 다시 받기
+phone-sent = { $phone }(으)로 인증번호를 보냈어요. 3분 안에 입력해 주세요.
+phone-code = 인증번호 6자리
+phone-confirm = 확인
+phone-done = 휴대폰 번호가 인증되었어요
+phone-code-invalid = 문자로 받은 숫자 6자리를 입력해 주세요.
+phone-needed = 휴대폰 번호 인증이 필요해요
+phone-needed-order = 공동구매에 참여하려면 먼저 휴대폰 번호를 인증해 주세요.
+phone-needed-quote = 견적을 보내려면 먼저 휴대폰 번호를 인증해 주세요.
+phone-go = 휴대폰 인증하기
+error-phone-unverified = 휴대폰 번호 인증이 필요해요. 설정에서 인증해 주세요.
+
+## Share links
+share-hint = 링크를 복사해요. 카카오톡 등에 붙여 넣으면 미리보기가 보이고, 누르면 모아 앱에서 열려요.
+toast-link-copied-url = 링크를 복사했어요: { $link }

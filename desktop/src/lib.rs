@@ -14,6 +14,7 @@
 //! [`probe`] reports what the window shows to end-to-end tests.
 
 pub mod i18n;
+pub mod links;
 pub mod media;
 pub mod probe;
 pub mod route;

@@ -34,6 +34,12 @@ struct Args {
     /// or a link such as moa://review/ID.
     #[arg(long, value_name = "ROUTE")]
     open: Option<Route>,
+    /// A link to open: `moa://review/ID` or a share link
+    /// (`https://HOST/r/ID`, `/p/ID`, `/c/ID`), as the system passes it when
+    /// one is clicked. With the app already running on this data directory,
+    /// the link goes to that window and this launch quits.
+    #[arg(value_name = "LINK")]
+    link: Option<String>,
     /// Language: ko or en (saved in settings).
     #[arg(long)]
     lang: Option<String>,
@@ -114,7 +120,18 @@ fn run(args: Args) -> Result<(), String> {
     if args.server.is_some() || args.lang.is_some() {
         settings.save(&data_dir).map_err(|e| e.to_string())?;
     }
-    let open = args.open.clone();
+    let mut open = args.open.clone();
+    if let Some(link) = &args.link {
+        let route: Route = link
+            .trim()
+            .parse()
+            .map_err(|e| format!("cannot open {link}: {e}"))?;
+        if moa_desktop::links::hand_over(&data_dir, link) {
+            tracing::info!(%link, "handed to the running app");
+            return Ok(());
+        }
+        open = Some(route);
+    }
     let (width, height) = args
         .size
         .split_once('x')

@@ -203,6 +203,8 @@ pub enum RouteError {
     UnknownTab(String),
     #[error("unknown requests tab {0:?} (tabs: mine, quotes, helping)")]
     UnknownRequestsTab(String),
+    #[error("{0:?} is not a Moa share link (https://HOST/r/ID, /p/ID or /c/ID)")]
+    NotAShareLink(String),
 }
 
 /// The prefix of the app's shared links.
@@ -322,8 +324,18 @@ impl Display for Route {
 impl FromStr for Route {
     type Err = RouteError;
 
-    /// Reads `SCREEN[:ARG]`, or a shared link `moa://SCREEN[/ARG]`.
+    /// Reads `SCREEN[:ARG]`, an app link `moa://SCREEN[/ARG]`, or a share
+    /// link `https://HOST/r/ID` (`/p/`, `/c/`).
     fn from_str(spec: &str) -> Result<Route, RouteError> {
+        if spec.starts_with("https://") || spec.starts_with("http://") {
+            use moa_client_core::protocol::links::{self, LinkKind};
+            return match links::parse(spec) {
+                Some((LinkKind::Review, id)) => Ok(Route::Review(id)),
+                Some((LinkKind::Place, id)) => Ok(Route::Subject(SubjectType::Place, id)),
+                Some((LinkKind::Campaign, id)) => Ok(Route::Campaign(id)),
+                None => Err(RouteError::NotAShareLink(spec.to_owned())),
+            };
+        }
         let link = spec
             .strip_prefix(LINK_SCHEME)
             .map(|rest| rest.replacen('/', ":", 1));
@@ -511,6 +523,23 @@ mod tests {
         assert_eq!(parse("points"), Ok(Route::Wallet));
         assert_eq!(Route::Requests(RequestsTab::Browse).to_string(), "requests");
         assert_eq!(parse("moa://review/abc"), Ok(Route::Review("abc".into())));
+        let id = "0190b7a0-0000-7000-8000-000000000001";
+        assert_eq!(
+            parse(&format!("https://moa.example/r/{id}?from=kakao")),
+            Ok(Route::Review(id.into()))
+        );
+        assert_eq!(
+            parse(&format!("http://127.0.0.1:8080/p/{id}")),
+            Ok(Route::Subject(SubjectType::Place, id.into()))
+        );
+        assert_eq!(
+            parse(&format!("https://x.kr/c/{id}")),
+            Ok(Route::Campaign(id.into()))
+        );
+        assert!(matches!(
+            parse("https://moa.example/r/not-an-id"),
+            Err(RouteError::NotAShareLink(_))
+        ));
         assert_eq!(Route::Review("abc".into()).link(), "moa://review/abc");
         assert_eq!(parse("moa://chat"), Ok(Route::Chat(None)));
         assert_eq!(Route::Admin(AdminTab::Reports).to_string(), "admin");

@@ -14,9 +14,10 @@
 
 use std::sync::Arc;
 
+use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{
     AuthMethods, CreatePlaceRequest, CreateProductRequest, EditPlaceRequest, EditProductRequest,
-    MemberListItem, PasswordResetSent, Place, PlaceCreated, Product, ProductCreated,
+    MemberListItem, PasswordResetSent, PhoneCodeSent, Place, PlaceCreated, Product, ProductCreated,
 };
 use moa_client_core::{
     ChatRoom, Client, FeedTab, LikeTarget, Me, MyPage, NewReview, Options, Profile, RealtimeState,
@@ -172,6 +173,29 @@ impl MoaClient {
             .core
             .reset_password(&email, &code, &new_password)
             .await?)
+    }
+
+    /// The link to share for a review, place or group-buy on this server
+    /// (`https://…/r/{id}`): messengers show its preview, whose button
+    /// opens the app at `moa://review/{id}` (`parseLink` reads both).
+    pub fn share_link(&self, kind: LinkKind, id: String) -> String {
+        self.core.share_link(kind, &id)
+    }
+
+    /// Texts a 6-digit code to `phone` (a Korean mobile number in any usual
+    /// spelling) to verify it (online): where it went (E.164) and for how
+    /// long. Asked again within `resendAfterSecs` it is `Network` (the
+    /// server says wait; try later, as for any busy server); `NotFound`
+    /// where the server sends no texts (`signInMethods`).
+    pub async fn request_phone_verification(&self, phone: String) -> Result<PhoneCodeSent> {
+        Ok(self.core.request_phone_verification(&phone).await?)
+    }
+
+    /// Confirms the texted `code` (online): the number becomes the member's
+    /// verified number (`Me.phoneVerified`). A wrong, used or expired code
+    /// is `Invalid`.
+    pub async fn confirm_phone_verification(&self, code: String) -> Result<Me> {
+        Ok(self.core.confirm_phone_verification(&code).await?)
     }
 
     /// Signs out; unsent changes stay for the next sign-in of the account.

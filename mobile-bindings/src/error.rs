@@ -31,7 +31,9 @@ pub enum MoaError {
     /// `code` says why (`sold_out`, `over_limit`, `campaign_closed`,
     /// `payment_incomplete` (not paid yet: ask again), `payment_mismatch`,
     /// `invalid_state`, `payment_provider`, `insufficient_points` (accepting
-    /// a quote: charge points first), `request_closed`).
+    /// a quote: charge points first), `request_closed`, `phone_unverified`
+    /// (ordering or quoting needs a verified number:
+    /// `MoaClient.requestPhoneVerification`)).
     #[error("{reason}")]
     Shop { code: String, reason: String },
     /// A photo of a type this device cannot decode: `format` is `heic`
@@ -77,7 +79,7 @@ impl From<CoreError> for MoaError {
                 | ErrorCode::TooManyPixels
                 | ErrorCode::CorruptMedia
                 | ErrorCode::OwnRequest
-                // A mailed reset code that is wrong, used or expired.
+                // A mailed or texted code that is wrong, used or expired.
                 | ErrorCode::InvalidCode => MoaError::Invalid { reason },
                 ErrorCode::SoldOut
                 | ErrorCode::OverLimit
@@ -87,7 +89,8 @@ impl From<CoreError> for MoaError {
                 | ErrorCode::InvalidState
                 | ErrorCode::PaymentProvider
                 | ErrorCode::InsufficientPoints
-                | ErrorCode::RequestClosed => MoaError::Shop {
+                | ErrorCode::RequestClosed
+                | ErrorCode::PhoneUnverified => MoaError::Shop {
                     code: code.as_str().to_owned(),
                     reason,
                 },

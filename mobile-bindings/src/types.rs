@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
+use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{
     AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, AuthMethods,
     Campaign, CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community,
@@ -31,12 +32,12 @@ use moa_client_core::protocol::{
     EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind, MemberListItem,
     ModerationAction, ModerationRequest, ModerationResult, NotificationKind, OptionChoice,
     OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent, OrderFilter,
-    OrderSort, OrderStatus, OrderTotals, Page, PasswordResetSent, Place, PlaceCategory,
-    PlaceCreated, PointCharge, PointEntry, PointKind, Product, ProductCreated, ProductOption,
-    ProfileComment, ProfileCounts, Quote, QuoteStatus, Report, ReportDayCount, ReportState,
-    ReportStats, ReportTypeCount, RequestCategory, RequestStatus, Role, SearchHit, SearchKind,
-    SearchType, ShopProduct, ShopProductRequest, TextAudience, TextKind, TextPreview, TextPurpose,
-    TextRange, TextRecipient, TextRequest, TextSend, Wallet,
+    OrderSort, OrderStatus, OrderTotals, Page, PasswordResetSent, PhoneCodeSent, Place,
+    PlaceCategory, PlaceCreated, PointCharge, PointEntry, PointKind, Product, ProductCreated,
+    ProductOption, ProfileComment, ProfileCounts, Quote, QuoteStatus, Report, ReportDayCount,
+    ReportState, ReportStats, ReportTypeCount, RequestCategory, RequestStatus, Role, SearchHit,
+    SearchKind, SearchType, ShopProduct, ShopProductRequest, TextAudience, TextKind, TextPreview,
+    TextPurpose, TextRange, TextRecipient, TextRequest, TextSend, Wallet,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -206,6 +207,8 @@ pub struct Me {
     pub phone: Option<String>,
     /// Whether they agreed to marketing texts.
     pub sms_opt_in: bool,
+    /// Whether `phone` was confirmed with a texted code.
+    pub phone_verified: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -1176,6 +1179,9 @@ pub struct AuthMethods {
     pub password: bool,
     /// "Forgot your password?": codes can be mailed.
     pub password_reset: bool,
+    /// Mobile numbers can be verified by a texted code (then ordering and
+    /// quoting need one).
+    pub phone_verification: bool,
 }
 
 /// A reset code was mailed (or not: the answer is the same for an address
@@ -1183,6 +1189,40 @@ pub struct AuthMethods {
 #[uniffi::remote(Record)]
 pub struct PasswordResetSent {
     /// How long a code stays valid, in seconds.
+    pub valid_for_secs: i64,
+    /// How long before another code can be asked for, in seconds.
+    pub resend_after_secs: i64,
+}
+
+/// What a share or app link points at (`parseLink`).
+#[uniffi::remote(Enum)]
+pub enum LinkKind {
+    Review,
+    Place,
+    Campaign,
+}
+
+/// A link read by `parseLink`: open the review, place or group-buy `id`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AppLink {
+    pub kind: LinkKind,
+    pub id: String,
+}
+
+/// What `link` points at — an app link (`moa://review/{id}`, what the
+/// share page's button opens; register the `moa` scheme) or a share link
+/// (`https://HOST/r/{id}`, `/p/`, `/c/`; an app link domain) — or `null`.
+#[uniffi::export]
+pub fn parse_link(link: String) -> Option<AppLink> {
+    moa_client_core::protocol::links::parse(&link).map(|(kind, id)| AppLink { kind, id })
+}
+
+/// A verification code was texted (`MoaClient.requestPhoneVerification`).
+#[uniffi::remote(Record)]
+pub struct PhoneCodeSent {
+    /// The number in E.164 (`+821012345678`).
+    pub phone: String,
+    /// How long the code stays valid, in seconds.
     pub valid_for_secs: i64,
     /// How long before another code can be asked for, in seconds.
     pub resend_after_secs: i64,

@@ -311,6 +311,34 @@ async def member(server_url, data_dir, name):
     return client, me
 
 
+async def verify_phone(client, server, number):
+    """Verifies `number` as an app does: asks for a code, reads it where
+    the server's fake SENS logs the texts it got (nothing is sent), and
+    confirms it. Answers the account."""
+    sent = await client.request_phone_verification(number)
+    code = await texted_code(server, "0" + sent.phone.removeprefix("+82"))
+    return await client.confirm_phone_verification(code)
+
+
+async def texted_code(server, digits):
+    """The last verification code the server's fake SENS logged for the
+    number `digits` (01012345678)."""
+    import re
+
+    async def texted():
+        with open(server.log_path, "r", errors="replace") as f:
+            codes = [
+                m.group(1)
+                for line in f
+                if "FAKE SENS got a text" in line and digits in line
+                for m in [re.search(r"인증번호 \[(\d{6})\]", line)]
+                if m
+            ]
+        return codes[-1] if codes else None
+
+    return await eventually(texted, f"the code texted to {digits}")
+
+
 # ----- a photo made on the spot ----------------------------------------------
 
 

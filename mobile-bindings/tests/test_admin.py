@@ -20,7 +20,7 @@ import zipfile
 
 import pytest
 
-from conftest import PASSWORD, eventually, http, moa
+from conftest import PASSWORD, eventually, http, moa, verify_phone
 
 
 def run(scenario):
@@ -170,6 +170,8 @@ def test_an_admin_runs_the_shop_orders_export_and_dashboard_and_a_member_is_refu
         merged = await admin.merge_community(annex.id, campus.id)
         assert merged.id == campus.id and merged.member_count == 2
         assert [c.id for c in await alice.shop().communities("한국대")] == [campus.id]
+        await verify_phone(alice, shop_server, "010-1111-0001")
+        await verify_phone(bob, shop_server, "010-1111-0002")
         alice_order = await buy(alice.shop(), campaign.id, medium.id, 2)
         assert alice_order.amount_krw == 2 * 49000
         card = await bob.shop().refresh_campaign(campaign.id)  # visible to Bob now

@@ -17,7 +17,7 @@ import weakref
 
 import pytest
 
-from conftest import PASSWORD, Recorder, eventually, make_png, member, moa
+from conftest import PASSWORD, Recorder, eventually, http, make_png, member, moa, verify_phone
 
 
 def run(scenario):
@@ -163,6 +163,16 @@ def test_two_members_post_photo_review_comment_like_follow_and_see_each_others_a
         )
         assert done.total == photo.bytes
         assert await eventually(lambda: outbox_empty(alice), "alice's outbox to empty")
+
+        # Its share link: a page messengers preview, which opens the app.
+        link = alice.share_link(moa.LinkKind.REVIEW, review_id)
+        assert link == f"{server.url}/r/{review_id}"
+        assert moa.parse_link(link) == moa.AppLink(kind=moa.LinkKind.REVIEW, id=review_id)
+        assert moa.parse_link(f"moa://campaign/{review_id}") == moa.AppLink(kind=moa.LinkKind.CAMPAIGN, id=review_id)
+        assert moa.parse_link("https://moa.example/x/not-a-link") is None
+        status, page = http("GET", link)
+        assert status == 200 and '<meta property="og:title" content="성수 카페 투어">' in page
+        assert f"/v1/media/{photo.media_id}/thumbnail" in page and f'href="moa://review/{review_id}"' in page
 
         # Bob sees it, opens the photo, follows, comments, likes, scraps.
         async def bob_sees_review():
@@ -604,6 +614,17 @@ def test_a_member_joins_a_community_buys_pays_and_cancels_with_a_refund(shop_ser
         assert card.campaign.status == moa.CampaignStatus.OPEN
         assert (card.campaign.remaining, card.my_units) == (10, 0)
         xl = next(c for c in card.campaign.product.option_groups[0].choices if c.name == "XL")
+
+        # Ordering needs a verified number here (the server sends texts).
+        assert (await client.sign_in_methods()).phone_verification
+        with pytest.raises(moa.MoaError.Shop) as refused:
+            await shop.place_order(card.campaign.id, [xl.id], 1)
+        assert refused.value.code == "phone_unverified"
+        with pytest.raises(moa.MoaError.Invalid):
+            await client.request_phone_verification("02-123-4567")
+        me = await verify_phone(client, shop_server, "010-2345-6789")
+        assert (me.phone, me.phone_verified) == ("01023456789", True)
+        assert (await client.me()).phone_verified
 
         # Bad input: over the limit, an unknown option.
         with pytest.raises(moa.MoaError.Shop) as refused:

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from conftest import PASSWORD, Recorder, eventually, http, member, moa
+from conftest import PASSWORD, Recorder, eventually, http, member, moa, texted_code
 
 KST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -130,6 +130,16 @@ def test_two_members_request_quote_charge_accept_complete_and_review(shop_server
         page = await bob_requests.fetch_open(moa.RequestFilter(category=moa.RequestCategory.PURCHASE), None)
         assert [r.id for r in page.items] == [request_id]
         assert page.next_cursor is None
+
+        # Quoting needs a verified number here: a wrong code first.
+        sent = await bob.request_phone_verification("010 3456 7890")
+        assert (sent.phone, sent.valid_for_secs) == ("+821034567890", 180)
+        with pytest.raises(moa.MoaError.Invalid):
+            await bob.confirm_phone_verification("12345")
+        with pytest.raises(moa.MoaError.Network):  # asked again within a minute (429: wait)
+            await bob.request_phone_verification("010-3456-7890")
+        me = await bob.confirm_phone_verification(await texted_code(shop_server, "01034567890"))
+        assert (me.phone, me.phone_verified) == ("01034567890", True)
 
         # Bob cannot quote on his own request, nor for a negative price.
         own_id = await bob_requests.post(

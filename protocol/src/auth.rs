@@ -105,4 +105,8 @@ pub struct AuthMethods {
     pub password: bool,
     /// "Forgot your password?": codes can be mailed.
     pub password_reset: bool,
+    /// Mobile numbers can be verified by a texted code; where they can,
+    /// ordering and quoting need a verified number.
+    #[serde(default)]
+    pub phone_verification: bool,
 }

@@ -125,6 +125,9 @@ wire_enum! {
         RequestClosed = "request_closed",
         /// Members cannot quote on their own requests.
         OwnRequest = "own_request",
+        /// Ordering in a group-buy or quoting on a request needs a verified
+        /// mobile number (`POST /v1/me/phone/verification`).
+        PhoneUnverified = "phone_unverified",
         /// A mailed or texted code is wrong, used or expired (ask for a
         /// new one); five wrong tries end a code.
         InvalidCode = "invalid_code",

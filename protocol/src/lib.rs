@@ -92,6 +92,7 @@ pub mod content;
 pub mod error;
 pub mod kst;
 pub mod limits;
+pub mod links;
 pub mod media;
 pub mod moderation;
 pub mod ops;

@@ -64,6 +64,11 @@ pub struct Me {
     /// Whether they agreed to marketing texts.
     #[serde(default)]
     pub sms_opt_in: bool,
+    /// Whether `phone` was confirmed with a texted code (changing the
+    /// number clears it). Ordering and quoting need it where the server
+    /// sends texts (`GET /v1/auth/methods`, `phone_verification`).
+    #[serde(default)]
+    pub phone_verified: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -205,6 +210,42 @@ pub fn korean_mobile(raw: &str) -> Option<String> {
     ok.then_some(digits)
 }
 
+/// A number in [`korean_mobile`]'s form as E.164 (`+821012345678`), the
+/// form shown back to a member verifying it.
+pub fn e164(domestic: &str) -> String {
+    format!("+82{}", domestic.strip_prefix('0').unwrap_or(domestic))
+}
+
+/// `POST /v1/me/phone/verification`: text a 6-digit code to this number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhoneVerificationRequest {
+    /// A Korean mobile number in any usual spelling (`010-1234-5678`,
+    /// `+82 10 1234 5678`).
+    pub phone: String,
+}
+
+/// The answer to a verification request: where the code went and for how
+/// long it is good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhoneCodeSent {
+    /// The number, normalised to E.164 (`+821012345678`).
+    pub phone: String,
+    /// How long the code stays valid, in seconds (180).
+    pub valid_for_secs: i64,
+    /// How long before another code can be asked for, in seconds (60).
+    pub resend_after_secs: i64,
+}
+
+/// `POST /v1/me/phone/verification/confirm`: the texted code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhoneVerificationConfirm {
+    /// The 6 digits from the text.
+    pub code: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +266,7 @@ mod tests {
             community_id: None,
             phone: None,
             sms_opt_in: false,
+            phone_verified: false,
             created_at: 1,
             updated_at: 2,
         }
@@ -242,7 +284,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0,"helper_reviews":0,"helper_rating_sum":0},"community_id":null,"phone":null,"sms_opt_in":false,"created_at":1,"updated_at":2}}"#
+            r#"{"access_token":"a","access_expires_at":10,"refresh_token":"r","refresh_expires_at":20,"user":{"id":"0190b7a0-0000-7000-8000-000000000001","email":"minji@example.kr","handle":"minji","display_name":"김민지","bio":"","links":[],"avatar_media_id":null,"role":"member","suspended_until":null,"counts":{"reviews":0,"followers":0,"following":0,"helper_reviews":0,"helper_rating_sum":0},"community_id":null,"phone":null,"sms_opt_in":false,"phone_verified":false,"created_at":1,"updated_at":2}}"#
         );
     }
 

@@ -37,6 +37,7 @@ pub mod realtime;
 pub mod requests;
 pub mod reviews;
 pub mod search;
+pub mod share;
 pub mod shop;
 pub mod sms;
 pub mod social;
@@ -164,6 +165,7 @@ pub fn app(state: AppState) -> Router {
     let doc_html: Arc<str> = docs::render(&doc).into();
     Router::new()
         .merge(api)
+        .merge(share::router())
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_text))

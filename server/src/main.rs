@@ -55,6 +55,10 @@ struct ServeArgs {
     /// Fill an empty database with a demo community (passwords printed once).
     #[arg(long, env = "MOA_DEMO")]
     demo: bool,
+    /// Where members reach this server (`https://moa.example`), for share
+    /// links and their previews. Default: each request's Host.
+    #[arg(long, env = "MOA_PUBLIC_URL")]
+    public_url: Option<String>,
     /// JWT signing secret, at least 32 bytes; every node of a cluster needs the same.
     /// Default: a random key created in the data dir (file jwt-secret, mode 0600).
     #[arg(long, env = "MOA_JWT_SECRET", hide_env_values = true)]
@@ -471,6 +475,11 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         }),
         sms,
         mail,
+        public_url: args
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty()),
     };
     tracing::info!(settings = ?settings, "starting");
     let state = moa_server::start(settings)

@@ -23,11 +23,16 @@ const SWEEP_AT: usize = 10_000;
 
 impl RateLimiter {
     pub fn per_minute(per_minute: u32) -> Self {
-        let per_minute = per_minute.max(1);
-        let interval = Duration::from_secs(60) / per_minute;
+        Self::per_period(per_minute, Duration::from_secs(60))
+    }
+
+    /// `count` events a `period`, in a burst or spread out.
+    pub fn per_period(count: u32, period: Duration) -> Self {
+        let count = count.max(1);
+        let interval = period / count;
         RateLimiter {
             interval,
-            tolerance: interval * (per_minute - 1),
+            tolerance: interval * (count - 1),
             state: Mutex::new(HashMap::new()),
         }
     }

@@ -50,6 +50,10 @@ pub struct Settings {
     /// Mail to members (password reset codes): SMTP or a folder; `None`:
     /// no password reset.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Where members reach this server (`https://moa.example`): the
+    /// address in share links and their previews. `None`: taken from each
+    /// request's `Host`.
+    pub public_url: Option<String>,
 }
 
 /// Media storage and upload limits.
@@ -147,6 +151,7 @@ impl std::fmt::Debug for Settings {
             .field("alerts", &self.alerts.as_ref().map(|_| "<slack webhook>"))
             .field("sms", &self.sms)
             .field("mail", &self.mail)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -172,6 +177,7 @@ impl Settings {
             alerts: None,
             sms: None,
             mail: None,
+            public_url: None,
         }
     }
 }
@@ -189,6 +195,10 @@ pub struct Inner {
     pub login_per_ip: RateLimiter,
     pub login_per_account: RateLimiter,
     pub search_per_ip: RateLimiter,
+    /// Verification texts per client address and per number (an hour's
+    /// allowance; see `users::phone`).
+    pub phone_per_ip: RateLimiter,
+    pub phone_per_number: RateLimiter,
     /// Turns `true` when the server starts shutting down, so that waiting
     /// requests (long-polling pulls) answer at once instead of holding the
     /// shutdown up.
@@ -269,6 +279,8 @@ impl AppState {
             login_per_ip: RateLimiter::per_minute(settings.auth_rate_per_ip),
             login_per_account: RateLimiter::per_minute(settings.auth_rate_per_account),
             search_per_ip: RateLimiter::per_minute(settings.search_rate_per_ip),
+            phone_per_ip: RateLimiter::per_period(20, Duration::from_secs(3600)),
+            phone_per_number: RateLimiter::per_period(5, Duration::from_secs(3600)),
             stopping: tokio::sync::watch::Sender::new(false),
             log_head: tokio::sync::watch::Sender::new(0),
             media_store,

@@ -693,3 +693,51 @@ pub mod shop;
 pub mod slack;
 pub mod smtp;
 pub mod ws;
+
+/// Verifies `number` for the member `access` as their app does: asks for a
+/// code, reads it from what the fake SENS received, confirms it. Answers
+/// the account (`Me`).
+pub async fn verify_phone(
+    api: &Api,
+    fake: &moa_server::sms::fake::FakeSens,
+    access: &str,
+    number: &str,
+) -> Value {
+    let sent = api
+        .post(
+            "/v1/me/phone/verification",
+            Some(access),
+            serde_json::json!({ "phone": number }),
+        )
+        .await
+        .expect(202);
+    let domestic = moa_protocol::korean_mobile(number).expect("a Korean mobile number");
+    assert_eq!(sent.body["phone"], moa_protocol::e164(&domestic));
+    let code = texted_code(fake, &domestic).expect("a code texted to the number");
+    api.post(
+        "/v1/me/phone/verification/confirm",
+        Some(access),
+        serde_json::json!({ "code": code }),
+    )
+    .await
+    .expect(200)
+    .body
+}
+
+/// The code in the last verification text the fake received for
+/// `domestic` (`01012345678`).
+pub fn texted_code(fake: &moa_server::sms::fake::FakeSens, domestic: &str) -> Option<String> {
+    fake.received()
+        .iter()
+        .rev()
+        .find(|t| t.to == [domestic] && t.content.contains("인증번호"))
+        .and_then(|t| {
+            let start = t.content.find('[')? + 1;
+            let digits: String = t.content[start..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            (digits.len() == 6).then_some(digits)
+        })
+}

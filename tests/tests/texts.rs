@@ -13,7 +13,7 @@ use std::time::Duration;
 use moa_protocol::Role;
 use moa_server::sms::fake::FakeSens;
 use moa_tests::shop::{STORE, Shop, choice, now_ms, shop_configured};
-use moa_tests::{Engine, Session, account_with_role, both_engines};
+use moa_tests::{Engine, Session, account_with_role, both_engines, verify_phone};
 use serde_json::{Value, json};
 
 both_engines!(
@@ -226,9 +226,20 @@ async fn texts_reach_those_who_may_receive_them_in_signed_batches(engine: Engine
     );
 
     // A service notice goes to a campaign's orderers, consent or not.
+    // Ordering takes a verified number here (the server sends texts); the
+    // lone member drops theirs after ordering.
     let product = shop.product().await;
     let campaign = shop.campaign(&product, json!({})).await;
-    for who in [&minji, &junho, &lone] {
+    for (who, number) in [
+        (&minji, "01033334444"),
+        (&junho, "01055556666"),
+        (&lone, "01077778888"),
+    ] {
+        let me = verify_phone(&api, &fake, &who.access, number).await;
+        assert_eq!(
+            (me["phone"].as_str(), me["phone_verified"].as_bool()),
+            (Some(number), Some(true))
+        );
         let placed = shop
             .order(who, &campaign, &choice(&product, "블랙"), 1)
             .await;
@@ -236,6 +247,11 @@ async fn texts_reach_those_who_may_receive_them_in_signed_batches(engine: Engine
         shop.fake.pay(oid, STORE, "텀블러", 8000, false);
         shop.confirm(who, oid).await.expect(200);
     }
+    let me = api
+        .patch("/v1/me", Some(&lone.access), json!({"phone": null}))
+        .await
+        .expect(200);
+    assert_eq!(me.body["phone_verified"], false);
     let long = "주문하신 스테인리스 텀블러가 도착했습니다. 학생회관 1층에서 평일 10시부터 18시까지 받아 가세요.";
     let notice = json!({
         "id": uuid::Uuid::now_v7().to_string(), "purpose": "service",

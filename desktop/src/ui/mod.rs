@@ -45,6 +45,7 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
             ErrorCode::OwnRequest => lang.t("error-own-request"),
             ErrorCode::InvalidCode => lang.t("error-invalid-code"),
             ErrorCode::NotOffered => lang.t("error-not-offered"),
+            ErrorCode::PhoneUnverified => lang.t("error-phone-unverified"),
             _ => message.clone(),
         },
         Error::Invalid { reason, .. } => reason.clone(),
@@ -54,6 +55,41 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
             &[("format", crate::i18n::Arg::Str(format.to_uppercase()))],
         ),
         Error::Server(_) => lang.t("error-server"),
+    }
+}
+
+/// Copies `text` to the clipboard through the page (the async clipboard
+/// API where the webview offers it, else a selected textarea and the copy
+/// command, which WebKitGTK allows inside a click).
+pub fn copy_to_clipboard(text: &str) {
+    let quoted = serde_json::Value::String(text.to_owned());
+    let script = format!(
+        "const t = {quoted};\n\
+         const fallback = () => {{ const a = document.createElement('textarea'); a.value = t; \
+         a.setAttribute('readonly', ''); a.style.position = 'fixed'; a.style.opacity = '0'; \
+         document.body.appendChild(a); a.select(); try {{ document.execCommand('copy'); }} catch (e) {{}} a.remove(); }};\n\
+         if (navigator.clipboard && navigator.clipboard.writeText) {{ navigator.clipboard.writeText(t).catch(fallback); }} else {{ fallback(); }}"
+    );
+    let _ = dioxus::document::eval(&script);
+}
+
+/// A button that copies the share link of a review, place or group-buy
+/// (`https://SERVER/r/ID`: messengers show its preview, which opens the
+/// app) and says so with the link.
+#[component]
+pub fn ShareButton(kind: moa_client_core::protocol::links::LinkKind, id: String) -> Element {
+    let client = crate::state::use_client();
+    let prefs = use_prefs();
+    let notices = crate::state::use_notices();
+    rsx! {
+        button { class: "btn ghost share-btn", title: prefs.t("share-hint"),
+            onclick: move |_| {
+                let link = client.get().share_link(kind, &id);
+                copy_to_clipboard(&link);
+                notices.notify(prefs.ta("toast-link-copied-url", &[("link", crate::i18n::Arg::Str(link))]));
+            },
+            "🔗 " {prefs.t("review-share")}
+        }
     }
 }
 

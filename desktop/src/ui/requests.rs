@@ -848,6 +848,7 @@ fn QuotePanel(card: RequestCard) -> Element {
         .as_ref()
         .filter(|q| q.quote.status == QuoteStatus::Active);
     let mut editing = use_signal(|| false);
+    let phone_needed = super::settings::use_phone_needed();
     // The inputs start from the member's quote and are not bound to the
     // signals (typing stays smooth).
     let initial_price = mine
@@ -955,6 +956,11 @@ fn QuotePanel(card: RequestCard) -> Element {
                 }
             },
             None => rsx! {},
+        };
+    }
+    if phone_needed {
+        return rsx! {
+            super::settings::PhoneNeeded { reason: prefs.t("phone-needed-quote") }
         };
     }
     let again = mine.is_some() && active.is_none();

@@ -4,6 +4,7 @@
 //! and go out through the outbox.
 
 use dioxus::prelude::*;
+use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{Comment, ReportReason, ReportTarget, Review};
 use moa_client_core::{LikeTarget, Topic};
 
@@ -136,15 +137,7 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
                     },
                     "🔖 " {prefs.t("review-scrap")}
                 }
-                button { class: "btn ghost",
-                    onclick: move |_| {
-                        let link = share_link(&share_id);
-                        let script = format!("navigator.clipboard && navigator.clipboard.writeText({});", serde_json::Value::String(link.clone()));
-                        let _ = dioxus::document::eval(&script);
-                        notices.notify(prefs.t("toast-link-copied"));
-                    },
-                    "🔗 " {prefs.t("review-share")}
-                }
+                super::ShareButton { kind: LinkKind::Review, id: share_id.clone() }
                 span { class: "spacer" }
                 if mine {
                     button { class: "btn ghost", onclick: move |_| nav.go(Route::Compose(Some(edit_id.clone()))), {prefs.t("action-edit")} }
@@ -181,12 +174,6 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
             }
         }
     }
-}
-
-/// The link to share a review: the app's own link (`moa --open` reads it,
-/// as it reads `review:ID`).
-pub fn share_link(review_id: &str) -> String {
-    Route::Review(review_id.to_owned()).link()
 }
 
 #[component]

@@ -1,10 +1,12 @@
 //! Settings: language (한국어 / English), the member's community (its
 //! group-buys), their mobile number and whether they agree to marketing
-//! texts, the way to their points (포인트), server URL (the app reopens its
-//! client against the new server), and signing out.
+//! texts, verifying the number by a texted code (휴대폰 인증: ordering and
+//! quoting need it where the server sends texts), the way to their points
+//! (포인트), server URL (the app reopens its client against the new
+//! server), and signing out.
 
 use dioxus::prelude::*;
-use moa_client_core::protocol::korean_mobile;
+use moa_client_core::protocol::{PhoneCodeSent, korean_mobile};
 use moa_client_core::{Client, ProfileChanges};
 
 use crate::i18n::Lang;
@@ -57,6 +59,11 @@ pub fn SettingsScreen() -> Element {
                     h3 { {prefs.t("settings-texts")} }
                     TextConsent { phone: me.phone.clone().unwrap_or_default(), opted_in: me.sms_opt_in }
                     p { class: "muted small", {prefs.t("settings-texts-hint")} }
+                    if use_phone_offered() {
+                        h3 { {prefs.t("phone-title")} }
+                        PhoneVerify { phone: me.phone.clone().unwrap_or_default(), verified: me.phone_verified }
+                        p { class: "muted small", {prefs.t("phone-hint")} }
+                    }
                 }
                 h3 { {prefs.t("settings-server")} }
                 form { class: "row-form",
@@ -163,5 +170,141 @@ fn TextConsent(phone: String, opted_in: bool) -> Element {
             button { class: "btn", r#type: "submit", {prefs.t("action-save")} }
         }
         if let Some(p) = problem.read().clone() { p { class: "form-error", "{p}" } }
+    }
+}
+
+/// Whether the server verifies numbers (it sends texts), asked once when
+/// the screen opens; offline it is taken as no (the server still refuses an
+/// order or a quote that needs it, and says why).
+pub fn use_phone_offered() -> bool {
+    let client = use_client();
+    let offered = use_resource(move || async move {
+        client
+            .get()
+            .sign_in_methods()
+            .await
+            .is_ok_and(|m| m.phone_verification)
+    });
+    offered.read().unwrap_or(false)
+}
+
+/// Whether the member must verify their number before ordering or quoting.
+pub fn use_phone_needed() -> bool {
+    let session = use_session();
+    let offered = use_phone_offered();
+    offered && session.me().is_some_and(|me| !me.phone_verified)
+}
+
+/// In place of an order or quote form while the number is unverified: why,
+/// and the way to Settings.
+#[component]
+pub fn PhoneNeeded(reason: String) -> Element {
+    let prefs = use_prefs();
+    let nav = use_nav();
+    rsx! {
+        div { class: "card phone-needed", role: "note",
+            h3 { "📱 " {prefs.t("phone-needed")} }
+            p { class: "muted", "{reason}" }
+            button { class: "btn", onclick: move |_| nav.go(Route::Settings), {prefs.t("phone-go")} }
+        }
+    }
+}
+
+/// Verifying the member's number: a code texted to it, typed back here.
+/// Resending waits out the server's minute (counted down on the button).
+#[component]
+fn PhoneVerify(phone: String, verified: bool) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
+    let now = super::shop::use_clock(1);
+    let mut number = use_signal(|| phone.clone());
+    let mut code = use_signal(String::new);
+    let mut sent = use_signal(|| None::<PhoneCodeSent>);
+    let mut resend_at = use_signal(|| 0i64);
+    let mut problem = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let typed_is_verified =
+        verified && korean_mobile(&number.read()).as_deref() == Some(phone.as_str());
+    if typed_is_verified && sent.read().is_none() {
+        return rsx! {
+            p { class: "pill ok phone-verified", role: "status",
+                {prefs.ta("phone-verified", &[("phone", crate::i18n::Arg::Str(phone.clone()))])}
+            }
+        };
+    }
+    let wait_secs = ((*resend_at.read() - *now.read()) / 1000).max(0);
+    let send = move || {
+        let typed = number.peek().trim().to_owned();
+        if korean_mobile(&typed).is_none() {
+            problem.set(Some(prefs.t("settings-phone-invalid")));
+            return;
+        }
+        problem.set(None);
+        busy.set(true);
+        spawn(async move {
+            let result = client.get().request_phone_verification(&typed).await;
+            busy.set(false);
+            match result {
+                Ok(s) => {
+                    resend_at.set(super::now_ms() + s.resend_after_secs * 1000);
+                    sent.set(Some(s));
+                    code.set(String::new());
+                }
+                Err(e) => problem.set(Some(super::error_text(prefs.lang(), &e))),
+            }
+        });
+    };
+    let mut send2 = send;
+    let mut send1 = send;
+    rsx! {
+        form { class: "row-form phone-form",
+            onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                if sent.peek().is_none() {
+                    send1();
+                    return;
+                }
+                let typed: String = code.peek().chars().filter(|c| !c.is_whitespace()).collect();
+                if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
+                    problem.set(Some(prefs.t("phone-code-invalid")));
+                    return;
+                }
+                problem.set(None);
+                busy.set(true);
+                spawn(async move {
+                    let result = client.get().confirm_phone_verification(&typed).await;
+                    busy.set(false);
+                    match result {
+                        Ok(_) => {
+                            sent.set(None);
+                            notices.notify(prefs.t("phone-done"));
+                        }
+                        Err(e) => problem.set(Some(super::error_text(prefs.lang(), &e))),
+                    }
+                });
+            },
+            if let Some(s) = sent.read().clone() {
+                p { class: "muted small", role: "status",
+                    {prefs.ta("phone-sent", &[("phone", crate::i18n::Arg::Str(s.phone.clone()))])}
+                }
+                input { name: "phone-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "7",
+                    placeholder: prefs.t("phone-code"), value: "{code}", oninput: move |e| code.set(e.value()) }
+                button { class: "btn", r#type: "submit", disabled: *busy.read(), {prefs.t("phone-confirm")} }
+                button { class: "btn ghost", r#type: "button", disabled: *busy.read() || wait_secs > 0,
+                    onclick: move |_| send2(),
+                    if wait_secs > 0 {
+                        {prefs.ta("phone-resend", &[("secs", crate::i18n::Arg::Num(wait_secs))])}
+                    } else {
+                        {prefs.t("phone-resend-now")}
+                    }
+                }
+            } else {
+                input { name: "verify-phone", r#type: "tel", placeholder: "010-1234-5678", value: "{number}",
+                    oninput: move |e| number.set(e.value()) }
+                button { class: "btn", r#type: "submit", disabled: *busy.read(), {prefs.t("phone-send")} }
+            }
+        }
+        if let Some(p) = problem.read().clone() { p { class: "form-error", role: "alert", "{p}" } }
     }
 }

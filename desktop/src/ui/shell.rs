@@ -69,6 +69,35 @@ pub fn App(props: AppProps) -> Element {
             state.nav.switch(route);
         }
     });
+    // Links clicked elsewhere while the app runs (`moa LINK` hands them
+    // over): opened here, the window brought forward.
+    let links_dir = data_dir.clone();
+    use_future(move || {
+        let dir = links_dir.clone();
+        async move {
+            #[cfg(unix)]
+            {
+                let Some(listener) = crate::links::listen(&dir) else {
+                    return;
+                };
+                while let Some(link) = crate::links::next_link(&listener).await {
+                    match link.parse::<Route>() {
+                        Ok(route) => {
+                            state.nav.go(route);
+                            let window = dioxus::desktop::window();
+                            window.set_visible(true);
+                            window.set_focus();
+                        }
+                        Err(e) => {
+                            tracing::warn!(%link, error = %e, "a link handed over could not be opened")
+                        }
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = dir;
+        }
+    });
     // The event pump: one for the client the app starts with, and one more
     // whenever the settings screen points the app at another server.
     use_effect(move || {

@@ -31,7 +31,7 @@ pub fn won(lang: Lang, krw: i64) -> String {
 }
 
 /// The time now, ticking every `secs` seconds (for countdowns).
-fn use_clock(secs: u64) -> Signal<i64> {
+pub(crate) fn use_clock(secs: u64) -> Signal<i64> {
     let mut now = use_signal(super::now_ms);
     use_future(move || async move {
         loop {
@@ -316,6 +316,7 @@ pub fn CampaignScreen(id: String) -> Element {
                         },
                         if card.scrapped { "♥ " {prefs.t("campaign-scrapped")} } else { "♡ " {prefs.t("campaign-scrap")} }
                     }
+                    super::ShareButton { kind: moa_client_core::protocol::links::LinkKind::Campaign, id: c.id.clone() }
                 }
                 Prices { campaign: c.clone() }
                 Progress { campaign: c.clone() }
@@ -367,6 +368,7 @@ fn OrderForm(card: CampaignCard) -> Element {
     let mut error = use_signal(|| None::<String>);
     let mut restored = use_signal(|| false);
     let mut paying = use_signal(|| None::<(String, String)>);
+    let phone_needed = super::settings::use_phone_needed();
     // An order chosen offline comes back.
     let draft_campaign = c.id.clone();
     use_future(move || {
@@ -470,6 +472,8 @@ fn OrderForm(card: CampaignCard) -> Element {
             if let Some(err) = error.read().clone() { p { class: "form-error", role: "alert", "{err}" } }
             if let Some(why) = blocked {
                 button { class: "btn wide", disabled: true, "{why}" }
+            } else if phone_needed {
+                super::settings::PhoneNeeded { reason: prefs.t("phone-needed-order") }
             } else {
                 button { class: "btn primary wide join-btn", disabled: *busy.read(), onclick: order,
                     if *busy.read() { {prefs.t("state-working")} } else { {prefs.ta("order-join", &[("amount", Arg::Str(won(lang, total)))])} }

@@ -100,6 +100,9 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
                                 "↗ " {prefs.t(if kind == SubjectType::Place { "subject-open-link" } else { "subject-open-shop" })}
                             }
                         }
+                        if kind == SubjectType::Place && !head.deleted {
+                            super::ShareButton { kind: moa_client_core::protocol::links::LinkKind::Place, id: id.clone() }
+                        }
                         if may_change {
                             button { class: "btn ghost", onclick: move |_| editing.set(true), {prefs.t("action-edit")} }
                             button { class: "btn ghost danger", onclick: move |_| confirm_delete.set(true), {prefs.t("action-delete")} }

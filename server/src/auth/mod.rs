@@ -132,6 +132,7 @@ async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
     Json(AuthMethods {
         password: true,
         password_reset: state.mail.is_some(),
+        phone_verification: crate::users::phone::offered(&state),
     })
 }
 

@@ -203,7 +203,7 @@ async fn delete(tx: &mut sqlx::AnyConnection, user_id: &str) -> Result<u64> {
     )
 }
 
-fn wrong_code(left: Option<i64>) -> Error {
+pub(crate) fn wrong_code(left: Option<i64>) -> Error {
     let message = match left {
         Some(n) if n > 0 => format!("the code is wrong ({n} tries left)"),
         _ => "the code is wrong, used or expired; ask for a new one".to_owned(),
@@ -215,7 +215,7 @@ fn wrong_code(left: Option<i64>) -> Error {
 }
 
 /// Compares two hashes in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

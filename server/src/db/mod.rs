@@ -314,6 +314,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "password_resets",
         include_str!("../../../migrations/sqlite/0016_password_resets.sql"),
     ),
+    (
+        17,
+        "phone_verification",
+        include_str!("../../../migrations/sqlite/0017_phone_verification.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -397,6 +402,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         16,
         "password_resets",
         include_str!("../../../migrations/postgres/0016_password_resets.sql"),
+    ),
+    (
+        17,
+        "phone_verification",
+        include_str!("../../../migrations/postgres/0017_phone_verification.sql"),
     ),
 ];
 

@@ -226,7 +226,11 @@ async fn set_quote(
 ) -> Result<Json<Quote>> {
     id.clone_into(&mut req.request_id);
     let quote = state
-        .write_quiet(async |tx| service::set_quote(tx, &member, &req, now_ms()).await)
+        .write_quiet(async |tx| {
+            let required = crate::users::phone::offered(&state);
+            crate::users::phone::require_verified(tx, required, &member.user_id, "quoting").await?;
+            service::set_quote(tx, &member, &req, now_ms()).await
+        })
         .await?;
     Ok(Json(quote))
 }

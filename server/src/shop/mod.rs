@@ -233,7 +233,8 @@ async fn unscrap_campaign(
         (status = 201, body = PlacedOrder),
         (status = 200, description = "This order id was placed before", body = PlacedOrder),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 403, description = "`account_suspended`, or `phone_unverified` where the server verifies numbers", body = ErrorBody),
+        (status = 404, body = ErrorBody),
         (status = 409, description = "Closed, sold out, or over the per-member limit", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
@@ -256,7 +257,12 @@ async fn place_order(
         orders::refuse_if_sold_out(&mut conn, &member, &req, now_ms()).await?;
     }
     let (order, campaign, created) = state
-        .write_quiet(async |tx| orders::place(tx, &member, &req, ttl, now_ms()).await)
+        .write_quiet(async |tx| {
+            let required = crate::users::phone::offered(&state);
+            crate::users::phone::require_verified(tx, required, &member.user_id, "ordering")
+                .await?;
+            orders::place(tx, &member, &req, ttl, now_ms()).await
+        })
         .await?;
     let checkout_url = provider.checkout_url(&order.id, &campaign.title, order.amount_krw);
     Ok((

@@ -128,6 +128,13 @@ async fn messages(
     }
     inner.next_id += 1;
     let request_id = format!("RSSA-{:013}-{:04}", now, inner.next_id);
+    // Nothing leaves the machine: the log is where the demo's members (and
+    // the end-to-end scripts) read their verification codes.
+    tracing::warn!(
+        to = ?req.messages.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(),
+        content = %req.content,
+        "FAKE SENS got a text (not sent)"
+    );
     inner.received.push(Received {
         request_id: request_id.clone(),
         kind: req.kind,

@@ -70,7 +70,8 @@ async fn apply(state: &AppState, member: &Actor, m: &Mutation) -> Result<Outcome
                 return Ok(quiet(outcome));
             }
             member.ensure_can_write()?;
-            let (result, events) = dispatch(tx, member, m, now).await?;
+            let phone_required = crate::users::phone::offered(state);
+            let (result, events) = dispatch(tx, member, m, phone_required, now).await?;
             let outcome = Outcome::Applied { result };
             store(tx, member, m, &outcome, now).await?;
             Ok((outcome, events))
@@ -193,6 +194,7 @@ async fn dispatch(
     conn: &mut AnyConnection,
     actor: &Actor,
     m: &Mutation,
+    phone_required: bool,
     now: i64,
 ) -> Result<(Value, Events)> {
     use crate::chat::service as chat;
@@ -338,6 +340,8 @@ async fn dispatch(
             to_json(&requests::review(conn, actor, &input, now).await?).map(quiet)
         }
         Op::QuoteSet(input) => {
+            crate::users::phone::require_verified(conn, phone_required, &actor.user_id, "quoting")
+                .await?;
             to_json(&requests::set_quote(conn, actor, &input, now).await?).map(quiet)
         }
         Op::QuoteWithdraw(a) => {

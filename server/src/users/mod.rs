@@ -1,20 +1,23 @@
 //! `/v1/me` and `/v1/users`: the signed-in member's account and public profiles.
 
+pub mod phone;
 pub mod service;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use moa_protocol::{
-    ChangePasswordRequest, DeleteAccountRequest, ErrorBody, Me, Profile, UpdateProfileRequest,
+    ChangePasswordRequest, DeleteAccountRequest, ErrorBody, Me, PhoneCodeSent,
+    PhoneVerificationConfirm, PhoneVerificationRequest, Profile, UpdateProfileRequest,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::actor::{Actor, Reader};
+use crate::auth::limit;
 use crate::auth::service as auth;
 use crate::error::{Error, Result};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientIp};
 use crate::state::AppState;
 use crate::util::now_ms;
 
@@ -22,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me, delete_me))
         .routes(routes!(change_password))
+        .routes(routes!(verify_phone))
+        .routes(routes!(confirm_phone))
         .routes(routes!(get_user))
         .routes(routes!(get_user_by_handle))
 }
@@ -108,6 +113,69 @@ async fn change_password(
 ) -> Result<StatusCode> {
     auth::change_password(&state, &member, req).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Text a 6-digit code to a mobile number (valid 3 minutes). Another code
+/// can be asked for after a minute; a number and a client address get a
+/// few codes an hour.
+#[utoipa::path(
+    post, path = "/me/phone/verification", tag = "account", security(("bearer" = [])),
+    request_body = PhoneVerificationRequest,
+    responses(
+        (status = 202, description = "The code is texted", body = PhoneCodeSent),
+        (status = 401, description = "No or invalid access token", body = ErrorBody),
+        (status = 403, description = "`account_suspended`", body = ErrorBody),
+        (status = 404, description = "`not_offered`: the server sends no texts", body = ErrorBody),
+        (status = 422, description = "Not a Korean mobile number", body = ErrorBody),
+        (status = 429, description = "A code was sent less than a minute ago, or too many for this number or address (see `Retry-After`)", body = ErrorBody),
+        (status = 502, description = "The text provider failed; nothing was sent", body = ErrorBody),
+    )
+)]
+async fn verify_phone(
+    State(state): State<AppState>,
+    member: Actor,
+    ip: ClientIp,
+    ApiJson(req): ApiJson<PhoneVerificationRequest>,
+) -> Result<(StatusCode, Json<PhoneCodeSent>)> {
+    member.ensure_can_write()?;
+    if !phone::offered(&state) {
+        return Err(Error::NotOffered(
+            "phone verification is not set up on this server (no text provider)".into(),
+        ));
+    }
+    let number = crate::validate::phone(&req.phone)?;
+    limit(&state.phone_per_ip, &ip.key())?;
+    limit(&state.phone_per_number, &number)?;
+    let sent = phone::request(&state, &member.user_id, &number).await?;
+    Ok((StatusCode::ACCEPTED, Json(sent)))
+}
+
+/// Confirm the texted code: the number becomes the member's verified
+/// number. Five wrong codes end the code.
+#[utoipa::path(
+    post, path = "/me/phone/verification/confirm", tag = "account", security(("bearer" = [])),
+    request_body = PhoneVerificationConfirm,
+    responses(
+        (status = 200, description = "Verified: the updated account", body = Me),
+        (status = 401, description = "No or invalid access token", body = ErrorBody),
+        (status = 403, description = "`account_suspended`", body = ErrorBody),
+        (status = 404, description = "`not_offered`: the server sends no texts", body = ErrorBody),
+        (status = 422, description = "`invalid_code` (wrong, used or expired), or not 6 digits", body = ErrorBody),
+        (status = 429, description = "Too many attempts (see `Retry-After`)", body = ErrorBody),
+    )
+)]
+async fn confirm_phone(
+    State(state): State<AppState>,
+    member: Actor,
+    ApiJson(req): ApiJson<PhoneVerificationConfirm>,
+) -> Result<Json<Me>> {
+    member.ensure_can_write()?;
+    limit(
+        &state.login_per_account,
+        &format!("phone-confirm:{}", member.user_id),
+    )?;
+    let user = phone::confirm(&state, &member.user_id, &req.code).await?;
+    Ok(Json(user.to_me()))
 }
 
 /// A member's public profile by id.

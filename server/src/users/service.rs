@@ -19,7 +19,8 @@ use crate::validate;
 /// The columns [`UserRow::from_row`] reads, in a `SELECT`.
 pub const USER_COLUMNS: &str = "id, email, handle, display_name, bio, links, avatar_media_id, \
      role, suspended_until, deleted_at, created_at, updated_at, review_count, follower_count, \
-     following_count, community_id, phone, sms_consent_at, helper_review_count, helper_rating_sum";
+     following_count, community_id, phone, sms_consent_at, helper_review_count, helper_rating_sum, \
+     phone_verified_at";
 
 /// A `users` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub struct UserRow {
     pub phone: Option<String>,
     /// When they agreed to marketing texts (`None`: they did not).
     pub sms_consent_at: Option<i64>,
+    /// When `phone` was confirmed with a texted code (`None`: it was not,
+    /// or it changed since).
+    pub phone_verified_at: Option<i64>,
 }
 
 /// The columns of [`USER_COLUMNS`] as stored.
@@ -67,6 +71,7 @@ struct UserColumns {
     helper_rating_sum: i64,
     phone: Option<String>,
     sms_consent_at: Option<i64>,
+    phone_verified_at: Option<i64>,
 }
 
 impl UserRow {
@@ -96,6 +101,7 @@ impl UserRow {
             community_id: c.community_id,
             phone: c.phone,
             sms_consent_at: c.sms_consent_at,
+            phone_verified_at: c.phone_verified_at,
         })
     }
 
@@ -114,6 +120,7 @@ impl UserRow {
             community_id: self.community_id.clone(),
             phone: self.phone.clone(),
             sms_opt_in: self.sms_consent_at.is_some(),
+            phone_verified: self.phone.is_some() && self.phone_verified_at.is_some(),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -241,6 +248,7 @@ pub async fn create(conn: &mut AnyConnection, new: NewUser, now: i64) -> Result<
         community_id: None,
         phone: None,
         sms_consent_at: None,
+        phone_verified_at: None,
     };
     publish(conn, &user, now).await?;
     Ok(user)
@@ -418,11 +426,16 @@ pub async fn update_profile(
         media::attach_photos(conn, id, RefType::Avatar, id, "avatar_media_id", &photos).await?;
     }
     if let Some(phone) = &edit.phone {
-        user.phone = phone
+        let phone = phone
             .as_deref()
             .filter(|p| !p.trim().is_empty())
             .map(validate::phone)
             .transpose()?;
+        if phone != user.phone {
+            // Another number is not verified until its own code comes back.
+            user.phone_verified_at = None;
+        }
+        user.phone = phone;
     }
     match edit.sms_opt_in {
         Some(true) if user.sms_consent_at.is_none() => user.sms_consent_at = Some(now),
@@ -438,7 +451,7 @@ pub async fn update_profile(
         .map_err(|e| Error::Internal(format!("cannot encode links: {e}")))?;
     sqlx::query(
         "UPDATE users SET display_name = $1, bio = $2, links = $3, avatar_media_id = $4, updated_at = $5, \
-         phone = $6, sms_consent_at = $7 WHERE id = $8",
+         phone = $6, sms_consent_at = $7, phone_verified_at = $8 WHERE id = $9",
     )
     .bind(&user.display_name)
     .bind(&user.bio)
@@ -447,6 +460,33 @@ pub async fn update_profile(
     .bind(now)
     .bind(&user.phone)
     .bind(user.sms_consent_at)
+    .bind(user.phone_verified_at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    publish(conn, &user, now).await?;
+    Ok(user)
+}
+
+/// Makes `phone` the member's number, verified now (a texted code came
+/// back); answers the updated account, published to their devices.
+pub async fn set_verified_phone(
+    conn: &mut AnyConnection,
+    id: &str,
+    phone: &str,
+    now: i64,
+) -> Result<UserRow> {
+    let mut user = find_by_id(conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such member".into()))?;
+    user.phone = Some(phone.to_owned());
+    user.phone_verified_at = Some(now);
+    user.updated_at = now;
+    sqlx::query(
+        "UPDATE users SET phone = $1, phone_verified_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(phone)
+    .bind(now)
     .bind(id)
     .execute(&mut *conn)
     .await?;

@@ -10,6 +10,10 @@ internal object ReadmeSnippets {
         val me = client.signUp(email, password, "handle", "Display Name")
         client.updateProfile(ProfileChanges(bio = "성수동 카페 탐방"))
         val page = client.myPage()
+        if (client.signInMethods().phoneVerification && !client.me().phoneVerified) {
+            val sent = client.requestPhoneVerification("010-1234-5678")
+            val verified = client.confirmPhoneVerification("123456")
+        }
         client.signOut()
     }
 
@@ -21,6 +25,8 @@ internal object ReadmeSnippets {
         client.setLike(LikeTarget.REVIEW, id, true)
         client.setScrap(id, true)
         val detail = client.review(id)
+        val link = client.shareLink(LinkKind.REVIEW, id)
+        val opened = parseLink("moa://review/$id")
     }
 
     suspend fun people(client: MoaClient, userId: String, myId: String) {
