@@ -277,7 +277,8 @@ click_until() {
 # scroll_down: the wheel over the screen's middle, to its bottom.
 scroll_down() {
   xdotool mousemove --window "$wid" 760 400 click --repeat 12 --delay 30 5
-  sleep 0.3
+  # The probe rewrites its report every 200 ms: wait for a fresh one.
+  sleep 0.8
 }
 
 sign_out() {
@@ -508,6 +509,7 @@ until_shown "the phone verification form" 'any(t[0] == "verify-phone" for t in p
 scroll_down
 newbie_phone="010-7$(printf '%03d' $((RANDOM % 1000)))-$(printf '%04d' $((RANDOM % 10000)))"
 type_into verify-phone "$newbie_phone"
+sleep 0.3
 click "인증번호 받기"
 until_shown "the code step" 'any(t[0] == "phone-code" for t in p["targets"])' 15
 phone_digits=$(printf '%s' "$newbie_phone" | tr -d -)

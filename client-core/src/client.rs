@@ -103,6 +103,9 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The session key holding this phone's push device id.
+const PUSH_DEVICE: &str = "push_device";
+
 impl Client {
     /// Opens the client's data directory (created if missing) for the server
     /// at `server_url`. A member signed in earlier is signed in again, from
@@ -362,6 +365,82 @@ impl Client {
         };
         let auth = self.inner.api.password_reset_confirm(&req).await?;
         self.begin_session(auth).await
+    }
+
+    /// Registers this phone's push token (online): what the member would be
+    /// told in the app reaches the phone while the app is closed. The
+    /// device id is kept with the session; registering again (a new token
+    /// after an app update) replaces it. Signing out stops the pushes.
+    pub async fn register_push_token(
+        &self,
+        platform: moa_protocol::PushPlatform,
+        token: &str,
+    ) -> Result<moa_protocol::Device> {
+        let token = token.trim();
+        if token.is_empty() || token.chars().count() > 4096 || token.contains(char::is_whitespace) {
+            return Err(Error::invalid("token", "1 to 4096 characters, no spaces"));
+        }
+        let account = self.account()?;
+        let req = moa_protocol::RegisterDevice {
+            platform,
+            token: token.to_owned(),
+        };
+        let device: moa_protocol::Device = account.post("/devices", &req).await?;
+        let id = device.id.clone();
+        let previous = account
+            .store
+            .write(move |tx| {
+                let previous = session::get(tx, PUSH_DEVICE)?;
+                session::set(tx, PUSH_DEVICE, &id)?;
+                Ok(previous)
+            })
+            .await?;
+        // An older token of this phone goes (best effort: it may be gone).
+        if let Some(old) = previous.filter(|old| *old != device.id) {
+            let _ = account
+                .delete::<serde_json::Value>(&format!("/devices/{old}"))
+                .await;
+        }
+        Ok(device)
+    }
+
+    /// Stops pushes to this phone (online); nothing to do if none was
+    /// registered.
+    pub async fn unregister_push_token(&self) -> Result<()> {
+        let account = self.account()?;
+        let Some(id) = account.store.read(|c| session::get(c, PUSH_DEVICE)).await? else {
+            return Ok(());
+        };
+        match account
+            .delete::<serde_json::Value>(&format!("/devices/{id}"))
+            .await
+        {
+            Ok(_) | Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        account
+            .store
+            .write(|tx| {
+                tx.execute("DELETE FROM session WHERE key = ?1", [PUSH_DEVICE])?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Which notification kinds the member muted (in the app and on their
+    /// phones) and whether chat pushes show the message (online).
+    pub async fn notification_settings(&self) -> Result<moa_protocol::NotificationSettings> {
+        self.account()?.get("/notifications/settings").await
+    }
+
+    /// Replaces the muted kinds and the chat preview choice (online).
+    pub async fn set_notification_settings(
+        &self,
+        settings: moa_protocol::NotificationSettings,
+    ) -> Result<moa_protocol::NotificationSettings> {
+        self.account()?
+            .put("/notifications/settings", &settings)
+            .await
     }
 
     /// The link to share for a review, place or group-buy on this server

@@ -921,3 +921,27 @@ error-phone-unverified = A verified mobile number is needed: verify yours in Set
 ## Share links
 share-hint = Copies the link: messengers show a preview, and it opens in the Moa app.
 toast-link-copied-url = Link copied: { $link }
+
+## Notification settings
+notify-title = Notifications
+notify-hint = What you turn off comes neither in the app nor as a push to your phone.
+notify-chat-previews = Show the message in chat pushes
+notify-saved = Notification settings saved
+mute-like = Likes
+mute-comment = Comments
+mute-reply = Replies
+mute-follow = New followers
+mute-content-hidden = My posts hidden
+mute-report-resolved = Report outcomes
+mute-order-paid = Payments confirmed
+mute-campaign-succeeded = Group-buys that succeed
+mute-campaign-failed = Group-buys that fail
+mute-campaign-ending-soon = Group-buys ending soon
+mute-refund-completed = Refunds
+mute-quote-received = Quotes received
+mute-quote-accepted = Quotes accepted
+mute-quote-declined = Quotes declined
+mute-request-completed = Requests completed
+mute-request-cancelled = Requests cancelled
+mute-helper-reviewed = Reviews of my help
+mute-points-added = Points added

@@ -918,3 +918,27 @@ error-phone-unverified = 휴대폰 번호 인증이 필요해요. 설정에서 �
 ## Share links
 share-hint = 링크를 복사해요. 카카오톡 등에 붙여 넣으면 미리보기가 보이고, 누르면 모아 앱에서 열려요.
 toast-link-copied-url = 링크를 복사했어요: { $link }
+
+## Notification settings (알림 설정)
+notify-title = 알림
+notify-hint = 끈 알림은 앱에도, 휴대폰 푸시로도 오지 않아요.
+notify-chat-previews = 채팅 푸시에 메시지 내용 보이기
+notify-saved = 알림 설정을 저장했어요
+mute-like = 좋아요
+mute-comment = 댓글
+mute-reply = 답글
+mute-follow = 새 팔로워
+mute-content-hidden = 내 글 숨김
+mute-report-resolved = 신고 처리 결과
+mute-order-paid = 결제 확인
+mute-campaign-succeeded = 공동구매 성사
+mute-campaign-failed = 공동구매 무산
+mute-campaign-ending-soon = 공동구매 마감 임박
+mute-refund-completed = 환불 완료
+mute-quote-received = 받은 견적
+mute-quote-accepted = 견적 수락
+mute-quote-declined = 다른 견적 선택
+mute-request-completed = 부탁 완료
+mute-request-cancelled = 부탁 취소
+mute-helper-reviewed = 받은 후기
+mute-points-added = 포인트 적립

@@ -16,8 +16,9 @@ use std::sync::Arc;
 
 use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{
-    AuthMethods, CreatePlaceRequest, CreateProductRequest, EditPlaceRequest, EditProductRequest,
-    MemberListItem, PasswordResetSent, PhoneCodeSent, Place, PlaceCreated, Product, ProductCreated,
+    AuthMethods, CreatePlaceRequest, CreateProductRequest, Device, EditPlaceRequest,
+    EditProductRequest, MemberListItem, NotificationSettings, PasswordResetSent, PhoneCodeSent,
+    Place, PlaceCreated, Product, ProductCreated, PushPlatform,
 };
 use moa_client_core::{
     ChatRoom, Client, FeedTab, LikeTarget, Me, MyPage, NewReview, Options, Profile, RealtimeState,
@@ -173,6 +174,38 @@ impl MoaClient {
             .core
             .reset_password(&email, &code, &new_password)
             .await?)
+    }
+
+    /// Registers this phone's push token (online): FCM's registration token
+    /// on Android, the APNs device token (hex) on iOS. Call it at every
+    /// launch and when the system hands a new token; signing out stops the
+    /// pushes. What the member muted is not pushed; chat only while the app
+    /// is not connected.
+    pub async fn register_push_token(
+        &self,
+        platform: PushPlatform,
+        token: String,
+    ) -> Result<Device> {
+        Ok(self.core.register_push_token(platform, &token).await?)
+    }
+
+    /// Stops pushes to this phone (online).
+    pub async fn unregister_push_token(&self) -> Result<()> {
+        Ok(self.core.unregister_push_token().await?)
+    }
+
+    /// The muted notification kinds and whether chat pushes show the
+    /// message (online).
+    pub async fn notification_settings(&self) -> Result<NotificationSettings> {
+        Ok(self.core.notification_settings().await?)
+    }
+
+    /// Replaces the muted kinds and the chat preview choice (online).
+    pub async fn set_notification_settings(
+        &self,
+        settings: NotificationSettings,
+    ) -> Result<NotificationSettings> {
+        Ok(self.core.set_notification_settings(settings).await?)
     }
 
     /// The link to share for a review, place or group-buy on this server

@@ -28,16 +28,17 @@ use moa_client_core::protocol::{
     AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, AuthMethods,
     Campaign, CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community,
     CommunityKind, CommunitySignups, CreateCampaignRequest, CreateCommunityRequest,
-    CreatePlaceRequest, CreateProductRequest, DayStats, EditCampaignRequest, EditPlaceRequest,
-    EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind, MemberListItem,
-    ModerationAction, ModerationRequest, ModerationResult, NotificationKind, OptionChoice,
-    OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent, OrderFilter,
-    OrderSort, OrderStatus, OrderTotals, Page, PasswordResetSent, PhoneCodeSent, Place,
-    PlaceCategory, PlaceCreated, PointCharge, PointEntry, PointKind, Product, ProductCreated,
-    ProductOption, ProfileComment, ProfileCounts, Quote, QuoteStatus, Report, ReportDayCount,
-    ReportState, ReportStats, ReportTypeCount, RequestCategory, RequestStatus, Role, SearchHit,
-    SearchKind, SearchType, ShopProduct, ShopProductRequest, TextAudience, TextKind, TextPreview,
-    TextPurpose, TextRange, TextRecipient, TextRequest, TextSend, Wallet,
+    CreatePlaceRequest, CreateProductRequest, DayStats, Device, EditCampaignRequest,
+    EditPlaceRequest, EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind,
+    MemberListItem, ModerationAction, ModerationRequest, ModerationResult, NotificationKind,
+    NotificationSettings, OptionChoice, OptionChoiceInput, OptionGroup, OptionGroupInput, Order,
+    OrderChoice, OrderEvent, OrderFilter, OrderSort, OrderStatus, OrderTotals, Page,
+    PasswordResetSent, PhoneCodeSent, Place, PlaceCategory, PlaceCreated, PointCharge, PointEntry,
+    PointKind, Product, ProductCreated, ProductOption, ProfileComment, ProfileCounts, PushPlatform,
+    Quote, QuoteStatus, Report, ReportDayCount, ReportState, ReportStats, ReportTypeCount,
+    RequestCategory, RequestStatus, Role, SearchHit, SearchKind, SearchType, ShopProduct,
+    ShopProductRequest, TextAudience, TextKind, TextPreview, TextPurpose, TextRange, TextRecipient,
+    TextRequest, TextSend, Wallet,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -1192,6 +1193,31 @@ pub struct PasswordResetSent {
     pub valid_for_secs: i64,
     /// How long before another code can be asked for, in seconds.
     pub resend_after_secs: i64,
+}
+
+/// Which push service a phone's token is for.
+#[uniffi::remote(Enum)]
+pub enum PushPlatform {
+    /// FCM (Android).
+    Android,
+    /// APNs (iOS).
+    Ios,
+}
+
+/// A phone registered for pushes.
+#[uniffi::remote(Record)]
+pub struct Device {
+    pub id: String,
+    pub platform: PushPlatform,
+    pub created_at: i64,
+}
+
+/// What a member is told: the muted kinds (neither in the app nor pushed)
+/// and whether chat pushes show the message.
+#[uniffi::remote(Record)]
+pub struct NotificationSettings {
+    pub muted: Vec<NotificationKind>,
+    pub chat_previews: bool,
 }
 
 /// What a share or app link points at (`parseLink`).

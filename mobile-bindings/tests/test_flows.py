@@ -164,6 +164,24 @@ def test_two_members_post_photo_review_comment_like_follow_and_see_each_others_a
         assert done.total == photo.bytes
         assert await eventually(lambda: outbox_empty(alice), "alice's outbox to empty")
 
+        # Pushes: this phone's token registered, again (the same device),
+        # bad input refused on the device; which kinds come, chat previews.
+        device = await alice.register_push_token(moa.PushPlatform.ANDROID, "fcm-token-" + a.id)
+        assert device.platform == moa.PushPlatform.ANDROID
+        again = await alice.register_push_token(moa.PushPlatform.ANDROID, "fcm-token-" + a.id)
+        assert again.id == device.id
+        with pytest.raises(moa.MoaError.Invalid):
+            await alice.register_push_token(moa.PushPlatform.IOS, "two words")
+        prefs = await alice.notification_settings()
+        assert prefs.muted == [] and prefs.chat_previews
+        prefs = await alice.set_notification_settings(
+            moa.NotificationSettings(muted=[moa.NotificationKind.LIKE], chat_previews=False)
+        )
+        assert (prefs.muted, prefs.chat_previews) == ([moa.NotificationKind.LIKE], False)
+        await alice.set_notification_settings(moa.NotificationSettings(muted=[], chat_previews=True))
+        await alice.unregister_push_token()
+        await alice.unregister_push_token()  # nothing left: fine
+
         # Its share link: a page messengers preview, which opens the app.
         link = alice.share_link(moa.LinkKind.REVIEW, review_id)
         assert link == f"{server.url}/r/{review_id}"

@@ -142,11 +142,76 @@ pub struct UnreadCount {
     pub unread_count: i64,
 }
 
-/// Which kinds of notification a member does not want.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which kinds of notification a member does not want (in the app and as
+/// pushes to their phones), and whether chat pushes show the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationSettings {
     pub muted: Vec<NotificationKind>,
+    /// Chat pushes show the sender and the start of the message (`false`:
+    /// only "새 메시지"). Absent in a request: true.
+    #[serde(default = "yes")]
+    pub chat_previews: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            muted: Vec::new(),
+            chat_previews: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The phone platform a push token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PushPlatform {
+    /// Firebase Cloud Messaging (Android).
+    Android,
+    /// Apple Push Notification service (iOS).
+    Ios,
+}
+
+impl PushPlatform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushPlatform::Android => "android",
+            PushPlatform::Ios => "ios",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PushPlatform> {
+        match s {
+            "android" => Some(PushPlatform::Android),
+            "ios" => Some(PushPlatform::Ios),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /v1/devices`: this phone's push token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterDevice {
+    pub platform: PushPlatform,
+    /// The FCM registration token or the APNs device token (hex), 1 to 4096
+    /// characters.
+    pub token: String,
+}
+
+/// A registered phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    pub id: String,
+    pub platform: PushPlatform,
+    pub created_at: i64,
 }
 
 /// What can be reported.

@@ -171,6 +171,7 @@ async fn run(state: &AppState, job: &Job) -> Result<()> {
             crate::requests::service::expire(state, job).await
         }
         crate::texts::service::TEXT_SEND => crate::texts::service::deliver(state, job).await,
+        crate::push::JOB => crate::push::run(state, job).await,
         CLEANUP => cleanup(state, job).await,
         other => Err(crate::Error::Internal(format!("unknown job kind {other}"))),
     }

@@ -32,6 +32,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod password;
 pub mod payments;
+pub mod push;
 pub mod ratelimit;
 pub mod realtime;
 pub mod requests;
@@ -143,6 +144,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(shop::router())
                 .merge(requests::router())
                 .merge(texts::router())
+                .merge(push::router())
                 .merge(realtime::socket::router())
                 .merge(sync::router()),
         )
@@ -270,6 +272,7 @@ pub async fn serve(
     let stopping = state.stopping.clone();
     realtime::spawn_tasks(&state);
     jobs::spawn_poller(&state);
+    push::presence::spawn_refresh(&state);
     tokio::spawn(checkpoints(db.clone(), stopping.subscribe()));
     tokio::spawn(sync::pull::watch_head(
         db.clone(),

@@ -87,6 +87,81 @@ struct ServeArgs {
     shop: ShopArgs,
     #[command(flatten)]
     mail: MailArgs,
+    #[command(flatten)]
+    push: PushArgs,
+}
+
+/// Push notifications to phones.
+#[derive(Debug, Args)]
+struct PushArgs {
+    /// A Firebase service account's JSON key file: push to Android phones
+    /// through FCM HTTP v1.
+    #[arg(long, env = "MOA_FCM_SERVICE_ACCOUNT")]
+    fcm_service_account: Option<std::path::PathBuf>,
+    #[arg(
+        long,
+        env = "MOA_FCM_API_BASE",
+        default_value = "https://fcm.googleapis.com"
+    )]
+    fcm_api_base: String,
+    /// An APNs auth key (.p8): push to iPhones; needs the key id, team id
+    /// and the app's bundle id.
+    #[arg(long, env = "MOA_APNS_KEY_FILE")]
+    apns_key_file: Option<std::path::PathBuf>,
+    #[arg(long, env = "MOA_APNS_KEY_ID", default_value = "")]
+    apns_key_id: String,
+    #[arg(long, env = "MOA_APNS_TEAM_ID", default_value = "")]
+    apns_team_id: String,
+    /// The iOS app's bundle id (`apns-topic`).
+    #[arg(long, env = "MOA_APNS_TOPIC", default_value = "")]
+    apns_topic: String,
+    /// `https://api.push.apple.com`, or `https://api.sandbox.push.apple.com`
+    /// for development builds.
+    #[arg(
+        long,
+        env = "MOA_APNS_API_BASE",
+        default_value = "https://api.push.apple.com"
+    )]
+    apns_api_base: String,
+}
+
+impl PushArgs {
+    fn settings(&self) -> Result<moa_server::push::PushSettings, String> {
+        use moa_server::push::{apns::ApnsSettings, fcm::FcmSettings};
+        let read = |path: &std::path::Path| {
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        };
+        let fcm = match &self.fcm_service_account {
+            Some(path) => Some(
+                FcmSettings::from_service_account(&read(path)?, &self.fcm_api_base)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let apns = match &self.apns_key_file {
+            Some(path) => {
+                if self.apns_key_id.is_empty()
+                    || self.apns_team_id.is_empty()
+                    || self.apns_topic.is_empty()
+                {
+                    return Err(
+                        "--apns-key-file needs --apns-key-id, --apns-team-id and --apns-topic"
+                            .into(),
+                    );
+                }
+                Some(ApnsSettings {
+                    team_id: self.apns_team_id.clone(),
+                    key_id: self.apns_key_id.clone(),
+                    private_key_pem: read(path)?,
+                    topic: self.apns_topic.clone(),
+                    api_base: self.apns_api_base.trim_end_matches('/').to_owned(),
+                })
+            }
+            None => None,
+        };
+        Ok(moa_server::push::PushSettings { fcm, apns })
+    }
 }
 
 /// Mail to members (password reset codes).
@@ -475,6 +550,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         }),
         sms,
         mail,
+        push: args.push.settings()?,
         public_url: args
             .public_url
             .as_deref()

@@ -53,6 +53,11 @@ impl Metrics {
     }
 
     /// Counts one run of a job of `kind`.
+    /// A push sent to a phone's provider (`ok`) or failed there.
+    pub fn push_sent(&self, platform: &str, ok: bool) {
+        self.job_done(&format!("push_send_{platform}"), ok);
+    }
+
     pub fn job_done(&self, kind: &str, ok: bool) {
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         *jobs.entry((kind.to_owned(), ok)).or_default() += 1;

@@ -50,6 +50,8 @@ pub struct Settings {
     /// Mail to members (password reset codes): SMTP or a folder; `None`:
     /// no password reset.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Push notifications to phones (FCM, APNs); none: no pushes.
+    pub push: crate::push::PushSettings,
     /// Where members reach this server (`https://moa.example`): the
     /// address in share links and their previews. `None`: taken from each
     /// request's `Host`.
@@ -152,6 +154,7 @@ impl std::fmt::Debug for Settings {
             .field("sms", &self.sms)
             .field("mail", &self.mail)
             .field("public_url", &self.public_url)
+            .field("push", &self.push)
             .finish()
     }
 }
@@ -178,6 +181,7 @@ impl Settings {
             sms: None,
             mail: None,
             public_url: None,
+            push: crate::push::PushSettings::default(),
         }
     }
 }
@@ -221,6 +225,8 @@ pub struct Inner {
     pub sms: Option<crate::sms::Sens>,
     /// The mailer, if mail is configured.
     pub mail: Option<crate::mail::Mailer>,
+    /// The push providers' adapters (none configured: nothing is pushed).
+    pub push: crate::push::Push,
 }
 
 impl std::ops::Deref for AppState {
@@ -269,7 +275,9 @@ impl AppState {
                 .inspect_err(|e| tracing::error!(error = %e, "cannot set up mail"))
                 .ok()
         });
+        let push = crate::push::Push::new(&settings.push);
         AppState(Arc::new(Inner {
+            push,
             alerts,
             sms,
             mail,

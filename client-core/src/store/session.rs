@@ -84,7 +84,7 @@ pub fn save_me(tx: &Transaction<'_>, me: &Me) -> Result<()> {
 /// Forgets the tokens (sign out); the cache stays for the next sign-in.
 pub fn clear_tokens(tx: &Transaction<'_>) -> Result<()> {
     tx.execute(
-        "DELETE FROM session WHERE key IN ('access_token', 'access_expires_at', 'refresh_token')",
+        "DELETE FROM session WHERE key IN ('access_token', 'access_expires_at', 'refresh_token', 'push_device')",
         [],
     )?;
     Ok(())

@@ -6,7 +6,9 @@
 //! server), and signing out.
 
 use dioxus::prelude::*;
-use moa_client_core::protocol::{PhoneCodeSent, korean_mobile};
+use moa_client_core::protocol::{
+    NotificationKind, NotificationSettings, PhoneCodeSent, korean_mobile,
+};
 use moa_client_core::{Client, ProfileChanges};
 
 use crate::i18n::Lang;
@@ -24,6 +26,7 @@ pub fn SettingsScreen() -> Element {
     let notices = use_notices();
     let nav = use_nav();
     let dir = use_context::<DataDir>().0;
+    let phone_offered = use_phone_offered();
     let mut url = use_signal(|| prefs.server_url());
     let mut url_error = use_signal(|| None::<String>);
     let lang = prefs.lang();
@@ -59,7 +62,10 @@ pub fn SettingsScreen() -> Element {
                     h3 { {prefs.t("settings-texts")} }
                     TextConsent { phone: me.phone.clone().unwrap_or_default(), opted_in: me.sms_opt_in }
                     p { class: "muted small", {prefs.t("settings-texts-hint")} }
-                    if use_phone_offered() {
+                    h3 { {prefs.t("notify-title")} }
+                    NotificationPrefs {}
+                    p { class: "muted small", {prefs.t("notify-hint")} }
+                    if phone_offered {
                         h3 { {prefs.t("phone-title")} }
                         PhoneVerify { phone: me.phone.clone().unwrap_or_default(), verified: me.phone_verified }
                         p { class: "muted small", {prefs.t("phone-hint")} }
@@ -217,7 +223,6 @@ fn PhoneVerify(phone: String, verified: bool) -> Element {
     let client = use_client();
     let prefs = use_prefs();
     let notices = use_notices();
-    let now = super::shop::use_clock(1);
     let mut number = use_signal(|| phone.clone());
     let mut code = use_signal(String::new);
     let mut sent = use_signal(|| None::<PhoneCodeSent>);
@@ -233,7 +238,6 @@ fn PhoneVerify(phone: String, verified: bool) -> Element {
             }
         };
     }
-    let wait_secs = ((*resend_at.read() - *now.read()) / 1000).max(0);
     let send = move || {
         let typed = number.peek().trim().to_owned();
         if korean_mobile(&typed).is_none() {
@@ -288,23 +292,101 @@ fn PhoneVerify(phone: String, verified: bool) -> Element {
                 p { class: "muted small", role: "status",
                     {prefs.ta("phone-sent", &[("phone", crate::i18n::Arg::Str(s.phone.clone()))])}
                 }
+                // Not bound to the signals: typing stays smooth while the
+                // countdown below re-renders.
                 input { name: "phone-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "7",
-                    placeholder: prefs.t("phone-code"), value: "{code}", oninput: move |e| code.set(e.value()) }
+                    placeholder: prefs.t("phone-code"), oninput: move |e| code.set(e.value()) }
                 button { class: "btn", r#type: "submit", disabled: *busy.read(), {prefs.t("phone-confirm")} }
-                button { class: "btn ghost", r#type: "button", disabled: *busy.read() || wait_secs > 0,
-                    onclick: move |_| send2(),
-                    if wait_secs > 0 {
-                        {prefs.ta("phone-resend", &[("secs", crate::i18n::Arg::Num(wait_secs))])}
-                    } else {
-                        {prefs.t("phone-resend-now")}
-                    }
-                }
+                ResendButton { resend_at: *resend_at.read(), busy: *busy.read(), onclick: move |_| send2() }
             } else {
-                input { name: "verify-phone", r#type: "tel", placeholder: "010-1234-5678", value: "{number}",
-                    oninput: move |e| number.set(e.value()) }
+                input { name: "verify-phone", r#type: "text", inputmode: "tel", autocomplete: "tel", placeholder: "010-1234-5678",
+                    initial_value: "{phone}", oninput: move |e| number.set(e.value()) }
                 button { class: "btn", r#type: "submit", disabled: *busy.read(), {prefs.t("phone-send")} }
             }
         }
         if let Some(p) = problem.read().clone() { p { class: "form-error", role: "alert", "{p}" } }
+    }
+}
+
+/// "Resend", counting down the server's minute (a component of its own:
+/// its ticking re-renders only the button).
+#[component]
+fn ResendButton(resend_at: i64, busy: bool, onclick: EventHandler<()>) -> Element {
+    let prefs = use_prefs();
+    let now = super::shop::use_clock(1);
+    let wait_secs = ((resend_at - *now.read()) / 1000).max(0);
+    rsx! {
+        button { class: "btn ghost", r#type: "button", disabled: busy || wait_secs > 0,
+            onclick: move |_| onclick.call(()),
+            if wait_secs > 0 {
+                {prefs.ta("phone-resend", &[("secs", crate::i18n::Arg::Num(wait_secs))])}
+            } else {
+                {prefs.t("phone-resend-now")}
+            }
+        }
+    }
+}
+
+/// Which notifications the member gets (in the app and as pushes), one
+/// switch a kind, and whether chat pushes show the message; saved at each
+/// change (online; offline the server's answer says so).
+#[component]
+fn NotificationPrefs() -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
+    let mut current =
+        use_resource(move || async move { client.get().notification_settings().await });
+    let save = move |next: NotificationSettings| {
+        spawn(async move {
+            match client.get().set_notification_settings(next).await {
+                Ok(_) => {
+                    notices.notify(prefs.t("notify-saved"));
+                    current.restart();
+                }
+                Err(e) => notices.fail(&e),
+            }
+        });
+    };
+    let shown = current.read().clone();
+    match shown {
+        None => rsx! { p { class: "muted small", {prefs.t("state-loading")} } },
+        Some(Err(e)) => rsx! { p { class: "muted small", {super::error_text(prefs.lang(), &e)} } },
+        Some(Ok(settings)) => rsx! {
+            div { class: "notify-prefs",
+                for kind in NotificationKind::ALL {
+                    label { class: "check", key: "{kind.as_str()}",
+                        input { r#type: "checkbox", name: "notify-{kind.as_str()}",
+                            checked: !settings.muted.contains(&kind),
+                            onchange: {
+                                let settings = settings.clone();
+                                move |e: FormEvent| {
+                                    let mut next = settings.clone();
+                                    next.muted.retain(|k| *k != kind);
+                                    if !e.checked() {
+                                        next.muted.push(kind);
+                                    }
+                                    save(next);
+                                }
+                            }
+                        }
+                        {prefs.t(&format!("mute-{}", kind.as_str().replace('_', "-")))}
+                    }
+                }
+            }
+            label { class: "check",
+                input { r#type: "checkbox", name: "chat-previews", checked: settings.chat_previews,
+                    onchange: {
+                        let settings = settings.clone();
+                        move |e: FormEvent| {
+                            let mut next = settings.clone();
+                            next.chat_previews = e.checked();
+                            save(next);
+                        }
+                    }
+                }
+                {prefs.t("notify-chat-previews")}
+            }
+        },
     }
 }

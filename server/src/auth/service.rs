@@ -294,6 +294,8 @@ async fn revoke_session(
     .bind(session_id)
     .execute(&mut *conn)
     .await?;
+    // Its phone stops getting pushes.
+    crate::push::forget_session_devices(conn, session_id).await?;
     Ok(())
 }
 
@@ -321,6 +323,13 @@ async fn revoke_other_sessions(
     )
     .bind(now)
     .bind(reason)
+    .bind(user_id)
+    .bind(keep.unwrap_or(""))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM devices WHERE user_id = $1 AND (session_id IS NULL OR session_id <> $2)",
+    )
     .bind(user_id)
     .bind(keep.unwrap_or(""))
     .execute(&mut *conn)

@@ -319,6 +319,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "phone_verification",
         include_str!("../../../migrations/sqlite/0017_phone_verification.sql"),
     ),
+    (
+        18,
+        "push",
+        include_str!("../../../migrations/sqlite/0018_push.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -407,6 +412,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         17,
         "phone_verification",
         include_str!("../../../migrations/postgres/0017_phone_verification.sql"),
+    ),
+    (
+        18,
+        "push",
+        include_str!("../../../migrations/postgres/0018_push.sql"),
     ),
 ];
 

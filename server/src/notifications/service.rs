@@ -84,7 +84,20 @@ pub async fn notify(conn: &mut AnyConnection, event: Event<'_>, now: i64) -> Res
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    publish(conn, event.user_id, &id, now).await
+    publish(conn, event.user_id, &id, now).await?;
+    crate::push::enqueue_notification(
+        conn,
+        crate::push::NotificationPush {
+            user_id: event.user_id,
+            id: &id,
+            kind: event.kind,
+            actor_id: event.actor_id,
+            target_id: event.target_id,
+            preview: &preview,
+        },
+        now,
+    )
+    .await
 }
 
 /// Logs the notification `id` as it is now (with its read state) in its
@@ -248,7 +261,15 @@ pub async fn settings(conn: &mut AnyConnection, user_id: &str) -> Result<Notific
         .filter_map(|k| NotificationKind::parse(k))
         .collect();
     muted.sort();
-    Ok(NotificationSettings { muted })
+    let previews: Option<i64> =
+        sqlx::query_scalar("SELECT chat_push_previews FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(NotificationSettings {
+        muted,
+        chat_previews: previews.unwrap_or(1) != 0,
+    })
 }
 
 /// Replaces the member's muted kinds.
@@ -270,5 +291,10 @@ pub async fn set_settings(
         .execute(&mut *conn)
         .await?;
     }
+    sqlx::query("UPDATE users SET chat_push_previews = $1 WHERE id = $2")
+        .bind(i64::from(req.chat_previews))
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     settings(conn, user_id).await
 }

@@ -151,6 +151,21 @@ impl Hub {
         }
     }
 
+    /// This node's name (the first part of its connections' keys).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Whether `user_id` has a connection open on this node.
+    pub fn has_user(&self, user_id: &str) -> bool {
+        self.read().users.contains_key(user_id)
+    }
+
+    /// The members with a connection open on this node.
+    pub fn users(&self) -> Vec<String> {
+        self.read().users.keys().cloned().collect()
+    }
+
     /// Open connections on this node.
     pub fn connections(&self) -> usize {
         self.read().users.values().map(Vec::len).sum()

@@ -95,10 +95,12 @@ async fn realtime(
         .max_frame_size(MAX_WIRE_MESSAGE)
         .on_upgrade(move |socket: WebSocket| async move {
             let (conn, rx) = state.realtime.hub.register(&member.user_id);
+            crate::push::presence::opened(&state, &member.user_id).await;
             if let Err(e) = session(socket, &state, &member, &conn, rx).await {
                 tracing::debug!(error = %e, "realtime connection ended");
             }
             state.realtime.hub.unregister(&conn);
+            crate::push::presence::closed(&state, &member.user_id).await;
         }))
 }
 

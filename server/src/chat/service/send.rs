@@ -365,5 +365,18 @@ async fn insert_messages(conn: &mut AnyConnection, messages: &[Message]) -> Resu
         }
         query.execute(&mut *conn).await?;
     }
+    // Pushes to the phones of members not connected (one query when
+    // nobody has registered a phone).
+    let any_phone: Option<i64> = sqlx::query_scalar("SELECT 1 FROM devices LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if any_phone.is_some() {
+        let mut seen = std::collections::HashSet::new();
+        for m in messages {
+            if seen.insert((m.room_id.as_str(), m.sender_id.as_str())) {
+                crate::push::enqueue_chat(conn, &m.room_id, &m.sender_id, m.created_at).await?;
+            }
+        }
+    }
     Ok(())
 }

@@ -17,6 +17,12 @@ internal object ReadmeSnippets {
         client.signOut()
     }
 
+    suspend fun push(client: MoaClient, fcmToken: String) {
+        client.registerPushToken(PushPlatform.ANDROID, fcmToken)
+        val prefs = client.notificationSettings()
+        client.setNotificationSettings(prefs.copy(chatPreviews = false))
+    }
+
     suspend fun reviews(client: MoaClient, photo: PreparedMedia) {
         val feed = client.feed(FeedTab.POPULAR)
         val more = client.feedMore(FeedTab.POPULAR, null)
