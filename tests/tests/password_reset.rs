@@ -321,7 +321,10 @@ async fn a_server_without_mail_offers_no_reset(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let methods = api.get("/v1/auth/methods", None).await.expect(200).body;
-    assert_eq!(methods, json!({"password": true, "password_reset": false, "phone_verification": false}));
+    assert_eq!(
+        methods,
+        json!({"password": true, "password_reset": false, "phone_verification": false})
+    );
     api.signup("bora").await;
     api.post(
         "/v1/auth/password-reset",
