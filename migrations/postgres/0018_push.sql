@@ -25,4 +25,4 @@ CREATE TABLE live_sockets (
 );
 CREATE INDEX live_sockets_user ON live_sockets (user_id, seen_at);
 
-ALTER TABLE users ADD COLUMN chat_push_previews INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE users ADD COLUMN chat_push_previews BIGINT NOT NULL DEFAULT 1;
