@@ -265,7 +265,7 @@ impl Client {
     /// It runs as a task of its own, so it finishes even if the caller stops
     /// waiting once the server has answered (the tokens would otherwise be
     /// spent with no session stored, or stored with nothing running).
-    async fn begin_session(&self, auth: moa_protocol::AuthResponse) -> Result<Me> {
+    pub(crate) async fn begin_session(&self, auth: moa_protocol::AuthResponse) -> Result<Me> {
         let client = self.clone();
         tokio::spawn(async move {
             let user_id = auth.user.id.clone();

@@ -50,6 +50,7 @@ mod requests;
 mod rooms;
 mod search;
 mod shop;
+mod social;
 mod store;
 mod sync;
 mod upload;
@@ -84,6 +85,9 @@ pub use requests::{
 pub use rooms::RoomHandle;
 pub use search::{SearchHandle, SearchOutcome};
 pub use shop::{CampaignCard, Checkout, ENDING_SOON_MS, MyOrder, OrderDraft, ShopHandle};
+pub use social::{
+    MOBILE_REDIRECT_URI, OauthRedirect, SocialSignIn, loopback_redirect_uri, parse_oauth_redirect,
+};
 
 /// What the benchmarks (`benches/search.rs`) reach inside: the store and
 /// the device's search index. Not part of the API.

@@ -134,6 +134,21 @@ wire_enum! {
         /// This server does not offer it (e.g. password reset without mail
         /// settings); `GET /v1/auth/methods` tells what it offers.
         NotOffered = "not_offered",
+        /// A provider sign-in's `state` is unknown, used or expired: start
+        /// again.
+        InvalidOauthState = "invalid_oauth_state",
+        /// The provider refused the code (replayed, expired) or its answer
+        /// did not verify (ID token signature, issuer, audience, expiry,
+        /// nonce).
+        OauthFailed = "oauth_failed",
+        /// The provider does not vouch for the account's email address.
+        EmailUnverified = "email_unverified",
+        /// The provider account is already linked to another member.
+        IdentityTaken = "identity_taken",
+        /// Removing this would leave the account with no way in.
+        LastSignInMethod = "last_sign_in_method",
+        /// A sign-up or link ticket is unknown, used or expired.
+        InvalidTicket = "invalid_ticket",
         /// Something failed on the server; details are in its logs.
         Internal = "internal",
         /// The server cannot reach its database right now.

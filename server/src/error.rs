@@ -64,6 +64,10 @@ pub enum Error {
     /// reached (502 `payment_provider`); retried, never stored as an answer.
     #[error("{0}")]
     Upstream(String),
+    /// A sign-in provider (Kakao, Naver, Google) could not be reached or
+    /// answered nonsense (502 `oauth_failed`); the details are logged.
+    #[error("{0}")]
+    SignInProvider(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -132,7 +136,10 @@ impl Error {
                 "this conflicts with something that already exists".into(),
                 None,
             ),
-            Unavailable | Upstream(_) | Database(_) | Internal(_) | Storage(_) => return None,
+            Unavailable | Upstream(_) | SignInProvider(_) | Database(_) | Internal(_)
+            | Storage(_) => {
+                return None;
+            }
         };
         let current = match self {
             EditConflict { current } => Some(current.clone()),
@@ -164,7 +171,7 @@ impl Error {
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Database(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             Unavailable | Database(sqlx::Error::PoolTimedOut) => StatusCode::SERVICE_UNAVAILABLE,
-            Upstream(_) => StatusCode::BAD_GATEWAY,
+            Upstream(_) | SignInProvider(_) => StatusCode::BAD_GATEWAY,
             Database(_) | Internal(_) | Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -187,6 +194,10 @@ impl Error {
             Error::Upstream(_) => (
                 ErrorCode::PaymentProvider,
                 "the payment provider could not be reached; try again shortly",
+            ),
+            Error::SignInProvider(_) => (
+                ErrorCode::OauthFailed,
+                "the sign-in provider could not be reached; try again shortly",
             ),
             _ => (ErrorCode::Internal, "something went wrong on the server"),
         };

@@ -89,6 +89,162 @@ struct ServeArgs {
     mail: MailArgs,
     #[command(flatten)]
     push: PushArgs,
+    #[command(flatten)]
+    social: SocialArgs,
+}
+
+/// Sign-in with Kakao, Naver and Google (each offered only with its
+/// client id and secret).
+#[derive(Debug, Args)]
+struct SocialArgs {
+    #[arg(long, env = "MOA_KAKAO_CLIENT_ID")]
+    kakao_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "MOA_KAKAO_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    kakao_client_secret: String,
+    #[arg(
+        long,
+        env = "MOA_KAKAO_ISSUER",
+        default_value = "https://kauth.kakao.com"
+    )]
+    kakao_issuer: String,
+    #[arg(
+        long,
+        env = "MOA_KAKAO_SCOPES",
+        default_value = "openid account_email profile_nickname"
+    )]
+    kakao_scopes: String,
+    #[arg(long, env = "MOA_GOOGLE_CLIENT_ID")]
+    google_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "MOA_GOOGLE_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    google_client_secret: String,
+    #[arg(
+        long,
+        env = "MOA_GOOGLE_ISSUER",
+        default_value = "https://accounts.google.com"
+    )]
+    google_issuer: String,
+    #[arg(
+        long,
+        env = "MOA_GOOGLE_SCOPES",
+        default_value = "openid email profile"
+    )]
+    google_scopes: String,
+    #[arg(long, env = "MOA_NAVER_CLIENT_ID")]
+    naver_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "MOA_NAVER_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    naver_client_secret: String,
+    #[arg(
+        long,
+        env = "MOA_NAVER_AUTH_BASE",
+        default_value = "https://nid.naver.com"
+    )]
+    naver_auth_base: String,
+    #[arg(
+        long,
+        env = "MOA_NAVER_API_BASE",
+        default_value = "https://openapi.naver.com"
+    )]
+    naver_api_base: String,
+}
+
+impl SocialArgs {
+    /// The providers' settings; with `--demo` and no Naver settings, a
+    /// local fake Naver (kept alive by the returned handle) whose login
+    /// page lists a demo member and a newcomer.
+    async fn settings(
+        &self,
+        demo: bool,
+    ) -> Result<
+        (
+            moa_server::auth::social::SocialSettings,
+            Option<moa_server::auth::social::naver::fake::FakeNaver>,
+        ),
+        String,
+    > {
+        use moa_server::auth::social::{naver::NaverSettings, oidc::OidcSettings};
+        let oidc =
+            |id: &Option<String>, secret: &str, issuer: &str, scopes: &str, flag: &str| match id {
+                Some(id) if secret.is_empty() => Err(format!(
+                    "--{flag}-client-id {id} needs --{flag}-client-secret"
+                )),
+                Some(id) => Ok(Some(OidcSettings {
+                    issuer: issuer.trim_end_matches('/').to_owned(),
+                    client_id: id.clone(),
+                    client_secret: secret.to_owned(),
+                    scopes: scopes.to_owned(),
+                })),
+                None => Ok(None),
+            };
+        let mut settings = moa_server::auth::social::SocialSettings {
+            kakao: oidc(
+                &self.kakao_client_id,
+                &self.kakao_client_secret,
+                &self.kakao_issuer,
+                &self.kakao_scopes,
+                "kakao",
+            )?,
+            google: oidc(
+                &self.google_client_id,
+                &self.google_client_secret,
+                &self.google_issuer,
+                &self.google_scopes,
+                "google",
+            )?,
+            naver: None,
+        };
+        let mut fake = None;
+        match &self.naver_client_id {
+            Some(id) if self.naver_client_secret.is_empty() => {
+                return Err(format!(
+                    "--naver-client-id {id} needs --naver-client-secret"
+                ));
+            }
+            Some(id) => {
+                settings.naver = Some(NaverSettings {
+                    client_id: id.clone(),
+                    client_secret: self.naver_client_secret.clone(),
+                    auth_base: self.naver_auth_base.trim_end_matches('/').to_owned(),
+                    api_base: self.naver_api_base.trim_end_matches('/').to_owned(),
+                });
+            }
+            None if demo => {
+                use moa_server::auth::social::naver::fake::{Account, FakeNaver};
+                let naver = FakeNaver::start("127.0.0.1:0")
+                    .await
+                    .map_err(|e| format!("the demo's fake Naver: {e}"))?;
+                naver.add_account(Account {
+                    id: "naver-demo-newcomer".into(),
+                    email: Some("saebom@naver.com".into()),
+                    nickname: "새봄".into(),
+                });
+                naver.add_account(Account {
+                    id: "naver-demo-jiwoo".into(),
+                    email: Some("jiwoo@moa.example".into()),
+                    nickname: "지우".into(),
+                });
+                tracing::warn!(base = %naver.base, "FAKE NAVER: sign-in with Naver goes to a local stand-in");
+                settings.naver = Some(naver.settings());
+                fake = Some(naver);
+            }
+            None => {}
+        }
+        Ok((settings, fake))
+    }
 }
 
 /// Push notifications to phones.
@@ -528,7 +684,9 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
     // Kept alive while the server runs.
     let (sms, _fake_sms) = args.shop.sms(args.demo).await?;
     let mail = args.mail.settings(args.demo, &common.data_dir)?;
+    let (social, _fake_naver) = args.social.settings(args.demo).await?;
     let settings = Settings {
+        social,
         data_dir: common.data_dir,
         database_url: common.database_url,
         jwt_secret: args.jwt_secret,

@@ -56,6 +56,9 @@ pub struct Settings {
     /// address in share links and their previews. `None`: taken from each
     /// request's `Host`.
     pub public_url: Option<String>,
+    /// Sign-in with Kakao, Naver and Google; a provider without settings
+    /// is not offered.
+    pub social: crate::auth::social::SocialSettings,
 }
 
 /// Media storage and upload limits.
@@ -155,6 +158,7 @@ impl std::fmt::Debug for Settings {
             .field("mail", &self.mail)
             .field("public_url", &self.public_url)
             .field("push", &self.push)
+            .field("social", &self.social)
             .finish()
     }
 }
@@ -182,6 +186,7 @@ impl Settings {
             mail: None,
             public_url: None,
             push: crate::push::PushSettings::default(),
+            social: crate::auth::social::SocialSettings::default(),
         }
     }
 }
@@ -227,6 +232,8 @@ pub struct Inner {
     pub mail: Option<crate::mail::Mailer>,
     /// The push providers' adapters (none configured: nothing is pushed).
     pub push: crate::push::Push,
+    /// The sign-in providers (none configured: email and password only).
+    pub social: crate::auth::social::Social,
 }
 
 impl std::ops::Deref for AppState {
@@ -276,8 +283,10 @@ impl AppState {
                 .ok()
         });
         let push = crate::push::Push::new(&settings.push);
+        let social = crate::auth::social::Social::new(&settings.social);
         AppState(Arc::new(Inner {
             push,
+            social,
             alerts,
             sms,
             mail,

@@ -3,6 +3,7 @@
 
 pub mod reset;
 pub mod service;
+pub mod social;
 
 use axum::Json;
 use axum::extract::State;
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(methods))
         .routes(routes!(password_reset))
         .routes(routes!(password_reset_confirm))
+        .merge(social::router())
 }
 
 /// Counts one event for `key` on `limiter`: 429 with `Retry-After` when
@@ -133,6 +135,7 @@ async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
         password: true,
         password_reset: state.mail.is_some(),
         phone_verification: crate::users::phone::offered(&state),
+        providers: state.social.offered(),
     })
 }
 

@@ -60,7 +60,7 @@ pub async fn create_account(db: &Db, input: ValidSignup, role: Role) -> Result<U
         email: input.email,
         handle: input.handle,
         display_name: input.display_name,
-        password_hash,
+        password_hash: Some(password_hash),
         role,
     };
     let now = now_ms();

@@ -324,6 +324,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "push",
         include_str!("../../../migrations/sqlite/0018_push.sql"),
     ),
+    (
+        19,
+        "social_sign_in",
+        include_str!("../../../migrations/sqlite/0019_social_sign_in.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -417,6 +422,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         18,
         "push",
         include_str!("../../../migrations/postgres/0018_push.sql"),
+    ),
+    (
+        19,
+        "social_sign_in",
+        include_str!("../../../migrations/postgres/0019_social_sign_in.sql"),
     ),
 ];
 

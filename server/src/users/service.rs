@@ -206,7 +206,8 @@ pub struct NewUser {
     pub email: String,
     pub handle: String,
     pub display_name: String,
-    pub password_hash: String,
+    /// `None` for an account made through a sign-in provider.
+    pub password_hash: Option<String>,
     pub role: Role,
 }
 
@@ -548,6 +549,11 @@ pub async fn soft_delete(conn: &mut AnyConnection, id: &str, now: i64) -> Result
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    // Its provider accounts may sign up afresh.
+    sqlx::query("DELETE FROM identities WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     search::remove(conn, SearchKind::Person, id).await
 }
 
