@@ -107,6 +107,21 @@ ensure_smtp_capture() {
   export MOA_TEST_SMTP_PYTHON="$venv/bin/python"
 }
 
+# A real OpenID Connect provider for the sign-in tests (oidc-provider-mock
+# from PyPI, pinned: 0.3.4 is its last release for Python 3.11), in a venv
+# under the tools dir; exports MOA_TEST_OIDC_PROVIDER (its command) for
+# tests/src/oidc.rs, the bindings' tests and the screenshots.
+ensure_oidc_provider() {
+  local venv; venv="$(tools_dir)/oidc-venv"
+  if [ ! -x "$venv/bin/oidc-provider-mock" ]; then
+    say "installing oidc-provider-mock 0.3.4 (a real OpenID provider for the tests)"
+    python3 -m venv "$venv" >&2 || die "python3 -m venv failed (apt install python3-venv)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check oidc-provider-mock==0.3.4 >&2 \
+      || die "pip install oidc-provider-mock failed"
+  fi
+  export MOA_TEST_OIDC_PROVIDER="$venv/bin/oidc-provider-mock"
+}
+
 # Installs a crate's binary into tools_dir (once): ensure_cargo_tool BIN CRATE ARGS...
 ensure_cargo_tool() {
   local bin="$1"; shift
