@@ -688,6 +688,7 @@ mod tests {
     }
 }
 pub mod conform;
+pub mod oidc;
 pub mod proxy;
 pub mod shop;
 pub mod slack;
