@@ -137,7 +137,7 @@ impl Client {
         };
         Ok(match outcome {
             SocialOutcome::SignedIn { auth } => {
-                SocialSignIn::SignedIn(self.begin_session(auth).await?)
+                SocialSignIn::SignedIn(self.begin_session(*auth).await?)
             }
             SocialOutcome::SignUp {
                 ticket,

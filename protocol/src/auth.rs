@@ -167,7 +167,7 @@ pub struct SocialFinishRequest {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SocialOutcome {
     /// The provider account is a member's: signed in.
-    SignedIn { auth: AuthResponse },
+    SignedIn { auth: Box<AuthResponse> },
     /// New to Moa: choose a handle (`proposed_handle` is free now) and
     /// send it with the ticket to `POST /v1/auth/social/signup`.
     SignUp {

@@ -244,16 +244,18 @@ impl Oidc {
 
 /// The key that signed a token: by `kid`, or the only key fit for `alg`.
 fn pick_key(keys: &JwkSet, kid: Option<&str>, alg: Algorithm) -> Option<DecodingKey> {
-    let fits = |k: &&Jwk| match (alg, &k.algorithm) {
-        (
-            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512,
-            jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
-        ) => true,
-        (
-            Algorithm::ES256 | Algorithm::ES384,
-            jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_),
-        ) => true,
-        _ => false,
+    use jsonwebtoken::jwk::AlgorithmParameters as Params;
+    let fits = |k: &&Jwk| {
+        matches!(
+            (alg, &k.algorithm),
+            (
+                Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512,
+                Params::RSA(_)
+            ) | (
+                Algorithm::ES256 | Algorithm::ES384,
+                Params::EllipticCurve(_)
+            )
+        )
     };
     let jwk = match kid {
         Some(kid) => keys

@@ -269,7 +269,9 @@ pub async fn finish(
             ));
         };
         let auth = crate::auth::service::start_session(state, user).await?;
-        return Ok(SocialOutcome::SignedIn { auth });
+        return Ok(SocialOutcome::SignedIn {
+            auth: Box::new(auth),
+        });
     }
     let Some(email) = email else {
         return Err(Error::Forbidden {
