@@ -20,13 +20,13 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(start))
-        .routes(routes!(finish))
-        .routes(routes!(signup))
-        .routes(routes!(link))
-        .routes(routes!(identities))
-        .routes(routes!(start_link))
-        .routes(routes!(unlink))
+        .routes(routes!(social_start))
+        .routes(routes!(social_finish))
+        .routes(routes!(social_signup))
+        .routes(routes!(social_link))
+        .routes(routes!(list_identities))
+        .routes(routes!(start_identity_link))
+        .routes(routes!(unlink_identity))
 }
 
 fn provider(raw: &str) -> Result<SocialProvider> {
@@ -52,7 +52,7 @@ fn provider(raw: &str) -> Result<SocialProvider> {
         (status = 502, description = "`oauth_failed`: the provider is unreachable", body = ErrorBody),
     )
 )]
-async fn start(
+async fn social_start(
     State(state): State<AppState>,
     ip: ClientIp,
     Path(which): Path<String>,
@@ -76,10 +76,12 @@ async fn start(
         (status = 400, description = "`invalid_oauth_state` (unknown, used or expired), or `oauth_failed` (the code was refused or the ID token did not verify)", body = ErrorBody),
         (status = 403, description = "`email_unverified`, or a link started by another member", body = ErrorBody),
         (status = 409, description = "`identity_taken`", body = ErrorBody),
+        (status = 422, description = "A field is missing or invalid", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
         (status = 502, description = "`oauth_failed`: the provider is unreachable", body = ErrorBody),
     )
 )]
-async fn finish(
+async fn social_finish(
     State(state): State<AppState>,
     ip: ClientIp,
     Reader(caller): Reader,
@@ -102,7 +104,7 @@ async fn finish(
         (status = 429, description = "Too many attempts", body = ErrorBody),
     )
 )]
-async fn signup(
+async fn social_signup(
     State(state): State<AppState>,
     ip: ClientIp,
     ApiJson(req): ApiJson<SocialSignupRequest>,
@@ -126,7 +128,7 @@ async fn signup(
         (status = 429, description = "Too many attempts", body = ErrorBody),
     )
 )]
-async fn link(
+async fn social_link(
     State(state): State<AppState>,
     ip: ClientIp,
     ApiJson(req): ApiJson<SocialLinkRequest>,
@@ -143,7 +145,10 @@ async fn link(
         (status = 401, body = ErrorBody),
     )
 )]
-async fn identities(State(state): State<AppState>, member: Actor) -> Result<Json<SignInMethods>> {
+async fn list_identities(
+    State(state): State<AppState>,
+    member: Actor,
+) -> Result<Json<SignInMethods>> {
     Ok(Json(service::methods(&state, &member.user_id).await?))
 }
 
@@ -160,7 +165,7 @@ async fn identities(State(state): State<AppState>, member: Actor) -> Result<Json
         (status = 422, body = ErrorBody),
     )
 )]
-async fn start_link(
+async fn start_identity_link(
     State(state): State<AppState>,
     member: Actor,
     Path(which): Path<String>,
@@ -183,7 +188,7 @@ async fn start_link(
         (status = 409, description = "`last_sign_in_method`", body = ErrorBody),
     )
 )]
-async fn unlink(
+async fn unlink_identity(
     State(state): State<AppState>,
     member: Actor,
     Path(which): Path<String>,
