@@ -10,12 +10,14 @@
 //! its data through resources that reload when their client-core topic
 //! changes. Where the app is, is one typed [`route::Route`] that owns its
 //! string form (`moa --open review:ID`) and the screen it shows. Strings go through the Korean-first catalog ([`i18n`]); photos
-//! reach the webview through [`media`]. [`startup`] measures launch time;
+//! reach the webview through [`media`]; sign-in with Kakao, Naver and
+//! Google comes back from the system browser through [`oauth`]. [`startup`] measures launch time;
 //! [`probe`] reports what the window shows to end-to-end tests.
 
 pub mod i18n;
 pub mod links;
 pub mod media;
+pub mod oauth;
 pub mod probe;
 pub mod route;
 pub mod settings;

@@ -2,7 +2,8 @@
 //! once) on the device; the webview asks for them as `/media/<id>` (add
 //! `?thumb=1` for the thumbnail) and [`serve`] answers from client-core.
 //! Until a photo is there, its blurhash stands in, decoded here into a tiny
-//! bitmap data URI.
+//! bitmap data URI. Web links (checkouts, provider sign-ins) open in the
+//! system browser through [`open_in_browser`].
 
 use base64::Engine;
 use dioxus::desktop::wry::RequestAsyncResponder;
@@ -116,21 +117,76 @@ fn bmp(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Opens a web link in the system browser.
+/// Opens a web link in the system browser (logged when it cannot).
 pub fn open_external(url: &str) {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return;
+    if let Err(e) = open_in_browser(url) {
+        tracing::warn!("cannot open {url}: {e}");
     }
-    let program = if cfg!(target_os = "macos") {
+}
+
+/// Opens a web link in the system browser: the `BROWSER` environment
+/// variable's command when set (its entries separated by `:`, each a
+/// command whose `%s` is the link, else the link goes last), else the
+/// system's opener (`xdg-open`, `open`, `explorer`). Only `http(s)` links.
+pub fn open_in_browser(url: &str) -> std::io::Result<()> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a web link",
+        ));
+    }
+    let commands = match std::env::var("BROWSER") {
+        Ok(browser) if !browser.trim().is_empty() => browser_commands(&browser, url),
+        _ => vec![vec![system_opener().to_owned(), url.to_owned()]],
+    };
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no browser command");
+    for command in commands {
+        let Some((program, args)) = command.split_first() else {
+            continue;
+        };
+        match std::process::Command::new(program).args(args).spawn() {
+            Ok(mut child) => {
+                // Reaped when it ends, so no zombie stays behind.
+                std::thread::spawn(move || child.wait());
+                return Ok(());
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// The system's way of opening a link.
+fn system_opener() -> &'static str {
+    if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(target_os = "windows") {
+        // (Not `cmd /c start`: cmd would read the `&` of a query.)
         "explorer"
     } else {
         "xdg-open"
-    };
-    if let Err(e) = std::process::Command::new(program).arg(url).spawn() {
-        tracing::warn!("cannot open {url}: {e}");
     }
+}
+
+/// The commands a `BROWSER` value names for `url`, in order: entries
+/// separated by `:`, words by spaces, `%s` replaced by the link (appended
+/// when there is none).
+fn browser_commands(browser: &str, url: &str) -> Vec<Vec<String>> {
+    browser
+        .split(':')
+        .map(|entry| {
+            let mut words: Vec<String> = entry.split_whitespace().map(str::to_owned).collect();
+            if words.iter().any(|w| w.contains("%s")) {
+                for w in &mut words {
+                    *w = w.replace("%s", url);
+                }
+            } else if !words.is_empty() {
+                words.push(url.to_owned());
+            }
+            words
+        })
+        .filter(|words| !words.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
@@ -164,5 +220,27 @@ mod tests {
         assert_eq!(bytes.len(), 54 + 16 * 12 * 4);
         assert!(placeholder("nonsense").is_none());
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), "image/jpeg");
+    }
+
+    #[test]
+    fn browser_variable_names_commands_with_the_link() {
+        let url = "http://x/a?b=1&c=2";
+        assert_eq!(
+            browser_commands("/tmp/open-it", url),
+            vec![vec!["/tmp/open-it".to_owned(), url.to_owned()]]
+        );
+        assert_eq!(
+            browser_commands("firefox --new-window %s:lynx", url),
+            vec![
+                vec![
+                    "firefox".to_owned(),
+                    "--new-window".to_owned(),
+                    url.to_owned()
+                ],
+                vec!["lynx".to_owned(), url.to_owned()],
+            ]
+        );
+        assert!(browser_commands(" : ", url).is_empty());
+        assert!(open_in_browser("file:///etc/passwd").is_err());
     }
 }

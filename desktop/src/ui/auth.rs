@@ -1,10 +1,16 @@
-//! Sign in, sign up, and "forgot your password?" (a code mailed by the
-//! server, then a new password). Errors show under the form; the button
-//! says what it is doing while the server answers.
+//! Sign in, sign up, "forgot your password?" (a code mailed by the
+//! server, then a new password), and 카카오·네이버·Google로 계속하기: the
+//! provider's page in the system browser, then — as the server decides —
+//! signed in, a new member's handle to confirm (모아에 처음 오셨네요!), or
+//! an existing account's password to link the provider with. Errors show
+//! under the form; the button says what it is doing while the server
+//! answers.
 
 use dioxus::prelude::*;
-use moa_client_core::Error;
+use moa_client_core::protocol::SocialProvider;
+use moa_client_core::{Error, SocialSignIn};
 
+use super::social::{self, ProviderButton, Purpose};
 use crate::i18n::Arg;
 use crate::state::{use_client, use_prefs};
 
@@ -15,6 +21,66 @@ enum Mode {
     Reset,
 }
 
+/// Where a provider sign-in stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Social {
+    /// Not started (or over).
+    Idle,
+    /// The provider's page is open in the browser.
+    Waiting(SocialProvider),
+    /// New to Moa: confirm a handle.
+    SignUp {
+        provider: SocialProvider,
+        ticket: String,
+        email: String,
+        display_name: String,
+        proposed_handle: String,
+    },
+    /// The email is an existing member's: link with its password, or (no
+    /// password) sign in with one of `providers` and link from settings.
+    Link {
+        provider: SocialProvider,
+        ticket: String,
+        email: String,
+        has_password: bool,
+        providers: Vec<SocialProvider>,
+    },
+}
+
+impl Social {
+    /// Where a finished round leads on this screen (signed in: nowhere,
+    /// the root follows the session).
+    fn after(provider: SocialProvider, outcome: SocialSignIn) -> Social {
+        match outcome {
+            SocialSignIn::SignedIn(_) | SocialSignIn::Linked(_) => Social::Idle,
+            SocialSignIn::SignUp {
+                ticket,
+                email,
+                display_name,
+                proposed_handle,
+            } => Social::SignUp {
+                provider,
+                ticket,
+                email,
+                display_name,
+                proposed_handle,
+            },
+            SocialSignIn::LinkRequired {
+                ticket,
+                email,
+                has_password,
+                providers,
+            } => Social::Link {
+                provider,
+                ticket,
+                email,
+                has_password,
+                providers,
+            },
+        }
+    }
+}
+
 #[component]
 pub fn AuthScreen() -> Element {
     let client = use_client();
@@ -22,13 +88,46 @@ pub fn AuthScreen() -> Element {
     let mut mode = use_signal(|| Mode::SignIn);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
-    // Whether the server mails reset codes (the link shows only then).
+    let mut social = use_signal(|| Social::Idle);
+    let mut social_error = use_signal(|| None::<String>);
+    let mut round = use_signal(|| None::<dioxus::core::Task>);
+    // What the server offers: "forgot your password?" only when it mails
+    // reset codes, and only its providers' buttons.
     let methods = use_resource(move || async move { client.get().sign_in_methods().await.ok() });
-    let offers_reset = methods
-        .read()
-        .as_ref()
-        .and_then(|m| m.as_ref().map(|m| m.password_reset))
-        .unwrap_or(false);
+    let offered = methods.read().clone().flatten();
+    let offers_reset = offered.as_ref().is_some_and(|m| m.password_reset);
+    let providers = social::shown(offered.as_ref().map_or(&[][..], |m| &m.providers));
+
+    // A provider round: the browser, its return, the server's answer. The
+    // task is kept so 취소 can drop it (which closes the loopback port).
+    let mut begin = move |provider: SocialProvider| {
+        if matches!(*social.peek(), Social::Waiting(_)) {
+            return;
+        }
+        error.set(None);
+        social_error.set(None);
+        social.set(Social::Waiting(provider.clone()));
+        let task = spawn(async move {
+            let result = social::round(client.get(), provider.clone(), Purpose::SignIn).await;
+            round.set(None);
+            match result {
+                // Signed in: the root follows the session, as after a
+                // password sign-in, and this screen goes away.
+                Ok(outcome) => social.set(Social::after(provider, outcome)),
+                Err(e) => {
+                    social.set(Social::Idle);
+                    social_error.set(Some(social::error_text(prefs.lang(), &e)));
+                }
+            }
+        });
+        round.set(Some(task));
+    };
+    let mut cancel = move || {
+        if let Some(task) = round.take() {
+            task.cancel();
+        }
+        social.set(Social::Idle);
+    };
 
     // The fields are read from the form as submitted, never written back
     // from app state while someone types: a keystroke that lands before the
@@ -75,6 +174,73 @@ pub fn AuthScreen() -> Element {
                 Err(e) => error.set(Some(super::error_text(prefs.lang(), &e))),
             }
         });
+    };
+
+    let stage = social.read().clone();
+    match stage {
+        Social::SignUp {
+            provider,
+            ticket,
+            email,
+            display_name,
+            proposed_handle,
+        } => {
+            return rsx! {
+                div { class: "auth",
+                    div { class: "auth-card",
+                        div { class: "brand big", span { class: "logo", "모아" } }
+                        SocialSignUp { provider, ticket, email, display_name, proposed_handle,
+                            on_back: move |_| social.set(Social::Idle) }
+                    }
+                }
+            };
+        }
+        Social::Link {
+            provider,
+            ticket,
+            email,
+            has_password,
+            providers: theirs,
+        } => {
+            // Without a password: their providers' buttons, where offered.
+            let theirs_offered: Vec<SocialProvider> = providers
+                .iter()
+                .filter(|p| theirs.contains(p))
+                .cloned()
+                .collect();
+            return rsx! {
+                div { class: "auth",
+                    div { class: "auth-card",
+                        div { class: "brand big", span { class: "logo", "모아" } }
+                        if has_password {
+                            SocialLink { provider, ticket, email, on_back: move |_| social.set(Social::Idle) }
+                        } else {
+                            h2 { class: "auth-title", {prefs.t("social-link-title")} }
+                            p { class: "muted", role: "note",
+                                {prefs.ta("social-link-no-password", &[
+                                    ("email", Arg::Str(email.clone())),
+                                    ("providers", Arg::Str(social::provider_names(prefs.lang(), &theirs))),
+                                    ("provider", Arg::Str(social::provider_name(prefs.lang(), &provider))),
+                                ])}
+                            }
+                            div { class: "social-buttons",
+                                for p in theirs_offered {
+                                    ProviderButton { key: "{p.as_str()}", provider: p.clone(),
+                                        label: social::continue_label(prefs.lang(), &p),
+                                        onclick: move |_| begin(p.clone()) }
+                                }
+                            }
+                            button { class: "btn ghost wide", onclick: move |_| social.set(Social::Idle), {prefs.t("reset-back")} }
+                        }
+                    }
+                }
+            };
+        }
+        Social::Idle | Social::Waiting(_) => {}
+    }
+    let waiting = match &*social.read() {
+        Social::Waiting(p) => Some(p.clone()),
+        _ => None,
     };
 
     let signing_up = *mode.read() == Mode::SignUp;
@@ -125,6 +291,23 @@ pub fn AuthScreen() -> Element {
                     button { class: "btn link wide", id: "forgot-password",
                         onclick: move |_| { error.set(None); mode.set(Mode::Reset) },
                         {prefs.t("reset-forgot")}
+                    }
+                }
+                if !providers.is_empty() {
+                    div { class: "social-divider", span { {prefs.t("social-or")} } }
+                    if let Some(p) = waiting {
+                        social::Waiting { provider: p, on_cancel: move |_| cancel() }
+                    } else {
+                        div { class: "social-buttons",
+                            for p in providers {
+                                ProviderButton { key: "{p.as_str()}", provider: p.clone(),
+                                    label: social::continue_label(prefs.lang(), &p),
+                                    onclick: move |_| begin(p.clone()) }
+                            }
+                        }
+                    }
+                    if let Some(err) = social_error.read().clone() {
+                        p { class: "form-error social-error", role: "alert", "{err}" }
                     }
                 }
                 button { class: "btn ghost wide",
@@ -255,5 +438,198 @@ fn ResetPassword(on_back: EventHandler<()>) -> Element {
             }
         }
         button { class: "btn ghost wide", onclick: move |_| on_back.call(()), {prefs.t("reset-back")} }
+    }
+}
+
+/// 모아에 처음 오셨네요!: the handle (the server's proposal, editable) and
+/// the name (the provider's) of a new member, then 가입하기, which signs in.
+#[component]
+fn SocialSignUp(
+    provider: SocialProvider,
+    ticket: String,
+    email: String,
+    display_name: String,
+    proposed_handle: String,
+    on_back: EventHandler<()>,
+) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let ticket_for_submit = ticket.clone();
+    // The fields are read from the form as submitted (filled in once,
+    // never bound: no keystroke lost to a re-render).
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        if *busy.peek() {
+            return;
+        }
+        let field = |name: &str| match e.get_first(name) {
+            Some(FormValue::Text(text)) => text,
+            _ => String::new(),
+        };
+        let (handle, name) = (field("social-handle"), field("social-name"));
+        if handle.trim().is_empty() {
+            error.set(Some(prefs.t("auth-fill-all")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let ticket = ticket_for_submit.clone();
+        spawn(async move {
+            let result = client
+                .get()
+                .complete_social_sign_up(&ticket, &handle, Some(&name))
+                .await;
+            // Signed up and in: the root follows the session.
+            busy.set(false);
+            match result {
+                Ok(_) => {}
+                Err(Error::Invalid { field, .. }) if field == "handle" => {
+                    error.set(Some(prefs.t("social-handle-rule")))
+                }
+                Err(e) => error.set(Some(super::error_text(prefs.lang(), &e))),
+            }
+        });
+    };
+    rsx! {
+        h2 { class: "auth-title", {prefs.t("social-signup-title")} }
+        p { class: "muted social-intro",
+            {prefs.ta("social-signup-intro", &[
+                ("provider", Arg::Str(social::provider_name(prefs.lang(), &provider))),
+                ("email", Arg::Str(email.clone())),
+            ])}
+        }
+        form { onsubmit: submit, id: "social-signup-form",
+            label { {prefs.t("auth-handle")}
+                input { name: "social-handle", initial_value: "{proposed_handle}", autofocus: true,
+                    autocomplete: "off", spellcheck: "false", maxlength: "30" }
+                span { class: "muted small", {prefs.t("social-handle-hint")} }
+            }
+            label { {prefs.t("auth-display-name")}
+                input { name: "social-name", initial_value: "{display_name}", autocomplete: "nickname", maxlength: "40" }
+            }
+            if let Some(err) = error.read().clone() {
+                p { class: "form-error", role: "alert", "{err}" }
+            }
+            button { class: "btn primary wide", r#type: "submit", disabled: *busy.read(),
+                if *busy.read() { {prefs.t("state-working")} } else { {prefs.t("social-sign-up")} }
+            }
+        }
+        button { class: "btn ghost wide", onclick: move |_| on_back.call(()), {prefs.t("reset-back")} }
+    }
+}
+
+/// An account with the provider's email exists: its password links the
+/// provider and signs in (연결하고 로그인).
+#[component]
+fn SocialLink(
+    provider: SocialProvider,
+    ticket: String,
+    email: String,
+    on_back: EventHandler<()>,
+) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let ticket_for_submit = ticket.clone();
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        if *busy.peek() {
+            return;
+        }
+        let password = match e.get_first("link-password") {
+            Some(FormValue::Text(text)) => text,
+            _ => String::new(),
+        };
+        if password.is_empty() {
+            error.set(Some(prefs.t("auth-fill-all")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let ticket = ticket_for_submit.clone();
+        spawn(async move {
+            let result = client
+                .get()
+                .link_social_with_password(&ticket, &password)
+                .await;
+            // Linked and signed in: the root follows the session.
+            busy.set(false);
+            match result {
+                Ok(_) => {}
+                Err(Error::Auth(_)) => error.set(Some(prefs.t("auth-wrong-password"))),
+                Err(e) => error.set(Some(super::error_text(prefs.lang(), &e))),
+            }
+        });
+    };
+    rsx! {
+        h2 { class: "auth-title", {prefs.t("social-link-title")} }
+        p { class: "muted social-intro",
+            {prefs.ta("social-link-intro", &[
+                ("email", Arg::Str(email.clone())),
+                ("provider", Arg::Str(social::provider_name(prefs.lang(), &provider))),
+            ])}
+        }
+        form { onsubmit: submit, id: "social-link-form",
+            label { {prefs.t("auth-password")}
+                input { r#type: "password", name: "link-password", autofocus: true, autocomplete: "current-password" }
+            }
+            if let Some(err) = error.read().clone() {
+                p { class: "form-error", role: "alert", "{err}" }
+            }
+            button { class: "btn primary wide", r#type: "submit", disabled: *busy.read(),
+                if *busy.read() { {prefs.t("state-working")} } else { {prefs.t("social-link")} }
+            }
+        }
+        button { class: "btn ghost wide", onclick: move |_| on_back.call(()), {prefs.t("reset-back")} }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finished_round_leads_to_the_form_it_needs() {
+        let naver = SocialProvider::Naver;
+        assert_eq!(
+            Social::after(
+                naver.clone(),
+                SocialSignIn::SignUp {
+                    ticket: "t".into(),
+                    email: "saebom@naver.com".into(),
+                    display_name: "새봄".into(),
+                    proposed_handle: "saebom".into(),
+                }
+            ),
+            Social::SignUp {
+                provider: naver.clone(),
+                ticket: "t".into(),
+                email: "saebom@naver.com".into(),
+                display_name: "새봄".into(),
+                proposed_handle: "saebom".into(),
+            }
+        );
+        assert!(matches!(
+            Social::after(
+                naver.clone(),
+                SocialSignIn::LinkRequired {
+                    ticket: "t".into(),
+                    email: "jiwoo@moa.example".into(),
+                    has_password: true,
+                    providers: vec![],
+                }
+            ),
+            Social::Link {
+                has_password: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            Social::after(naver, SocialSignIn::Linked(Default::default())),
+            Social::Idle
+        );
     }
 }

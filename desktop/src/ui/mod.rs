@@ -18,6 +18,7 @@ pub mod search;
 pub mod settings;
 pub mod shell;
 pub mod shop;
+pub mod social;
 pub mod subject;
 pub mod wallet;
 
@@ -46,6 +47,14 @@ pub fn error_text(lang: Lang, error: &Error) -> String {
             ErrorCode::InvalidCode => lang.t("error-invalid-code"),
             ErrorCode::NotOffered => lang.t("error-not-offered"),
             ErrorCode::PhoneUnverified => lang.t("error-phone-unverified"),
+            ErrorCode::HandleTaken => lang.t("error-handle-taken"),
+            ErrorCode::EmailTaken => lang.t("error-email-taken"),
+            ErrorCode::InvalidOauthState => lang.t("error-oauth-state"),
+            ErrorCode::OauthFailed => lang.t("error-oauth-failed"),
+            ErrorCode::EmailUnverified => lang.t("error-email-unverified"),
+            ErrorCode::IdentityTaken => lang.t("error-identity-taken"),
+            ErrorCode::LastSignInMethod => lang.t("error-last-sign-in-method"),
+            ErrorCode::InvalidTicket => lang.t("error-invalid-ticket"),
             _ => message.clone(),
         },
         Error::Invalid { reason, .. } => reason.clone(),

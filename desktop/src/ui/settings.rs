@@ -2,16 +2,20 @@
 //! group-buys), their mobile number and whether they agree to marketing
 //! texts, verifying the number by a texted code (휴대폰 인증: ordering and
 //! quoting need it where the server sends texts), the way to their points
-//! (포인트), server URL (the app reopens its client against the new
+//! (포인트), the ways in (연결된 계정: the password, Kakao, Naver and Google
+//! linked or not; linking through the browser, unlinking but never the
+//! last one), server URL (the app reopens its client against the new
 //! server), and signing out.
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::{
-    NotificationKind, NotificationSettings, PhoneCodeSent, korean_mobile,
+    NotificationKind, NotificationSettings, PhoneCodeSent, SignInMethods, SocialProvider,
+    korean_mobile,
 };
-use moa_client_core::{Client, ProfileChanges};
+use moa_client_core::{Client, ProfileChanges, SocialSignIn};
 
-use crate::i18n::Lang;
+use super::social::{self, ProviderBadge, Purpose};
+use crate::i18n::{Arg, Lang};
 use crate::route::Route;
 use crate::settings::valid_server_url;
 use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_status};
@@ -109,6 +113,9 @@ pub fn SettingsScreen() -> Element {
                             onclick: move |_| nav.go(Route::Wallet), "💰 " {prefs.t("settings-points")}
                         }
                     }
+                    h3 { id: "linked-sign-ins", {prefs.t("linked-title")} }
+                    LinkedSignIns {}
+                    p { class: "muted small", {prefs.t("linked-hint")} }
                 }
                 button { class: "btn danger",
                     onclick: move |_| {
@@ -388,5 +395,227 @@ fn NotificationPrefs() -> Element {
                 {prefs.t("notify-chat-previews")}
             }
         },
+    }
+}
+
+/// 연결된 계정: whether the account has a password, each provider the
+/// server offers — linked (its email, when, 연결 해제 unless it is the
+/// last way in) or not (연결하기: the browser, then back here) — read
+/// from the server (online).
+#[component]
+fn LinkedSignIns() -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let notices = use_notices();
+    let mut methods = use_resource(move || async move { client.get().linked_sign_ins().await });
+    let offered = use_resource(move || async move {
+        client
+            .get()
+            .sign_in_methods()
+            .await
+            .map(|m| social::shown(&m.providers))
+            .unwrap_or_default()
+    });
+    // The provider being linked (its browser round) or unlinked.
+    let mut working = use_signal(|| None::<(SocialProvider, bool)>);
+    let mut round = use_signal(|| None::<dioxus::core::Task>);
+    let mut problem = use_signal(|| None::<String>);
+
+    let mut link = move |provider: SocialProvider| {
+        if working.peek().is_some() {
+            return;
+        }
+        problem.set(None);
+        working.set(Some((provider.clone(), true)));
+        let task = spawn(async move {
+            let result = social::round(client.get(), provider.clone(), Purpose::Link).await;
+            round.set(None);
+            working.set(None);
+            match result {
+                Ok(SocialSignIn::Linked(_)) => {
+                    let name = social::provider_name(prefs.lang(), &provider);
+                    notices.notify(prefs.ta("linked-done", &[("provider", Arg::Str(name))]));
+                }
+                // (The server answers a link started here with Linked.)
+                Ok(_) => {}
+                Err(e) => problem.set(Some(social::error_text(prefs.lang(), &e))),
+            }
+            methods.restart();
+        });
+        round.set(Some(task));
+    };
+    let mut unlink = move |provider: SocialProvider| {
+        if working.peek().is_some() {
+            return;
+        }
+        problem.set(None);
+        working.set(Some((provider.clone(), false)));
+        spawn(async move {
+            let result = client.get().unlink_provider(provider.clone()).await;
+            working.set(None);
+            match result {
+                Ok(_) => {
+                    let name = social::provider_name(prefs.lang(), &provider);
+                    notices.notify(prefs.ta("linked-unlinked", &[("provider", Arg::Str(name))]));
+                }
+                Err(e) => problem.set(Some(super::error_text(prefs.lang(), &e))),
+            }
+            methods.restart();
+        });
+    };
+    let mut cancel = move || {
+        if let Some(task) = round.take() {
+            task.cancel();
+        }
+        working.set(None);
+    };
+
+    let shown = methods.read().clone();
+    let offered = offered.read().clone().unwrap_or_default();
+    let working_now = working.read().clone();
+    let body = match shown {
+        None => rsx! { p { class: "muted small", role: "status", {prefs.t("state-loading")} } },
+        Some(Err(e)) => rsx! {
+            p { class: "muted small", {super::error_text(prefs.lang(), &e)} }
+            button { class: "btn", onclick: move |_| methods.restart(), {prefs.t("action-retry")} }
+        },
+        Some(Ok(current)) => {
+            let rows = linked_rows(&current, &offered);
+            rsx! {
+                ul { class: "linked-list",
+                    li { class: "linked-row",
+                        span { class: "social-badge password", "🔑" }
+                        div { class: "linked-text",
+                            b { {prefs.t("linked-password")} }
+                            span { class: "muted small",
+                                if current.password { {prefs.t("linked-password-set")} } else { {prefs.t("linked-password-none")} }
+                            }
+                        }
+                    }
+                    for row in rows {
+                        li { class: "linked-row", key: "{row.provider.as_str()}",
+                            ProviderBadge { provider: row.provider.clone() }
+                            div { class: "linked-text",
+                                b { {social::provider_name(prefs.lang(), &row.provider)} }
+                                if let Some((email, at)) = row.linked.clone() {
+                                    span { class: "small", "{email}" }
+                                    span { class: "muted small",
+                                        {prefs.ta("linked-at", &[("date", Arg::Str(crate::i18n::kst_datetime(prefs.lang(), at)))])}
+                                    }
+                                } else {
+                                    span { class: "muted small", {prefs.t("linked-not-linked")} }
+                                }
+                            }
+                            if row.linked.is_none() {
+                                if working_now.as_ref().is_some_and(|(p, linking)| *linking && *p == row.provider) {
+                                    span { class: "muted small", role: "status", {prefs.t("social-waiting")} }
+                                    button { class: "btn ghost", r#type: "button", onclick: move |_| cancel(), {prefs.t("action-cancel")} }
+                                } else {
+                                    button { class: "btn", r#type: "button", disabled: working_now.is_some(),
+                                        onclick: {
+                                            let p = row.provider.clone();
+                                            move |_| link(p.clone())
+                                        },
+                                        {prefs.t("linked-link")}
+                                    }
+                                }
+                            } else if row.unlinkable {
+                                button { class: "btn ghost danger", r#type: "button", disabled: working_now.is_some(),
+                                    onclick: {
+                                        let p = row.provider.clone();
+                                        move |_| unlink(p.clone())
+                                    },
+                                    {prefs.t("linked-unlink")}
+                                }
+                            }
+                        }
+                        if row.linked.is_some() && !row.unlinkable {
+                            li { class: "linked-note muted small", role: "note", key: "{row.provider.as_str()}-last",
+                                {prefs.t("linked-last")}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    rsx! {
+        {body}
+        if let Some(p) = problem.read().clone() { p { class: "form-error", role: "alert", "{p}" } }
+    }
+}
+
+/// One provider's row in 연결된 계정.
+#[derive(Debug, Clone, PartialEq)]
+struct LinkedRow {
+    provider: SocialProvider,
+    /// Its email and when it was linked, if it is.
+    linked: Option<(String, i64)>,
+    /// Whether 연결 해제 is offered (never for the last way in).
+    unlinkable: bool,
+}
+
+/// The rows of 연결된 계정: every linked provider, then the offered ones
+/// not linked yet, in the app's order of providers.
+fn linked_rows(methods: &SignInMethods, offered: &[SocialProvider]) -> Vec<LinkedRow> {
+    social::SHOWN
+        .iter()
+        .filter_map(|provider| {
+            let identity = methods.identities.iter().find(|i| &i.provider == provider);
+            if identity.is_none() && !offered.contains(provider) {
+                return None;
+            }
+            Some(LinkedRow {
+                provider: provider.clone(),
+                linked: identity.map(|i| (i.email.clone(), i.linked_at)),
+                unlinkable: social::can_unlink(methods, provider),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moa_client_core::protocol::LinkedIdentity;
+
+    #[test]
+    fn linked_rows_show_linked_then_offered_and_guard_the_last_way_in() {
+        use SocialProvider::{Google, Kakao, Naver};
+        let only_naver = SignInMethods {
+            password: false,
+            identities: vec![LinkedIdentity {
+                provider: Naver,
+                email: "saebom@naver.com".into(),
+                linked_at: 7,
+            }],
+        };
+        let rows = linked_rows(&only_naver, &[Naver, Google]);
+        assert_eq!(
+            rows,
+            vec![
+                LinkedRow {
+                    provider: Naver,
+                    linked: Some(("saebom@naver.com".into(), 7)),
+                    unlinkable: false,
+                },
+                LinkedRow {
+                    provider: Google,
+                    linked: None,
+                    unlinkable: false,
+                },
+            ]
+        );
+        // A provider linked earlier stays listed when the server no longer offers it.
+        let rows = linked_rows(&only_naver, &[Kakao]);
+        assert_eq!(
+            rows.iter().map(|r| r.provider.clone()).collect::<Vec<_>>(),
+            vec![Kakao, Naver]
+        );
+        let with_password = SignInMethods {
+            password: true,
+            ..only_naver
+        };
+        assert!(linked_rows(&with_password, &[])[0].unlinkable);
     }
 }
