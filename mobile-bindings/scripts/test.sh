@@ -5,7 +5,8 @@
 # generates the Kotlin and Swift sources and compiles the C header
 # (scripts/generate.sh), then compiles the Kotlin on the JVM and runs its
 # JUnit suite against real servers too (scripts/kotlin.sh). Installs pytest,
-# Maven and a JDK if they are missing.
+# Maven and a JDK if they are missing, and oidc-provider-mock (a real OpenID
+# provider for the sign-in tests, scripts/lib.sh's ensure_oidc_provider).
 #
 #   mobile-bindings/scripts/test.sh [PYTEST ARGS...]
 #
@@ -37,6 +38,8 @@ ensure_pytest() {
 }
 ensure_pytest
 command -v gcc >/dev/null || ensure_packages gcc
+# A real OpenID Connect provider for test_social.py (MOA_TEST_OIDC_PROVIDER).
+ensure_oidc_provider
 
 if [ "${MOA_SKIP_BUILD:-}" != 1 ]; then
   say "building the bindings library, uniffi-bindgen and moa-server"

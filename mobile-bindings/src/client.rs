@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{
-    AuthMethods, CreatePlaceRequest, CreateProductRequest, Device, EditPlaceRequest,
-    EditProductRequest, MemberListItem, NotificationSettings, PasswordResetSent, PhoneCodeSent,
-    Place, PlaceCreated, Product, ProductCreated, PushPlatform,
+    CreatePlaceRequest, CreateProductRequest, Device, EditPlaceRequest, EditProductRequest,
+    MemberListItem, NotificationSettings, PasswordResetSent, PhoneCodeSent, Place, PlaceCreated,
+    Product, ProductCreated, PushPlatform,
 };
 use moa_client_core::{
     ChatRoom, Client, FeedTab, LikeTarget, Me, MyPage, NewReview, Options, Profile, RealtimeState,
@@ -37,7 +37,8 @@ use crate::room::MoaRoom;
 use crate::search::MoaSearch;
 use crate::shop::MoaShop;
 use crate::types::{
-    CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges, ReviewPage,
+    AuthMethods, CommentPage, FeedPage, NotificationList, ProfileChanges, ReviewChanges,
+    ReviewPage, SignInMethods, SocialProvider, SocialSignIn, SocialStart,
 };
 
 /// The client options apps use unless they have a reason not to
@@ -150,9 +151,96 @@ impl MoaClient {
     }
 
     /// The ways in the server offers (online): show "forgot your password?"
-    /// only when `password_reset` is on.
+    /// only when `password_reset` is on, and a "sign in with" button for
+    /// each of `providers`.
     pub async fn sign_in_methods(&self) -> Result<AuthMethods> {
-        Ok(self.core.sign_in_methods().await?)
+        Ok(self.core.sign_in_methods().await?.into())
+    }
+
+    // ----- sign-in with Kakao, Naver and Google (online) ---------------------
+
+    /// Step 1 of signing in with a provider: the provider's page to open in
+    /// the system's browser session (iOS `ASWebAuthenticationSession`,
+    /// Android Custom Tabs), which comes back to `redirect_uri`
+    /// (`mobileRedirectUri()`). A provider the server has no settings for
+    /// (not in `signInMethods().providers`) is `NotFound`.
+    pub async fn start_social_sign_in(
+        &self,
+        provider: SocialProvider,
+        redirect_uri: String,
+    ) -> Result<SocialStart> {
+        let start = self
+            .core
+            .start_social_sign_in(provider.into(), &redirect_uri)
+            .await?;
+        Ok(SocialStart::new(start, provider))
+    }
+
+    /// Step 2: the whole URL the browser came back to
+    /// (`moa://oauth/callback?code=…&state=…`). Answers `SignedIn` (the
+    /// provider account is a member's), `SignUp` (new: confirm a handle
+    /// with `completeSocialSignUp`), `LinkRequired` (the email is an
+    /// existing account's: `linkSocialWithPassword`), or, for a link
+    /// started from settings, `Linked`. Refusals are `SignIn` with the
+    /// server's code: `oauth_failed` (cancelled, or the provider refused),
+    /// `invalid_oauth_state` (unknown, used or expired: start again),
+    /// `email_unverified`, `identity_taken` (linking a provider account
+    /// another member has).
+    pub async fn finish_social_sign_in(&self, redirect_url: String) -> Result<SocialSignIn> {
+        Ok(self.core.finish_social_sign_in(&redirect_url).await?.into())
+    }
+
+    /// Creates the account a `SignUp` ticket describes with `handle` (and
+    /// `display_name`, else the provider's name), and signs in. A handle
+    /// taken meanwhile is `Conflict`; a used or expired ticket is `SignIn`
+    /// with code `invalid_ticket` (start again).
+    pub async fn complete_social_sign_up(
+        &self,
+        ticket: String,
+        handle: String,
+        display_name: Option<String>,
+    ) -> Result<Me> {
+        Ok(self
+            .core
+            .complete_social_sign_up(&ticket, &handle, display_name.as_deref())
+            .await?)
+    }
+
+    /// Links the provider of a `LinkRequired` ticket to the existing
+    /// account with its password, and signs in. A wrong password is `Auth`
+    /// (five of them end the ticket: `SignIn` with `invalid_ticket`).
+    pub async fn link_social_with_password(&self, ticket: String, password: String) -> Result<Me> {
+        Ok(self
+            .core
+            .link_social_with_password(&ticket, &password)
+            .await?)
+    }
+
+    /// The signed-in member's ways in: the password, if any, and the
+    /// linked providers.
+    pub async fn linked_sign_ins(&self) -> Result<SignInMethods> {
+        Ok(self.core.linked_sign_ins().await?.into())
+    }
+
+    /// Starts linking `provider` to the signed-in member (from settings);
+    /// finish with `finishSocialSignIn`, which answers `Linked`.
+    pub async fn start_linking(
+        &self,
+        provider: SocialProvider,
+        redirect_uri: String,
+    ) -> Result<SocialStart> {
+        let start = self
+            .core
+            .start_linking(provider.into(), &redirect_uri)
+            .await?;
+        Ok(SocialStart::new(start, provider))
+    }
+
+    /// Unlinks `provider` from the signed-in member; answers the ways in
+    /// left. The only way in cannot go: `SignIn` with code
+    /// `last_sign_in_method` (set a password or link another first).
+    pub async fn unlink_provider(&self, provider: SocialProvider) -> Result<SignInMethods> {
+        Ok(self.core.unlink_provider(provider.into()).await?.into())
     }
 
     /// Mails a password reset code to `email` (online). The answer is the

@@ -36,6 +36,18 @@ pub enum MoaError {
     /// `MoaClient.requestPhoneVerification`)).
     #[error("{reason}")]
     Shop { code: String, reason: String },
+    /// Sign-in with a provider (Kakao, Naver, Google) or a change to the
+    /// member's ways in did not go through: `code` says why
+    /// (`oauth_failed`: cancelled, or the provider refused or could not
+    /// vouch for the sign-in; `invalid_oauth_state`: this attempt is
+    /// unknown, used or expired: start again; `email_unverified`: the
+    /// provider does not vouch for the email (verify it there, or allow Moa
+    /// to see it); `identity_taken`: that provider account is another
+    /// member's; `invalid_ticket`: the sign-up or link step expired or was
+    /// used: start again; `last_sign_in_method`: unlinking would leave no
+    /// way in).
+    #[error("{reason}")]
+    SignIn { code: String, reason: String },
     /// A photo of a type this device cannot decode: `format` is `heic`
     /// (what iPhones store: let the system convert it to JPEG and add that),
     /// `avif` or `gif`. Hand over JPEG, PNG or WebP. (Bytes that are no
@@ -91,6 +103,15 @@ impl From<CoreError> for MoaError {
                 | ErrorCode::InsufficientPoints
                 | ErrorCode::RequestClosed
                 | ErrorCode::PhoneUnverified => MoaError::Shop {
+                    code: code.as_str().to_owned(),
+                    reason,
+                },
+                ErrorCode::OauthFailed
+                | ErrorCode::InvalidOauthState
+                | ErrorCode::EmailUnverified
+                | ErrorCode::IdentityTaken
+                | ErrorCode::InvalidTicket
+                | ErrorCode::LastSignInMethod => MoaError::SignIn {
                     code: code.as_str().to_owned(),
                     reason,
                 },
@@ -164,6 +185,23 @@ mod tests {
                 reason: "refused".into()
             }
         );
+        for code in [
+            "oauth_failed",
+            "invalid_oauth_state",
+            "email_unverified",
+            "identity_taken",
+            "invalid_ticket",
+            "last_sign_in_method",
+        ] {
+            assert_eq!(
+                MoaError::from(rejected(code)),
+                MoaError::SignIn {
+                    code: code.into(),
+                    reason: "refused".into()
+                },
+                "{code}"
+            );
+        }
         assert!(matches!(
             MoaError::from(CoreError::UnsupportedPhoto {
                 format: "heic".into(),

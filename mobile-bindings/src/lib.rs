@@ -45,9 +45,10 @@ pub use room::MoaRoom;
 pub use search::MoaSearch;
 pub use shop::MoaShop;
 pub use types::{
-    AdminUserPage, AuditPage, CampaignPage, CommentPage, FeedPage, HelperReviewPage, MyQuote,
-    NotificationList, ProfileChanges, ReportGroup, ReportQueue, RequestPage, ReviewChanges,
-    ReviewPage, RoomChanges,
+    AdminUserPage, AuditPage, AuthMethods, CampaignPage, CommentPage, FeedPage, HelperReviewPage,
+    LinkedIdentity, MyQuote, NotificationList, ProfileChanges, ReportGroup, ReportQueue,
+    RequestPage, ReviewChanges, ReviewPage, RoomChanges, SignInMethods, SocialProvider,
+    SocialSignIn, SocialStart, mobile_redirect_uri, parse_oauth_redirect,
 };
 
 uniffi::setup_scaffolding!();

@@ -15,7 +15,11 @@
 //!   [`RequestPage`] and [`HelperReviewPage`], and the admin pages
 //!   [`ReviewPage`], [`CampaignPage`], [`AdminUserPage`], [`AuditPage`];
 //! - the report queue ([`ReportQueue`], [`ReportGroup`]), whose reported
-//!   content is free-form JSON on the wire: it crosses as JSON text.
+//!   content is free-form JSON on the wire: it crosses as JSON text;
+//! - what carries a sign-in provider ([`AuthMethods`], [`SocialStart`],
+//!   [`SignInMethods`], [`LinkedIdentity`], [`SocialSignIn`]): the apps get
+//!   [`SocialProvider`], a plain enum of the three they know, where the wire
+//!   type also keeps a newer server's unknown names (left out here).
 //!
 //! File paths cross as strings (`PathBuf` is a custom type over `String`).
 
@@ -23,22 +27,23 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use moa_client_core::media::{CompressOptions, CompressStage, OutputFormat};
+use moa_client_core::protocol;
 use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{
-    AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, AuthMethods,
-    Campaign, CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community,
-    CommunityKind, CommunitySignups, CreateCampaignRequest, CreateCommunityRequest,
-    CreatePlaceRequest, CreateProductRequest, DayStats, Device, EditCampaignRequest,
-    EditPlaceRequest, EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind,
-    MemberListItem, ModerationAction, ModerationRequest, ModerationResult, NotificationKind,
-    NotificationSettings, OptionChoice, OptionChoiceInput, OptionGroup, OptionGroupInput, Order,
-    OrderChoice, OrderEvent, OrderFilter, OrderSort, OrderStatus, OrderTotals, Page,
-    PasswordResetSent, PhoneCodeSent, Place, PlaceCategory, PlaceCreated, PointCharge, PointEntry,
-    PointKind, Product, ProductCreated, ProductOption, ProfileComment, ProfileCounts, PushPlatform,
-    Quote, QuoteStatus, Report, ReportDayCount, ReportState, ReportStats, ReportTypeCount,
-    RequestCategory, RequestStatus, Role, SearchHit, SearchKind, SearchType, ShopProduct,
-    ShopProductRequest, TextAudience, TextKind, TextPreview, TextPurpose, TextRange, TextRecipient,
-    TextRequest, TextSend, Wallet,
+    AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, Campaign,
+    CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community, CommunityKind,
+    CommunitySignups, CreateCampaignRequest, CreateCommunityRequest, CreatePlaceRequest,
+    CreateProductRequest, DayStats, Device, EditCampaignRequest, EditPlaceRequest,
+    EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind, MemberListItem,
+    ModerationAction, ModerationRequest, ModerationResult, NotificationKind, NotificationSettings,
+    OptionChoice, OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent,
+    OrderFilter, OrderSort, OrderStatus, OrderTotals, Page, PasswordResetSent, PhoneCodeSent,
+    Place, PlaceCategory, PlaceCreated, PointCharge, PointEntry, PointKind, Product,
+    ProductCreated, ProductOption, ProfileComment, ProfileCounts, PushPlatform, Quote, QuoteStatus,
+    Report, ReportDayCount, ReportState, ReportStats, ReportTypeCount, RequestCategory,
+    RequestStatus, Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest,
+    TextAudience, TextKind, TextPreview, TextPurpose, TextRange, TextRecipient, TextRequest,
+    TextSend, Wallet,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -48,7 +53,10 @@ use moa_client_core::{
     Subject, SubjectRef, SubjectType, SyncStatus, Topic,
 };
 use moa_client_core::{CampaignCard, Checkout, ExportedOrders, MyOrder, OrderDraft};
+use moa_client_core::{OauthRedirect, SocialSignIn as CoreSocialSignIn};
 use moa_client_core::{QuoteView, RequestCard, RequestDraft, RequestFilter};
+
+use crate::error::Result;
 
 uniffi::custom_type!(PathBuf, String, {
     remote,
@@ -787,6 +795,79 @@ mod tests {
     use super::*;
 
     #[test]
+    fn providers_this_app_does_not_know_are_left_out() {
+        let apple = || protocol::SocialProvider::parse("apple");
+        let methods: AuthMethods = protocol::AuthMethods {
+            password: true,
+            password_reset: false,
+            phone_verification: false,
+            providers: vec![
+                protocol::SocialProvider::Naver,
+                apple(),
+                protocol::SocialProvider::Google,
+            ],
+        }
+        .into();
+        assert_eq!(
+            methods.providers,
+            [SocialProvider::Naver, SocialProvider::Google]
+        );
+
+        let identity = |provider| protocol::LinkedIdentity {
+            provider,
+            email: "a@moa.example".into(),
+            linked_at: 1,
+        };
+        let ways: SignInMethods = protocol::SignInMethods {
+            password: false,
+            identities: vec![identity(apple()), identity(protocol::SocialProvider::Kakao)],
+        }
+        .into();
+        assert!(!ways.password);
+        assert_eq!(
+            ways.identities,
+            [LinkedIdentity {
+                provider: SocialProvider::Kakao,
+                email: "a@moa.example".into(),
+                linked_at: 1
+            }]
+        );
+
+        let outcome: SocialSignIn = CoreSocialSignIn::LinkRequired {
+            ticket: "t".into(),
+            email: "a@moa.example".into(),
+            has_password: false,
+            providers: vec![apple(), protocol::SocialProvider::Google],
+        }
+        .into();
+        assert!(matches!(
+            outcome,
+            SocialSignIn::LinkRequired { providers, .. } if providers == [SocialProvider::Google]
+        ));
+
+        // A start names back the provider asked for.
+        let start = |provider| protocol::SocialStart {
+            provider,
+            authorize_url: "https://kauth.kakao.com/oauth/authorize?state=s".into(),
+            state: "s".into(),
+            expires_at: 2,
+        };
+        let asked = SocialProvider::Kakao;
+        assert_eq!(
+            SocialStart::new(start(protocol::SocialProvider::Kakao), asked).provider,
+            SocialProvider::Kakao
+        );
+        assert_eq!(SocialStart::new(start(apple()), asked).provider, asked);
+        for provider in [
+            SocialProvider::Kakao,
+            SocialProvider::Naver,
+            SocialProvider::Google,
+        ] {
+            assert_eq!(SocialProvider::from_wire(&provider.into()), Some(provider));
+        }
+    }
+
+    #[test]
     fn clear_flags_become_explicit_nulls_and_absent_stays_absent() {
         let edit: moa_client_core::ReviewChanges = ReviewChanges {
             rating: Some(4),
@@ -1173,8 +1254,9 @@ pub struct CommentPage {
 
 // ----- signing in -------------------------------------------------------------
 
-/// The ways in a server offers (`MoaClient.signInMethods`).
-#[uniffi::remote(Record)]
+/// The ways in a server offers (`MoaClient.signInMethods`). A record of
+/// the bindings' own: its `providers` are [`SocialProvider`]s.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AuthMethods {
     /// Email and password sign-in (always).
     pub password: bool,
@@ -1183,6 +1265,246 @@ pub struct AuthMethods {
     /// Mobile numbers can be verified by a texted code (then ordering and
     /// quoting need one).
     pub phone_verification: bool,
+    /// The providers to show a "sign in with" button for: only those the
+    /// server has settings for (and this app knows).
+    pub providers: Vec<SocialProvider>,
+}
+
+impl From<protocol::AuthMethods> for AuthMethods {
+    fn from(methods: protocol::AuthMethods) -> Self {
+        let protocol::AuthMethods {
+            password,
+            password_reset,
+            phone_verification,
+            providers,
+        } = methods;
+        AuthMethods {
+            password,
+            password_reset,
+            phone_verification,
+            providers: SocialProvider::known(&providers),
+        }
+    }
+}
+
+// ----- sign-in with Kakao, Naver and Google ---------------------------------
+//
+// moa-protocol's `SocialProvider` keeps a provider a newer server names
+// (`Unknown(String)`); the apps get a plain enum of the three they have
+// buttons, logos and redirect handling for. So the records that carry one
+// are the bindings' own, converted by field moves, and a provider this app
+// does not know is left out of a list: it cannot be shown or started, and
+// the server still counts it (it refuses to unlink a member's last way in
+// whatever the app shows).
+
+/// A sign-in provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum SocialProvider {
+    /// Kakao Login (OpenID Connect).
+    Kakao,
+    /// Naver Login (OAuth 2 and its profile API).
+    Naver,
+    /// Sign in with Google (OpenID Connect).
+    Google,
+}
+
+impl SocialProvider {
+    /// The provider a wire value names, if this app knows it.
+    pub(crate) fn from_wire(provider: &protocol::SocialProvider) -> Option<SocialProvider> {
+        match provider {
+            protocol::SocialProvider::Kakao => Some(SocialProvider::Kakao),
+            protocol::SocialProvider::Naver => Some(SocialProvider::Naver),
+            protocol::SocialProvider::Google => Some(SocialProvider::Google),
+            protocol::SocialProvider::Unknown(_) => None,
+        }
+    }
+
+    /// The known ones of `providers`, in their order.
+    fn known(providers: &[protocol::SocialProvider]) -> Vec<SocialProvider> {
+        providers
+            .iter()
+            .filter_map(SocialProvider::from_wire)
+            .collect()
+    }
+}
+
+impl From<SocialProvider> for protocol::SocialProvider {
+    fn from(provider: SocialProvider) -> Self {
+        match provider {
+            SocialProvider::Kakao => protocol::SocialProvider::Kakao,
+            SocialProvider::Naver => protocol::SocialProvider::Naver,
+            SocialProvider::Google => protocol::SocialProvider::Google,
+        }
+    }
+}
+
+/// Where to send the member (`MoaClient.startSocialSignIn`,
+/// `startLinking`): open `authorizeUrl` in the system's browser session;
+/// the provider comes back to the redirect address, whose whole URL goes
+/// to `MoaClient.finishSocialSignIn`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SocialStart {
+    pub provider: SocialProvider,
+    pub authorize_url: String,
+    /// Also in `authorize_url`; the redirect brings it back unchanged.
+    pub state: String,
+    /// After this (Unix ms) the attempt is gone: start again.
+    pub expires_at: i64,
+}
+
+impl SocialStart {
+    /// The server's answer to a start for `asked` (which it names back).
+    pub(crate) fn new(start: protocol::SocialStart, asked: SocialProvider) -> SocialStart {
+        let protocol::SocialStart {
+            provider,
+            authorize_url,
+            state,
+            expires_at,
+        } = start;
+        SocialStart {
+            provider: SocialProvider::from_wire(&provider).unwrap_or(asked),
+            authorize_url,
+            state,
+            expires_at,
+        }
+    }
+}
+
+/// A provider linked to the member.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LinkedIdentity {
+    pub provider: SocialProvider,
+    /// The email the provider gave when it was linked.
+    pub email: String,
+    pub linked_at: i64,
+}
+
+/// The signed-in member's ways in (`MoaClient.linkedSignIns`): the
+/// password, if the account has one, and the linked providers. The last
+/// one cannot be removed (`unlinkProvider` is then `SignIn` with code
+/// `last_sign_in_method`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SignInMethods {
+    /// The account has a password (one can be set through password reset).
+    pub password: bool,
+    pub identities: Vec<LinkedIdentity>,
+}
+
+impl From<protocol::SignInMethods> for SignInMethods {
+    fn from(methods: protocol::SignInMethods) -> Self {
+        let protocol::SignInMethods {
+            password,
+            identities,
+        } = methods;
+        SignInMethods {
+            password,
+            identities: identities
+                .into_iter()
+                .filter_map(|identity| {
+                    let protocol::LinkedIdentity {
+                        provider,
+                        email,
+                        linked_at,
+                    } = identity;
+                    Some(LinkedIdentity {
+                        provider: SocialProvider::from_wire(&provider)?,
+                        email,
+                        linked_at,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What finishing a provider sign-in led to (`MoaClient.finishSocialSignIn`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SocialSignIn {
+    /// Signed in: the provider account was linked to `me` already.
+    SignedIn { me: Me },
+    /// New to Moa: let the member confirm or change `proposed_handle` (free
+    /// when it was proposed) and the name, then
+    /// `MoaClient.completeSocialSignUp(ticket, handle, displayName)`.
+    SignUp {
+        ticket: String,
+        email: String,
+        display_name: String,
+        proposed_handle: String,
+    },
+    /// The provider's email is an existing member's. With `has_password`,
+    /// ask for the account's password and
+    /// `MoaClient.linkSocialWithPassword(ticket, password)`; without one,
+    /// sign in with one of `providers` and link from settings.
+    LinkRequired {
+        ticket: String,
+        email: String,
+        has_password: bool,
+        providers: Vec<SocialProvider>,
+    },
+    /// Started from settings (`MoaClient.startLinking`): linked; the
+    /// member's ways in now.
+    Linked { methods: SignInMethods },
+}
+
+impl From<CoreSocialSignIn> for SocialSignIn {
+    fn from(outcome: CoreSocialSignIn) -> Self {
+        match outcome {
+            CoreSocialSignIn::SignedIn(me) => SocialSignIn::SignedIn { me },
+            CoreSocialSignIn::SignUp {
+                ticket,
+                email,
+                display_name,
+                proposed_handle,
+            } => SocialSignIn::SignUp {
+                ticket,
+                email,
+                display_name,
+                proposed_handle,
+            },
+            CoreSocialSignIn::LinkRequired {
+                ticket,
+                email,
+                has_password,
+                providers,
+            } => SocialSignIn::LinkRequired {
+                ticket,
+                email,
+                has_password,
+                providers: SocialProvider::known(&providers),
+            },
+            CoreSocialSignIn::Linked(methods) => SocialSignIn::Linked {
+                methods: methods.into(),
+            },
+        }
+    }
+}
+
+/// What a provider's redirect carried (`parseOauthRedirect`): `code` and
+/// `state`, or the provider's refusal (`error` is `access_denied` when the
+/// member pressed cancel on the provider's page).
+#[uniffi::remote(Enum)]
+pub enum OauthRedirect {
+    Code { code: String, state: String },
+    Refused { error: String, description: String },
+}
+
+/// Reads the URL the provider's redirect opened the app with
+/// (`moa://oauth/callback?code=…&state=…`), or just its query. `Invalid`
+/// when it carries neither a code and a state nor an error. The app need
+/// not call it before `finishSocialSignIn` (which reads the URL itself);
+/// it tells a cancel (`Refused`, `access_denied`) apart without the server.
+#[uniffi::export]
+pub fn parse_oauth_redirect(url: String) -> Result<OauthRedirect> {
+    Ok(moa_client_core::parse_oauth_redirect(&url)?)
+}
+
+/// The redirect address the apps register and pass to
+/// `startSocialSignIn` and `startLinking`: `moa://oauth/callback`
+/// (iOS: `ASWebAuthenticationSession`'s callback scheme `moa`; Android: an
+/// intent filter for it).
+#[uniffi::export]
+pub fn mobile_redirect_uri() -> String {
+    moa_client_core::MOBILE_REDIRECT_URI.to_owned()
 }
 
 /// A reset code was mailed (or not: the answer is the same for an address

@@ -7,7 +7,10 @@ both and sets:
 
 - `MOA_BINDINGS_PY`: the directory holding `moa_mobile_bindings.py` and
   `libmoa_mobile_bindings.so`;
-- `MOA_SERVER_BIN`: the `moa-server` binary.
+- `MOA_SERVER_BIN`: the `moa-server` binary;
+- `MOA_TEST_OIDC_PROVIDER`: the command of oidc-provider-mock, a real
+  OpenID Connect provider (`scripts/lib.sh`'s `ensure_oidc_provider`), for
+  the sign-in tests (`test_social.py`).
 
 Each test gets its own server (a free port, a temp data directory) that it
 can stop to go offline and start again on the same port and data.
@@ -149,6 +152,130 @@ def shop_server(tmp_path):
         env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
     )
     srv = Server(binary, str(data), ["--fake-payments", "--fake-sms", "--job-poll-ms", "100"])
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+# ----- an OpenID Connect provider ----------------------------------------------
+
+
+class OidcProvider:
+    """oidc-provider-mock in its own process on a free port: a real OpenID
+    Connect provider (discovery, JWKS, signed ID tokens, PKCE) that accepts
+    any client id and secret. Its login page is a form: a test "signs in"
+    by posting the subject to the authorize URL and reading the redirect,
+    as a browser would."""
+
+    def __init__(self, command, log_dir):
+        self.command = command
+        self.log_path = os.path.join(log_dir, "oidc.log")
+        self.process = None
+        self.issuer = None
+
+    def start(self):
+        import urllib.request
+
+        for _ in range(5):
+            port = _free_port()
+            log = open(self.log_path, "ab")
+            process = subprocess.Popen(
+                [self.command, "--port", str(port)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )
+            log.close()
+            # The issuer is the host the provider is asked on: always this one.
+            issuer = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=1) as r:
+                        if r.status == 200:
+                            self.process, self.issuer = process, issuer
+                            return self
+                except OSError:
+                    time.sleep(0.1)
+            process.kill()
+            process.wait()
+        raise RuntimeError(f"oidc-provider-mock did not start; see {self.log_path}")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def set_user(self, sub, **claims):
+        """Sets the claims of the provider account `sub` (email,
+        email_verified, name, ...)."""
+        status, body = http("PUT", f"{self.issuer}/users/{sub}", claims)
+        assert 200 <= status < 300, f"setting user {sub}: {status} {body}"
+
+    def authorize(self, authorize_url, sub):
+        """Signs `sub` in on the login page `authorize_url` leads to, and
+        answers where the provider redirects (the app's redirect URI with
+        `code` and `state`), without following it."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        request = urllib.request.Request(
+            authorize_url,
+            data=urllib.parse.urlencode({"sub": sub}).encode(),
+            method="POST",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with opener.open(request, timeout=TIMEOUT) as answer:
+                raise AssertionError(f"the login page answered {answer.status} instead of a redirect")
+        except urllib.error.HTTPError as e:
+            assert e.code in (302, 303), f"the login page answered {e.code}: {e.read()[:300]!r}"
+            location = e.headers.get("location")
+            assert location, "a redirect without a Location"
+            return location
+
+
+@pytest.fixture
+def oidc(tmp_path):
+    """A running OpenID Connect provider (`OidcProvider`)."""
+    command = os.environ.get("MOA_TEST_OIDC_PROVIDER")
+    if not command:
+        pytest.fail(
+            "MOA_TEST_OIDC_PROVIDER must name oidc-provider-mock's command: run "
+            "mobile-bindings/scripts/test.sh (scripts/lib.sh's ensure_oidc_provider installs it)"
+        )
+    provider = OidcProvider(command, str(tmp_path)).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def social_server(tmp_path, oidc):
+    """A server offering sign-in with Google and with Kakao, both through
+    the `oidc` provider (as two clients of it)."""
+    binary = os.environ.get("MOA_SERVER_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        raise pytest.UsageError("MOA_SERVER_BIN must name the moa-server binary")
+    data = tmp_path / "social-server"
+    data.mkdir()
+    args = []
+    for provider in ("google", "kakao"):
+        args += [
+            f"--{provider}-client-id", f"moa-{provider}",
+            f"--{provider}-client-secret", f"moa-{provider}-secret",
+            f"--{provider}-issuer", oidc.issuer,
+            f"--{provider}-scopes", "openid email profile",
+        ]
+    srv = Server(binary, str(data), args)
     srv.start()
     yield srv
     srv.stop()

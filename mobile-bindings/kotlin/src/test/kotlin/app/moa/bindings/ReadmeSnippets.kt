@@ -1,5 +1,5 @@
 // The Kotlin of mobile-bindings/README.md ("Area by area, in Kotlin and
-// Swift"), compiled with the suite so that the README cannot drift from
+// Swift", "Sign in with Kakao, Naver, Google"), compiled with the suite so that the README cannot drift from
 // the generated API. Never run: each area is a function over what the
 // snippet takes as given.
 package app.moa.bindings
@@ -15,6 +15,43 @@ internal object ReadmeSnippets {
             val verified = client.confirmPhoneVerification("123456")
         }
         client.signOut()
+    }
+
+    // "Sign in with Kakao, Naver, Google": the Android-only lines (the
+    // Custom Tab, the intent's URL) are the parameters here.
+    suspend fun social(
+        client: MoaClient,
+        url: String,
+        openCustomTab: (String) -> Unit,
+        askPassword: (String) -> String,
+        showHome: (Me) -> Unit,
+        showWaysIn: (SignInMethods) -> Unit,
+    ) {
+        val start = client.startSocialSignIn(SocialProvider.KAKAO, mobileRedirectUri())
+        openCustomTab(start.authorizeUrl)
+
+        try {
+            when (val outcome = client.finishSocialSignIn(url)) {
+                is SocialSignIn.SignedIn -> showHome(outcome.me)
+                is SocialSignIn.SignUp ->
+                    showHome(client.completeSocialSignUp(outcome.ticket, outcome.proposedHandle, null))
+                is SocialSignIn.LinkRequired -> if (outcome.hasPassword) {
+                    showHome(client.linkSocialWithPassword(outcome.ticket, askPassword(outcome.email)))
+                }
+                is SocialSignIn.Linked -> showWaysIn(outcome.methods)
+            }
+        } catch (e: MoaException.SignIn) {
+            val code: String = e.code
+        }
+
+        val ways = client.linkedSignIns()
+        val linking = client.startLinking(SocialProvider.GOOGLE, mobileRedirectUri())
+        try {
+            client.unlinkProvider(SocialProvider.NAVER)
+        } catch (e: MoaException.SignIn) {
+            val last = e.code == "last_sign_in_method"
+        }
+        val buttons: List<SocialProvider> = client.signInMethods().providers
     }
 
     suspend fun push(client: MoaClient, fcmToken: String) {
