@@ -186,6 +186,27 @@ async fn a_newcomer_signs_up_and_comes_back(engine: Engine) {
         "{proposed}"
     );
     assert_eq!(other["display_name"], "haneul_k", "no name: the local part");
+
+    // Without a password, a sign-in within ten minutes confirms deleting
+    // the account; an older session does not.
+    server
+        .exec(&format!(
+            "UPDATE sessions SET created_at = created_at - 3600000 WHERE user_id = '{}'",
+            haneul.user_id
+        ))
+        .await;
+    api.delete("/v1/me", haneul.token(), Some(json!({"password": ""})))
+        .await
+        .expect_error(422, "invalid_field");
+    let fresh = sign_in(&server, &google, "g-100").await.expect(200).body;
+    let fresh = Session::from_body(&fresh["auth"]);
+    api.delete("/v1/me", fresh.token(), Some(json!({"password": ""})))
+        .await
+        .expect(204);
+    // The provider account is free again: it signs up afresh.
+    let afresh = sign_in(&server, &google, "g-100").await.expect(200).body;
+    assert_eq!(afresh["outcome"], "sign_up", "{afresh}");
+    assert_eq!(afresh["proposed_handle"], "kim_haneul");
 }
 
 async fn an_existing_account_is_linked_only_with_its_password(engine: Engine) {

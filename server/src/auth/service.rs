@@ -417,13 +417,36 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Soft-deletes the member's account and signs out all its sessions.
+/// How recent a provider sign-in must be to delete an account that has
+/// no password (signing in again is how such a member confirms).
+pub const FRESH_SIGN_IN_MS: i64 = 10 * 60 * 1000;
+
+/// Soft-deletes the member's account and signs out all its sessions. The
+/// password confirms it; an account made through a sign-in provider has
+/// none, and confirms by a sign-in of this session within ten minutes.
 pub async fn delete_account(
     state: &AppState,
     member: &Actor,
     req: DeleteAccountRequest,
 ) -> Result<()> {
-    check_password(state, member, "password", req.password).await?;
+    let (has_password, signed_in_at) = {
+        let mut conn = state.db.read().acquire().await?;
+        let hash = users::password_hash(&mut conn, &member.user_id).await?;
+        let at: Option<i64> = sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = $1")
+            .bind(&member.session_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        (hash.is_some(), at.unwrap_or(0))
+    };
+    if has_password {
+        check_password(state, member, "password", req.password).await?;
+    } else if now_ms() - signed_in_at > FRESH_SIGN_IN_MS {
+        return Err(Error::invalid(
+            "password",
+            "this account has no password: sign in again with your provider, then delete it \
+             within ten minutes",
+        ));
+    }
     let now = now_ms();
     state
         .write_quiet(async |tx| {
