@@ -6,7 +6,11 @@
 # then signs out, signs up a new member through the form, resets its
 # password through 비밀번호를 잊으셨나요? (the code read from the demo's mail
 # folder), verifies its mobile number in 설정 (the texted code read from the
-# demo's fake SENS log), and signs out and in as the demo admin — each time waiting for the live feed again. It saves
+# demo's fake SENS log), signs in with Naver as a newcomer on a second
+# data directory (네이버로 계속하기: the demo's fake Naver, a "browser"
+# that picks the newcomer there and follows the redirect back to the app's
+# loopback port; 모아에 처음 오셨네요! with the proposed handle; 설정 › 연결된
+# 계정), and signs out and in as the demo admin — each time waiting for the live feed again. It saves
 # a PNG of the home feed, a review (and its 🔗 공유 link copied; a moa://
 # link handed to the running app by a second launch), a chat room, the compose screen, search
 # results (typed into the search box after Ctrl+K), a group-buy bought
@@ -530,6 +534,52 @@ sign_out
 # app right after this sign-out sometimes stayed signed out or offline under
 # load: a race left for its own issue, see the closing note of issue 18.)
 quit_app
+
+say "sign-in with Naver as a newcomer (the demo's fake Naver): the providers' buttons, the sign-up form, 연결된 계정"
+# The system browser, as the app's BROWSER: on the fake Naver's login page
+# the person picks 새봄 (its form posts id=naver-demo-newcomer to the same
+# address), and the browser follows the answer's redirect to the app's
+# loopback address (http://127.0.0.1:PORT/oauth/callback?code=…&state=…).
+mkdir -p "$work/bin"
+cat >"$work/bin/naver-browser" <<BROWSER
+#!/bin/sh
+exec >>"$work/naver-browser.log" 2>&1
+echo "opened: \$1"
+curl -fsS "\$1" | grep -q 'value="naver-demo-newcomer"' || echo "no newcomer on the login page"
+back=\$(curl -sS -o /dev/null -D - -X POST --data 'id=naver-demo-newcomer' "\$1" |
+  tr -d '\r' | awk 'tolower(\$1) == "location:" { print \$2; exit }')
+echo "redirected to: \$back"
+case "\$back" in http://127.0.0.1:*/oauth/callback\?*) ;; *) echo "not the app's loopback address"; exit 1 ;; esac
+curl -fsS "\$back" >"$work/naver-browser.page" && echo "the app answered"
+BROWSER
+chmod +x "$work/bin/naver-browser"
+SIGNUP_FORM='any(t[0] == "social-handle" for t in p["targets"])'
+export BROWSER="$work/bin/naver-browser"
+launch social "$work/social"
+unset BROWSER
+until_shown "the sign-in form with the providers' buttons" 'p["sign_in_form"] and any(t[0] == "네이버로 계속하기" for t in p["targets"])' 20
+snap social-signin
+click_until "네이버로 계속하기" "the browser opened, the app waiting" \
+  "any(\"브라우저에서 로그인을 마쳐 주세요\" in s for s in p[\"statuses\"]) or $SIGNUP_FORM"
+for _ in $(seq 1 100); do
+  probe "$SIGNUP_FORM or p[\"form_error\"]" && break
+  sleep 0.2
+done
+probe "$SIGNUP_FORM" ||
+  die "no sign-up form after Naver; the browser: $(cat "$work/naver-browser.log" 2>/dev/null); the window shows $(cat "$work/$app_name.json")"
+printf '  %s\n' "the newcomer's sign-up form (모아에 처음 오셨네요!)" >&2
+grep -q "모아로 돌아가세요" "$work/naver-browser.page" ||
+  die "the browser was not told to go back to Moa: $(cat "$work/naver-browser.page" 2>/dev/null)"
+snap social-signup
+click "가입하기"
+until_shown "signed up through Naver as 새봄: the feed live" "$LIVE and \"새봄\" in (p[\"member\"] or \"\")" 30
+click_until "설정" "the settings screen" 'p["screen"] == "설정"'
+until_shown "the linked sign-ins: Naver, saebom@naver.com" '"saebom@naver.com" in (p.get("linked") or "")' 15
+scroll_down
+snap linked-accounts
+quit_app
+
+say "the admin signs in"
 launch admin-signin "$work/admin"
 sign_in "$admin_email" "$admin_password"
 until_shown "the admin's own account shown" "\"@$newbie\" not in (p[\"member\"] or \"\") and any(\"신고 처리\" in t[0] for t in p[\"targets\"])" 10

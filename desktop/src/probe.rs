@@ -3,7 +3,7 @@
 //! through its forms with a real mouse and keyboard (`scripts/screenshots.sh`
 //! under Xvfb): the status bar's words, how many feed rows are on screen,
 //! whether a screen shows its error or offline state (and its words), and
-//! whether the sign-in form is up, the screen's heading, an open dialog's
+//! whether the sign-in form is up, the screen's heading, the linked sign-ins, an open dialog's
 //! words, what status lines say, and where each button, link and named
 //! field is (so a test clicks what a person would). It reads the page itself, so it reports
 //! what a person sees, not what the app meant to show. Off unless asked.
@@ -20,6 +20,8 @@ return {
   form_error: text('.form-error'),
   sign_in_form: !!document.querySelector('.auth form'),
   member: text('.me-card'),
+  // The settings' 연결된 계정 list (the ways in), as it reads.
+  linked: text('.linked-list'),
   screen: text('.screen-header h1'),
   dialog: text('[role=dialog]'),
   // What status lines say (totals, progress, toasts).
