@@ -458,10 +458,15 @@ fn checked(answer: Answer) -> Result<Vec<u8>> {
         .as_ref()
         .map(|d| d.message.clone())
         .unwrap_or_else(|| format!("HTTP {status}"));
+    // A sign-in provider that failed is the provider's trouble, not a
+    // network one: said as such (the Moa server answered).
+    let provider_failed = detail
+        .as_ref()
+        .is_some_and(|d| d.code == ErrorCode::OauthFailed);
     Err(match status {
         401 => Error::Auth(message),
         404 => Error::NotFound(message),
-        s if s >= 500 || s == 429 => {
+        s if (s >= 500 && !provider_failed) || s == 429 => {
             Error::Network(format!("server busy or failing ({status}): {message}").into())
         }
         _ => Error::Rejected {

@@ -23,6 +23,7 @@ both_engines!(
     naver_signs_in_through_oauth_and_its_profile,
     members_link_and_unlink_from_settings,
     the_client_signs_in_in_two_steps,
+    an_unreachable_provider_is_said_so,
 );
 
 const REDIRECT: &str = "http://127.0.0.1:53682/oauth/callback";
@@ -669,4 +670,44 @@ async fn the_client_signs_in_in_two_steps(engine: Engine) {
         Err(moa_client_core::Error::Rejected { code, .. })
             if code == moa_client_core::protocol::ErrorCode::InvalidOauthState
     ));
+}
+
+async fn an_unreachable_provider_is_said_so(engine: Engine) {
+    use moa_client_core::protocol::{ErrorCode, SocialProvider};
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = TestServer::start_with(engine, |s| {
+        s.social.google = Some(moa_server::auth::social::oidc::OidcSettings {
+            issuer: format!("http://127.0.0.1:{closed}"),
+            client_id: "moa".into(),
+            client_secret: "secret".into(),
+            scopes: "openid email".into(),
+        })
+    })
+    .await;
+    server
+        .api()
+        .post(
+            "/v1/auth/social/google/start",
+            None,
+            json!({"redirect_uri": REDIRECT}),
+        )
+        .await
+        .expect_error(502, "oauth_failed");
+    assert_eq!(server.count("oauth_states").await, 0, "nothing stored");
+    // The device tells it apart from being offline.
+    let (client, _dir) = moa_tests::open_client(&server.url("")).await;
+    match client
+        .start_social_sign_in(SocialProvider::Google, REDIRECT)
+        .await
+    {
+        Err(moa_client_core::Error::Rejected { code, .. }) => {
+            assert_eq!(code, ErrorCode::OauthFailed)
+        }
+        other => panic!("wanted the provider's failure, got {other:?}"),
+    }
 }
