@@ -87,7 +87,14 @@ impl SmtpCapture {
         let Ok(text) = std::fs::read_to_string(&self.out) else {
             return Vec::new();
         };
-        text.lines()
+        // The capture server may be writing a line right now: only whole
+        // lines (ended by a newline) are read.
+        let whole = match text.rfind('\n') {
+            Some(end) => &text[..end],
+            None => "",
+        };
+        whole
+            .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()

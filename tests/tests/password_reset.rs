@@ -323,7 +323,7 @@ async fn a_server_without_mail_offers_no_reset(engine: Engine) {
     let methods = api.get("/v1/auth/methods", None).await.expect(200).body;
     assert_eq!(
         methods,
-        json!({"password": true, "password_reset": false, "phone_verification": false})
+        json!({"password": true, "password_reset": false, "phone_verification": false, "providers": []})
     );
     api.signup("bora").await;
     api.post(
