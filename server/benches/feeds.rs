@@ -59,7 +59,7 @@ async fn fill(db: &Db, reviews: i64) {
         "{}INSERT INTO reviews (id, author_id, kind, title, body, photos, tags, like_count, comment_count, \
          scrap_count, hot_rank, created_at) \
          SELECT {}, {}, 'snap', '', '벤치마크 리뷰 ' || i, '[]', '[\"카페\"]', {LIKES_PER_REVIEW}, 1, 0, \
-         ({base} + i * 1000) / 3600000.0 / 8.0 + (i % 7) * 0.3, {base} + i * 1000 FROM s",
+         ({base} + i * 1000) / 3600000.0 / 72.0 + (i % 7) * 0.3, {base} + i * 1000 FROM s",
         series(b, reviews), rid("i"), uid(&format!("(i % {users}) + 1"))
     )).await;
     exec(db, &format!(

@@ -248,6 +248,8 @@ pub enum StartError {
     Media(#[from] media::store::StoreError),
     #[error("cannot build the search index: {0}")]
     Search(#[from] error::Error),
+    #[error("cannot recompute the popular ranks: {0}")]
+    Rank(error::Error),
 }
 
 /// Opens (and migrates) the database and loads the signing key.
@@ -255,6 +257,9 @@ pub async fn start(settings: Settings) -> Result<AppState, StartError> {
     let db = Db::connect(settings.database_url.as_deref(), &settings.data_dir).await?;
     db.migrate().await?;
     search::service::backfill(&db).await?;
+    reviews::rank::rerank_if_needed(&db)
+        .await
+        .map_err(StartError::Rank)?;
     let secret = tokens::load_or_create_secret(&settings.data_dir, settings.jwt_secret.as_deref())?;
     let media_store = media::store::MediaStore::open(&settings.media.store, &settings.data_dir)?;
     tracing::info!(backend = ?db.backend(), media = media_store.kind(), "database ready");

@@ -59,6 +59,10 @@ struct ServeArgs {
     /// links and their previews. Default: each request's Host.
     #[arg(long, env = "MOA_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Hide a review or comment this many distinct members report, pending
+    /// a moderator (0: never).
+    #[arg(long, env = "MOA_AUTO_HIDE_REPORTS", default_value_t = moa_server::state::DEFAULT_AUTO_HIDE_REPORTS)]
+    auto_hide_reports: u32,
     /// JWT signing secret, at least 32 bytes; every node of a cluster needs the same.
     /// Default: a random key created in the data dir (file jwt-secret, mode 0600).
     #[arg(long, env = "MOA_JWT_SECRET", hide_env_values = true)]
@@ -687,6 +691,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
     let (social, _fake_naver) = args.social.settings(args.demo).await?;
     let settings = Settings {
         social,
+        auto_hide_reports: args.auto_hide_reports,
         data_dir: common.data_dir,
         database_url: common.database_url,
         jwt_secret: args.jwt_secret,

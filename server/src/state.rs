@@ -59,7 +59,13 @@ pub struct Settings {
     /// Sign-in with Kakao, Naver and Google; a provider without settings
     /// is not offered.
     pub social: crate::auth::social::SocialSettings,
+    /// A review or comment this many distinct members report is hidden
+    /// pending a moderator (0: never).
+    pub auto_hide_reports: u32,
 }
+
+/// See [`Settings::auto_hide_reports`].
+pub const DEFAULT_AUTO_HIDE_REPORTS: u32 = 3;
 
 /// Media storage and upload limits.
 #[derive(Clone, Debug)]
@@ -159,6 +165,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("push", &self.push)
             .field("social", &self.social)
+            .field("auto_hide_reports", &self.auto_hide_reports)
             .finish()
     }
 }
@@ -187,6 +194,7 @@ impl Settings {
             public_url: None,
             push: crate::push::PushSettings::default(),
             social: crate::auth::social::SocialSettings::default(),
+            auto_hide_reports: DEFAULT_AUTO_HIDE_REPORTS,
         }
     }
 }

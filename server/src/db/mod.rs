@@ -329,6 +329,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "social_sign_in",
         include_str!("../../../migrations/sqlite/0019_social_sign_in.sql"),
     ),
+    (
+        20,
+        "discovery",
+        include_str!("../../../migrations/sqlite/0020_discovery.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -427,6 +432,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         19,
         "social_sign_in",
         include_str!("../../../migrations/postgres/0019_social_sign_in.sql"),
+    ),
+    (
+        20,
+        "discovery",
+        include_str!("../../../migrations/postgres/0020_discovery.sql"),
     ),
 ];
 

@@ -550,6 +550,7 @@ pub async fn seed(
             conn,
             reporter,
             &req,
+            crate::state::DEFAULT_AUTO_HIDE_REPORTS,
             now - 1_800_000 + i as i64 * 60_000,
         )
         .await?;
@@ -561,7 +562,8 @@ pub async fn seed(
         reason: ReportReason::FalseInformation,
         detail: "영업시간이 틀렸어요".into(),
     };
-    moderation::service::create_report(conn, &regulars[0], &req, now - 600_000).await?;
+    let hide_at = crate::state::DEFAULT_AUTO_HIDE_REPORTS;
+    moderation::service::create_report(conn, &regulars[0], &req, hide_at, now - 600_000).await?;
     seed_chat(conn, regulars, now).await?;
     Ok(review_ids.len() + 2)
 }

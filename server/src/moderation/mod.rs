@@ -43,7 +43,10 @@ async fn create_report(
     ApiJson(req): ApiJson<CreateReportRequest>,
 ) -> Result<(StatusCode, Json<Report>)> {
     let report = state
-        .write_quiet(async |tx| service::create_report(tx, &member, &req, now_ms()).await)
+        .write_quiet(async |tx| {
+            let hide_at = state.settings.auto_hide_reports;
+            service::create_report(tx, &member, &req, hide_at, now_ms()).await
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(report)))
 }

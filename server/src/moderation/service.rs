@@ -62,11 +62,16 @@ fn report_from_row(row: &AnyRow) -> Result<Report> {
     })
 }
 
-/// Files a report; one open report per reporter per target.
+/// Files a report; one open report per reporter per target. A reported
+/// review ranks lower in popular while the report is open; a review or
+/// comment that `auto_hide_at` distinct members report (0: never) is
+/// hidden at once, pending a moderator (restoring it, or dismissing the
+/// reports, undoes that).
 pub async fn create_report(
     conn: &mut AnyConnection,
     actor: &Actor,
     req: &CreateReportRequest,
+    auto_hide_at: u32,
     now: i64,
 ) -> Result<Report> {
     actor.ensure_can_write()?;
@@ -148,8 +153,80 @@ pub async fn create_report(
         }
         Err(e) => return Err(e.into()),
     }
+    if req.target_type == ReportTarget::Review {
+        crate::reviews::rank::refresh(conn, &req.target_id).await?;
+    }
+    if auto_hide_at > 0 && matches!(req.target_type, ReportTarget::Review | ReportTarget::Comment) {
+        auto_hide(conn, actor, req.target_type, &req.target_id, auto_hide_at, now).await?;
+    }
     let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1");
     report_from_row(&sqlx::query(&sql).bind(&id).fetch_one(&mut *conn).await?)
+}
+
+/// Distinct members with an open report on the target.
+async fn open_reporters(conn: &mut AnyConnection, target: ReportTarget, id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT reporter_id) FROM reports \
+         WHERE target_type = $1 AND target_id = $2 AND state = 'open'",
+    )
+    .bind(target.as_str())
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Whether the review or comment is hidden now.
+async fn is_hidden(conn: &mut AnyConnection, target: ReportTarget, id: &str) -> Result<bool> {
+    Ok(match target {
+        ReportTarget::Review => reviews::get(conn, "", true, id)
+            .await?
+            .is_some_and(|r| r.review.hidden),
+        ReportTarget::Comment => comments::get(conn, "", true, id)
+            .await?
+            .is_some_and(|c| c.comment.hidden),
+        _ => false,
+    })
+}
+
+/// Hides the target when `threshold` distinct members have open reports
+/// on it; the audit log says it was the reports (`auto_hide`), with the
+/// member whose report tipped it.
+async fn auto_hide(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    target: ReportTarget,
+    id: &str,
+    threshold: u32,
+    now: i64,
+) -> Result<()> {
+    let reporters = open_reporters(conn, target, id).await?;
+    if reporters < i64::from(threshold) || is_hidden(conn, target, id).await? {
+        return Ok(());
+    }
+    set_hidden(conn, target, id, true, now).await?;
+    admin::audit(
+        conn,
+        &actor.user_id,
+        "auto_hide",
+        (target.as_str(), id),
+        serde_json::json!({"reporters": reporters, "threshold": threshold}),
+        now,
+    )
+    .await
+}
+
+/// Whether the target is hidden because of its reports (not by a
+/// moderator): the last thing the audit log says of it is `auto_hide`.
+async fn hidden_by_reports(conn: &mut AnyConnection, target: ReportTarget, id: &str) -> Result<bool> {
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE target_type = $1 AND target_id = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(target.as_str())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(last.as_deref() == Some("auto_hide") && is_hidden(conn, target, id).await?)
 }
 
 /// The reported thing as moderators see it.
@@ -397,7 +474,12 @@ pub async fn moderate(
     }
     let (target, id) = (req.target_type, req.target_id.as_str());
     match req.action {
-        ModerationAction::Dismiss => {}
+        // The reports were wrong: what they hid comes back.
+        ModerationAction::Dismiss => {
+            if hidden_by_reports(conn, target, id).await? {
+                set_hidden(conn, target, id, false, now).await?;
+            }
+        }
         ModerationAction::Hide => set_hidden(conn, target, id, true, now).await?,
         ModerationAction::Restore => set_hidden(conn, target, id, false, now).await?,
         ModerationAction::Delete => match target {
@@ -489,6 +571,9 @@ async fn resolve_reports(
             },
         };
         notifications::notify(conn, event, now).await?;
+    }
+    if target == ReportTarget::Review {
+        crate::reviews::rank::refresh(conn, id).await?;
     }
     Ok(open.len() as i64)
 }

@@ -71,7 +71,8 @@ async fn apply(state: &AppState, member: &Actor, m: &Mutation) -> Result<Outcome
             }
             member.ensure_can_write()?;
             let phone_required = crate::users::phone::offered(state);
-            let (result, events) = dispatch(tx, member, m, phone_required, now).await?;
+            let hide_at = state.settings.auto_hide_reports;
+            let (result, events) = dispatch(tx, member, m, phone_required, hide_at, now).await?;
             let outcome = Outcome::Applied { result };
             store(tx, member, m, &outcome, now).await?;
             Ok((outcome, events))
@@ -195,6 +196,7 @@ async fn dispatch(
     actor: &Actor,
     m: &Mutation,
     phone_required: bool,
+    auto_hide_at: u32,
     now: i64,
 ) -> Result<(Value, Events)> {
     use crate::chat::service as chat;
@@ -240,7 +242,7 @@ async fn dispatch(
             to_json(&state).map(quiet)
         }
         Op::ReportCreate(req) => {
-            to_json(&moderation::service::create_report(conn, actor, &req, now).await?).map(quiet)
+            to_json(&moderation::service::create_report(conn, actor, &req, auto_hide_at, now).await?).map(quiet)
         }
         Op::ProfileUpdate(req) => {
             let user = users::service::update_profile(conn, &actor.user_id, &req, now).await?;
