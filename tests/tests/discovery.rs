@@ -143,7 +143,7 @@ async fn enough_reporters_hide_until_a_moderator_looks(engine: Engine) {
         .post(
             &format!("/v1/reviews/{fine}/comments"),
             spammer.token(),
-            json!({"id": uuid::Uuid::now_v7().to_string(), "body": "광고 댓글"}),
+            json!({"body": "광고 댓글"}),
         )
         .await
         .expect(201)
