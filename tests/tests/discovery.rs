@@ -25,7 +25,11 @@ async fn snap(api: &Api, s: &Session, text: &str) -> String {
 }
 
 async fn popular(api: &Api, who: Option<&str>) -> Vec<String> {
-    let page = api.get("/v1/feeds/popular?limit=50", who).await.expect(200).body;
+    let page = api
+        .get("/v1/feeds/popular?limit=50", who)
+        .await
+        .expect(200)
+        .body;
     page["items"]
         .as_array()
         .unwrap()
@@ -55,6 +59,16 @@ async fn moderate(api: &Api, moderator: &Session, target_type: &str, id: &str, a
     .expect(200);
 }
 
+async fn comment_count(api: &Api, review: &str) -> usize {
+    api.get(&format!("/v1/reviews/{review}/comments"), None)
+        .await
+        .expect(200)
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
 async fn reports_pull_reviews_down_in_popular(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
@@ -70,21 +84,34 @@ async fn reports_pull_reviews_down_in_popular(engine: Engine) {
     let plain = snap(&api, &author, "평범한 리뷰").await;
     let newest = snap(&api, &author, "방금 올린 리뷰").await;
     // Newest first while nobody has done anything.
-    assert_eq!(popular(&api, None).await, vec![newest.clone(), plain.clone(), liked.clone()]);
+    assert_eq!(
+        popular(&api, None).await,
+        vec![newest.clone(), plain.clone(), liked.clone()]
+    );
     for fan in &fans {
         api.put(&format!("/v1/reviews/{liked}/like"), fan.token(), json!({}))
             .await
             .expect(200);
     }
-    assert_eq!(popular(&api, None).await[0], liked, "three likes beat seconds of age");
+    assert_eq!(
+        popular(&api, None).await[0],
+        liked,
+        "three likes beat seconds of age"
+    );
 
     // One open report pulls the newest below the plain one; resolving it
     // (dismissed) gives the rank back.
     report(&api, &fans[0], "review", &newest).await;
-    assert_eq!(popular(&api, None).await, vec![liked.clone(), plain.clone(), newest.clone()]);
+    assert_eq!(
+        popular(&api, None).await,
+        vec![liked.clone(), plain.clone(), newest.clone()]
+    );
     let moderator = account_with_role(&server, "modkim", Role::Moderator).await;
     moderate(&api, &moderator, "review", &newest, "dismiss").await;
-    assert_eq!(popular(&api, None).await, vec![liked.clone(), newest.clone(), plain.clone()]);
+    assert_eq!(
+        popular(&api, None).await,
+        vec![liked.clone(), newest.clone(), plain.clone()]
+    );
 }
 
 async fn enough_reporters_hide_until_a_moderator_looks(engine: Engine) {
@@ -154,20 +181,11 @@ async fn enough_reporters_hide_until_a_moderator_looks(engine: Engine) {
     for m in &members[..3] {
         report(&api, m, "comment", &comment).await;
     }
-    let comments = |api: Api| async move {
-        api.get(&format!("/v1/reviews/{fine}/comments"), None)
-            .await
-            .expect(200)
-            .body["items"]
-            .as_array()
-            .unwrap()
-            .len()
-    };
-    assert_eq!(comments(api.clone()).await, 0);
+    assert_eq!(comment_count(&api, &fine).await, 0);
     moderate(&api, &moderator, "comment", &comment, "hide").await;
-    assert_eq!(comments(api.clone()).await, 0);
+    assert_eq!(comment_count(&api, &fine).await, 0);
     moderate(&api, &moderator, "comment", &comment, "restore").await;
-    assert_eq!(comments(api.clone()).await, 1);
+    assert_eq!(comment_count(&api, &fine).await, 1);
 
     // With auto-hiding off, reports only pull down.
     let server = TestServer::start_with(engine, |s| s.auto_hide_reports = 0).await;
@@ -175,7 +193,7 @@ async fn enough_reporters_hide_until_a_moderator_looks(engine: Engine) {
     let spammer = api.signup("spammer").await;
     let spam = snap(&api, &spammer, "광고").await;
     for i in 0..4 {
-        let m = api.signup(&format!("m{i}")).await;
+        let m = api.signup(&format!("member{i}")).await;
         report(&api, &m, "review", &spam).await;
     }
     assert_eq!(popular(&api, None).await, vec![spam]);
@@ -189,12 +207,23 @@ async fn ranks_of_an_older_formula_are_recomputed_at_start(engine: Engine) {
     let second = snap(&api, &a, "둘째 리뷰").await;
     // Ranks as an older server left them (backwards), and no version.
     server
-        .exec(&format!("UPDATE reviews SET hot_rank = 100 WHERE id = '{first}'"))
+        .exec(&format!(
+            "UPDATE reviews SET hot_rank = 100 WHERE id = '{first}'"
+        ))
         .await;
     server.exec("DELETE FROM server_meta").await;
-    assert_eq!(popular(&api, None).await[0], first);
+    assert_eq!(server.count("reviews WHERE hot_rank = 100").await, 1);
     let server = server.restart().await;
     let api = server.api();
-    assert_eq!(popular(&api, None).await, vec![second, first]);
+    assert_eq!(server.count("reviews WHERE hot_rank = 100").await, 0);
+    assert_eq!(popular(&api, None).await, vec![second, first.clone()]);
     assert_eq!(server.count("server_meta").await, 1);
+    // Once recomputed, a start leaves the ranks alone.
+    server
+        .exec(&format!(
+            "UPDATE reviews SET hot_rank = 100 WHERE id = '{first}'"
+        ))
+        .await;
+    let server = server.restart().await;
+    assert_eq!(server.count("reviews WHERE hot_rank = 100").await, 1);
 }

@@ -156,8 +156,21 @@ pub async fn create_report(
     if req.target_type == ReportTarget::Review {
         crate::reviews::rank::refresh(conn, &req.target_id).await?;
     }
-    if auto_hide_at > 0 && matches!(req.target_type, ReportTarget::Review | ReportTarget::Comment) {
-        auto_hide(conn, actor, req.target_type, &req.target_id, auto_hide_at, now).await?;
+    if auto_hide_at > 0
+        && matches!(
+            req.target_type,
+            ReportTarget::Review | ReportTarget::Comment
+        )
+    {
+        auto_hide(
+            conn,
+            actor,
+            req.target_type,
+            &req.target_id,
+            auto_hide_at,
+            now,
+        )
+        .await?;
     }
     let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1");
     report_from_row(&sqlx::query(&sql).bind(&id).fetch_one(&mut *conn).await?)
@@ -217,7 +230,11 @@ async fn auto_hide(
 
 /// Whether the target is hidden because of its reports (not by a
 /// moderator): the last thing the audit log says of it is `auto_hide`.
-async fn hidden_by_reports(conn: &mut AnyConnection, target: ReportTarget, id: &str) -> Result<bool> {
+async fn hidden_by_reports(
+    conn: &mut AnyConnection,
+    target: ReportTarget,
+    id: &str,
+) -> Result<bool> {
     let last: Option<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE target_type = $1 AND target_id = $2 \
          ORDER BY created_at DESC, id DESC LIMIT 1",

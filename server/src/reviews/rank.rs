@@ -134,7 +134,11 @@ pub async fn rerank_if_needed(db: &crate::db::Db) -> crate::error::Result<()> {
             None => break,
         }
     }
-    tracing::info!(reviews = done, ms = started.elapsed().as_millis() as u64, "popular ranks recomputed");
+    tracing::info!(
+        reviews = done,
+        ms = started.elapsed().as_millis() as u64,
+        "popular ranks recomputed"
+    );
     Ok(())
 }
 
@@ -170,8 +174,14 @@ mod tests {
         let reported = hot_rank(score(0, 0, 0, 0), T0 + HOUR, 1);
         assert!(reported < clean, "a reported newer review falls below");
         let three = hot_rank(score(10, 2, 0, 0), T0 + 48 * HOUR, 3);
-        assert!(three < clean, "three reports cost more than two days and ten likes");
-        assert_eq!(hot_rank(score(3, 0, 0, 0), T0, 0), hot_rank(score(3, 0, 0, 0), T0, 0));
+        assert!(
+            three < clean,
+            "three reports cost more than two days and ten likes"
+        );
+        assert_eq!(
+            hot_rank(score(3, 0, 0, 0), T0, 0),
+            hot_rank(score(3, 0, 0, 0), T0, 0)
+        );
     }
 
     #[test]

@@ -241,9 +241,10 @@ async fn dispatch(
             let state = social::set_follow(conn, actor, &a.user_id, a.following, now).await?;
             to_json(&state).map(quiet)
         }
-        Op::ReportCreate(req) => {
-            to_json(&moderation::service::create_report(conn, actor, &req, auto_hide_at, now).await?).map(quiet)
-        }
+        Op::ReportCreate(req) => to_json(
+            &moderation::service::create_report(conn, actor, &req, auto_hide_at, now).await?,
+        )
+        .map(quiet),
         Op::ProfileUpdate(req) => {
             let user = users::service::update_profile(conn, &actor.user_id, &req, now).await?;
             to_json(&user.to_me()).map(quiet)
