@@ -57,6 +57,14 @@ pub enum SocialError {
     Invalid(String),
 }
 
+impl SocialError {
+    /// A request to the provider that failed on the way (the URL, which
+    /// may carry a code, stays out of the message).
+    pub(crate) fn unreachable(e: reqwest::Error) -> SocialError {
+        SocialError::Unreachable(e.without_url().to_string())
+    }
+}
+
 impl From<SocialError> for crate::Error {
     fn from(e: SocialError) -> Self {
         use moa_protocol::ErrorCode;

@@ -90,7 +90,7 @@ impl NaverSettings {
             .body(super::form(&form))
             .send()
             .await
-            .map_err(|e| SocialError::Unreachable(e.without_url().to_string()))?;
+            .map_err(SocialError::unreachable)?;
         if answer.status().is_server_error() {
             return Err(SocialError::Unreachable(format!(
                 "Naver's token endpoint answered {}",
@@ -118,7 +118,7 @@ impl NaverSettings {
             .bearer_auth(&access)
             .send()
             .await
-            .map_err(|e| SocialError::Unreachable(e.without_url().to_string()))?;
+            .map_err(SocialError::unreachable)?;
         let status = answer.status();
         if status.is_server_error() {
             return Err(SocialError::Unreachable(format!(

@@ -184,12 +184,9 @@ impl Oidc {
             .body(super::form(&form))
             .send()
             .await
-            .map_err(|e| SocialError::Unreachable(e.without_url().to_string()))?;
+            .map_err(SocialError::unreachable)?;
         let status = answer.status();
-        let body = answer
-            .bytes()
-            .await
-            .map_err(|e| SocialError::Unreachable(e.without_url().to_string()))?;
+        let body = answer.bytes().await.map_err(SocialError::unreachable)?;
         if status.is_server_error() {
             return Err(SocialError::Unreachable(format!(
                 "token endpoint answered {status}"
@@ -343,17 +340,14 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         .get(url)
         .send()
         .await
-        .map_err(|e| SocialError::Unreachable(e.without_url().to_string()))?;
+        .map_err(SocialError::unreachable)?;
     if !answer.status().is_success() {
         return Err(SocialError::Unreachable(format!(
             "{url} answered {}",
             answer.status()
         )));
     }
-    let body = answer
-        .bytes()
-        .await
-        .map_err(|e| SocialError::Unreachable(e.without_url().to_string()))?;
+    let body = answer.bytes().await.map_err(SocialError::unreachable)?;
     serde_json::from_slice(&body).map_err(|e| SocialError::Provider(format!("{url}: {e}")))
 }
 

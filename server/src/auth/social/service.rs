@@ -385,6 +385,14 @@ async fn propose_handle(state: &AppState, email: &str) -> Result<String> {
     ))
 }
 
+/// 422 `invalid_ticket` with `message`.
+fn invalid_ticket(message: &str) -> Error {
+    Error::Unprocessable {
+        code: ErrorCode::InvalidTicket,
+        message: message.to_owned(),
+    }
+}
+
 /// A ticket as `finish` stored it.
 struct Ticket {
     provider: SocialProvider,
@@ -396,10 +404,8 @@ struct Ticket {
 }
 
 async fn read_ticket(conn: &mut AnyConnection, ticket: &str) -> Result<Ticket> {
-    let invalid = || Error::Unprocessable {
-        code: ErrorCode::InvalidTicket,
-        message: "this sign-in has expired or was used; sign in with the provider again".into(),
-    };
+    let invalid =
+        || invalid_ticket("this sign-in has expired or was used; sign in with the provider again");
     let row = sqlx::query(
         "SELECT provider, subject, email, display_name, user_id, expires_at, attempts \
          FROM social_tickets WHERE ticket_hash = $1",
@@ -526,19 +532,15 @@ pub async fn signup(
         read_ticket(&mut conn, &req.ticket).await?
     };
     if ticket.user_id.is_some() {
-        return Err(Error::Unprocessable {
-            code: ErrorCode::InvalidTicket,
-            message: "this email is a member's already: link with its password".into(),
-        });
+        return Err(invalid_ticket(
+            "this email is a member's already: link with its password",
+        ));
     }
     let now = now_ms();
     let user = state
         .write_quiet(async |tx| {
             if !spend_ticket(tx, &req.ticket).await? {
-                return Err(Error::Unprocessable {
-                    code: ErrorCode::InvalidTicket,
-                    message: "this sign-in was used already".into(),
-                });
+                return Err(invalid_ticket("this sign-in was used already"));
             }
             let new = NewUser {
                 email: ticket.email.clone(),
@@ -578,10 +580,9 @@ pub async fn link(state: &AppState, req: moa_protocol::SocialLinkRequest) -> Res
         read_ticket(&mut conn, &req.ticket).await?
     };
     let Some(user_id) = ticket.user_id.clone() else {
-        return Err(Error::Unprocessable {
-            code: ErrorCode::InvalidTicket,
-            message: "this sign-in is for a new account: choose a handle instead".into(),
-        });
+        return Err(invalid_ticket(
+            "this sign-in is for a new account: choose a handle instead",
+        ));
     };
     crate::auth::limit(&state.login_per_account, &format!("link:{user_id}"))?;
     let hash_now = {
@@ -614,10 +615,7 @@ pub async fn link(state: &AppState, req: moa_protocol::SocialLinkRequest) -> Res
     state
         .write_quiet(async |tx| {
             if !spend_ticket(tx, &req.ticket).await? {
-                return Err(Error::Unprocessable {
-                    code: ErrorCode::InvalidTicket,
-                    message: "this sign-in was used already".into(),
-                });
+                return Err(invalid_ticket("this sign-in was used already"));
             }
             insert_identity(
                 tx,
