@@ -1083,7 +1083,7 @@ pub(crate) fn to_args<T: serde::Serialize>(value: &T) -> Result<Value> {
 
 /// Caches a review fetched over REST (it never replaces a synced copy, nor
 /// brings back a deleted one).
-fn cache_review(tx: &Transaction<'_>, review: &Review) -> Result<()> {
+pub(crate) fn cache_review(tx: &Transaction<'_>, review: &Review) -> Result<()> {
     if entities::exists(tx, &EntityKind::Review, &review.id)? {
         return Ok(());
     }

@@ -40,6 +40,7 @@ mod api;
 mod backoffice;
 mod catalog;
 mod client;
+mod discovery;
 mod error;
 pub mod media;
 pub mod model;

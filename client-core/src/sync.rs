@@ -556,7 +556,12 @@ async fn main_request(
             }
             let mut windows = Vec::new();
             if !only_more {
-                for tab in [FeedTab::Latest, FeedTab::Popular, FeedTab::Following] {
+                for tab in [
+                    FeedTab::Latest,
+                    FeedTab::Popular,
+                    FeedTab::Following,
+                    FeedTab::ForYou,
+                ] {
                     let cursor: i64 = conn
                         .query_row(
                             "SELECT cursor FROM windows WHERE tab = ?1",

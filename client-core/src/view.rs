@@ -145,6 +145,7 @@ pub fn tab_name(tab: FeedTab) -> &'static str {
         FeedTab::Latest => "latest",
         FeedTab::Following => "following",
         FeedTab::Popular => "popular",
+        FeedTab::ForYou => "for_you",
     }
 }
 

@@ -167,6 +167,7 @@ pub enum FeedTab {
     Latest,
     Following,
     Popular,
+    ForYou,
 }
 
 /// What a like is on.

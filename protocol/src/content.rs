@@ -457,6 +457,10 @@ pub enum FeedTab {
     Latest,
     Following,
     Popular,
+    /// Recommended for the member: reviews like the ones they engaged with
+    /// (item-to-item collaborative filtering), blended with popular ones for
+    /// members with little history; never their own or ones already seen.
+    ForYou,
 }
 
 /// Answer of liking or unliking: the state after it (liking twice is one like).

@@ -28,6 +28,13 @@ pub const MAX_LINK_CHARS: usize = 300;
 pub const MAX_SUSPENSION_DAYS: u32 = 3650;
 /// Reason given for a moderation action.
 pub const MAX_REASON_CHARS: usize = 500;
+/// Review ids in one `views.record` batch.
+pub const MAX_VIEWS_PER_BATCH: usize = 100;
+/// How long a review must stay open to count as viewed (clients apply it).
+pub const VIEW_DWELL_MS: u64 = 3_000;
+/// Most items of a "similar" row (`/v1/reviews/{id}/similar`,
+/// `/v1/products/{id}/similar`).
+pub const MAX_SIMILAR: u32 = 20;
 /// Default and largest page size of list endpoints.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// See [`DEFAULT_PAGE_SIZE`].

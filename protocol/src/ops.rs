@@ -156,6 +156,8 @@ ops! {
     /// A member's one quote on a request (made or edited).
     QuoteSet(requests::QuoteInput) = "quote.set",
     QuoteWithdraw(IdArgs) = "quote.withdraw",
+    /// Reviews the member opened and read (a batch): counts unique viewers.
+    ViewsRecord(crate::sync::RecordViewsArgs) = "views.record",
 }
 
 impl Op {

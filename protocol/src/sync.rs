@@ -99,6 +99,24 @@ pub struct IdArgs {
     pub id: String,
 }
 
+/// Args of `views.record`: reviews the member opened and read for a while
+/// (a client sends a batch at a time). Counted once per member, review and
+/// day; never listed per person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordViewsArgs {
+    /// At most [`crate::limits::MAX_VIEWS_PER_BATCH`] review ids.
+    pub review_ids: Vec<String>,
+}
+
+/// Answer of `views.record`: how many were new today (the rest were counted
+/// before, or name nothing the member can see).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ViewsRecorded {
+    pub counted: u32,
+}
+
 /// Args of `review.edit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -172,6 +172,7 @@ async fn run(state: &AppState, job: &Job) -> Result<()> {
         }
         crate::texts::service::TEXT_SEND => crate::texts::service::deliver(state, job).await,
         crate::push::JOB => crate::push::run(state, job).await,
+        crate::discovery::neighbours::JOB => crate::discovery::neighbours::run(state, job).await,
         CLEANUP => cleanup(state, job).await,
         other => Err(crate::Error::Internal(format!("unknown job kind {other}"))),
     }
@@ -219,8 +220,12 @@ pub fn spawn_poller(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
         let now = now_ms();
+        let every = state.settings.recs_every;
         let first = state
-            .write_quiet(async |tx| schedule_cleanup(tx, now).await)
+            .write_quiet(async |tx| {
+                schedule_cleanup(tx, now).await?;
+                crate::discovery::neighbours::schedule(tx, every, now).await
+            })
             .await;
         if let Err(e) = first {
             tracing::warn!(error = %e, "cannot schedule the clean-up job");
@@ -275,8 +280,9 @@ fn ms(d: Duration) -> i64 {
 }
 
 /// What nothing else removes: expired refresh tokens, old applied
-/// mutations, read notifications past 90 days, finished jobs past a week,
-/// and expired upload sessions; then schedules the next run.
+/// mutations, read notifications past 90 days, views past a year,
+/// finished jobs past a week, and expired upload sessions; then schedules
+/// the next run.
 async fn cleanup(state: &AppState, job: &Job) -> Result<()> {
     crate::media::sweep_expired(state, now_ms()).await;
     let now = now_ms();
@@ -292,6 +298,10 @@ async fn cleanup(state: &AppState, job: &Job) -> Result<()> {
                 .await?;
             sqlx::query("DELETE FROM notifications WHERE read_at IS NOT NULL AND read_at < $1")
                 .bind(now - ms(KEEP_READ_NOTIFICATIONS))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM review_views WHERE day < $1")
+                .bind(now / 86_400_000 - crate::discovery::views::KEEP_VIEW_DAYS)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at < $1")

@@ -20,6 +20,7 @@ pub mod chat;
 pub mod comments;
 pub mod db;
 pub mod demo;
+pub mod discovery;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -133,6 +134,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .merge(users::router())
                 .merge(catalog::router())
                 .merge(search::router())
+                .merge(discovery::router())
                 .merge(reviews::router())
                 .merge(comments::router())
                 .merge(social::router())
@@ -277,6 +279,7 @@ pub async fn serve(
     let stopping = state.stopping.clone();
     realtime::spawn_tasks(&state);
     jobs::spawn_poller(&state);
+    discovery::spawn(&state);
     push::presence::spawn_refresh(&state);
     tokio::spawn(checkpoints(db.clone(), stopping.subscribe()));
     tokio::spawn(sync::pull::watch_head(

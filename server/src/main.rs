@@ -63,6 +63,12 @@ struct ServeArgs {
     /// a moderator (0: never).
     #[arg(long, env = "MOA_AUTO_HIDE_REPORTS", default_value_t = moa_server::state::DEFAULT_AUTO_HIDE_REPORTS)]
     auto_hide_reports: u32,
+    /// How often recorded views are folded into the counters, in seconds.
+    #[arg(long, env = "MOA_VIEWS_FLUSH_SECS", default_value_t = 5)]
+    views_flush_secs: u64,
+    /// How often the "for you" neighbours are refreshed, in seconds.
+    #[arg(long, env = "MOA_RECS_EVERY_SECS", default_value_t = 300)]
+    recs_every_secs: u64,
     /// JWT signing secret, at least 32 bytes; every node of a cluster needs the same.
     /// Default: a random key created in the data dir (file jwt-secret, mode 0600).
     #[arg(long, env = "MOA_JWT_SECRET", hide_env_values = true)]
@@ -692,6 +698,8 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
     let settings = Settings {
         social,
         auto_hide_reports: args.auto_hide_reports,
+        views_flush: Duration::from_secs(args.views_flush_secs.max(1)),
+        recs_every: Duration::from_secs(args.recs_every_secs.max(10)),
         data_dir: common.data_dir,
         database_url: common.database_url,
         jwt_secret: args.jwt_secret,

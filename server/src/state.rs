@@ -62,6 +62,12 @@ pub struct Settings {
     /// A review or comment this many distinct members report is hidden
     /// pending a moderator (0: never).
     pub auto_hide_reports: u32,
+    /// How often each node folds recorded views into the counters
+    /// (`discovery::views`).
+    pub views_flush: Duration,
+    /// How often the "for you" neighbours are refreshed
+    /// (`discovery::neighbours`).
+    pub recs_every: Duration,
 }
 
 /// See [`Settings::auto_hide_reports`].
@@ -166,6 +172,8 @@ impl std::fmt::Debug for Settings {
             .field("push", &self.push)
             .field("social", &self.social)
             .field("auto_hide_reports", &self.auto_hide_reports)
+            .field("views_flush", &self.views_flush)
+            .field("recs_every", &self.recs_every)
             .finish()
     }
 }
@@ -195,6 +203,8 @@ impl Settings {
             push: crate::push::PushSettings::default(),
             social: crate::auth::social::SocialSettings::default(),
             auto_hide_reports: DEFAULT_AUTO_HIDE_REPORTS,
+            views_flush: Duration::from_secs(5),
+            recs_every: Duration::from_secs(300),
         }
     }
 }
@@ -242,6 +252,8 @@ pub struct Inner {
     pub push: crate::push::Push,
     /// The sign-in providers (none configured: email and password only).
     pub social: crate::auth::social::Social,
+    /// This node's collaborative-filtering model, kept between refreshes.
+    pub recs: tokio::sync::Mutex<Option<crate::discovery::neighbours::Built>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -312,6 +324,7 @@ impl AppState {
             realtime: crate::realtime::Realtime::new(db.clone()),
             payments,
             jobs_kick: tokio::sync::Notify::new(),
+            recs: tokio::sync::Mutex::new(None),
             settings,
             db,
         }))

@@ -83,7 +83,8 @@ async fn create_review(
     Ok((created_status(created), Json(review)))
 }
 
-/// A review. Signed-in readers' views are counted (once a day each).
+/// A review. (Views are counted by `POST /v1/views` and the
+/// `views.record` mutation, which apps send for reviews read a while.)
 #[utoipa::path(
     get, path = "/reviews/{id}", tag = "reviews",
     params(("id" = String, Path)),
@@ -97,18 +98,6 @@ async fn get_review(
     let not_found = || Error::NotFound("no such review".into());
     if !crate::util::is_uuid(&id) {
         return Err(not_found());
-    }
-    if let Some(member) = &reader.0 {
-        state
-            .write_quiet(async |tx| {
-                let visible =
-                    service::get(tx, &member.user_id, member.role.can_moderate(), &id).await?;
-                if visible.is_some() {
-                    service::record_view(tx, &member.user_id, &id, now_ms()).await?;
-                }
-                Ok(())
-            })
-            .await?;
     }
     let mut conn = state.db.read().acquire().await?;
     let row = service::get(&mut conn, reader.id(), reader.is_moderator(), &id).await?;
@@ -162,10 +151,12 @@ async fn delete_review(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A home tab: `latest`, `following` (signed in) or `popular`.
+/// A home tab: `latest`, `following` (signed in), `popular`, or
+/// `for_you` (signed in: recommended for the member; the cursor is an
+/// offset into a list computed afresh, at most 200 long).
 #[utoipa::path(
     get, path = "/feeds/{tab}", tag = "reviews",
-    params(("tab" = String, Path, description = "latest | following | popular"), PageQuery),
+    params(("tab" = String, Path, description = "latest | following | popular | for_you"), PageQuery),
     responses(
         (status = 200, body = Page<Review>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -187,6 +178,24 @@ async fn feed_tab(
                 moa_protocol::ErrorCode::MissingToken,
                 "sign in to see the reviews of the people you follow",
             ));
+        }
+        ("for_you", _) => {
+            let Some(member) = reader.0.as_ref() else {
+                return Err(Error::unauthorized(
+                    moa_protocol::ErrorCode::MissingToken,
+                    "sign in to see what is recommended for you",
+                ));
+            };
+            let mut conn = state.db.read().acquire().await?;
+            let page = crate::discovery::for_you::page(
+                &mut conn,
+                member,
+                q.cursor.as_deref(),
+                q.limit,
+                now_ms(),
+            )
+            .await?;
+            return Ok(Json(page));
         }
         _ => return Err(Error::NotFound(format!("no feed tab {tab:?}"))),
     };

@@ -508,33 +508,6 @@ pub async fn remove(conn: &mut AnyConnection, row: &ReviewRow, now: i64) -> Resu
     publish(conn, id, now).await
 }
 
-/// Counts a view: at most one per member per review per UTC day.
-pub async fn record_view(
-    conn: &mut AnyConnection,
-    viewer: &str,
-    id: &str,
-    now: i64,
-) -> Result<bool> {
-    let day = now / 86_400_000;
-    let inserted = sqlx::query(
-        "INSERT INTO review_views (review_id, user_id, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(viewer)
-    .bind(day)
-    .execute(&mut *conn)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(false);
-    }
-    sqlx::query("UPDATE reviews SET view_count = view_count + 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    rank::refresh(conn, id).await?;
-    Ok(true)
-}
-
 /// Official reviews, newest first, hidden and deleted ones too (marked), for
 /// the admin list (moderators and admins).
 pub async fn official(

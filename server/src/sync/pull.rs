@@ -353,7 +353,23 @@ async fn window(
             reviews: None,
         });
     }
+    if w.tab == FeedTab::ForYou {
+        let page = crate::discovery::for_you::page(
+            conn,
+            member,
+            None,
+            Some(w.size),
+            crate::util::now_ms(),
+        )
+        .await?;
+        return Ok(WindowPage {
+            tab: w.tab,
+            cursor: head,
+            reviews: Some(page.items),
+        });
+    }
     let source = match w.tab {
+        FeedTab::ForYou => Source::Popular,
         FeedTab::Latest => Source::Latest,
         FeedTab::Popular => Source::Popular,
         FeedTab::Following => Source::Following(&member.user_id),

@@ -350,6 +350,10 @@ async fn dispatch(
         Op::QuoteWithdraw(a) => {
             to_json(&requests::withdraw_quote(conn, actor, &a.id, now).await?).map(quiet)
         }
+        Op::ViewsRecord(a) => {
+            to_json(&crate::discovery::views::record(conn, actor, &a.review_ids, now).await?)
+                .map(quiet)
+        }
         Op::Unknown { name, .. } => Err(unknown(&name)),
     }
 }
