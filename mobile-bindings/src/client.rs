@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use moa_client_core::protocol::limits::VIEW_DWELL_MS;
 use moa_client_core::protocol::links::LinkKind;
 use moa_client_core::protocol::{
     CreatePlaceRequest, CreateProductRequest, Device, EditPlaceRequest, EditProductRequest,
@@ -46,6 +47,15 @@ use crate::types::{
 #[uniffi::export]
 pub fn default_options() -> Options {
     Options::default()
+}
+
+/// How long a review must stay open to count as read, in milliseconds
+/// (3000): `MoaClient.noteView` ignores shorter reads, so an app may call
+/// it once this much time has passed, or with the whole dwell when the
+/// review closes.
+#[uniffi::export]
+pub fn view_dwell_ms() -> u64 {
+    VIEW_DWELL_MS
 }
 
 /// One Moa client: a data directory on the device and a server.
@@ -341,7 +351,9 @@ impl MoaClient {
 
     // ----- reading ----------------------------------------------------------
 
-    /// A feed tab from the device (the first page as last synced).
+    /// A feed tab from the device (the first page as last synced). `ForYou`
+    /// is the member's recommendations (never their own reviews, nor ones
+    /// they read, liked or scrapped), synced like the others.
     pub async fn feed(&self, tab: FeedTab) -> Result<Vec<Review>> {
         Ok(self.core.feed(tab).await?)
     }
@@ -405,6 +417,34 @@ impl MoaClient {
     /// Reviews the member liked, newest like first (the first page; online).
     pub async fn liked_reviews(&self) -> Result<Vec<Review>> {
         Ok(self.core.liked_reviews().await?)
+    }
+
+    // ----- discovery --------------------------------------------------------
+
+    /// Notes that the member read review `review_id` for `dwell_ms`
+    /// milliseconds: call it when a review has stayed open `viewDwellMs()`
+    /// (about 3 s), or with the whole dwell when it closes. Shorter reads
+    /// are not views and answer `false`; a view answers `true` and joins
+    /// the `views.record` batch waiting in the outbox, which leaves with
+    /// the next sync (reading ten reviews is one request). A review noted
+    /// already in the waiting batch answers `false`; what is not a review
+    /// id is `Invalid`. Works offline.
+    pub async fn note_view(&self, review_id: String, dwell_ms: u64) -> Result<bool> {
+        Ok(self.core.note_view(&review_id, dwell_ms).await?)
+    }
+
+    /// Reviews like review `id` ("비슷한 리뷰"), best first, never `id`
+    /// itself: the server's answer when online (kept on the device), the
+    /// kept one offline (`Network` if there is none).
+    pub async fn similar_reviews(&self, id: String) -> Result<Vec<Review>> {
+        Ok(self.core.similar_reviews(&id).await?)
+    }
+
+    /// Products like product `id` ("비슷한 상품"), best first: online the
+    /// server's answer (kept on the device), offline the kept one
+    /// (`Network` if there is none).
+    pub async fn similar_products(&self, product_id: String) -> Result<Vec<Product>> {
+        Ok(self.core.similar_products(&product_id).await?)
     }
 
     // ----- writing (local at once, then through the outbox) -----------------

@@ -34,7 +34,7 @@ mod shop;
 mod types;
 
 pub use admin::MoaAdmin;
-pub use client::{MoaClient, default_options};
+pub use client::{MoaClient, default_options, view_dwell_ms};
 pub use error::MoaError;
 pub use events::{MoaListener, Subscription};
 pub use handles::live_handles;

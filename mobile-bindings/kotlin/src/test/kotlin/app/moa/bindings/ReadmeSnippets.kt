@@ -86,6 +86,14 @@ internal object ReadmeSnippets {
         val reviews = client.subjectReviews(SubjectType.PLACE, place.id, null)
     }
 
+    suspend fun discovery(client: MoaClient, id: String, productId: String, openedAt: Long) {
+        val forYou = client.feed(FeedTab.FOR_YOU)
+        val more = client.feedMore(FeedTab.FOR_YOU, null)
+        client.noteView(id, (System.currentTimeMillis() - openedAt).toULong())
+        val similar = client.similarReviews(id)
+        val similarProducts = client.similarProducts(productId)
+    }
+
     suspend fun photos(client: MoaClient, jpegBytes: ByteArray, mediaId: String) {
         try {
             val photo = client.media().addPhoto(MediaSource.Bytes("photo.jpg", jpegBytes))
