@@ -334,6 +334,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "discovery",
         include_str!("../../../migrations/sqlite/0020_discovery.sql"),
     ),
+    (
+        21,
+        "recommendations",
+        include_str!("../../../migrations/sqlite/0021_recommendations.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -437,6 +442,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         20,
         "discovery",
         include_str!("../../../migrations/postgres/0020_discovery.sql"),
+    ),
+    (
+        21,
+        "recommendations",
+        include_str!("../../../migrations/postgres/0021_recommendations.sql"),
     ),
 ];
 

@@ -14,7 +14,7 @@
 //!    suspended or deleted members.
 //! 5. Blend: `h · cf + (1 − h) · pop`, where `cf` is the collaborative score
 //!    over the best one, `pop` falls with the popular position, and the
-//!    confidence `h = n / (n + 5)` grows with the history size `n`: a
+//!    confidence `h = n / (n + 2)` grows with the history size `n`: a
 //!    newcomer sees the popular tab (minus what they read), a regular
 //!    mostly their neighbours' picks, with popular ones after them.
 //! 6. Diversity: no more than two in a row by one author or about one
@@ -43,7 +43,7 @@ const HISTORY_ITEMS: usize = 100;
 /// Popular reviews considered.
 const POPULAR_POOL: u32 = 100;
 /// History size at which collaborative and popular weigh the same.
-const CONFIDENCE: f64 = 5.0;
+const CONFIDENCE: f64 = 2.0;
 /// The longest run of one author or subject.
 const MAX_RUN: usize = 2;
 
@@ -317,7 +317,7 @@ mod tests {
         assert_eq!(regular[0].0, "cf1");
         assert_eq!(regular[1].0, "cf2");
         assert_eq!(regular[2].0, "p0", "popular fills in after");
-        let some = blend(&cf, &popular, 2);
+        let some = blend(&cf, &popular, 1);
         let pos = |id: &str| some.iter().position(|(i, _)| i == id);
         assert!(
             pos("p0") < pos("cf2"),

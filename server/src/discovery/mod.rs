@@ -46,9 +46,9 @@ pub fn spawn(state: &AppState) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
-    /// 1 to 20 (default 20).
+    /// 1 to 100; at most 20 are answered (the default).
     #[serde(default, deserialize_with = "crate::pagination::limit")]
-    #[param(minimum = 1, maximum = 20)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
