@@ -11,8 +11,9 @@
 # that picks the newcomer there and follows the redirect back to the app's
 # loopback port; 모아에 처음 오셨네요! with the proposed handle; 설정 › 연결된
 # 계정), and signs out and in as the demo admin — each time waiting for the live feed again. It saves
-# a PNG of the home feed, a review (and its 🔗 공유 link copied; a moa://
-# link handed to the running app by a second launch), a chat room, the compose screen, search
+# a PNG of the home feed, its 추천 tab (reviews picked for the member), a
+# review (and its 🔗 공유 link copied; a moa:// link handed to the running
+# app by a second launch; scrolled to its 비슷한 리뷰 row), a chat room, the compose screen, search
 # results (typed into the search box after Ctrl+K), a group-buy bought
 # through the app (the 공동구매 tab, a campaign, 참여하기, the checkout
 # "browser" paying at the local fake PortOne, the order paid), requests
@@ -92,6 +93,17 @@ token=$(curl -fsS -X POST "$url/v1/auth/login" -H 'content-type: application/jso
   -d "{\"email\":\"$member_email\",\"password\":\"$member_password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 review=$(curl -fsS "$url/v1/feeds/popular" -H "authorization: Bearer $token" \
   | python3 -c 'import json,sys; print(next(r["id"] for r in json.load(sys.stdin)["items"] if not r["official"]))')
+# A popular review with 비슷한 리뷰, for the picture of that row.
+similar_review=""
+for candidate in $(curl -fsS "$url/v1/feeds/popular" -H "authorization: Bearer $token" |
+  python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)["items"] if not r["official"]))'); do
+  if curl -fsS "$url/v1/reviews/$candidate/similar" -H "authorization: Bearer $token" |
+    python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin) else 1)'; then
+    similar_review=$candidate
+    break
+  fi
+done
+[ -n "$similar_review" ] || die "no popular review of the demo has similar reviews; the server said: $(tail -n 20 "$work/server.err")"
 room=$(curl -fsS "$url/v1/rooms" -H "authorization: Bearer $token" \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); rooms=d["items"] if isinstance(d, dict) else d; print(next(r["room"]["id"] for r in rooms if r["room"]["kind"] == "group"))')
 
@@ -325,6 +337,29 @@ snap home
 quit_app
 
 shot review "review:$review"
+
+say "the 추천 tab: reviews picked for the member (with little to go on yet, popular ones not read)"
+launch for-you "$work/member"
+until_shown "the stored session: the feed live" "$LIVE"
+click_until "추천" "the 추천 tab with its reviews" 'p["tab"] == "추천" and p["feed_rows"] > 0'
+snap for-you
+quit_app
+
+say "a review with 비슷한 리뷰 under it, scrolled into view"
+SIMILAR_ROW='any(s[0] == "비슷한 리뷰" and s[1] > 0 for s in p["similar"])'
+SIMILAR_IN_VIEW='any(s[0] == "비슷한 리뷰" and s[1] > 0 and 0 <= s[2] and s[3] <= 785 for s in p["similar"])'
+launch review-similar "$work/member" --open "review:$similar_review"
+until_shown "the 비슷한 리뷰 row with its cards" "$SIMILAR_ROW" 30
+for _ in $(seq 1 30); do
+  probe "$SIMILAR_IN_VIEW" && break
+  # One notch of the wheel at a time, then a fresh report (every 200 ms).
+  xdotool mousemove --window "$wid" 760 400 click 5
+  sleep 0.5
+done
+probe "$SIMILAR_IN_VIEW" || die "the 비슷한 리뷰 row never came into view: $(cat "$work/$app_name.json")"
+printf '  %s\n' "the 비슷한 리뷰 row in view" >&2
+snap review-similar
+quit_app
 
 say "sharing: 🔗 공유 copies the review's https link (its page previews it), and a link clicked elsewhere opens in the running app"
 launch share "$work/member" --open "review:$review"

@@ -80,6 +80,11 @@ feed-empty = No reviews yet
 feed-empty-hint = Write the first one.
 feed-empty-following = Reviews by people you follow show up here.
 feed-end = You're all caught up
+feed-for-you = For you
+feed-for-you-about = Reviews like the ones you read and liked
+feed-empty-for-you = Nothing to recommend yet
+feed-empty-for-you-hint = Read and like a few reviews, and we'll pick ones to your taste.
+feed-for-you-browse = Browse popular reviews
 
 review-title = Review
 review-official = Official
@@ -90,6 +95,8 @@ review-scrap = Scrap
 review-share = Share
 review-delete-confirm = Delete this review? This can't be undone.
 reviews-empty = No reviews
+similar-reviews = Similar reviews
+similar-products = Similar products
 
 comments-title = Comments
 comments-empty = Be the first to comment.
@@ -253,6 +260,7 @@ outbox-chat-send = Message
 outbox-chat-edit = Message edit
 outbox-chat-delete = Message deletion
 outbox-chat-read = Read marker
+outbox-views-record = Reviews you read
 
 settings-language = Language
 settings-server = Server address

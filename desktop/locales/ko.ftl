@@ -80,6 +80,11 @@ feed-empty = 아직 리뷰가 없어요
 feed-empty-hint = 첫 리뷰를 남겨 보세요.
 feed-empty-following = 팔로우한 사람의 리뷰가 여기에 보여요.
 feed-end = 모두 봤어요
+feed-for-you = 추천
+feed-for-you-about = 읽고 좋아요한 리뷰와 비슷한 리뷰를 골라 드려요
+feed-empty-for-you = 아직 추천할 리뷰가 없어요
+feed-empty-for-you-hint = 리뷰를 읽고 좋아요를 누르면 취향에 맞는 리뷰를 골라 드려요.
+feed-for-you-browse = 인기 리뷰 둘러보기
 
 review-title = 리뷰
 review-official = 공식
@@ -90,6 +95,8 @@ review-scrap = 스크랩
 review-share = 공유
 review-delete-confirm = 이 리뷰를 삭제할까요? 되돌릴 수 없어요.
 reviews-empty = 리뷰가 없어요
+similar-reviews = 비슷한 리뷰
+similar-products = 비슷한 상품
 
 comments-title = 댓글
 comments-empty = 첫 댓글을 남겨 보세요.
@@ -253,6 +260,7 @@ outbox-chat-send = 메시지 보내기
 outbox-chat-edit = 메시지 수정
 outbox-chat-delete = 메시지 삭제
 outbox-chat-read = 읽음 표시
+outbox-views-record = 읽은 리뷰 기록
 
 settings-language = 언어
 settings-server = 서버 주소

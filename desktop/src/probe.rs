@@ -3,7 +3,9 @@
 //! through its forms with a real mouse and keyboard (`scripts/screenshots.sh`
 //! under Xvfb): the status bar's words, how many feed rows are on screen,
 //! whether a screen shows its error or offline state (and its words), and
-//! whether the sign-in form is up, the screen's heading, the linked sign-ins, an open dialog's
+//! whether the sign-in form is up, the screen's heading, the home tab chosen,
+//! the "similar" rows (비슷한 리뷰, 비슷한 상품: how many cards, where),
+//! the linked sign-ins, an open dialog's
 //! words, what status lines say, and where each button, link and named
 //! field is (so a test clicks what a person would). It reads the page itself, so it reports
 //! what a person sees, not what the app meant to show. Off unless asked.
@@ -23,6 +25,11 @@ return {
   // The settings' 연결된 계정 list (the ways in), as it reads.
   linked: text('.linked-list'),
   screen: text('.screen-header h1'),
+  // The tab chosen (on the home feed: 인기, 최신, 팔로잉, 추천).
+  tab: text('.tabs .tab.active'),
+  // Each row of similar items: [its heading, its cards, its top, its bottom].
+  similar: [...document.querySelectorAll('.similar')].map(e => { const r = e.getBoundingClientRect(); const h = e.querySelector('h3');
+    return [h ? h.innerText.trim() : '', e.querySelectorAll('.similar-card').length, Math.round(r.top), Math.round(r.bottom)]; }),
   dialog: text('[role=dialog]'),
   // What status lines say (totals, progress, toasts).
   statuses: [...document.querySelectorAll('[role=status]')].map(e => e.innerText.replace(/\\s+/g, ' ').trim()),

@@ -163,6 +163,114 @@ async fn home_feed_empty_then_with_reviews_and_the_review_with_comments() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_the_for_you_tab_similar_reviews_and_products_and_views_that_count() {
+    let server = TestServer::start(Engine::Sqlite).await;
+    let url = server.url("");
+    let a = member(&url, "sora").await;
+    let b = member(&url, "jun").await;
+    let first = a
+        .client
+        .create_review(story(
+            "연남동 카페 플랫화이트",
+            "플랫화이트가 진하고 고소해요",
+        ))
+        .await
+        .unwrap();
+    a.client
+        .create_review(story(
+            "망원동 카페 플랫화이트",
+            "플랫화이트 우유가 고소해요",
+        ))
+        .await
+        .unwrap();
+    let tumbler = |name: &str, price_krw| moa_client_core::protocol::CreateProductRequest {
+        id: None,
+        name: name.into(),
+        price_krw,
+        options: vec![],
+        photos: vec![],
+        shop_url: String::new(),
+    };
+    let product = a
+        .client
+        .add_product(tumbler("스테인리스 텀블러 500ml", 32000))
+        .await
+        .unwrap()
+        .product
+        .id;
+    a.client
+        .add_product(tumbler("스테인리스 텀블러 750ml", 39000))
+        .await
+        .unwrap();
+    a.client.sync().await.unwrap();
+    b.client.sync().await.unwrap();
+
+    // The home tabs, 추천 among them (English: For you).
+    screen(
+        &b,
+        Lang::Ko,
+        Some(Route::Home),
+        &["인기", "최신", "팔로잉", "추천"],
+    )
+    .await;
+    screen(&b, Lang::En, Some(Route::Home), &["Popular", "For you"]).await;
+
+    // A review: 비슷한 리뷰 under it, the other one in it; read for the
+    // dwell, it counts as a view once it has gone out.
+    let mut dom = open(&b, Lang::Ko, Some(Route::Review(first.clone())));
+    let html = until(
+        &mut dom,
+        &[
+            "플랫화이트가 진하고 고소해요",
+            "비슷한 리뷰",
+            "망원동 카페 플랫화이트",
+        ],
+    )
+    .await;
+    assert!(html.contains("similar-card"), "{html}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let _ = tokio::time::timeout(Duration::from_millis(200), dom.wait_for_work()).await;
+        dom.render_immediate(&mut dioxus_core::NoOpMutations);
+        let _ = b.client.sync().await;
+        if server.count("review_views").await > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the read review was never counted as viewed"
+        );
+    }
+    drop(dom);
+
+    // A product: 비슷한 상품 with the other tumbler.
+    screen(
+        &b,
+        Lang::Ko,
+        Some(Route::Subject(
+            moa_client_core::protocol::SubjectType::Product,
+            product,
+        )),
+        &["비슷한 상품", "스테인리스 텀블러 750ml", "₩39,000"],
+    )
+    .await;
+
+    // Offline, the kept 비슷한 리뷰 still shows.
+    server.stop().await;
+    screen(
+        &b,
+        Lang::Ko,
+        Some(Route::Review(first)),
+        &[
+            "플랫화이트가 진하고 고소해요",
+            "비슷한 리뷰",
+            "망원동 카페 플랫화이트",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_the_cache_still_shows_and_online_only_screens_say_offline() {
     let server = TestServer::start(Engine::Sqlite).await;
     let url = server.url("");

@@ -1,7 +1,8 @@
-//! Home: the popular / latest / following feeds. The first page comes from
-//! the cache at once; scrolling near the end fetches more (online). The list
-//! is virtualized: rows have one height, so only the rows in view (and a few
-//! around them) are in the DOM however long the feed grows.
+//! Home: the popular / latest / following / for-you (추천) feeds. The first
+//! page comes from the cache at once; scrolling near the end fetches more
+//! (online). The list is virtualized: rows have one height, so only the rows
+//! in view (and a few around them) are in the DOM however long the feed
+//! grows.
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::{FeedTab, Review, ReviewKind};
@@ -26,6 +27,14 @@ pub fn visible_range(scroll_top: f64, viewport: f64, len: usize) -> (usize, usiz
     (start, end)
 }
 
+/// The home tabs in their order, with their catalog keys.
+const TABS: [(FeedTab, &str); 4] = [
+    (FeedTab::Popular, "feed-popular"),
+    (FeedTab::Latest, "feed-latest"),
+    (FeedTab::Following, "feed-following"),
+    (FeedTab::ForYou, "feed-for-you"),
+];
+
 #[derive(Clone, PartialEq)]
 struct More {
     items: Vec<Review>,
@@ -46,14 +55,16 @@ pub fn Home() -> Element {
             }
         }
         div { class: "tabs", role: "tablist",
-            for (t, key) in [(FeedTab::Popular, "feed-popular"), (FeedTab::Latest, "feed-latest"), (FeedTab::Following, "feed-following")] {
+            for (t, key) in TABS {
                 button { class: if *tab.read() == t { "tab active" } else { "tab" }, role: "tab",
+                    aria_selected: *tab.read() == t,
+                    title: if t == FeedTab::ForYou { prefs.t("feed-for-you-about") },
                     onclick: move |_| tab.set(t), {prefs.t(key)} }
             }
         }
         {
             let t = *tab.read();
-            rsx! { FeedList { key: "{t:?}", tab: t } }
+            rsx! { FeedList { key: "{t:?}", tab: t, on_tab: move |t| tab.set(t) } }
         }
     }
 }
@@ -80,8 +91,10 @@ pub fn RefreshButton() -> Element {
     }
 }
 
+/// One tab's feed; `on_tab` switches to another (the empty 추천 tab offers
+/// the popular one).
 #[component]
-fn FeedList(tab: FeedTab) -> Element {
+fn FeedList(tab: FeedTab, on_tab: EventHandler<FeedTab>) -> Element {
     let client = use_client();
     let prefs = use_prefs();
     let nav = use_nav();
@@ -146,6 +159,15 @@ fn FeedList(tab: FeedTab) -> Element {
         }
         if !status.online && status.last_sync_at.is_none() {
             return rsx! { Failed { error: Error::Network("offline".into()), retry: move |_| client.get().sync_soon() } };
+        }
+        if tab == FeedTab::ForYou {
+            // Nothing to recommend yet (a newcomer has read everything
+            // popular, or there is little to go on): say how it learns.
+            return rsx! {
+                Empty { title: prefs.t("feed-empty-for-you"), hint: prefs.t("feed-empty-for-you-hint"),
+                    action: rsx! { button { class: "btn", onclick: move |_| on_tab.call(FeedTab::Popular), {prefs.t("feed-for-you-browse")} } }
+                }
+            };
         }
         let hint = if tab == FeedTab::Following {
             prefs.t("feed-empty-following")

@@ -113,3 +113,32 @@ pub fn Outbox() -> Element {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use moa_client_core::protocol::ops::Op;
+
+    use super::action_key;
+    use crate::i18n::{Lang, keys};
+
+    #[test]
+    fn every_mutation_has_words_in_both_catalogs() {
+        for lang in [Lang::Ko, Lang::En] {
+            let known: BTreeSet<String> = keys(lang.source()).into_iter().collect();
+            let missing: Vec<String> = Op::NAMES
+                .iter()
+                .map(|name| action_key(name))
+                .filter(|key| !known.contains(key))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "outbox actions without words in {}.ftl: {missing:?}",
+                lang.code()
+            );
+        }
+        assert_eq!(action_key("views.record"), "outbox-views-record");
+        assert_eq!(Lang::Ko.t("outbox-views-record"), "읽은 리뷰 기록");
+    }
+}

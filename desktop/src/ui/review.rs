@@ -1,11 +1,15 @@
 //! A review: photos (full size on click), body, subject, likes, scrap, a
 //! share link, comments and replies with likes, and reports. The author can
 //! edit or delete it. Everything shows from the cache; writes show at once
-//! and go out through the outbox.
+//! and go out through the outbox. Under the review, 비슷한 리뷰: reviews like
+//! it (kept for offline). A review that stays on screen for
+//! [`VIEW_DWELL_MS`] counts as read (`note_view`, batched in the outbox),
+//! which is what the 추천 tab learns from.
 
 use dioxus::prelude::*;
+use moa_client_core::protocol::limits::VIEW_DWELL_MS;
 use moa_client_core::protocol::links::LinkKind;
-use moa_client_core::protocol::{Comment, ReportReason, ReportTarget, Review};
+use moa_client_core::protocol::{Comment, ReportReason, ReportTarget, Review, ReviewKind};
 use moa_client_core::{LikeTarget, Topic};
 
 use super::feed::subject_icon;
@@ -31,6 +35,30 @@ pub fn ReviewScreen(id: String) -> Element {
         let id = rid.clone();
         async move { client.get().review(&id).await }
     });
+    // Once the review shows, a timer: still on screen after the dwell (this
+    // screen unmounts when another opens, which drops the timer), it counts
+    // as read. Once per opening; not the member's own nor a deleted one.
+    let session = use_session();
+    let timing = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(false)));
+    let view_id = id.clone();
+    use_effect(move || {
+        let readable = match &*detail.read() {
+            Some(Ok(d)) => {
+                !d.review.deleted && session.my_id().as_deref() != Some(d.review.author.id.as_str())
+            }
+            _ => false,
+        };
+        if !readable || timing.replace(true) {
+            return;
+        }
+        let id = view_id.clone();
+        spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(VIEW_DWELL_MS)).await;
+            if let Err(e) = client.get().note_view(&id, VIEW_DWELL_MS).await {
+                tracing::debug!(error = %e, "the view was not noted");
+            }
+        });
+    });
     let mut lightbox = use_signal(|| None::<String>);
     let body = match &*detail.read() {
         None => rsx! { Loading {} },
@@ -42,6 +70,7 @@ pub fn ReviewScreen(id: String) -> Element {
             let comments = d.comments.clone();
             rsx! {
                 ReviewBody { review: review.clone(), on_photo: move |p| lightbox.set(Some(p)) }
+                SimilarReviews { id: review.id.clone() }
                 Comments { review_id: review.id.clone(), comments }
             }
         }
@@ -171,6 +200,80 @@ fn ReviewBody(review: Review, on_photo: EventHandler<String>) -> Element {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// 비슷한 리뷰: a row of cards that open the review. Asked once per opening
+/// (online the server's answer, offline the one kept); loading shows the
+/// heading with a spinner; nothing to show (or nothing kept offline) hides
+/// the section.
+#[component]
+fn SimilarReviews(id: String) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let rid = id.clone();
+    let similar = use_resource(move || {
+        let id = rid.clone();
+        async move { client.get().similar_reviews(&id).await }
+    });
+    let reviews = match &*similar.read() {
+        None => {
+            return rsx! {
+                section { class: "similar loading",
+                    h3 { {prefs.t("similar-reviews")} }
+                    div { class: "similar-row", div { class: "spinner" } }
+                }
+            };
+        }
+        Some(Err(e)) => {
+            tracing::debug!(error = %e, "no similar reviews");
+            return rsx! {};
+        }
+        Some(Ok(list)) if list.is_empty() => return rsx! {},
+        Some(Ok(list)) => list.clone(),
+    };
+    rsx! {
+        section { class: "similar",
+            h3 { {prefs.t("similar-reviews")} }
+            div { class: "similar-row",
+                for review in reviews {
+                    SimilarReviewCard { key: "{review.id}", review }
+                }
+            }
+        }
+    }
+}
+
+/// One card of 비슷한 리뷰: its photo and title (a snap's first line), or
+/// without a photo its words; then the author and the counts.
+#[component]
+fn SimilarReviewCard(review: Review) -> Element {
+    let nav = use_nav();
+    let id = review.id.clone();
+    let heading =
+        (review.kind != ReviewKind::Snap && !review.title.is_empty()).then(|| review.title.clone());
+    let first_line = review.body.lines().next().unwrap_or_default().to_owned();
+    rsx! {
+        a { class: "similar-card", onclick: move |_| nav.go(Route::Review(id.clone())),
+            if let Some(photo) = review.photos.first() {
+                Photo { id: photo.clone(), thumbnail: true, class: "similar-thumb" }
+                span { class: "similar-title", {heading.unwrap_or(first_line)} }
+            } else {
+                if let Some(heading) = heading.clone() {
+                    span { class: "similar-title", "{heading}" }
+                }
+                span { class: if heading.is_some() { "similar-body" } else { "similar-body long" }, "{review.body}" }
+            }
+            span { class: "similar-meta",
+                Avatar { author: review.author.clone(), size: 18 }
+                span { class: "author-name", "{review.author.display_name}" }
+            }
+            span { class: "similar-foot",
+                if let Some(r) = review.rating { span { class: "stars", {stars(r)} } }
+                span { class: if review.liked_by_me { "count liked" } else { "count" }, "♥ {review.like_count}" }
+                span { class: "count", "💬 {review.comment_count}" }
             }
         }
     }

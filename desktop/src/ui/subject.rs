@@ -3,16 +3,20 @@
 //! The member who added a place or product (or a moderator) edits it or
 //! deletes it here (through the outbox; a deleted one with reviews shows as
 //! deleted). These are online reads: offline they say so and offer to try
-//! again.
+//! again. A product's page also shows 비슷한 상품 (hidden when there is none),
+//! each opening that product's page.
 
 use dioxus::prelude::*;
 use moa_client_core::Topic;
-use moa_client_core::protocol::{EditPlaceRequest, EditProductRequest, Review, SubjectType};
+use moa_client_core::protocol::{
+    EditPlaceRequest, EditProductRequest, Product, Review, SubjectType,
+};
 
 use super::feed::ReviewRow;
-use super::{Empty, Failed, Loading, stars};
+use super::{Empty, Failed, Loading, Photo, stars};
 use crate::i18n::Arg;
-use crate::state::{use_client, use_notices, use_prefs, use_session, use_topics};
+use crate::route::Route;
+use crate::state::{use_client, use_nav, use_notices, use_prefs, use_session, use_topics};
 
 /// What a subject page shows at its top.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +147,9 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
                         }
                     }
                 }
+                if kind == SubjectType::Product && !head.deleted {
+                    SimilarProducts { id: id.clone() }
+                }
                 ReviewList { reviews: reviews.clone() }
             }
         }
@@ -150,6 +157,72 @@ pub fn SubjectScreen(kind: SubjectType, id: String) -> Element {
     rsx! {
         super::Header { title }
         div { class: "scroll", {body} }
+    }
+}
+
+/// 비슷한 상품: a row of products like this one, each opening its page.
+/// Asked once per opening (offline: the list kept); hidden when there is
+/// none, a spinner under the heading while asking.
+#[component]
+fn SimilarProducts(id: String) -> Element {
+    let client = use_client();
+    let prefs = use_prefs();
+    let pid = id.clone();
+    let similar = use_resource(move || {
+        let id = pid.clone();
+        async move { client.get().similar_products(&id).await }
+    });
+    let products = match &*similar.read() {
+        None => {
+            return rsx! {
+                section { class: "similar loading",
+                    h3 { {prefs.t("similar-products")} }
+                    div { class: "similar-row", div { class: "spinner" } }
+                }
+            };
+        }
+        Some(Err(e)) => {
+            tracing::debug!(error = %e, "no similar products");
+            return rsx! {};
+        }
+        Some(Ok(list)) if list.is_empty() => return rsx! {},
+        Some(Ok(list)) => list.clone(),
+    };
+    rsx! {
+        section { class: "similar",
+            h3 { {prefs.t("similar-products")} }
+            div { class: "similar-row",
+                for product in products {
+                    SimilarProductCard { key: "{product.id}", product }
+                }
+            }
+        }
+    }
+}
+
+/// One card of 비슷한 상품: photo (if any), name, price, rating and how
+/// many reviews.
+#[component]
+fn SimilarProductCard(product: Product) -> Element {
+    let prefs = use_prefs();
+    let nav = use_nav();
+    let id = product.id.clone();
+    rsx! {
+        a { class: "similar-card product",
+            onclick: move |_| nav.go(Route::Subject(SubjectType::Product, id.clone())),
+            if let Some(photo) = product.photos.first() {
+                Photo { id: photo.clone(), thumbnail: true, class: "similar-thumb" }
+            }
+            span { class: "similar-title", "🛍 {product.name}" }
+            span { class: "similar-price", "₩{group_thousands(product.price_krw)}" }
+            span { class: "similar-foot",
+                if let Some(r) = product.average_rating {
+                    span { class: "stars", {stars(r.round() as i64)} }
+                    span { " {r:.1}" }
+                }
+                span { {prefs.ta("subject-review-count", &[("count", Arg::Num(product.review_count))])} }
+            }
+        }
     }
 }
 
