@@ -74,27 +74,43 @@ pub async fn history(
     Ok(out)
 }
 
-/// Collaborative scores of reviews from the neighbours of `history`.
+/// The history items whose neighbours count: the heaviest
+/// [`HISTORY_ITEMS`].
+pub fn history_items(history: &[(String, f64)]) -> Vec<String> {
+    history
+        .iter()
+        .take(HISTORY_ITEMS)
+        .map(|(i, _)| i.clone())
+        .collect()
+}
+
+/// Collaborative scores of reviews: for each review among the neighbours
+/// of the history items (`lists`), the sum of similarity × the history
+/// item's weight.
+pub fn score_neighbours(
+    history: &[(String, f64)],
+    lists: &[(String, Vec<(String, f32)>)],
+) -> HashMap<String, f64> {
+    let weight: HashMap<&str, f64> = history.iter().map(|(i, w)| (i.as_str(), *w)).collect();
+    let mut scores: HashMap<String, f64> = HashMap::new();
+    for (item, list) in lists {
+        let w = weight.get(item.as_str()).copied().unwrap_or(0.0);
+        for (n, sim) in list {
+            if let Some(id) = n.strip_prefix("r:") {
+                *scores.entry(id.to_owned()).or_insert(0.0) += w * f64::from(*sim);
+            }
+        }
+    }
+    scores
+}
+
+/// Collaborative scores from the stored neighbours of `history`.
 async fn collaborative(
     conn: &mut AnyConnection,
     history: &[(String, f64)],
 ) -> Result<HashMap<String, f64>> {
-    let items: Vec<String> = history
-        .iter()
-        .take(HISTORY_ITEMS)
-        .map(|(i, _)| i.clone())
-        .collect();
-    let weight: HashMap<&str, f64> = history.iter().map(|(i, w)| (i.as_str(), *w)).collect();
-    let mut scores: HashMap<String, f64> = HashMap::new();
-    for (item, list) in neighbours::lists(conn, &items).await? {
-        let w = weight.get(item.as_str()).copied().unwrap_or(0.0);
-        for (n, sim) in list {
-            if let Some(id) = n.strip_prefix("r:") {
-                *scores.entry(id.to_owned()).or_insert(0.0) += w * f64::from(sim);
-            }
-        }
-    }
-    Ok(scores)
+    let lists = neighbours::lists(conn, &history_items(history)).await?;
+    Ok(score_neighbours(history, &lists))
 }
 
 /// The reviews among `ids` the member may be offered (see the module).
