@@ -69,11 +69,13 @@ impl Rng {
     }
 }
 
+/// (member, item, at, kind weight)
+type Row = (usize, usize, i64, u8);
+
 struct Community {
     members: usize,
     items: usize,
-    /// (member, item, at, kind weight)
-    rows: Vec<(usize, usize, i64, u8)>,
+    rows: Vec<Row>,
 }
 
 fn generate(interactions: usize, now: i64) -> Community {
@@ -133,12 +135,12 @@ fn rid(i: usize) -> String {
 
 /// Splits each member's interactions: the last `HELD_OUT` (by time, as
 /// distinct items) are the test, the rest the training.
-fn split(c: &Community) -> (Vec<(usize, usize, i64, u8)>, HashMap<usize, Vec<usize>>) {
+fn split(c: &Community) -> (Vec<Row>, HashMap<usize, Vec<usize>>) {
     let mut by_member: Vec<Vec<(usize, i64, u8)>> = vec![Vec::new(); c.members];
     for &(m, i, at, k) in &c.rows {
         by_member[m].push((i, at, k));
     }
-    let mut train = Vec::with_capacity(c.rows.len());
+    let mut train: Vec<Row> = Vec::with_capacity(c.rows.len());
     let mut test = HashMap::new();
     for (m, mut xs) in by_member.into_iter().enumerate() {
         xs.sort_by_key(|x| x.1);
@@ -186,7 +188,7 @@ fn recall(ranked: &[String], relevant: &HashSet<String>) -> f64 {
 /// Fills a migrated database with the community's members, reviews and
 /// training interactions (views and likes tables; scraps and comments as
 /// likes, which weigh close).
-async fn fill_db(db: &Db, c: &Community, train: &[(usize, usize, i64, u8)], now: i64) {
+async fn fill_db(db: &Db, c: &Community, train: &[Row], now: i64) {
     let b = db.backend();
     let base = now - 100 * DAY;
     let hex = |e: &str, tag: &str| format!("printf('%08x-{tag}-7000-8000-%012x', {e}, {e})");

@@ -224,7 +224,7 @@ pub fn spawn_poller(state: &AppState) {
         let first = state
             .write_quiet(async |tx| {
                 schedule_cleanup(tx, now).await?;
-                crate::discovery::neighbours::schedule(tx, every, now).await
+                crate::discovery::neighbours::schedule_now(tx, every, now).await
             })
             .await;
         if let Err(e) = first {

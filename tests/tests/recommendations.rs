@@ -237,8 +237,9 @@ async fn for_you_follows_taste_and_leaves_out_the_seen(engine: Engine) {
     let mine = story(&api, &me, "내 커피 리뷰", "원두", &["#커피"]).await;
     like(&api, &me, &coffee[0]).await;
     like(&api, &me, &coffee[1]).await;
+    // (The node's own job may have built an empty model at start: this run
+    // is then incremental, over everything written since.)
     let report = refresh(&server).await;
-    assert!(report.full);
     assert!(report.written > 0);
 
     let list = for_you(&api, &me).await;

@@ -333,16 +333,30 @@ pub async fn run(state: &AppState, job: &Job) -> Result<()> {
 /// Schedules the run of the next `every` slot (every node asks; one row
 /// is made per slot).
 pub async fn schedule(conn: &mut AnyConnection, every: Duration, now: i64) -> Result<()> {
-    let every = i64::try_from(every.as_millis())
+    let every = slot_ms(every);
+    schedule_slot(conn, now / every + 1, every, now).await
+}
+
+/// Schedules a run of the current slot, due now (at start: a fresh server
+/// has lists within a poll, not a slot, later; one already run stays done).
+pub async fn schedule_now(conn: &mut AnyConnection, every: Duration, now: i64) -> Result<()> {
+    let every = slot_ms(every);
+    schedule_slot(conn, now / every, every, now).await
+}
+
+fn slot_ms(every: Duration) -> i64 {
+    i64::try_from(every.as_millis())
         .unwrap_or(i64::MAX)
-        .max(1000);
-    let slot = now / every + 1;
+        .max(1000)
+}
+
+async fn schedule_slot(conn: &mut AnyConnection, slot: i64, every: i64, now: i64) -> Result<()> {
     jobs::schedule(
         conn,
         JOB,
         &format!("{JOB}:{slot}"),
         &serde_json::json!({}),
-        slot * every,
+        (slot * every).max(now),
         now,
     )
     .await
