@@ -399,6 +399,7 @@ mod tests {
         r#"{"id":"m","name":"request.review","args":{"photos":[],"rating":5,"request_id":"q","text":"최고"}}"#,
         r#"{"id":"m","name":"quote.set","args":{"id":"x","message":"제가 할게요","price_krw":30000,"request_id":"q"}}"#,
         r#"{"id":"m","name":"quote.withdraw","args":{"id":"x"}}"#,
+        r#"{"id":"m","name":"views.record","args":{"review_ids":["a","b"]}}"#,
     ];
 
     #[test]
