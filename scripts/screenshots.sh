@@ -230,7 +230,15 @@ PY
 
 # click TEXT: clicks the button, link or field a person sees so named.
 click() {
-  local at; at=$(target "$1")
+  # What was just asked for may take a moment to show (a menu item that
+  # appears once the member's role is read): look for up to five seconds.
+  local at tries=0
+  at=$(target "$1")
+  while [ -z "$at" ] && [ "$tries" -lt 25 ]; do
+    sleep 0.2
+    tries=$((tries + 1))
+    at=$(target "$1")
+  done
   [ -n "$at" ] || die "nothing called '$1' on screen: $(cat "$work/$app_name.json")"
   # shellcheck disable=SC2086
   xdotool mousemove --window "$wid" $at
