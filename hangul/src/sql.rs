@@ -218,6 +218,33 @@ pub fn tier(
     }
 }
 
+/// Which of `needs` ([`crate::query::needs`]) some word of the vocabulary
+/// meets (over its keys): one row per pattern met, the pattern itself.
+/// `None` when there is nothing to ask.
+pub fn needs_met(dialect: Dialect, needs: &[String]) -> Option<Sql> {
+    if needs.is_empty() {
+        return None;
+    }
+    let mut sql = Sql::default();
+    for (i, need) in needs.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT ");
+        let n = sql.binds.len() + 1;
+        sql.bind(Value::Text(need.clone()));
+        match dialect {
+            Dialect::Sqlite => sql.push(&format!(
+                " WHERE EXISTS (SELECT 1 FROM search_words_fts WHERE keys LIKE ${n})"
+            )),
+            Dialect::Postgres => sql.push(&format!(
+                "::text WHERE EXISTS (SELECT 1 FROM search_words WHERE keys LIKE ${n})"
+            )),
+        };
+    }
+    Some(sql)
+}
+
 /// The most words of the vocabulary a typo tier is read through.
 pub const VOCABULARY_WORDS: i64 = 64;
 

@@ -554,3 +554,56 @@ fn each_engine_reads_a_split_through_its_own_driver() {
         )
     );
 }
+
+#[test]
+fn a_split_is_read_only_where_its_pieces_stand_as_words() {
+    use crate::query::*;
+    let q = Query::parse("스테인리스텀블러").unwrap();
+    let mut plans = q.plans();
+    let asked = needs(&plans);
+    // (스테인리스, 텀블러): a word ending in 스테인리스, one starting with 텀블러.
+    assert!(asked.contains(&"%ㅅㅡㅌㅔㅇㅣㄴㄹㅣㅅㅡ".to_owned()));
+    assert!(asked.contains(&"ㅌㅓㅁㅂㅡㄹㄹㅓ%".to_owned()));
+    let words_tier = |plans: &[Plan]| {
+        plans
+            .iter()
+            .find(|p| p.tier == Tier::Words)
+            .map_or(0, |p| p.ways.len())
+    };
+    let before = words_tier(&plans);
+    assert!(before > 1);
+    // Only the whole words are in the vocabulary: one split is left.
+    let met: Vec<String> = asked
+        .iter()
+        .filter(|n| {
+            let run = n.trim_matches('%');
+            ["ㅅㅡㅌㅔㅇㅣㄴㄹㅣㅅㅡ", "ㅌㅓㅁㅂㅡㄹㄹㅓ"]
+                .iter()
+                .any(|w| {
+                    if n.starts_with('%') {
+                        w.ends_with(run)
+                    } else {
+                        w.starts_with(run)
+                    }
+                })
+        })
+        .cloned()
+        .collect();
+    let untouched = plans.clone();
+    prune(&mut plans, &met);
+    assert_eq!(words_tier(&plans), 1);
+    // What the dropped splits would have found is not ruled out of the
+    // tiers after them.
+    let typo_before = untouched.iter().find(|p| p.tier == Tier::Typo).unwrap();
+    let typo_after = plans.iter().find(|p| p.tier == Tier::Typo).unwrap();
+    assert_eq!(typo_after.none.len(), typo_before.none.len() - (before - 1));
+    // Nothing met: the words tier is empty, the exact and prefix untouched.
+    let mut none_met = untouched.clone();
+    prune(&mut none_met, &[]);
+    assert_eq!(words_tier(&none_met), 0);
+    assert_eq!(none_met[0], untouched[0]);
+    assert_eq!(none_met[1], untouched[1]);
+    // Queries with spaces, and exact or prefix tiers, ask nothing.
+    assert!(needs(&Query::parse("스테인리스 텀블러").unwrap().plans()).is_empty());
+    assert!(needs(&Query::parse("커피").unwrap().plans()).is_empty());
+}

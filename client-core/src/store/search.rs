@@ -303,6 +303,19 @@ fn values(sql: Sql) -> (String, Vec<SqlValue>) {
     (sql.text, binds)
 }
 
+/// Drops the ways the vocabulary says cannot match (`query::prune`).
+fn prune(conn: &Connection, plans: &mut [Plan]) -> Result<()> {
+    if let Some(sql) = plan_sql::needs_met(Dialect::Sqlite, &query::needs(plans)) {
+        let (sql, binds) = values(sql);
+        let met: Vec<String> = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(binds), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        query::prune(plans, &met);
+    }
+    Ok(())
+}
+
 /// Reads a typo tier through the vocabulary's words that meet it (the
 /// first time a search reaches it; then it is an ordinary plan, with no way
 /// if no word met it).
@@ -396,7 +409,9 @@ pub fn search(
     kind: SearchKind,
     size: usize,
 ) -> Result<Vec<SearchHit>> {
-    search_with(conn, (q, &mut q.plans()), kind, size)
+    let mut plans = q.plans();
+    prune(conn, &mut plans)?;
+    search_with(conn, (q, &mut plans), kind, size)
 }
 
 /// [`search`] with the plans already read.
@@ -430,6 +445,7 @@ fn search_with(
 pub fn suggestions(conn: &Connection, q: &Query, limit: usize) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let mut plans = q.plans();
+    prune(conn, &mut plans)?;
     for kind in [
         SearchKind::Place,
         SearchKind::Product,
