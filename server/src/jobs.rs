@@ -173,6 +173,7 @@ async fn run(state: &AppState, job: &Job) -> Result<()> {
         crate::texts::service::TEXT_SEND => crate::texts::service::deliver(state, job).await,
         crate::push::JOB => crate::push::run(state, job).await,
         crate::discovery::neighbours::JOB => crate::discovery::neighbours::run(state, job).await,
+        crate::backup::JOB => crate::backup::run(state, job).await,
         CLEANUP => cleanup(state, job).await,
         other => Err(crate::Error::Internal(format!("unknown job kind {other}"))),
     }
@@ -224,6 +225,9 @@ pub fn spawn_poller(state: &AppState) {
         let first = state
             .write_quiet(async |tx| {
                 schedule_cleanup(tx, now).await?;
+                if let Some(backups) = state.settings.backup_every {
+                    crate::backup::schedule(tx, backups, now).await?;
+                }
                 crate::discovery::neighbours::schedule_now(tx, every, now).await
             })
             .await;

@@ -14,6 +14,7 @@ pub mod actor;
 pub mod admin;
 pub mod alerts;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod changelog;
 pub mod chat;

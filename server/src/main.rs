@@ -69,6 +69,17 @@ struct ServeArgs {
     /// How often the "for you" neighbours are refreshed, in seconds.
     #[arg(long, env = "MOA_RECS_EVERY_SECS", default_value_t = 300)]
     recs_every_secs: u64,
+    /// Back up the database, media and signing key every this many
+    /// seconds (embedded SQLite with media on disk only; 0: never).
+    #[arg(long, env = "MOA_BACKUP_EVERY_SECS", default_value_t = 0)]
+    backup_every_secs: u64,
+    /// How many scheduled backups to keep (the oldest go first).
+    #[arg(long, env = "MOA_BACKUP_KEEP", default_value_t = 7)]
+    backup_keep: u32,
+    /// Where scheduled backups go. Default: DATA_DIR/backups (put them on
+    /// another disk).
+    #[arg(long, env = "MOA_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
     /// JWT signing secret, at least 32 bytes; every node of a cluster needs the same.
     /// Default: a random key created in the data dir (file jwt-secret, mode 0600).
     #[arg(long, env = "MOA_JWT_SECRET", hide_env_values = true)]
@@ -613,6 +624,23 @@ enum Command {
     /// Manage accounts from the command line (e.g. create the first admin).
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy a running server on embedded SQLite (database, media on disk,
+    /// signing key) into a new directory while it keeps serving.
+    Backup {
+        /// The directory to write the backup into (new or empty).
+        #[arg(long)]
+        to: PathBuf,
+        /// Where the server keeps media: a backup copies `disk` only.
+        #[arg(long, env = "MOA_MEDIA_STORE", value_enum, default_value_t = StoreArg::Disk)]
+        media_store: StoreArg,
+    },
+    /// Rebuild a data directory (given by --data-dir, new or without a
+    /// database) from a backup.
+    Restore {
+        /// The backup's directory (what `backup --to` wrote).
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -678,6 +706,8 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None => serve(cli.common, cli.serve).await,
         Some(Command::User(cmd)) => user_command(cli.common, cmd).await,
+        Some(Command::Backup { to, media_store }) => backup(cli.common, &to, media_store).await,
+        Some(Command::Restore { from }) => restore(cli.common, &from).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -687,6 +717,47 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn backup(common: CommonArgs, to: &std::path::Path, store: StoreArg) -> Result<(), String> {
+    let media = match store {
+        StoreArg::Disk => MediaStoreConfig::Disk,
+        StoreArg::S3 => return Err(moa_server::backup::BackupError::S3Media.to_string()),
+    };
+    let m =
+        moa_server::backup::backup(&common.data_dir, common.database_url.as_deref(), &media, to)
+            .await
+            .map_err(|e| e.to_string())?;
+    report(&format!(
+        "backup in {}: database {} bytes, {} media files ({} bytes), signing key {}",
+        to.display(),
+        m.database_bytes,
+        m.media_files,
+        m.media_bytes,
+        if m.key {
+            "included"
+        } else {
+            "not in the data dir"
+        }
+    ));
+    Ok(())
+}
+
+async fn restore(common: CommonArgs, from: &std::path::Path) -> Result<(), String> {
+    if common.database_url.is_some() {
+        return Err(moa_server::backup::BackupError::Postgres.to_string());
+    }
+    let m = moa_server::backup::restore(from, &common.data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    report(&format!(
+        "restored {} into {}: the backup began at {} (UTC ms); start the server with --data-dir {}",
+        from.display(),
+        common.data_dir.display(),
+        m.taken_at,
+        common.data_dir.display()
+    ));
+    Ok(())
 }
 
 async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
@@ -700,6 +771,10 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         auto_hide_reports: args.auto_hide_reports,
         views_flush: Duration::from_secs(args.views_flush_secs.max(1)),
         recs_every: Duration::from_secs(args.recs_every_secs.max(10)),
+        backup_every: (args.backup_every_secs > 0)
+            .then(|| Duration::from_secs(args.backup_every_secs.max(60))),
+        backup_keep: args.backup_keep.max(1),
+        backup_dir: args.backup_dir,
         data_dir: common.data_dir,
         database_url: common.database_url,
         jwt_secret: args.jwt_secret,
@@ -729,6 +804,24 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
             .filter(|u| !u.is_empty()),
     };
     tracing::info!(settings = ?settings, "starting");
+    if settings.backup_every.is_some() {
+        if settings
+            .database_url
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("sqlite:"))
+        {
+            return Err(format!(
+                "--backup-every: {}",
+                moa_server::backup::BackupError::Postgres
+            ));
+        }
+        if matches!(settings.media.store, MediaStoreConfig::S3(_)) {
+            return Err(format!(
+                "--backup-every: {}",
+                moa_server::backup::BackupError::S3Media
+            ));
+        }
+    }
     let state = moa_server::start(settings)
         .await
         .map_err(|e| e.to_string())?;
@@ -767,6 +860,12 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What a command did, for the operator at the console.
+#[allow(clippy::print_stdout)]
+fn report(text: &str) {
+    println!("{text}");
 }
 
 /// Secrets meant for the operator go to the console, never into the logs.

@@ -34,6 +34,8 @@ pub struct Metrics {
     series: Mutex<BTreeMap<(String, String, u16), Series>>,
     /// Jobs run, by (kind, succeeded).
     jobs: Mutex<BTreeMap<(String, bool), u64>>,
+    /// The last backup that succeeded: (when it began, UTC ms; its bytes).
+    last_backup: Mutex<Option<(i64, u64)>>,
 }
 
 impl Metrics {
@@ -61,6 +63,11 @@ impl Metrics {
     pub fn job_done(&self, kind: &str, ok: bool) {
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         *jobs.entry((kind.to_owned(), ok)).or_default() += 1;
+    }
+
+    /// A scheduled backup finished: when it began and its size.
+    pub fn backup_done(&self, taken_at: i64, bytes: u64) {
+        *self.last_backup.lock().unwrap_or_else(|p| p.into_inner()) = Some((taken_at, bytes));
     }
 
     /// The Prometheus text exposition of everything recorded so far.
@@ -124,6 +131,22 @@ impl Metrics {
                 "moa_jobs_total{{kind=\"{}\",outcome=\"{outcome}\"}} {n}",
                 escape(kind)
             );
+        }
+        if let Some((at, bytes)) = *self.last_backup.lock().unwrap_or_else(|p| p.into_inner()) {
+            out.push_str(
+                "# HELP moa_backup_last_success_timestamp_seconds When the last backup that \
+                 succeeded began.\n# TYPE moa_backup_last_success_timestamp_seconds gauge\n",
+            );
+            let _ = writeln!(
+                out,
+                "moa_backup_last_success_timestamp_seconds {}",
+                at as f64 / 1000.0
+            );
+            out.push_str(
+                "# HELP moa_backup_last_bytes The size of the last backup that succeeded.\n\
+                 # TYPE moa_backup_last_bytes gauge\n",
+            );
+            let _ = writeln!(out, "moa_backup_last_bytes {bytes}");
         }
         out
     }

@@ -68,6 +68,11 @@ pub struct Settings {
     /// How often the "for you" neighbours are refreshed
     /// (`discovery::neighbours`).
     pub recs_every: Duration,
+    /// Scheduled backups (`backup`): how often (`None`: never), how many
+    /// to keep, and where (default `DATA_DIR/backups`).
+    pub backup_every: Option<Duration>,
+    pub backup_keep: u32,
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// See [`Settings::auto_hide_reports`].
@@ -174,6 +179,9 @@ impl std::fmt::Debug for Settings {
             .field("auto_hide_reports", &self.auto_hide_reports)
             .field("views_flush", &self.views_flush)
             .field("recs_every", &self.recs_every)
+            .field("backup_every", &self.backup_every)
+            .field("backup_keep", &self.backup_keep)
+            .field("backup_dir", &self.backup_dir)
             .finish()
     }
 }
@@ -205,6 +213,9 @@ impl Settings {
             auto_hide_reports: DEFAULT_AUTO_HIDE_REPORTS,
             views_flush: Duration::from_secs(5),
             recs_every: Duration::from_secs(300),
+            backup_every: None,
+            backup_keep: 7,
+            backup_dir: None,
         }
     }
 }
