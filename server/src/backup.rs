@@ -45,7 +45,10 @@ pub enum BackupError {
     NoDatabase(PathBuf),
     #[error("{0} is not empty: back up into a new directory")]
     TargetNotEmpty(PathBuf),
-    #[error("{0} holds a database already: restore into a new data directory")]
+    #[error(
+        "{0} is a server's data directory already (it holds a database or a signing key): \
+         restore into a new one"
+    )]
     DataDirInUse(PathBuf),
     #[error("{0} is not a finished backup (no {MANIFEST})")]
     NotABackup(PathBuf),
@@ -161,7 +164,7 @@ pub async fn restore(from: &Path, data_dir: &Path) -> Result<Manifest, BackupErr
             source,
         })?;
     let target = data_dir.join(DATABASE);
-    if target.exists() {
+    if target.exists() || data_dir.join(KEY).exists() {
         return Err(BackupError::DataDirInUse(data_dir.to_owned()));
     }
     let source = from.join(DATABASE);

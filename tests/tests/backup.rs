@@ -145,7 +145,7 @@ async fn a_backup_taken_under_load_restores_to_a_working_server() {
         &[],
     )
     .await;
-    assert!(!ok && stderr.contains("holds a database"), "{stderr}");
+    assert!(!ok && stderr.contains("data directory already"), "{stderr}");
     server.stop().await;
 
     let dir = restored.path().to_owned();
@@ -264,6 +264,11 @@ async fn what_a_backup_refuses() {
     let target = dir.path().join("new");
     assert!(backup::restore(&to, &target).await.is_err());
     assert!(!target.join("moa.db").exists());
+    // A data directory with a signing key of its own is a server's: refused.
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("jwt-secret"), b"someone else's key").unwrap();
+    let e = backup::restore(&to, &target).await.unwrap_err();
+    assert!(matches!(e, BackupError::DataDirInUse(_)), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
