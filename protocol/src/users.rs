@@ -246,6 +246,62 @@ pub struct PhoneVerificationConfirm {
     pub code: String,
 }
 
+wire_enum! {
+    /// Where a "download my data" export is (`DataExport::state`).
+    ExportState {
+        /// Asked for; the job has not started.
+        Queued = "queued",
+        /// Being built (`done` of `total` steps).
+        Building = "building",
+        /// Built: `GET /v1/me/exports/{id}/file` downloads it until `expires_at`.
+        Ready = "ready",
+        /// The build failed after its retries; ask for a new one.
+        Failed = "failed",
+        /// Past `expires_at`: the file is gone; ask for a new one.
+        Expired = "expired",
+    }
+}
+
+/// A member's copy of their data (`POST /v1/me/exports`): a zip of JSON
+/// files (profile, reviews, comments, likes, scraps, follows, chats,
+/// orders, points, requests) and their photos, built as a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataExport {
+    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub state: ExportState,
+    /// Steps done of `total` while building (sections, then photos).
+    #[serde(default)]
+    pub done: u32,
+    #[serde(default)]
+    pub total: u32,
+    /// The zip's size once ready (what a download's progress counts to).
+    #[serde(default)]
+    pub bytes: u64,
+    pub created_at: i64,
+    #[serde(default)]
+    pub ready_at: Option<i64>,
+    /// When the file is deleted (7 days after it is ready).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+/// What deleting an account does, as the server is set up (`GET
+/// /v1/me/deletion`): shown before the member confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeletionPolicy {
+    /// Days after the deletion when the member's content (reviews,
+    /// comments, chat messages, photos, likes, scraps, follows) is erased;
+    /// until then it shows under "탈퇴한 회원" and moderators may still act
+    /// on reports about it.
+    pub erase_after_days: u32,
+    /// Years orders, payments and the points ledger are kept (전자상거래법:
+    /// 대금결제 및 재화 공급 기록 5년), then erased too.
+    pub keep_records_years: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,6 +174,11 @@ async fn run(state: &AppState, job: &Job) -> Result<()> {
         crate::push::JOB => crate::push::run(state, job).await,
         crate::discovery::neighbours::JOB => crate::discovery::neighbours::run(state, job).await,
         crate::backup::JOB => crate::backup::run(state, job).await,
+        crate::privacy::export::JOB => crate::privacy::export::run(state, job).await,
+        crate::privacy::erase::ERASE => crate::privacy::erase::run(state, job).await,
+        crate::privacy::erase::ERASE_RECORDS => {
+            crate::privacy::erase::run_records(state, job).await
+        }
         CLEANUP => cleanup(state, job).await,
         other => Err(crate::Error::Internal(format!("unknown job kind {other}"))),
     }
@@ -289,6 +294,7 @@ fn ms(d: Duration) -> i64 {
 /// the next run.
 async fn cleanup(state: &AppState, job: &Job) -> Result<()> {
     crate::media::sweep_expired(state, now_ms()).await;
+    crate::privacy::export::sweep(state, now_ms()).await?;
     let now = now_ms();
     state
         .write_quiet(async |tx| {

@@ -34,6 +34,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod password;
 pub mod payments;
+pub mod privacy;
 pub mod push;
 pub mod ratelimit;
 pub mod realtime;
@@ -133,6 +134,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .merge(auth::router())
                 .merge(users::router())
+                .merge(privacy::router())
                 .merge(catalog::router())
                 .merge(search::router())
                 .merge(discovery::router())

@@ -76,6 +76,11 @@ struct ServeArgs {
     /// How many scheduled backups to keep (the oldest go first).
     #[arg(long, env = "MOA_BACKUP_KEEP", default_value_t = 7)]
     backup_keep: u32,
+    /// Seconds after an account's deletion when its content is erased
+    /// (reviews, comments, messages, photos, likes, follows); orders and
+    /// the points ledger are kept five years (전자상거래법). Default 30 days.
+    #[arg(long, env = "MOA_ERASE_AFTER_SECS", default_value_t = 30 * 24 * 3600)]
+    erase_after_secs: u64,
     /// Where scheduled backups go. Default: DATA_DIR/backups (put them on
     /// another disk).
     #[arg(long, env = "MOA_BACKUP_DIR")]
@@ -775,6 +780,7 @@ async fn serve(common: CommonArgs, args: ServeArgs) -> Result<(), String> {
             .then(|| Duration::from_secs(args.backup_every_secs.max(60))),
         backup_keep: args.backup_keep.max(1),
         backup_dir: args.backup_dir,
+        erase_after: Duration::from_secs(args.erase_after_secs),
         data_dir: common.data_dir,
         database_url: common.database_url,
         jwt_secret: args.jwt_secret,

@@ -73,6 +73,9 @@ pub struct Settings {
     pub backup_every: Option<Duration>,
     pub backup_keep: u32,
     pub backup_dir: Option<PathBuf>,
+    /// How long after an account's deletion its content is erased
+    /// (`privacy::erase`; 30 days).
+    pub erase_after: Duration,
 }
 
 /// See [`Settings::auto_hide_reports`].
@@ -182,6 +185,7 @@ impl std::fmt::Debug for Settings {
             .field("backup_every", &self.backup_every)
             .field("backup_keep", &self.backup_keep)
             .field("backup_dir", &self.backup_dir)
+            .field("erase_after", &self.erase_after)
             .finish()
     }
 }
@@ -216,6 +220,7 @@ impl Settings {
             backup_every: None,
             backup_keep: 7,
             backup_dir: None,
+            erase_after: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

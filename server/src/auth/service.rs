@@ -451,6 +451,8 @@ pub async fn delete_account(
     state
         .write_quiet(async |tx| {
             users::soft_delete(tx, &member.user_id, now).await?;
+            crate::privacy::erase::schedule(tx, &member.user_id, state.settings.erase_after, now)
+                .await?;
             revoke_other_sessions(tx, &member.user_id, None, "account_deleted", now).await?;
             Ok(())
         })

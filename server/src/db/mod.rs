@@ -339,6 +339,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "recommendations",
         include_str!("../../../migrations/sqlite/0021_recommendations.sql"),
     ),
+    (
+        22,
+        "data_exports",
+        include_str!("../../../migrations/sqlite/0022_data_exports.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -447,6 +452,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         21,
         "recommendations",
         include_str!("../../../migrations/postgres/0021_recommendations.sql"),
+    ),
+    (
+        22,
+        "data_exports",
+        include_str!("../../../migrations/postgres/0022_data_exports.sql"),
     ),
 ];
 

@@ -623,15 +623,27 @@ async fn serve(
         let bytes = state.media_store.get(&key).await?;
         return Ok((StatusCode::OK, out, bytes).into_response());
     }
-    let size = stored.bytes;
+    send_object(state, &key, stored.bytes, headers, out).await
+}
+
+/// Answers the stored object `key` of `size` bytes with the headers in
+/// `out`: whole (streamed) or the one `Range` asked for (206).
+pub(crate) async fn send_object(
+    state: &AppState,
+    key: &str,
+    size: u64,
+    headers: &HeaderMap,
+    mut out: HeaderMap,
+) -> Result<Response> {
+    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     match requested_range(headers, size) {
         RangeRequest::Whole => {
             out.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-            let stream = state.media_store.stream(&key).await?;
+            let stream = state.media_store.stream(key).await?;
             Ok((StatusCode::OK, out, Body::from_stream(stream)).into_response())
         }
         RangeRequest::Part(start, end) => {
-            let bytes = state.media_store.get_range(&key, start..end + 1).await?;
+            let bytes = state.media_store.get_range(key, start..end + 1).await?;
             if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
                 out.insert(header::CONTENT_RANGE, v);
             }

@@ -33,6 +33,9 @@ pub enum StoreError {
     Config(String),
     #[error("media storage: {0}")]
     Backend(#[source] object_store::Error),
+    /// A local file being stored could not be read.
+    #[error("reading {0}")]
+    File(String),
 }
 
 impl From<object_store::Error> for StoreError {

@@ -428,7 +428,7 @@ pub async fn follow(
 }
 
 /// Removes the follow `follower → followee` if it exists.
-async fn unfollow_pair(
+pub(crate) async fn unfollow_pair(
     conn: &mut AnyConnection,
     follower: &str,
     followee: &str,

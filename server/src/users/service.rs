@@ -535,13 +535,15 @@ pub async fn set_suspended_until(
     republish(conn, id, now).await
 }
 
-/// Soft delete: the row (and so the member's content) stays, shown as a
-/// deleted user; personal data is erased and the email and handle are freed
-/// (replaced by values no valid sign-up can produce).
+/// Soft delete: the row (and so the member's content, until
+/// `privacy::erase` runs) stays, shown as a deleted user; personal data is
+/// erased and the email and handle are freed (replaced by values no valid
+/// sign-up can produce).
 pub async fn soft_delete(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE users SET email = $1, handle = $2, display_name = '', bio = '', links = '[]', \
-         avatar_media_id = NULL, password_hash = NULL, deleted_at = $3, updated_at = $3 WHERE id = $4",
+         avatar_media_id = NULL, password_hash = NULL, phone = NULL, phone_verified_at = NULL, \
+         sms_consent_at = NULL, deleted_at = $3, updated_at = $3 WHERE id = $4",
     )
     .bind(format!("deleted-{id}@deleted.invalid"))
     .bind(format!("deleted-{id}"))

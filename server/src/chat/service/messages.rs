@@ -118,12 +118,31 @@ pub async fn delete(
     message_id: &str,
     now: i64,
 ) -> Result<(Message, Events)> {
-    let mut message = own_message(conn, member, room_id, message_id).await?;
-    sqlx::query("UPDATE messages SET body = '', media = '[]', deleted_at = $2 WHERE id = $1")
-        .bind(message_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    own_message(conn, member, room_id, message_id).await?;
+    erase(conn, room_id, message_id, now).await
+}
+
+/// Leaves a tombstone of a message (its text and media gone, same id and
+/// `seq`), whoever sent it and whether or not they are still in the room:
+/// the sender's delete, and a deleted account's erase schedule.
+pub async fn erase(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    message_id: &str,
+    now: i64,
+) -> Result<(Message, Events)> {
+    let mut message = load_message(conn, message_id)
+        .await?
+        .filter(|m| m.room_id == room_id)
+        .ok_or_else(|| Error::NotFound("no such message in this room".into()))?;
+    sqlx::query(
+        "UPDATE messages SET body = '', media = '[]', deleted_at = COALESCE(deleted_at, $2) \
+         WHERE id = $1",
+    )
+    .bind(message_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM media_refs WHERE ref_type = 'message' AND ref_id = $1")
         .bind(message_id)
         .execute(&mut *conn)

@@ -23,7 +23,7 @@ mod reads;
 mod rooms;
 mod send;
 
-pub use messages::{can_see_message, delete, edit, history, latest_messages, load_message};
+pub use messages::{can_see_message, delete, edit, erase, history, latest_messages, load_message};
 pub use reads::mark_read;
 pub use rooms::{
     create_room, get_room, heads, invite, list_rooms, load_room, remove, set_muted, transfer,
