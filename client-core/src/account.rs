@@ -157,6 +157,14 @@ impl Account {
             .await
     }
 
+    /// A signed-in GET of the bytes `start..=end` of a resource under `/v1`.
+    pub async fn byte_range(&self, path: &str, start: u64, end: u64) -> Result<Vec<u8>> {
+        self.authed(
+            |api, token| async move { api.download_range(Some(&token), path, start, end).await },
+        )
+        .await
+    }
+
     /// A signed-in DELETE of a resource under `/v1`.
     pub async fn delete<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.authed(|api, token| async move { api.delete(Some(&token), path).await })

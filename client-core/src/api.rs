@@ -339,6 +339,25 @@ impl Api {
         checked(answer)
     }
 
+    /// A GET of the bytes `start..=end` of a resource under `/v1` (a
+    /// `Range` request; the server answers 206 with just those bytes).
+    pub async fn download_range(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<u8>> {
+        let answer = self
+            .transport
+            .send(Request {
+                headers: vec![("Range", format!("bytes={start}-{end}"))],
+                ..Request::new(Verb::Get, path, token)
+            })
+            .await?;
+        checked(answer)
+    }
+
     /// A GET of any JSON resource under `/v1`.
     pub async fn get<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
         self.call_idempotent::<(), T>(Verb::Get, path, token, None)
@@ -383,6 +402,16 @@ impl Api {
     pub async fn delete<T: DeserializeOwned>(&self, token: Option<&str>, path: &str) -> Result<T> {
         self.call_idempotent::<(), T>(Verb::Delete, path, token, None)
             .await
+    }
+
+    /// A DELETE with a JSON body (sent once).
+    pub async fn delete_with<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        self.call(Verb::Delete, path, token, Some(body)).await
     }
 }
 

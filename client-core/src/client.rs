@@ -517,6 +517,27 @@ impl Client {
         Ok(())
     }
 
+    /// Deletes this device's copy of an account (its database and
+    /// everything in it): after the account itself was deleted. Best
+    /// effort: a file still held open goes when the app closes.
+    pub(crate) async fn forget_account(&self, user_id: &str) {
+        if !user_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return;
+        }
+        let base = self.inner.data_dir.join("accounts");
+        for suffix in ["sqlite", "sqlite-wal", "sqlite-shm"] {
+            let path = base.join(format!("{user_id}.{suffix}"));
+            if let Err(e) = tokio::fs::remove_file(&path).await
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %path.display(), error = %e, "cannot delete the account's data");
+            }
+        }
+    }
+
     /// Events: data changed, sync status, refused changes. Each receiver
     /// sees every event after it subscribed (a slow one skips ahead and
     /// should re-read what it shows).

@@ -46,6 +46,7 @@ pub mod media;
 pub mod model;
 mod online;
 mod pending;
+mod privacy;
 mod realtime;
 mod requests;
 mod rooms;
@@ -80,6 +81,7 @@ pub use moa_protocol::sync::LikeTarget;
 pub use model::*;
 pub use online::ReviewPage;
 pub use pending::OutboxHandle;
+pub use privacy::{DOWNLOAD_CHUNK, DataExportProgress, SavedExport};
 pub use requests::{
     QuoteView, RequestCard, RequestDraft, RequestFilter, RequestsHandle, WalletHandle,
 };

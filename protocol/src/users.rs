@@ -246,19 +246,54 @@ pub struct PhoneVerificationConfirm {
     pub code: String,
 }
 
-wire_enum! {
-    /// Where a "download my data" export is (`DataExport::state`).
-    ExportState {
-        /// Asked for; the job has not started.
-        Queued = "queued",
-        /// Being built (`done` of `total` steps).
-        Building = "building",
-        /// Built: `GET /v1/me/exports/{id}/file` downloads it until `expires_at`.
-        Ready = "ready",
-        /// The build failed after its retries; ask for a new one.
-        Failed = "failed",
-        /// Past `expires_at`: the file is gone; ask for a new one.
-        Expired = "expired",
+/// Where a "download my data" export is (`DataExport::state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExportState {
+    /// Asked for; the job has not started.
+    Queued,
+    /// Being built (`done` of `total` steps).
+    Building,
+    /// Built: `GET /v1/me/exports/{id}/file` downloads it until `expires_at`.
+    Ready,
+    /// The build failed after its retries; ask for a new one.
+    Failed,
+    /// Past `expires_at`: the file is gone; ask for a new one.
+    Expired,
+    /// A state this build does not know (from a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ExportState {
+    /// The state as spelled on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportState::Queued => "queued",
+            ExportState::Building => "building",
+            ExportState::Ready => "ready",
+            ExportState::Failed => "failed",
+            ExportState::Expired => "expired",
+            ExportState::Unknown => "unknown",
+        }
+    }
+
+    /// The state spelled `s` (`Unknown` for anything else).
+    pub fn parse(s: &str) -> ExportState {
+        match s {
+            "queued" => ExportState::Queued,
+            "building" => ExportState::Building,
+            "ready" => ExportState::Ready,
+            "failed" => ExportState::Failed,
+            "expired" => ExportState::Expired,
+            _ => ExportState::Unknown,
+        }
+    }
+
+    /// Still on its way (queued or building).
+    pub fn is_pending(self) -> bool {
+        matches!(self, ExportState::Queued | ExportState::Building)
     }
 }
 
@@ -269,7 +304,6 @@ wire_enum! {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataExport {
     pub id: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub state: ExportState,
     /// Steps done of `total` while building (sections, then photos).
     #[serde(default)]
@@ -395,5 +429,16 @@ mod tests {
             );
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn export_states_round_trip_and_a_newer_one_is_unknown() {
+        for s in ["queued", "building", "ready", "failed", "expired"] {
+            let state: ExportState = serde_json::from_str(&format!("\"{s}\"")).unwrap();
+            assert_eq!(state.as_str(), s);
+            assert_eq!(ExportState::parse(s), state);
+        }
+        let newer: ExportState = serde_json::from_str("\"archived\"").unwrap();
+        assert_eq!(newer, ExportState::Unknown);
     }
 }

@@ -201,8 +201,11 @@ pub fn app(state: AppState) -> Router {
         // never images or video (already compressed, and byte ranges of video
         // must stay byte ranges of the file).
         .layer(
-            CompressionLayer::new()
-                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("video/"))),
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("video/"))
+                    .and(NotForContentType::const_new("application/zip")),
+            ),
         )
         .with_state(state)
 }

@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 both_engines!(
     download_my_data_holds_mine_and_only_mine,
     a_deleted_account_is_erased_on_schedule,
+    a_device_downloads_its_data_with_progress_and_resumes,
+    a_device_deletes_its_account_and_forgets_it,
 );
 
 fn new_id() -> String {
@@ -571,5 +573,130 @@ async fn a_deleted_account_is_erased_on_schedule(engine: Engine) {
         .await,
         ""
     );
+    server.stop().await;
+}
+
+async fn a_device_downloads_its_data_with_progress_and_resumes(engine: Engine) {
+    use moa_client_core::DataExportProgress;
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let minji = api.signup("minji").await;
+    // Two photos large enough that the zip takes several ranged requests.
+    for seed in [3, 4] {
+        let png = moa_tests::test_png(1000, 800, seed);
+        let r = moa_tests::upload(&api, &minji, "photo", &png, 1 << 20).await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+    review(&api, &minji, "기기에서 받을 리뷰", &[]).await;
+    let (client, _dir) = moa_tests::open_client(&server.url("")).await;
+    client
+        .sign_in("minji@test.kr", "password-minji")
+        .await
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let saved = client
+        .export_my_data(folder.path(), |p| seen.lock().unwrap().push(p))
+        .await
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        matches!(seen[0], DataExportProgress::Building { .. }),
+        "{seen:?}"
+    );
+    let downloads: Vec<(u64, u64)> = seen
+        .iter()
+        .filter_map(|p| match p {
+            DataExportProgress::Downloading { received, total } => Some((*received, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(downloads.len() >= 3, "several chunks: {downloads:?}");
+    assert!(
+        downloads.windows(2).all(|w| w[0].0 < w[1].0),
+        "{downloads:?}"
+    );
+    assert_eq!(downloads.last().copied(), Some((saved.bytes, saved.bytes)));
+    assert!(saved.bytes > moa_client_core::DOWNLOAD_CHUNK);
+    let whole = std::fs::read(&saved.path).unwrap();
+    assert_eq!(whole.len() as u64, saved.bytes);
+    let name = saved.path.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(
+        name.starts_with("moa-data-") && name.ends_with(".zip"),
+        "{name}"
+    );
+    let files = unzip(&whole);
+    assert_eq!(files.keys().filter(|k| k.starts_with("photos/")).count(), 2);
+    assert_eq!(
+        json_of(&files, "reviews.json")[0]["title"],
+        "기기에서 받을 리뷰"
+    );
+    assert!(
+        !folder
+            .path()
+            .read_dir()
+            .unwrap()
+            .any(|e| { e.unwrap().file_name().to_string_lossy().ends_with(".part") })
+    );
+
+    // A download cut after 1,000 bytes resumes from there, into a new name.
+    let partial = folder
+        .path()
+        .join(format!("moa-data-{}.zip.part", &saved.export_id[..8]));
+    std::fs::write(&partial, &whole[..1000]).unwrap();
+    let first = std::sync::Mutex::new(None);
+    let again = client
+        .download_data_export(&saved.export_id, folder.path(), |p| {
+            first.lock().unwrap().get_or_insert(p);
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first.into_inner().unwrap(),
+        Some(DataExportProgress::Downloading {
+            received: 1000,
+            total: saved.bytes
+        })
+    );
+    assert_ne!(again.path, saved.path);
+    assert!(again.path.to_string_lossy().ends_with(" (2).zip"));
+    assert_eq!(std::fs::read(&again.path).unwrap(), whole);
+    server.stop().await;
+}
+
+async fn a_device_deletes_its_account_and_forgets_it(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let (client, dir) = moa_tests::open_client(&server.url("")).await;
+    client
+        .sign_up("haeun@test.kr", "password-haeun", "haeun", "하은")
+        .await
+        .unwrap();
+    let me = client.me().await.unwrap();
+    let policy = client.deletion_policy().await.unwrap();
+    assert_eq!(
+        (policy.erase_after_days, policy.keep_records_years),
+        (30, 5)
+    );
+    let db = dir
+        .path()
+        .join("accounts")
+        .join(format!("{}.sqlite", me.id));
+    assert!(db.exists());
+
+    let wrong = client.delete_account("not-the-password").await.unwrap_err();
+    assert!(
+        matches!(&wrong, moa_client_core::Error::Rejected { .. }),
+        "{wrong:?}"
+    );
+    assert!(client.me().await.is_ok(), "still signed in");
+
+    client.delete_account("password-haeun").await.unwrap();
+    assert!(client.me().await.is_err(), "signed out");
+    assert!(!db.exists(), "the device forgot the account");
+    server
+        .api()
+        .login("haeun@test.kr", "password-haeun")
+        .await
+        .expect(401);
     server.stop().await;
 }

@@ -135,7 +135,7 @@ async fn download_export(
         _ => {
             return Err(Error::conflict(
                 ErrorCode::InvalidState,
-                format!("this export is {}, not ready", wire.state),
+                format!("this export is {}, not ready", wire.state.as_str()),
             ));
         }
     }
