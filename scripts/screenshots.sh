@@ -396,6 +396,23 @@ until_shown "the search results for 카페" 'p["screen"] == "‘카페’ 검색
 snap search
 quit_app
 
+say "download my data and what deleting the account means, in settings"
+export MOA_DOWNLOAD_DIR="$work/downloads"
+launch my-data "$work/member"
+until_shown "the stored session: the feed live" "$LIVE"
+click_until "설정" "the settings screen" 'p["screen"] == "설정"'
+scroll_down
+click "내 데이터 받기"
+until_shown "the data downloaded" 'any("저장했어요" in s for s in p["statuses"])' 60
+ls "$MOA_DOWNLOAD_DIR"/moa-data-*.zip >/dev/null 2>&1 || die "no zip in $MOA_DOWNLOAD_DIR"
+python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert "reviews.json" in z.namelist()' \
+  "$(ls "$MOA_DOWNLOAD_DIR"/moa-data-*.zip | head -1)" || die "the downloaded zip has no reviews.json"
+click "계정 삭제…"
+until_shown "what deleting the account means" 'any(t[0] == "password" for t in p["targets"])' 10
+scroll_down
+snap my-data
+quit_app
+
 say "a group-buy as a person does it: the 공동구매 tab, a campaign, 참여하기, paying"
 # The app opens the checkout in the system browser (xdg-open): this one
 # notes the address, and the person's payment is the page's 결제하기 form,

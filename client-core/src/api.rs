@@ -163,6 +163,12 @@ impl Transport for Http {
     }
 }
 
+/// The apps' HTTP transport to the server at `server_url`, for a transport
+/// that wraps it (one that records the requests, in tests).
+pub fn http_transport(server_url: &str) -> Result<Arc<dyn Transport>> {
+    Ok(Arc::new(Http::new(base_url(server_url)?)?))
+}
+
 /// A client of one server.
 #[derive(Debug, Clone)]
 pub struct Api {

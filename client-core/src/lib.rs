@@ -71,7 +71,7 @@ pub use client::{Client, Options};
 /// The seam under every server call: implement [`Transport`] to carry the
 /// client's requests some other way than HTTP (a scripted server in tests).
 pub mod transport {
-    pub use crate::api::{Answer, Body, Request, Sending, Transport, Verb};
+    pub use crate::api::{Answer, Body, Request, Sending, Transport, Verb, http_transport};
 }
 pub use error::{Detail, Error, Result};
 pub use media::{MediaHandle, MediaSource, PreparedMedia};

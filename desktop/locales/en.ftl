@@ -998,3 +998,26 @@ linked-link = Link
 linked-last = Your only way to sign in: set a password or link another account before unlinking it.
 linked-unlinked = { $provider } unlinked
 linked-done = { $provider } account linked
+
+# The member's own data (settings)
+mydata-title = Download my data
+mydata-what = Your profile, reviews, comments, likes, scraps, follows, the chat messages you sent, orders, points history, requests and quotes, and the photos you uploaded, in one zip file. You can ask three times a day; a file can be downloaded again for 7 days.
+mydata-start = Download my data
+mydata-asking = Asking…
+mydata-building = The server is preparing the file… ({ $done }/{ $total })
+mydata-downloading = Downloading… { $received } / { $total }
+mydata-done = Saved ({ $size }): { $path }
+mydata-failed = Could not download it: { $reason }
+delete-title = Delete account
+delete-open = Delete account…
+delete-now-title = At once:
+delete-now = your name, bio, profile photo and phone number are erased and every device is signed out. Your email and handle become free to sign up again.
+delete-later-title = After { $days } days:
+delete-later = your reviews, comments, chat messages, photos, likes, scraps and follows are erased. Until then they show as a deleted member's.
+delete-kept-title = Kept:
+delete-kept = orders, payments and points records are kept { $years } years as Korean e-commerce law requires, then their notes are erased too.
+delete-export-first = If you want to keep anything, download your data first. A deleted account cannot be restored.
+delete-password = Password
+delete-understood = I have read the above and want to delete my account
+delete-confirm = Delete account
+delete-done = Your account was deleted. Thank you for being part of Moa.

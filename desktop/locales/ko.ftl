@@ -995,3 +995,26 @@ linked-link = 연결하기
 linked-last = 하나뿐인 로그인 방법이라 해제할 수 없어요. 비밀번호를 만들거나 다른 계정을 연결하면 해제할 수 있어요.
 linked-unlinked = { $provider } 연결을 해제했어요
 linked-done = { $provider } 계정을 연결했어요
+
+# The member's own data (settings)
+mydata-title = 내 데이터 받기
+mydata-what = 프로필, 리뷰, 댓글, 좋아요, 스크랩, 팔로우, 내가 보낸 채팅 메시지, 주문, 포인트 내역, 부탁과 견적, 올린 사진을 zip 파일 하나로 받아요. 하루 세 번까지 요청할 수 있고, 만든 파일은 7일 동안 다시 받을 수 있어요.
+mydata-start = 내 데이터 받기
+mydata-asking = 요청하는 중…
+mydata-building = 서버에서 파일을 만드는 중… ({ $done }/{ $total })
+mydata-downloading = 내려받는 중… { $received } / { $total }
+mydata-done = 저장했어요 ({ $size }): { $path }
+mydata-failed = 받지 못했어요: { $reason }
+delete-title = 계정 삭제
+delete-open = 계정 삭제…
+delete-now-title = 바로:
+delete-now = 이름, 소개, 프로필 사진, 전화번호가 지워지고 모든 기기에서 로그아웃돼요. 이메일과 아이디는 다시 가입할 수 있게 풀려요.
+delete-later-title = { $days }일 뒤:
+delete-later = 리뷰, 댓글, 채팅 메시지, 사진, 좋아요, 스크랩, 팔로우가 지워져요. 그때까지는 '탈퇴한 회원'으로 보여요.
+delete-kept-title = 보관:
+delete-kept = 주문·결제·포인트 기록은 전자상거래법에 따라 { $years }년 보관한 뒤 메모까지 지워져요.
+delete-export-first = 남기고 싶은 것이 있다면 먼저 '내 데이터 받기'로 받아 두세요. 삭제한 계정은 되돌릴 수 없어요.
+delete-password = 비밀번호
+delete-understood = 위 내용을 확인했고 계정을 삭제할게요
+delete-confirm = 계정 삭제
+delete-done = 계정을 삭제했어요. 그동안 함께해 주셔서 고마워요.

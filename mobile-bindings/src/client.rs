@@ -61,7 +61,7 @@ pub fn view_dwell_ms() -> u64 {
 /// One Moa client: a data directory on the device and a server.
 #[derive(uniffi::Object)]
 pub struct MoaClient {
-    core: Client,
+    pub(crate) core: Client,
     /// The runtime the client's tasks run on; subscriptions forward there.
     runtime: Handle,
     _live: Live,

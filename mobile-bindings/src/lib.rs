@@ -13,7 +13,8 @@
 //! one small [`MoaError`] in one place. Any rule or decision belongs in
 //! client-core, where the desktop app gets it too.
 //!
-//! Modules: `client` (the client object and its methods), `outbox`, `room`,
+//! Modules: `client` (the client object and its methods), `privacy` (its
+//! download-my-data and account-deletion methods), `outbox`, `room`,
 //! `media`, `search`, `shop`, `requests` (requests and the wallet) and
 //! `admin` (the handle objects), `events`
 //! (listener and subscription), `types` (records and enums), `error` (the
@@ -27,6 +28,7 @@ mod events;
 mod handles;
 mod media;
 mod outbox;
+mod privacy;
 mod requests;
 mod room;
 mod search;

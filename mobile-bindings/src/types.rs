@@ -33,17 +33,17 @@ use moa_client_core::protocol::{
     AcceptedQuote, AdminOrder, AdminOrderPage, AdminStats, AdminUser, AuditEntry, Campaign,
     CampaignFunnel, CampaignStatus, ChargeCheckout, ChargeStatus, Community, CommunityKind,
     CommunitySignups, CreateCampaignRequest, CreateCommunityRequest, CreatePlaceRequest,
-    CreateProductRequest, DayStats, Device, EditCampaignRequest, EditPlaceRequest,
-    EditProductRequest, HelpRequest, HelperReview, MatchKind, Media, MediaKind, MemberListItem,
-    ModerationAction, ModerationRequest, ModerationResult, NotificationKind, NotificationSettings,
-    OptionChoice, OptionChoiceInput, OptionGroup, OptionGroupInput, Order, OrderChoice, OrderEvent,
-    OrderFilter, OrderSort, OrderStatus, OrderTotals, Page, PasswordResetSent, PhoneCodeSent,
-    Place, PlaceCategory, PlaceCreated, PointCharge, PointEntry, PointKind, Product,
-    ProductCreated, ProductOption, ProfileComment, ProfileCounts, PushPlatform, Quote, QuoteStatus,
-    Report, ReportDayCount, ReportState, ReportStats, ReportTypeCount, RequestCategory,
-    RequestStatus, Role, SearchHit, SearchKind, SearchType, ShopProduct, ShopProductRequest,
-    TextAudience, TextKind, TextPreview, TextPurpose, TextRange, TextRecipient, TextRequest,
-    TextSend, Wallet,
+    CreateProductRequest, DataExport, DayStats, DeletionPolicy, Device, EditCampaignRequest,
+    EditPlaceRequest, EditProductRequest, ExportState, HelpRequest, HelperReview, MatchKind, Media,
+    MediaKind, MemberListItem, ModerationAction, ModerationRequest, ModerationResult,
+    NotificationKind, NotificationSettings, OptionChoice, OptionChoiceInput, OptionGroup,
+    OptionGroupInput, Order, OrderChoice, OrderEvent, OrderFilter, OrderSort, OrderStatus,
+    OrderTotals, Page, PasswordResetSent, PhoneCodeSent, Place, PlaceCategory, PlaceCreated,
+    PointCharge, PointEntry, PointKind, Product, ProductCreated, ProductOption, ProfileComment,
+    ProfileCounts, PushPlatform, Quote, QuoteStatus, Report, ReportDayCount, ReportState,
+    ReportStats, ReportTypeCount, RequestCategory, RequestStatus, Role, SearchHit, SearchKind,
+    SearchType, ShopProduct, ShopProductRequest, TextAudience, TextKind, TextPreview, TextPurpose,
+    TextRange, TextRecipient, TextRequest, TextSend, Wallet,
 };
 use moa_client_core::{
     Author, ChatMessage, ChatRoom, Comment, Draft, DraftKind, Event, FeedTab, ItemError,
@@ -53,6 +53,7 @@ use moa_client_core::{
     Subject, SubjectRef, SubjectType, SyncStatus, Topic,
 };
 use moa_client_core::{CampaignCard, Checkout, ExportedOrders, MyOrder, OrderDraft};
+use moa_client_core::{DataExportProgress, SavedExport};
 use moa_client_core::{OauthRedirect, SocialSignIn as CoreSocialSignIn};
 use moa_client_core::{QuoteView, RequestCard, RequestDraft, RequestFilter};
 
@@ -1564,6 +1565,67 @@ pub struct AppLink {
 #[uniffi::export]
 pub fn parse_link(link: String) -> Option<AppLink> {
     moa_client_core::protocol::links::parse(&link).map(|(kind, id)| AppLink { kind, id })
+}
+
+/// Where a "download my data" export is on the server.
+#[uniffi::remote(Enum)]
+pub enum ExportState {
+    /// Asked for; not started.
+    Queued,
+    /// Being built (`done` of `total` steps).
+    Building,
+    /// Ready to download until `expires_at`.
+    Ready,
+    /// The build failed; ask for a new one.
+    Failed,
+    /// Past `expires_at`; ask for a new one.
+    Expired,
+    /// A state a newer server has that this build does not know.
+    Unknown,
+}
+
+/// A copy of the member's data on the server (`MoaClient.requestDataExport`).
+#[uniffi::remote(Record)]
+pub struct DataExport {
+    pub id: String,
+    pub state: ExportState,
+    /// Steps done of `total` while building.
+    pub done: u32,
+    pub total: u32,
+    /// The zip's size once ready.
+    pub bytes: u64,
+    pub created_at: i64,
+    pub ready_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+/// What deleting the account keeps, and for how long
+/// (`MoaClient.deletionPolicy`): show it before asking for the password.
+#[uniffi::remote(Record)]
+pub struct DeletionPolicy {
+    /// Days after the deletion when reviews, comments, messages, photos,
+    /// likes, scraps and follows are erased.
+    pub erase_after_days: u32,
+    /// Years orders, payments and the points ledger are kept.
+    pub keep_records_years: u32,
+}
+
+/// Where "download my data" is, for a progress bar.
+#[uniffi::remote(Enum)]
+pub enum DataExportProgress {
+    /// The server is building the copy: `done` of `total` steps.
+    Building { done: u32, total: u32 },
+    /// Downloading: `received` of `total` bytes are in the file.
+    Downloading { received: u64, total: u64 },
+}
+
+/// A copy of the member's data saved on the device.
+#[uniffi::remote(Record)]
+pub struct SavedExport {
+    pub export_id: String,
+    /// The zip.
+    pub path: PathBuf,
+    pub bytes: u64,
 }
 
 /// A verification code was texted (`MoaClient.requestPhoneVerification`).

@@ -690,6 +690,7 @@ mod tests {
 pub mod conform;
 pub mod oidc;
 pub mod proxy;
+pub mod recorded;
 pub mod shop;
 pub mod slack;
 pub mod smtp;

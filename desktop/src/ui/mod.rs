@@ -10,6 +10,7 @@ pub mod compose;
 pub mod feed;
 pub mod notifications;
 pub mod outbox;
+pub mod privacy;
 pub mod profile;
 pub mod request_form;
 pub mod requests;

@@ -4,8 +4,9 @@
 //! quoting need it where the server sends texts), the way to their points
 //! (포인트), the ways in (연결된 계정: the password, Kakao, Naver and Google
 //! linked or not; linking through the browser, unlinking but never the
-//! last one), server URL (the app reopens its client against the new
-//! server), and signing out.
+//! last one), "download my data" and deleting the account (`privacy`),
+//! server URL (the app reopens its client against the new server), and
+//! signing out.
 
 use dioxus::prelude::*;
 use moa_client_core::protocol::{
@@ -116,6 +117,8 @@ pub fn SettingsScreen() -> Element {
                     h3 { id: "linked-sign-ins", {prefs.t("linked-title")} }
                     LinkedSignIns {}
                     p { class: "muted small", {prefs.t("linked-hint")} }
+                    h3 { id: "my-data", {prefs.t("mydata-title")} }
+                    super::privacy::MyData {}
                 }
                 button { class: "btn danger",
                     onclick: move |_| {
@@ -129,6 +132,10 @@ pub fn SettingsScreen() -> Element {
                     {prefs.t("settings-sign-out")}
                 }
                 p { class: "muted small", {prefs.t("settings-sign-out-hint")} }
+                if session.me().is_some() {
+                    h3 { id: "delete-account", {prefs.t("delete-title")} }
+                    super::privacy::DeleteAccount {}
+                }
             }
         }
     }

@@ -700,7 +700,7 @@ fn ExportCard(state: ExportState, on_close: EventHandler<()>) -> Element {
 }
 
 /// Opens a folder in the system's file manager.
-fn reveal(folder: &Path) {
+pub fn reveal(folder: &Path) {
     let program = if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(target_os = "windows") {
