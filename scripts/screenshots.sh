@@ -305,9 +305,33 @@ scroll_down() {
   sleep 0.8
 }
 
+# scroll_into_view TEXT: the wheel, a notch at a time, until the button,
+# link or field so named is in the upper part of the window (or as far up
+# as the page lets it go): settings are longer than a window.
+scroll_into_view() {
+  local at y last=""
+  for _ in $(seq 1 60); do
+    at=$(target "$1")
+    [ -n "$at" ] || die "nothing called '$1' on screen: $(cat "$work/$app_name.json")"
+    y=${at#* }
+    if [ "$y" -ge 80 ] && { [ "$y" -le 420 ] || { [ "$y" = "$last" ] && [ "$y" -le 760 ]; }; }; then
+      return 0
+    fi
+    last=$y
+    if [ "$y" -lt 80 ]; then
+      xdotool mousemove --window "$wid" 760 400 click 4
+    else
+      xdotool mousemove --window "$wid" 760 400 click 5
+    fi
+    # A fresh report (every 200 ms) before looking again.
+    sleep 0.5
+  done
+  die "'$1' never came into view: $(cat "$work/$app_name.json")"
+}
+
 sign_out() {
   click_until "설정" "the settings screen" 'p["screen"] == "설정"'
-  scroll_down
+  scroll_into_view "로그아웃"
   click "로그아웃"
   until_shown "signed out: the sign-in form" 'p["sign_in_form"]' 15
 }
@@ -401,12 +425,13 @@ export MOA_DOWNLOAD_DIR="$work/downloads"
 launch my-data "$work/member"
 until_shown "the stored session: the feed live" "$LIVE"
 click_until "설정" "the settings screen" 'p["screen"] == "설정"'
-scroll_down
+scroll_into_view "내 데이터 받기"
 click "내 데이터 받기"
 until_shown "the data downloaded" 'any("저장했어요" in s for s in p["statuses"])' 60
 ls "$MOA_DOWNLOAD_DIR"/moa-data-*.zip >/dev/null 2>&1 || die "no zip in $MOA_DOWNLOAD_DIR"
 python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert "reviews.json" in z.namelist()' \
   "$(ls "$MOA_DOWNLOAD_DIR"/moa-data-*.zip | head -1)" || die "the downloaded zip has no reviews.json"
+scroll_into_view "계정 삭제…"
 click "계정 삭제…"
 until_shown "what deleting the account means" 'any(t[0] == "password" for t in p["targets"])' 10
 scroll_down
@@ -570,7 +595,7 @@ until_shown "the password reset: signed in as $newbie" "$LIVE and \"@$newbie\" i
 say "the new member verifies a mobile number in 설정: a code texted (the demo's fake SENS logs it), typed back"
 click_until "설정" "the settings screen" 'p["screen"] == "설정"'
 until_shown "the phone verification form" 'any(t[0] == "verify-phone" for t in p["targets"])' 15
-scroll_down
+scroll_into_view verify-phone
 newbie_phone="010-7$(printf '%03d' $((RANDOM % 1000)))-$(printf '%04d' $((RANDOM % 10000)))"
 type_into verify-phone "$newbie_phone"
 sleep 0.3
@@ -635,7 +660,7 @@ click "가입하기"
 until_shown "signed up through Naver as 새봄: the feed live" "$LIVE and \"새봄\" in (p[\"member\"] or \"\")" 30
 click_until "설정" "the settings screen" 'p["screen"] == "설정"'
 until_shown "the linked sign-ins: Naver, saebom@naver.com" '"saebom@naver.com" in (p.get("linked") or "")' 15
-scroll_down
+scroll_into_view "💰 포인트 관리"
 snap linked-accounts
 quit_app
 

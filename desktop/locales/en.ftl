@@ -1021,3 +1021,4 @@ delete-password = Password
 delete-understood = I have read the above and want to delete my account
 delete-confirm = Delete account
 delete-done = Your account was deleted. Thank you for being part of Moa.
+delete-no-password = This account signs in with Kakao, Naver or Google and has no password: sign out, sign in again with it, and delete the account within ten minutes.

@@ -1018,3 +1018,4 @@ delete-password = 비밀번호
 delete-understood = 위 내용을 확인했고 계정을 삭제할게요
 delete-confirm = 계정 삭제
 delete-done = 계정을 삭제했어요. 그동안 함께해 주셔서 고마워요.
+delete-no-password = 비밀번호 없이 카카오·네이버·구글로 가입한 계정이에요. 로그아웃한 뒤 그 계정으로 다시 로그인하고 10분 안에 삭제해 주세요.

@@ -167,20 +167,29 @@ pub fn DeleteAccount() -> Element {
     let mut understood = use_signal(|| false);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
-    let policy = use_resource(move || async move {
+    // The server's periods, and whether the account has a password (one
+    // made through Kakao, Naver or Google deletes right after signing in
+    // with it again, without one).
+    let facts = use_resource(move || async move {
         if !open() {
             return None;
         }
-        client.get().deletion_policy().await.ok()
+        let client = client.get();
+        let policy = client.deletion_policy().await.ok();
+        let has_password = client.linked_sign_ins().await.map_or(true, |m| m.password);
+        Some((policy, has_password))
     });
     let fallback = DeletionPolicy {
         erase_after_days: 30,
         keep_records_years: 5,
     };
-    let known = policy.read().clone().flatten().unwrap_or(fallback);
+    let (known, has_password) = match facts.read().clone().flatten() {
+        Some((policy, has_password)) => (policy.unwrap_or(fallback), has_password),
+        None => (fallback, true),
+    };
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        if busy() || !understood() || password.peek().is_empty() {
+        if busy() || !understood() || (has_password && password.peek().is_empty()) {
             return;
         }
         busy.set(true);
@@ -205,16 +214,20 @@ pub fn DeleteAccount() -> Element {
         } else {
             form { class: "delete-account", onsubmit: submit,
                 p { b { {prefs.t("delete-now-title")} } " " {prefs.t("delete-now")} }
-                p { b { {prefs.t("delete-later-title")} } " "
+                p { b { {prefs.ta("delete-later-title", &[("days", Arg::Num(i64::from(known.erase_after_days)))])} } " "
                     {prefs.ta("delete-later", &[("days", Arg::Num(i64::from(known.erase_after_days)))])}
                 }
                 p { b { {prefs.t("delete-kept-title")} } " "
                     {prefs.ta("delete-kept", &[("years", Arg::Num(i64::from(known.keep_records_years)))])}
                 }
                 p { class: "muted small", {prefs.t("delete-export-first")} }
-                label { {prefs.t("delete-password")}
-                    input { r#type: "password", name: "password", autocomplete: "current-password",
-                        value: "{password}", oninput: move |e| password.set(e.value()) }
+                if has_password {
+                    label { {prefs.t("delete-password")}
+                        input { r#type: "password", name: "password", autocomplete: "current-password",
+                            value: "{password}", oninput: move |e| password.set(e.value()) }
+                    }
+                } else {
+                    p { class: "muted small", {prefs.t("delete-no-password")} }
                 }
                 label { class: "check",
                     input { r#type: "checkbox", name: "understood", checked: understood(),
@@ -227,7 +240,7 @@ pub fn DeleteAccount() -> Element {
                         {prefs.t("action-cancel")}
                     }
                     button { class: "btn primary danger", r#type: "submit", id: "delete-confirm",
-                        disabled: busy() || !understood() || password.read().is_empty(),
+                        disabled: busy() || !understood() || (has_password && password.read().is_empty()),
                         {prefs.t("delete-confirm")}
                     }
                 }
