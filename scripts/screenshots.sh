@@ -730,8 +730,9 @@ snap admin-texts
 # The send button is below the fold: scroll to it.
 xdotool mousemove --window "$wid" 760 560 click --repeat 8 --delay 40 5
 until_shown "the send button in view" 'any(t[0] == "보내기" and t[2] < 780 for t in p["targets"])' 10
-click "보내기"
-until_shown "asked once more" 'any(t[0] == "취소" for t in p["targets"]) and any(t[0] == "보내기" and t[2] < 780 for t in p["targets"])' 10
+# (A click that lands while the scroll is still settling can be lost: the
+# next tries click again until the confirmation shows.)
+click_until "보내기" "asked once more" 'any(t[0] == "취소" for t in p["targets"]) and any(t[0] == "보내기" and t[2] < 780 for t in p["targets"])'
 click_last "보내기"
 until_shown "sent: the send listed, delivered" 'any("보냄" in s and "대기 0" in s for s in p["statuses"])' 30
 snap admin-texts-sent

@@ -208,8 +208,8 @@ impl Account {
         let counts = self
             .store
             .read(|c| {
-                let pending = outbox::count(c, OutboxState::Queued)?
-                    + outbox::count(c, OutboxState::Sending)?;
+                let pending = outbox::count_changes(c, OutboxState::Queued)?
+                    + outbox::count_changes(c, OutboxState::Sending)?;
                 let failed = outbox::count(c, OutboxState::Failed)?;
                 Ok((pending, failed))
             })

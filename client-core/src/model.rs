@@ -40,7 +40,8 @@ pub struct SyncStatus {
     pub online: bool,
     /// A push or pull is under way.
     pub syncing: bool,
-    /// Changes not yet confirmed by the server (queued or sending).
+    /// The member's changes not yet confirmed by the server (queued or
+    /// sending; the app's own bookkeeping, such as recorded views, left out).
     pub pending: u32,
     /// Changes the server refused, waiting for the user.
     pub failed: u32,

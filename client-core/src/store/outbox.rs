@@ -186,6 +186,21 @@ pub fn next_due_at(conn: &Connection, now: i64) -> Result<Option<i64>> {
         .flatten())
 }
 
+/// Mutations the app queues on its own, not edits the member made (the
+/// batch of reviews read long enough to count as views): the status bar's
+/// "changes waiting" leaves them out.
+pub const BOOKKEEPING: &str = "views.record";
+
+/// How many of the member's own changes are in `state` ([`BOOKKEEPING`]
+/// left out).
+pub fn count_changes(conn: &Connection, state: OutboxState) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE state = ?1 AND name <> ?2",
+        params![state.as_str(), BOOKKEEPING],
+        |r| r.get(0),
+    )?)
+}
+
 /// Counts rows in a state.
 pub fn count(conn: &Connection, state: OutboxState) -> Result<i64> {
     Ok(conn.query_row(
@@ -363,6 +378,21 @@ pub fn has_send(conn: &Connection, message_id: &str) -> Result<bool> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn recorded_views_are_not_counted_as_changes_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("o.db")).unwrap();
+        super::super::migrate(&mut conn, super::super::MIGRATIONS).unwrap();
+        let tx = conn.transaction().unwrap();
+        let views = Op::decode("views.record", &serde_json::json!({"review_ids": ["r1"]}));
+        append(&tx, "v", &views.unwrap(), 0).unwrap();
+        let read = Op::decode("chat.read", &serde_json::json!({"room_id": "r", "seq": 1}));
+        append(&tx, "c", &read.unwrap(), 0).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(count(&conn, OutboxState::Queued).unwrap(), 2);
+        assert_eq!(count_changes(&conn, OutboxState::Queued).unwrap(), 1);
+    }
 
     #[test]
     fn a_row_waiting_to_retry_holds_back_the_rows_after_it() {
