@@ -31,7 +31,7 @@ use crate::actor::Actor;
 use crate::error::Result;
 use crate::jobs::{self, Job};
 use crate::social::service::{self as social, Target};
-use crate::state::AppState;
+use crate::state::{AppState, Events};
 use crate::util::now_ms;
 
 /// The first job: the member's content.
@@ -100,6 +100,125 @@ async fn ids(state: &AppState, sql: &str, user_id: &str) -> Result<Vec<(String, 
         .await?)
 }
 
+/// What the erase job takes out item by item, in this order, each through
+/// the path a member's own action takes (so counters, feeds, search, the
+/// change log and devices follow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Reviews, deleted as their author deletes them (then blanked).
+    Reviews,
+    /// Comments, likewise.
+    Comments,
+    /// Likes, undone.
+    Likes,
+    /// Scraps, undone.
+    Scraps,
+    /// Follows both ways, undone.
+    Follows,
+    /// Chat messages, left as tombstones (the rooms are told).
+    Messages,
+}
+
+impl Step {
+    const ALL: [Step; 6] = [
+        Step::Reviews,
+        Step::Comments,
+        Step::Likes,
+        Step::Scraps,
+        Step::Follows,
+        Step::Messages,
+    ];
+
+    /// What is left of this step: two columns per item, `$1` the member,
+    /// `$2` the batch size.
+    fn pending(self) -> &'static str {
+        match self {
+            Step::Reviews => {
+                "SELECT id, '' FROM reviews WHERE author_id = $1 AND deleted_at IS NULL LIMIT $2"
+            }
+            Step::Comments => {
+                "SELECT id, '' FROM comments WHERE author_id = $1 AND deleted_at IS NULL LIMIT $2"
+            }
+            Step::Likes => "SELECT target_type, target_id FROM likes WHERE user_id = $1 LIMIT $2",
+            Step::Scraps => "SELECT review_id, '' FROM scraps WHERE user_id = $1 LIMIT $2",
+            Step::Follows => {
+                "SELECT follower_id, followee_id FROM follows \
+                 WHERE follower_id = $1 OR followee_id = $1 LIMIT $2"
+            }
+            Step::Messages => {
+                "SELECT room_id, id FROM messages WHERE sender_id = $1 AND deleted_at IS NULL \
+                 LIMIT $2"
+            }
+        }
+    }
+
+    /// Takes one item (`a`, `b`: the two columns of [`Step::pending`]) out,
+    /// in the batch's transaction; answers the realtime events it caused.
+    async fn erase(
+        self,
+        tx: &mut AnyConnection,
+        actor: &Actor,
+        a: &str,
+        b: &str,
+        now: i64,
+    ) -> Result<Events> {
+        match self {
+            Step::Reviews => {
+                if let Some(row) = crate::reviews::service::load(tx, a).await? {
+                    crate::reviews::service::remove(tx, &row, now).await?;
+                }
+            }
+            Step::Comments => {
+                if let Some(row) = crate::comments::service::get(tx, "", true, a).await? {
+                    crate::comments::service::remove(tx, &row, now).await?;
+                }
+            }
+            Step::Likes => {
+                let target = if a == "comment" {
+                    Target::Comment
+                } else {
+                    Target::Review
+                };
+                social::unlike(tx, actor, target, b, now).await?;
+            }
+            Step::Scraps => {
+                social::unscrap(tx, actor, a, now).await?;
+            }
+            Step::Follows => social::unfollow_pair(tx, a, b, now).await?,
+            Step::Messages => return Ok(crate::chat::service::erase(tx, a, b, now).await?.1),
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// Runs one [`Step`] to its end, [`BATCH`] items a write transaction. A
+/// batch that comes back unchanged is an error (else it would not end).
+async fn in_batches(state: &AppState, actor: &Actor, step: Step, now: i64) -> Result<()> {
+    let user = actor.user_id.as_str();
+    let mut last = Vec::new();
+    loop {
+        let batch = ids(state, step.pending(), user).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if batch == last {
+            return Err(crate::Error::Internal(format!(
+                "erasing {user} made no progress at {step:?}"
+            )));
+        }
+        state
+            .write(async |tx| {
+                let mut events = Vec::new();
+                for (a, b) in &batch {
+                    events.extend(step.erase(tx, actor, a, b, now).await?);
+                }
+                Ok(((), events))
+            })
+            .await?;
+        last = batch;
+    }
+}
+
 /// The [`ERASE`] job.
 pub async fn run(state: &AppState, job: &Job) -> Result<()> {
     let user = job.text("user_id")?.to_owned();
@@ -117,134 +236,8 @@ pub async fn run(state: &AppState, job: &Job) -> Result<()> {
     let actor = as_actor(&user);
     let now = now_ms();
 
-    // Reviews and comments: deleted through the author's path, then blanked.
-    loop {
-        let batch = ids(
-            state,
-            "SELECT id, '' FROM reviews WHERE author_id = $1 AND deleted_at IS NULL LIMIT $2",
-            &user,
-        )
-        .await?;
-        if batch.is_empty() {
-            break;
-        }
-        state
-            .write_quiet(async |tx| {
-                for (id, _) in &batch {
-                    if let Some(row) = crate::reviews::service::load(tx, id).await? {
-                        crate::reviews::service::remove(tx, &row, now).await?;
-                    }
-                }
-                Ok(())
-            })
-            .await?;
-    }
-    loop {
-        let batch = ids(
-            state,
-            "SELECT id, '' FROM comments WHERE author_id = $1 AND deleted_at IS NULL LIMIT $2",
-            &user,
-        )
-        .await?;
-        if batch.is_empty() {
-            break;
-        }
-        state
-            .write_quiet(async |tx| {
-                for (id, _) in &batch {
-                    if let Some(row) = crate::comments::service::get(tx, "", true, id).await? {
-                        crate::comments::service::remove(tx, &row, now).await?;
-                    }
-                }
-                Ok(())
-            })
-            .await?;
-    }
-    // Likes, scraps and follows, undone so the counts follow.
-    loop {
-        let batch = ids(
-            state,
-            "SELECT target_type, target_id FROM likes WHERE user_id = $1 LIMIT $2",
-            &user,
-        )
-        .await?;
-        if batch.is_empty() {
-            break;
-        }
-        state
-            .write_quiet(async |tx| {
-                for (kind, id) in &batch {
-                    let target = if kind == "comment" {
-                        Target::Comment
-                    } else {
-                        Target::Review
-                    };
-                    social::unlike(tx, &actor, target, id, now).await?;
-                }
-                Ok(())
-            })
-            .await?;
-    }
-    loop {
-        let batch = ids(
-            state,
-            "SELECT review_id, '' FROM scraps WHERE user_id = $1 LIMIT $2",
-            &user,
-        )
-        .await?;
-        if batch.is_empty() {
-            break;
-        }
-        state
-            .write_quiet(async |tx| {
-                for (id, _) in &batch {
-                    social::unscrap(tx, &actor, id, now).await?;
-                }
-                Ok(())
-            })
-            .await?;
-    }
-    loop {
-        let batch = ids(
-            state,
-            "SELECT follower_id, followee_id FROM follows \
-             WHERE follower_id = $1 OR followee_id = $1 LIMIT $2",
-            &user,
-        )
-        .await?;
-        if batch.is_empty() {
-            break;
-        }
-        state
-            .write_quiet(async |tx| {
-                for (follower, followee) in &batch {
-                    social::unfollow_pair(tx, follower, followee, now).await?;
-                }
-                Ok(())
-            })
-            .await?;
-    }
-    // Chat messages: tombstones, as the member's own delete leaves them.
-    loop {
-        let batch = ids(
-            state,
-            "SELECT room_id, id FROM messages WHERE sender_id = $1 AND deleted_at IS NULL LIMIT $2",
-            &user,
-        )
-        .await?;
-        if batch.is_empty() {
-            break;
-        }
-        state
-            .write(async |tx| {
-                let mut events = Vec::new();
-                for (room, id) in &batch {
-                    let (_, more) = crate::chat::service::erase(tx, room, id, now).await?;
-                    events.extend(more);
-                }
-                Ok(((), events))
-            })
-            .await?;
+    for step in Step::ALL {
+        in_batches(state, &actor, step, now).await?;
     }
     // What is left in one transaction: texts, the member's own rows.
     state

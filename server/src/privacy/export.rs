@@ -520,7 +520,7 @@ fn readme(row: &ExportRow) -> String {
 
 /// One section's JSON.
 async fn section(conn: &mut AnyConnection, name: &str, user: &str) -> Result<Value> {
-    let q = async |conn: &mut AnyConnection, sql: &str| rows(conn, sql, user).await;
+    let q = async |conn: &mut AnyConnection, sql: &str| rows(conn, sql, &[user]).await;
     Ok(match name {
         "profile" => {
             let mut profile = q(
@@ -713,7 +713,7 @@ async fn chats(conn: &mut AnyConnection, user: &str) -> Result<Value> {
         conn,
         "SELECT r.id, r.kind, r.name, r.created_at, m.joined_at FROM room_members m \
          JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1 ORDER BY m.joined_at, r.id",
-        user,
+        &[user],
     )
     .await?;
     let mut out = Vec::with_capacity(rooms.len());
@@ -733,12 +733,11 @@ async fn chats(conn: &mut AnyConnection, user: &str) -> Result<Value> {
         .into_iter()
         .map(Value::String)
         .collect();
-        let messages = rows2(
+        let messages = rows(
             conn,
             "SELECT id, seq, body, media, reply_to, created_at, edited_at FROM messages \
              WHERE room_id = $1 AND sender_id = $2 AND deleted_at IS NULL ORDER BY seq",
-            &id,
-            user,
+            &[&id, user],
         )
         .await?;
         if let Value::Object(map) = &mut room {
@@ -750,17 +749,13 @@ async fn chats(conn: &mut AnyConnection, user: &str) -> Result<Value> {
     Ok(Value::Array(out))
 }
 
-async fn rows(conn: &mut AnyConnection, sql: &str, user: &str) -> Result<Vec<Value>> {
-    let found = sqlx::query(sql).bind(user).fetch_all(&mut *conn).await?;
-    Ok(found.iter().map(to_json).collect())
-}
-
-async fn rows2(conn: &mut AnyConnection, sql: &str, a: &str, b: &str) -> Result<Vec<Value>> {
-    let found = sqlx::query(sql)
-        .bind(a)
-        .bind(b)
-        .fetch_all(&mut *conn)
-        .await?;
+/// The rows `sql` answers with `binds` as `$1`, `$2`, …, as JSON objects.
+async fn rows(conn: &mut AnyConnection, sql: &str, binds: &[&str]) -> Result<Vec<Value>> {
+    let mut query = sqlx::query(sql);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    let found = query.fetch_all(&mut *conn).await?;
     Ok(found.iter().map(to_json).collect())
 }
 
