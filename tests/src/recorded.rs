@@ -183,8 +183,24 @@ pub fn missing(recorded: &Value, now: &Value, at: &str, out: &mut Vec<String>) {
             }
         }
         (Value::Array(a), Value::Array(b)) => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                missing(x, y, &format!("{at}[{i}]"), out);
+            // Each recorded item in the same place, or anywhere (a change
+            // the server now adds may come first in a pull).
+            for (i, x) in a.iter().enumerate() {
+                let mut here = Vec::new();
+                match b.get(i) {
+                    Some(y) => missing(x, y, &format!("{at}[{i}]"), &mut here),
+                    None => here.push(format!("{at}[{i}] is gone")),
+                }
+                let elsewhere = || {
+                    b.iter().any(|y| {
+                        let mut probe = Vec::new();
+                        missing(x, y, at, &mut probe);
+                        probe.is_empty()
+                    })
+                };
+                if !here.is_empty() && !elsewhere() {
+                    out.extend(here);
+                }
             }
         }
         (Value::Bool(_), Value::Bool(_))
@@ -270,6 +286,23 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.len(), 3, "{out:?}");
+        // An item the server now puts first is fine (lengths are data, not the
+        // contract); an item of a shape found nowhere is reported.
+        let mut moved = Vec::new();
+        missing(
+            &json!([{"k": "r"}]),
+            &json!([{"n": 1}, {"k": "r"}]),
+            "answer",
+            &mut moved,
+        );
+        assert!(moved.is_empty(), "{moved:?}");
+        missing(
+            &json!([{"k": "r"}, {"z": 1}]),
+            &json!([{"k": "r"}]),
+            "answer",
+            &mut moved,
+        );
+        assert_eq!(moved, ["answer[1] is gone"]);
     }
 
     #[test]
