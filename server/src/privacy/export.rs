@@ -534,38 +534,24 @@ async fn section(conn: &mut AnyConnection, name: &str, user: &str) -> Result<Val
             .next()
             .unwrap_or(Value::Null);
             if let Value::Object(map) = &mut profile {
-                map.insert(
-                    "sign_ins".into(),
-                    Value::Array(
-                        q(
-                            conn,
-                            "SELECT provider, email, created_at FROM identities \
-                             WHERE user_id = $1 ORDER BY created_at",
-                        )
-                        .await?,
+                for (key, sql) in [
+                    (
+                        "sign_ins",
+                        "SELECT provider, email, created_at FROM identities \
+                         WHERE user_id = $1 ORDER BY created_at",
                     ),
-                );
-                map.insert(
-                    "muted_notifications".into(),
-                    Value::Array(
-                        q(
-                            conn,
-                            "SELECT kind FROM notification_mutes WHERE user_id = $1 ORDER BY kind",
-                        )
-                        .await?,
+                    (
+                        "muted_notifications",
+                        "SELECT kind FROM notification_mutes WHERE user_id = $1 ORDER BY kind",
                     ),
-                );
-                map.insert(
-                    "devices".into(),
-                    Value::Array(
-                        q(
-                            conn,
-                            "SELECT platform, created_at, updated_at FROM devices \
-                             WHERE user_id = $1 ORDER BY created_at",
-                        )
-                        .await?,
+                    (
+                        "devices",
+                        "SELECT platform, created_at, updated_at FROM devices \
+                         WHERE user_id = $1 ORDER BY created_at",
                     ),
-                );
+                ] {
+                    map.insert(key.into(), Value::Array(q(conn, sql).await?));
+                }
             }
             profile
         }
