@@ -15,6 +15,7 @@ use sqlx::AnyConnection;
 
 use moa_protocol::EntityKind;
 
+use crate::db::exec::{Arg, Exec};
 use crate::error::{Error, Result};
 
 /// Upsert (the entity now looks like `data`) or delete (a tombstone).
@@ -189,7 +190,7 @@ pub async fn append(conn: &mut AnyConnection, change: Change, now: i64) -> Resul
 
 /// Appends many new entities' changes with a few multi-row statements (the
 /// chat writer's batches; sizes as `db::batch::in_row_chunks`).
-pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64) -> Result<()> {
+pub async fn append_many(conn: &mut impl Exec, changes: &[Change], now: i64) -> Result<()> {
     let rows: Vec<(&str, &Change)> = changes
         .iter()
         .flat_map(|c| c.buckets.iter().map(move |b| (b.as_str(), c)))
@@ -212,16 +213,22 @@ pub async fn append_many(conn: &mut AnyConnection, changes: &[Change], now: i64)
         let sql = format!(
             "INSERT INTO changes (bucket, entity, entity_id, op, data, created_at) VALUES {values}"
         );
-        let mut query = sqlx::query(&sql).bind(now);
+        let mut args: Vec<Arg<'_>> = Vec::with_capacity(1 + 5 * chunk.len());
+        args.push(now.into());
         for (bucket, change) in chunk {
-            query = query
-                .bind(*bucket)
-                .bind(change.entity.as_str())
-                .bind(&change.entity_id)
-                .bind(change.op.as_str())
-                .bind(change.data.as_ref().map(serde_json::Value::to_string));
+            args.extend([
+                (*bucket).into(),
+                change.entity.as_str().into(),
+                change.entity_id.as_str().into(),
+                change.op.as_str().into(),
+                change
+                    .data
+                    .as_ref()
+                    .map(serde_json::Value::to_string)
+                    .into(),
+            ]);
         }
-        query.execute(&mut *conn).await?;
+        conn.execute(&sql, &args).await?;
     }
     Ok(())
 }

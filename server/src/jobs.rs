@@ -18,6 +18,7 @@ use std::time::Duration;
 use moa_protocol::{AdminJob, Page};
 use sqlx::AnyConnection;
 
+use crate::db::exec::Exec;
 use crate::error::Result;
 use crate::pagination::{self, into_page, page_size};
 use crate::state::AppState;
@@ -54,24 +55,25 @@ impl Job {
 /// Schedules a job, in the caller's transaction; a job of the same `key`
 /// scheduled before stays as it is (so scheduling twice runs it once).
 pub async fn schedule(
-    conn: &mut AnyConnection,
+    conn: &mut impl Exec,
     kind: &str,
     key: &str,
     payload: &serde_json::Value,
     due_at: i64,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO jobs (id, kind, key, payload, due_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+        &[
+            new_id().into(),
+            kind.into(),
+            key.into(),
+            payload.to_string().into(),
+            due_at.into(),
+            now.into(),
+        ],
     )
-    .bind(new_id())
-    .bind(kind)
-    .bind(key)
-    .bind(payload.to_string())
-    .bind(due_at)
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -298,6 +298,15 @@ pub async fn serve(
         stopping.send_replace(true);
     };
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Frames go out as they are written: with Nagle's algorithm a small
+    // frame written while the one before is unacknowledged waits for the
+    // peer's (possibly delayed) ACK.
+    let nodelay = std::env::var("MOA_EXP_NODELAY").map_or(true, |v| v != "0");
+    let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
+        if nodelay && let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -353,6 +353,18 @@ async fn chat_is_collapsed_per_room_and_outages_are_retried(engine: Engine) {
         .await
         .expect(200);
     assert_eq!(settings_now.body["chat_previews"], false);
+
+    // Sent over the socket (the socket writer's own path on SQLite), in the
+    // next window: the push goes too.
+    tokio::time::sleep(Duration::from_millis(
+        u64::try_from(moa_server::push::CHAT_WINDOW_MS).unwrap(),
+    ))
+    .await;
+    let mut ws = Ws::connect(&server.url(""), &bob.access).await;
+    ws.say(&room, "소켓으로 보낸 말").await;
+    assert_eq!(ws.next_of("ack").await["room_id"], room.as_str());
+    let got = delivered(&fake, 3).await;
+    assert_eq!(got[2].body, "새 메시지 5개", "{got:?}");
 }
 
 async fn the_client_registers_its_phone_and_chooses_what_comes(engine: Engine) {

@@ -12,6 +12,7 @@
 //! them run during writes). On PostgreSQL both come from one pool.
 
 pub mod batch;
+pub mod exec;
 pub mod filter;
 
 use std::path::Path;
@@ -52,6 +53,8 @@ pub struct Db {
     write: AnyPool,
     /// SQLite: a connection of its own for checkpoints (see [`Db::checkpoint`]).
     checkpointer: Option<AnyPool>,
+    /// SQLite: the database file (for [`Db::open_sync_writer`]).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Db {
@@ -71,6 +74,7 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     checkpointer: None,
+                    sqlite_file: None,
                 })
             }
             Some(url) if url.starts_with("sqlite:") => Self::open_sqlite(url).await,
@@ -101,12 +105,48 @@ impl Db {
             .connect(&format!("{base}?mode=rw"))
             .await
             .map_err(DbError::Connect)?;
+        let path = base
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
         Ok(Db {
             backend: Backend::Sqlite,
             read,
             write,
             checkpointer: Some(checkpointer),
+            sqlite_file: (!path.is_empty() && !path.contains(":memory:"))
+                .then(|| std::path::PathBuf::from(path)),
         })
+    }
+
+    /// SQLite: a synchronous connection to the database file for a writer
+    /// that runs its statements on its own thread (the socket writer, see
+    /// [`exec`]), set up as the pool's writer is. `None` on PostgreSQL or
+    /// an in-memory database. It must only write while holding
+    /// [`Db::write_gate`].
+    pub fn open_sync_writer(&self) -> Option<rusqlite::Result<rusqlite::Connection>> {
+        let file = self.sqlite_file.as_ref()?;
+        Some((|| {
+            let conn = rusqlite::Connection::open_with_flags(
+                file,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                 PRAGMA wal_autocheckpoint = 0;",
+            )?;
+            conn.set_prepared_statement_cache_capacity(64);
+            Ok(conn)
+        })())
+    }
+
+    /// SQLite: the right to write, held by a writer with a connection of
+    /// its own ([`Db::open_sync_writer`]): the pool's one write connection,
+    /// taken and left unused, so every other writer waits as it would for
+    /// a transaction (no `SQLITE_BUSY`, no busy-wait sleeps).
+    pub async fn write_gate(&self) -> Result<sqlx::pool::PoolConnection<Any>, sqlx::Error> {
+        self.write.acquire().await
     }
 
     pub fn backend(&self) -> Backend {
@@ -193,6 +233,9 @@ fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
+        // An in-process SQLite connection does not go away by itself; the
+        // test would be a round trip to its thread on every acquire.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 for pragma in [

@@ -29,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::actor::Actor;
+use crate::db::exec::{Exec, SqlRow};
 use crate::error::{Error, Result};
 use crate::extract::ApiJson;
 use crate::jobs::{self, Job};
@@ -369,22 +370,22 @@ pub async fn enqueue_notification(
 /// sender (collapsed: one job per member and room a [`CHAT_WINDOW_MS`]
 /// window, which reads what is unread when it runs).
 pub async fn enqueue_chat(
-    conn: &mut AnyConnection,
+    conn: &mut impl Exec,
     room_id: &str,
     sender_id: &str,
     now: i64,
 ) -> Result<()> {
-    let members: Vec<String> = sqlx::query_scalar(
-        "SELECT m.user_id FROM room_members m WHERE m.room_id = $1 AND m.user_id <> $2 \
-         AND m.muted = 0 \
-         AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = m.user_id)",
-    )
-    .bind(room_id)
-    .bind(sender_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let members = conn
+        .fetch(
+            "SELECT m.user_id FROM room_members m WHERE m.room_id = $1 AND m.user_id <> $2 \
+             AND m.muted = 0 \
+             AND EXISTS (SELECT 1 FROM devices d WHERE d.user_id = m.user_id)",
+            &[room_id.into(), sender_id.into()],
+        )
+        .await?;
     let slot = now / CHAT_WINDOW_MS;
-    for user_id in members {
+    for row in members {
+        let user_id = row.text(0)?;
         let payload = json!({"user_id": user_id, "room_id": room_id});
         let key = format!("push:c:{user_id}:{room_id}:{slot}");
         // Due at the end of the window's first second: a burst goes as one.

@@ -95,7 +95,7 @@ impl Realtime {
     }
 
     /// Hands committed `events` to the fan-out task (in order).
-    fn deliver(&self, events: Vec<Event>) {
+    pub(crate) fn deliver(&self, events: Vec<Event>) {
         if !events.is_empty() {
             // Fails only once the server has stopped.
             let _ = self.fanout.send(Fanout::Events(events));

@@ -4,12 +4,12 @@
 use moa_protocol::EntityKind;
 use moa_protocol::chat::{Message, MessagePage, room_bucket};
 use moa_protocol::limits::{MAX_MESSAGE_CHARS, MAX_PAGE_SIZE};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::AnyConnection;
 
 use super::{encode, ensure_member};
 use crate::actor::Actor;
 use crate::changelog::{self, Change};
+use crate::db::exec::SqlRow;
 use crate::error::{Error, Result};
 use crate::realtime::Event;
 use crate::state::Events;
@@ -18,34 +18,20 @@ use crate::validate;
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, room_id, seq, sender_id, body, media, reply_to, created_at, edited_at, deleted_at";
 
-/// The columns of [`MESSAGE_COLUMNS`] as stored.
-#[derive(sqlx::FromRow)]
-struct MessageColumns {
-    id: String,
-    room_id: String,
-    seq: i64,
-    sender_id: String,
-    body: String,
-    media: String,
-    reply_to: Option<String>,
-    created_at: i64,
-    edited_at: Option<i64>,
-    deleted_at: Option<i64>,
-}
-
-pub(super) fn message_from_row(row: &AnyRow) -> Result<Message> {
-    let c = MessageColumns::from_row(row)?;
+/// A message from a row of [`MESSAGE_COLUMNS`], in that order (from either
+/// kind of connection: the socket writer reads them through rusqlite).
+pub(super) fn message_from_row(row: &impl SqlRow) -> Result<Message> {
     Ok(Message {
-        id: c.id,
-        room_id: c.room_id,
-        seq: c.seq,
-        sender_id: c.sender_id,
-        body: c.body,
-        media: crate::db::json_column(&c.media, "message media")?,
-        reply_to: c.reply_to,
-        created_at: c.created_at,
-        edited_at: c.edited_at,
-        deleted: c.deleted_at.is_some(),
+        id: row.text(0)?,
+        room_id: row.text(1)?,
+        seq: row.int(2)?,
+        sender_id: row.text(3)?,
+        body: row.text(4)?,
+        media: crate::db::json_column(&row.text(5)?, "message media")?,
+        reply_to: row.opt_text(6)?,
+        created_at: row.int(7)?,
+        edited_at: row.opt_int(8)?,
+        deleted: row.opt_int(9)?.is_some(),
     })
 }
 

@@ -8,6 +8,8 @@ use moa_protocol::chat::{Message, SendMessageRequest, room_bucket};
 use moa_protocol::limits::{MAX_MESSAGE_CHARS, MAX_MESSAGE_MEDIA};
 use sqlx::AnyConnection;
 
+use crate::db::exec::{Arg, Exec, SqlRow};
+
 use super::messages::{MESSAGE_COLUMNS, message_from_row};
 use super::{encode, not_member, room_id_ok};
 use crate::actor::Actor;
@@ -20,14 +22,15 @@ use crate::validate;
 
 /// Checks a message's media (ids already well-formed): each must be the
 /// sender's own upload (photo or video).
-async fn check_media(conn: &mut AnyConnection, sender: &str, media: &[String]) -> Result<()> {
+async fn check_media(conn: &mut impl Exec, sender: &str, media: &[String]) -> Result<()> {
     for (i, id) in media.iter().enumerate() {
-        let owned = sqlx::query("SELECT 1 FROM media_owners WHERE media_id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(sender)
-            .fetch_optional(&mut *conn)
+        let owned = conn
+            .fetch(
+                "SELECT 1 FROM media_owners WHERE media_id = $1 AND user_id = $2",
+                &[id.into(), sender.into()],
+            )
             .await?;
-        if owned.is_none() {
+        if owned.is_empty() {
             return Err(Error::invalid(
                 format!("media[{i}]"),
                 "no such photo or video: upload it first",
@@ -101,7 +104,7 @@ fn precheck(item: &Outgoing<'_>) -> Result<String> {
 /// are not affected: every check happens before anything is written). An
 /// `Err` of the whole call is a database failure.
 pub async fn send_many(
-    conn: &mut AnyConnection,
+    conn: &mut impl Exec,
     items: &[Outgoing<'_>],
     now: i64,
 ) -> Result<Vec<Result<(Message, bool)>>> {
@@ -129,12 +132,11 @@ pub async fn send_many(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({})",
         placeholders(padded(open.len()), 1)
     );
-    let mut query = sqlx::query(&sql);
-    for k in 0..padded(open.len()) {
-        query = query.bind(&items[open[k.min(open.len() - 1)]].req.id);
-    }
-    let mut stored: std::collections::HashMap<String, Message> = query
-        .fetch_all(&mut *conn)
+    let args: Vec<Arg<'_>> = (0..padded(open.len()))
+        .map(|k| items[open[k.min(open.len() - 1)]].req.id.as_str().into())
+        .collect();
+    let mut stored: std::collections::HashMap<String, Message> = conn
+        .fetch(&sql, &args)
         .await?
         .iter()
         .map(|r| message_from_row(r).map(|m| (m.id.clone(), m)))
@@ -152,12 +154,15 @@ pub async fn send_many(
         "SELECT room_id, user_id FROM room_members WHERE user_id IN ({})",
         placeholders(padded(senders.len()), 1)
     );
-    let mut query = sqlx::query_as::<_, (String, String)>(&sql);
-    for k in 0..padded(senders.len()) {
-        query = query.bind(senders[k.min(senders.len() - 1)]);
-    }
-    let members: std::collections::HashSet<(String, String)> =
-        query.fetch_all(&mut *conn).await?.into_iter().collect();
+    let args: Vec<Arg<'_>> = (0..padded(senders.len()))
+        .map(|k| senders[k.min(senders.len() - 1)].into())
+        .collect();
+    let members: std::collections::HashSet<(String, String)> = conn
+        .fetch(&sql, &args)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect::<Result<_>>()?;
     // The rules, item by item, in order (a repeated id within the batch
     // answers the first one).
     let mut accepted: Vec<usize> = Vec::new();
@@ -194,12 +199,13 @@ pub async fn send_many(
             item.member.ensure_can_write()?;
             check_media(conn, &item.member.user_id, &item.req.media).await?;
             if let Some(reply_to) = &item.req.reply_to {
-                let target = sqlx::query("SELECT 1 FROM messages WHERE id = $1 AND room_id = $2")
-                    .bind(reply_to)
-                    .bind(item.room_id)
-                    .fetch_optional(&mut *conn)
+                let target = conn
+                    .fetch(
+                        "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2",
+                        &[reply_to.into(), item.room_id.into()],
+                    )
                     .await?;
-                if target.is_none() {
+                if target.is_empty() {
                     return Err(Error::invalid("reply_to", "no such message in this room"));
                 }
             }
@@ -245,12 +251,16 @@ pub async fn send_many(
             "UPDATE rooms SET last_seq = last_seq + CASE id{cases} ELSE 0 END, last_message_at = $1 \
              WHERE id IN ({ids}) RETURNING id, last_seq"
         );
-        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(now);
+        let mut args: Vec<Arg<'_>> = vec![now.into()];
         for (room, n) in &counts {
-            query = query.bind(*room).bind(*n);
+            args.extend([(*room).into(), (*n).into()]);
         }
-        let heads: std::collections::HashMap<String, i64> =
-            query.fetch_all(&mut *conn).await?.into_iter().collect();
+        let heads: std::collections::HashMap<String, i64> = conn
+            .fetch(&sql, &args)
+            .await?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.int(1)?)))
+            .collect::<Result<_>>()?;
         let mut next: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
         for (room, n) in &counts[..real] {
             let head = heads
@@ -280,13 +290,11 @@ pub async fn send_many(
         insert_messages(conn, &created).await?;
         for m in created.iter().filter(|m| !m.media.is_empty()) {
             for id in &m.media {
-                sqlx::query(
+                conn.execute(
                     "INSERT INTO media_refs (media_id, ref_type, ref_id) VALUES ($1, 'message', $2) \
                      ON CONFLICT DO NOTHING",
+                    &[id.into(), (&m.id).into()],
                 )
-                .bind(id)
-                .bind(&m.id)
-                .execute(&mut *conn)
                 .await?;
             }
         }
@@ -326,7 +334,7 @@ pub async fn send_many(
     Ok(out)
 }
 
-async fn insert_messages(conn: &mut AnyConnection, messages: &[Message]) -> Result<()> {
+async fn insert_messages(conn: &mut impl Exec, messages: &[Message]) -> Result<()> {
     for chunk in in_row_chunks(messages) {
         let rows = (0..chunk.len())
             .map(|k| {
@@ -349,28 +357,27 @@ async fn insert_messages(conn: &mut AnyConnection, messages: &[Message]) -> Resu
             "INSERT INTO messages (id, room_id, seq, sender_id, body, media, reply_to, created_at) \
              VALUES {rows}"
         );
-        let mut query = sqlx::query(&sql);
+        let mut args: Vec<Arg<'_>> = Vec::with_capacity(8 * chunk.len());
         for m in chunk {
             let media = serde_json::to_string(&m.media)
                 .map_err(|e| Error::Internal(format!("cannot encode media ids: {e}")))?;
-            query = query
-                .bind(&m.id)
-                .bind(&m.room_id)
-                .bind(m.seq)
-                .bind(&m.sender_id)
-                .bind(&m.body)
-                .bind(media)
-                .bind(&m.reply_to)
-                .bind(m.created_at);
+            args.extend([
+                (&m.id).into(),
+                (&m.room_id).into(),
+                m.seq.into(),
+                (&m.sender_id).into(),
+                (&m.body).into(),
+                media.into(),
+                m.reply_to.as_deref().into(),
+                m.created_at.into(),
+            ]);
         }
-        query.execute(&mut *conn).await?;
+        conn.execute(&sql, &args).await?;
     }
     // Pushes to the phones of members not connected (one query when
     // nobody has registered a phone).
-    let any_phone: Option<i64> = sqlx::query_scalar("SELECT 1 FROM devices LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
-    if any_phone.is_some() {
+    let any_phone = conn.fetch("SELECT 1 FROM devices LIMIT 1", &[]).await?;
+    if !any_phone.is_empty() {
         let mut seen = std::collections::HashSet::new();
         for m in messages {
             if seen.insert((m.room_id.as_str(), m.sender_id.as_str())) {
