@@ -301,9 +301,8 @@ pub async fn serve(
     // Frames go out as they are written: with Nagle's algorithm a small
     // frame written while the one before is unacknowledged waits for the
     // peer's (possibly delayed) ACK.
-    let nodelay = std::env::var("MOA_EXP_NODELAY").map_or(true, |v| v != "0");
-    let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
-        if nodelay && let Err(e) = tcp.set_nodelay(true) {
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });

@@ -39,7 +39,7 @@ pub enum Fanout {
     /// Committed events for this node's connections.
     Events(Vec<Event>),
     /// Frames for particular connections (the writer's acks and errors).
-    Replies(Vec<(Arc<hub::Conn>, axum::extract::ws::Utf8Bytes)>),
+    Replies(Vec<(Arc<hub::Conn>, hub::Frame)>),
 }
 
 /// The node's realtime machinery; part of [`crate::AppState`].
@@ -103,7 +103,7 @@ impl Realtime {
     }
 
     /// Queues frames for particular connections behind the events before.
-    pub fn reply(&self, replies: Vec<(Arc<hub::Conn>, axum::extract::ws::Utf8Bytes)>) {
+    pub fn reply(&self, replies: Vec<(Arc<hub::Conn>, hub::Frame)>) {
         if !replies.is_empty() {
             let _ = self.fanout.send(Fanout::Replies(replies));
         }

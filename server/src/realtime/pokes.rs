@@ -11,7 +11,6 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::ws::Utf8Bytes;
 use moa_protocol::Notification;
 use moa_protocol::chat::ServerFrame;
 
@@ -77,13 +76,13 @@ async fn poke(state: &AppState, after: i64, upto: i64) -> Result<()> {
                 .filter(|n| !n.read);
             if let (Some(notification), Some(user)) = (fresh, bucket.strip_prefix("user:")) {
                 let frame = encode(&ServerFrame::Notification { notification });
-                hub.to_user(user, &Utf8Bytes::from(frame));
+                hub.to_user(user, &super::hub::frame(frame));
             }
         }
         moved.insert(bucket);
     }
     for bucket in moved {
-        let frame = Utf8Bytes::from(encode(&ServerFrame::Poke {
+        let frame = super::hub::frame(encode(&ServerFrame::Poke {
             buckets: vec![bucket.clone()],
         }));
         if bucket == PUBLIC || bucket == SHOP {

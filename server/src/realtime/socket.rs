@@ -46,6 +46,11 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 pub const MAX_WIRE_MESSAGE: usize = 1024 * 1024;
 /// Typing frames from one connection per room at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1000);
+/// The socket's read buffer, allocated with the connection and kept: most
+/// of what an idle connection costs (11.4 KB each at 4 KB, 8.5 KB at 1 KB,
+/// BENCHMARKS.md). A client's frames are small (a send is ~200 bytes); a
+/// larger one grows the buffer as it arrives.
+const READ_BUFFER: usize = 1024;
 /// Frames written per flush at most.
 const WRITE_BATCH: usize = 64;
 
@@ -89,7 +94,7 @@ async fn realtime(
     let upgrade =
         upgrade.map_err(|_| Error::invalid("upgrade", "connect with a WebSocket upgrade"))?;
     Ok(upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(32 * 1024)
         .max_message_size(MAX_WIRE_MESSAGE)
         .max_frame_size(MAX_WIRE_MESSAGE)
@@ -124,7 +129,7 @@ pub async fn session<S, E1, E2>(
     state: &AppState,
     member: &Actor,
     conn: &Arc<Conn>,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
+    mut rx: mpsc::Receiver<super::hub::Frame>,
 ) -> std::result::Result<(), SessionError>
 where
     S: Sink<Message, Error = E1> + Stream<Item = std::result::Result<Message, E2>> + Unpin,
@@ -155,25 +160,32 @@ where
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
     let mut typing: HashMap<String, Instant> = HashMap::new();
+    // Made once and polled on every turn (a new one per turn registered a
+    // waiter under the Notify's lock for every frame delivered).
+    let stop = stopping.changed();
+    tokio::pin!(stop);
+    let lag = conn.lag.notified();
+    tokio::pin!(lag);
     loop {
         tokio::select! {
-            _ = stopping.changed() => {
+            _ = &mut stop => {
                 let close = CloseFrame { code: 1001, reason: Utf8Bytes::from_static("server stopping") };
                 let _ = socket.send(Message::Close(Some(close))).await;
                 return Ok(());
             }
-            () = conn.lag.notified() => {
+            () = &mut lag => {
+                lag.set(conn.lag.notified());
                 // Too slow: what is queued is dropped, the client pulls.
                 while rx.try_recv().is_ok() {}
                 socket.send(text(&ServerFrame::Resync)).await.map_err(sock)?;
             }
             frame = rx.recv() => {
                 let Some(frame) = frame else { return Ok(()) };
-                socket.feed(Message::Text(frame)).await.map_err(sock)?;
+                socket.feed(Message::Text(Arc::unwrap_or_clone(frame))).await.map_err(sock)?;
                 let mut n = 1;
                 while n < WRITE_BATCH {
                     let Ok(frame) = rx.try_recv() else { break };
-                    socket.feed(Message::Text(frame)).await.map_err(sock)?;
+                    socket.feed(Message::Text(Arc::unwrap_or_clone(frame))).await.map_err(sock)?;
                     n += 1;
                 }
                 socket.flush().await.map_err(sock)?;

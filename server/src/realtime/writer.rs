@@ -15,7 +15,7 @@ use moa_protocol::chat::{SendMessageRequest, ServerFrame};
 use tokio::sync::mpsc;
 
 use super::event::encode;
-use super::hub::Conn;
+use super::hub::{Conn, Frame, frame};
 use crate::actor::Actor;
 use crate::chat::service as chat;
 use crate::error::Error;
@@ -143,13 +143,13 @@ pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
 fn refuse_all(batch: &[Job], e: &Error) {
     tracing::error!(error = %e, jobs = batch.len(), "realtime batch failed");
     for job in batch {
-        job.conn().push(&error_frame(job.message_id(), e));
+        job.conn().push(&Arc::new(error_frame(job.message_id(), e)));
     }
 }
 
 /// What storing a batch's sends answers: a frame for each sender (ack or
 /// error) and the events for the rooms.
-type Stored = (Vec<(Arc<Conn>, Utf8Bytes)>, Vec<crate::realtime::Event>);
+type Stored = (Vec<(Arc<Conn>, Frame)>, Vec<crate::realtime::Event>);
 
 /// Stores the batch's sends on `conn` (either kind, see [`crate::db::exec`]).
 async fn store_sends(
@@ -157,7 +157,7 @@ async fn store_sends(
     batch: &[Job],
     now: i64,
 ) -> crate::Result<Stored> {
-    let mut replies: Vec<(Arc<Conn>, Utf8Bytes)> = Vec::with_capacity(batch.len());
+    let mut replies: Vec<(Arc<Conn>, Frame)> = Vec::with_capacity(batch.len());
     let mut events = Vec::with_capacity(batch.len());
     let (items, conns): (Vec<_>, Vec<_>) = batch
         .iter()
@@ -191,10 +191,13 @@ async fn store_sends(
                     seq: message.seq,
                     created_at: message.created_at,
                 };
-                replies.push((conn.clone(), Utf8Bytes::from(encode(&ack))));
+                replies.push((conn.clone(), frame(encode(&ack))));
                 events.extend(chat::sent_events(&message, created, Some(conn.key.clone())));
             }
-            Err(e) => replies.push((conn.clone(), error_frame(Some(item.req.id.clone()), &e))),
+            Err(e) => replies.push((
+                conn.clone(),
+                Arc::new(error_frame(Some(item.req.id.clone()), &e)),
+            )),
         }
     }
     Ok((replies, events))
@@ -219,7 +222,7 @@ async fn store_reads(
             match chat::mark_read(conn, member, room_id, *seq, now).await {
                 Ok((_, read)) => events.extend(read),
                 Err(e) if e.refusal().is_some() => {
-                    replies.push((socket.clone(), error_frame(None, &e)));
+                    replies.push((socket.clone(), Arc::new(error_frame(None, &e))));
                 }
                 Err(e) => return Err(e),
             }
@@ -297,7 +300,7 @@ async fn apply_own(
             Ok(more) => replies.extend(more),
             Err(e) => {
                 for job in batch.iter().filter(|j| matches!(j, Job::Read { .. })) {
-                    replies.push((job.conn().clone(), error_frame(None, &e)));
+                    replies.push((job.conn().clone(), Arc::new(error_frame(None, &e))));
                 }
             }
         }
