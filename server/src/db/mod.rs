@@ -134,7 +134,7 @@ impl Db {
             conn.busy_timeout(Duration::from_secs(5))?;
             conn.execute_batch(
                 "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA wal_autocheckpoint = 0;",
+                 PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;",
             )?;
             conn.set_prepared_statement_cache_capacity(64);
             Ok(conn)

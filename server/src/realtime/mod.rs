@@ -23,6 +23,7 @@ pub mod pokes;
 pub mod socket;
 pub mod writer;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::{Any, Transaction};
@@ -54,6 +55,9 @@ pub struct Realtime {
     /// woken: waking thousands of tasks costs more than the batch's SQL.
     fanout: mpsc::UnboundedSender<Fanout>,
     fanout_rx: Mutex<Option<mpsc::UnboundedReceiver<Fanout>>>,
+    /// Work handed to the fan-out task and not yet done (see
+    /// [`Realtime::deliver_now`]).
+    fanout_pending: AtomicUsize,
 }
 
 impl Realtime {
@@ -67,6 +71,7 @@ impl Realtime {
             writer_rx: Mutex::new(Some(rx)),
             fanout,
             fanout_rx: Mutex::new(Some(fanout_rx)),
+            fanout_pending: AtomicUsize::new(0),
         }
     }
 
@@ -95,17 +100,52 @@ impl Realtime {
     }
 
     /// Hands committed `events` to the fan-out task (in order).
-    pub(crate) fn deliver(&self, events: Vec<Event>) {
+    fn deliver(&self, events: Vec<Event>) {
         if !events.is_empty() {
-            // Fails only once the server has stopped.
-            let _ = self.fanout.send(Fanout::Events(events));
+            self.hand_over(Fanout::Events(events));
+        }
+    }
+
+    fn hand_over(&self, work: Fanout) {
+        self.fanout_pending.fetch_add(1, Ordering::AcqRel);
+        // Fails only once the server has stopped.
+        if self.fanout.send(work).is_err() {
+            self.fanout_pending.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
     /// Queues frames for particular connections behind the events before.
     pub fn reply(&self, replies: Vec<(Arc<hub::Conn>, hub::Frame)>) {
         if !replies.is_empty() {
-            let _ = self.fanout.send(Fanout::Replies(replies));
+            self.hand_over(Fanout::Replies(replies));
+        }
+    }
+
+    /// [`Realtime::deliver`] on the calling thread when the fan-out task has
+    /// nothing queued (else behind what it has, so order is kept): the
+    /// socket writer's committed batches, which it delivers while it still
+    /// holds the write gate. One hop less per message (the fan-out task
+    /// waited for a worker busy with connections; BENCHMARKS.md).
+    pub(crate) fn deliver_now(&self, events: Vec<Event>) {
+        let fetches = events
+            .iter()
+            .any(|e| matches!(e, Event::FetchMessage { .. }));
+        if fetches || self.fanout_pending.load(Ordering::Acquire) > 0 {
+            return self.deliver(events);
+        }
+        for event in &events {
+            self.hub.dispatch(event);
+        }
+    }
+
+    /// [`Realtime::reply`] on the calling thread when it keeps the order
+    /// (as [`Realtime::deliver_now`]).
+    pub(crate) fn reply_now(&self, replies: Vec<(Arc<hub::Conn>, hub::Frame)>) {
+        if self.fanout_pending.load(Ordering::Acquire) > 0 {
+            return self.reply(replies);
+        }
+        for (conn, frame) in &replies {
+            conn.push(frame);
         }
     }
 
@@ -186,6 +226,7 @@ pub fn spawn_tasks(state: &crate::AppState) {
                         }
                     }
                 }
+                state.realtime.fanout_pending.fetch_sub(1, Ordering::AcqRel);
             }
         });
     }

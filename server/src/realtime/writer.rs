@@ -285,7 +285,9 @@ async fn apply_own(
             return refuse_all(batch, &e);
         }
     };
-    state.realtime.deliver(events);
+    // Delivered before the gate is let go, on this thread (no hop to the
+    // fan-out task unless it has work queued: order is kept).
+    state.realtime.deliver_now(events);
     if batch.iter().any(|job| matches!(job, Job::Read { .. })) {
         // sqlx's writer needs the gate.
         *gate = None;
@@ -306,7 +308,7 @@ async fn apply_own(
         }
     }
     log_batch(batch, started);
-    state.realtime.reply(replies);
+    state.realtime.reply_now(replies);
 }
 
 fn log_batch(batch: &[Job], started: std::time::Instant) {
