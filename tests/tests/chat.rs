@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 both_engines!(
     delivers_to_members_only_in_order,
+    socket_and_rest_sends_reach_others_in_seq_order,
     a_burst_larger_than_a_batch_has_no_gaps,
     exactly_once_after_lost_acks_and_reconnects,
     outsiders_get_nothing,
@@ -52,6 +53,49 @@ async fn group(api: &Api, owner: &Session, others: &[&Session]) -> String {
 
 fn base(server: &TestServer) -> String {
     server.url("")
+}
+
+/// Socket sends (the socket writer, which delivers on its own thread) and
+/// REST sends (delivered by the fan-out task) into one room at once: a
+/// listener hears every message once, in `seq` order.
+async fn socket_and_rest_sends_reach_others_in_seq_order(engine: Engine) {
+    let (server, api) = start(engine).await;
+    let a = api.signup("alice").await;
+    let b = api.signup("bora").await;
+    let c = api.signup("chul").await;
+    let room = group(&api, &a, &[&b, &c]).await;
+    let mut wa = Ws::connect(&base(&server), &a.access).await;
+    let mut wc = Ws::connect(&base(&server), &c.access).await;
+    let rest = {
+        let api = api.clone();
+        let token = b.access.clone();
+        let room = room.clone();
+        tokio::spawn(async move {
+            for i in 0..30 {
+                api.post(
+                    &format!("/v1/rooms/{room}/messages"),
+                    Some(&token),
+                    json!({"id": id(), "body": format!("REST {i}")}),
+                )
+                .await
+                .expect(201);
+            }
+        })
+    };
+    for i in 0..60 {
+        wa.say(&room, &format!("소켓 {i}")).await;
+        if i % 4 == 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    rest.await.unwrap();
+    let mut seqs = Vec::new();
+    while seqs.len() < 90 {
+        let f = wc.next_of("message").await;
+        seqs.push(f["message"]["seq"].as_i64().unwrap());
+    }
+    assert_eq!(seqs, (1..=90).collect::<Vec<i64>>());
+    server.stop().await;
 }
 
 async fn delivers_to_members_only_in_order(engine: Engine) {
