@@ -74,7 +74,7 @@ start_throwaway_postgres() {
   "${as[@]}" "$bindir/initdb" -D "$PG_TMP/data" -U moa -A trust -E UTF8 --locale=C.UTF-8 >"$PG_TMP/initdb.log" 2>&1 \
     || { cat "$PG_TMP/initdb.log"; die "initdb failed"; }
   "${as[@]}" "$bindir/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 start \
-    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c max_connections=300 ${PG_DURABILITY:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}" >/dev/null \
     || { cat "$PG_TMP/server.log"; die "PostgreSQL did not start"; }
   export MOA_TEST_POSTGRES_URL="postgres://moa@127.0.0.1:$port/postgres"
 }

@@ -60,7 +60,8 @@ impl Protocol {
 /// What every connection task shares.
 pub struct Shared {
     pub protocol: Protocol,
-    pub target: Target,
+    /// The servers (nodes); client i connects to `targets[i % len]`.
+    pub targets: Vec<Target>,
     /// The one clock all timestamps are relative to.
     pub epoch: Instant,
     pub duration: Duration,
@@ -90,7 +91,7 @@ impl Shared {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         protocol: Protocol,
-        target: Target,
+        targets: Vec<Target>,
         duration: Duration,
         drain: Duration,
         interval: Option<Duration>,
@@ -100,7 +101,7 @@ impl Shared {
     ) -> Shared {
         Shared {
             protocol,
-            target,
+            targets,
             epoch: Instant::now(),
             duration,
             drain,
@@ -162,7 +163,7 @@ fn ws_config() -> WebSocketConfig {
         .write_buffer_size(0)
 }
 
-async fn open(shared: &Shared, url: &str, token: Option<&str>) -> Result<Ws> {
+async fn open(target: &Target, url: &str, token: Option<&str>) -> Result<Ws> {
     let mut req = url.into_client_request()?;
     if let Some(token) = token {
         req.headers_mut().insert(
@@ -170,7 +171,7 @@ async fn open(shared: &Shared, url: &str, token: Option<&str>) -> Result<Ws> {
             HeaderValue::from_str(&format!("Bearer {token}"))?,
         );
     }
-    let tcp = TcpStream::connect(&shared.target.authority).await?;
+    let tcp = TcpStream::connect(&target.authority).await?;
     tcp.set_nodelay(true)?;
     match tokio_tungstenite::client_async_with_config(req, tcp, Some(ws_config())).await {
         Ok((ws, _)) => Ok(ws),
@@ -220,10 +221,11 @@ struct BodyOnly<'a> {
 }
 
 async fn connect(shared: &Shared, spec: &Spec) -> Result<Ws> {
+    let target = &shared.targets[spec.index % shared.targets.len()];
     match shared.protocol {
         Protocol::Moa => {
-            let url = shared.target.ws_url("/v1/realtime");
-            let mut ws = open(shared, &url, spec.token.as_deref()).await?;
+            let url = target.ws_url("/v1/realtime");
+            let mut ws = open(target, &url, spec.token.as_deref()).await?;
             let first = next_text(&mut ws).await?;
             let head: Head = serde_json::from_str(&first)
                 .with_context(|| format!("first frame is not a server frame: {first}"))?;
@@ -233,11 +235,11 @@ async fn connect(shared: &Shared, spec: &Spec) -> Result<Ws> {
             Ok(ws)
         }
         Protocol::Socketio => {
-            let url = shared.target.ws_url(&format!(
+            let url = target.ws_url(&format!(
                 "/socket.io/?EIO=4&transport=websocket&room={}",
                 spec.room
             ));
-            let mut ws = open(shared, &url, None).await?;
+            let mut ws = open(target, &url, None).await?;
             let first = next_text(&mut ws).await?;
             if !first.starts_with('0') {
                 bail!("expected the Engine.IO open packet, got {first:?}");

@@ -43,9 +43,11 @@ use crate::stats::get;
 #[derive(Debug, Parser)]
 #[command(name = "moa-loadgen", version)]
 struct Args {
-    /// Server base URL, plain HTTP (e.g. http://127.0.0.1:8080).
-    #[arg(long)]
-    url: String,
+    /// Server base URL, plain HTTP (e.g. http://127.0.0.1:8080); several,
+    /// comma-separated, for nodes of one cluster: client i connects to the
+    /// (i mod N)-th, the setup goes to the first.
+    #[arg(long, value_delimiter = ',', required = true)]
+    url: Vec<String>,
     /// WebSocket connections to open.
     #[arg(long, default_value_t = 100)]
     clients: usize,
@@ -86,8 +88,9 @@ struct Args {
     /// The server's process id (same machine): report its resident memory
     /// (VmRSS) before connecting, once connected and at the end, the growth
     /// per connection, and its CPU use while sending.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// Several, comma-separated, for several nodes: memory and CPU summed.
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// Moa: keep the signed-up users and rooms in this JSON file. Missing: sign
     /// up, create the rooms, write it. Present: reuse them (same --clients,
     /// --users, --rooms; the access tokens must still be valid).
@@ -223,7 +226,12 @@ async fn run(args: Args) -> Result<Option<Report>> {
     let drain = Duration::from_secs_f64(args.drain.max(0.0));
     let duration = Duration::from_secs_f64(args.duration);
     check_fd_limit(clients);
-    let target = Target::parse(&args.url)?;
+    let targets = args
+        .url
+        .iter()
+        .map(|u| Target::parse(u))
+        .collect::<Result<Vec<_>>>()?;
+    let target = targets.first().context("--url is required")?.clone();
     let protocol = args.protocol;
 
     // Who is where: client i -> room i % R, user i % U.
@@ -291,7 +299,7 @@ async fn run(args: Args) -> Result<Option<Report>> {
         .collect();
     let shared = Arc::new(Shared::new(
         protocol,
-        target,
+        targets,
         duration,
         drain,
         interval,
@@ -299,7 +307,8 @@ async fn run(args: Args) -> Result<Option<Report>> {
         args.connect_concurrency,
         Duration::from_secs_f64(args.connect_timeout.max(0.1)),
     ));
-    let rss_before = args.server_pid.and_then(rss_kb);
+    let pids = &args.server_pid;
+    let rss_before = rss_kb(pids);
 
     say(&format!("connecting {clients} clients"));
     let (start_tx, start_rx) = watch::channel(None);
@@ -342,18 +351,17 @@ async fn run(args: Args) -> Result<Option<Report>> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let rss_connected = match args.server_pid {
-        Some(pid) => {
-            tokio::time::sleep(Duration::from_secs(1)).await; // let the server settle
-            rss_kb(pid)
-        }
-        None => None,
+    let rss_connected = if pids.is_empty() {
+        None
+    } else {
+        tokio::time::sleep(Duration::from_secs(1)).await; // let the server settle
+        rss_kb(pids)
     };
 
     let t0 = Instant::now() + Duration::from_millis(100);
     start_tx.send_replace(Some(t0));
     tokio::time::sleep_until(t0).await;
-    let cpu_start = (cpu_ticks(args.server_pid), cpu_ticks(None));
+    let cpu_start = (server_cpu_ticks(pids), cpu_ticks(None));
     if rate > 0.0 {
         say(&format!(
             "sending {rate} msgs/s for {} s",
@@ -385,7 +393,7 @@ async fn run(args: Args) -> Result<Option<Report>> {
         next_print += step;
     }
     tokio::time::sleep_until(send_end).await;
-    let cpu_end = (cpu_ticks(args.server_pid), cpu_ticks(None));
+    let cpu_end = (server_cpu_ticks(pids), cpu_ticks(None));
     if rate > 0.0 {
         say(&format!("draining for {} s", drain.as_secs_f64()));
     }
@@ -399,7 +407,7 @@ async fn run(args: Args) -> Result<Option<Report>> {
             Err(_) => abort.abort(),
         }
     }
-    let rss_end = args.server_pid.and_then(rss_kb);
+    let rss_end = rss_kb(pids);
 
     // Tally.
     let sent = get(&c.sent);
@@ -436,7 +444,7 @@ async fn run(args: Args) -> Result<Option<Report>> {
     };
     Ok(Some(Report {
         protocol: protocol.as_str(),
-        url: args.url,
+        url: args.url.join(","),
         clients,
         users: (protocol == Protocol::Moa).then_some(users),
         rooms,
@@ -505,10 +513,26 @@ fn cpu_ticks(pid: Option<u32>) -> Option<u64> {
 }
 
 /// Resident memory of a process, from /proc/PID/status (Linux).
-fn rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// The processes' resident memory together (none: `None`).
+fn rss_kb(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter()
+        .map(|pid| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+/// The server processes' CPU ticks together (none: `None`).
+fn server_cpu_ticks(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|&pid| cpu_ticks(Some(pid))).sum()
 }
 
 /// Warns when the open-file limit is too low for the connections (raise it

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Socket sends go through [`writer`], which stores whatever has queued up
-//! in one transaction (group commit) and answers each with an ack. Pokes and
+//! in one transaction (group commit) and answers each with an ack. On
+//! SQLite it does so on a connection of its own, on its own thread, and
+//! delivers the committed batch from there ([`Realtime::deliver_now`]). Pokes and
 //! notification frames come from the change log ([`pokes`]), which every
 //! node reads, so they need no bus of their own.
 
@@ -241,12 +243,12 @@ pub fn spawn_tasks(state: &crate::AppState) {
     tokio::spawn(pokes::run(state.clone()));
 }
 
-/// Runs `task` on a thread of its own with a single-threaded runtime. The
-/// socket writer awaits the database a dozen times a batch (each statement
-/// is a round trip to the connection's thread); on the shared runtime each
-/// of those turns queued behind the socket tasks of a busy node, and a batch
-/// took ~0.3 ms per message of waiting, not working (BENCHMARKS.md "Chat
-/// fan-out"). The fan-out task stays on the shared runtime: the connections
+/// Runs `task` on a thread of its own with a single-threaded runtime. On
+/// SQLite the socket writer runs its statements on that thread (its own
+/// connection); on PostgreSQL it awaits the database a dozen times a batch,
+/// and on the shared runtime each of those turns queued behind the socket
+/// tasks of a busy node (a batch took ~0.3 ms per message of waiting, not
+/// working: BENCHMARKS.md "Chat fan-out"). The fan-out task stays on the shared runtime: the connections
 /// it wakes live there, and on a thread of its own it measured slower.
 /// Should no thread be had, the task shares the runtime (slower under load).
 fn on_own_thread<F>(name: &str, task: F)

@@ -77,6 +77,9 @@ pub fn error_frame(id: Option<String>, error: &Error) -> Utf8Bytes {
 /// SQLite, [`crate::db::Db::write_gate`]): past this it lets the other
 /// writers (REST, jobs) in before its next batch.
 const GATE_HOLD: std::time::Duration = std::time::Duration::from_millis(20);
+/// How long the writer keeps the gate through a lull (no job queued)
+/// before letting the other writers in.
+const GATE_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The write gate as the writer holds it, and since when.
 type Gate = (sqlx::pool::PoolConnection<sqlx::Any>, std::time::Instant);
@@ -105,13 +108,27 @@ pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
     };
     let mut gate: Option<Gate> = None;
     loop {
-        if rx.is_empty() {
-            gate = None;
+        if gate.is_some() && rx.is_empty() {
+            // A lull: the gate is kept a moment, as letting it go costs a
+            // round trip to sqlx's connection thread (the pool pings a
+            // connection it takes back) before the next batch may have it.
+            let lull = tokio::time::timeout(GATE_LINGER, rx.recv_many(&mut batch, BATCH));
+            tokio::select! {
+                biased;
+                _ = stopping.wait_for(|stopping| *stopping) => return,
+                got = lull => match got {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(_) => gate = None,
+                },
+            }
         }
-        tokio::select! {
-            biased;
-            _ = stopping.wait_for(|stopping| *stopping) => return,
-            n = rx.recv_many(&mut batch, BATCH) => if n == 0 { return },
+        if batch.is_empty() {
+            tokio::select! {
+                biased;
+                _ = stopping.wait_for(|stopping| *stopping) => return,
+                n = rx.recv_many(&mut batch, BATCH) => if n == 0 { return },
+            }
         }
         match own.as_mut() {
             Some(conn) => {
