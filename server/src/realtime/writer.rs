@@ -256,8 +256,7 @@ async fn apply(state: &crate::AppState, batch: &[Job]) {
             let now = now_ms();
             let mut stored = store_sends(&mut *tx, batch, now).await?;
             store_reads(tx, batch, now, &mut stored).await?;
-            let (replies, events) = stored;
-            Ok((replies, events))
+            Ok(stored)
         })
         .await;
     log_batch(batch, started);
