@@ -106,13 +106,7 @@ pub async fn backup(
         return Err(BackupError::S3Media);
     }
     let database = match database_url {
-        Some(url) => PathBuf::from(
-            url.trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:")
-                .split('?')
-                .next()
-                .unwrap_or_default(),
-        ),
+        Some(url) => crate::db::sqlite_file(url),
         None => data_dir.join(DATABASE),
     };
     if !database.is_file() {

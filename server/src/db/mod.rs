@@ -105,16 +105,15 @@ impl Db {
             .connect(&format!("{base}?mode=rw"))
             .await
             .map_err(DbError::Connect)?;
-        let path = base
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
+        let path = sqlite_file(url);
         Ok(Db {
             backend: Backend::Sqlite,
             read,
             write,
             checkpointer: Some(checkpointer),
-            sqlite_file: (!path.is_empty() && !path.contains(":memory:"))
-                .then(|| std::path::PathBuf::from(path)),
+            sqlite_file: (!path.as_os_str().is_empty()
+                && !path.to_string_lossy().contains(":memory:"))
+            .then_some(path),
         })
     }
 
@@ -221,6 +220,17 @@ impl Db {
 /// outcome); text that does not decode is an internal error naming `what`.
 pub fn json_column<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> crate::Result<T> {
     serde_json::from_str(text).map_err(|e| crate::Error::Internal(format!("corrupt {what}: {e}")))
+}
+
+/// The file a `sqlite://PATH?options` (or `sqlite:PATH`) URL names.
+pub fn sqlite_file(url: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(
+        url.trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .unwrap_or_default(),
+    )
 }
 
 /// How often the server checkpoints SQLite's write-ahead log.
