@@ -274,11 +274,37 @@ type_into() {
 # The feed has rows, the status bar says online and live, no error.
 LIVE='p["feed_rows"] > 0 and "온라인" in (p["status"] or "") and "실시간 연결됨" in (p["status"] or "") and not p["sign_in_form"]'
 
+# The sign-in form's own answer when a field is empty.
+FILL_ALL='p["sign_in_form"] and "모든 칸" in (p["form_error"] or "")'
+
+# sign_in EMAIL PASSWORD: types both into the form and presses Return. Keys
+# sent while a just-launched window is still settling can be lost (CI saw
+# the form answer "모든 칸을 채워 주세요." once): then the fields are
+# cleared and typed again, up to three times.
 sign_in() {
   until_shown "the sign-in form" 'p["sign_in_form"]'
-  type_into email "$1"
-  type_into password "$2"
-  xdotool key Return
+  local try
+  for try in 1 2 3; do
+    click email
+    sleep 0.1
+    xdotool key ctrl+a BackSpace
+    xdotool type --delay 15 "$1"
+    click password
+    sleep 0.1
+    xdotool key ctrl+a BackSpace
+    xdotool type --delay 15 "$2"
+    xdotool key Return
+    # The probe rewrites its report every 200 ms: an earlier try's answer
+    # must not be read as this one's.
+    sleep 0.6
+    for _ in $(seq 1 50); do
+      probe "$LIVE" && break
+      probe "$FILL_ALL" && break
+      sleep 0.2
+    done
+    probe "$FILL_ALL" || break
+    say "the form missed keystrokes (try $try): typing again"
+  done
   until_shown "signed in as $1: the feed live" "$LIVE"
 }
 
