@@ -271,6 +271,14 @@ type_into() {
   xdotool type --delay 15 "$2"
 }
 
+# retype_into FIELD TEXT: as type_into, over whatever the field held.
+retype_into() {
+  click "$1"
+  sleep 0.1
+  xdotool key ctrl+a BackSpace
+  xdotool type --delay 15 "$2"
+}
+
 # The feed has rows, the status bar says online and live, no error.
 LIVE='p["feed_rows"] > 0 and "온라인" in (p["status"] or "") and "실시간 연결됨" in (p["status"] or "") and not p["sign_in_form"]'
 
@@ -285,14 +293,8 @@ sign_in() {
   until_shown "the sign-in form" 'p["sign_in_form"]'
   local try
   for try in 1 2 3; do
-    click email
-    sleep 0.1
-    xdotool key ctrl+a BackSpace
-    xdotool type --delay 15 "$1"
-    click password
-    sleep 0.1
-    xdotool key ctrl+a BackSpace
-    xdotool type --delay 15 "$2"
+    retype_into email "$1"
+    retype_into password "$2"
     xdotool key Return
     # The probe rewrites its report every 200 ms: an earlier try's answer
     # must not be read as this one's.
