@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 both_engines!(
     delivers_to_members_only_in_order,
     socket_and_rest_sends_reach_others_in_seq_order,
+    rest_writes_get_in_while_the_socket_writer_is_quiet,
     a_burst_larger_than_a_batch_has_no_gaps,
     exactly_once_after_lost_acks_and_reconnects,
     outsiders_get_nothing,
@@ -53,6 +54,46 @@ async fn group(api: &Api, owner: &Session, others: &[&Session]) -> String {
 
 fn base(server: &TestServer) -> String {
     server.url("")
+}
+
+/// The socket writer keeps SQLite's write gate while chat is quiet and lets
+/// it go when another writer asks: after each acknowledged socket send, a
+/// REST write (which needs the gate) still goes through at once, again and
+/// again, and a socket send right after it is stored after it.
+async fn rest_writes_get_in_while_the_socket_writer_is_quiet(engine: Engine) {
+    let (server, api) = start(engine).await;
+    let a = api.signup("alice").await;
+    let b = api.signup("bora").await;
+    let room = group(&api, &a, &[&b]).await;
+    let mut wa = Ws::connect(&base(&server), &a.access).await;
+    let mut last = 0;
+    for i in 0..5 {
+        wa.say(&room, &format!("소켓 {i}")).await;
+        let ack = wa.next_of("ack").await;
+        assert_eq!(ack["seq"].as_i64(), Some(last + 1));
+        // Quiet now: the writer sits on the gate until someone asks.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let started = std::time::Instant::now();
+        let rest = tokio::time::timeout(
+            Duration::from_secs(5),
+            api.post(
+                &format!("/v1/rooms/{room}/messages"),
+                Some(&b.access),
+                json!({"id": id(), "body": format!("REST {i}")}),
+            ),
+        )
+        .await
+        .expect("a REST write waited for a quiet socket writer")
+        .expect(201);
+        assert_eq!(rest.body["seq"].as_i64(), Some(last + 2));
+        last += 2;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "REST write took {:?}",
+            started.elapsed()
+        );
+    }
+    server.stop().await;
 }
 
 /// Socket sends (the socket writer, which delivers on its own thread) and

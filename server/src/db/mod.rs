@@ -55,6 +55,38 @@ pub struct Db {
     checkpointer: Option<AnyPool>,
     /// SQLite: the database file (for [`Db::open_sync_writer`]).
     sqlite_file: Option<std::path::PathBuf>,
+    /// Writers waiting in [`Db::begin_write`], so a holder of
+    /// [`Db::write_gate`] knows when to let it go.
+    demand: std::sync::Arc<Demand>,
+}
+
+/// Who is waiting for SQLite's one write connection: counted while they
+/// wait, and a wake-up for the gate's holder each time one starts to.
+#[derive(Debug, Default)]
+struct Demand {
+    waiting: std::sync::atomic::AtomicUsize,
+    asked: tokio::sync::Notify,
+}
+
+/// Counts one waiting writer for as long as it lives.
+struct Waiting<'a>(&'a Demand);
+
+impl<'a> Waiting<'a> {
+    fn start(demand: &'a Demand) -> Waiting<'a> {
+        demand
+            .waiting
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        demand.asked.notify_one();
+        Waiting(demand)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0
+            .waiting
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl Db {
@@ -75,6 +107,7 @@ impl Db {
                     write: pool,
                     checkpointer: None,
                     sqlite_file: None,
+                    demand: Default::default(),
                 })
             }
             Some(url) if url.starts_with("sqlite:") => Self::open_sqlite(url).await,
@@ -114,6 +147,7 @@ impl Db {
             sqlite_file: (!path.as_os_str().is_empty()
                 && !path.to_string_lossy().contains(":memory:"))
             .then_some(path),
+            demand: Default::default(),
         })
     }
 
@@ -143,9 +177,26 @@ impl Db {
     /// SQLite: the right to write, held by a writer with a connection of
     /// its own ([`Db::open_sync_writer`]): the pool's one write connection,
     /// taken and left unused, so every other writer waits as it would for
-    /// a transaction (no `SQLITE_BUSY`, no busy-wait sleeps).
+    /// a transaction (no `SQLITE_BUSY`, no busy-wait sleeps). Its holder
+    /// lets it go when [`Db::gate_wanted`] says another writer waits: taking
+    /// it back costs a round trip to sqlx's connection thread (the pool pings
+    /// a connection it is given back), so it is not let go on a timer.
     pub async fn write_gate(&self) -> Result<sqlx::pool::PoolConnection<Any>, sqlx::Error> {
         self.write.acquire().await
+    }
+
+    /// How many writers wait for the write connection ([`Db::begin_write`]).
+    pub fn writers_waiting(&self) -> usize {
+        self.demand
+            .waiting
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Resolves when a writer has started waiting for the write connection
+    /// since this was last resolved (at once if one did meanwhile); check
+    /// [`Db::writers_waiting`] then, as that writer may be done already.
+    pub async fn gate_wanted(&self) {
+        self.demand.asked.notified().await;
     }
 
     pub fn backend(&self) -> Backend {
@@ -163,7 +214,9 @@ impl Db {
     /// change log's sequence numbers commit in order. Never hold one across a
     /// network call: commit or drop it promptly.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        let waiting = Waiting::start(&self.demand);
         let mut tx = self.write.begin().await?;
+        drop(waiting);
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
                 .bind(WRITE_LOCK_KEY)

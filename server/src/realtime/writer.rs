@@ -73,13 +73,14 @@ pub fn error_frame(id: Option<String>, error: &Error) -> Utf8Bytes {
     }))
 }
 
-/// How long the writer keeps the write gate while jobs keep coming (on
-/// SQLite, [`crate::db::Db::write_gate`]): past this it lets the other
-/// writers (REST, jobs) in before its next batch.
+/// How long the writer keeps the write gate (on SQLite,
+/// [`crate::db::Db::write_gate`]) while jobs keep coming and another writer
+/// (REST, jobs) waits: past this that writer goes before the next batch.
+/// Through a lull the gate goes to a waiting writer at once, and with no
+/// one waiting it is kept (taking it back costs a round trip to sqlx's
+/// connection thread; letting it go every 20 ms and after every 2 ms lull,
+/// as before, put that round trip in front of one batch in twenty).
 const GATE_HOLD: std::time::Duration = std::time::Duration::from_millis(20);
-/// How long the writer keeps the gate through a lull (no job queued)
-/// before letting the other writers in.
-const GATE_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The write gate as the writer holds it, and since when.
 type Gate = (sqlx::pool::PoolConnection<sqlx::Any>, std::time::Instant);
@@ -108,33 +109,26 @@ pub async fn run(state: crate::AppState, mut rx: mpsc::Receiver<Job>) {
     };
     let mut gate: Option<Gate> = None;
     loop {
-        if gate.is_some() && rx.is_empty() {
-            // A lull: the gate is kept a moment, as letting it go costs a
-            // round trip to sqlx's connection thread (the pool pings a
-            // connection it takes back) before the next batch may have it.
-            let lull = tokio::time::timeout(GATE_LINGER, rx.recv_many(&mut batch, BATCH));
-            tokio::select! {
-                biased;
-                _ = stopping.wait_for(|stopping| *stopping) => return,
-                got = lull => match got {
-                    Ok(0) => return,
-                    Ok(_) => {}
-                    Err(_) => gate = None,
-                },
-            }
-        }
         if batch.is_empty() {
             tokio::select! {
                 biased;
                 _ = stopping.wait_for(|stopping| *stopping) => return,
+                // A lull: another writer waiting gets the gate now.
+                () = state.db.gate_wanted(), if gate.is_some() => {
+                    if state.db.writers_waiting() > 0 {
+                        gate = None;
+                    }
+                    continue;
+                }
                 n = rx.recv_many(&mut batch, BATCH) => if n == 0 { return },
             }
         }
         match own.as_mut() {
             Some(conn) => {
-                if gate
-                    .as_ref()
-                    .is_some_and(|(_, since)| since.elapsed() > GATE_HOLD)
+                if state.db.writers_waiting() > 0
+                    && gate
+                        .as_ref()
+                        .is_some_and(|(_, since)| since.elapsed() > GATE_HOLD)
                 {
                     gate = None;
                 }
