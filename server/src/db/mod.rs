@@ -286,8 +286,13 @@ pub fn sqlite_file(url: &str) -> std::path::PathBuf {
     )
 }
 
-/// How often the server checkpoints SQLite's write-ahead log.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// How often the server checkpoints SQLite's write-ahead log. Writes go on
+/// during a checkpoint, but slower while its fsync flushes what the log
+/// took since the last one (at 3,200 chat sends/s, 500 ms of log made a
+/// 26-53 ms fsync, and batches in the 50 ms from its start took three times
+/// as long): a checkpoint this often flushes a fifth as much at a time, and
+/// the chat tail shrank with it (BENCHMARKS.md, chat step 6).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// The PostgreSQL advisory lock key that serialises write transactions.
 const WRITE_LOCK_KEY: i64 = 0x6d6f_615f_7772; // "moa_wr"
