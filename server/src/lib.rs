@@ -283,6 +283,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let db = state.db.clone();
     let stopping = state.stopping.clone();
+    let at_stop = state.clone();
     realtime::spawn_tasks(&state);
     jobs::spawn_poller(&state);
     discovery::spawn(&state);
@@ -309,6 +310,7 @@ pub async fn serve(
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
+    push::presence::forget_node(&at_stop).await;
     db.close().await;
     Ok(())
 }

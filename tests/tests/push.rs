@@ -4,7 +4,8 @@
 //! phones registered and forgotten (sign-out, dead tokens, another member
 //! taking the token, bad input), notifications pushed in Korean only while
 //! the member has no live socket, muted kinds never pushed, chat collapsed
-//! per room with or without previews, and an outage retried.
+//! per room with or without previews, and an outage retried; a node that
+//! stops takes its members' live rows with it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
@@ -20,6 +21,7 @@ both_engines!(
     notifications_reach_phones_only_while_offline,
     chat_is_collapsed_per_room_and_outages_are_retried,
     the_client_registers_its_phone_and_chooses_what_comes,
+    a_stopping_node_forgets_its_live_sockets,
 );
 
 const ANDROID: &str = "fcm-token-alice:APA91bH_example";
@@ -430,4 +432,27 @@ async fn the_client_registers_its_phone_and_chooses_what_comes(engine: Engine) {
     // Signing out stops the pushes.
     client.sign_out().await.unwrap();
     assert_eq!(server.count("devices").await, 0);
+}
+
+/// A node that stops closes its sockets: their live rows go before its
+/// database does, so its members are pushed to again at once (not after
+/// the rows age out).
+async fn a_stopping_node_forgets_its_live_sockets(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let alice = server.api().signup("alice").await;
+    let ws = Ws::connect(&server.url(""), &alice.access).await;
+    for _ in 0..100 {
+        if server.count("live_sockets").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.count("live_sockets").await, 1, "the socket is live");
+    let server = server.restart().await;
+    assert_eq!(
+        server.count("live_sockets").await,
+        0,
+        "the stopped node's live row is gone"
+    );
+    drop(ws);
 }

@@ -45,8 +45,10 @@ pub async fn opened(state: &AppState, user_id: &str) {
 }
 
 /// A socket of `user_id` closed on this node: the row goes with the last.
+/// Not while the node stops: [`forget_node`] takes all its rows then (and
+/// sockets still closing after it would find the database closed).
 pub async fn closed(state: &AppState, user_id: &str) {
-    if state.realtime.hub.has_user(user_id) {
+    if state.realtime.hub.has_user(user_id) || *state.stopping.borrow() {
         return;
     }
     let id = row_id(state, user_id);
@@ -61,6 +63,26 @@ pub async fn closed(state: &AppState, user_id: &str) {
         .await;
     if let Err(e) = done {
         tracing::warn!(error = %e, "cannot forget a live socket");
+    }
+}
+
+/// This node is stopping, and its sockets with it: its rows go now, so its
+/// members are pushed to again at once rather than after [`STALE_MS`].
+pub async fn forget_node(state: &AppState) {
+    let prefix = row_id(state, "");
+    let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    let done = state
+        .write_quiet(async |tx| {
+            sqlx::query("DELETE FROM live_sockets WHERE substr(id, 1, $2) = $1")
+                .bind(&prefix)
+                .bind(chars)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = done {
+        tracing::warn!(error = %e, "cannot forget this node's live sockets");
     }
 }
 
