@@ -17,6 +17,11 @@ pub const REFRESH: Duration = Duration::from_secs(30);
 /// A row older than this is a dead node's.
 pub const STALE_MS: i64 = 90_000;
 
+/// A member's row on this node, seen now (`$1` its id, `$2` the member,
+/// `$3` the time).
+const SEEN: &str = "INSERT INTO live_sockets (id, user_id, seen_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (id) DO UPDATE SET seen_at = $3";
+
 fn row_id(state: &AppState, user_id: &str) -> String {
     format!("{}:{user_id}", state.realtime.hub.node())
 }
@@ -25,23 +30,16 @@ fn row_id(state: &AppState, user_id: &str) -> String {
 pub async fn opened(state: &AppState, user_id: &str) {
     let id = row_id(state, user_id);
     let now = now_ms();
-    let done = state
-        .write_quiet(async |tx| {
-            sqlx::query(
-                "INSERT INTO live_sockets (id, user_id, seen_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET seen_at = $3",
-            )
+    best_effort(state, "record a live socket", async |tx| {
+        sqlx::query(SEEN)
             .bind(&id)
             .bind(user_id)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            Ok(())
-        })
-        .await;
-    if let Err(e) = done {
-        tracing::warn!(error = %e, "cannot record a live socket");
-    }
+        Ok(())
+    })
+    .await;
 }
 
 /// A socket of `user_id` closed on this node: the row goes with the last.
@@ -52,18 +50,14 @@ pub async fn closed(state: &AppState, user_id: &str) {
         return;
     }
     let id = row_id(state, user_id);
-    let done = state
-        .write_quiet(async |tx| {
-            sqlx::query("DELETE FROM live_sockets WHERE id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-            Ok(())
-        })
-        .await;
-    if let Err(e) = done {
-        tracing::warn!(error = %e, "cannot forget a live socket");
-    }
+    best_effort(state, "forget a live socket", async |tx| {
+        sqlx::query("DELETE FROM live_sockets WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    })
+    .await;
 }
 
 /// This node is stopping, and its sockets with it: its rows go now, so its
@@ -71,18 +65,26 @@ pub async fn closed(state: &AppState, user_id: &str) {
 pub async fn forget_node(state: &AppState) {
     let prefix = row_id(state, "");
     let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
-    let done = state
-        .write_quiet(async |tx| {
-            sqlx::query("DELETE FROM live_sockets WHERE substr(id, 1, $2) = $1")
-                .bind(&prefix)
-                .bind(chars)
-                .execute(&mut *tx)
-                .await?;
-            Ok(())
-        })
-        .await;
-    if let Err(e) = done {
-        tracing::warn!(error = %e, "cannot forget this node's live sockets");
+    best_effort(state, "forget this node's live sockets", async |tx| {
+        sqlx::query("DELETE FROM live_sockets WHERE substr(id, 1, $2) = $1")
+            .bind(&prefix)
+            .bind(chars)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// Runs `f` as a quiet write. Presence is best effort: a failure is logged
+/// ("cannot {what}"), not returned.
+async fn best_effort(
+    state: &AppState,
+    what: &str,
+    f: impl AsyncFnOnce(&mut AnyConnection) -> Result<()>,
+) {
+    if let Err(e) = state.write_quiet(f).await {
+        tracing::warn!(error = %e, "cannot {what}");
     }
 }
 
@@ -113,29 +115,22 @@ pub fn spawn_refresh(state: &AppState) {
             let ids: Vec<(String, String)> =
                 users.into_iter().map(|u| (row_id(&state, &u), u)).collect();
             let now = now_ms();
-            let done = state
-                .write_quiet(async |tx| {
-                    for (id, user_id) in &ids {
-                        sqlx::query(
-                            "INSERT INTO live_sockets (id, user_id, seen_at) VALUES ($1, $2, $3) \
-                             ON CONFLICT (id) DO UPDATE SET seen_at = $3",
-                        )
+            best_effort(&state, "refresh the live sockets", async |tx| {
+                for (id, user_id) in &ids {
+                    sqlx::query(SEEN)
                         .bind(id)
                         .bind(user_id)
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
-                    }
-                    sqlx::query("DELETE FROM live_sockets WHERE seen_at <= $1")
-                        .bind(now - STALE_MS)
-                        .execute(&mut *tx)
-                        .await?;
-                    Ok(())
-                })
-                .await;
-            if let Err(e) = done {
-                tracing::warn!(error = %e, "cannot refresh the live sockets");
-            }
+                }
+                sqlx::query("DELETE FROM live_sockets WHERE seen_at <= $1")
+                    .bind(now - STALE_MS)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(())
+            })
+            .await;
         }
     });
 }
