@@ -31,6 +31,9 @@ pub async fn opened(state: &AppState, user_id: &str) {
     let id = row_id(state, user_id);
     let now = now_ms();
     best_effort(state, "record a live socket", async |tx| {
+        if *state.stopping.borrow() {
+            return Ok(()); // forget_node takes the node's rows after this
+        }
         sqlx::query(SEEN)
             .bind(&id)
             .bind(user_id)
@@ -77,7 +80,9 @@ pub async fn forget_node(state: &AppState) {
 }
 
 /// Runs `f` as a quiet write. Presence is best effort: a failure is logged
-/// ("cannot {what}"), not returned.
+/// ("cannot {what}"), not returned. A write that adds rows checks, holding
+/// the write lock, that the node is not stopping: [`forget_node`] (which
+/// runs once it is, and needs that lock) then comes after it.
 async fn best_effort(
     state: &AppState,
     what: &str,
@@ -116,6 +121,9 @@ pub fn spawn_refresh(state: &AppState) {
                 users.into_iter().map(|u| (row_id(&state, &u), u)).collect();
             let now = now_ms();
             best_effort(&state, "refresh the live sockets", async |tx| {
+                if *state.stopping.borrow() {
+                    return Ok(()); // forget_node takes the node's rows after this
+                }
                 for (id, user_id) in &ids {
                     sqlx::query(SEEN)
                         .bind(id)
