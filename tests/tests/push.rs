@@ -59,6 +59,18 @@ async fn register(
         .await
 }
 
+/// Waits (up to 5 s) until `server` holds `n` live-socket rows; answers
+/// how many it holds.
+async fn live_rows(server: &TestServer, n: i64) -> i64 {
+    for _ in 0..100 {
+        if server.count("live_sockets").await == n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.count("live_sockets").await
+}
+
 /// Waits until `fake` has accepted `n` pushes in all; answers them.
 async fn delivered(fake: &FakePush, n: usize) -> Vec<Delivered> {
     for _ in 0..200 {
@@ -217,12 +229,7 @@ async fn notifications_reach_phones_only_while_offline(engine: Engine) {
 
     // The socket closed: the next one is pushed again.
     drop(ws);
-    for _ in 0..100 {
-        if server.count("live_sockets").await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    live_rows(&server, 0).await;
     api.post(
         &format!("/v1/reviews/{review}/comments"),
         bob.token(),
@@ -441,13 +448,7 @@ async fn a_stopping_node_forgets_its_live_sockets(engine: Engine) {
     let server = TestServer::start(engine).await;
     let alice = server.api().signup("alice").await;
     let ws = Ws::connect(&server.url(""), &alice.access).await;
-    for _ in 0..100 {
-        if server.count("live_sockets").await == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(server.count("live_sockets").await, 1, "the socket is live");
+    assert_eq!(live_rows(&server, 1).await, 1, "the socket is live");
     let server = server.restart().await;
     assert_eq!(
         server.count("live_sockets").await,

@@ -31,9 +31,6 @@ pub async fn opened(state: &AppState, user_id: &str) {
     let id = row_id(state, user_id);
     let now = now_ms();
     best_effort(state, "record a live socket", async |tx| {
-        if *state.stopping.borrow() {
-            return Ok(()); // forget_node takes the node's rows after this
-        }
         sqlx::query(SEEN)
             .bind(&id)
             .bind(user_id)
@@ -47,7 +44,8 @@ pub async fn opened(state: &AppState, user_id: &str) {
 
 /// A socket of `user_id` closed on this node: the row goes with the last.
 /// Not while the node stops: [`forget_node`] takes all its rows then (and
-/// sockets still closing after it would find the database closed).
+/// sockets still closing after it would find the database closed, so this
+/// is checked before asking for a connection too).
 pub async fn closed(state: &AppState, user_id: &str) {
     if state.realtime.hub.has_user(user_id) || *state.stopping.borrow() {
         return;
@@ -68,27 +66,40 @@ pub async fn closed(state: &AppState, user_id: &str) {
 pub async fn forget_node(state: &AppState) {
     let prefix = row_id(state, "");
     let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
-    best_effort(state, "forget this node's live sockets", async |tx| {
-        sqlx::query("DELETE FROM live_sockets WHERE substr(id, 1, $2) = $1")
-            .bind(&prefix)
-            .bind(chars)
-            .execute(&mut *tx)
-            .await?;
-        Ok(())
-    })
-    .await;
+    let done = state
+        .write_quiet(async |tx| {
+            sqlx::query("DELETE FROM live_sockets WHERE substr(id, 1, $2) = $1")
+                .bind(&prefix)
+                .bind(chars)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = done {
+        tracing::warn!(error = %e, "cannot forget this node's live sockets");
+    }
 }
 
-/// Runs `f` as a quiet write. Presence is best effort: a failure is logged
-/// ("cannot {what}"), not returned. A write that adds rows checks, holding
-/// the write lock, that the node is not stopping: [`forget_node`] (which
-/// runs once it is, and needs that lock) then comes after it.
+/// Runs `f` as a quiet write, unless the node is stopping: then only
+/// [`forget_node`] writes. That is checked holding the write lock, which
+/// `forget_node` (run once the node is stopping) needs too, so it comes
+/// after any row added here. Presence is best effort: a failure is logged
+/// ("cannot {what}"), not returned.
 async fn best_effort(
     state: &AppState,
     what: &str,
     f: impl AsyncFnOnce(&mut AnyConnection) -> Result<()>,
 ) {
-    if let Err(e) = state.write_quiet(f).await {
+    let done = state
+        .write_quiet(async |tx| {
+            if *state.stopping.borrow() {
+                return Ok(());
+            }
+            f(tx).await
+        })
+        .await;
+    if let Err(e) = done {
         tracing::warn!(error = %e, "cannot {what}");
     }
 }
@@ -121,9 +132,6 @@ pub fn spawn_refresh(state: &AppState) {
                 users.into_iter().map(|u| (row_id(&state, &u), u)).collect();
             let now = now_ms();
             best_effort(&state, "refresh the live sockets", async |tx| {
-                if *state.stopping.borrow() {
-                    return Ok(()); // forget_node takes the node's rows after this
-                }
                 for (id, user_id) in &ids {
                     sqlx::query(SEEN)
                         .bind(id)
