@@ -165,17 +165,23 @@ pub fn initials_form(norm: &str) -> String {
 }
 
 /// The forms of a document made of `fields` (a title and a body, a name and
-/// an address, a handle and a display name).
+/// an address, a display name and a handle), the one it is shown by first.
+/// `initials` holds the title's only (the first field, or when it is empty
+/// the start of the second, as [`title_or_body`] shows it): 초성 are typed
+/// for names and titles, and over a long body four initials meet chance
+/// syllables (one review in a thousand for `ㅈㅂㄱㄴ`) at the cost of an
+/// index entry for every syllable.
 pub fn forms(fields: &[&str]) -> Forms {
-    let norm = fields
-        .iter()
-        .map(|f| fold(f))
-        .collect::<Vec<_>>()
-        .join(FIELD_SEPARATOR);
+    let folded: Vec<String> = fields.iter().map(|f| fold(f)).collect();
+    let title: String = match folded.as_slice() {
+        [first, ..] if !first.is_empty() => first.clone(),
+        [_, second, ..] => second.chars().take(TITLE_FROM_BODY_CHARS).collect(),
+        _ => String::new(),
+    };
     Forms {
-        keys: keys_of(&norm),
-        initials: initials_form(&norm),
-        norm,
+        keys: keys_of(&folded.join(FIELD_SEPARATOR)),
+        initials: initials_form(&title),
+        norm: folded.join(FIELD_SEPARATOR),
     }
 }
 
@@ -199,6 +205,100 @@ pub struct Way {
     /// Patterns over the vocabulary's keys each of which some word must
     /// meet for this way to be read at all (see [`prune`]); empty for most.
     pub needs: Vec<String>,
+    /// A pattern over the vocabulary's keys that a word of every document
+    /// in this way meets, where the match lies within one word: what an
+    /// index without `keys` reads a keys-driven way through
+    /// ([`Way::through`]). `None` where no one word holds the match.
+    pub lookup: Option<String>,
+    /// Where the rows are read from.
+    pub via: Via,
+}
+
+/// Where a way's rows are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The trigram index, through the driver.
+    Index,
+    /// The short words' table: documents holding this word of one or two
+    /// characters as a word of their own (too short for a trigram).
+    Word(String),
+    /// The kind's rows newest first, each checked: a run so common that
+    /// a page fills from the newest few.
+    Scan,
+}
+
+/// The most words of the vocabulary a way is read through ([`Way::through`]);
+/// a run in more words than these is common, and read newest first.
+pub const LOOKUP_WORDS: usize = 32;
+
+/// The longest word read through the short words' table.
+pub const SHORT_WORD_CHARS: usize = 2;
+
+impl Way {
+    fn new(driver: Like, all: Vec<Like>) -> Way {
+        Way {
+            driver,
+            all,
+            needs: Vec::new(),
+            lookup: None,
+            via: Via::Index,
+        }
+    }
+
+    /// Whether an index of `norm` and `initials` alone (the server's) reads
+    /// this way better through the vocabulary: its driver is a keys pattern
+    /// (a run of one or two syllables, a half-typed syllable after one or
+    /// two), or a `norm` pattern the index sees only part of, and one word
+    /// holds every match.
+    pub fn wants_words(&self) -> bool {
+        self.via == Via::Index
+            && self.lookup.is_some()
+            && (self.driver.form == Form::Keys || partial(&self.driver.pattern))
+    }
+
+    /// The vocabulary pattern to look this way's words up by, when a
+    /// trigram index serves it.
+    pub fn lookup(&self) -> Option<&str> {
+        self.lookup.as_deref().filter(|p| indexable(p))
+    }
+
+    /// This way read through the vocabulary's `found` words (those meeting
+    /// [`Way::lookup`]), or, when there were too many to read (`None`), a
+    /// keys-driven way read newest first and any other as it is. A word
+    /// holding another found word of three characters or more adds nothing
+    /// and is left out. Every condition of the way is still checked on the
+    /// row.
+    pub fn through(&self, found: Option<&[String]>) -> Vec<Way> {
+        let Some(found) = found else {
+            let mut way = self.clone();
+            way.lookup = None;
+            if way.driver.form == Form::Keys {
+                way.via = Via::Scan;
+            }
+            return vec![way];
+        };
+        let mut sorted: Vec<&String> = found.iter().collect();
+        sorted.sort_by_key(|w| (w.chars().count(), w.as_str()));
+        sorted.dedup();
+        let mut kept: Vec<&str> = Vec::new();
+        for word in sorted {
+            let covered = kept
+                .iter()
+                .any(|k| k.chars().count() > SHORT_WORD_CHARS && word.contains(k));
+            if !covered {
+                kept.push(word);
+            }
+        }
+        kept.into_iter()
+            .map(|word| {
+                let mut way = Way::new(contains(Form::Norm, word), self.all.clone());
+                if word.chars().count() <= SHORT_WORD_CHARS {
+                    way.via = Via::Word(word.to_owned());
+                }
+                way
+            })
+            .collect()
+    }
 }
 
 /// What one tier asks of a document: one of its `ways`, and not all of any
@@ -224,11 +324,7 @@ impl Plan {
     pub(crate) fn single(like: Like) -> Plan {
         Plan {
             tier: Tier::Exact,
-            ways: vec![Way {
-                driver: like.clone(),
-                all: vec![like],
-                needs: Vec::new(),
-            }],
+            ways: vec![Way::new(like.clone(), vec![like])],
             none: Vec::new(),
             by_words: Vec::new(),
         }
@@ -361,9 +457,8 @@ fn whole(norm: &str) -> Way {
         contains(Form::Keys, &keys_of(norm))
     };
     Way {
-        driver,
-        all: vec![cond],
-        needs: Vec::new(),
+        lookup: Some(format!("%{}%", keys_of(norm))),
+        ..Way::new(driver, vec![cond])
     }
 }
 
@@ -378,11 +473,11 @@ fn head(norm: &str) -> &str {
 fn typed(norm: &str) -> Way {
     let keys = contains(Form::Keys, &keys_of(norm));
     let head = head(norm);
+    let lookup = Some(keys.pattern.clone());
     if head.is_empty() {
         return Way {
-            driver: keys.clone(),
-            all: vec![keys],
-            needs: Vec::new(),
+            lookup,
+            ..Way::new(keys.clone(), vec![keys])
         };
     }
     let before = contains(Form::Norm, head);
@@ -392,9 +487,8 @@ fn typed(norm: &str) -> Way {
         keys.clone()
     };
     Way {
-        driver,
-        all: vec![keys, before],
-        needs: Vec::new(),
+        lookup,
+        ..Way::new(driver, vec![keys, before])
     }
 }
 
@@ -425,10 +519,11 @@ fn apart(a: &str, b: &str) -> Option<Way> {
         .into_iter()
         .filter(|p| indexable(p))
         .collect();
+    // Where the index holds no keys, the words `b` begins are read.
     Some(Way {
-        driver,
-        all: vec![keys, norm],
         needs,
+        lookup: Some(format!("{}%", keys_of(b))),
+        ..Way::new(driver, vec![keys, norm])
     })
 }
 
@@ -436,37 +531,43 @@ fn apart(a: &str, b: &str) -> Option<Way> {
 /// by the rarest.
 fn every(words: &[String]) -> Option<Way> {
     let ways: Vec<Way> = words.iter().map(|w| typed(w)).collect();
-    let driver = ways
-        .iter()
-        .map(|w| &w.driver)
-        .max_by_key(|d| {
-            (
-                indexable(&d.pattern),
-                d.form == Form::Norm,
-                d.pattern.chars().count(),
-            )
-        })?
-        .clone();
+    let rarest = ways.iter().max_by_key(|w| {
+        let d = &w.driver;
+        (
+            indexable(&d.pattern),
+            d.form == Form::Norm,
+            d.pattern.chars().count(),
+        )
+    })?;
+    let (driver, lookup) = (rarest.driver.clone(), rarest.lookup.clone());
     Some(Way {
-        driver,
-        all: ways.into_iter().flat_map(|w| w.all).collect(),
-        needs: Vec::new(),
+        lookup,
+        ..Way::new(driver, ways.into_iter().flat_map(|w| w.all).collect())
     })
 }
 
 /// The words of a document's fields as the vocabulary keeps them: split at
-/// white space, punctuation trimmed from their ends, folded, 2 to
+/// white space, punctuation trimmed from their ends, folded, 1 to
 /// [`WORD_MAX_CHARS`] characters, each once.
 pub fn words(fields: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = fields
         .iter()
         .flat_map(|f| f.split_whitespace())
         .map(|w| fold(w.trim_matches(|c: char| !c.is_alphanumeric())))
-        .filter(|w| (2..=WORD_MAX_CHARS).contains(&w.chars().count()))
+        .filter(|w| (1..=WORD_MAX_CHARS).contains(&w.chars().count()))
         .collect();
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The words of a document's fields short enough for the short words'
+/// table ([`Via::Word`]): [`words`] of at most [`SHORT_WORD_CHARS`].
+pub fn short_words(fields: &[&str]) -> Vec<String> {
+    words(fields)
+        .into_iter()
+        .filter(|w| w.chars().count() <= SHORT_WORD_CHARS)
+        .collect()
 }
 
 /// The vocabulary's entries for a document's fields: each of its
@@ -629,11 +730,7 @@ impl Query {
         add(Tier::Words, words, Vec::new());
         if let Some(initials) = &self.initials {
             let like = contains(Form::Initials, initials);
-            let way = Way {
-                driver: like.clone(),
-                all: vec![like],
-                needs: Vec::new(),
-            };
+            let way = Way::new(like.clone(), vec![like]);
             add(Tier::Initials, vec![way], Vec::new());
         }
         if let Some(keyboard) = &self.keyboard {
@@ -649,11 +746,7 @@ impl Query {
                     .into_iter()
                     .map(|p| {
                         let like = contains(Form::Keys, &p);
-                        Way {
-                            driver: like.clone(),
-                            all: vec![like],
-                            needs: Vec::new(),
-                        }
+                        Way::new(like.clone(), vec![like])
                     })
                     .collect();
                 add(Tier::Typo, ways, runs);
@@ -745,6 +838,15 @@ pub fn indexable(pattern: &str) -> bool {
     pattern
         .split(['%', '_'])
         .any(|run| run.chars().count() >= INDEXED_RUN)
+}
+
+/// Whether a trigram index sees only part of a pattern: a literal run of
+/// it is shorter than a trigram.
+pub fn partial(pattern: &str) -> bool {
+    pattern
+        .split(['%', '_'])
+        .filter(|run| !run.is_empty())
+        .any(|run| run.chars().count() < INDEXED_RUN)
 }
 
 /// Whether `forms` satisfy one `LIKE` condition (`%` any run, `_` any one).

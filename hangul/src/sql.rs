@@ -14,7 +14,7 @@
 //! Placeholders are `$1`, `$2`, … in the order of [`Sql::binds`]; both
 //! drivers bind them by position.
 
-use crate::query::{Like, Plan, Way, indexable};
+use crate::query::{Form, Like, Plan, Via, Way, indexable, partial as partial_pattern};
 
 /// A kind as SQLite's FTS table holds it: its first three letters, unique
 /// among the kinds (`rev`, `pla`, `pro`, `per`, `cam`, `req`).
@@ -22,11 +22,29 @@ pub fn kind3(kind: &str) -> &str {
     kind.get(..3).unwrap_or(kind)
 }
 
-/// Which engine the SQL is for.
+/// Which engine the SQL is for, and so which forms its trigram index holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
+    /// The server on SQLite: FTS5 over `kind3`, `norm` and `initials`.
     Sqlite,
+    /// The server on PostgreSQL: GIN over `norm` and `initials`.
     Postgres,
+    /// client-core's cache (SQLite): FTS5 over every form, `keys` too.
+    Device,
+}
+
+impl Dialect {
+    /// Whether its trigram index holds `form`. The server's leaves `keys`
+    /// out (most of a document's index entries, and of the cost of
+    /// writing one); what a keys pattern drove is read through the
+    /// vocabulary there ([`Way::through`]).
+    pub fn indexes(self, form: Form) -> bool {
+        self == Dialect::Device || form != Form::Keys
+    }
+
+    fn sqlite(self) -> bool {
+        self != Dialect::Postgres
+    }
 }
 
 /// A value bound to a placeholder.
@@ -76,15 +94,10 @@ pub struct Page<'a> {
 /// suspended members' content).
 pub type Filter<'a> = &'a dyn Fn(&mut Sql);
 
-/// The literal runs of a `LIKE` pattern.
-fn pieces(pattern: &str) -> impl Iterator<Item = &str> {
-    pattern.split(['%', '_']).filter(|run| !run.is_empty())
-}
-
 /// Whether the index sees only part of a pattern (a piece of it is
 /// shorter than a trigram).
 fn partial(like: &Like) -> bool {
-    pieces(&like.pattern).any(|run| run.chars().count() < 3)
+    partial_pattern(&like.pattern)
 }
 
 /// The condition a `SELECT` of `way` is read through on `dialect`. A way's
@@ -98,7 +111,7 @@ fn driver(dialect: Dialect, way: &Way) -> &Like {
         Dialect::Postgres if partial(&way.driver) => way
             .all
             .iter()
-            .find(|l| indexable(&l.pattern) && !partial(l))
+            .find(|l| indexable(&l.pattern) && !partial(l) && dialect.indexes(l.form))
             .unwrap_or(&way.driver),
         _ => &way.driver,
     }
@@ -116,9 +129,15 @@ fn select(
     sql: &mut Sql,
 ) {
     let driver = driver(dialect, way);
+    // A driver the index does not hold (a way the server did not read
+    // through the vocabulary) is read newest first.
+    let via = match &way.via {
+        Via::Index if !dialect.indexes(driver.form) => &Via::Scan,
+        via => via,
+    };
     sql.push(&format!("SELECT {columns} FROM "));
-    match dialect {
-        Dialect::Sqlite => {
+    let order = match (via, dialect.sqlite()) {
+        (Via::Index, true) => {
             // The kind is matched in the FTS table too: for a rare kind its
             // short doclist is what keeps the walk short. CROSS JOIN keeps
             // the FTS table the outer loop (SQLite's planner may otherwise
@@ -132,15 +151,39 @@ fn select(
             .push(" AND f.rowid < ")
             .bind(Value::Int(page.before))
             .like("f", driver);
+            // SQLite: in the FTS table's own rowid order (the same as
+            // `d.doc`), so FTS5 walks its matches newest first and stops at
+            // the limit; by `d.doc` SQLite collects and sorts every match
+            // first (BENCHMARKS.md, issue 19).
+            "f.rowid"
         }
-        Dialect::Postgres => {
+        (Via::Word(word), _) => {
+            // CROSS JOIN: SQLite walks the short words' rows outside.
+            sql.push(if dialect.sqlite() {
+                "search_short s CROSS JOIN search_docs d ON d.doc = s.doc WHERE s.kind = "
+            } else {
+                "search_short s JOIN search_docs d ON d.doc = s.doc WHERE s.kind = "
+            })
+            .bind(Value::Text(page.kind.into()))
+            .push(" AND s.word = ")
+            .bind(Value::Text(word.clone()))
+            .push(" AND s.doc < ")
+            .bind(Value::Int(page.before))
+            .push(" AND d.kind = ")
+            .bind(Value::Text(page.kind.into()));
+            "s.doc"
+        }
+        (via, _) => {
             sql.push("search_docs d WHERE d.kind = ")
                 .bind(Value::Text(page.kind.into()))
                 .push(" AND d.doc < ")
-                .bind(Value::Int(page.before))
-                .like("d", driver);
+                .bind(Value::Int(page.before));
+            if *via == Via::Index {
+                sql.like("d", driver);
+            }
+            "d.doc"
         }
-    }
+    };
     // SQLite: when the driver has a piece too short for the index (which
     // then sees only the rest of it), the way's other conditions it can
     // serve are given to FTS5 too: it walks the doclists together, so a
@@ -148,11 +191,13 @@ fn select(
     // where its keys' `ㄹㅓㅅㅡ` is rare: 56 ms → 15 over 200k reviews). Not
     // always: every trigram costs FTS5 a doclist to open, and a keys
     // pattern has many (a full driver plus its keys: 0.6 → 3 ms).
-    let partial = partial(driver);
-    for l in way.all.iter().filter(|l| *l != driver) {
+    let indexed = *via == Via::Index;
+    let partial = indexed && partial(driver);
+    let served = |l: &Like| partial && indexable(&l.pattern) && dialect.indexes(l.form);
+    for l in way.all.iter().filter(|l| !indexed || *l != driver) {
         match dialect {
-            Dialect::Sqlite if partial && indexable(&l.pattern) => sql.like("f", l),
-            Dialect::Sqlite => sql.like("d", l),
+            _ if dialect.sqlite() && served(l) => sql.like("f", l),
+            _ if dialect.sqlite() => sql.like("d", l),
             // PostgreSQL multiplies the selectivities of conditions as if
             // they were independent; these hold for most rows the driver
             // finds (`%장바%` where `%ㅈㅏㅇㅂㅏㄱ%` holds), so the product
@@ -162,8 +207,8 @@ fn select(
             // when the driver has a piece too short to index: then what
             // the other conditions add is not in the driver, and a plain
             // LIKE lets the planner combine their GIN indexes.)
-            Dialect::Postgres if partial && indexable(&l.pattern) => sql.like("d", l),
-            Dialect::Postgres => sql
+            _ if served(l) => sql.like("d", l),
+            _ => sql
                 .push(&format!(" AND COALESCE(d.{} LIKE ", l.form.column()))
                 .bind(Value::Text(l.pattern.clone()))
                 .push(", FALSE)"),
@@ -177,15 +222,8 @@ fn select(
         sql.push(")");
     }
     filter(sql);
-    // SQLite: in the FTS table's own rowid order (the same as `d.doc`), so
-    // FTS5 walks its matches newest first and stops at the limit; by `d.doc`
-    // SQLite collects and sorts every match first (BENCHMARKS.md, issue 19).
-    sql.push(match dialect {
-        Dialect::Sqlite => " ORDER BY f.rowid",
-        Dialect::Postgres => " ORDER BY d.doc",
-    })
-    .push(" DESC LIMIT ")
-    .bind(Value::Int(page.limit));
+    sql.push(&format!(" ORDER BY {order} DESC LIMIT "))
+        .bind(Value::Int(page.limit));
 }
 
 /// Up to `page.limit` rows of `plan`'s tier, newest first: one `SELECT` per
@@ -234,7 +272,7 @@ pub fn needs_met(dialect: Dialect, needs: &[String]) -> Option<Sql> {
         let n = sql.binds.len() + 1;
         sql.bind(Value::Text(need.clone()));
         match dialect {
-            Dialect::Sqlite => sql.push(&format!(
+            Dialect::Sqlite | Dialect::Device => sql.push(&format!(
                 " WHERE EXISTS (SELECT 1 FROM search_words_fts WHERE keys LIKE ${n})"
             )),
             Dialect::Postgres => sql.push(&format!(
@@ -264,7 +302,7 @@ pub fn vocabulary(dialect: Dialect, plan: &Plan) -> Option<Sql> {
         sql.push(")");
     };
     match dialect {
-        Dialect::Sqlite => {
+        Dialect::Sqlite | Dialect::Device => {
             for (i, run) in runs.iter().enumerate() {
                 // CROSS JOIN: the FTS table outside (see `select`); with the
                 // vocabulary outside, every word re-ran the FTS query.
@@ -290,6 +328,48 @@ pub fn vocabulary(dialect: Dialect, plan: &Plan) -> Option<Sql> {
     }
     sql.push(" LIMIT ").bind(Value::Int(VOCABULARY_WORDS));
     Some(sql)
+}
+
+/// The vocabulary's words that meet `lookup` (a [`Way::lookup`], over
+/// their keys), at most one more than [`crate::query::LOOKUP_WORDS`]: more
+/// than those, and the way is read another way.
+pub fn lookup(dialect: Dialect, lookup: &str) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(if dialect.sqlite() {
+        "SELECT w.word FROM search_words_fts f CROSS JOIN search_words w \
+         ON w.rowid = f.rowid WHERE f.keys LIKE "
+    } else {
+        "SELECT word FROM search_words WHERE keys LIKE "
+    })
+    .bind(Value::Text(lookup.to_owned()))
+    .push(" LIMIT ")
+    .bind(Value::Int(
+        i64::try_from(crate::query::LOOKUP_WORDS).unwrap_or(i64::MAX) + 1,
+    ));
+    sql
+}
+
+/// Adds documents' short words ([`crate::query::short_words`]) to the short
+/// words' table: `(kind, word, doc)` rows, a statement per
+/// [`WORDS_PER_INSERT`].
+pub fn remember_short(rows: &[(&str, String, i64)]) -> Vec<Sql> {
+    rows.chunks(WORDS_PER_INSERT)
+        .map(|chunk| {
+            let mut sql = Sql::default();
+            sql.push("INSERT INTO search_short (kind, word, doc) VALUES ");
+            for (i, (kind, word, doc)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .bind(Value::Text((*kind).to_owned()))
+                    .push(", ")
+                    .bind(Value::Text(word.clone()))
+                    .push(", ")
+                    .bind(Value::Int(*doc))
+                    .push(")");
+            }
+            sql.push(" ON CONFLICT DO NOTHING");
+            sql
+        })
+        .collect()
 }
 
 /// The most words one statement adds to the vocabulary.

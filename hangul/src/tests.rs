@@ -418,7 +418,11 @@ fn the_vocabulary_keeps_words_and_typos_are_read_through_them() {
     use crate::query::*;
     assert_eq!(
         words(&["텀블러예요! 스테인리스, 텀블러예요", "a 12-3 (보온)"]),
-        vec!["12-3", "보온", "스테인리스", "텀블러예요"]
+        vec!["12-3", "a", "보온", "스테인리스", "텀블러예요"]
+    );
+    assert_eq!(
+        short_words(&["텀블러예요! 커피 a 맛, 커피", "12-3"]),
+        vec!["a", "맛", "커피"]
     );
     let q = Query::parse("텀블럭").unwrap();
     let typo = q.plans().pop().unwrap();
@@ -510,8 +514,9 @@ fn the_sql_of_a_plan_binds_what_it_names() {
 }
 
 /// A split whose syllables the index sees only in part (`%스테인%러%`) is
-/// read through them on SQLite and through its keys, seen whole, on
-/// PostgreSQL.
+/// read through them on the device (SQLite, every form indexed) and on
+/// PostgreSQL too now that the server's index holds no keys; the server
+/// first reads it through the words its second piece begins.
 #[test]
 fn each_engine_reads_a_split_through_its_own_driver() {
     use crate::query::*;
@@ -528,6 +533,8 @@ fn each_engine_reads_a_split_through_its_own_driver() {
         .find(|w| w.driver.pattern == "%스테인%러%")
         .unwrap()
         .clone();
+    assert!(way.wants_words());
+    assert_eq!(way.lookup(), Some("ㄹㅓㅅㅡ%"));
     let plan = Plan {
         ways: vec![way],
         ..words
@@ -544,15 +551,118 @@ fn each_engine_reads_a_split_through_its_own_driver() {
             Value::Int(_) => panic!("{}", s.text),
         }
     };
-    assert_eq!(driver(Dialect::Sqlite), "%스테인%러%");
+    for dialect in [Dialect::Device, Dialect::Sqlite, Dialect::Postgres] {
+        assert_eq!(driver(dialect), "%스테인%러%", "{dialect:?}");
+    }
+    // The device's FTS5 table holds keys, so it is given the keys too; the
+    // server's never is.
+    let text = |dialect| {
+        sql::tier(dialect, &plan, "d.doc", page, &|_| {})
+            .unwrap()
+            .text
+    };
+    assert!(text(Dialect::Device).contains("f.keys LIKE"));
+    assert!(!text(Dialect::Sqlite).contains("f.keys"));
+}
+
+/// On the server's index (no keys) a way driven by keys is read through
+/// the vocabulary's words: a long word through `norm`, a short one through
+/// the short words' table, a common run newest first; every condition of
+/// the way is still checked on the row.
+#[test]
+fn a_keys_driven_way_is_read_through_words_or_newest_first() {
+    use crate::query::*;
+    use crate::sql::{self, Dialect, Page};
+    let plans = Query::parse("커피").unwrap().plans();
+    let exact = &plans[0].ways[0];
+    assert_eq!(exact.driver.form, Form::Keys);
+    assert!(exact.wants_words());
+    assert_eq!(exact.lookup(), Some("%ㅋㅓㅍㅣ%"));
+    let found: Vec<String> = ["커피가", "커피", "아이스커피", "커피가좋아"]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    let ways = exact.through(Some(&found));
+    // 커피가좋아 holds 커피가 (three characters): it adds nothing. 커피가
+    // holds 커피, but 커피 is read as a word of its own, so 커피가 stays.
+    let drivers: Vec<(&str, &Via)> = ways
+        .iter()
+        .map(|w| (w.driver.pattern.as_str(), &w.via))
+        .collect();
     assert_eq!(
-        driver(Dialect::Postgres),
-        format!(
-            "%{}%{}%",
-            crate::keystrokes("스테인"),
-            crate::keystrokes("러스")
-        )
+        drivers,
+        vec![
+            ("%커피%", &Via::Word("커피".into())),
+            ("%커피가%", &Via::Index),
+            ("%아이스커피%", &Via::Index),
+        ]
     );
+    assert!(ways.iter().all(|w| w.all == exact.all && !w.wants_words()));
+    // Too many words: newest first. No word: no way.
+    let scan = exact.through(None);
+    assert_eq!(scan[0].via, Via::Scan);
+    assert!(!scan[0].wants_words());
+    assert!(exact.through(Some(&[])).is_empty());
+    // The half-typed head of two syllables, and a one-syllable query.
+    let prefix = &Query::parse("장바ㄱ").unwrap().plans()[1].ways[0];
+    assert_eq!(prefix.lookup(), Some("%ㅈㅏㅇㅂㅏㄱ%"));
+    let one = &Query::parse("ㅋ").unwrap().plans()[0].ways[0];
+    assert_eq!(one.lookup(), None);
+    assert_eq!(one.through(None)[0].via, Via::Scan);
+    // Their SQL: the short words' table, or the kind's rows, never FTS5.
+    let page = Page {
+        kind: "review",
+        before: 99,
+        limit: 21,
+    };
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        let plan = Plan {
+            ways: ways.clone(),
+            ..plans[0].clone()
+        };
+        let words = sql::tier(dialect, &plan, "d.doc", page, &|_| {})
+            .unwrap()
+            .text;
+        assert!(words.contains("FROM search_short s"), "{words}");
+        assert!(words.contains("ORDER BY s.doc DESC"), "{words}");
+        let plan = Plan {
+            ways: scan.clone(),
+            ..plans[0].clone()
+        };
+        let newest = sql::tier(dialect, &plan, "d.doc", page, &|_| {})
+            .unwrap()
+            .text;
+        assert!(
+            newest.starts_with("SELECT * FROM (SELECT d.doc FROM search_docs d WHERE"),
+            "{newest}"
+        );
+        assert!(!newest.contains("search_fts"), "{newest}");
+        // Unresolved, a keys driver is read newest first there too.
+        let plan = Plan {
+            ways: vec![exact.clone()],
+            ..plans[0].clone()
+        };
+        let unresolved = sql::tier(dialect, &plan, "d.doc", page, &|_| {})
+            .unwrap()
+            .text;
+        assert!(!unresolved.contains("search_fts"), "{unresolved}");
+    }
+}
+
+/// 초성 are indexed for the title only: the first field, or the start of
+/// the second when the first is empty.
+#[test]
+fn initials_are_the_titles() {
+    use crate::query::*;
+    let f = forms(&["장바구니 팁", "마트에서 장 볼 때", "#살림"]);
+    assert_eq!(f.initials, initials_form("장바구니팁"));
+    assert!(f.norm.contains("마트에서"));
+    let untitled = forms(&["", &"가".repeat(60)]);
+    assert_eq!(untitled.initials.chars().count(), TITLE_FROM_BODY_CHARS);
+    let q = Query::parse("ㅈㅂㄱㄴ").unwrap();
+    assert_eq!(q.tier_of(&f), Some(Tier::Initials));
+    let body_only = forms(&["정리 팁", "장바구니 쓰는 법"]);
+    assert_eq!(q.tier_of(&body_only), None);
 }
 
 #[test]

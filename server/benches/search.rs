@@ -212,7 +212,8 @@ async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow]) {
         }
         sql.push(')');
     }
-    let mut q = sqlx::query(&sql);
+    sql.push_str(" RETURNING doc, ref_id");
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
     for row in rows {
         let forms = query::forms(&[&row.title, &row.body, &row.extra]);
         q = q
@@ -228,8 +229,24 @@ async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow]) {
             .bind(forms.initials)
             .bind(row.created_at);
     }
-    q.execute(&mut *conn).await.unwrap();
-    // The vocabulary, as `put` adds to it.
+    let docs: std::collections::HashMap<String, i64> = q
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(doc, ref_id)| (ref_id, doc))
+        .collect();
+    // The short words and the vocabulary, as `put` adds to them.
+    let short: Vec<(&str, String, i64)> = rows
+        .iter()
+        .flat_map(|r| {
+            let doc = docs[&r.ref_id];
+            query::short_words(&[&r.title, &r.body, &r.extra])
+                .into_iter()
+                .map(move |w| (r.kind.as_str(), w, doc))
+        })
+        .collect();
+    search::remember_short(&mut *conn, &short).await.unwrap();
     let fields: Vec<&str> = rows
         .iter()
         .flat_map(|r| [r.title.as_str(), r.body.as_str(), r.extra.as_str()])

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_search_words.sql"),
     include_str!("../../migrations/0007_order_drafts.sql"),
     include_str!("../../migrations/0008_similar.sql"),
+    include_str!("../../migrations/0009_search_title_initials.sql"),
 ];
 
 /// The database of one account: a writer and a reader.

@@ -305,7 +305,7 @@ fn values(sql: Sql) -> (String, Vec<SqlValue>) {
 
 /// Drops the ways the vocabulary says cannot match (`query::prune`).
 fn prune(conn: &Connection, plans: &mut [Plan]) -> Result<()> {
-    if let Some(sql) = plan_sql::needs_met(Dialect::Sqlite, &query::needs(plans)) {
+    if let Some(sql) = plan_sql::needs_met(Dialect::Device, &query::needs(plans)) {
         let (sql, binds) = values(sql);
         let met: Vec<String> = conn
             .prepare_cached(&sql)?
@@ -320,7 +320,7 @@ fn prune(conn: &Connection, plans: &mut [Plan]) -> Result<()> {
 /// first time a search reaches it; then it is an ordinary plan, with no way
 /// if no word met it).
 fn through_words(conn: &Connection, plan: &mut Plan) -> Result<()> {
-    if let Some(sql) = plan_sql::vocabulary(Dialect::Sqlite, plan) {
+    if let Some(sql) = plan_sql::vocabulary(Dialect::Device, plan) {
         let (sql, binds) = values(sql);
         let words: Vec<String> = conn
             .prepare_cached(&sql)?
@@ -349,7 +349,7 @@ fn tier_hits(
         before,
         limit,
     };
-    let Some(sql) = plan_sql::tier(Dialect::Sqlite, plan, HIT_COLUMNS, page, &|_| {}) else {
+    let Some(sql) = plan_sql::tier(Dialect::Device, plan, HIT_COLUMNS, page, &|_| {}) else {
         return Ok(Vec::new());
     };
     let (sql, binds) = values(sql);
@@ -537,8 +537,8 @@ mod tests {
             .unwrap();
         assert_eq!(
             (words, again),
-            (5, 5),
-            "스테인리스 텀블러 보온이 돼요 #여행"
+            (6, 6),
+            "스테인리스 텀블러 보온이 잘 돼요 #여행"
         );
     }
 }

@@ -455,6 +455,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "data_exports",
         include_str!("../../../migrations/sqlite/0022_data_exports.sql"),
     ),
+    (
+        23,
+        "search_lean",
+        include_str!("../../../migrations/sqlite/0023_search_lean.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -568,6 +573,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         22,
         "data_exports",
         include_str!("../../../migrations/postgres/0022_data_exports.sql"),
+    ),
+    (
+        23,
+        "search_lean",
+        include_str!("../../../migrations/postgres/0023_search_lean.sql"),
     ),
 ];
 

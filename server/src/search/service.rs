@@ -12,7 +12,7 @@
 //! with a cursor of (tier, last doc). Members who are suspended or deleted
 //! are left out when read, so lifting a suspension brings them back.
 
-use moa_hangul::query::{self, Plan, Query, QueryError, Tier};
+use moa_hangul::query::{self, Plan, Query, QueryError, Tier, Way};
 use moa_hangul::sql::{self as plan_sql, Dialect, Page, Sql, Value};
 use moa_protocol::limits::{MAX_PAGE_SIZE, SEARCH_ALL_PER_KIND};
 use moa_protocol::{MatchKind, SearchHit, SearchKind, SearchResults, SearchType, TextRange};
@@ -50,6 +50,7 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
     let fields = [doc.title, doc.body, doc.extra];
     let forms = query::forms(&fields);
     let words = vocabulary_json(&fields);
+    let short = serde_json::to_string(&query::short_words(&fields)).unwrap_or_else(|_| "[]".into());
     let sql = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
         PUT_SQLITE
     } else {
@@ -68,6 +69,7 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
         .bind(&forms.initials)
         .bind(doc.created_at)
         .bind(words)
+        .bind(short)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -91,23 +93,30 @@ macro_rules! upsert_doc {
     };
 }
 
-/// SQLite: the upsert, then the words (`$12`, a JSON array of
-/// `[word, keys]`), as one query (sqlx runs each statement of it with the
-/// numbered binds it names).
+/// SQLite: the upsert, the words (`$12`, a JSON array of `[word, keys]`),
+/// then the short words (`$13`, a JSON array), as one query (sqlx runs each
+/// statement of it with the numbered binds it names).
 const PUT_SQLITE: &str = concat!(
     upsert_doc!(),
     "; INSERT INTO search_words (word, keys) \
      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($12) \
-     WHERE true ON CONFLICT (word) DO NOTHING"
+     WHERE true ON CONFLICT (word) DO NOTHING; \
+     INSERT INTO search_short (kind, word, doc) SELECT $1, value, \
+     (SELECT doc FROM search_docs WHERE kind = $1 AND ref_id = $2) FROM json_each($13) \
+     WHERE true ON CONFLICT DO NOTHING"
 );
 
-/// PostgreSQL: the words in a data-modifying `WITH` (run once whatever the
-/// outer statement reads), then the upsert.
+/// PostgreSQL: the words and the upsert in data-modifying `WITH`s (run
+/// once whatever the outer statement reads), then the short words of the
+/// row the upsert wrote (none when it changed nothing).
 const PUT_POSTGRES: &str = concat!(
     "WITH words AS (INSERT INTO search_words (word, keys) \
      SELECT w->>0, w->>1 FROM jsonb_array_elements($12::jsonb) AS w \
-     ON CONFLICT (word) DO NOTHING) ",
-    upsert_doc!()
+     ON CONFLICT (word) DO NOTHING), written AS (",
+    upsert_doc!(),
+    " RETURNING doc) INSERT INTO search_short (kind, word, doc) \
+     SELECT $1, w, written.doc FROM written, jsonb_array_elements_text($13::jsonb) AS w WHERE true \
+     ON CONFLICT DO NOTHING"
 );
 
 /// The words of `fields` as the vocabulary keeps them, with their keys, as
@@ -116,13 +125,27 @@ fn vocabulary_json(fields: &[&str]) -> String {
     serde_json::to_string(&query::word_keys(fields)).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Takes `id` of `kind` out of the index (hidden or deleted).
+/// Takes `id` of `kind` out of the index (hidden or deleted), with its
+/// short words' rows.
 pub async fn remove(conn: &mut AnyConnection, kind: SearchKind, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2")
-        .bind(kind.as_str())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    let removed: Option<(i64, String, String, String)> = sqlx::query_as(
+        "DELETE FROM search_docs WHERE kind = $1 AND ref_id = $2 \
+         RETURNING doc, title, body, extra",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((doc, title, body, extra)) = removed {
+        for word in query::short_words(&[&title, &body, &extra]) {
+            sqlx::query("DELETE FROM search_short WHERE kind = $1 AND word = $2 AND doc = $3")
+                .bind(kind.as_str())
+                .bind(word)
+                .bind(doc)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     Ok(())
 }
 
@@ -180,9 +203,11 @@ pub async fn backfill(db: &crate::Db) -> Result<()> {
     backfill_words(db).await
 }
 
-/// Fills the vocabulary from the indexed documents when it is empty (an
-/// index from before it existed), in one transaction, so a start that
-/// stops half-way leaves it empty and the next start begins again.
+/// Fills the vocabulary and the short words' table from the indexed
+/// documents when the vocabulary is empty (an index from before it
+/// existed, or from before one-character words were kept), in one
+/// transaction, so a start that stops half-way leaves it empty and the
+/// next start begins again.
 async fn backfill_words(db: &crate::Db) -> Result<()> {
     const BATCH: i64 = 2_000;
     let mut tx = db.begin_write().await?;
@@ -206,11 +231,19 @@ async fn backfill_words(db: &crate::Db) -> Result<()> {
             .fetch_all(&mut *tx)
             .await?;
             let mut words: Vec<&str> = Vec::new();
+            let mut short = Vec::new();
             for (doc, title, body, extra) in &rows {
-                words.extend([title.as_str(), body.as_str(), extra.as_str()]);
+                let fields = [title.as_str(), body.as_str(), extra.as_str()];
+                words.extend(fields);
+                short.extend(
+                    query::short_words(&fields)
+                        .into_iter()
+                        .map(|w| (kind.as_str(), w, *doc)),
+                );
                 after = *doc;
             }
             remember(&mut tx, &words).await?;
+            remember_short(&mut tx, &short).await?;
             docs += rows.len();
             if rows.len() < BATCH as usize {
                 break;
@@ -301,6 +334,15 @@ pub async fn remember(conn: &mut AnyConnection, fields: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Adds `(kind, word, doc)` rows to the short words' table (the benchmark's
+/// fill calls it too).
+pub async fn remember_short(conn: &mut AnyConnection, rows: &[(&str, String, i64)]) -> Result<()> {
+    for sql in plan_sql::remember_short(rows) {
+        execute(conn, sql).await?;
+    }
+    Ok(())
+}
+
 /// An indexed row as a query reads it.
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -324,6 +366,41 @@ async fn through_words(conn: &mut AnyConnection, backend: Backend, plan: &mut Pl
         let words: Vec<String> = words.into_iter().map(|(w,)| w).collect();
         *plan = plan.through_words(&words);
     }
+    Ok(())
+}
+
+/// Reads the ways of `plan` the server's index does not drive well (a keys
+/// pattern: it holds no keys; a `norm` pattern it sees only part of)
+/// through the vocabulary's words that hold their match (`Way::through`),
+/// the first time a page reaches the tier: a word of three characters or
+/// more through `norm`, a shorter one through the short words' table, and
+/// a run in more words than `LOOKUP_WORDS` (common) newest first.
+async fn through_vocabulary(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    plan: &mut Plan,
+) -> Result<()> {
+    if !plan.ways.iter().any(Way::wants_words) {
+        return Ok(());
+    }
+    let mut ways = Vec::with_capacity(plan.ways.len());
+    for way in std::mem::take(&mut plan.ways) {
+        if !way.wants_words() {
+            ways.push(way);
+            continue;
+        }
+        let found = match way.lookup() {
+            Some(pattern) => {
+                let words: Vec<(String,)> =
+                    fetch(conn, plan_sql::lookup(dialect(backend), pattern)).await?;
+                (words.len() <= query::LOOKUP_WORDS)
+                    .then(|| words.into_iter().map(|(w,)| w).collect::<Vec<_>>())
+            }
+            None => None,
+        };
+        ways.extend(way.through(found.as_deref()));
+    }
+    plan.ways = ways;
     Ok(())
 }
 
@@ -425,6 +502,7 @@ async fn kind_page(
     let last = plans.last().map(|p| p.tier.index());
     for plan in plans.iter_mut().filter(|p| p.tier.index() >= start) {
         through_words(conn, backend, plan).await?;
+        through_vocabulary(conn, backend, plan).await?;
         if plan.tier.index() > from_tier {
             before = i64::MAX;
             from_tier = plan.tier.index();
