@@ -8,7 +8,12 @@
 //!
 //! A document is indexed under three forms of its text, each
 //! [`normalize`]d: `norm` itself, `keys` (its [`keystrokes`]) and
-//! `initials` (its 초성). A query then matches in tiers, best first:
+//! `initials` (its title's 초성). The server's trigram index leaves `keys`
+//! out (most of the index, and of the cost of writing it): a way a keys
+//! pattern drives is read there through the vocabulary's words that hold
+//! its match ([`Way::through`]), so a run of one or two syllables is found
+//! within a word on the server, anywhere on the device. A query then
+//! matches in tiers, best first:
 //!
 //! 1. [`Tier::Exact`]: the document's `norm` contains the query's (case,
 //!    width and spacing aside: `스테인리스텀블러` finds "스테인리스 텀블러").

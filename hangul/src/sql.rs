@@ -5,11 +5,14 @@
 //! The tables it reads (each side's migrations create them):
 //! - `search_docs d`: one row per document, with its forms `norm`, `keys`
 //!   and `initials`, newest the highest `doc`;
-//! - SQLite: `search_fts f`, an FTS5 trigram table over `kind`, `norm`,
-//!   `keys` and `initials` whose rowid is `d.doc`; PostgreSQL: pg_trgm GIN
-//!   indexes on the same columns;
+//! - SQLite: `search_fts f`, an FTS5 trigram table over `kind3`, `norm` and
+//!   `initials` (the device's over `keys` too) whose rowid is `d.doc`;
+//!   PostgreSQL: pg_trgm GIN indexes on `norm` and `initials`
+//!   ([`Dialect::indexes`]);
 //! - `search_words`: the vocabulary (`word`, `keys`), with `search_words_fts`
-//!   on SQLite and a GIN index on `keys` on PostgreSQL.
+//!   on SQLite and a GIN index on `keys` on PostgreSQL;
+//! - the server's `search_short s`: `(kind, word, doc)` for each word of one
+//!   or two characters a document holds ([`Via::Word`]).
 //!
 //! Placeholders are `$1`, `$2`, … in the order of [`Sql::binds`]; both
 //! drivers bind them by position.

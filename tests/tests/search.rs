@@ -17,6 +17,7 @@ both_engines!(
     bad_queries_are_refused_and_odd_ones_never_fail,
     searches_are_rate_limited_per_address,
     a_database_without_its_vocabulary_gets_it_at_start,
+    short_runs_are_read_through_words_and_common_ones_newest_first,
 );
 
 fn uuid() -> String {
@@ -463,4 +464,91 @@ async fn a_database_without_its_vocabulary_gets_it_at_start(engine: Engine) {
     let server = server.restart().await;
     let api = server.api();
     assert_eq!(found(&api, "스테인러스", "reviews").await, typo);
+}
+
+/// Every hit of `q` in `kind`, page after page (`limit` a page).
+async fn every_page(api: &Api, q: &str, kind: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = api
+            .get(
+                &format!("/v1/search?q={}&type={kind}&limit={limit}{cursor}", enc(q)),
+                None,
+            )
+            .await
+            .expect(200)
+            .body;
+        let hits = page["hits"].as_array().unwrap();
+        assert!(hits.len() <= limit);
+        out.extend(hits.iter().map(|h| h["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return out,
+        }
+    }
+}
+
+/// How many rows of the short words' table hold `word`.
+async fn short_rows(server: &TestServer, word: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM search_short WHERE word = $1")
+        .bind(word)
+        .fetch_one(server.state.db.read())
+        .await
+        .unwrap()
+}
+
+/// The server's index holds no keys: a run of one or two syllables is read
+/// through the vocabulary's words that hold it (a word of one or two
+/// characters through the short words' table, a longer one through its
+/// syllables), a half-typed one likewise, and a run held by more words
+/// than a lookup reads (a common one) newest first, every page whole.
+async fn short_runs_are_read_through_words_and_common_ones_newest_first(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let s = api.signup("minji").await;
+    let alone = story(&api, &s, "교토 여행", "료칸 추천").await;
+    let inside = story(&api, &s, "오사카 일정", "교토에서 하루 묵었어요").await;
+    story(&api, &s, "도쿄 맛집", "라멘 후기").await;
+    let mut both = vec![alone.clone(), inside.clone()];
+    both.sort();
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    for q in ["교토", "교", "교ㅌ"] {
+        let hits = found(&api, q, "reviews").await;
+        let ids = sorted(hits.iter().map(|h| h.0.clone()).collect());
+        assert_eq!(ids, both, "{q}: {hits:?}");
+    }
+    assert!(
+        found(&api, "교ㅌ", "reviews")
+            .await
+            .iter()
+            .all(|h| h.1 == "prefix")
+    );
+    assert_eq!(short_rows(&server, "교토").await, 1);
+    // Deleted: its short words' rows go with it.
+    api.delete(&format!("/v1/reviews/{alone}"), s.token(), None)
+        .await
+        .expect(204);
+    assert_eq!(short_rows(&server, "교토").await, 0);
+    assert_eq!(
+        found(&api, "교토", "reviews").await,
+        vec![(inside.clone(), "exact".to_owned())]
+    );
+
+    // 라떼 in more words than a lookup reads (query::LOOKUP_WORDS): read
+    // newest first, and every one found once across the pages.
+    let mut latte = Vec::new();
+    for i in 0..(moa_hangul::query::LOOKUP_WORDS as u32 + 3) {
+        let syllable = char::from_u32(0xAC00 + i * 28 * 5).unwrap();
+        let word = format!("라떼{syllable}");
+        latte.push(story(&api, &s, &format!("{word} 후기"), "맛있어요").await);
+    }
+    latte.push(story(&api, &s, "라떼 한 잔", "우유 듬뿍").await);
+    let pages = every_page(&api, "라떼", "reviews", 7).await;
+    assert_eq!(sorted(pages.clone()), sorted(latte.clone()));
+    assert_eq!(pages.len(), latte.len(), "each once");
+    server.stop().await;
 }

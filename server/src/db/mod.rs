@@ -322,6 +322,12 @@ fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
                     sqlx::query("PRAGMA wal_autocheckpoint = 0")
                         .execute(&mut *conn)
                         .await?;
+                    // Statement journals in memory: a statement writing an
+                    // FTS5 table through a trigger opens one, and on disk
+                    // each was a temporary file's writes (issue 19).
+                    sqlx::query("PRAGMA temp_store = MEMORY")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })

@@ -4,12 +4,15 @@
 //! review, place, product and member, called from each kind's `publish` (the
 //! one write path), so the index changes in the write's own transaction and a
 //! hidden or deleted thing is gone the moment that commits. SQLite mirrors
-//! the rows into an FTS5 trigram table by trigger; PostgreSQL indexes the
-//! same columns with pg_trgm.
+//! the rows' `norm` and `initials` into an FTS5 trigram table by trigger;
+//! PostgreSQL indexes the same columns with pg_trgm. Each document's words
+//! join the vocabulary (`search_words`), and its words of one or two
+//! characters `search_short`.
 //!
 //! Reading: [`search`] runs `moa_hangul::query` plans tier by tier, each a
-//! `LIKE` the trigram index serves, newest first within a tier, and pages
-//! with a cursor of (tier, last doc). Members who are suspended or deleted
+//! `LIKE` the trigram index serves (or, for a run of one or two syllables,
+//! the vocabulary's words that hold it: [`through_vocabulary`]), newest
+//! first within a tier, and pages with a cursor of (tier, last doc). Members who are suspended or deleted
 //! are left out when read, so lifting a suspension brings them back.
 
 use moa_hangul::query::{self, Plan, Query, QueryError, Tier, Way};
