@@ -172,7 +172,8 @@ pub fn initials_form(norm: &str) -> String {
 /// The forms of a document made of `fields` (a title and a body, a name and
 /// an address, a display name and a handle), the one it is shown by first.
 /// `initials` holds the title's only (the first field, or when it is empty
-/// the start of the second, as [`title_or_body`] shows it): 초성 are typed
+/// the first [`TITLE_FROM_BODY_CHARS`] characters of the second's form, the
+/// part a hit shows as its title): 초성 are typed
 /// for names and titles, and over a long body four initials meet chance
 /// syllables (one review in a thousand for `ㅈㅂㄱㄴ`) at the cost of an
 /// index entry for every syllable.
