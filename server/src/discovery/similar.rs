@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use moa_hangul::query::{Query, words};
+use moa_hangul::query::{self, Query};
 use moa_protocol::limits::MAX_SIMILAR;
 use moa_protocol::{Product, Review, SearchType};
 use sqlx::AnyConnection;
@@ -33,16 +33,19 @@ const SEARCH_WORDS: usize = 4;
 /// Hits read per word, per tag and from the subject.
 const PER_SOURCE: u32 = 20;
 
-/// Character bigrams of `text`'s words (a one-character word is itself),
-/// with counts.
+/// The words of `text` compared and searched for: the vocabulary's
+/// ([`query::words`]), one-character ones left out (particles, 이 and 잘).
+fn words(text: &str) -> Vec<String> {
+    let mut ws = query::words(&[text]);
+    ws.retain(|w| w.chars().count() > 1);
+    ws
+}
+
+/// Character bigrams of `text`'s words, with counts.
 pub fn bigrams(text: &str) -> HashMap<String, f64> {
     let mut out: HashMap<String, f64> = HashMap::new();
-    for w in words(&[text]) {
+    for w in words(text) {
         let chars: Vec<char> = w.chars().collect();
-        if chars.len() < 2 {
-            *out.entry(w).or_insert(0.0) += 1.0;
-            continue;
-        }
         for pair in chars.windows(2) {
             *out.entry(pair.iter().collect()).or_insert(0.0) += 1.0;
         }
@@ -88,7 +91,7 @@ pub fn text_similarity(docs: &[HashMap<String, f64>]) -> Vec<f64> {
 /// The item's words most worth searching for: the longest, a Hangul word
 /// cut to its first three syllables (the stem, before particles).
 fn telling_words(text: &str) -> Vec<String> {
-    let mut ws = words(&[text]);
+    let mut ws = words(text);
     ws.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
     let mut out: Vec<String> = Vec::new();
     for w in ws {
