@@ -288,9 +288,7 @@ impl Way {
         sorted.dedup();
         let mut kept: Vec<&str> = Vec::new();
         for word in sorted {
-            let covered = kept
-                .iter()
-                .any(|k| k.chars().count() > SHORT_WORD_CHARS && word.contains(k));
+            let covered = kept.iter().any(|k| !is_short(k) && word.contains(k));
             if !covered {
                 kept.push(word);
             }
@@ -298,7 +296,7 @@ impl Way {
         kept.into_iter()
             .map(|word| {
                 let mut way = Way::new(contains(Form::Norm, word), self.all.clone());
-                if word.chars().count() <= SHORT_WORD_CHARS {
+                if is_short(word) {
                     way.via = Via::Word(word.to_owned());
                 }
                 way
@@ -570,10 +568,13 @@ pub fn words(fields: &[&str]) -> Vec<String> {
 /// The words of a document's fields short enough for the short words'
 /// table ([`Via::Word`]): [`words`] of at most [`SHORT_WORD_CHARS`].
 pub fn short_words(fields: &[&str]) -> Vec<String> {
-    words(fields)
-        .into_iter()
-        .filter(|w| w.chars().count() <= SHORT_WORD_CHARS)
-        .collect()
+    words(fields).into_iter().filter(|w| is_short(w)).collect()
+}
+
+/// Whether a word is read through the short words' table ([`Via::Word`]):
+/// at most [`SHORT_WORD_CHARS`] characters, too short for a trigram.
+pub fn is_short(word: &str) -> bool {
+    word.chars().count() <= SHORT_WORD_CHARS
 }
 
 /// The vocabulary's entries for a document's fields: each of its

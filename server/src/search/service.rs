@@ -52,8 +52,15 @@ pub struct Doc<'a> {
 pub async fn put(conn: &mut AnyConnection, doc: &Doc<'_>) -> Result<()> {
     let fields = [doc.title, doc.body, doc.extra];
     let forms = query::forms(&fields);
-    let words = vocabulary_json(&fields);
-    let short = serde_json::to_string(&query::short_words(&fields)).unwrap_or_else(|_| "[]".into());
+    // The words once: the vocabulary's entries, and of them the short ones.
+    let entries = query::word_keys(&fields);
+    let short: Vec<&str> = entries
+        .iter()
+        .map(|(w, _)| w.as_str())
+        .filter(|w| query::is_short(w))
+        .collect();
+    let words = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into());
+    let short = serde_json::to_string(&short).unwrap_or_else(|_| "[]".into());
     let sql = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
         PUT_SQLITE
     } else {
@@ -121,12 +128,6 @@ const PUT_POSTGRES: &str = concat!(
      SELECT $1, w, written.doc FROM written, jsonb_array_elements_text($13::jsonb) AS w WHERE true \
      ON CONFLICT DO NOTHING"
 );
-
-/// The words of `fields` as the vocabulary keeps them, with their keys, as
-/// a JSON array of `[word, keys]` pairs.
-fn vocabulary_json(fields: &[&str]) -> String {
-    serde_json::to_string(&query::word_keys(fields)).unwrap_or_else(|_| "[]".to_owned())
-}
 
 /// Takes `id` of `kind` out of the index (hidden or deleted), with its
 /// short words' rows.
