@@ -226,8 +226,15 @@ pub enum Via {
     /// The trigram index, through the driver.
     Index,
     /// The short words' table: documents holding this word of one or two
-    /// characters as a word of their own (too short for a trigram).
+    /// characters as a word of their own (too short for a trigram), unless
+    /// the word is common in the kind (`search_common`).
     Word(String),
+    /// The kind's rows newest first, each checked, when this short word is
+    /// common in the kind: the server stops adding its rows to the short
+    /// words' table once so many of the kind's newest documents hold it
+    /// that a page fills from the newest few (the pair of [`Via::Word`];
+    /// of the two, the one the kind's `search_common` calls for reads).
+    Common(String),
     /// The kind's rows newest first, each checked: a run so common that
     /// a page fills from the newest few.
     Scan,
@@ -293,15 +300,21 @@ impl Way {
                 kept.push(word);
             }
         }
-        kept.into_iter()
-            .map(|word| {
-                let mut way = Way::new(contains(Form::Norm, word), self.all.clone());
-                if is_short(word) {
-                    way.via = Via::Word(word.to_owned());
-                }
-                way
-            })
-            .collect()
+        let mut ways = Vec::with_capacity(kept.len());
+        for word in kept {
+            let mut way = Way::new(contains(Form::Norm, word), self.all.clone());
+            if is_short(word) {
+                // Read one way or the other, as the kind has it.
+                let mut common = way.clone();
+                common.via = Via::Common(word.to_owned());
+                way.via = Via::Word(word.to_owned());
+                ways.push(way);
+                ways.push(common);
+            } else {
+                ways.push(way);
+            }
+        }
+        ways
     }
 }
 

@@ -12,7 +12,9 @@
 //! - `search_words`: the vocabulary (`word`, `keys`), with `search_words_fts`
 //!   on SQLite and a GIN index on `keys` on PostgreSQL;
 //! - the server's `search_short s`: `(kind, word, doc)` for each word of one
-//!   or two characters a document holds ([`Via::Word`]).
+//!   or two characters a document holds ([`Via::Word`]), and
+//!   `search_common`: the `(kind, word)` pairs whose rows it no longer adds
+//!   ([`Via::Common`]).
 //!
 //! Placeholders are `$1`, `$2`, … in the order of [`Sql::binds`]; both
 //! drivers bind them by position.
@@ -174,6 +176,7 @@ fn select(
             .bind(Value::Int(page.before))
             .push(" AND d.kind = ")
             .bind(Value::Text(page.kind.into()));
+            common(sql, "NOT EXISTS", page.kind, word);
             "s.doc"
         }
         (via, _) => {
@@ -181,8 +184,12 @@ fn select(
                 .bind(Value::Text(page.kind.into()))
                 .push(" AND d.doc < ")
                 .bind(Value::Int(page.before));
-            if *via == Via::Index {
-                sql.like("d", driver);
+            match via {
+                Via::Index => {
+                    sql.like("d", driver);
+                }
+                Via::Common(word) => common(sql, "EXISTS", page.kind, word),
+                _ => {}
             }
             "d.doc"
         }
@@ -227,6 +234,21 @@ fn select(
     filter(sql);
     sql.push(&format!(" ORDER BY {order} DESC LIMIT "))
         .bind(Value::Int(page.limit));
+}
+
+/// Whether (`EXISTS`) or not (`NOT EXISTS`) `word` is common in `kind`:
+/// the condition that picks one of a short word's two reads. It names no
+/// row, so both engines test it once, before the walk (PostgreSQL's
+/// one-time filter, SQLite's constant term), and the read not picked costs
+/// nothing.
+fn common(sql: &mut Sql, exists: &str, kind: &str, word: &str) {
+    sql.push(&format!(
+        " AND {exists} (SELECT 1 FROM search_common c WHERE c.kind = "
+    ))
+    .bind(Value::Text(kind.into()))
+    .push(" AND c.word = ")
+    .bind(Value::Text(word.into()))
+    .push(")");
 }
 
 /// Up to `page.limit` rows of `plan`'s tier, newest first: one `SELECT` per

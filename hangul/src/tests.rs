@@ -585,6 +585,8 @@ fn a_keys_driven_way_is_read_through_words_or_newest_first() {
     let ways = exact.through(Some(&found));
     // 커피가좋아 holds 커피가 (three characters): it adds nothing. 커피가
     // holds 커피, but 커피 is read as a word of its own, so 커피가 stays.
+    // A short word has two reads, the short words' table or, when the word
+    // is common in the kind, the kind's rows newest first.
     let drivers: Vec<(&str, &Via)> = ways
         .iter()
         .map(|w| (w.driver.pattern.as_str(), &w.via))
@@ -593,6 +595,7 @@ fn a_keys_driven_way_is_read_through_words_or_newest_first() {
         drivers,
         vec![
             ("%커피%", &Via::Word("커피".into())),
+            ("%커피%", &Via::Common("커피".into())),
             ("%커피가%", &Via::Index),
             ("%아이스커피%", &Via::Index),
         ]
@@ -625,6 +628,24 @@ fn a_keys_driven_way_is_read_through_words_or_newest_first() {
             .text;
         assert!(words.contains("FROM search_short s"), "{words}");
         assert!(words.contains("ORDER BY s.doc DESC"), "{words}");
+        // Each of a short word's two reads is guarded by the kind's
+        // `search_common`, one by its absence, the other by its presence.
+        let guard = "EXISTS (SELECT 1 FROM search_common c WHERE c.kind = ";
+        assert_eq!(words.matches(&format!("NOT {guard}")).count(), 1, "{words}");
+        assert_eq!(words.matches(guard).count(), 2, "{words}");
+        let plan = Plan {
+            ways: vec![ways[1].clone()],
+            ..plans[0].clone()
+        };
+        let common = sql::tier(dialect, &plan, "d.doc", page, &|_| {}).unwrap();
+        assert!(
+            common.text.contains(&format!(" AND {guard}")),
+            "{}",
+            common.text
+        );
+        assert!(!common.text.contains("search_short"), "{}", common.text);
+        assert!(common.text.contains("LIKE"), "{}", common.text);
+        assert!(common.binds.contains(&sql::Value::Text("커피".into())));
         let plan = Plan {
             ways: scan.clone(),
             ..plans[0].clone()

@@ -13,7 +13,10 @@
 //! runs of a query; `MOA_BENCH_ENGINES=sqlite` skips PostgreSQL;
 //! `MOA_BENCH_SQLITE_DIR` keeps the SQLite database (`moa.db`) there;
 //! `MOA_BENCH_ALL=1` times `type=all` for the whole mix (the full word
-//! alone otherwise).
+//! alone otherwise); `MOA_BENCH_FILL_ONLY=1` only fills, and
+//! `MOA_BENCH_WRITES_ONLY=1` only times `put`, into a copy of a filled
+//! database (the SQLite file in `MOA_BENCH_SQLITE_DIR`, or the PostgreSQL
+//! database named by `MOA_BENCH_POSTGRES_TEMPLATE`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench binary
 
@@ -28,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use moa_hangul::query::{self, Query};
 use moa_protocol::{SearchKind, SearchResults, SearchType};
+use moa_server::search::common;
 use moa_server::search::service::{self as search, Doc};
 use moa_server::{Backend, Db};
 use sqlx::{AnyConnection, Connection, Row};
@@ -191,9 +195,12 @@ impl Iterator for Docs {
     }
 }
 
+/// The `(kind, word)` pairs marked common (`search::common`).
+type Common = std::collections::HashSet<(String, String)>;
+
 /// Writes `rows` into `search_docs` in one multi-row `INSERT`, with the
-/// forms `put` computes.
-async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow]) {
+/// forms `put` computes, and their short words but those in `common`.
+async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow], common: &Common) {
     const COLUMNS: usize = 11;
     let mut sql = String::from(
         "INSERT INTO search_docs (kind, ref_id, author_id, title, body, extra, photo_id, \
@@ -243,6 +250,7 @@ async fn insert_docs(conn: &mut AnyConnection, rows: &[DocRow]) {
             let doc = docs[&r.ref_id];
             query::short_words(&[&r.title, &r.body, &r.extra])
                 .into_iter()
+                .filter(|w| !common.contains(&(r.kind.as_str().to_owned(), w.clone())))
                 .map(move |w| (r.kind.as_str(), w, doc))
         })
         .collect();
@@ -275,6 +283,10 @@ async fn fill(db: &Db, sizes: Sizes) {
     let mut docs = Docs::new(sizes).peekable();
     let mut done = 0usize;
     let started = Instant::now();
+    // The server marks the short words common in a kind as it goes
+    // (`search::common`, every ten minutes): here after each transaction.
+    let mut common = Common::new();
+    let mut marking = Duration::ZERO;
     while docs.peek().is_some() {
         let mut tx = db.begin_write().await.unwrap();
         let mut in_tx = 0;
@@ -284,16 +296,31 @@ async fn fill(db: &Db, sizes: Sizes) {
                 break;
             }
             in_tx += batch.len();
-            insert_docs(&mut tx, &batch).await;
+            insert_docs(&mut tx, &batch, &common).await;
         }
         tx.commit().await.unwrap();
         db.checkpoint().await.unwrap();
+        let t = Instant::now();
+        let marked = common::mark(db, common::Rule::default()).await.unwrap();
+        marking += t.elapsed();
+        common.extend(
+            marked
+                .words
+                .into_iter()
+                .map(|(kind, word)| (kind.as_str().to_owned(), word)),
+        );
         done += in_tx;
         println!(
-            "    {done} entries indexed ({:.0} s)",
-            started.elapsed().as_secs_f64()
+            "    {done} entries indexed ({:.0} s; {} short words common, {} rows deleted)",
+            started.elapsed().as_secs_f64(),
+            common.len(),
+            marked.rows_deleted
         );
     }
+    println!(
+        "    marking the common short words took {:.1} s in all",
+        marking.as_secs_f64()
+    );
     // What autovacuum would have done by now on a live PostgreSQL.
     if b == Backend::Postgres {
         sqlx::query("VACUUM ANALYZE")
@@ -598,10 +625,16 @@ async fn open(engine: &str, dir: &std::path::Path, pg_admin: Option<&str>) -> Op
             };
             let name = format!("moa_bench_{}", uuid::Uuid::now_v7().simple());
             let mut c = AnyConnection::connect(admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
+            // MOA_BENCH_POSTGRES_TEMPLATE: a copy of a database filled before
+            // (for MOA_BENCH_WRITES_ONLY).
+            let template = std::env::var("MOA_BENCH_POSTGRES_TEMPLATE")
+                .map(|t| format!(" TEMPLATE {t}"))
+                .unwrap_or_default();
+            sqlx::query(&format!("CREATE DATABASE {name}{template}"))
                 .execute(&mut c)
                 .await
                 .unwrap();
+            println!("postgres: database {name}");
             let (base, query) = admin
                 .split_once('?')
                 .map_or((admin, None), |(b, q)| (b, Some(q)));

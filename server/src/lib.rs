@@ -289,6 +289,7 @@ pub async fn serve(
     discovery::spawn(&state);
     push::presence::spawn_refresh(&state);
     tokio::spawn(checkpoints(db.clone(), stopping.subscribe()));
+    search::common::spawn(db.clone(), stopping.subscribe());
     tokio::spawn(sync::pull::watch_head(
         db.clone(),
         state.log_head.clone(),

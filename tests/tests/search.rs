@@ -18,6 +18,7 @@ both_engines!(
     searches_are_rate_limited_per_address,
     a_database_without_its_vocabulary_gets_it_at_start,
     short_runs_are_read_through_words_and_common_ones_newest_first,
+    common_short_words_keep_no_rows_and_are_read_newest_first,
 );
 
 fn uuid() -> String {
@@ -550,5 +551,70 @@ async fn short_runs_are_read_through_words_and_common_ones_newest_first(engine: 
     let pages = every_page(&api, "라떼", "reviews", 7).await;
     assert_eq!(sorted(pages.clone()), sorted(latte.clone()));
     assert_eq!(pages.len(), latte.len(), "each once");
+    server.stop().await;
+}
+
+/// A short word most of a kind's newest documents hold is marked common
+/// (`search::common::mark`): its short words' rows are deleted and no new
+/// one is added, and it is still found, newest first, every page whole; a
+/// rare short word keeps its rows, and another kind is left alone.
+async fn common_short_words_keep_no_rows_and_are_read_newest_first(engine: Engine) {
+    use moa_server::search::common::{self, Rule};
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let s = api.signup("minji").await;
+    let mocha = story(&api, &s, "모카 케이크", "달콤").await;
+    let mut latte = Vec::new();
+    for i in 0..12 {
+        latte.push(story(&api, &s, &format!("라떼 {i}번째"), "우유 듬뿍").await);
+    }
+    assert_eq!(short_rows(&server, "라떼").await, 12);
+    let db = &server.state.db;
+    // Held by at least one in two of the newest ten reviews.
+    let rule = Rule {
+        window: 10,
+        share: 2,
+    };
+    let marked = common::mark(db, rule).await.unwrap();
+    let words: Vec<&str> = marked.words.iter().map(|(_, w)| w.as_str()).collect();
+    assert!(words.contains(&"라떼"), "{marked:?}");
+    assert!(words.contains(&"우유"), "{marked:?}");
+    assert!(!words.contains(&"모카"), "{marked:?}");
+    assert!(
+        marked
+            .words
+            .iter()
+            .all(|(kind, _)| *kind == moa_protocol::SearchKind::Review),
+        "{marked:?}"
+    );
+    assert!(marked.rows_deleted >= 24, "{marked:?}");
+    assert_eq!(short_rows(&server, "라떼").await, 0);
+    assert_eq!(short_rows(&server, "모카").await, 1);
+    // Again: nothing new, nothing left to delete.
+    assert_eq!(
+        common::mark(db, rule).await.unwrap(),
+        common::Marked::default()
+    );
+    // New reviews add no row for it, and are found with the others.
+    for i in 0..3 {
+        latte.push(story(&api, &s, "라떼 아트", &format!("{i}번 잔")).await);
+    }
+    assert_eq!(short_rows(&server, "라떼").await, 0);
+    let mut all = latte.clone();
+    all.sort();
+    let mut pages = every_page(&api, "라떼", "reviews", 4).await;
+    assert_eq!(pages.len(), latte.len(), "each once: {pages:?}");
+    pages.sort();
+    assert_eq!(pages, all);
+    // Newest first, half-typed too; the rare word through its row.
+    let first = found(&api, "라ㄸ", "reviews").await;
+    assert_eq!(first.len(), latte.len(), "{first:?}");
+    assert_eq!(&first[0].0, latte.last().unwrap());
+    assert_eq!(
+        found(&api, "모카", "reviews").await,
+        vec![(mocha, "exact".to_owned())]
+    );
+    // type=all reads it the same way.
+    assert!(!found(&api, "라떼", "all").await.is_empty());
     server.stop().await;
 }

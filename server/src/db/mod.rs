@@ -466,6 +466,11 @@ pub const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "search_lean",
         include_str!("../../../migrations/sqlite/0023_search_lean.sql"),
     ),
+    (
+        24,
+        "search_common",
+        include_str!("../../../migrations/sqlite/0024_search_common.sql"),
+    ),
 ];
 
 /// See [`SQLITE_MIGRATIONS`].
@@ -584,6 +589,11 @@ pub const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         23,
         "search_lean",
         include_str!("../../../migrations/postgres/0023_search_lean.sql"),
+    ),
+    (
+        24,
+        "search_common",
+        include_str!("../../../migrations/postgres/0024_search_common.sql"),
     ),
 ];
 

@@ -2,6 +2,7 @@
 //! group-buys and requests, Korean-aware (see `moa_hangul::query` for the
 //! rules and `service` for the index).
 
+pub mod common;
 pub mod service;
 
 use axum::Json;
