@@ -16,3 +16,13 @@ CREATE TABLE search_common (
 -- No query reads the documents by author (a suspended member's are left
 -- out through `users`); the index only cost every write an insert.
 DROP INDEX IF EXISTS search_docs_author;
+-- The planner judges `LIKE '%…%'` on `initials` by matching the pattern
+-- against the column's histogram. At the default 100 entries a run of
+-- 초성 held by 0.7% of the reviews (ㅈㅂㄱㄴ, 6,812 of 1M) is usually in none
+-- of them, so it was estimated at 102 rows, read through the GIN index and
+-- sorted whole (20 ms warm, 480 cold) where a walk of the newest finds a
+-- page in 3. At 1,000 entries it is estimated at 5,733 and walked; a rare
+-- run still goes through the index. Not `norm`: its values are long, and
+-- matching each pattern against 1,000 of them cost every statement's
+-- planning 0.6 ms (BENCHMARKS.md, issue 19, seventh round).
+ALTER TABLE search_docs ALTER COLUMN initials SET STATISTICS 1000;

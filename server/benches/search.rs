@@ -540,7 +540,7 @@ async fn sizes_report(conn: &mut AnyConnection, backend: Backend) -> Vec<(String
                 sum(&|n| n == "search_docs"),
             ));
             out.push((
-                "search_docs b-tree indexes (unique, kind, author)".into(),
+                "search_docs b-tree indexes (unique, kind)".into(),
                 sum(&|n| n == "sqlite_autoindex_search_docs_1" || n.starts_with("search_docs_")),
             ));
             out.push((
