@@ -16,6 +16,7 @@ CREATE TABLE search_common (
 -- No query reads the documents by author (a suspended member's are left
 -- out through `users`); the index only cost every write an insert.
 DROP INDEX IF EXISTS search_docs_author;
+-- engine-specific below
 -- The planner judges `LIKE '%…%'` on `initials` by matching the pattern
 -- against the column's histogram. At the default 100 entries a run of
 -- 초성 held by 0.7% of the reviews (ㅈㅂㄱㄴ, 6,812 of 1M) is usually in none

@@ -12,7 +12,7 @@ CREATE TABLE search_common (
     kind TEXT NOT NULL,
     word TEXT NOT NULL,
     PRIMARY KEY (kind, word)
-) WITHOUT ROWID;
+);
 -- No query reads the documents by author (a suspended member's are left
 -- out through `users`); the index only cost every write an insert.
 DROP INDEX IF EXISTS search_docs_author;
